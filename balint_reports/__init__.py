@@ -1,0 +1,1 @@
+"""balint-reports: monthly accreditation progress reports for Balint group leaders in training."""

@@ -1,0 +1,125 @@
+"""The run's config (`balint.toml`): the society's details and the team's extra spellings."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+from .schema import KINDS_BY_NAME, VOCABULARIES
+from .values import fold
+
+CONFIG_NAME = "balint.toml"
+CONFIGURABLE_VOCABULARIES = ("activity", "mode")
+KNOWN_SECTIONS = {"report", "columns", "values", "rules", "email", "smtp"}
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Who the letters come from."""
+
+    society: str = "The Balint Society"
+    signature: str = "The Leadership Team"
+    contact_email: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the config file says, checked."""
+
+    path: Path | None = None
+    report: ReportSettings = field(default_factory=ReportSettings)
+    # kind -> folded header text -> column name
+    column_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    # vocabulary -> folded spelling -> canonical value
+    value_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    rule_files: tuple[Path, ...] = ()
+    email: dict = field(default_factory=dict)
+    smtp: dict = field(default_factory=dict)
+
+
+def _table(data: dict, key: str, where: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{key}] must be a table of settings")
+    return value
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and check a config file; `None` gives the defaults."""
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+    where = str(path)
+    for section in data:
+        if section not in KNOWN_SECTIONS:
+            known = ", ".join(sorted(KNOWN_SECTIONS))
+            raise ConfigError(f"{where}: unknown section [{section}] (known: {known})")
+
+    report = _table(data, "report", where)
+    unknown = set(report) - {"society", "signature", "contact_email"}
+    if unknown:
+        raise ConfigError(f"{where}: [report] has unknown key {sorted(unknown)[0]!r}")
+    for key, value in report.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: [report] {key} must be text in quotes")
+
+    column_aliases: dict[str, dict[str, str]] = {}
+    for kind_name, aliases in _table(data, "columns", where).items():
+        if kind_name not in KINDS_BY_NAME:
+            known = ", ".join(KINDS_BY_NAME)
+            raise ConfigError(f"{where}: [columns.{kind_name}]: unknown kind (known: {known})")
+        kind = KINDS_BY_NAME[kind_name]
+        names = {c.name for c in kind.columns}
+        if not isinstance(aliases, dict):
+            raise ConfigError(f"{where}: [columns.{kind_name}] must be a table")
+        for header, column in aliases.items():
+            if column not in names:
+                raise ConfigError(
+                    f"{where}: [columns.{kind_name}] {header!r} = {column!r}: "
+                    f"{kind_name} has no column {column!r} (columns: {', '.join(sorted(names))})"
+                )
+            column_aliases.setdefault(kind_name, {})[fold(header)] = column
+
+    value_aliases: dict[str, dict[str, str]] = {}
+    for vocab_name, spellings in _table(data, "values", where).items():
+        if vocab_name not in CONFIGURABLE_VOCABULARIES:
+            raise ConfigError(
+                f"{where}: [values.{vocab_name}]: only [values.activity] and [values.mode] "
+                "can be given"
+            )
+        canonical = VOCABULARIES[vocab_name].values
+        if not isinstance(spellings, dict):
+            raise ConfigError(f"{where}: [values.{vocab_name}] must be a table")
+        for spelling, value in spellings.items():
+            if value not in canonical:
+                raise ConfigError(
+                    f"{where}: [values.{vocab_name}] {spelling!r} = {value!r}: "
+                    f"unknown {vocab_name} (known: {', '.join(canonical)})"
+                )
+            value_aliases.setdefault(vocab_name, {})[fold(spelling)] = value
+
+    rules = _table(data, "rules", where)
+    files = rules.get("files", [])
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise ConfigError(f"{where}: [rules] files must be a list of file names in quotes")
+    rule_files = tuple((path.parent / f).resolve() for f in files)
+
+    return Config(
+        path=path,
+        report=ReportSettings(**report),
+        column_aliases=column_aliases,
+        value_aliases=value_aliases,
+        rule_files=rule_files,
+        email=_table(data, "email", where),
+        smtp=_table(data, "smtp", where),
+    )

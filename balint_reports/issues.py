@@ -1,0 +1,95 @@
+"""Data issues: problems in the team's spreadsheets, kept as values, never raised."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+ISSUE_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem"]
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+NO_ROW = -1  # an issue about a file or sheet, not about one data row
+
+
+class IssueLog:
+    """Collects issues one at a time or a whole column's worth at once.
+
+    Each issue may carry the run-wide id of the data row it is about (`rid`), which is how
+    an error decides that a row is rejected.
+    """
+
+    def __init__(self) -> None:
+        self._single: list[dict] = []
+        self._frames: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        severity: str,
+        file: str,
+        sheet: str,
+        problem: str,
+        *,
+        row: int | None = None,
+        column: str = "",
+        value: str = "",
+        rid: int = NO_ROW,
+    ) -> None:
+        """Record one issue."""
+        self._single.append(
+            {
+                "severity": severity,
+                "file": file,
+                "sheet": sheet,
+                "row": row,
+                "column": column,
+                "value": value,
+                "problem": problem,
+                "rid": rid,
+            }
+        )
+
+    def add_rows(
+        self,
+        severity: str,
+        rows: pd.DataFrame,
+        column: str,
+        values: pd.Series,
+        problems: pd.Series | str,
+    ) -> None:
+        """Record one issue per row of `rows` (which carries `_file`, `_sheet`, `_row`, `_rid`)."""
+        if rows.empty:
+            return
+        self._frames.append(
+            pd.DataFrame(
+                {
+                    "severity": severity,
+                    "file": rows["_file"].to_numpy(),
+                    "sheet": rows["_sheet"].to_numpy(),
+                    "row": rows["_row"].to_numpy(),
+                    "column": column,
+                    "value": values.astype(str).to_numpy(),
+                    "problem": problems if isinstance(problems, str) else problems.to_numpy(),
+                    "rid": rows["_rid"].to_numpy(),
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """All issues so far, sorted by severity, file, sheet and row."""
+        parts = [pd.DataFrame(self._single)] if self._single else []
+        parts += self._frames
+        if not parts:
+            return pd.DataFrame(columns=[*ISSUE_COLUMNS, "rid"])
+        issues = pd.concat(parts, ignore_index=True)
+        issues["row"] = issues["row"].astype("Int64")
+        issues["_order"] = issues["severity"].map(SEVERITY_ORDER)
+        issues = issues.sort_values(
+            ["_order", "file", "sheet", "row"], kind="stable", na_position="first"
+        )
+        return issues.drop(columns="_order").reset_index(drop=True)
+
+    def error_rids(self) -> set[int]:
+        """Ids of the data rows that at least one error issue is about."""
+        rids: set[int] = {i["rid"] for i in self._single if i["severity"] == "error"}
+        for frame in self._frames:
+            rids.update(frame.loc[frame["severity"] == "error", "rid"].tolist())
+        rids.discard(NO_ROW)
+        return rids

@@ -1,0 +1,120 @@
+"""Progress letters: one HTML and one plain-text letter per active or paused trainee."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from .changes import Change
+from .evaluate import CANNOT_ASSESS, MET, TraineeResult
+
+if TYPE_CHECKING:
+    from .pipeline import Report
+
+LETTER_STATUSES = ("active", "paused")
+STATUS_WORDS = {MET: "Complete", "not_met": "In progress", CANNOT_ASSESS: "Information needed"}
+BAR_COLOURS = {MET: "#2e7d32", "not_met": "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
+
+
+def templates_dir() -> Path:
+    """The letter templates: inside the installed wheel, or the source tree's `templates/`."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _amount(value: float) -> str:
+    return f"{value:g}"
+
+
+def file_stem(trainee_id: str) -> str:
+    """A file name for a trainee's letter that cannot leave the letters folder."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", trainee_id).strip("_")
+    return stem or "trainee"
+
+
+def letter_context(
+    result: TraineeResult, report: Report, changes: list[Change], has_previous: bool
+) -> dict:
+    """Everything one letter shows: this trainee's results only."""
+    by_id = {q.id: q for q in result.ruleset.requirements}
+    requirements = []
+    for r in result.requirements:
+        rule = by_id[r.id]
+        if r.status == CANNOT_ASSESS:
+            percent, left = 0, f"We need to know {rule.missing_data}." if rule.missing_data else ""
+        else:
+            achieved = r.achieved or 0.0
+            percent = min(100, round(100 * achieved / r.target)) if r.target else 100
+            remaining = max(0.0, r.target - achieved)
+            if r.status == MET:
+                left = "Done."
+            elif remaining:
+                left = f"{_amount(remaining)} more {rule.unit} to go."
+            else:
+                left = f"Still needed: {rule.requires_label or 'the dates in the register'}."
+        requirements.append(
+            {
+                "title": r.title,
+                "what_counts": rule.what_counts,
+                "status": r.status,
+                "status_words": STATUS_WORDS[r.status],
+                "achieved": "—" if r.achieved is None else _amount(r.achieved),
+                "target": _amount(r.target),
+                "unit": rule.unit,
+                "percent": percent,
+                "colour": BAR_COLOURS[r.status],
+                "left": left,
+                "detail": r.detail,
+            }
+        )
+    settings = report.config.report
+    return {
+        "society": settings.society,
+        "signature": settings.signature,
+        "contact_email": settings.contact_email,
+        "date": f"{report.as_of.day} {report.as_of:%B %Y}",
+        "name": result.name,
+        "ruleset_title": result.ruleset.title,
+        "ruleset_id": result.ruleset.id,
+        "overall": result.overall,
+        "paused": result.status == "paused",
+        "requirements": requirements,
+        "advice": [a.message for a in result.advice],
+        "next_step": result.next_step,
+        "changes": [c.change for c in changes if c.trainee_id == result.trainee_id],
+        "has_previous": has_previous,
+    }
+
+
+def render_letters(
+    folder: Path, report: Report, changes: list[Change], has_previous: bool
+) -> list[Path]:
+    """Write `<trainee_id>.html` and `.txt` for every active or paused trainee."""
+    folder.mkdir(parents=True, exist_ok=True)
+    html = _environment(autoescape=True).get_template("letter.html.j2")
+    text = _environment(autoescape=False).get_template("letter.txt.j2")
+    written = []
+    for result in report.trainees:
+        if result.status not in LETTER_STATUSES:
+            continue
+        context = letter_context(result, report, changes, has_previous)
+        stem = file_stem(result.trainee_id)
+        path = folder / f"{stem}.html"
+        path.write_text(html.render(context), encoding="utf-8")
+        (folder / f"{stem}.txt").write_text(text.render(context), encoding="utf-8")
+        written.append(path)
+    return written

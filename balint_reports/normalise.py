@@ -1,0 +1,283 @@
+"""Find each sheet's header row and kind, and turn its cells into typed columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .issues import IssueLog
+from .read import RawSheet
+from .schema import KINDS, VOCABULARIES, Column, Kind, ValueType
+from .values import cell_text, fold, is_blank, parse_date, parse_number, parse_yesno
+
+HEADER_SEARCH_ROWS = 10
+ROW_COLUMNS = ["_file", "_sheet", "_row", "_rid"]
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Where a sheet's header row is, which kind it fits, and which cell holds which column."""
+
+    kind: Kind
+    row_index: int  # 0-based: the spreadsheet's row is one more
+    positions: dict[str, object]  # column name -> label of the cells' column
+    unknown_headers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The outcome of looking for a header: a match, or why the sheet is not used."""
+
+    match: HeaderMatch | None = None
+    ignored_reason: str = ""
+    error: str = ""
+
+
+def header_lookup(kind: Kind, config: Config) -> dict[str, str]:
+    """Folded header text -> column name, for the built-in aliases and the config's."""
+    lookup: dict[str, str] = {}
+    for column in kind.columns:
+        for text in (column.name, *column.aliases):
+            lookup.setdefault(fold(text), column.name)
+    lookup.update(config.column_aliases.get(kind.name, {}))
+    return lookup
+
+
+def _match_row(
+    cells: pd.Series, kind: Kind, lookup: dict[str, str]
+) -> tuple[dict[str, object], list[str]]:
+    positions: dict[str, object] = {}
+    unknown: list[str] = []
+    for label, cell in cells.items():
+        text = fold(cell)
+        if not text:
+            continue
+        column = lookup.get(text)
+        if column is None or column in positions:
+            unknown.append(cell_text(cell))
+        else:
+            positions[column] = label
+    return positions, unknown
+
+
+def classify(sheet: RawSheet, config: Config) -> Classification:
+    """The first of the first 10 rows that some kind fits, and the kind that fits it best."""
+    lookups = {kind.name: header_lookup(kind, config) for kind in KINDS}
+    best_partial: tuple[int, Kind, list[str], list[str]] | None = None
+    for index in range(min(HEADER_SEARCH_ROWS, len(sheet.cells))):
+        row = sheet.cells.iloc[index]
+        fits: list[tuple[int, HeaderMatch]] = []
+        for kind in KINDS:
+            positions, unknown = _match_row(row, kind, lookups[kind.name])
+            missing = [c.name for c in kind.required if c.name not in positions]
+            if not missing:
+                match = HeaderMatch(kind, index, positions, tuple(unknown))
+                fits.append((len(positions), match))
+            elif best_partial is None or len(positions) > best_partial[0]:
+                seen = [cell_text(c) for c in row if cell_text(c)]
+                best_partial = (len(positions), kind, missing, seen)
+        if not fits:
+            continue
+        fits.sort(key=lambda f: -f[0])
+        if len(fits) > 1 and fits[0][0] == fits[1][0]:
+            tied = " and ".join(f[1].kind.name for f in fits if f[0] == fits[0][0])
+            return Classification(
+                error=f"the header in row {index + 1} fits {tied} equally well: "
+                "rename a column so it says which it is (e.g. 'trainee_id' or 'leader_id')"
+            )
+        return Classification(match=fits[0][1])
+    if best_partial is None or best_partial[0] == 0:
+        return Classification(ignored_reason="no header row of a known kind in the first 10 rows")
+    _, kind, missing, seen = best_partial
+    return Classification(
+        ignored_reason=f"closest to {kind.name} but missing {', '.join(missing)}; "
+        f"headers seen: {', '.join(seen[:12])}"
+    )
+
+
+def _blank_mask(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell is empty or white space only, without a Python call per cell."""
+    blank = frame.isna()
+    for label in frame.columns:
+        column = frame[label]
+        try:
+            stripped = column.str.strip()
+        except AttributeError:  # no text in this column at all
+            continue
+        blank[label] |= stripped.eq("").fillna(False).astype(bool)
+    return blank
+
+
+def _parse_unique(
+    raw: pd.Series, parser: Callable[[object], tuple[object, str | None]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values, problems and blankness, parsing each distinct cell once: columns repeat a lot."""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    cells = [*uniques, None]  # code -1 (a missing cell) picks the last entry
+    values = np.empty(len(cells), dtype=object)
+    problems = np.empty(len(cells), dtype=object)
+    blank = np.empty(len(cells), dtype=bool)
+    for i, cell in enumerate(cells):
+        values[i], problems[i] = parser(cell)
+        blank[i] = is_blank(cell)
+    return values[codes], problems[codes], blank[codes]
+
+
+def _vocab_parser(column: Column, config: Config) -> Callable[[object], tuple[object, str | None]]:
+    vocabulary = VOCABULARIES[column.vocabulary or ""]
+    spellings: dict[str, str] = {}
+    for canonical, aliases in vocabulary.values.items():
+        for text in (canonical, *aliases):
+            spellings[fold(text)] = canonical
+    spellings.update(config.value_aliases.get(vocabulary.name, {}))
+    known = ", ".join(vocabulary.values)
+
+    def parse(cell: object) -> tuple[object, str | None]:
+        text = fold(cell)
+        if not text:
+            return None, None
+        if text in spellings:
+            return spellings[text], None
+        advice = (
+            f"known: {known}; a new spelling can be added under [values.{vocabulary.name}] "
+            "in balint.toml"
+            if vocabulary.name in ("activity", "mode")
+            else f"known: {known}"
+        )
+        if vocabulary.keep_unknown:
+            return cell_text(
+                cell
+            ), f"'{cell_text(cell)}' is not a known {column.name}, kept as written ({advice})"
+        return None, f"'{cell_text(cell)}' is not a known {column.name} ({advice})"
+
+    return parse
+
+
+def _number_parser(column: Column) -> Callable[[object], tuple[object, str | None]]:
+    whole = column.type is ValueType.WHOLE
+
+    def parse(cell: object) -> tuple[object, str | None]:
+        value, problem = parse_number(cell, whole)
+        if value is None or problem:
+            return value, problem
+        if column.minimum is not None and value < column.minimum:
+            return (
+                None,
+                f"'{cell_text(cell)}' is too small: "
+                f"{column.name} must be at least {column.minimum:g}",
+            )
+        if column.greater_than is not None and value <= column.greater_than:
+            return (
+                None,
+                f"'{cell_text(cell)}' is too small: "
+                f"{column.name} must be more than {column.greater_than:g}",
+            )
+        return value, None
+
+    return parse
+
+
+def _text_parser(cell: object) -> tuple[object, str | None]:
+    return cell_text(cell), None
+
+
+def _parser_for(column: Column, config: Config) -> Callable[[object], tuple[object, str | None]]:
+    match column.type:
+        case ValueType.DATE:
+            return parse_date
+        case ValueType.YESNO:
+            return parse_yesno
+        case ValueType.WHOLE | ValueType.DECIMAL:
+            return _number_parser(column)
+        case ValueType.VOCAB:
+            return _vocab_parser(column, config)
+        case _:
+            return _text_parser
+
+
+def normalise_sheet(
+    sheet: RawSheet, match: HeaderMatch, config: Config, first_rid: int, log: IssueLog
+) -> pd.DataFrame:
+    """The sheet's non-blank data rows as typed columns, each row tagged with where it came from.
+
+    Unparseable cells become error issues (the row will be rejected); the columns the kind
+    declares but the sheet lacks are filled with their defaults.
+    """
+    kind = match.kind
+    body = sheet.cells.iloc[match.row_index + 1 :]
+    body = body.loc[~_blank_mask(body).all(axis=1)]
+    table = pd.DataFrame(
+        {
+            "_file": sheet.file,
+            "_sheet": sheet.sheet,
+            "_row": np.asarray(body.index, dtype=np.int64) + 1,
+            "_rid": np.arange(first_rid, first_rid + len(body), dtype=np.int64),
+        }
+    )
+    if match.unknown_headers:
+        names = ", ".join(f"'{h}'" for h in match.unknown_headers)
+        log.add(
+            "info",
+            sheet.file,
+            sheet.sheet,
+            f"column(s) {names} not used for {kind.name}; if one of them should be, "
+            f"map it under [columns.{kind.name}] in balint.toml",
+            row=match.row_index + 1,
+        )
+    for column in kind.columns:
+        label = match.positions.get(column.name)
+        raw = (
+            body[label].reset_index(drop=True)
+            if label is not None
+            else pd.Series([None] * len(body), dtype=object)
+        )
+        values, problems, blank = _parse_unique(raw, _parser_for(column, config))
+        has_problem = problems != None  # noqa: E711 - elementwise on an object array
+        if column.type is ValueType.VOCAB and VOCABULARIES[column.vocabulary or ""].keep_unknown:
+            severity = "warning"
+        else:
+            severity = "error"
+        if has_problem.any():
+            log.add_rows(
+                severity,
+                table.loc[has_problem],
+                column.name,
+                raw[has_problem].map(cell_text),
+                pd.Series(problems[has_problem]),
+            )
+        if column.required:
+            missing = blank
+            if missing.any():
+                log.add_rows(
+                    "error",
+                    table.loc[missing],
+                    column.name,
+                    pd.Series([""] * int(missing.sum())),
+                    f"{column.name} is missing: fill it in",
+                )
+        elif column.default_from is not None:
+            other, by_value = column.default_from
+            defaults = table[other].map(dict(by_value)).fillna(column.default).to_numpy()
+            values = np.where(blank, defaults, values)
+        elif column.default is not None:
+            values = np.where(blank, column.default, values)
+        table[column.name] = _typed(values, column)
+    return table
+
+
+def _typed(values: np.ndarray, column: Column) -> pd.Series:
+    match column.type:
+        case ValueType.DATE:
+            return pd.Series(pd.to_datetime(values, errors="coerce"))
+        case ValueType.WHOLE:
+            return pd.Series(pd.array(values, dtype="Int64"))
+        case ValueType.DECIMAL:
+            return pd.Series(pd.array(values, dtype="Float64"))
+        case ValueType.YESNO:
+            return pd.Series(pd.array(values, dtype="boolean"))
+        case _:
+            return pd.Series(values, dtype=object).fillna("")

@@ -1,0 +1,281 @@
+"""The monthly run as one function: inbox in, a Report out. Only `read` touches the disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import Config
+from .evaluate import Tables, TraineeResult, evaluate
+from .issues import IssueLog
+from .normalise import classify, normalise_sheet
+from .read import discover, read_source
+from .resolve import PeopleIndex, merge_register, place, resolve_people
+from .ruleset import Ruleset, ruleset_for
+from .schema import KINDS, KINDS_BY_NAME, ValueType
+from .values import fold, fold_name
+
+OUTCOMES = ("accepted", "rejected", "duplicate", "future")
+SOURCE_COLUMNS = ["file", "sheet", "kind", "sha256", "rows_read", *OUTCOMES]
+
+
+@dataclass
+class Report:
+    """What one run found: per-trainee results, every data issue, every source."""
+
+    as_of: dt.date
+    trainees: list[TraineeResult]
+    issues: pd.DataFrame
+    sources: pd.DataFrame
+    rulesets: tuple[Ruleset, ...]
+    config: Config
+    # per kind, every data row with its `_outcome`; kept for checks and counts, not for output
+    rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def count(self, severity: str) -> int:
+        """How many issues of a severity."""
+        return int((self.issues["severity"] == severity).sum())
+
+
+def _empty_table(kind_name: str) -> pd.DataFrame:
+    kind = KINDS_BY_NAME[kind_name]
+    columns = {"_file": [], "_sheet": [], "_row": [], "_rid": []}
+    frame = pd.DataFrame(columns)
+    for column in kind.columns:
+        match column.type:
+            case ValueType.DATE:
+                frame[column.name] = pd.Series(dtype="datetime64[ns]")
+            case ValueType.WHOLE:
+                frame[column.name] = pd.Series(dtype="Int64")
+            case ValueType.DECIMAL:
+                frame[column.name] = pd.Series(dtype="Float64")
+            case ValueType.YESNO:
+                frame[column.name] = pd.Series(dtype="boolean")
+            case _:
+                frame[column.name] = pd.Series(dtype=object)
+    return frame
+
+
+def read_inbox(
+    inbox: Path, config: Config, log: IssueLog
+) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Every sheet of every file, classified and normalised: one table per kind, plus sources."""
+    parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
+    sources: list[dict] = []
+    next_rid = 0
+    for source in discover(inbox):
+        if not source.spreadsheet:
+            sources.append({"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""})
+            continue
+        result = read_source(source)
+        if result.problem:
+            log.add("error", source.relative, "", result.problem)
+            sources.append(
+                {
+                    "file": source.relative,
+                    "sheet": "",
+                    "kind": "unreadable",
+                    "sha256": result.sha256,
+                }
+            )
+            continue
+        for sheet in result.sheets:
+            entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
+            found = classify(sheet, config)
+            if found.match is None:
+                if found.error:
+                    log.add("error", sheet.file, sheet.sheet, found.error)
+                else:
+                    log.add(
+                        "info", sheet.file, sheet.sheet, f"sheet not used: {found.ignored_reason}"
+                    )
+                sources.append({**entry, "kind": "ignored"})
+                continue
+            table = normalise_sheet(sheet, found.match, config, next_rid, log)
+            next_rid += len(table)
+            parts[found.match.kind.name].append(table)
+            sources.append({**entry, "kind": found.match.kind.name})
+    tables = {
+        name: pd.concat(frames, ignore_index=True) if frames else _empty_table(name)
+        for name, frames in parts.items()
+    }
+    return tables, sources
+
+
+def _register(
+    table: pd.DataFrame, kind_name: str, log: IssueLog, index: PeopleIndex, pool: str
+) -> pd.DataFrame:
+    """Merge a register's rows (outcomes recorded in `_outcome`) and make its people findable."""
+    rejected = table["_rid"].isin(log.error_rids())
+    id_column = KINDS_BY_NAME[kind_name].id_column or ""
+    merged, merge_outcomes = merge_register(table.loc[~rejected], kind_name, log)
+    table["_outcome"] = np.where(rejected, "rejected", "accepted")
+    if merge_outcomes:
+        merged_rids = table["_rid"].map(merge_outcomes)
+        table["_outcome"] = merged_rids.fillna(table["_outcome"])
+    for row in table.loc[rejected].to_dict("records"):
+        index.add_rejected(pool, row[id_column], row["name"], place(row))
+    for person_id, name in zip(merged[id_column], merged["name"], strict=True):
+        index.add(pool, person_id, name)
+    return merged
+
+
+def _resolve_competencies(
+    portfolio: pd.DataFrame,
+    trainees: pd.DataFrame,
+    rulesets: tuple[Ruleset, ...],
+    log: IssueLog,
+) -> None:
+    """Replace competency cells by the id in the trainee's own ruleset; others are errors."""
+    if portfolio.empty:
+        return
+    registered = portfolio["trainee"].map(trainees["registered"]) if len(trainees) else None
+    lookups = {r.id: r.competency_lookup() for r in rulesets}
+    resolved = []
+    problems = []
+    for trainee_date, text in zip(
+        registered if registered is not None else [pd.NaT] * len(portfolio),
+        portfolio["competency"],
+        strict=True,
+    ):
+        ruleset = ruleset_for(rulesets, None if pd.isna(trainee_date) else trainee_date.date())
+        competency = lookups[ruleset.id].get(fold(text))
+        resolved.append(competency or "")
+        problems.append(
+            None
+            if competency or not text
+            else f"'{text}' is not a competency of {ruleset.id}: use its number (1–"
+            f"{len(ruleset.competencies)}), id or title"
+        )
+    portfolio["competency"] = resolved
+    problem_series = pd.Series(problems, index=portfolio.index)
+    bad = problem_series.notna()
+    if bad.any():
+        rows = portfolio.loc[bad]
+        log.add_rows("error", rows, "competency", rows["competency"], problem_series[bad])
+
+
+def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: IssueLog) -> None:
+    """Set each activity row's `_outcome`: rejected, then future, then duplicate, else accepted."""
+    kind = KINDS_BY_NAME[kind_name]
+    rejected = table["_rid"].isin(log.error_rids())
+    date_column = kind.date_column or ""
+    future = ~rejected & (table[date_column] > as_of)
+    outcome = np.where(rejected, "rejected", np.where(future, "future", "accepted"))
+    if future.any():
+        rows = table.loc[future]
+        log.add_rows(
+            "warning",
+            rows,
+            date_column,
+            rows[date_column].dt.strftime("%Y-%m-%d"),
+            f"dated after the report date {as_of:%Y-%m-%d}: left out of this report",
+        )
+    candidates = table.loc[outcome == "accepted"]
+    key_frame = candidates[[c for c in kind.duplicate_key if c != "event_key"]].copy()
+    if "event_key" in kind.duplicate_key:
+        key_frame["event_key"] = candidates["event"].map(fold_name)
+    key_columns = list(key_frame.columns)
+    duplicated = key_frame.duplicated(keep="first")
+    if duplicated.any():
+        key_frame["_first"] = candidates["_rid"]
+        first_rid = key_frame.groupby(key_columns, sort=False, dropna=False)["_first"].transform(
+            "first"
+        )
+        firsts = candidates.loc[candidates["_rid"].isin(set(first_rid[duplicated]))]
+        where_by_rid = {row["_rid"]: place(row) for row in firsts.to_dict("records")}
+        dups = candidates.loc[duplicated]
+        problems = first_rid[duplicated].map(
+            lambda rid: f"same as {where_by_rid[rid]}: counted once"
+        )
+        log.add_rows(
+            "warning", dups, date_column, dups[date_column].dt.strftime("%Y-%m-%d"), problems
+        )
+        outcome[table.index.get_indexer(dups.index)] = "duplicate"
+    table["_outcome"] = outcome
+
+
+def _unset_future_register_dates(
+    trainees: pd.DataFrame, as_of: pd.Timestamp, log: IssueLog
+) -> None:
+    """A register date after the report date counts as not yet set (SPEC 2.3)."""
+    for column in KINDS_BY_NAME["trainees"].columns:
+        if column.type is not ValueType.DATE or trainees.empty:
+            continue
+        later = trainees[column.name] > as_of
+        if later.any():
+            rows = trainees.loc[later]
+            log.add_rows(
+                "warning",
+                rows,
+                column.name,
+                rows[column.name].dt.strftime("%Y-%m-%d"),
+                f"after the report date {as_of:%Y-%m-%d}: counted as not yet set",
+            )
+            trainees.loc[later, column.name] = pd.NaT
+
+
+def _source_counts(sources: list[dict], rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    outcome_frames = [t[["_file", "_sheet", "_outcome"]] for t in rows.values() if not t.empty]
+    frame = pd.DataFrame(sources, columns=["file", "sheet", "kind", "sha256"])
+    if outcome_frames:
+        everything = pd.concat(outcome_frames, ignore_index=True)
+        counts = everything.groupby(["_file", "_sheet", "_outcome"]).size().unstack(fill_value=0)
+        counts.index.names = ["file", "sheet"]
+        frame = frame.merge(counts.reset_index(), on=["file", "sheet"], how="left")
+    for outcome in OUTCOMES:
+        if outcome not in frame:
+            frame[outcome] = 0
+        frame[outcome] = frame[outcome].fillna(0).astype(int)
+    frame["rows_read"] = frame[list(OUTCOMES)].sum(axis=1)
+    return frame[SOURCE_COLUMNS]
+
+
+def build_report(
+    inbox: Path, as_of: dt.date, config: Config, rulesets: tuple[Ruleset, ...]
+) -> Report:
+    """Read the inbox and evaluate every trainee as of the report date."""
+    log = IssueLog()
+    tables, sources = read_inbox(inbox, config, log)
+    report_day = pd.Timestamp(as_of)
+    index = PeopleIndex()
+
+    leaders = _register(tables["leaders"], "leaders", log, index, "leader")
+    resolve_people(tables["trainees"], "trainees", index, log)
+    trainees = _register(tables["trainees"], "trainees", log, index, "trainee")
+    _unset_future_register_dates(trainees, report_day, log)
+
+    for kind_name in ("attendance", "supervision", "portfolio"):
+        resolve_people(tables[kind_name], kind_name, index, log)
+    _resolve_competencies(tables["portfolio"], trainees, rulesets, log)
+    for kind_name in ("attendance", "supervision", "portfolio"):
+        _outcomes(tables[kind_name], kind_name, report_day, log)
+
+    def accepted(name: str) -> pd.DataFrame:
+        table = tables[name]
+        return table.loc[table["_outcome"] == "accepted"].reset_index(drop=True)
+
+    results = evaluate(
+        Tables(
+            trainees=trainees,
+            leaders=leaders,
+            attendance=accepted("attendance"),
+            supervision=accepted("supervision"),
+            portfolio=accepted("portfolio"),
+        ),
+        rulesets,
+    )
+    issues = log.frame()
+    return Report(
+        as_of=as_of,
+        trainees=results,
+        issues=issues.drop(columns="rid"),
+        sources=_source_counts(sources, tables),
+        rulesets=rulesets,
+        config=config,
+        rows=tables,
+    )

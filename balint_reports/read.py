@@ -1,0 +1,145 @@
+"""Discover the inbox's files and read every sheet's raw cells with pandas."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
+_ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .xlsm, .ods
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found in the inbox."""
+
+    path: Path
+    relative: str  # the path relative to the inbox, with `/`
+    spreadsheet: bool
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """A sheet's cells as read, row 0 being the spreadsheet's row 1."""
+
+    file: str
+    sheet: str  # empty for a CSV
+    cells: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A file's sheets, or why it could not be read."""
+
+    source: SourceFile
+    sha256: str
+    sheets: tuple[RawSheet, ...] = ()
+    problem: str | None = None
+
+
+def discover(inbox: Path) -> list[SourceFile]:
+    """Every file under the inbox in path order, skipping dotfiles and Excel lock files."""
+    found = []
+    for path in inbox.rglob("*"):
+        relative = path.relative_to(inbox)
+        if any(part.startswith((".", "~$")) for part in relative.parts):
+            continue
+        if not path.is_file() or relative.as_posix() == "balint.toml":
+            continue
+        spreadsheet = path.suffix.lower() in SPREADSHEET_SUFFIXES
+        found.append(SourceFile(path, relative.as_posix(), spreadsheet))
+    return sorted(found, key=lambda s: s.relative)
+
+
+def read_source(source: SourceFile) -> ReadResult:
+    """Read every sheet of one file; a file that cannot be read carries the likely cause."""
+    data = source.path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    problem = _sniff_problem(source, data)
+    if problem:
+        return ReadResult(source, sha256, problem=problem)
+    try:
+        if source.path.suffix.lower() == ".csv":
+            sheets = (RawSheet(source.relative, "", _read_csv(data)),)
+        else:
+            book = pd.read_excel(
+                io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="calamine"
+            )
+            sheets = tuple(RawSheet(source.relative, name, cells) for name, cells in book.items())
+    except Exception:  # noqa: BLE001 - any reader failure is the file's fault, reported as such
+        return ReadResult(
+            source,
+            sha256,
+            problem="the file could not be read: it may be damaged or not really a "
+            f"{source.path.suffix} file; open it in Excel and save a fresh copy into the folder",
+        )
+    return ReadResult(source, sha256, sheets=sheets)
+
+
+def _sniff_problem(source: SourceFile, data: bytes) -> str | None:
+    """Explain the common unreadable cases in the team's words, before a reader fails on them."""
+    suffix = source.path.suffix.lower()
+    if not data:
+        return "the file is empty (0 bytes): save it again from Excel and put it back in the folder"
+    if suffix in (".xlsx", ".xlsm") and data.startswith(_OLE2_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return "the file is password-protected: save an unprotected copy into the folder"
+        return (
+            "this is an old-format Excel (.xls) file named as .xlsx: "
+            "open it in Excel and save it as .xlsx, or rename it to .xls"
+        )
+    if suffix == ".xls" and data.startswith(_ZIP_MAGIC):
+        return "this is a new-format Excel (.xlsx) file named as .xls: rename it to .xlsx"
+    if suffix in (".xlsx", ".xlsm", ".ods") and not data.startswith(_ZIP_MAGIC):
+        return (
+            f"the file is not really a {suffix} spreadsheet (it may be damaged or truncated): "
+            "open it in Excel and save a fresh copy into the folder"
+        )
+    return None
+
+
+def decode_csv(data: bytes) -> str:
+    """Text of a CSV written as UTF-8 (with or without BOM) or Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; latin-1 then keeps them rather than failing.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def _guess_delimiter(text: str) -> str:
+    """`;` when it splits the first lines into more columns than `,` does."""
+    head = text.splitlines()[:20]
+
+    def widest(delimiter: str) -> int:
+        return max((len(row) for row in csv.reader(head, delimiter=delimiter)), default=0)
+
+    return ";" if widest(";") > widest(",") else ","
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    text = decode_csv(data)
+    delimiter = _guess_delimiter(text)
+    width = max((len(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)), default=0)
+    if width == 0:
+        return pd.DataFrame()
+    cells = pd.read_csv(
+        io.StringIO(text),
+        sep=delimiter,
+        header=None,
+        names=range(width),
+        dtype=object,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        engine="c",
+    )
+    return cells

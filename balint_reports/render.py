@@ -1,0 +1,250 @@
+"""Write a report: summary.xlsx, progress.json and the letters, into OUT/<YYYY-MM>/ at once."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .changes import CHANGE_COLUMNS, Change, compare
+from .errors import OutputError
+from .evaluate import TraineeResult
+from .issues import ISSUE_COLUMNS
+from .letters import LETTER_STATUSES, file_stem, render_letters
+from .pipeline import Report
+
+REQUIREMENT_COLUMNS = [
+    "trainee_id",
+    "name",
+    "requirement",
+    "status",
+    "achieved",
+    "target",
+    "detail",
+]
+ADVISORY_COLUMNS = ["trainee_id", "name", "code", "message"]
+SOURCE_COLUMNS = [
+    "file",
+    "sheet",
+    "kind",
+    "sha256",
+    "rows_read",
+    "accepted",
+    "rejected",
+    "duplicate",
+    "future",
+]
+SHEET_NAMES = ("Overview", "Requirements", "Advisories", "Data issues", "Sources", "Changes")
+# A cell starting with one of these is a formula to Excel (and to CSV importers).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def month_folder(report: Report) -> str:
+    """The report's folder name: the report date's year and month."""
+    return f"{report.as_of:%Y-%m}"
+
+
+def letter_file(result: TraineeResult) -> str:
+    """The letter's path inside the month folder, or empty when no letter is written."""
+    return (
+        f"letters/{file_stem(result.trainee_id)}.html" if result.status in LETTER_STATUSES else ""
+    )
+
+
+def progress_document(report: Report) -> dict:
+    """The facts of progress.json, in the shape SPEC 4 gives."""
+    return {
+        "as_of": f"{report.as_of:%Y-%m-%d}",
+        "trainees": [
+            {
+                "trainee_id": t.trainee_id,
+                "name": t.name,
+                "status": t.status,
+                "ruleset": t.ruleset.id,
+                "overall": t.overall,
+                "requirements": {
+                    r.id: {
+                        "status": r.status,
+                        "achieved": r.achieved,
+                        "target": r.target,
+                        "detail": r.detail,
+                    }
+                    for r in t.requirements
+                },
+                "advisories": [a.code for a in t.advice],
+            }
+            for t in report.trainees
+        ],
+        "issues": [
+            {**issue, "row": None if pd.isna(issue["row"]) else int(issue["row"])}
+            for issue in report.issues[ISSUE_COLUMNS].to_dict("records")
+        ],
+        "sources": [
+            {k: v for k, v in s.items() if k != "sha256"} for s in report.sources.to_dict("records")
+        ],
+    }
+
+
+def _safe(value: object) -> object:
+    """Spreadsheet-safe: text that Excel would run as a formula is kept as text."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _write_sheet(book: Workbook, title: str, columns: list[str], rows: list[list]) -> None:
+    sheet = book.create_sheet(title)
+    widths = [len(c) for c in columns]
+    for row in rows[:500]:  # widths from a sample: wide enough, without measuring every row
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], min(60, len(str(value)) if value is not None else 0))
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width + 2
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    bold = Font(bold=True)
+    header = []
+    for name in columns:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_safe(v) for v in row])
+
+
+def _overview_rows(report: Report) -> tuple[list[str], list[list]]:
+    requirement_ids: list[str] = []
+    for ruleset in report.rulesets:
+        for q in ruleset.requirements:
+            if q.id not in requirement_ids:
+                requirement_ids.append(q.id)
+    columns = [
+        "trainee_id",
+        "name",
+        "status",
+        "overall",
+        *requirement_ids,
+        "next_step",
+        "supervisor",
+        "supervision_hours",
+        "supervision_cost",
+        "ruleset",
+        "letter_file",
+    ]
+    rows = []
+    for t in report.trainees:
+        statuses = {r.id: r.status for r in t.requirements}
+        fee = t.ruleset.fee
+        cost = f"{fee.currency}{t.cost_low:,.0f}–{fee.currency}{t.cost_high:,.0f}"
+        rows.append(
+            [
+                t.trainee_id,
+                t.name,
+                t.status,
+                t.overall,
+                *[statuses.get(i, "") for i in requirement_ids],
+                t.next_step,
+                t.supervisor,
+                t.supervision_hours,
+                cost,
+                t.ruleset.id,
+                letter_file(t),
+            ]
+        )
+    return columns, rows
+
+
+def write_workbook(path: Path, report: Report, changes: list[Change]) -> None:
+    """summary.xlsx with the six sheets of SPEC 4."""
+    book = Workbook(write_only=True)
+    _write_sheet(book, "Overview", *_overview_rows(report))
+    _write_sheet(
+        book,
+        "Requirements",
+        REQUIREMENT_COLUMNS,
+        [
+            [t.trainee_id, t.name, r.id, r.status, r.achieved, r.target, r.detail]
+            for t in report.trainees
+            for r in t.requirements
+        ],
+    )
+    _write_sheet(
+        book,
+        "Advisories",
+        ADVISORY_COLUMNS,
+        [[t.trainee_id, t.name, a.code, a.message] for t in report.trainees for a in t.advice],
+    )
+    _write_sheet(book, "Data issues", ISSUE_COLUMNS, report.issues[ISSUE_COLUMNS].values.tolist())
+    _write_sheet(book, "Sources", SOURCE_COLUMNS, report.sources[SOURCE_COLUMNS].values.tolist())
+    _write_sheet(
+        book,
+        "Changes",
+        CHANGE_COLUMNS,
+        [[c.trainee_id, c.name, c.requirement, c.before, c.now, c.change] for c in changes],
+    )
+    book.save(path)
+
+
+def previous_progress(out: Path, folder: str) -> dict | None:
+    """The progress.json of the newest month in OUT before this one."""
+    months = sorted(p.name for p in out.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.name < folder)
+    for name in reversed(months):
+        path = out / name / "progress.json"
+        if path.is_file():
+            try:
+                return json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+    return None
+
+
+def write_report(report: Report, out: Path, letters: bool = True) -> Path:
+    """Write the month's folder in full, then move it into place: a crash leaves the old one."""
+    folder = month_folder(report)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder}-", dir=out))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+    try:
+        document = progress_document(report)
+        units = {
+            q.id: (q.title, q.unit) for ruleset in report.rulesets for q in ruleset.requirements
+        }
+        previous = previous_progress(out, folder)
+        changes = compare(previous, document, units)
+        (staging / "progress.json").write_text(
+            json.dumps(document, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+        write_workbook(staging / "summary.xlsx", report, changes)
+        if letters:
+            render_letters(staging / "letters", report, changes, has_previous=previous is not None)
+        target = out / folder
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{folder}-old-", dir=out))
+            os.replace(target, retired / folder)
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,228 @@
+"""Merge the registers and resolve every person and competency cell to an id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from .issues import IssueLog
+from .schema import KINDS_BY_NAME, ValueType
+from .values import fold, fold_name, name_keys
+
+SUGGESTION_CUTOFF = 80
+
+
+def place(row: pd.Series | dict) -> str:
+    """Where a row is, in the words the Data issues sheet uses."""
+    sheet = f", sheet {row['_sheet']}" if row["_sheet"] else ""
+    return f"{row['_file']}{sheet}, row {row['_row']}"
+
+
+def _is_unset(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or value == ""
+        or (isinstance(value, float) and np.isnan(value))
+    )
+
+
+def merge_register(
+    table: pd.DataFrame, kind_name: str, log: IssueLog
+) -> tuple[pd.DataFrame, dict[int, str]]:
+    """One record per id: later rows fill blanks; conflicting values are errors, the first wins.
+
+    Returns the merged register (indexed by id, in first-seen order) and the outcome of every
+    row that was merged into an earlier one (`duplicate`, or `rejected` on a conflict).
+    """
+    kind = KINDS_BY_NAME[kind_name]
+    id_column = kind.id_column or ""
+    columns = [c.name for c in kind.columns]
+    records: dict[str, dict] = {}
+    outcomes: dict[int, str] = {}
+    for row in table.to_dict("records"):
+        key = row[id_column].casefold()
+        first = records.get(key)
+        if first is None:
+            records[key] = row
+            continue
+        conflicts = []
+        for column in columns:
+            mine, theirs = row[column], first[column]
+            if _is_unset(mine):
+                continue
+            if _is_unset(theirs):
+                first[column] = mine
+            elif _comparable(mine) != _comparable(theirs):
+                conflicts.append((column, mine, theirs))
+        for column, mine, theirs in conflicts:
+            log.add(
+                "error",
+                row["_file"],
+                row["_sheet"],
+                f"{id_column} {row[id_column]} is also at {place(first)} with {column} "
+                f"'{_shown(theirs)}'; the first is used: make the two rows agree",
+                row=row["_row"],
+                column=column,
+                value=_shown(mine),
+                rid=row["_rid"],
+            )
+        if not conflicts:
+            log.add(
+                "warning",
+                row["_file"],
+                row["_sheet"],
+                f"same {id_column} as {place(first)}: counted once, blank fields filled from here",
+                row=row["_row"],
+                column=id_column,
+                value=str(row[id_column]),
+                rid=row["_rid"],
+            )
+        outcomes[row["_rid"]] = "rejected" if conflicts else "duplicate"
+    merged = pd.DataFrame(list(records.values()), columns=table.columns)
+    return merged.set_index(id_column, drop=False), outcomes
+
+
+def _comparable(value: object) -> object:
+    if isinstance(value, str):
+        return fold(value)
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
+@dataclass
+class PeopleIndex:
+    """Looks up people by id or normalised name in one or both registers."""
+
+    # pool ("trainee" or "leader") -> folded id -> id
+    ids: dict[str, dict[str, str]] = field(default_factory=dict)
+    # pool -> name key -> ids
+    names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    display: dict[tuple[str, str], str] = field(default_factory=dict)
+    # folded id or name key -> where the rejected register row is
+    rejected: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, pool: str, person_id: str, name: str) -> None:
+        """Make a register person findable."""
+        self.ids.setdefault(pool, {})[person_id.casefold()] = person_id
+        for key in name_keys(name):
+            ids = self.names.setdefault(pool, {}).setdefault(key, [])
+            if person_id not in ids:
+                ids.append(person_id)
+        self.display[(pool, person_id)] = f"{name} ({person_id})"
+
+    def add_rejected(self, pool: str, person_id: str, name: str, where: str) -> None:
+        """Remember a register row that was rejected, to explain references to it."""
+        book = self.rejected.setdefault(pool, {})
+        for key in (person_id.casefold(), *name_keys(name)):
+            if key:
+                book.setdefault(key, where)
+
+    def lookup(self, text: str, pools: tuple[str, ...]) -> tuple[list[tuple[str, str]], str]:
+        """Matching (pool, id) pairs, and a hint for when there are none."""
+        folded_id = text.strip().casefold()
+        by_id = [(p, self.ids[p][folded_id]) for p in pools if folded_id in self.ids.get(p, {})]
+        if by_id:
+            return by_id, ""
+        found: list[tuple[str, str]] = []
+        for pool in pools:
+            for key in name_keys(text):
+                for person_id in self.names.get(pool, {}).get(key, []):
+                    if (pool, person_id) not in found:
+                        found.append((pool, person_id))
+        if found:
+            return found, ""
+        for pool in pools:
+            for key in (folded_id, *name_keys(text)):
+                where = self.rejected.get(pool, {}).get(key)
+                if where:
+                    return [], f"their register row at {where} was rejected: fix it first"
+        return [], self._suggest(text, pools)
+
+    def _suggest(self, text: str, pools: tuple[str, ...]) -> str:
+        choices = {
+            key: (pool, ids[0]) for pool in pools for key, ids in self.names.get(pool, {}).items()
+        }
+        if not choices or not fold_name(text):
+            return ""
+        best = process.extractOne(
+            fold_name(text), list(choices), scorer=fuzz.WRatio, score_cutoff=SUGGESTION_CUTOFF
+        )
+        if best is None:
+            return ""
+        return f"did you mean {self.display[choices[best[0]]]}?"
+
+
+POOLS = {
+    ValueType.TRAINEE: ("trainee",),
+    ValueType.LEADER: ("leader",),
+    ValueType.PERSON: ("trainee", "leader"),
+}
+POOL_WORDS = {
+    ("trainee",): "the trainees register",
+    ("leader",): "the leaders register",
+    ("trainee", "leader"): "the trainees or leaders registers",
+}
+
+
+def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log: IssueLog) -> None:
+    """Replace every person cell of `table` by the person's id, in place.
+
+    A cell that matches nobody or several people is an error (the row will be rejected), or
+    for a lenient column a warning: the row is kept and the person counts as unknown.
+    Person columns of kind PERSON become `<pool>:<id>`, so trainees and leaders stay apart.
+    """
+    for column in KINDS_BY_NAME[kind_name].columns:
+        pools = POOLS.get(column.type)
+        if pools is None or column.name not in table:
+            continue
+        texts = table[column.name]
+        codes, uniques = pd.factorize(texts)
+        resolved = np.empty(len(uniques), dtype=object)
+        problems = np.empty(len(uniques), dtype=object)
+        for i, text in enumerate(uniques):
+            resolved[i], problems[i] = _resolve_one(text, pools, index, column.lenient_reference)
+        table[column.name] = resolved[codes] if len(uniques) else texts
+        has_problem = problems[codes] != None  # noqa: E711 - elementwise on an object array
+        if len(uniques) and has_problem.any():
+            rows = table.loc[has_problem]
+            log.add_rows(
+                "warning" if column.lenient_reference else "error",
+                rows,
+                column.name,
+                texts[has_problem],
+                pd.Series(problems[codes][has_problem]),
+            )
+
+
+def _resolve_one(
+    text: str, pools: tuple[str, ...], index: PeopleIndex, lenient: bool
+) -> tuple[str, str | None]:
+    if not text:
+        return "", None
+    found, hint = index.lookup(text, pools)
+    qualify = len(pools) > 1
+    if len(found) == 1:
+        pool, person_id = found[0]
+        return (f"{pool}:{person_id}" if qualify else person_id), None
+    if found:
+        names = ", ".join(index.display[f] for f in found)
+        problem = f"'{text}' matches several people ({names}): write the id instead"
+    else:
+        problem = f"'{text}' is not in {POOL_WORDS[pools]}"
+        problem += f"; {hint}" if hint else ": correct the name or add the person to the register"
+    if lenient:
+        problem += "; counted as an unknown, not accredited person"
+        return "?", problem
+    return "", problem

@@ -1,0 +1,390 @@
+"""Rulesets: a society's requirements as TOML, loaded into checked dataclasses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import RulesetError
+from .schema import KINDS_BY_NAME, VOCABULARIES, ValueType
+from .values import fold
+
+DEFAULT_RULESET = "uk-2019"
+
+SOURCES = ("attendance", "supervision", "portfolio")
+COUNTS = {
+    "sessions": ("attendance",),
+    "rows": SOURCES,
+    "hours": ("supervision",),
+    "distinct_events": ("attendance",),
+    "competencies": ("portfolio",),
+}
+COUNTERPARTS = {"eligible_supervisor": "supervision", "accredited_co_leader": "attendance"}
+ADVICE_CHECKS = (
+    "single_setting",
+    "solo_leading_only",
+    "no_accredited_coleader",
+    "no_two_day_event",
+    "no_supervision",
+    "ineligible_supervisor",
+    "large_supervision_group",
+    "coleader_not_in_supervision",
+    "triangulation_missing",
+)
+TRAINEE_COLUMNS = KINDS_BY_NAME["trainees"]
+YESNO_FIELDS = tuple(c.name for c in TRAINEE_COLUMNS.columns if c.type is ValueType.YESNO)
+DATE_FIELDS = tuple(c.name for c in TRAINEE_COLUMNS.columns if c.type is ValueType.DATE)
+
+
+@dataclass(frozen=True)
+class Competency:
+    """One competency of the portfolio."""
+
+    number: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way of meeting a requirement: a count of accepted rows compared with a target."""
+
+    source: str
+    count: str
+    target: float
+    label: str
+    when: tuple[tuple[str, bool], ...] = ()  # register yes/no fields that must hold
+    activities: tuple[str, ...] = ()
+    since: str | None = None  # rows dated on or after this register date count
+    counterpart: str | None = None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A requirement: met when any applicable route is met and the needed dates are set."""
+
+    id: str
+    title: str
+    what_counts: str
+    unit: str
+    next_step: str
+    routes: tuple[Route, ...]
+    missing_data: str = ""
+    requires_set: tuple[str, ...] = ()
+    requires_label: str = ""
+
+
+@dataclass(frozen=True)
+class Advice:
+    """An advisory check with its letter wording and parameters."""
+
+    code: str
+    message: str
+    min_days: int = 2
+    max_trainees_present: int = 2
+
+
+@dataclass(frozen=True)
+class Fee:
+    """The suggested supervision fee."""
+
+    currency: str
+    low_per_hour: float
+    high_per_hour: float
+    note: str
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The ruleset's words for the overall status."""
+
+    ready: str
+    all_met_not_ready: str
+    needs_data: str
+    in_progress: str
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A society's requirements, effective from a date."""
+
+    id: str
+    title: str
+    effective_from: dt.date
+    fee: Fee
+    wording: Wording
+    competencies: tuple[Competency, ...]
+    requirements: tuple[Requirement, ...]
+    advice: tuple[Advice, ...]
+    path: str
+
+    def competency_lookup(self) -> dict[str, str]:
+        """Folded id, number or title -> competency id."""
+        lookup: dict[str, str] = {}
+        for c in self.competencies:
+            for text in (c.id, str(c.number), c.title):
+                lookup[fold(text)] = c.id
+        return lookup
+
+
+class _Reader:
+    """Reads keys of one TOML table, naming file and key in every error."""
+
+    def __init__(self, path: str, data: dict, where: str) -> None:
+        self.path, self.data, self.where = path, data, where
+
+    def fail(self, key: str, expected: str) -> RulesetError:
+        got = self.data.get(key, "nothing")
+        return RulesetError(f"{self.path}: {self.where}{key}: expected {expected}, got {got!r}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], expected: str, default=...):
+        if key not in self.data:
+            if default is ...:
+                raise self.fail(key, expected)
+            return default
+        value = self.data[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
+            raise self.fail(key, expected)
+        return value
+
+    def text(self, key: str, default=...) -> str:
+        return self.get(key, str, "text in quotes", default)
+
+    def number(self, key: str, default=...) -> float:
+        return self.get(key, (int, float), "a number", default)
+
+    def table(self, key: str) -> _Reader:
+        return _Reader(self.path, self.get(key, dict, "a table"), f"{self.where}{key}.")
+
+    def tables(self, key: str) -> list[_Reader]:
+        items = self.get(key, list, "a list of tables ([[...]])", [])
+        readers = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise self.fail(key, "a list of tables ([[...]])")
+            readers.append(_Reader(self.path, item, f"{self.where}{key}[{i + 1}]."))
+        return readers
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        values = self.get(key, list, "a list of text values", [])
+        if not all(isinstance(v, str) for v in values):
+            raise self.fail(key, "a list of text values")
+        return tuple(values)
+
+    def unknown_keys(self, known: set[str]) -> None:
+        for key in self.data:
+            if key not in known:
+                known_keys = ", ".join(sorted(known))
+                raise RulesetError(
+                    f"{self.path}: {self.where}{key}: unknown key (known: {known_keys})"
+                )
+
+
+def _route(r: _Reader, competencies: int) -> Route:
+    r.unknown_keys(
+        {"source", "count", "target", "label", "when", "activities", "since", "counterpart"}
+    )
+    source = r.text("source")
+    if source not in SOURCES:
+        raise r.fail("source", f"one of {', '.join(SOURCES)}")
+    count = r.text("count")
+    if count not in COUNTS or source not in COUNTS[count]:
+        allowed = [c for c, sources in COUNTS.items() if source in sources]
+        raise r.fail("count", f"for {source}, one of {', '.join(allowed)}")
+    target = r.number("target", competencies if count == "competencies" else ...)
+    if target <= 0:
+        raise r.fail("target", "a number above 0")
+    activities = r.strings("activities")
+    for activity in activities:
+        if activity not in VOCABULARIES["activity"].values:
+            raise r.fail(
+                "activities", f"activities from {', '.join(VOCABULARIES['activity'].values)}"
+            )
+    when = r.get("when", dict, "a table of yes/no register fields", {})
+    for field_name, value in when.items():
+        if field_name not in YESNO_FIELDS or not isinstance(value, bool):
+            raise r.fail("when", f"register yes/no fields ({', '.join(YESNO_FIELDS)}) = true/false")
+    since = r.text("since", None)
+    if since is not None and since not in DATE_FIELDS:
+        raise r.fail("since", f"a register date field ({', '.join(DATE_FIELDS)})")
+    counterpart = r.text("counterpart", None)
+    if counterpart is not None and COUNTERPARTS.get(counterpart) != source:
+        allowed = [c for c, s in COUNTERPARTS.items() if s == source]
+        raise r.fail("counterpart", f"for {source}, one of {', '.join(allowed) or 'none'}")
+    return Route(
+        source=source,
+        count=count,
+        target=target,
+        label=r.text("label"),
+        when=tuple(when.items()),
+        activities=activities,
+        since=since,
+        counterpart=counterpart,
+    )
+
+
+def parse_ruleset(text: str, path: str) -> Ruleset:
+    """Check a ruleset's TOML text and build the Ruleset; errors name the file and key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesetError(f"{path}: not valid TOML: {exc}") from None
+    r = _Reader(path, data, "")
+    r.unknown_keys(
+        {
+            "id",
+            "title",
+            "effective_from",
+            "fee",
+            "wording",
+            "competencies",
+            "requirements",
+            "advice",
+        }
+    )
+    effective_from = r.get("effective_from", dt.date, "a date such as 2019-01-01")
+    if isinstance(effective_from, dt.datetime):
+        raise r.fail("effective_from", "a date such as 2019-01-01")
+
+    fee_r = r.table("fee")
+    fee_r.unknown_keys({"currency", "low_per_hour", "high_per_hour", "note"})
+    fee = Fee(
+        fee_r.text("currency"),
+        fee_r.number("low_per_hour"),
+        fee_r.number("high_per_hour"),
+        fee_r.text("note", ""),
+    )
+    wording_r = r.table("wording")
+    wording_r.unknown_keys(set(Wording.__dataclass_fields__))
+    wording = Wording(**{k: wording_r.text(k) for k in Wording.__dataclass_fields__})
+
+    competencies = []
+    for c in r.tables("competencies"):
+        c.unknown_keys({"number", "id", "title"})
+        competencies.append(Competency(int(c.number("number")), c.text("id"), c.text("title")))
+
+    requirements = []
+    for q in r.tables("requirements"):
+        q.unknown_keys(
+            {
+                "id",
+                "title",
+                "what_counts",
+                "unit",
+                "next_step",
+                "routes",
+                "missing_data",
+                "requires_set",
+                "requires_label",
+            }
+        )
+        routes = tuple(_route(x, len(competencies)) for x in q.tables("routes"))
+        if not routes:
+            raise q.fail("routes", "at least one [[requirements.routes]]")
+        requires_set = q.strings("requires_set")
+        for name in requires_set:
+            if name not in DATE_FIELDS:
+                raise q.fail("requires_set", f"register date fields ({', '.join(DATE_FIELDS)})")
+        requirements.append(
+            Requirement(
+                id=q.text("id"),
+                title=q.text("title"),
+                what_counts=q.text("what_counts"),
+                unit=q.text("unit"),
+                next_step=q.text("next_step"),
+                routes=routes,
+                missing_data=q.text("missing_data", ""),
+                requires_set=requires_set,
+                requires_label=q.text("requires_label", ""),
+            )
+        )
+    if not requirements:
+        raise r.fail("requirements", "at least one [[requirements]]")
+    ids = [q.id for q in requirements]
+    if len(set(ids)) != len(ids):
+        raise RulesetError(f"{path}: requirements: each id must be used once ({', '.join(ids)})")
+
+    advice = []
+    for a in r.tables("advice"):
+        a.unknown_keys({"code", "message", "min_days", "max_trainees_present"})
+        code = a.text("code")
+        if code not in ADVICE_CHECKS:
+            raise a.fail("code", f"one of {', '.join(ADVICE_CHECKS)}")
+        advice.append(
+            Advice(
+                code,
+                a.text("message"),
+                int(a.number("min_days", 2)),
+                int(a.number("max_trainees_present", 2)),
+            )
+        )
+
+    return Ruleset(
+        id=r.text("id"),
+        title=r.text("title"),
+        effective_from=effective_from,
+        fee=fee,
+        wording=wording,
+        competencies=tuple(competencies),
+        requirements=tuple(requirements),
+        advice=tuple(advice),
+        path=path,
+    )
+
+
+def load_ruleset(path: Path) -> Ruleset:
+    """Load a ruleset file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise RulesetError(f"{path}: cannot read the ruleset ({exc.strerror})") from None
+    return parse_ruleset(text, str(path))
+
+
+def builtin_ruleset(name: str = DEFAULT_RULESET) -> Ruleset:
+    """A ruleset shipped inside the package."""
+    text = resources.files("balint_reports").joinpath("rulesets", f"{name}.toml").read_text("utf-8")
+    return parse_ruleset(text, f"{name}.toml (built in)")
+
+
+def builtin_names() -> list[str]:
+    """The ids of the rulesets shipped inside the package."""
+    folder = resources.files("balint_reports").joinpath("rulesets")
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
+
+
+def load_rulesets(specs: tuple[str | Path, ...]) -> tuple[Ruleset, ...]:
+    """Rulesets named by file or built-in id (default: uk-2019), oldest first; ids must differ."""
+    rulesets = []
+    for spec in specs or (DEFAULT_RULESET,):
+        if Path(spec).is_file():
+            rulesets.append(load_ruleset(Path(spec)))
+        elif str(spec) in builtin_names():
+            rulesets.append(builtin_ruleset(str(spec)))
+        else:
+            raise RulesetError(
+                f"{spec}: no such ruleset file or built-in ruleset "
+                f"(built in: {', '.join(builtin_names())})"
+            )
+    seen: dict[str, str] = {}
+    for ruleset in rulesets:
+        if ruleset.id in seen:
+            raise RulesetError(
+                f"{ruleset.path}: id {ruleset.id!r} is also used by {seen[ruleset.id]}"
+            )
+        seen[ruleset.id] = ruleset.path
+    return tuple(sorted(rulesets, key=lambda r: r.effective_from))
+
+
+def ruleset_for(rulesets: tuple[Ruleset, ...], registered: dt.date | None) -> Ruleset:
+    """The newest ruleset in effect on the registration date; the newest of all without one."""
+    if registered is None:
+        return rulesets[-1]
+    eligible = [r for r in rulesets if r.effective_from <= registered]
+    # Registered before any loaded ruleset began: the oldest is the closest the team has.
+    return eligible[-1] if eligible else rulesets[0]

@@ -1,0 +1,238 @@
+"""The record kinds, their columns, aliases and vocabularies: declared once, read by every stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ValueType(StrEnum):
+    """How a column's cells are parsed."""
+
+    TEXT = "text"
+    DATE = "date"
+    YESNO = "yesno"
+    WHOLE = "whole"
+    DECIMAL = "decimal"
+    TRAINEE = "trainee"  # a reference to a trainee in the register
+    LEADER = "leader"  # a reference to a leader in the register
+    PERSON = "person"  # a trainee or a leader
+    VOCAB = "vocab"  # one of a closed vocabulary
+    COMPETENCY = "competency"  # a competency of the trainee's ruleset
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a record kind."""
+
+    name: str
+    type: ValueType
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    default: object = None
+    minimum: float | None = None  # smallest allowed value, inclusive
+    greater_than: float | None = None  # exclusive lower bound
+    vocabulary: str | None = None
+    # A default that depends on another column: (column, ((value, default), ...)).
+    default_from: tuple[str, tuple[tuple[str, object], ...]] | None = None
+    # A person reference that does not resolve only warns (the row is kept).
+    lenient_reference: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A record kind: a sheet whose header fits it holds rows of this kind."""
+
+    name: str
+    columns: tuple[Column, ...]
+    id_column: str | None = None  # set for a register: one row per id, same-id rows merged
+    duplicate_key: tuple[str, ...] = ()
+    date_column: str | None = None  # rows dated after the report date are `future`
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        """The column called `name`."""
+        return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A closed set of canonical values, each with the spellings that mean it."""
+
+    name: str
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # An unknown value is an error unless the vocabulary keeps it with a warning.
+    keep_unknown: bool = False
+
+
+VOCABULARIES: dict[str, Vocabulary] = {
+    v.name: v
+    for v in (
+        Vocabulary(
+            "activity",
+            {
+                "member": ("group member", "ordinary member", "ongoing group"),
+                "weekend_member": ("weekend member", "weekend group member"),
+                "co_leader": ("co-leader", "co leader", "coleader", "co-lead", "co-leading"),
+                "leader": ("lead", "solo leader", "leading"),
+                "leadership_weekend": ("leadership weekend", "weekend leadership group"),
+                "leadership_day": ("leadership day", "leadership training day", "training day"),
+            },
+        ),
+        Vocabulary(
+            "mode",
+            {
+                "face_to_face": ("face to face", "in person", "f2f"),
+                "video": ("skype", "zoom", "teams", "video call"),
+                "telephone": ("phone", "telephone call"),
+            },
+            keep_unknown=True,
+        ),
+        Vocabulary(
+            "status",
+            {"active": (), "paused": (), "withdrawn": (), "accredited": ()},
+        ),
+    )
+}
+
+T = ValueType
+# Where a leadership weekend's length is not given, it lasts two days (SPEC 2.3).
+DEFAULT_WEEKEND_DAYS = 2
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "trainees",
+        (
+            Column(
+                "trainee_id", T.TEXT, True, ("id", "trainee id", "member id", "membership number")
+            ),
+            Column("name", T.TEXT, True, ("trainee name", "full name")),
+            Column("email", T.TEXT, aliases=("e-mail", "email address")),
+            Column(
+                "psychodynamic_training",
+                T.YESNO,
+                aliases=(
+                    "psychoanalytic training",
+                    "psychodynamic",
+                    "psychoanalytic/psychodynamic training",
+                ),
+            ),
+            Column("professional_training_from", T.DATE, aliases=("professional training start",)),
+            Column(
+                "registered", T.DATE, aliases=("registered on pathway", "pathway start", "joined")
+            ),
+            Column("supervisor", T.LEADER),
+            Column("supervisor_overseen_by", T.LEADER, aliases=("triangulating leader",)),
+            Column("status", T.VOCAB, default="active", vocabulary="status"),
+            Column("feels_ready", T.YESNO, aliases=("ready to apply", "trainee ready")),
+            Column("reference_requested", T.DATE, aliases=("reference requested",)),
+            Column(
+                "reference_received",
+                T.DATE,
+                aliases=("reference received", "supervisor report received", "report received"),
+            ),
+            Column("reference_shared", T.DATE, aliases=("reference shared", "shared with trainee")),
+            Column(
+                "reference_forwarded",
+                T.DATE,
+                aliases=("reference forwarded", "forwarded to leadership team"),
+            ),
+        ),
+        id_column="trainee_id",
+    ),
+    Kind(
+        "leaders",
+        (
+            Column("leader_id", T.TEXT, True, ("id", "leader id")),
+            Column("name", T.TEXT, True, ("leader name", "full name")),
+            Column("email", T.TEXT, aliases=("e-mail", "email address")),
+            Column("accredited", T.YESNO, aliases=("accredited leader",), default=False),
+            Column(
+                "supervision_experience",
+                T.YESNO,
+                aliases=("experienced supervisor", "supervises"),
+                default=False,
+            ),
+        ),
+        id_column="leader_id",
+    ),
+    Kind(
+        "attendance",
+        (
+            Column("trainee", T.TRAINEE, True, ("name", "participant", "trainee name", "member")),
+            Column("date", T.DATE, True, ("session date", "meeting date", "event date")),
+            Column(
+                "activity", T.VOCAB, True, ("role", "type", "attended as"), vocabulary="activity"
+            ),
+            Column(
+                "sessions",
+                T.WHOLE,
+                aliases=("number of sessions", "no of sessions", "count"),
+                default=1,
+                minimum=1,
+            ),
+            Column(
+                "days",
+                T.WHOLE,
+                aliases=("event days", "length"),
+                default=1,
+                minimum=1,
+                default_from=("activity", (("leadership_weekend", DEFAULT_WEEKEND_DAYS),)),
+            ),
+            Column("event", T.TEXT, aliases=("group", "group name", "event name", "weekend")),
+            Column("setting", T.TEXT, aliases=("context", "venue type")),
+            Column(
+                "co_leader",
+                T.PERSON,
+                aliases=("co-leader", "co leader", "with"),
+                lenient_reference=True,
+            ),
+            Column("notes", T.TEXT),
+        ),
+        duplicate_key=("trainee", "date", "activity", "event_key"),
+        date_column="date",
+    ),
+    Kind(
+        "supervision",
+        (
+            Column("trainee", T.TRAINEE, True, ("supervisee", "name")),
+            Column("supervisor", T.LEADER, True),
+            Column("date", T.DATE, True, ("session date",)),
+            Column("hours", T.DECIMAL, aliases=("duration", "length"), default=1.0, greater_than=0),
+            Column("mode", T.VOCAB, aliases=("format", "how"), vocabulary="mode"),
+            Column(
+                "trainees_present",
+                T.WHOLE,
+                aliases=("supervisees", "number of trainees"),
+                default=1,
+                minimum=1,
+            ),
+            Column(
+                "co_leader_present",
+                T.YESNO,
+                aliases=("co-leader present", "co-leader joined"),
+                default=False,
+            ),
+            Column("notes", T.TEXT),
+        ),
+        duplicate_key=("trainee", "supervisor", "date"),
+        date_column="date",
+    ),
+    Kind(
+        "portfolio",
+        (
+            Column("trainee", T.TRAINEE, True),
+            Column("competency", T.COMPETENCY, True),
+            Column("signed_off", T.DATE, True, ("date signed off", "date")),
+            Column("signed_off_by", T.LEADER, lenient_reference=True),
+            Column("evidence", T.TEXT),
+        ),
+        duplicate_key=("trainee", "competency", "signed_off"),
+        date_column="signed_off",
+    ),
+)
+
+KINDS_BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}

@@ -1,0 +1,169 @@
+"""Parsing single spreadsheet cells: folding, dates (day-first), yes/no, numbers, names.
+
+Every parser takes any cell value and returns `(value, problem)`: it never raises, so a
+messy cell becomes a data issue instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+
+import pandas as pd
+
+_FOLD_SEPARATORS = re.compile(r"[\s_\-./]+")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def is_blank(cell: object) -> bool:
+    """True for an empty cell: None, NaN, NaT or white space only."""
+    if isinstance(cell, str):
+        return not cell.strip()
+    return cell is None or cell is pd.NaT or (isinstance(cell, float) and math.isnan(cell))
+
+
+def cell_text(cell: object) -> str:
+    """The cell as the user sees it: integral floats without `.0`, white space collapsed."""
+    if is_blank(cell):
+        return ""
+    if isinstance(cell, bool):
+        return "TRUE" if cell else "FALSE"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, dt.datetime):
+        return cell.strftime("%Y-%m-%d %H:%M") if cell.time() != dt.time() else f"{cell:%Y-%m-%d}"
+    return _WHITESPACE.sub(" ", str(cell)).strip()
+
+
+def fold(text: object) -> str:
+    """Fold a header or vocabulary value: case-fold, trim, `_ - . /` and spaces as one space."""
+    return _FOLD_SEPARATORS.sub(" ", cell_text(text).casefold()).strip()
+
+
+_TITLE_WORDS = frozenset(["dr", "prof", "professor", "mr", "mrs", "ms", "miss", "mx", "rev"])
+
+
+def _name_words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    chars = []
+    for ch in folded:
+        category = unicodedata.category(ch)
+        if category == "Mn":  # accents split off by NFKD
+            continue
+        chars.append(" " if category.startswith("P") else ch)
+    return [w for w in "".join(chars).split() if w not in _TITLE_WORDS]
+
+
+def fold_name(text: object) -> str:
+    """Normalise a person's name per SPEC 2.4 (case, accents, punctuation, titles)."""
+    return " ".join(_name_words(cell_text(text)))
+
+
+def name_keys(text: object) -> tuple[str, ...]:
+    """Every normalised form a name may be matched by: itself, and `Surname, First` reordered."""
+    raw = cell_text(text)
+    keys = [fold_name(raw)]
+    if raw.count(",") == 1:
+        surname, first = raw.split(",")
+        keys.append(fold_name(f"{first} {surname}"))
+    return tuple(k for k in dict.fromkeys(keys) if k)
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
+_WRITTEN = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
+
+DATE_HELP = "write it as day/month/year, e.g. 05/03/2024 or 5 March 2024"
+
+
+def _make_date(year: int, month: int, day: int, text: str) -> tuple[dt.date | None, str | None]:
+    try:
+        return dt.date(year, month, day), None
+    except ValueError:
+        return None, f"'{text}' is not a real date (day {day}, month {month}): correct the day"
+
+
+def parse_date(cell: object) -> tuple[dt.date | None, str | None]:
+    """A date from a real date cell or day-first text; never month-first."""
+    if is_blank(cell):
+        return None, None
+    if isinstance(cell, dt.datetime):
+        return cell.date(), None
+    if isinstance(cell, dt.date):
+        return cell, None
+    if isinstance(cell, bool | int | float):
+        return None, f"{cell_text(cell)!r} is a number, not a date: {DATE_HELP}"
+    text = cell_text(cell)
+    if m := _ISO_DATE.match(text):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), text)
+    if m := _DAY_FIRST.match(text):
+        year = int(m[4]) + (2000 if len(m[4]) == 2 else 0)
+        return _make_date(year, int(m[3]), int(m[1]), text)
+    if (m := _WRITTEN.match(text.casefold())) and m[2] in _MONTHS:
+        return _make_date(int(m[3]), _MONTHS[m[2]], int(m[1]), text)
+    return None, f"'{text}' is not a date: {DATE_HELP}"
+
+
+_YES = frozenset({"yes", "y", "true", "1"})
+_NO = frozenset({"no", "n", "false", "0"})
+
+
+def parse_yesno(cell: object) -> tuple[bool | None, str | None]:
+    """True/False from yes/no words, 1/0 or a real TRUE/FALSE cell; blank is unknown."""
+    if is_blank(cell):
+        return None, None
+    if isinstance(cell, bool):
+        return cell, None
+    word = cell_text(cell).casefold()
+    if word in _YES:
+        return True, None
+    if word in _NO:
+        return False, None
+    return None, f"'{cell_text(cell)}' is not yes or no: write yes or no"
+
+
+def parse_number(cell: object, whole: bool) -> tuple[float | int | None, str | None]:
+    """A number from a number cell or text such as ' 3 ' or '1,5'."""
+    if is_blank(cell):
+        return None, None
+    kind = "a whole number" if whole else "a number"
+    if isinstance(cell, bool):
+        return None, f"'{cell_text(cell)}' is not {kind}"
+    if isinstance(cell, int | float):
+        value = float(cell)
+    else:
+        text = cell_text(cell).replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            return None, f"'{cell_text(cell)}' is not {kind}: write digits only, e.g. 2"
+    if not math.isfinite(value):
+        return None, f"'{cell_text(cell)}' is not {kind}"
+    if whole:
+        if not value.is_integer():
+            return None, f"'{cell_text(cell)}' is not a whole number: write e.g. 2"
+        return int(value), None
+    return value, None

@@ -1,0 +1,87 @@
+"""The monthly run end to end on a small inbox built here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+
+from .conftest import TRAINEE_HEADER, run_cli, run_report, trainee_row, write_csv, write_xlsx
+
+
+def _inbox(inbox: Path) -> None:
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                ["Trainee register, November 2026"],
+                [],
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", psychodynamic_training="no", supervisor="L1"),
+                trainee_row("T2", "<script>alert(1)</script>", psychodynamic_training="yes"),
+            ],
+            "Leaders": [
+                ["leader_id", "name", "accredited", "supervision_experience"],
+                ["L1", "Ann Leader", "yes", "yes"],
+            ],
+        },
+    )
+    write_csv(
+        inbox / "groups" / "tuesday.csv",
+        [["Participant", "Session date", "Role", "Sessions"]]
+        + [["Smith, Jane", f"{day}/03/2025", "member", 1] for day in range(1, 21)],
+    )
+
+
+def test_run_writes_every_output_and_counts_reconcile(inbox: Path, tmp_path: Path) -> None:
+    _inbox(inbox)
+    progress = run_report(inbox, tmp_path / "out")
+    by_id = {t["trainee_id"]: t for t in progress["trainees"]}
+    assert by_id["T1"]["requirements"]["membership"] == {
+        "status": "met",
+        "achieved": 20.0,
+        "target": 20,
+        "detail": "20 of 20 member sessions in an ongoing group or at Balint Society weekends",
+    }
+    folder = tmp_path / "out" / "2026-11"
+    book = openpyxl.load_workbook(folder / "summary.xlsx", read_only=True)
+    assert book.sheetnames == [
+        "Overview",
+        "Requirements",
+        "Advisories",
+        "Data issues",
+        "Sources",
+        "Changes",
+    ]
+    for source in progress["sources"]:
+        assert source["rows_read"] == sum(
+            source[k] for k in ("accepted", "rejected", "duplicate", "future")
+        )
+    assert sorted(p.name for p in (folder / "letters").iterdir()) == [
+        "T1.html",
+        "T1.txt",
+        "T2.html",
+        "T2.txt",
+    ]
+
+
+def test_spreadsheet_text_is_escaped_in_letters(inbox: Path, tmp_path: Path) -> None:
+    _inbox(inbox)
+    run_report(inbox, tmp_path / "out")
+    html = (tmp_path / "out" / "2026-11" / "letters" / "T2.html").read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_bad_as_of_is_a_usage_error(inbox: Path, tmp_path: Path) -> None:
+    result = run_cli("run", inbox, "--out", tmp_path / "out", "--as-of", "30/11/2026")
+    assert result.exit_code == 2
+    assert "not a date written as YYYY-MM-DD" in result.output
+
+
+def test_report_date_defaults_to_today(inbox: Path, tmp_path: Path) -> None:
+    _inbox(inbox)
+    result = run_cli("run", inbox, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / f"{dt.date.today():%Y-%m}" / "summary.xlsx").is_file()
