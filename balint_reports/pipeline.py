@@ -151,12 +151,12 @@ def _resolve_competencies(
             else f"'{text}' is not a competency of {ruleset.id}: use its number (1–"
             f"{len(ruleset.competencies)}), id or title"
         )
-    portfolio["competency"] = resolved
     problem_series = pd.Series(problems, index=portfolio.index)
     bad = problem_series.notna()
     if bad.any():
         rows = portfolio.loc[bad]
         log.add_rows("error", rows, "competency", rows["competency"], problem_series[bad])
+    portfolio["competency"] = resolved
 
 
 def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: IssueLog) -> None:
@@ -165,7 +165,7 @@ def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: Iss
     rejected = table["_rid"].isin(log.error_rids())
     date_column = kind.date_column or ""
     future = ~rejected & (table[date_column] > as_of)
-    outcome = np.where(rejected, "rejected", np.where(future, "future", "accepted"))
+    outcome = np.where(rejected, "rejected", np.where(future, "future", "accepted")).astype(object)
     if future.any():
         rows = table.loc[future]
         log.add_rows(
