@@ -101,16 +101,13 @@ def classify(sheet: RawSheet, config: Config) -> Classification:
 
 
 def _blank_mask(frame: pd.DataFrame) -> pd.DataFrame:
-    """True where a cell is empty or white space only, without a Python call per cell."""
-    blank = frame.isna()
+    """True where a cell is empty or white space only, testing each distinct value once."""
+    blank = {}
     for label in frame.columns:
-        column = frame[label]
-        try:
-            stripped = column.str.strip()
-        except AttributeError:  # no text in this column at all
-            continue
-        blank[label] |= stripped.eq("").fillna(False).astype(bool)
-    return blank
+        codes, uniques = pd.factorize(frame[label], use_na_sentinel=True)
+        blank_unique = np.array([*(is_blank(u) for u in uniques), True], dtype=bool)
+        blank[label] = blank_unique[codes]
+    return pd.DataFrame(blank, index=frame.index)
 
 
 def _parse_unique(

@@ -17,7 +17,7 @@ from .read import discover, read_source
 from .resolve import PeopleIndex, merge_register, place, resolve_people
 from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS, KINDS_BY_NAME, ValueType
-from .values import fold, fold_name
+from .values import fold, fold_name, map_unique
 
 OUTCOMES = ("accepted", "rejected", "duplicate", "future")
 SOURCE_COLUMNS = ["file", "sheet", "kind", "sha256", "rows_read", *OUTCOMES]
@@ -175,11 +175,11 @@ def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: Iss
             rows[date_column].dt.strftime("%Y-%m-%d"),
             f"dated after the report date {as_of:%Y-%m-%d}: left out of this report",
         )
+    if "event" in table:
+        table["event_key"] = map_unique(table["event"], fold_name)
     candidates = table.loc[outcome == "accepted"]
-    key_frame = candidates[[c for c in kind.duplicate_key if c != "event_key"]].copy()
-    if "event_key" in kind.duplicate_key:
-        key_frame["event_key"] = candidates["event"].map(fold_name)
-    key_columns = list(key_frame.columns)
+    key_columns = list(kind.duplicate_key)
+    key_frame = candidates[key_columns].copy()
     duplicated = key_frame.duplicated(keep="first")
     if duplicated.any():
         key_frame["_first"] = candidates["_rid"]
