@@ -175,7 +175,7 @@ def _evaluate_requirement(
     for r in results:
         part = f"{_number(r.achieved)} of {_number(r.target)} {r.label}"
         if r.hours is not None:
-            part += f" ({_number(r.hours)} hours)"
+            part += f" ({_number(r.hours)} hour{'' if r.hours == 1 else 's'})"
         parts.append(part)
     if requirement.requires_set:
         label = requirement.requires_label or ", ".join(requirement.requires_set)
@@ -219,7 +219,8 @@ class _AdviceFacts:
             "setting_key",
         )
         self.leading_trainees = set(leading["trainee"])
-        self.co_leaders = _sets(co_led, "trainee", "co_leader")
+        # A blank co-leader is nobody (SPEC 2.4): not someone missing from supervision.
+        self.co_leaders = _sets(co_led[co_led["co_leader"] != ""], "trainee", "co_leader")
         events = att[att["activity"].isin(LEADERSHIP_EVENTS)]
         if events.empty:
             self.event_days: dict[str, list[int]] = {}
