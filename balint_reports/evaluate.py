@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .ruleset import Advice, Requirement, Route, Ruleset, ruleset_for
-from .values import fold_name
+from .values import fold_name, map_unique
 
 MET, NOT_MET, CANNOT_ASSESS = "met", "not_met", "cannot_assess"
 READY, IN_PROGRESS, NEEDS_DATA = "ready", "in_progress", "needs_data"
@@ -77,7 +77,7 @@ class Tables:
 
 def event_ids(attendance: pd.DataFrame) -> pd.Series:
     """A distinct event is its folded name; rows with a blank name are told apart by date."""
-    names = attendance["event"].map(fold_name)
+    names = attendance["event_key"]  # folded once per distinct name by the outcomes stage
     dates = "date:" + attendance["date"].dt.strftime("%Y-%m-%d")
     return names.where(names != "", dates)
 
@@ -213,7 +213,7 @@ class _AdviceFacts:
         self.co_sessions = co_led.groupby("trainee")["sessions"].sum()
         self.leading_settings = _sets(
             leading[leading["setting"] != ""].assign(
-                setting_key=lambda f: f["setting"].map(fold_name)
+                setting_key=lambda f: map_unique(f["setting"], fold_name)
             ),
             "trainee",
             "setting_key",
