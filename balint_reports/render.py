@@ -19,7 +19,7 @@ from .errors import OutputError
 from .evaluate import TraineeResult
 from .issues import ISSUE_COLUMNS
 from .letters import LETTER_STATUSES, file_stem, render_letters
-from .pipeline import Report
+from .pipeline import SOURCE_COLUMNS, Report
 
 REQUIREMENT_COLUMNS = [
     "trainee_id",
@@ -31,18 +31,6 @@ REQUIREMENT_COLUMNS = [
     "detail",
 ]
 ADVISORY_COLUMNS = ["trainee_id", "name", "code", "message"]
-SOURCE_COLUMNS = [
-    "file",
-    "sheet",
-    "kind",
-    "sha256",
-    "rows_read",
-    "accepted",
-    "rejected",
-    "duplicate",
-    "future",
-]
-SHEET_NAMES = ("Overview", "Requirements", "Advisories", "Data issues", "Sources", "Changes")
 # A cell starting with one of these is a formula to Excel (and to CSV importers).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
