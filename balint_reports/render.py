@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -31,6 +32,15 @@ REQUIREMENT_COLUMNS = [
     "detail",
 ]
 ADVISORY_COLUMNS = ["trainee_id", "name", "code", "message"]
+DECISION_COLUMNS = [
+    "trainee_id",
+    "name",
+    "requirement",
+    "decision",
+    "reason",
+    "decided_by",
+    "date",
+]
 # A cell starting with one of these is a formula to Excel (and to CSV importers).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -85,8 +95,10 @@ def _safe(value: object) -> object:
     """Spreadsheet-safe: text that Excel would run as a formula is kept as text."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return None
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        # A CSV can carry control characters that an .xlsx file cannot hold.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
@@ -137,7 +149,11 @@ def _overview_rows(report: Report) -> tuple[list[str], list[list]]:
     for t in report.trainees:
         statuses = {r.id: r.status for r in t.requirements}
         fee = t.ruleset.fee
-        cost = f"{fee.currency}{t.cost_low:,.0f}–{fee.currency}{t.cost_high:,.0f}"
+        cost = (
+            f"{fee.currency}{t.cost_low:,.0f}–{fee.currency}{t.cost_high:,.0f}"
+            if fee and t.cost_low is not None and t.cost_high is not None
+            else ""
+        )
         rows.append(
             [
                 t.trainee_id,
@@ -184,6 +200,15 @@ def write_workbook(path: Path, report: Report, changes: list[Change]) -> None:
         CHANGE_COLUMNS,
         [[c.trainee_id, c.name, c.requirement, c.before, c.now, c.change] for c in changes],
     )
+    # After the six SPEC sheets, and only when the team has recorded discretion: a society
+    # that never does keeps exactly the six.
+    if report.decisions:
+        _write_sheet(
+            book,
+            "Decisions",
+            DECISION_COLUMNS,
+            [[d[c] for c in DECISION_COLUMNS] for d in report.decisions],
+        )
     book.save(path)
 
 

@@ -535,3 +535,25 @@ def test_check_exits_0_when_clean(registered: Path) -> None:
     result = run_cli("check", registered, "--as-of", "2026-11-30")
     assert result.exit_code == 0, result.output
     assert "No data issues." in result.output
+
+
+def test_formulas_and_control_characters_are_neutralised_in_the_summary(
+    registered: Path, tmp_path: Path
+) -> None:
+    write_csv(
+        registered / "g.csv",
+        [
+            ["trainee", "date", "activity"],
+            ["T1", "05/03/2025", '=HYPERLINK("http://evil.example","click")'],
+            ["T1", "06/03/2025", "dan\x01cing"],
+            ["@SUM(A1)", "06/03/2025", "member"],
+        ],
+    )
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "out" / "2026-11" / "summary.xlsx")
+    values = [row[5].value for row in book["Data issues"].iter_rows(min_row=2)]
+    assert '\'=HYPERLINK("http://evil.example","click")' in values
+    assert "'@SUM(A1)" in values
+    assert "dancing" in values
+    assert all(cell.data_type != "f" for row in book["Data issues"].iter_rows() for cell in row)

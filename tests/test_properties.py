@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from balint_reports.config import Config
 from balint_reports.pipeline import build_report
 from balint_reports.ruleset import load_rulesets
+from balint_reports.schema import KINDS
 from balint_reports.values import fold, fold_name, name_keys, parse_date, parse_number, parse_yesno
 
 from .conftest import TRAINEE_HEADER, trainee_row, write_csv, write_xlsx
@@ -106,3 +107,84 @@ def test_every_row_is_counted_and_every_rejected_row_says_why(
     rows = report.rows["attendance"]
     for row in rows.loc[rows["_outcome"] == "rejected"].to_dict("records"):
         assert (row["_file"], row["_sheet"], row["_row"]) in flagged
+
+
+HEADERS = sorted(
+    {text for kind in KINDS for column in kind.columns for text in (column.name, *column.aliases)}
+    | {"Notes", "", "Total"}
+)
+ODD_CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "T1",
+            "T2",
+            "Jane Smith",
+            "L1",
+            "Ann Leader",
+            "yes",
+            "no",
+            "member",
+            "co-leader",
+            "leadership day",
+            "05/03/2025",
+            "31/02/2025",
+            "2030-01-01",
+            "1",
+            "0",
+            "-3",
+            "2.5",
+            "=1+1",
+            "  ",
+            "\u00a0",
+            "Smith, Jane, Dr",
+            "safe_frame",
+            "3",
+            "zoom",
+            "active",
+            "withdrawn",
+            "<b>x</b>",
+        ]
+    ),
+    st.integers(-5, 40),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.booleans(),
+    st.none(),
+    st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2030, 12, 31)),
+    # Excel files cannot hold control characters, so openpyxl refuses to write them.
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),
+)
+sheets = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from(HEADERS), min_size=1, max_size=8),
+        st.lists(st.lists(ODD_CELLS, max_size=8), max_size=12),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sheets)
+def test_any_workbook_is_reported_not_raised(workbook: list[tuple[list, list]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        inbox = Path(folder)
+        write_xlsx(
+            inbox / "registers.xlsx",
+            {
+                "Trainees": [TRAINEE_HEADER, trainee_row("T1", "Jane Smith", supervisor="L1")],
+                "Leaders": [["leader_id", "name", "accredited"], ["L1", "Ann Leader", "yes"]],
+            },
+        )
+        write_xlsx(
+            inbox / "random.xlsx",
+            {f"S{i}": [header, *rows] for i, (header, rows) in enumerate(workbook)},
+        )
+        report = build_report(inbox, dt.date(2026, 11, 30), Config(), load_rulesets(()))
+    for source in report.sources.to_dict("records"):
+        outcomes = source["accepted"] + source["rejected"] + source["duplicate"] + source["future"]
+        assert source["rows_read"] == outcomes
+    errors = report.issues[report.issues["severity"] == "error"]
+    flagged = set(zip(errors["file"], errors["sheet"], errors["row"], strict=True))
+    for rows in report.rows.values():
+        for row in rows.loc[rows["_outcome"] == "rejected"].to_dict("records"):
+            assert (row["_file"], row["_sheet"], row["_row"]) in flagged
