@@ -11,7 +11,7 @@ from .schema import KINDS_BY_NAME, VOCABULARIES
 from .values import fold
 
 CONFIG_NAME = "balint.toml"
-CONFIGURABLE_VOCABULARIES = ("activity", "mode")
+CONFIGURABLE_VOCABULARIES = ("activity", "mode", "format")
 KNOWN_SECTIONS = {"report", "columns", "values", "rules", "email", "smtp"}
 
 
@@ -94,8 +94,9 @@ def load_config(path: Path | None) -> Config:
     for vocab_name, spellings in _table(data, "values", where).items():
         if vocab_name not in CONFIGURABLE_VOCABULARIES:
             raise ConfigError(
-                f"{where}: [values.{vocab_name}]: only [values.activity] and [values.mode] "
-                "can be given"
+                f"{where}: [values.{vocab_name}]: only "
+                + ", ".join(f"[values.{v}]" for v in CONFIGURABLE_VOCABULARIES)
+                + " can be given"
             )
         canonical = VOCABULARIES[vocab_name].values
         if not isinstance(spellings, dict):

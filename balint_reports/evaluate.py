@@ -6,12 +6,12 @@ Each measure is one grouped pass over a table; nothing here rescans a table per 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .ruleset import Advice, Requirement, Route, Ruleset, ruleset_for
-from .values import fold_name, map_unique
+from .ruleset import Advice, Condition, Requirement, Route, Ruleset, ruleset_for
+from .values import decision_credit, fold_name, map_unique
 
 MET, NOT_MET, CANNOT_ASSESS = "met", "not_met", "cannot_assess"
 READY, IN_PROGRESS, NEEDS_DATA = "ready", "in_progress", "needs_data"
@@ -28,6 +28,8 @@ class RouteResult:
     target: float
     met: bool
     hours: float | None = None  # for supervision routes
+    share: bool = False  # achieved and target are fractions
+    per_year: str = ""  # for a per-year route: how each pathway year went, in words
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class RequirementResult:
     detail: str
     routes: tuple[RouteResult, ...]
     missing_set: tuple[str, ...] = ()  # register dates required but not set
+    decisions: tuple[str, ...] = ()  # the team's decisions on it, in plain words
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,8 @@ class TraineeResult:
     next_step: str
     supervisor: str
     supervision_hours: float
-    cost_low: float
-    cost_high: float
+    cost_low: float | None  # None when the ruleset suggests no fee
+    cost_high: float | None
     missing_data: tuple[str, ...]
 
 
@@ -73,6 +76,8 @@ class Tables:
     attendance: pd.DataFrame
     supervision: pd.DataFrame
     portfolio: pd.DataFrame
+    decisions: pd.DataFrame | None = None  # accepted decisions; None when there are none
+    as_of: pd.Timestamp | None = None  # the report date: needed by per-year routes
 
 
 def event_ids(attendance: pd.DataFrame) -> pd.Series:
@@ -82,8 +87,21 @@ def event_ids(attendance: pd.DataFrame) -> pd.Series:
     return names.where(names != "", dates)
 
 
+def _full_years(start: pd.Series, end: pd.Series | pd.Timestamp) -> pd.Series:
+    """Whole years from `start` to `end` (a pathway year ends on the registration anniversary)."""
+    end_year, end_month, end_day = (
+        (end.year, end.month, end.day)
+        if isinstance(end, pd.Timestamp)
+        else (end.dt.year, end.dt.month, end.dt.day)
+    )
+    before_anniversary = (end_month < start.dt.month) | (
+        (end_month == start.dt.month) & (end_day < start.dt.day)
+    )
+    return end_year - start.dt.year - before_anniversary.astype("Int64")
+
+
 class _Measures:
-    """Per-trainee counts, each computed once per distinct route over the whole table."""
+    """Per-trainee counts, each computed once per distinct measure over the whole table."""
 
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
@@ -95,16 +113,26 @@ class _Measures:
             ]
         )
         self.accredited = set(leaders.index[leaders["accredited"].fillna(False)])
-        self._cache: dict[tuple, tuple[pd.Series, pd.Series | None]] = {}
+        self._cache: dict[Route, tuple[pd.Series, pd.Series | None]] = {}
+        self._years: dict[Route, dict[tuple[str, int], float]] = {}
 
     def rows_for(self, route: Route) -> pd.DataFrame:
         """The rows a route counts."""
         frame = getattr(self.tables, route.source)
+        date = self.date_column(route.source)
         if route.activities:
             frame = frame[frame["activity"].isin(route.activities)]
+        for column, values in route.where:
+            frame = frame[frame[column].isin(values)]
         if route.since:
             cut = frame["trainee"].map(self.tables.trainees[route.since])
-            frame = frame[cut.isna() | (frame[self.date_column(route.source)] >= cut)]
+            inside = cut.isna() | (frame[date] >= cut)
+            if route.within_years:
+                inside &= cut.isna() | (_full_years(cut, frame[date]) < route.within_years)
+            frame = frame[inside]
+        if route.until:
+            cut = frame["trainee"].map(self.tables.trainees[route.until])
+            frame = frame[cut.isna() | (frame[date] <= cut)]
         if route.counterpart == "eligible_supervisor":
             frame = frame[frame["supervisor"].isin(self.eligible)]
         elif route.counterpart == "accredited_co_leader":
@@ -115,81 +143,233 @@ class _Measures:
     def date_column(source: str) -> str:
         return "signed_off" if source == "portfolio" else "date"
 
+    @staticmethod
+    def _aggregate(rows: pd.DataFrame, route: Route, by: list) -> pd.Series:
+        """The route's count per group of `by`, in one grouped pass."""
+        if route.count == "distinct_groups":
+            rows = rows[rows["event_key"] != ""]
+            by = [b.loc[rows.index] if isinstance(b, pd.Series) else b for b in by]
+        grouped = rows.groupby(by, sort=False)
+        match route.count:
+            case "sessions" | "hours" | "sum":
+                counts = grouped[route.column or route.count].sum()
+            case "distinct_events":
+                counts = grouped["event_id"].nunique()
+            case "distinct_groups":
+                counts = grouped["event_key"].nunique()
+            case "competencies":
+                counts = grouped["competency"].nunique()
+            case _:
+                counts = grouped.size()
+        return counts.astype(float)
+
     def count(self, route: Route) -> tuple[pd.Series, pd.Series | None]:
-        """The route's count per trainee, and the hours of the same rows for supervision."""
-        key = (route.source, route.count, route.activities, route.since, route.counterpart)
+        """The route's count per trainee, and the hours of the same rows for supervision.
+
+        A share route counts the fraction of its rows that pass `where`; a per-year route
+        counts all its years together here (per_year() splits them).
+        """
+        key = route.measure()
         if key not in self._cache:
-            rows = self.rows_for(route)
-            grouped = rows.groupby("trainee", sort=False)
-            match route.count:
-                case "sessions":
-                    counts = grouped["sessions"].sum()
-                case "hours":
-                    counts = grouped["hours"].sum()
-                case "distinct_events":
-                    counts = grouped["event_id"].nunique()
-                case "competencies":
-                    counts = grouped["competency"].nunique()
-                case _:
-                    counts = grouped.size()
-            hours = grouped["hours"].sum() if route.source == "supervision" else None
-            self._cache[key] = (counts.astype(float), hours)
+            if route.share:
+                whole, _ = self.count(replace(key, where=(), share=False))
+                part, _ = self.count(replace(key, share=False))
+                shares = (part.reindex(whole.index, fill_value=0.0) / whole).where(whole > 0)
+                self._cache[key] = (shares.dropna(), None)
+            else:
+                rows = self.rows_for(route)
+                counts = self._aggregate(rows, route, ["trainee"])
+                hours = (
+                    rows.groupby("trainee", sort=False)["hours"].sum()
+                    if route.source == "supervision"
+                    else None
+                )
+                self._cache[key] = (counts, hours)
         return self._cache[key]
+
+    def per_year(self, route: Route) -> dict[tuple[str, int], float]:
+        """(trainee, pathway year from 0) -> the route's count in that year, in one pass."""
+        key = route.measure()
+        if key not in self._years:
+            rows = self.rows_for(route)
+            registered = rows["trainee"].map(self.tables.trainees["registered"])
+            year = _full_years(registered, rows[self.date_column(route.source)])
+            # Rows before registration belong to no pathway year.
+            on_path = year.notna() & (year >= 0)
+            counts = self._aggregate(
+                rows[on_path], route, [rows["trainee"][on_path], year[on_path].astype(int)]
+            )
+            self._years[key] = {(t, int(y)): v for (t, y), v in counts.items()}
+        return self._years[key]
+
+    def completed_years(self, registered: pd.Timestamp) -> int:
+        """Pathway years completed by the report date."""
+        if self.tables.as_of is None:
+            raise ValueError("per-year routes need the report date in Tables.as_of")
+        return int(_full_years(pd.Series([registered]), self.tables.as_of).iloc[0])
 
 
 def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def _evaluate_requirement(
-    requirement: Requirement, trainee: pd.Series, measures: _Measures
-) -> RequirementResult:
+def _percent(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def _applies(route: Route, trainee: pd.Series) -> bool:
+    """Whether the trainee's register says this route is theirs (unknown: it is not)."""
+    register = [trainee[name] for name, _ in route.when]
+    if any(pd.isna(v) for v in register):
+        return False
+    if route.per and pd.isna(trainee["registered"]):
+        return False
+    return all(bool(v) == wanted for v, (_, wanted) in zip(register, route.when, strict=True))
+
+
+def _route_result(
+    route: Route, trainee: pd.Series, measures: _Measures, extra: float = 0.0
+) -> RouteResult:
+    """How far the trainee is along a route that applies to them, `extra` credited on top.
+
+    Credit adds to counts; a share is a proportion, so credit leaves it as it is.
+    """
     trainee_id = trainee["trainee_id"]
-    results: list[RouteResult] = []
-    for route in requirement.routes:
-        register = [trainee[name] for name, _ in route.when]
-        if any(pd.isna(v) for v in register):
-            continue
-        if any(bool(v) != wanted for v, (_, wanted) in zip(register, route.when, strict=True)):
-            continue
-        counts, hours = measures.count(route)
-        achieved = float(counts.get(trainee_id, 0.0))
-        results.append(
-            RouteResult(
-                route.label,
-                achieved,
-                route.target,
-                achieved >= route.target,
-                None if hours is None else float(hours.get(trainee_id, 0.0)),
-            )
+    counts, hours = measures.count(route)
+    extra = 0.0 if route.share else extra
+    achieved = float(counts.get(trainee_id, 0.0)) + extra
+    met = achieved >= route.target
+    per_year = ""
+    if route.per:
+        by_year = measures.per_year(route)
+        completed = measures.completed_years(trainee["registered"])
+        # With no pathway year completed yet, the year under way is judged on what it has:
+        # met once it reaches the yearly target, not met (yet) before.
+        assessed = range(max(completed, 1))
+        values = [by_year.get((trainee_id, y), 0.0) for y in assessed]
+        achieved = min(values) + extra
+        met = achieved >= route.target and completed >= route.years
+        if completed:
+            years = ", ".join(f"year {y + 1}: {_number(v)}" for y, v in enumerate(values))
+            per_year = f"in your weakest completed pathway year ({years})"
+        else:
+            per_year = "so far in pathway year 1 (no year completed yet)"
+        if route.years and completed < route.years:
+            per_year += f"; {completed} of {route.years} pathway years completed"
+    return RouteResult(
+        route.label,
+        achieved,
+        route.target,
+        met,
+        None if hours is None else float(hours.get(trainee_id, 0.0)),
+        route.share,
+        per_year,
+    )
+
+
+def _route_words(r: RouteResult) -> str:
+    if r.share:
+        return f"{_percent(r.achieved)} {r.label} (at least {_percent(r.target)})"
+    words = f"{_number(r.achieved)} of {_number(r.target)} {r.label}"
+    if r.per_year:
+        words += f" {r.per_year}"  # total hours beside one year's count would mislead
+    elif r.hours is not None:
+        words += f" ({_number(r.hours)} hour{'' if r.hours == 1 else 's'})"
+    return words
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """The team's decisions on one requirement of one trainee, gathered in one pass."""
+
+    credit: float
+    approved: int  # distinct external events approved as equivalent
+    waived: bool
+    short: tuple[str, ...]  # for the detail column
+    words: tuple[str, ...]  # for the letter
+
+
+def _decisions(decisions: pd.DataFrame | None, leader_names: dict) -> dict[tuple, _Decided]:
+    """(trainee_id, requirement id) -> what the team decided, oldest decision first."""
+    if decisions is None or decisions.empty:
+        return {}
+    found: dict[tuple, _Decided] = {}
+    ordered = decisions.sort_values("date", kind="stable")
+    for (trainee_id, requirement), rows in ordered.groupby(["trainee", "requirement"], sort=False):
+        short, words = [], []
+        for row in rows.to_dict("records"):
+            when = f"{row['date']:%Y-%m-%d}"
+            by = leader_names.get(row["decided_by"], "")
+            why = f": {row['reason']}" if row["reason"] else ""
+            by_short = f" by {by}" if by else ""
+            if row["decision"] == "waive":
+                short.append(f"waived{by_short} on {when}{why}")
+                words.append(f"The leadership team waived this requirement on {_day(row)}{why}.")
+            elif row["decision"] == "approve":
+                short.append(f"approved as equivalent: {row['event']}{by_short} on {when}{why}")
+                words.append(
+                    f"The leadership team approved {row['event']} as an equivalent on "
+                    f"{_day(row)}{why}."
+                )
+            else:
+                n = _number(decision_credit(row["decision"]))
+                short.append(f"credit {n}{by_short} on {when}{why}")
+                words.append(
+                    f"The leadership team credited {n} towards this from your earlier "
+                    f"experience on {_day(row)}{why}."
+                )
+        approvals = rows.loc[rows["decision"] == "approve", "event_key"]
+        found[(trainee_id, requirement)] = _Decided(
+            credit=float(rows["decision"].map(decision_credit).sum()),
+            approved=int(approvals.nunique()),
+            waived=bool((rows["decision"] == "waive").any()),
+            short=tuple(short),
+            words=tuple(words),
         )
+    return found
+
+
+def _day(row: dict) -> str:
+    return f"{row['date'].day} {row['date']:%B %Y}"
+
+
+def _evaluate_requirement(
+    requirement: Requirement, trainee: pd.Series, measures: _Measures, decided: _Decided | None
+) -> RequirementResult:
+    # An approved external event counts as one more of whatever the requirement counts.
+    extra = decided.credit + decided.approved if decided else 0.0
+    results = [
+        _route_result(route, trainee, measures, extra)
+        for route in requirement.routes
+        if _applies(route, trainee)
+    ]
     missing_set = tuple(name for name in requirement.requires_set if pd.isna(trainee[name]))
+    noted = decided.short if decided else ()
     if not results:
         target = requirement.routes[0].target
         detail = "cannot be assessed until we know " + (requirement.missing_data or "more")
-        return RequirementResult(
-            requirement.id, requirement.title, CANNOT_ASSESS, None, target, detail, ()
-        )
-    met = any(r.met for r in results) and not missing_set
-    parts = []
-    for r in results:
-        part = f"{_number(r.achieved)} of {_number(r.target)} {r.label}"
-        if r.hours is not None:
-            part += f" ({_number(r.hours)} hour{'' if r.hours == 1 else 's'})"
-        parts.append(part)
-    if requirement.requires_set:
-        label = requirement.requires_label or ", ".join(requirement.requires_set)
-        parts.append(f"{label}: {'no' if missing_set else 'yes'}")
-    primary = results[0]
+        status, achieved = CANNOT_ASSESS, None
+        parts = [detail]
+    else:
+        met = any(r.met for r in results) and not missing_set
+        parts = [_route_words(r) for r in results]
+        if requirement.requires_set:
+            label = requirement.requires_label or ", ".join(requirement.requires_set)
+            parts.append(f"{label}: {'no' if missing_set else 'yes'}")
+        status = MET if met else NOT_MET
+        achieved, target = results[0].achieved, results[0].target
+    if decided and decided.waived:
+        status = MET
     return RequirementResult(
         requirement.id,
         requirement.title,
-        MET if met else NOT_MET,
-        primary.achieved,
-        primary.target,
-        "; ".join(parts),
+        status,
+        achieved,
+        target,
+        "; ".join([*parts, *noted]),
         tuple(results),
         missing_set,
+        decided.words if decided else (),
     )
 
 
@@ -239,7 +419,20 @@ class _AdviceFacts:
         self.accredited = measures.accredited
 
 
-def _advice_applies(advice: Advice, t: str, trainee: pd.Series, f: _AdviceFacts) -> bool:
+def _condition_holds(condition: Condition, trainee: pd.Series, measures: _Measures) -> bool:
+    route = condition.route
+    if not _applies(route, trainee):
+        return False
+    if route.share and trainee["trainee_id"] not in measures.count(route)[0].index:
+        return False  # no rows at all: there is no share to judge
+    return condition.holds(_route_result(route, trainee, measures).achieved)
+
+
+def _advice_applies(
+    advice: Advice, t: str, trainee: pd.Series, f: _AdviceFacts, measures: _Measures
+) -> bool:
+    if advice.conditions:
+        return all(_condition_holds(c, trainee, measures) for c in advice.conditions)
     leads = f.leader_sessions.get(t, 0) > 0
     co_leads = f.co_sessions.get(t, 0) > 0
     co_leaders = f.co_leaders.get(t, set())
@@ -300,13 +493,15 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
     measures = _Measures(tables)
     facts = _AdviceFacts(tables, measures)
     leader_names = tables.leaders["name"].to_dict()
+    decided = _decisions(tables.decisions, leader_names)
     results = []
     for trainee in tables.trainees.to_dict("records"):
         trainee = pd.Series(trainee)
         registered = trainee["registered"]
         ruleset = ruleset_for(rulesets, None if pd.isna(registered) else registered.date())
         requirement_results = tuple(
-            _evaluate_requirement(q, trainee, measures) for q in ruleset.requirements
+            _evaluate_requirement(q, trainee, measures, decided.get((trainee["trainee_id"], q.id)))
+            for q in ruleset.requirements
         )
         statuses = {r.status for r in requirement_results}
         if CANNOT_ASSESS in statuses:
@@ -321,7 +516,7 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
         else:
             overall = IN_PROGRESS
         t = trainee["trainee_id"]
-        advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts))
+        advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts, measures))
         hours = float(facts.supervision_hours.get(t, 0.0))
         results.append(
             TraineeResult(
@@ -336,8 +531,8 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 next_step=_next_step(ruleset, overall, requirement_results),
                 supervisor=leader_names.get(trainee["supervisor"], ""),
                 supervision_hours=hours,
-                cost_low=hours * ruleset.fee.low_per_hour,
-                cost_high=hours * ruleset.fee.high_per_hour,
+                cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee else None,
+                cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee else None,
                 missing_data=tuple(
                     by.missing_data
                     for by, r in zip(ruleset.requirements, requirement_results, strict=True)

@@ -40,6 +40,10 @@ def _amount(value: float) -> str:
     return f"{value:g}"
 
 
+def _percent(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
 def _closest_route(result: RequirementResult) -> RouteResult | None:
     """The route a letter shows: one that is met, else the one furthest along."""
     met = [route for route in result.routes if route.met]
@@ -65,28 +69,34 @@ def letter_context(
         route = _closest_route(r)
         if route is None:
             percent, left = 0, f"We need to know {rule.missing_data}." if rule.missing_data else ""
+            if r.status == MET:  # waived by the leadership team
+                percent, left = 100, "Done."
         else:
             percent = min(100, round(100 * route.achieved / route.target))
             remaining = max(0.0, route.target - route.achieved)
             if r.status == MET:
                 left = "Done."
+            elif route.share:
+                left = f"At least {_percent(route.target)} is needed."
             elif remaining:
                 left = f"{_amount(remaining)} more to go."
             else:
                 left = f"Still needed: {rule.requires_label or 'the dates in the register'}."
+        shown = _percent if route is not None and route.share else _amount
         requirements.append(
             {
                 "title": r.title,
                 "what_counts": rule.what_counts,
                 "status": r.status,
                 "status_words": STATUS_WORDS[r.status],
-                "achieved": "—" if route is None else _amount(route.achieved),
-                "target": _amount(r.target if route is None else route.target),
+                "achieved": "—" if route is None else shown(route.achieved),
+                "target": shown(r.target if route is None else route.target),
                 "unit": rule.unit if route is None else route.label,
                 "percent": percent,
                 "colour": BAR_COLOURS[r.status],
                 "left": left,
                 "detail": r.detail,
+                "decisions": list(r.decisions),
             }
         )
     settings = report.config.report

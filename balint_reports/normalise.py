@@ -9,11 +9,19 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from .config import Config
+from .config import CONFIGURABLE_VOCABULARIES, Config
 from .issues import IssueLog
 from .read import RawSheet
 from .schema import KINDS, VOCABULARIES, Column, Kind, ValueType
-from .values import cell_text, fold, is_blank, parse_date, parse_number, parse_yesno
+from .values import (
+    cell_text,
+    fold,
+    is_blank,
+    parse_date,
+    parse_decision,
+    parse_number,
+    parse_yesno,
+)
 
 HEADER_SEARCH_ROWS = 10
 ROW_COLUMNS = ["_file", "_sheet", "_row", "_rid"]
@@ -143,7 +151,7 @@ def _vocab_parser(column: Column, config: Config) -> Callable[[object], tuple[ob
         advice = (
             f"known: {known}; a new spelling can be added under [values.{vocabulary.name}] "
             "in balint.toml"
-            if vocabulary.name in ("activity", "mode")
+            if vocabulary.name in CONFIGURABLE_VOCABULARIES
             else f"known: {known}"
         )
         if vocabulary.keep_unknown:
@@ -193,6 +201,8 @@ def _parser_for(column: Column, config: Config) -> Callable[[object], tuple[obje
             return _number_parser(column)
         case ValueType.VOCAB:
             return _vocab_parser(column, config)
+        case ValueType.DECISION:
+            return parse_decision
         case _:
             return _text_parser
 

@@ -19,6 +19,7 @@ from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS, KINDS_BY_NAME, ValueType
 from .values import fold, fold_name, map_unique
 
+ACTIVITY_KINDS = ("attendance", "supervision", "portfolio", "decisions")
 OUTCOMES = ("accepted", "rejected", "duplicate", "future")
 SOURCE_COLUMNS = ["file", "sheet", "kind", "sha256", "rows_read", *OUTCOMES]
 
@@ -35,6 +36,8 @@ class Report:
     config: Config
     # per kind, every data row with its `_outcome`; kept for checks and counts, not for output
     rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the accepted decisions, one row each, in the words of the Decisions sheet
+    decisions: list[dict] = field(default_factory=list)
 
     def count(self, severity: str) -> int:
         """How many issues of a severity."""
@@ -159,6 +162,76 @@ def _resolve_competencies(
     portfolio["competency"] = resolved
 
 
+def _resolve_decisions(
+    decisions: pd.DataFrame,
+    trainees: pd.DataFrame,
+    rulesets: tuple[Ruleset, ...],
+    log: IssueLog,
+) -> None:
+    """Replace requirement cells by the id in the trainee's own ruleset; others are errors.
+
+    An `approve` must name the external event it approves.
+    """
+    if decisions.empty:
+        return
+    known = trainees.index.intersection(decisions["trainee"].unique())
+    registered = decisions["trainee"].map(trainees.loc[known, "registered"])
+    lookups = {
+        r.id: {fold(text): q.id for q in r.requirements for text in (q.id, q.title)}
+        for r in rulesets
+    }
+    resolved = []
+    problems: dict[str, list[str | None]] = {"requirement": [], "event": []}
+    for trainee, day, text, decision, event in zip(
+        decisions["trainee"],
+        registered,
+        decisions["requirement"],
+        decisions["decision"],
+        decisions["event"],
+        strict=True,
+    ):
+        ruleset = ruleset_for(rulesets, None if pd.isna(day) else day.date())
+        requirement = lookups[ruleset.id].get(fold(text), "")
+        resolved.append(requirement)
+        problems["requirement"].append(
+            f"'{text}' is not a requirement of {ruleset.id}, the trainee's ruleset: use one of "
+            + ", ".join(q.id for q in ruleset.requirements)
+            if trainee and text and not requirement
+            else None
+        )
+        problems["event"].append(
+            "an approve decision needs the external event it approves in the event column"
+            if decision == "approve" and not event
+            else None
+        )
+    for column, found in problems.items():
+        problem = pd.Series(found, index=decisions.index, dtype=object)
+        bad = problem.notna()
+        if bad.any():
+            rows = decisions.loc[bad]
+            log.add_rows("error", rows, column, rows[column], problem[bad])
+    decisions["requirement"] = resolved
+
+
+def _decision_rows(
+    decisions: pd.DataFrame, trainees: pd.DataFrame, leaders: pd.DataFrame
+) -> list[dict]:
+    """The accepted decisions as the Decisions sheet shows them: who, what, why, by whom, when."""
+    names, leader_names = trainees["name"].to_dict(), leaders["name"].to_dict()
+    return [
+        {
+            "trainee_id": row["trainee"],
+            "name": names.get(row["trainee"], ""),
+            "requirement": row["requirement"],
+            "decision": f"{row['decision']} {row['event']}".strip(),
+            "reason": row["reason"],
+            "decided_by": leader_names.get(row["decided_by"], row["_decided_by_text"]),
+            "date": row["date"].date(),
+        }
+        for row in decisions.to_dict("records")
+    ]
+
+
 def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: IssueLog) -> None:
     """Set each activity row's `_outcome`: rejected, then future, then duplicate, else accepted."""
     kind = KINDS_BY_NAME[kind_name]
@@ -249,10 +322,13 @@ def build_report(
     trainees = _register(tables["trainees"], "trainees", log, index, "trainee")
     _unset_future_register_dates(trainees, report_day, log)
 
-    for kind_name in ("attendance", "supervision", "portfolio"):
+    # An unknown decider counts as unknown; the sheet still shows the name as written.
+    tables["decisions"]["_decided_by_text"] = tables["decisions"]["decided_by"]
+    for kind_name in ACTIVITY_KINDS:
         resolve_people(tables[kind_name], kind_name, index, log)
     _resolve_competencies(tables["portfolio"], trainees, rulesets, log)
-    for kind_name in ("attendance", "supervision", "portfolio"):
+    _resolve_decisions(tables["decisions"], trainees, rulesets, log)
+    for kind_name in ACTIVITY_KINDS:
         _outcomes(tables[kind_name], kind_name, report_day, log)
 
     def accepted(name: str) -> pd.DataFrame:
@@ -266,6 +342,8 @@ def build_report(
             attendance=accepted("attendance"),
             supervision=accepted("supervision"),
             portfolio=accepted("portfolio"),
+            decisions=accepted("decisions"),
+            as_of=report_day,
         ),
         rulesets,
     )
@@ -278,4 +356,5 @@ def build_report(
         rulesets=rulesets,
         config=config,
         rows=tables,
+        decisions=_decision_rows(accepted("decisions"), trainees, leaders),
     )

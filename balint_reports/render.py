@@ -32,6 +32,15 @@ REQUIREMENT_COLUMNS = [
     "detail",
 ]
 ADVISORY_COLUMNS = ["trainee_id", "name", "code", "message"]
+DECISION_COLUMNS = [
+    "trainee_id",
+    "name",
+    "requirement",
+    "decision",
+    "reason",
+    "decided_by",
+    "date",
+]
 # A cell starting with one of these is a formula to Excel (and to CSV importers).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -140,7 +149,11 @@ def _overview_rows(report: Report) -> tuple[list[str], list[list]]:
     for t in report.trainees:
         statuses = {r.id: r.status for r in t.requirements}
         fee = t.ruleset.fee
-        cost = f"{fee.currency}{t.cost_low:,.0f}–{fee.currency}{t.cost_high:,.0f}"
+        cost = (
+            f"{fee.currency}{t.cost_low:,.0f}–{fee.currency}{t.cost_high:,.0f}"
+            if fee and t.cost_low is not None and t.cost_high is not None
+            else ""
+        )
         rows.append(
             [
                 t.trainee_id,
@@ -187,6 +200,15 @@ def write_workbook(path: Path, report: Report, changes: list[Change]) -> None:
         CHANGE_COLUMNS,
         [[c.trainee_id, c.name, c.requirement, c.before, c.now, c.change] for c in changes],
     )
+    # After the six SPEC sheets, and only when the team has recorded discretion: a society
+    # that never does keeps exactly the six.
+    if report.decisions:
+        _write_sheet(
+            book,
+            "Decisions",
+            DECISION_COLUMNS,
+            [[d[c] for c in DECISION_COLUMNS] for d in report.decisions],
+        )
     book.save(path)
 
 

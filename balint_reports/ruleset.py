@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -19,9 +19,29 @@ COUNTS = {
     "sessions": ("attendance",),
     "rows": SOURCES,
     "hours": ("supervision",),
+    "sum": ("attendance", "supervision"),  # of the number column named by `column`
     "distinct_events": ("attendance",),
+    "distinct_groups": ("attendance",),
     "competencies": ("portfolio",),
 }
+# The number columns a `sum` can add up, and the vocabulary columns `where` can test.
+SUM_COLUMNS = {
+    source: tuple(
+        c.name
+        for c in KINDS_BY_NAME[source].columns
+        if c.type in (ValueType.WHOLE, ValueType.DECIMAL)
+    )
+    for source in SOURCES
+}
+WHERE_COLUMNS = {
+    source: {
+        c.name: tuple(VOCABULARIES[c.vocabulary or ""].values)
+        for c in KINDS_BY_NAME[source].columns
+        if c.type is ValueType.VOCAB
+    }
+    for source in SOURCES
+}
+PER = ("pathway_year",)
 COUNTERPARTS = {"eligible_supervisor": "supervision", "accredited_co_leader": "attendance"}
 ADVICE_CHECKS = (
     "single_setting",
@@ -60,6 +80,32 @@ class Route:
     activities: tuple[str, ...] = ()
     since: str | None = None  # rows dated on or after this register date count
     counterpart: str | None = None
+    column: str | None = None  # the number column a `sum` adds up
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()  # vocabulary column -> allowed values
+    until: str | None = None  # rows dated on or before this register date count
+    within_years: int | None = None  # rows dated less than this many years after `since`
+    per: str | None = None  # "pathway_year": the target holds in each completed pathway year
+    years: int = 0  # with `per`: completed pathway years needed before it can be met
+    share: bool = False  # the count with `where` as a fraction of the count without it
+
+    def measure(self) -> Route:
+        """The route without its target and wording: routes with equal measures count alike."""
+        return replace(self, target=0, label="", when=(), years=0)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An advice condition: a route's measure compared with a threshold."""
+
+    route: Route
+    below: float | None = None
+    at_least: float | None = None
+
+    def holds(self, value: float) -> bool:
+        """Whether a trainee's value of the measure meets the comparison."""
+        if self.below is not None:
+            return value < self.below
+        return value >= (self.at_least or 0.0)
 
 
 @dataclass(frozen=True)
@@ -85,6 +131,7 @@ class Advice:
     message: str
     min_days: int = 2
     max_trainees_present: int = 2
+    conditions: tuple[Condition, ...] = ()  # all must hold; empty for a built-in check
 
 
 @dataclass(frozen=True)
@@ -114,7 +161,7 @@ class Ruleset:
     id: str
     title: str
     effective_from: dt.date
-    fee: Fee
+    fee: Fee | None
     wording: Wording
     competencies: tuple[Competency, ...]
     requirements: tuple[Requirement, ...]
@@ -185,10 +232,27 @@ class _Reader:
                 )
 
 
-def _route(r: _Reader, competencies: int) -> Route:
-    r.unknown_keys(
-        {"source", "count", "target", "label", "when", "activities", "since", "counterpart"}
-    )
+ROUTE_KEYS = {
+    "source",
+    "count",
+    "target",
+    "label",
+    "when",
+    "activities",
+    "since",
+    "counterpart",
+    "column",
+    "where",
+    "until",
+    "within_years",
+    "per",
+    "years",
+    "share",
+}
+
+
+def _route(r: _Reader, competencies: int, condition: bool = False) -> Route:
+    """A route, or with `condition` the measure of an advice condition (no target or label)."""
     source = r.text("source")
     if source not in SOURCES:
         raise r.fail("source", f"one of {', '.join(SOURCES)}")
@@ -196,9 +260,20 @@ def _route(r: _Reader, competencies: int) -> Route:
     if count not in COUNTS or source not in COUNTS[count]:
         allowed = [c for c, sources in COUNTS.items() if source in sources]
         raise r.fail("count", f"for {source}, one of {', '.join(allowed)}")
-    target = r.number("target", competencies if count == "competencies" else ...)
-    if target <= 0:
-        raise r.fail("target", "a number above 0")
+    column = r.text("column", None)
+    if (column is None) != (count != "sum") or (
+        column is not None and column not in SUM_COLUMNS[source]
+    ):
+        expected = f'with count = "sum" only, one of {", ".join(SUM_COLUMNS[source])}'
+        raise r.fail("column", expected)
+    share = r.get("share", bool, "true or false", False)
+    if condition:
+        target, label = 0.0, r.text("label", "")
+    else:
+        target = r.number("target", competencies if count == "competencies" else ...)
+        if target <= 0 or (share and target > 1):
+            raise r.fail("target", "a fraction above 0 and at most 1" if share else "above 0")
+        label = r.text("label")
     activities = r.strings("activities")
     for activity in activities:
         if activity not in VOCABULARIES["activity"].values:
@@ -209,22 +284,92 @@ def _route(r: _Reader, competencies: int) -> Route:
     for field_name, value in when.items():
         if field_name not in YESNO_FIELDS or not isinstance(value, bool):
             raise r.fail("when", f"register yes/no fields ({', '.join(YESNO_FIELDS)}) = true/false")
-    since = r.text("since", None)
-    if since is not None and since not in DATE_FIELDS:
-        raise r.fail("since", f"a register date field ({', '.join(DATE_FIELDS)})")
+    where = _where(r, source)
+    if share and not where:
+        raise r.fail("where", "a [where] table saying which rows make up the share")
+    dates = f"a register date field ({', '.join(DATE_FIELDS)})"
+    since, until = r.text("since", None), r.text("until", None)
+    for key, value in (("since", since), ("until", until)):
+        if value is not None and value not in DATE_FIELDS:
+            raise r.fail(key, dates)
+    within_years = r.get("within_years", int, "a whole number of years above 0", None)
+    if within_years is not None and (within_years <= 0 or since is None):
+        raise r.fail("within_years", "a whole number of years above 0, with `since` set")
     counterpart = r.text("counterpart", None)
     if counterpart is not None and COUNTERPARTS.get(counterpart) != source:
         allowed = [c for c, s in COUNTERPARTS.items() if s == source]
         raise r.fail("counterpart", f"for {source}, one of {', '.join(allowed) or 'none'}")
+    per = r.text("per", None)
+    if per is not None and (per not in PER or share):
+        raise r.fail("per", f"one of {', '.join(PER)}, on a route that is not a share")
+    years = r.get("years", int, "a whole number of pathway years, with `per` set", 0)
+    if years < 0 or (years and per is None):
+        raise r.fail("years", "a whole number of pathway years, with `per` set")
     return Route(
         source=source,
         count=count,
         target=target,
-        label=r.text("label"),
+        label=label,
         when=tuple(when.items()),
         activities=activities,
         since=since,
         counterpart=counterpart,
+        column=column,
+        where=where,
+        until=until,
+        within_years=within_years,
+        per=per,
+        years=years,
+        share=share,
+    )
+
+
+def _route_tables(q: _Reader) -> list[_Reader]:
+    readers = q.tables("routes")
+    for x in readers:
+        x.unknown_keys(ROUTE_KEYS)
+    return readers
+
+
+def _where(r: _Reader, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`where = { format = "face_to_face" }`: vocabulary columns and the values that count."""
+    table = r.get("where", dict, "a table of column = value or [values]", {})
+    columns = WHERE_COLUMNS[source]
+    found = []
+    for name, wanted in table.items():
+        values = [wanted] if isinstance(wanted, str) else wanted
+        known = columns.get(name, ())
+        if not isinstance(values, list) or not values or not all(v in known for v in values):
+            choices = "; ".join(f"{c} from {', '.join(v)}" for c, v in columns.items())
+            raise r.fail("where", f"for {source}, {choices or 'no columns'}")
+        found.append((name, tuple(values)))
+    return tuple(found)
+
+
+def _advice(a: _Reader, competencies: int) -> Advice:
+    """A built-in check named by its code, or a check written as data conditions."""
+    a.unknown_keys({"code", "message", "min_days", "max_trainees_present", "conditions"})
+    code = a.text("code")
+    conditions = []
+    for c in a.tables("conditions"):
+        c.unknown_keys(ROUTE_KEYS - {"target"} | {"below", "at_least"})
+        below, at_least = c.number("below", None), c.number("at_least", None)
+        if (below is None) == (at_least is None):
+            raise c.fail("below", "exactly one of below = N or at_least = N")
+        conditions.append(Condition(_route(c, competencies, condition=True), below, at_least))
+    if conditions:
+        if code in ADVICE_CHECKS or not code.isidentifier():
+            raise a.fail("code", "a new code in lower_case_with_underscores (not a built-in one)")
+    elif code not in ADVICE_CHECKS:
+        raise a.fail(
+            "code", f"one of {', '.join(ADVICE_CHECKS)}, or a new code with [[advice.conditions]]"
+        )
+    return Advice(
+        code,
+        a.text("message"),
+        int(a.number("min_days", 2)),
+        int(a.number("max_trainees_present", 2)),
+        tuple(conditions),
     )
 
 
@@ -251,14 +396,16 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
     if isinstance(effective_from, dt.datetime):
         raise r.fail("effective_from", "a date such as 2019-01-01")
 
-    fee_r = r.table("fee")
-    fee_r.unknown_keys({"currency", "low_per_hour", "high_per_hour", "note"})
-    fee = Fee(
-        fee_r.text("currency"),
-        fee_r.number("low_per_hour"),
-        fee_r.number("high_per_hour"),
-        fee_r.text("note", ""),
-    )
+    fee = None
+    if "fee" in data:  # a society without a suggested supervision fee leaves it out
+        fee_r = r.table("fee")
+        fee_r.unknown_keys({"currency", "low_per_hour", "high_per_hour", "note"})
+        fee = Fee(
+            fee_r.text("currency"),
+            fee_r.number("low_per_hour"),
+            fee_r.number("high_per_hour"),
+            fee_r.text("note", ""),
+        )
     wording_r = r.table("wording")
     wording_r.unknown_keys(set(Wording.__dataclass_fields__))
     wording = Wording(**{k: wording_r.text(k) for k in Wording.__dataclass_fields__})
@@ -283,7 +430,7 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
                 "requires_label",
             }
         )
-        routes = tuple(_route(x, len(competencies)) for x in q.tables("routes"))
+        routes = tuple(_route(x, len(competencies)) for x in _route_tables(q))
         if not routes:
             raise q.fail("routes", "at least one [[requirements.routes]]")
         requires_set = q.strings("requires_set")
@@ -309,20 +456,10 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
     if len(set(ids)) != len(ids):
         raise RulesetError(f"{path}: requirements: each id must be used once ({', '.join(ids)})")
 
-    advice = []
-    for a in r.tables("advice"):
-        a.unknown_keys({"code", "message", "min_days", "max_trainees_present"})
-        code = a.text("code")
-        if code not in ADVICE_CHECKS:
-            raise a.fail("code", f"one of {', '.join(ADVICE_CHECKS)}")
-        advice.append(
-            Advice(
-                code,
-                a.text("message"),
-                int(a.number("min_days", 2)),
-                int(a.number("max_trainees_present", 2)),
-            )
-        )
+    advice = [_advice(a, len(competencies)) for a in r.tables("advice")]
+    codes = [a.code for a in advice]
+    if len(set(codes)) != len(codes):
+        raise RulesetError(f"{path}: advice: each code must be used once ({', '.join(codes)})")
 
     return Ruleset(
         id=r.text("id"),

@@ -19,6 +19,7 @@ class ValueType(StrEnum):
     PERSON = "person"  # a trainee or a leader
     VOCAB = "vocab"  # one of a closed vocabulary
     COMPETENCY = "competency"  # a competency of the trainee's ruleset
+    DECISION = "decision"  # `credit N`, `waive` or `approve`
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,14 @@ VOCABULARIES: dict[str, Vocabulary] = {
                 "face_to_face": ("face to face", "in person", "f2f"),
                 "video": ("skype", "zoom", "teams", "video call"),
                 "telephone": ("phone", "telephone call"),
+            },
+            keep_unknown=True,
+        ),
+        Vocabulary(
+            "format",
+            {
+                "face_to_face": ("face to face", "in person", "f2f"),
+                "online": ("video", "zoom", "teams", "virtual"),
             },
             keep_unknown=True,
         ),
@@ -184,6 +193,14 @@ KINDS: tuple[Kind, ...] = (
             ),
             Column("event", T.TEXT, aliases=("group", "group name", "event name", "weekend")),
             Column("setting", T.TEXT, aliases=("context", "venue type")),
+            Column("format", T.VOCAB, aliases=("meeting format", "held"), vocabulary="format"),
+            Column(
+                "cases",
+                T.WHOLE,
+                aliases=("case discussions", "number of cases"),
+                default=0,
+                minimum=0,
+            ),
             Column(
                 "co_leader",
                 T.PERSON,
@@ -232,6 +249,27 @@ KINDS: tuple[Kind, ...] = (
         ),
         duplicate_key=("trainee", "competency", "signed_off"),
         date_column="signed_off",
+    ),
+    # The leadership team's recorded discretion: credit for prior learning, a waiver, or an
+    # external event approved as equivalent. Each changes one requirement of one trainee.
+    Kind(
+        "decisions",
+        (
+            Column("trainee", T.TRAINEE, True, ("trainee name", "trainee id")),
+            Column("requirement", T.TEXT, True, ("rule", "requirement id")),
+            Column("decision", T.DECISION, True, ("ruling", "outcome")),
+            Column("reason", T.TEXT, aliases=("why", "rationale")),
+            Column(
+                "decided_by",
+                T.LEADER,
+                aliases=("decided by", "approved by", "agreed by"),
+                lenient_reference=True,
+            ),
+            Column("date", T.DATE, True, ("decision date", "date decided")),
+            Column("event", T.TEXT, aliases=("event name", "external event", "equivalent event")),
+        ),
+        duplicate_key=("trainee", "requirement", "decision", "date", "event_key"),
+        date_column="date",
     ),
 )
 

@@ -173,6 +173,33 @@ def parse_number(cell: object, whole: bool) -> tuple[float | int | None, str | N
     return value, None
 
 
+_CREDIT = re.compile(r"^credit\s*:?\s*(\d+(?:[.,]\d+)?)\b")
+_WAIVE = frozenset({"waive", "waived", "waiver"})
+_APPROVE = frozenset({"approve", "approved", "equivalent", "approved as equivalent"})
+DECISION_HELP = "write credit N (e.g. credit 4), waive or approve"
+
+
+def parse_decision(cell: object) -> tuple[str | None, str | None]:
+    """`credit N` (N > 0, words after it allowed), `waive` or `approve`, in canonical form."""
+    if is_blank(cell):
+        return None, None
+    text = _WHITESPACE.sub(" ", cell_text(cell).casefold())
+    if text in _WAIVE:
+        return "waive", None
+    if text in _APPROVE:
+        return "approve", None
+    if m := _CREDIT.match(text):
+        amount = float(m[1].replace(",", "."))
+        if amount > 0:
+            return f"credit {amount:g}", None
+    return None, f"'{cell_text(cell)}' is not a decision: {DECISION_HELP}"
+
+
+def decision_credit(decision: str) -> float:
+    """The N of a canonical `credit N` decision; 0 for any other decision."""
+    return float(decision.removeprefix("credit ")) if decision.startswith("credit ") else 0.0
+
+
 def map_unique(series: pd.Series, function: Callable[[object], object]) -> pd.Series:
     """`series.map(function)`, calling it once per distinct value: columns repeat a lot."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)

@@ -10,7 +10,18 @@ import openpyxl
 
 from .conftest import AS_OF, TRAINEE_HEADER, run_report, trainee_row, write_xlsx
 
-ATTENDANCE = ["trainee", "date", "activity", "sessions", "days", "event", "setting", "co_leader"]
+ATTENDANCE = [
+    "trainee",
+    "date",
+    "activity",
+    "sessions",
+    "days",
+    "event",
+    "setting",
+    "co_leader",
+    "format",
+    "cases",
+]
 SUPERVISION = [
     "trainee",
     "supervisor",
@@ -21,6 +32,7 @@ SUPERVISION = [
     "co_leader_present",
 ]
 PORTFOLIO = ["trainee", "competency", "signed_off", "signed_off_by"]
+DECISIONS = ["trainee", "requirement", "decision", "reason", "decided_by", "date", "event"]
 
 # L1 is an eligible supervisor; L2 and L3 each lack one of the two things that make one.
 LEADERS = [
@@ -48,6 +60,17 @@ def comp(competency: object, date: object = "01/06/2025", **fields: object) -> d
     return {"trainee": "T1", "competency": competency, "signed_off": date, **fields}
 
 
+def decide(requirement: str, decision: str, date: object = "01/06/2025", **fields: object) -> dict:
+    """A decision of the leadership team about one of T1's requirements."""
+    return {
+        "trainee": "T1",
+        "requirement": requirement,
+        "decision": decision,
+        "date": date,
+        **fields,
+    }
+
+
 def _rows(header: list[str], rows: Sequence[dict[str, object]]) -> list[list[object]]:
     return [header] + [[row.get(column, "") for column in header] for row in rows]
 
@@ -61,6 +84,8 @@ class Outcome:
     requirements: dict[str, dict]  # Requirements sheet rows for T1, by requirement id
     advisories: list[str]  # Advisories sheet codes for T1
     overview: dict  # Overview sheet row for T1
+    book: dict[str, list[dict]]  # every sheet of summary.xlsx, rows as dicts
+    letter: str  # T1's plain-text letter
 
     def requirement(self, requirement_id: str) -> tuple[str, object, object]:
         """(status, achieved, target) of a requirement, checking the JSON and the sheet agree."""
@@ -92,8 +117,14 @@ def run_rules(
     supervision: Sequence[dict[str, object]] = (),
     portfolio: Sequence[dict[str, object]] = (),
     as_of: str = AS_OF,
+    decisions: Sequence[dict[str, object]] = (),
+    rules: Sequence[str | Path] = (),
 ) -> Outcome:
-    """Write T1 (Jane Smith) with `trainee` register fields, plus the leaders and rows; run."""
+    """Write T1 (Jane Smith) with `trainee` register fields, plus the leaders and rows; run.
+
+    `rules`: rulesets for --rules (files or built-in ids); a Decisions sheet only if given.
+    """
+    sheets = {"Decisions": _rows(DECISIONS, decisions)} if decisions else {}
     inbox = tmp_path / "inbox"
     write_xlsx(
         inbox / "inbox.xlsx",
@@ -107,11 +138,14 @@ def run_rules(
             "Attendance": _rows(ATTENDANCE, attendance),
             "Supervision": _rows(SUPERVISION, supervision),
             "Portfolio": _rows(PORTFOLIO, portfolio),
+            **sheets,
         },
     )
     out = tmp_path / "out"
-    document = run_report(inbox, out, as_of=as_of)
+    extra = [arg for spec in rules for arg in ("--rules", str(spec))]
+    document = run_report(inbox, out, *extra, as_of=as_of)
     book = openpyxl.load_workbook(out / as_of[:7] / "summary.xlsx", read_only=True)
+    letter = out / as_of[:7] / "letters" / "T1.txt"
     return Outcome(
         progress=next(t for t in document["trainees"] if t["trainee_id"] == "T1"),
         document=document,
@@ -120,4 +154,6 @@ def run_rules(
         },
         advisories=[a["code"] for a in _sheet(book, "Advisories") if a["trainee_id"] == "T1"],
         overview=next(r for r in _sheet(book, "Overview") if r["trainee_id"] == "T1"),
+        book={title: _sheet(book, title) for title in book.sheetnames},
+        letter=letter.read_text(encoding="utf-8") if letter.is_file() else "",
     )
