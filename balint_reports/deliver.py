@@ -200,8 +200,7 @@ class _TracksData:
     data_sent = False
 
     def getreply(self) -> tuple[int, bytes]:
-        """The server's reply, noting a 354."""
-        self.data_sent = False
+        """The server's reply, noting a 354 (kept when the next reply never comes)."""
         code, text = super().getreply()  # type: ignore[misc]
         self.data_sent = code == 354
         return code, text
