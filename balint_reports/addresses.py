@@ -18,8 +18,8 @@ _UNSAFE = re.compile(r"[\r\n\0]")
 
 
 def valid_address(text: object) -> bool:
-    """Whether a register cell holds exactly one plain (ASCII) email address."""
-    return isinstance(text, str) and text.isascii() and _ADDRESS.fullmatch(text.strip()) is not None
+    """Whether a register cell holds exactly one plain email address."""
+    return isinstance(text, str) and _ADDRESS.fullmatch(text.strip()) is not None
 
 
 def unsafe_header(value: str) -> bool:
@@ -50,23 +50,17 @@ def _letter_trainees(trainees: pd.DataFrame) -> pd.DataFrame:
 def check_addresses(
     trainees: pd.DataFrame, leaders: pd.DataFrame, config: Config, log: IssueLog
 ) -> None:
-    """Log who cannot be emailed, addresses shared by several trainees, and a missing sender.
+    """Log who cannot be emailed, and addresses shared by several trainees.
 
     `trainees` and `leaders` are the merged registers (their rows still carry `_file`,
     `_sheet`, `_row`, `_rid`). Only trainees who get a letter, and leaders who supervise one
     of them, are checked: nobody else is emailed.
     """
-    if sender(config) is None:
-        log.add(
-            "warning",
-            config.path.name if config.path else "",
-            "",
-            "no sender address: set [email] from or [report] contact_email in the config; "
-            "until then no emails are prepared in outbox/",
-        )
+    emailing = sender(config) is not None
     letter = _letter_trainees(trainees)
     emails = letter["email"].fillna("").astype(str).str.strip()
-    bad = ~emails.map(valid_address)
+    valid = emails.map(valid_address)
+    bad = ~valid
     unsafe_name = letter["name"].map(unsafe_header)
     if unsafe_name.any():
         rows = letter.loc[unsafe_name]
@@ -78,6 +72,8 @@ def check_addresses(
             "the name holds a control character: no email can be addressed to it; retype it",
         )
     bad &= ~unsafe_name
+    # A blank address is only a problem when the letters are to be emailed; a wrong one always is.
+    bad &= emailing | (emails != "")
     if bad.any():
         rows = letter.loc[bad]
         log.add_rows(
@@ -94,7 +90,7 @@ def check_addresses(
             ),
         )
     folded = emails.str.casefold()
-    shared = ~bad & folded.duplicated(keep=False)
+    shared = valid & folded.duplicated(keep=False)
     if shared.any():
         # Each row is listed on its own, not naming the others, so that a supervisor's digest
         # (which repeats the issues about their trainees) says nothing about anyone else.
@@ -108,7 +104,7 @@ def check_addresses(
             "mailbox: check the register",
         )
     supervising = leaders.loc[leaders.index.isin(set(letter["supervisor"].dropna()))]
-    if "email" not in supervising:
+    if not emailing or "email" not in supervising:
         return
     leader_emails = supervising["email"].fillna("").astype(str).str.strip()
     no_digest = ~leader_emails.map(valid_address)

@@ -12,6 +12,7 @@ import click
 from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
+from .issues import issue_table
 from .pipeline import Report, build_report
 from .render import write_report
 from .ruleset import load_rulesets
@@ -148,6 +149,47 @@ def run(
     click.echo(_issue_counts(report))
     if blocked:
         raise click.ClickException("errors found and --strict given: no letters were written")
+
+
+@main.command()
+@inbox_argument
+@click.option(
+    "--as-of",
+    type=_Date(),
+    default=None,
+    help="Report date (YYYY-MM-DD): records after it are listed as future. Default: today.",
+)
+@config_option
+@click.option("--rules", "rules", multiple=True, help="As for `run`.")
+def check(
+    inbox: Path, as_of: dt.date | None, config_file: Path | None, rules: tuple[str, ...]
+) -> None:
+    """Check the spreadsheets in INBOX without writing a report.
+
+    Prints every data issue as a table (file, sheet, row, column, value and the
+    problem) and exits with status 1 when any error is found, 0 otherwise. Use it
+    to check a spreadsheet before the monthly run: put it in a folder on its own,
+    or with the registers it refers to.
+
+    Example:
+
+        balint-reports check inbox
+    """
+    try:
+        config = _config_for(inbox, config_file)
+        report = build_report(
+            inbox, as_of or dt.date.today(), config, load_rulesets(rules or config.rule_files)
+        )
+    except BalintError as exc:
+        raise click.ClickException(str(exc)) from None
+    files = report.sources["file"].nunique()
+    rows = int(report.sources["rows_read"].sum())
+    click.echo(f"Checked {files} files, {len(report.sources)} sheets, {rows} rows.")
+    if not report.issues.empty:
+        click.echo(issue_table(report.issues))
+    click.echo(_issue_counts(report).replace(" — see Data issues in summary.xlsx", "."))
+    if report.count("error"):
+        raise SystemExit(1)
 
 
 # --- send: deliver the month's outbox (issue 6) ---
@@ -301,7 +343,11 @@ def send(ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None,
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
     if not items:
-        click.echo(f"No {kind}s to send in {report_dir} (see Data issues for missing addresses).")
+        click.echo(
+            f"No {kind}s to send in {report_dir}. Emails are prepared only when the config "
+            "gives a sender ([email] from or [report] contact_email), and only for people with "
+            "a valid address: see Data issues in summary.xlsx."
+        )
         return
     _print_outcomes(outcomes)
     counts: dict[str, int] = {}

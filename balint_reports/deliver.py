@@ -15,6 +15,7 @@ import ssl
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -281,14 +282,16 @@ class SmtpClient:
                 self._smtp.close()
         self._smtp = None
 
-    def send(self, message: bytes, sender: str, to: str) -> tuple[int, str]:
+    def send(self, message: bytes, sender: str, to: str, utf8: bool = False) -> tuple[int, str]:
         """Hand one message over; the final reply, or raises UnknownDelivery / ConnectionLost."""
         if self._smtp is None:
             self._smtp = self._open()
         smtp = self._smtp
         smtp.data_sent = False
+        if utf8 and not smtp.has_extn("smtputf8"):
+            return 553, "this server cannot take an address with non-ASCII letters (no SMTPUTF8)"
         try:
-            code, text = smtp.mail(sender)
+            code, text = smtp.mail(sender, ["SMTPUTF8"] if utf8 else [])
             if code == 250:
                 code, text = smtp.rcpt(to)
             if code in (250, 251):
@@ -350,10 +353,11 @@ def _send_one(step: Step, client: SmtpClient, clock: Clock, settings: SmtpSettin
     item = step.item
     message = _prepared(step)
     sender = message["From"].addresses[0].addr_spec
-    payload = message.as_bytes()
+    utf8 = not (item.to.isascii() and sender.isascii())
+    payload = message.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP)
     for attempt in range(1, settings.attempts + 1):
         try:
-            code, words = client.send(payload, sender, item.to)
+            code, words = client.send(payload, sender, item.to, utf8)
         except ConnectionLost:
             if attempt == settings.attempts:
                 raise

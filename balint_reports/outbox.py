@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import Parser
 from email.utils import formatdate
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,26 +90,29 @@ def build_message(item: Outgoing, config: Config, month: str) -> EmailMessage:
             "Subject": item.subject,
         }
     )
-    message = EmailMessage(policy=policy.SMTP)
+    # An address with non-ASCII letters (siân@…) needs the SMTPUTF8 form of the message.
+    message = EmailMessage(policy=policy.SMTP if item.address.isascii() else policy.SMTPUTF8)
     message["From"] = Address(display_name=from_name, addr_spec=from_address)
     message["Reply-To"] = reply_to
-    message["To"] = Address(display_name=item.name, addr_spec=item.address.strip())
+    # username + domain, not addr_spec: addr_spec refuses a non-ASCII local part outright.
+    local, _, domain = item.address.strip().rpartition("@")
+    message["To"] = Address(display_name=item.name, username=local, domain=domain)
     message["Subject"] = item.subject
     message["Date"] = formatdate(localtime=True)
     message.set_content(item.text)
     message.add_alternative(item.html, subtype="html")
     # Derived from the content, so a re-run of an unchanged letter keeps its Message-ID and
     # a corrected one gets a new one.
-    domain = from_address.rpartition("@")[2]
     digest = content_hash(message)[:24]
-    message["Message-ID"] = f"<{digest}.{item.kind}.{month}@{domain}>"
+    message["Message-ID"] = f"<{digest}.{item.kind}.{month}@{from_address.rpartition('@')[2]}>"
     return message
 
 
 def read_message(path: Path) -> EmailMessage:
     """Parse an .eml file written by `build_message` (or edited by hand)."""
-    with path.open("rb") as handle:
-        return BytesParser(policy=policy.SMTP).parse(handle)
+    # Decoded here, not by BytesParser, which would turn UTF-8 addresses into surrogates.
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return Parser(policy=policy.SMTPUTF8).parsestr(text)
 
 
 def _letters(folder: Path, report: Report) -> list[Outgoing]:

@@ -43,7 +43,7 @@ EMAILED = {
     "T1": "jane@example.org",
     "T2": "bob@example.org",
     "T3": "cat@example.org",
-    "T5": "dan@example.org",
+    "T5": "dán@example.org",
 }
 
 
@@ -89,7 +89,8 @@ class Recorder:
         if self.temporary:
             self.temporary -= 1
             return "451 4.3.0 try again later"
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        # Decoded first: an SMTPUTF8 message carries UTF-8 in its headers.
+        message = email.message_from_string(envelope.content.decode(), policy=policy.default)
         self.messages.append((list(envelope.rcpt_tos), message))
         if self.drop_after is not None and len(self.messages) >= self.drop_after:
             # Received, but the client never hears so: its delivery is unknown.
@@ -138,7 +139,7 @@ def _inbox(inbox: Path, jane_sessions: int = 3) -> None:
                     "T3", "Cat Brown", email="cat@example.org", status="paused", supervisor="L2"
                 ),
                 trainee_row("T4", "No Address", email="", supervisor="L2"),
-                trainee_row("T5", "Dan Grey", email="dan@example.org"),
+                trainee_row("T5", "Dán Grey", email="dán@example.org"),
                 trainee_row("T6", "Eve Gone", email="eve@example.org", status="withdrawn"),
                 trainee_row("T7", "Fay Typo", email="fay at example.org"),
             ],
@@ -276,7 +277,7 @@ def test_digest_lists_only_the_supervisors_own_trainees(report: Path) -> None:
     assert "Dear Ann Leader," in l1
     assert "Jane Smith (T1): In progress" in l1
     assert "Bob <b>Jones</b> (T2)" in l1
-    for other in ("Cat Brown", "No Address", "Dan Grey", "T3", "T4"):
+    for other in ("Cat Brown", "No Address", "Dán Grey", "T3", "T4"):
         assert other not in l1
     l2 = (report / "digests" / "L2.txt").read_text(encoding="utf-8")
     # Cat's rejected attendance row (31 February) and T4's missing address are L2's to see.
@@ -339,9 +340,9 @@ def test_full_send_delivers_each_letter_once(report: Path, smtp: tuple) -> None:
 def test_limit_and_only(report: Path, smtp: tuple) -> None:
     server, port = smtp
     assert _send(report, "--no-dry-run", "--only", "T3", "--only", "t5", port=port).exit_code == 0
-    assert server.recipients() == ["cat@example.org", "dan@example.org"]
+    assert server.recipients() == ["cat@example.org", "dán@example.org"]
     result = _send(report, "--no-dry-run", "--limit", "1", port=port)
-    assert server.recipients() == ["cat@example.org", "dan@example.org", "jane@example.org"]
+    assert server.recipients() == ["cat@example.org", "dán@example.org", "jane@example.org"]
     assert _send_report(report)["T2"]["status"] == "not sent"
     assert result.exit_code == 1
     missing = _send(report, "--only", "T9", port=port)
@@ -382,7 +383,7 @@ def test_interrupted_send_is_never_resent_blindly(report: Path, smtp: tuple) -> 
     log.close()
     result = _send(report, "--no-dry-run", port=port)
     assert result.exit_code == 0, result.output
-    assert server.recipients() == ["cat@example.org", "dan@example.org", "jane@example.org"]
+    assert server.recipients() == ["cat@example.org", "dán@example.org", "jane@example.org"]
     retry = _send(report, "--no-dry-run", "--retry-unknown", "--only", "T2", port=port)
     assert retry.exit_code == 0, retry.output
     assert server.recipients().count("bob@example.org") == 1
@@ -413,7 +414,7 @@ def test_permanent_refusal_is_recorded_with_the_servers_words(report: Path, smtp
     row = _send_report(report)["T2"]
     assert row["status"] == "failed"
     assert row["detail"] == "550 5.1.1 <bob@example.org>: no such mailbox here"
-    assert server.recipients() == ["cat@example.org", "dan@example.org", "jane@example.org"]
+    assert server.recipients() == ["cat@example.org", "dán@example.org", "jane@example.org"]
     # A failed message was certainly not delivered: the next run tries it again.
     server.refuse = set()
     assert _send(report, "--no-dry-run", port=port).exit_code == 0
