@@ -548,3 +548,44 @@ def test_starttls_with_login(report: Path, tmp_path: Path, monkeypatch: pytest.M
     for file in (report / "send-report.csv", report.parent / "send-log.sqlite"):
         assert b"s3cret" not in file.read_bytes()
     assert json.loads((report / "mail.json").read_text())["month"] == "2026-11"
+
+
+# --- the shipped sample inbox, end to end ----------------------------------------------------
+
+
+def test_sample_data_letters_and_digests_each_delivered_once(tmp_path: Path, smtp: tuple) -> None:
+    server, port = smtp
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    progress = run_report(sample, tmp_path / "out", as_of="2026-11-30")
+    report = tmp_path / "out" / "2026-11"
+    manifest = json.loads((report / "mail.json").read_text(encoding="utf-8"))
+    letters = {m["id"] for m in manifest["messages"] if m["kind"] == "letter"}
+    digests = {m["id"] for m in manifest["messages"] if m["kind"] == "digest"}
+    with_letter = {
+        t["trainee_id"] for t in progress["trainees"] if t["status"] in ("active", "paused")
+    }
+    assert letters == with_letter
+    assert digests
+    server.drop_after = 5  # the send dies part-way ...
+    assert _send(report, "--no-dry-run", port=port).exit_code == 1
+    server.drop_after, server.down = None, False
+    assert _send(report, "--no-dry-run", port=port).exit_code == 0  # ... and is run again
+    assert _send(report, "--no-dry-run", "--digests", port=port).exit_code == 0
+    received = [str(m["To"].addresses[0].addr_spec) for _, m in server.messages]
+    assert len(received) == len(set(received)) == len(letters) + len(digests)
+
+
+def test_without_a_sender_there_is_no_outbox_and_no_address_warnings(
+    inbox: Path, tmp_path: Path
+) -> None:
+    _inbox(inbox)
+    (inbox / "balint.toml").write_text('[report]\nsociety = "Balint Society"\n', encoding="utf-8")
+    progress = run_report(inbox, tmp_path / "out")
+    problems = [i["problem"] for i in progress["issues"] if i["column"] == "email"]
+    # A wrong address is still worth fixing; a blank one is nobody's business yet.
+    assert len(problems) == 1 and problems[0].startswith("'fay at example.org' is not a valid")
+    report = tmp_path / "out" / "2026-11"
+    assert not (report / "outbox").exists()
+    result = _send(report)
+    assert result.exit_code == 0
+    assert "Emails are prepared only when the config gives a sender" in result.output
