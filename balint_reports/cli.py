@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shlex
 from pathlib import Path
 
 import click
 
+from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
 from .issues import issue_table
 from .pipeline import Report, build_report
 from .render import write_report
 from .ruleset import load_rulesets
+from .sendlog import LOG_NAME, SendLog
 
 
 class _Date(click.ParamType):
@@ -186,3 +190,188 @@ def check(
     click.echo(_issue_counts(report).replace(" — see Data issues in summary.xlsx", "."))
     if report.count("error"):
         raise SystemExit(1)
+
+
+# --- send: deliver the month's outbox (issue 6) ---
+PASSWORD_VARIABLE = "BALINT_SMTP_PASSWORD"
+
+
+def _send_command(report_dir: Path, flags: list[str]) -> str:
+    """The exact command line to repeat, for the closing advice."""
+    return " ".join(["balint-reports send", shlex.quote(str(report_dir)), *flags])
+
+
+def _flags(params: dict) -> list[str]:
+    """The options given, as a command line would repeat them (never the password)."""
+    flags: list[str] = []
+    for name in ("digests", "resend_changed", "retry_unknown"):
+        if params[name]:
+            flags.append("--" + name.replace("_", "-"))
+    for name in ("host", "port", "security", "username", "messages_per_minute", "config_file"):
+        if params[name] is not None:
+            option = "--config" if name == "config_file" else "--" + name.replace("_", "-")
+            flags += [option, shlex.quote(str(params[name]))]
+    for trainee in params["only"]:
+        flags += ["--only", shlex.quote(trainee)]
+    return flags
+
+
+def _print_outcomes(outcomes: list[deliver.Outcome]) -> None:
+    widths = [
+        max([len(h), *(len(str(getattr(o, a))) for o in outcomes)])
+        for h, a in (("status", "status"), ("recipient", "recipient"), ("to", "to"))
+    ]
+    click.echo(f"{'status':<{widths[0]}}  {'recipient':<{widths[1]}}  {'to':<{widths[2]}}  detail")
+    for o in outcomes:
+        cells = f"{o.status:<{widths[0]}}  {o.recipient:<{widths[1]}}  {o.to:<{widths[2]}}"
+        click.echo(f"{cells}  {o.detail}".rstrip())
+
+
+def _smtp_client(config: Config, params: dict) -> deliver.SmtpClient:
+    settings = deliver.smtp_settings(
+        config.smtp,
+        {k: params[k] for k in ("host", "port", "security", "username", "messages_per_minute")},
+    )
+    if settings.username:
+        password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
+            f"SMTP password for {settings.username}", hide_input=True
+        )
+        settings = deliver.with_password(settings, password)
+    return deliver.SmtpClient(settings)
+
+
+@main.command()
+@click.argument("report_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--dry-run/--no-dry-run",
+    default=True,
+    show_default=True,
+    help="Dry run: show who would get what, and send nothing. Give --no-dry-run to send.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most N messages this time.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="ID",
+    help="Send only to this trainee (or, with --digests, supervisor) id. Repeatable.",
+)
+@click.option(
+    "--digests", is_flag=True, help="Send the supervisor digests instead of the trainee letters."
+)
+@click.option(
+    "--resend-changed",
+    is_flag=True,
+    help="Send letters that changed since they were sent this month, marked as a correction.",
+)
+@click.option(
+    "--retry-unknown",
+    is_flag=True,
+    help="Send again messages whose delivery is unknown (check with the recipient first).",
+)
+@click.option("--host", help="SMTP server. Default: host in [smtp] of balint.toml.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Default: 587, 465 for ssl, 25 for none."
+)
+@click.option(
+    "--security",
+    type=click.Choice(["starttls", "ssl", "none"]),
+    help="How to encrypt the connection. Default: starttls.",
+)
+@click.option(
+    "--username",
+    help="SMTP login. The password is read from "
+    f"{PASSWORD_VARIABLE} or asked for; it is never an option.",
+)
+@click.option(
+    "--messages-per-minute",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Keep under your provider's sending limit.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Config file for [smtp]. Default: the one the month's run used.",
+)
+@click.pass_context
+def send(ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None, **params) -> None:  # noqa: ANN003
+    """Email the month's letters (or supervisor digests) from REPORT_DIR.
+
+    REPORT_DIR is a month folder written by `run`, e.g. reports/2026-11. Its
+    outbox/ holds one ready-made email per trainee with an email address
+    (digests/ one per supervisor).
+
+    Safe by default: without --no-dry-run nothing is sent. A send log in the
+    reports folder remembers what went out, so running the same command again
+    sends only what is left, never a message twice. The SMTP password comes
+    from the environment variable BALINT_SMTP_PASSWORD, or you are asked for it.
+
+    Ends with a table of what was sent, skipped or failed, also written to
+    REPORT_DIR/send-report.csv.
+
+    Example:
+
+        balint-reports send reports/2026-11
+
+        balint-reports send reports/2026-11 --no-dry-run --limit 1
+
+        balint-reports send reports/2026-11 --no-dry-run --digests
+    """
+    params["only"] = tuple(params["only"])
+    kind = "digest" if params["digests"] else "letter"
+    clock = (ctx.obj or {}).get("clock") or deliver.SystemClock()
+    try:
+        month, items, manifest = deliver.load_items(report_dir, kind, params["only"])
+        config_path = params["config_file"] or (
+            Path(manifest["config"]) if manifest.get("config") else None
+        )
+        config = load_config(config_path if config_path and config_path.is_file() else None)
+        log = SendLog(report_dir.parent / LOG_NAME)
+        try:
+            steps = deliver.plan(
+                items, log, month, params["resend_changed"], params["retry_unknown"]
+            )
+            client = None if dry_run else _smtp_client(config, params)
+            try:
+                outcomes = deliver.send_planned(steps, log, month, client, limit, clock)
+            finally:
+                if client is not None:
+                    client.close()
+        finally:
+            log.close()
+        deliver.write_send_report(report_dir / "send-report.csv", outcomes)
+    except BalintError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not items:
+        click.echo(
+            f"No {kind}s to send in {report_dir}. Emails are prepared only when the config "
+            "gives a sender ([email] from or [report] contact_email), and only for people with "
+            "a valid address: see Data issues in summary.xlsx."
+        )
+        return
+    _print_outcomes(outcomes)
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    click.echo(", ".join(f"{n} {status}" for status, n in counts.items()) + ".")
+    flags = _flags(params)
+    if dry_run:
+        would = counts.get(deliver.WOULD_SEND, 0)
+        click.echo(
+            f"This was a dry run: nothing was sent. To send the {would} marked 'would send', "
+            f"run:\n  {_send_command(report_dir, [*flags, '--no-dry-run'])}"
+        )
+        return
+    if counts.get(deliver.PENDING):
+        click.echo(
+            "Some were not sent. Run the same command again to send the rest; nothing is "
+            f"sent twice:\n  {_send_command(report_dir, [*flags, '--no-dry-run'])}"
+        )
+    if counts.get(deliver.UNKNOWN):
+        click.echo(
+            "For those marked 'unknown' the connection was lost after the message was handed "
+            "over: check whether they arrived; they are not resent unless you use "
+            "--retry-unknown --only ID."
+        )
+    if counts.get(deliver.FAILED) or counts.get(deliver.UNKNOWN) or counts.get(deliver.PENDING):
+        raise click.ClickException(f"not everything was sent: see {report_dir / 'send-report.csv'}")

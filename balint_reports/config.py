@@ -121,6 +121,66 @@ def load_config(path: Path | None) -> Config:
         column_aliases=column_aliases,
         value_aliases=value_aliases,
         rule_files=rule_files,
-        email=_table(data, "email", where),
-        smtp=_table(data, "smtp", where),
+        email=_check_email(_table(data, "email", where), where),
+        smtp=_check_smtp(_table(data, "smtp", where), where),
     )
+
+
+# --- [email] and [smtp]: checked here so that `send` never meets a bad setting mid-batch ---
+EMAIL_KEYS = ("from", "reply_to", "subject", "digest_subject")
+SUBJECT_FIELDS = ("month", "society")
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+def _check_subject(value: str, key: str, where: str) -> None:
+    try:
+        value.format(**dict.fromkeys(SUBJECT_FIELDS, ""))
+    except (KeyError, IndexError, ValueError):
+        fields = ", ".join("{" + f + "}" for f in SUBJECT_FIELDS)
+        raise ConfigError(
+            f"{where}: [email] {key} = {value!r}: only {fields} may be written in braces"
+        ) from None
+
+
+def _check_email(table: dict, where: str) -> dict:
+    """[email]: from, reply_to, subject and digest_subject, all text."""
+    for key, value in table.items():
+        if key not in EMAIL_KEYS:
+            raise ConfigError(
+                f"{where}: [email] has unknown key {key!r} (known: {', '.join(EMAIL_KEYS)})"
+            )
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: [email] {key} must be text in quotes")
+        if any(c in value for c in "\r\n\0"):
+            raise ConfigError(f"{where}: [email] {key} must be one line")
+        if key.endswith("subject"):
+            _check_subject(value, key, where)
+    return table
+
+
+def _check_smtp(table: dict, where: str) -> dict:
+    """[smtp]: host, port, security, username, messages_per_minute; never a password."""
+    for key, value in table.items():
+        if key == "password":
+            raise ConfigError(
+                f"{where}: [smtp] password: never write the password in the config; set the "
+                "environment variable BALINT_SMTP_PASSWORD or type it when `send` asks"
+            )
+        if key in ("host", "username"):
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}: [smtp] {key} must be text in quotes")
+        elif key == "port":
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
+                raise ConfigError(f"{where}: [smtp] port must be a whole number, e.g. 587")
+        elif key == "security":
+            if value not in SMTP_SECURITY:
+                raise ConfigError(
+                    f"{where}: [smtp] security = {value!r}: use one of {', '.join(SMTP_SECURITY)}"
+                )
+        elif key == "messages_per_minute":
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ConfigError(f"{where}: [smtp] messages_per_minute must be a number above 0")
+        else:
+            known = "host, port, security, username, messages_per_minute"
+            raise ConfigError(f"{where}: [smtp] has unknown key {key!r} (known: {known})")
+    return table

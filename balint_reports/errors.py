@@ -15,3 +15,7 @@ class RulesetError(BalintError):
 
 class OutputError(BalintError):
     """The report cannot be written."""
+
+
+class DeliveryError(BalintError):
+    """Messages cannot be built or sent."""

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .addresses import check_addresses
 from .config import Config
 from .evaluate import Tables, TraineeResult, evaluate
 from .issues import IssueLog
@@ -347,6 +348,7 @@ def build_report(
         ),
         rulesets,
     )
+    check_addresses(trainees, leaders, config, log)
     issues = log.frame()
     return Report(
         as_of=as_of,

@@ -16,10 +16,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .changes import CHANGE_COLUMNS, Change, compare
+from .digests import write_digests
 from .errors import OutputError
 from .evaluate import TraineeResult
 from .issues import ISSUE_COLUMNS
 from .letters import LETTER_STATUSES, file_stem, render_letters
+from .outbox import write_outbox
 from .pipeline import SOURCE_COLUMNS, Report
 
 REQUIREMENT_COLUMNS = [
@@ -246,6 +248,7 @@ def write_report(report: Report, out: Path, letters: bool = True) -> Path:
         write_workbook(staging / "summary.xlsx", report, changes)
         if letters:
             render_letters(staging / "letters", report, changes, has_previous=previous is not None)
+            write_outbox(staging, report, write_digests(staging, report))
         target = out / folder
         if target.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{folder}-old-", dir=out))

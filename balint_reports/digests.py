@@ -1,0 +1,131 @@
+"""Supervisor digests: per supervisor, their own trainees' status, next step and data issues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+import pandas as pd
+
+from .addresses import LETTER_STATUSES, can_email
+from .issues import ISSUE_COLUMNS
+from .letters import file_stem, templates_dir
+from .outbox import Outgoing, subject_for
+
+if TYPE_CHECKING:
+    from .pipeline import Report
+
+OVERALL_WORDS = {
+    "ready": "Ready to apply",
+    "in_progress": "In progress",
+    "needs_data": "Information needed",
+}
+
+
+def _first_set(table: pd.DataFrame, key: str, column: str) -> pd.Series:
+    """Per register id, the first non-blank value of a column among rows not rejected."""
+    if table.empty or column not in table:
+        return pd.Series(dtype=object)
+    kept = table.loc[table["_outcome"] != "rejected", [key, column]]
+    values = kept[column].astype(object).where(kept[column].astype(str).str.strip() != "")
+    return values.groupby(kept[key]).first().dropna()
+
+
+def issues_by_trainee(report: Report) -> dict[str, list[dict]]:
+    """Each data issue on a row that names a trainee, grouped by that trainee's id."""
+    places = []
+    for kind, table in report.rows.items():
+        column = "trainee_id" if kind == "trainees" else "trainee"
+        if table.empty or column not in table:
+            continue
+        where = table[["_file", "_sheet", "_row", column]]
+        places.append(where.set_axis(["file", "sheet", "row", "_trainee"], axis=1))
+    if not places or report.issues.empty:
+        return {}
+    place = pd.concat(places, ignore_index=True).drop_duplicates(["file", "sheet", "row"])
+    place["row"] = place["row"].astype("Int64")
+    issues = report.issues[ISSUE_COLUMNS].copy()
+    issues["row"] = issues["row"].astype("Int64")
+    found = issues.merge(place, on=["file", "sheet", "row"], how="inner")
+    found = found.loc[found["_trainee"].astype(str) != ""]
+    grouped: dict[str, list[dict]] = {}
+    for record in found.to_dict("records"):
+        trainee = record.pop("_trainee")
+        record["row"] = None if pd.isna(record["row"]) else int(record["row"])
+        grouped.setdefault(str(trainee), []).append(record)
+    return grouped
+
+
+def digest_contexts(report: Report) -> list[dict]:
+    """One context per supervisor of a trainee who gets a letter: only their own trainees."""
+    register = report.rows.get("trainees", pd.DataFrame())
+    supervisor_of = _first_set(register, "trainee_id", "supervisor")
+    leaders = report.rows.get("leaders", pd.DataFrame())
+    names = _first_set(leaders, "leader_id", "name")
+    emails = _first_set(leaders, "leader_id", "email")
+    issues = issues_by_trainee(report)
+    settings = report.config.report
+    by_leader: dict[str, list[dict]] = {}
+    for t in report.trainees:
+        leader = supervisor_of.get(t.trainee_id)
+        if t.status not in LETTER_STATUSES or leader is None or leader not in names:
+            continue
+        by_leader.setdefault(leader, []).append(
+            {
+                "trainee_id": t.trainee_id,
+                "name": t.name,
+                "status": t.status,
+                "overall": OVERALL_WORDS.get(t.overall, t.overall),
+                "next_step": t.next_step,
+                "issues": issues.get(t.trainee_id, []),
+            }
+        )
+    return [
+        {
+            "leader_id": leader,
+            "leader_name": names[leader],
+            "email": str(emails.get(leader, "")).strip(),
+            "society": settings.society,
+            "signature": settings.signature,
+            "contact_email": settings.contact_email,
+            "date": f"{report.as_of.day} {report.as_of:%B %Y}",
+            "trainees": trainees,
+        }
+        for leader, trainees in by_leader.items()
+    ]
+
+
+def write_digests(folder: Path, report: Report) -> list[Outgoing]:
+    """Write digests/<leader_id>.html and .txt; return the ones that can be emailed."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir()),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=jinja2.select_autoescape(["html.j2"]),
+    )
+    html_template = environment.get_template("digest.html.j2")
+    text_template = environment.get_template("digest.txt.j2")
+    subject = subject_for(report.config, "digest", report.as_of)
+    outgoing = []
+    for context in digest_contexts(report):
+        (folder / "digests").mkdir(exist_ok=True)
+        stem = file_stem(context["leader_id"])
+        html, text = html_template.render(context), text_template.render(context)
+        (folder / "digests" / f"{stem}.html").write_text(html, encoding="utf-8")
+        (folder / "digests" / f"{stem}.txt").write_text(text, encoding="utf-8")
+        if can_email(context["leader_name"], context["email"]):
+            outgoing.append(
+                Outgoing(
+                    kind="digest",
+                    recipient_id=context["leader_id"],
+                    name=context["leader_name"],
+                    address=context["email"],
+                    subject=subject,
+                    text=text,
+                    html=html,
+                )
+            )
+    return outgoing

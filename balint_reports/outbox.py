@@ -1,0 +1,157 @@
+"""Ready-to-send emails: outbox/<trainee_id>.eml per letter and digests/<leader_id>.eml.
+
+Each message is multipart/alternative (plain text first, then the HTML), so any mail client
+opens it and the team can send one by hand. `mail.json` lists them for `send`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.parser import Parser
+from email.utils import formatdate
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .addresses import LETTER_STATUSES, can_email, sender, unsafe_header
+from .config import Config
+from .errors import DeliveryError
+from .letters import file_stem
+
+if TYPE_CHECKING:
+    from .pipeline import Report
+
+MANIFEST = "mail.json"
+DEFAULT_SUBJECT = "{society}: your progress towards accreditation, {month}"
+DEFAULT_DIGEST_SUBJECT = "{society}: your supervisees' progress, {month}"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to build: who it is for and its two bodies."""
+
+    kind: str  # "letter" or "digest"
+    recipient_id: str
+    name: str
+    address: str
+    subject: str
+    text: str
+    html: str
+
+
+def subject_for(config: Config, kind: str, as_of: dt.date) -> str:
+    """The configured subject for letters or digests, with the month filled in."""
+    if kind == "letter":
+        template = config.email.get("subject", DEFAULT_SUBJECT)
+    else:
+        template = config.email.get("digest_subject", DEFAULT_DIGEST_SUBJECT)
+    return template.format(month=f"{as_of:%B %Y}", society=config.report.society)
+
+
+def content_hash(message: EmailMessage) -> str:
+    """What makes a letter the same letter: recipient, subject and both bodies (not Date/ID)."""
+    digest = hashlib.sha256()
+    for part in (
+        str(message["To"]),
+        str(message["Subject"]),
+        message.get_body(("plain",)).get_content(),
+        message.get_body(("html",)).get_content(),
+    ):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def _refuse_unsafe(values: dict[str, str]) -> None:
+    for header, value in values.items():
+        if unsafe_header(value):
+            raise DeliveryError(
+                f"{header} {value!r} holds a line break or NUL character: refused, as it could "
+                "add headers to the email; correct it and run again"
+            )
+
+
+def build_message(item: Outgoing, config: Config, month: str) -> EmailMessage:
+    """A multipart/alternative message; header values with CR, LF or NUL are refused first."""
+    found = sender(config)
+    if found is None:
+        raise DeliveryError("no sender address: set [email] from in the config")
+    from_name, from_address = found
+    reply_to = config.email.get("reply_to") or config.report.contact_email or from_address
+    _refuse_unsafe(
+        {
+            "From": from_name,
+            "Reply-To": reply_to,
+            "To": f"{item.name} <{item.address}>",
+            "Subject": item.subject,
+        }
+    )
+    # An address with non-ASCII letters (siân@…) needs the SMTPUTF8 form of the message.
+    message = EmailMessage(policy=policy.SMTP if item.address.isascii() else policy.SMTPUTF8)
+    message["From"] = Address(display_name=from_name, addr_spec=from_address)
+    message["Reply-To"] = reply_to
+    # username + domain, not addr_spec: addr_spec refuses a non-ASCII local part outright.
+    local, _, domain = item.address.strip().rpartition("@")
+    message["To"] = Address(display_name=item.name, username=local, domain=domain)
+    message["Subject"] = item.subject
+    message["Date"] = formatdate(localtime=True)
+    message.set_content(item.text)
+    message.add_alternative(item.html, subtype="html")
+    # Derived from the content, so a re-run of an unchanged letter keeps its Message-ID and
+    # a corrected one gets a new one.
+    digest = content_hash(message)[:24]
+    message["Message-ID"] = f"<{digest}.{item.kind}.{month}@{from_address.rpartition('@')[2]}>"
+    return message
+
+
+def read_message(path: Path) -> EmailMessage:
+    """Parse an .eml file written by `build_message` (or edited by hand)."""
+    # Decoded here, not by BytesParser, which would turn UTF-8 addresses into surrogates.
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    return Parser(policy=policy.SMTPUTF8).parsestr(text)
+
+
+def _letters(folder: Path, report: Report) -> list[Outgoing]:
+    subject = subject_for(report.config, "letter", report.as_of)
+    items = []
+    for t in report.trainees:
+        stem = file_stem(t.trainee_id)
+        if t.status not in LETTER_STATUSES or not can_email(t.name, t.email):
+            continue
+        items.append(
+            Outgoing(
+                kind="letter",
+                recipient_id=t.trainee_id,
+                name=t.name,
+                address=t.email.strip(),
+                subject=subject,
+                text=(folder / "letters" / f"{stem}.txt").read_text(encoding="utf-8"),
+                html=(folder / "letters" / f"{stem}.html").read_text(encoding="utf-8"),
+            )
+        )
+    return items
+
+
+def write_outbox(folder: Path, report: Report, digests: list[Outgoing]) -> None:
+    """Write outbox/*.eml for the letters already in `folder`, digests/*.eml, and mail.json."""
+    entries = []
+    if sender(report.config) is not None:
+        month = f"{report.as_of:%Y-%m}"
+        for item in [*_letters(folder, report), *digests]:
+            sub = "outbox" if item.kind == "letter" else "digests"
+            (folder / sub).mkdir(exist_ok=True)
+            relative = f"{sub}/{file_stem(item.recipient_id)}.eml"
+            message = build_message(item, report.config, month)
+            (folder / relative).write_bytes(message.as_bytes())
+            entries.append({"kind": item.kind, "id": item.recipient_id, "file": relative})
+    config = report.config.path
+    manifest = {
+        "month": f"{report.as_of:%Y-%m}",
+        "config": str(config.resolve()) if config else None,
+        "messages": entries,
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")

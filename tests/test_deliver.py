@@ -1,0 +1,591 @@
+"""The outbox, supervisor digests and `send`, against a real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import email
+import json
+import shutil
+import socket
+import sqlite3
+import ssl
+import subprocess
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner, Result
+
+from balint_reports.cli import main
+from balint_reports.config import load_config
+from balint_reports.errors import ConfigError, DeliveryError
+from balint_reports.outbox import Outgoing, build_message
+
+from .conftest import TRAINEE_HEADER, run_report, trainee_row, write_csv, write_xlsx
+
+HOST = "127.0.0.1"
+CONFIG = """
+[report]
+society = "Balint Society"
+signature = "The Accreditation Team"
+contact_email = "team@balint.example"
+
+[email]
+from = "Balint Accreditation <accreditation@balint.example>"
+subject = "Your accreditation progress, {month}"
+"""
+# Who gets a letter by email: active or paused, with a valid address.
+EMAILED = {
+    "T1": "jane@example.org",
+    "T2": "bob@example.org",
+    "T3": "cat@example.org",
+    "T5": "dán@example.org",
+}
+
+
+class FakeClock:
+    """A clock that only moves when slept on, and remembers every sleep."""
+
+    def __init__(self) -> None:
+        self.time = 1000.0
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.time += seconds
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps every message and misbehaves when told to."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.refuse: set[str] = set()  # recipients answered with 550
+        self.temporary = 0  # how many DATA commands to answer with 421 first
+        self.drop_after: int | None = None  # close the connection after this many messages
+        self.down = False
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201
+        if self.down:
+            server.transport.close()
+            return "421 4.3.0 going away"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201
+        if address in self.refuse:
+            return "550 5.1.1 <" + address + ">: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
+        if self.temporary:
+            self.temporary -= 1
+            return "451 4.3.0 try again later"
+        # Decoded first: an SMTPUTF8 message carries UTF-8 in its headers.
+        message = email.message_from_string(envelope.content.decode(), policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        if self.drop_after is not None and len(self.messages) >= self.drop_after:
+            # Received, but the client never hears so: its delivery is unknown.
+            self.down = True
+            server.transport.close()
+        return "250 OK"
+
+    def recipients(self) -> list[str]:
+        return sorted(r for rcpts, _ in self.messages for r in rcpts)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Recorder, int]]:
+    handler = Recorder()
+    port = _free_port()
+    controller = Controller(handler, hostname=HOST, port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def _inbox(inbox: Path, jane_sessions: int = 3) -> None:
+    (inbox / "balint.toml").write_text(CONFIG, encoding="utf-8")
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row(
+                    "T1",
+                    "Jane Smith",
+                    email="jane@example.org",
+                    psychodynamic_training="no",
+                    supervisor="L1",
+                ),
+                trainee_row("T2", "Bob <b>Jones</b>", email="bob@example.org", supervisor="L1"),
+                trainee_row(
+                    "T3", "Cat Brown", email="cat@example.org", status="paused", supervisor="L2"
+                ),
+                trainee_row("T4", "No Address", email="", supervisor="L2"),
+                trainee_row("T5", "Dán Grey", email="dán@example.org"),
+                trainee_row("T6", "Eve Gone", email="eve@example.org", status="withdrawn"),
+                trainee_row("T7", "Fay Typo", email="fay at example.org"),
+            ],
+            "Leaders": [
+                ["leader_id", "name", "email", "accredited", "supervision_experience"],
+                ["L1", "Ann Leader", "ann@example.org", "yes", "yes"],
+                ["L2", "Lee Other", "lee@example.org", "yes", "yes"],
+            ],
+        },
+    )
+    write_csv(
+        inbox / "attendance.csv",
+        [["trainee", "date", "activity"]]
+        + [["T1", f"{day}/03/2026", "member"] for day in range(1, jane_sessions + 1)]
+        + [["Cat Brown", "31/02/2026", "member"], ["T2", "01/03/2026", "member"]],
+    )
+
+
+def _send(report: Path, *args: str, clock: FakeClock | None = None, port: int = 0) -> Result:
+    options = ["--host", HOST, "--port", str(port), "--security", "none"] if port else []
+    return CliRunner().invoke(
+        main,
+        ["send", str(report), *options, *args],
+        obj={"clock": clock or FakeClock()},
+        catch_exceptions=False,
+    )
+
+
+@pytest.fixture
+def report(inbox: Path, tmp_path: Path) -> Path:
+    _inbox(inbox)
+    run_report(inbox, tmp_path / "out")
+    return tmp_path / "out" / "2026-11"
+
+
+def _send_report(report: Path) -> dict[str, dict]:
+    with (report / "send-report.csv").open(encoding="utf-8") as handle:
+        return {row["recipient"]: row for row in csv.DictReader(handle)}
+
+
+# --- the outbox -------------------------------------------------------------------------
+
+
+def test_outbox_has_one_eml_per_emailable_letter_that_parses_back(report: Path) -> None:
+    assert sorted(p.stem for p in (report / "outbox").glob("*.eml")) == sorted(EMAILED)
+    message = email.message_from_bytes(
+        (report / "outbox" / "T2.eml").read_bytes(), policy=policy.default
+    )
+    assert message["From"].addresses[0].addr_spec == "accreditation@balint.example"
+    assert message["From"].addresses[0].display_name == "Balint Accreditation"
+    assert str(message["Reply-To"]) == "team@balint.example"
+    assert message["To"].addresses[0].addr_spec == "bob@example.org"
+    assert message["To"].addresses[0].display_name == "Bob <b>Jones</b>"
+    assert str(message["Subject"]) == "Your accreditation progress, November 2026"
+    assert message["Date"].datetime is not None
+    assert str(message["Message-ID"]).endswith(".letter.2026-11@balint.example>")
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    # .eml files use the CRLF line ends of internet mail.
+    assert text.replace("\r\n", "\n") == (report / "letters" / "T2.txt").read_text("utf-8")
+    assert "Dear Bob &lt;b&gt;Jones&lt;/b&gt;," in html
+    assert "Jane" not in text + html
+
+
+def test_unusable_and_shared_addresses_are_data_issues(inbox: Path, tmp_path: Path) -> None:
+    _inbox(inbox)
+    write_xlsx(
+        inbox / "more.xlsx",
+        {"Trainees": [TRAINEE_HEADER, trainee_row("T8", "Gil Twin", email="JANE@example.org")]},
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    email_issues = {
+        (i["file"], i["row"]): i["problem"] for i in progress["issues"] if i["column"] == "email"
+    }
+    assert email_issues[("registers.xlsx", 5)].startswith("no email address: the letter is")
+    assert email_issues[("registers.xlsx", 8)].startswith(
+        "'fay at example.org' is not a valid email address"
+    )
+    assert "same address" in email_issues[("registers.xlsx", 2)]
+    assert "same address" in email_issues[("more.xlsx", 2)]
+    # The withdrawn trainee gets no letter, so no issue either.
+    assert ("registers.xlsx", 7) not in email_issues
+    assert not (tmp_path / "out" / "2026-11" / "outbox" / "T4.eml").exists()
+
+
+def test_header_values_with_line_breaks_or_nul_are_refused(inbox: Path) -> None:
+    _inbox(inbox)
+    config = load_config(inbox / "balint.toml")
+    for bad in ("Jane\r\nBcc: x@evil.example", "Jane\0"):
+        item = Outgoing("letter", "T1", bad, "jane@example.org", "Subject", "text", "<p>html</p>")
+        with pytest.raises(DeliveryError, match="line break or NUL"):
+            build_message(item, config, "2026-11")
+    (inbox / "balint.toml").write_text('[email]\nsubject = "Hi\\r\\nBcc: x@evil.example"\n')
+    with pytest.raises(ConfigError, match=r"\[email\] subject must be one line"):
+        load_config(inbox / "balint.toml")
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[smtp]\npassword = "secret"', "[smtp] password: never write the password"),
+        ('[smtp]\nsecurity = "tls"', "[smtp] security = 'tls': use one of starttls, ssl, none"),
+        ("[smtp]\nport = 0", "[smtp] port must be a whole number"),
+        ("[smtp]\nmessages_per_minute = -1", "[smtp] messages_per_minute must be a number"),
+        ('[smtp]\nserver = "x"', "[smtp] has unknown key 'server'"),
+        ('[email]\nsender = "x"', "[email] has unknown key 'sender'"),
+        ('[email]\nsubject = "Progress {date}"', "only {month}, {society} may be written"),
+    ],
+)
+def test_bad_email_and_smtp_settings_name_file_and_key(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    path = tmp_path / "balint.toml"
+    path.write_text(table, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+
+
+# --- digests ------------------------------------------------------------------------------
+
+
+def test_digest_lists_only_the_supervisors_own_trainees(report: Path) -> None:
+    assert sorted(p.name for p in (report / "digests").iterdir()) == [
+        "L1.eml",
+        "L1.html",
+        "L1.txt",
+        "L2.eml",
+        "L2.html",
+        "L2.txt",
+    ]
+    l1 = (report / "digests" / "L1.txt").read_text(encoding="utf-8")
+    assert "Dear Ann Leader," in l1
+    assert "Jane Smith (T1): In progress" in l1
+    assert "Bob <b>Jones</b> (T2)" in l1
+    for other in ("Cat Brown", "No Address", "Dán Grey", "T3", "T4"):
+        assert other not in l1
+    l2 = (report / "digests" / "L2.txt").read_text(encoding="utf-8")
+    # Cat's rejected attendance row (31 February) and T4's missing address are L2's to see.
+    assert "attendance.csv, row 5, date '31/02/2026'" in l2
+    assert "registers.xlsx / Trainees, row 5, email: no email address" in l2
+    assert "Jane" not in l2 and "Bob" not in l2
+    html = (report / "digests" / "L1.html").read_text(encoding="utf-8")
+    assert "Bob &lt;b&gt;Jones&lt;/b&gt;" in html
+    message = email.message_from_bytes(
+        (report / "digests" / "L1.eml").read_bytes(), policy=policy.default
+    )
+    assert message["To"].addresses[0].addr_spec == "ann@example.org"
+
+
+def test_send_digests_delivers_one_per_supervisor(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    result = _send(report, "--no-dry-run", "--digests", port=port)
+    assert result.exit_code == 0, result.output
+    assert server.recipients() == ["ann@example.org", "lee@example.org"]
+    assert str(server.messages[0][1]["Subject"]) == (
+        "Balint Society: your supervisees' progress, November 2026"
+    )
+
+
+# --- send ---------------------------------------------------------------------------------
+
+
+def test_dry_run_sends_nothing_and_says_how_to_send(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    result = _send(report, port=port)
+    assert result.exit_code == 0, result.output
+    assert server.messages == []
+    assert "4 would send." in result.output
+    assert result.output.rstrip().endswith(
+        f"run:\n  balint-reports send {report} --host {HOST} --port {port} --security none "
+        "--no-dry-run"
+    )
+    assert {r: row["status"] for r, row in _send_report(report).items()} == dict.fromkeys(
+        EMAILED, "would send"
+    )
+
+
+def test_full_send_delivers_each_letter_once(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    result = _send(report, "--no-dry-run", port=port)
+    assert result.exit_code == 0, result.output
+    assert "4 sent." in result.output
+    assert server.recipients() == sorted(EMAILED.values())
+    for rcpts, message in server.messages:
+        assert [a.addr_spec for a in message["To"].addresses] == rcpts
+        assert message.get_body(("plain",)) is not None
+        assert message.get_body(("html",)) is not None
+    again = _send(report, "--no-dry-run", port=port)
+    assert again.exit_code == 0, again.output
+    assert len(server.messages) == 4
+    assert "4 skipped." in again.output
+    assert "already sent on" in _send_report(report)["T1"]["detail"]
+
+
+def test_limit_and_only(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    assert _send(report, "--no-dry-run", "--only", "T3", "--only", "t5", port=port).exit_code == 0
+    assert server.recipients() == ["cat@example.org", "dán@example.org"]
+    result = _send(report, "--no-dry-run", "--limit", "1", port=port)
+    assert server.recipients() == ["cat@example.org", "dán@example.org", "jane@example.org"]
+    assert _send_report(report)["T2"]["status"] == "not sent"
+    assert result.exit_code == 1
+    missing = _send(report, "--only", "T9", port=port)
+    assert missing.exit_code == 1
+    assert "--only t9: no letter for this id" in missing.output
+
+
+def test_dropped_connection_then_rerun_sends_the_rest_once(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    server.drop_after = 2
+    first = _send(report, "--no-dry-run", port=port)
+    assert first.exit_code == 1
+    outcome = {r: row["status"] for r, row in _send_report(report).items()}
+    assert outcome == {"T1": "sent", "T2": "unknown", "T3": "not sent", "T5": "not sent"}
+    assert "Run the same command again" in first.output
+    server.down = False
+    server.drop_after = None
+    second = _send(report, "--no-dry-run", port=port)
+    # T2 was received, but we could not know: listed for the team, not resent.
+    assert second.exit_code == 0, second.output
+    assert _send_report(report)["T2"]["status"] == "skipped"
+    assert "delivery unknown" in _send_report(report)["T2"]["detail"]
+    assert server.recipients() == sorted(EMAILED.values())
+
+
+def test_interrupted_send_is_never_resent_blindly(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    assert _send(report, "--no-dry-run", "--only", "T1", port=port).exit_code == 0
+    # A send killed while handing T2 over leaves its attempt marked `sending`.
+    log = sqlite3.connect(report.parent / "send-log.sqlite")
+    with log:
+        log.execute(
+            "INSERT INTO attempts (kind, recipient, month, content_hash, message_id, correction,"
+            " state, started) SELECT kind, 'T2', month, ?, '', 0, 'sending', started "
+            "FROM attempts",
+            (_hash_of(report, "T2"),),
+        )
+    log.close()
+    result = _send(report, "--no-dry-run", port=port)
+    assert result.exit_code == 0, result.output
+    assert server.recipients() == ["cat@example.org", "dán@example.org", "jane@example.org"]
+    retry = _send(report, "--no-dry-run", "--retry-unknown", "--only", "T2", port=port)
+    assert retry.exit_code == 0, retry.output
+    assert server.recipients().count("bob@example.org") == 1
+
+
+def _hash_of(report: Path, trainee: str) -> str:
+    from balint_reports.outbox import content_hash, read_message
+
+    return content_hash(read_message(report / "outbox" / f"{trainee}.eml"))
+
+
+def test_temporary_refusal_is_retried_after_a_pause(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    server.temporary = 2
+    clock = FakeClock()
+    result = _send(report, "--no-dry-run", "--only", "T1", clock=clock, port=port)
+    assert result.exit_code == 0, result.output
+    assert server.recipients() == ["jane@example.org"]
+    assert clock.sleeps == [30.0, 60.0]
+
+
+def test_permanent_refusal_is_recorded_with_the_servers_words(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    server.refuse = {"bob@example.org"}
+    result = _send(report, "--no-dry-run", port=port)
+    assert result.exit_code == 1
+    assert "not everything was sent" in result.output
+    row = _send_report(report)["T2"]
+    assert row["status"] == "failed"
+    assert row["detail"] == "550 5.1.1 <bob@example.org>: no such mailbox here"
+    assert server.recipients() == ["cat@example.org", "dán@example.org", "jane@example.org"]
+    # A failed message was certainly not delivered: the next run tries it again.
+    server.refuse = set()
+    assert _send(report, "--no-dry-run", port=port).exit_code == 0
+    assert server.recipients().count("bob@example.org") == 1
+
+
+def test_rate_limit_spaces_messages_without_sleeping(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    clock = FakeClock()
+    result = _send(report, "--no-dry-run", "--messages-per-minute", "30", clock=clock, port=port)
+    assert result.exit_code == 0, result.output
+    assert len(server.messages) == 4
+    assert clock.sleeps == [2.0, 2.0, 2.0]
+
+
+def test_changed_letter_is_sent_only_as_a_correction(
+    inbox: Path, tmp_path: Path, smtp: tuple
+) -> None:
+    server, port = smtp
+    _inbox(inbox)
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
+    assert _send(report, "--no-dry-run", port=port).exit_code == 0
+    first_id = str(next(m for r, m in server.messages if r == ["jane@example.org"])["Message-ID"])
+    _inbox(inbox, jane_sessions=5)  # the team found two more of Jane's sessions
+    run_report(inbox, tmp_path / "out")
+    plain = _send(report, "--no-dry-run", port=port)
+    assert plain.exit_code == 0, plain.output
+    assert len(server.messages) == 4
+    assert "use --resend-changed" in _send_report(report)["T1"]["detail"]
+    corrected = _send(report, "--no-dry-run", "--resend-changed", port=port)
+    assert corrected.exit_code == 0, corrected.output
+    assert len(server.messages) == 5
+    rcpts, message = server.messages[-1]
+    assert rcpts == ["jane@example.org"]
+    assert str(message["Subject"]) == "Correction: Your accreditation progress, November 2026"
+    assert str(message["References"]) == first_id
+    assert "5 of 20" in message.get_body(("plain",)).get_content()
+
+
+def test_no_host_is_a_clear_error(report: Path) -> None:
+    result = _send(report, "--no-dry-run")
+    assert result.exit_code == 1
+    assert "no SMTP server given: use --host" in result.output
+
+
+def test_send_needs_a_month_folder(tmp_path: Path) -> None:
+    result = _send(tmp_path)
+    assert result.exit_code == 1
+    assert "mail.json: not found. Give the month's folder" in result.output
+
+
+def test_send_help_has_an_example() -> None:
+    result = CliRunner().invoke(main, ["send", "--help"])
+    assert "Example:" in result.output
+    assert "balint-reports send reports/2026-11 --no-dry-run" in result.output
+
+
+# --- STARTTLS and AUTH --------------------------------------------------------------------
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not available to make a test certificate")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            f"/CN={HOST}",
+            "-addext",
+            f"subjectAltName=IP:{HOST}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_starttls_with_login(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cert, key = _self_signed(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    logins: list[tuple[str, str]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+        assert isinstance(auth_data, LoginPassword)
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"s3cret pass", handled=False)
+
+    handler = Recorder()
+    port = _free_port()
+    controller = Controller(
+        handler,
+        hostname=HOST,
+        port=port,
+        tls_context=server_context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        # The client trusts the test certificate the way it would trust a company CA.
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        monkeypatch.setenv("BALINT_SMTP_PASSWORD", "wrong")
+        args = ["--host", HOST, "--port", str(port), "--username", "team", "--no-dry-run"]
+        refused = CliRunner().invoke(main, ["send", str(report), *args], obj={"clock": FakeClock()})
+        assert refused.exit_code == 1
+        assert "refused the username or password (535" in refused.output
+        monkeypatch.setenv("BALINT_SMTP_PASSWORD", "s3cret pass")
+        result = CliRunner().invoke(main, ["send", str(report), *args], obj={"clock": FakeClock()})
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    assert logins[-1] == ("team", "s3cret pass")
+    assert set(logins[:-1]) == {("team", "wrong")}
+    assert handler.recipients() == sorted(EMAILED.values())
+    assert "s3cret" not in result.output
+    for file in (report / "send-report.csv", report.parent / "send-log.sqlite"):
+        assert b"s3cret" not in file.read_bytes()
+    assert json.loads((report / "mail.json").read_text())["month"] == "2026-11"
+
+
+# --- the shipped sample inbox, end to end ----------------------------------------------------
+
+
+def test_sample_data_letters_and_digests_each_delivered_once(tmp_path: Path, smtp: tuple) -> None:
+    server, port = smtp
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    progress = run_report(sample, tmp_path / "out", as_of="2026-11-30")
+    report = tmp_path / "out" / "2026-11"
+    manifest = json.loads((report / "mail.json").read_text(encoding="utf-8"))
+    letters = {m["id"] for m in manifest["messages"] if m["kind"] == "letter"}
+    digests = {m["id"] for m in manifest["messages"] if m["kind"] == "digest"}
+    with_letter = {
+        t["trainee_id"] for t in progress["trainees"] if t["status"] in ("active", "paused")
+    }
+    assert letters == with_letter
+    assert digests
+    server.drop_after = 5  # the send dies part-way ...
+    assert _send(report, "--no-dry-run", port=port).exit_code == 1
+    server.drop_after, server.down = None, False
+    assert _send(report, "--no-dry-run", port=port).exit_code == 0  # ... and is run again
+    assert _send(report, "--no-dry-run", "--digests", port=port).exit_code == 0
+    received = [str(m["To"].addresses[0].addr_spec) for _, m in server.messages]
+    assert len(received) == len(set(received)) == len(letters) + len(digests)
+
+
+def test_without_a_sender_there_is_no_outbox_and_no_address_warnings(
+    inbox: Path, tmp_path: Path
+) -> None:
+    _inbox(inbox)
+    (inbox / "balint.toml").write_text('[report]\nsociety = "Balint Society"\n', encoding="utf-8")
+    progress = run_report(inbox, tmp_path / "out")
+    problems = [i["problem"] for i in progress["issues"] if i["column"] == "email"]
+    # A wrong address is still worth fixing; a blank one is nobody's business yet.
+    assert len(problems) == 1 and problems[0].startswith("'fay at example.org' is not a valid")
+    report = tmp_path / "out" / "2026-11"
+    assert not (report / "outbox").exists()
+    result = _send(report)
+    assert result.exit_code == 0
+    assert "Emails are prepared only when the config gives a sender" in result.output
