@@ -64,9 +64,11 @@ def _singular(label: str) -> str:
     return " or ".join(one(part) for part in label.split(" or "))
 
 
-def count_words(amount: float, label: str) -> str:
-    """`4 co-led sessions`, `1 co-led session`."""
-    return f"{amount:g} {_singular(label) if amount == 1 else label}"
+def count_words(amount: float, label: str, more: str = "") -> str:
+    """`4 more co-led sessions`, `1 more co-led session` (with `more="more"`)."""
+    return " ".join(
+        w for w in (f"{amount:g}", more, _singular(label) if amount == 1 else label) if w
+    )
 
 
 def _requirement_change(title: str, label: str, before: dict, now: dict) -> tuple[str, bool]:
@@ -79,16 +81,16 @@ def _requirement_change(title: str, label: str, before: dict, now: dict) -> tupl
     if is_now == MET and was != MET:
         return f"{name} is now complete", True
     if was == MET and is_now != MET:
-        fewer = f" ({count_words(-delta, label)} fewer)" if delta < 0 else ""
+        fewer = f" ({count_words(-delta, label, 'fewer')})" if delta < 0 else ""
         return f"{name} is no longer complete{fewer}", False
     if is_now == CANNOT_ASSESS and was != CANNOT_ASSESS:
         return f"{name} can no longer be assessed", False
     if was == CANNOT_ASSESS and is_now != CANNOT_ASSESS:
         return f"{name} can now be assessed", False
     if delta > 0:
-        return f"{count_words(delta, label)} more", False
+        return count_words(delta, label, "more"), False
     if delta < 0:
-        return f"{count_words(-delta, label)} fewer than last time", False
+        return f"{count_words(-delta, label, 'fewer')} than last time", False
     return "", False
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from .changes import Change
+from .changes import Change, count_words
 from .evaluate import CANNOT_ASSESS, MET, TraineeResult
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def letter_context(
             if r.status == MET:
                 left = "Done."
             elif remaining:
-                left = f"{_amount(remaining)} more {rule.unit} to go."
+                left = f"{count_words(remaining, rule.unit, 'more')} to go."
             else:
                 left = f"Still needed: {rule.requires_label or 'the dates in the register'}."
         when = report.forecasts.get((result.trainee_id, r.id))
