@@ -7,6 +7,7 @@ messy cell becomes a data issue instead of a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -56,6 +57,8 @@ def _name_words(text: str) -> list[str]:
     return [w for w in "".join(chars).split() if w not in _TITLE_WORDS]
 
 
+# A column of names repeats a few thousand values over up to a million rows: fold each once.
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def fold_name(text: object) -> str:
     """Normalise a person's name per SPEC 2.4 (case, accents, punctuation, titles)."""
     return " ".join(_name_words(cell_text(text)))
