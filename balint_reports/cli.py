@@ -9,8 +9,9 @@ import click
 
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
+from .issues import issue_table
 from .monthly import MonthResult, run_month
-from .pipeline import Report
+from .pipeline import Report, build_report
 from .ruleset import load_rulesets
 
 
@@ -191,3 +192,44 @@ def run(
         )
     if not result.letters_written:
         raise click.ClickException("errors found and --strict given: no letters were written")
+
+
+@main.command()
+@inbox_argument
+@click.option(
+    "--as-of",
+    type=_Date(),
+    default=None,
+    help="Report date (YYYY-MM-DD): records after it are listed as future. Default: today.",
+)
+@config_option
+@click.option("--rules", "rules", multiple=True, help="As for `run`.")
+def check(
+    inbox: Path, as_of: dt.date | None, config_file: Path | None, rules: tuple[str, ...]
+) -> None:
+    """Check the spreadsheets in INBOX without writing a report.
+
+    Prints every data issue as a table (file, sheet, row, column, value and the
+    problem) and exits with status 1 when any error is found, 0 otherwise. Use it
+    to check a spreadsheet before the monthly run: put it in a folder on its own,
+    or with the registers it refers to.
+
+    Example:
+
+        balint-reports check inbox
+    """
+    try:
+        config = _config_for(inbox, config_file)
+        report = build_report(
+            inbox, as_of or dt.date.today(), config, load_rulesets(rules or config.rule_files)
+        )
+    except BalintError as exc:
+        raise click.ClickException(str(exc)) from None
+    files = report.sources["file"].nunique()
+    rows = int(report.sources["rows_read"].sum())
+    click.echo(f"Checked {files} files, {len(report.sources)} sheets, {rows} rows.")
+    if not report.issues.empty:
+        click.echo(issue_table(report.issues))
+    click.echo(_issue_counts(report).replace(" — see Data issues in summary.xlsx", "."))
+    if report.count("error"):
+        raise SystemExit(1)

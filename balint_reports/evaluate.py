@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .ruleset import Advice, Requirement, Route, Ruleset, ruleset_for
-from .values import fold_name
+from .values import fold_name, map_unique
 
 MET, NOT_MET, CANNOT_ASSESS = "met", "not_met", "cannot_assess"
 READY, IN_PROGRESS, NEEDS_DATA = "ready", "in_progress", "needs_data"
@@ -77,7 +77,7 @@ class Tables:
 
 def event_ids(attendance: pd.DataFrame) -> pd.Series:
     """A distinct event is its folded name; rows with a blank name are told apart by date."""
-    names = attendance["event"].map(fold_name)
+    names = attendance["event_key"]  # folded once per distinct name by the outcomes stage
     dates = "date:" + attendance["date"].dt.strftime("%Y-%m-%d")
     return names.where(names != "", dates)
 
@@ -175,7 +175,7 @@ def _evaluate_requirement(
     for r in results:
         part = f"{_number(r.achieved)} of {_number(r.target)} {r.label}"
         if r.hours is not None:
-            part += f" ({_number(r.hours)} hours)"
+            part += f" ({_number(r.hours)} hour{'' if r.hours == 1 else 's'})"
         parts.append(part)
     if requirement.requires_set:
         label = requirement.requires_label or ", ".join(requirement.requires_set)
@@ -213,13 +213,14 @@ class _AdviceFacts:
         self.co_sessions = co_led.groupby("trainee")["sessions"].sum()
         self.leading_settings = _sets(
             leading[leading["setting"] != ""].assign(
-                setting_key=lambda f: f["setting"].map(fold_name)
+                setting_key=lambda f: map_unique(f["setting"], fold_name)
             ),
             "trainee",
             "setting_key",
         )
         self.leading_trainees = set(leading["trainee"])
-        self.co_leaders = _sets(co_led, "trainee", "co_leader")
+        # A blank co-leader is nobody (SPEC 2.4): not someone missing from supervision.
+        self.co_leaders = _sets(co_led[co_led["co_leader"] != ""], "trainee", "co_leader")
         events = att[att["activity"].isin(LEADERSHIP_EVENTS)]
         if events.empty:
             self.event_days: dict[str, list[int]] = {}

@@ -100,3 +100,20 @@ class IssueLog:
             rids.update(frame.loc[frame["severity"] == "error", "rid"].tolist())
         rids.discard(NO_ROW)
         return rids
+
+
+def issue_table(issues: pd.DataFrame, width: int = 40) -> str:
+    """Issues as a plain-text table for a terminal; long values are shortened."""
+
+    def shorten(value: object) -> str:
+        text = "" if value is None or value is pd.NA else str(value)
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    header = ["severity", "file", "sheet", "row", "column", "value"]
+    rows = [[shorten(r[c]) for c in header] for r in issues.to_dict("records")]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + "  problem"]
+    for row, record in zip(rows, issues.to_dict("records"), strict=True):
+        cells = "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True))
+        lines.append(f"{cells}  {record['problem']}")
+    return "\n".join(lines)

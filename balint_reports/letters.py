@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from .changes import Change, count_words
-from .evaluate import CANNOT_ASSESS, MET, TraineeResult
+from .changes import Change
+from .evaluate import CANNOT_ASSESS, MET, RequirementResult, RouteResult, TraineeResult
 
 if TYPE_CHECKING:
     from .pipeline import Report
@@ -38,6 +38,14 @@ def _environment(autoescape: bool) -> jinja2.Environment:
 
 def _amount(value: float) -> str:
     return f"{value:g}"
+
+
+def _closest_route(result: RequirementResult) -> RouteResult | None:
+    """The route a letter shows: one that is met, else the one furthest along."""
+    met = [route for route in result.routes if route.met]
+    if met:
+        return met[0]
+    return max(result.routes, key=lambda route: route.achieved / route.target, default=None)
 
 
 def file_stem(trainee_id: str) -> str:
@@ -73,16 +81,16 @@ def letter_context(
     requirements = []
     for r in result.requirements:
         rule = by_id[r.id]
-        if r.status == CANNOT_ASSESS:
+        route = _closest_route(r)
+        if route is None:
             percent, left = 0, f"We need to know {rule.missing_data}." if rule.missing_data else ""
         else:
-            achieved = r.achieved or 0.0
-            percent = min(100, round(100 * achieved / r.target)) if r.target else 100
-            remaining = max(0.0, r.target - achieved)
+            percent = min(100, round(100 * route.achieved / route.target))
+            remaining = max(0.0, route.target - route.achieved)
             if r.status == MET:
                 left = "Done."
             elif remaining:
-                left = f"{count_words(remaining, rule.unit, 'more')} to go."
+                left = f"{_amount(remaining)} more to go."
             else:
                 left = f"Still needed: {rule.requires_label or 'the dates in the register'}."
         when = report.forecasts.get((result.trainee_id, r.id))
@@ -93,9 +101,9 @@ def letter_context(
                 "what_counts": rule.what_counts,
                 "status": r.status,
                 "status_words": STATUS_WORDS[r.status],
-                "achieved": "—" if r.achieved is None else _amount(r.achieved),
-                "target": _amount(r.target),
-                "unit": rule.unit,
+                "achieved": "—" if route is None else _amount(route.achieved),
+                "target": _amount(r.target if route is None else route.target),
+                "unit": rule.unit if route is None else route.label,
                 "percent": percent,
                 "colour": BAR_COLOURS[r.status],
                 "left": left,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from .config import Config
 from .issues import IssueLog
@@ -100,16 +101,13 @@ def classify(sheet: RawSheet, config: Config) -> Classification:
 
 
 def _blank_mask(frame: pd.DataFrame) -> pd.DataFrame:
-    """True where a cell is empty or white space only, without a Python call per cell."""
-    blank = frame.isna()
+    """True where a cell is empty or white space only, testing each distinct value once."""
+    blank = {}
     for label in frame.columns:
-        column = frame[label]
-        try:
-            stripped = column.str.strip()
-        except AttributeError:  # no text in this column at all
-            continue
-        blank[label] |= stripped.eq("").fillna(False).astype(bool)
-    return blank
+        codes, uniques = pd.factorize(frame[label], use_na_sentinel=True)
+        blank_unique = np.array([*(is_blank(u) for u in uniques), True], dtype=bool)
+        blank[label] = blank_unique[codes]
+    return pd.DataFrame(blank, index=frame.index)
 
 
 def _parse_unique(
@@ -209,7 +207,11 @@ def normalise_sheet(
     """
     kind = match.kind
     body = sheet.cells.iloc[match.row_index + 1 :]
-    body = body.loc[~_blank_mask(body).all(axis=1)]
+    blank_cells = _blank_mask(body)
+    for row, col in sheet.unsaved_formulas:
+        if row in blank_cells.index and col in blank_cells.columns:
+            blank_cells.loc[row, col] = False
+    body = body.loc[~blank_cells.all(axis=1)]
     table = pd.DataFrame(
         {
             "_file": sheet.file,
@@ -236,6 +238,8 @@ def normalise_sheet(
             else pd.Series([None] * len(body), dtype=object)
         )
         values, problems, blank = _parse_unique(raw, _parser_for(column, config))
+        if label is not None and sheet.unsaved_formulas:
+            _report_unsaved_formulas(sheet, label, column.name, body.index, table, log)
         has_problem = problems != None  # noqa: E711 - elementwise on an object array
         if column.type is ValueType.VOCAB and VOCABULARIES[column.vocabulary or ""].keep_unknown:
             severity = "warning"
@@ -267,6 +271,34 @@ def normalise_sheet(
             values = np.where(blank, column.default, values)
         table[column.name] = _typed(values, column)
     return table
+
+
+def _report_unsaved_formulas(
+    sheet: RawSheet,
+    label: object,
+    column_name: str,
+    rows: pd.Index,
+    table: pd.DataFrame,
+    log: IssueLog,
+) -> None:
+    """An error for each cell of this column that holds a formula whose result was never saved."""
+    position = sheet.cells.columns.get_loc(label)
+    hit = np.array([(row, position) in sheet.unsaved_formulas for row in rows], dtype=bool)
+    if hit.any():
+        cells = [f"{get_column_letter(position + 1)}{row + 1}" for row in rows[hit]]
+        log.add_rows(
+            "error",
+            table.loc[hit],
+            column_name,
+            pd.Series(["(formula)"] * len(cells)),
+            pd.Series(
+                [
+                    f"cell {cell} holds a formula whose result was never saved: open the file "
+                    "in Excel or LibreOffice and save it again, or type the value in"
+                    for cell in cells
+                ]
+            ),
+        )
 
 
 def _typed(values: np.ndarray, column: Column) -> pd.Series:

@@ -19,7 +19,7 @@ from .read import SourceFile, discover, read_source
 from .resolve import PeopleIndex, merge_register, place, resolve_people
 from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS, KINDS_BY_NAME, ValueType
-from .values import fold, fold_name
+from .values import fold, fold_name, map_unique
 
 OUTCOMES = ("accepted", "rejected", "duplicate", "future")
 SOURCE_COLUMNS = ["file", "sheet", "kind", "sha256", "rows_read", *OUTCOMES]
@@ -166,12 +166,12 @@ def _resolve_competencies(
             else f"'{text}' is not a competency of {ruleset.id}: use its number (1–"
             f"{len(ruleset.competencies)}), id or title"
         )
-    portfolio["competency"] = resolved
     problem_series = pd.Series(problems, index=portfolio.index)
     bad = problem_series.notna()
     if bad.any():
         rows = portfolio.loc[bad]
         log.add_rows("error", rows, "competency", rows["competency"], problem_series[bad])
+    portfolio["competency"] = resolved
 
 
 def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: IssueLog) -> None:
@@ -180,7 +180,7 @@ def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: Iss
     rejected = table["_rid"].isin(log.error_rids())
     date_column = kind.date_column or ""
     future = ~rejected & (table[date_column] > as_of)
-    outcome = np.where(rejected, "rejected", np.where(future, "future", "accepted"))
+    outcome = np.where(rejected, "rejected", np.where(future, "future", "accepted")).astype(object)
     if future.any():
         rows = table.loc[future]
         log.add_rows(
@@ -190,11 +190,11 @@ def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: Iss
             rows[date_column].dt.strftime("%Y-%m-%d"),
             f"dated after the report date {as_of:%Y-%m-%d}: left out of this report",
         )
+    if "event" in table:
+        table["event_key"] = map_unique(table["event"], fold_name)
     candidates = table.loc[outcome == "accepted"]
-    key_frame = candidates[[c for c in kind.duplicate_key if c != "event_key"]].copy()
-    if "event_key" in kind.duplicate_key:
-        key_frame["event_key"] = candidates["event"].map(fold_name)
-    key_columns = list(key_frame.columns)
+    key_columns = list(kind.duplicate_key)
+    key_frame = candidates[key_columns].copy()
     duplicated = key_frame.duplicated(keep="first")
     if duplicated.any():
         key_frame["_first"] = candidates["_rid"]

@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 
@@ -26,11 +29,13 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class RawSheet:
-    """A sheet's cells as read, row 0 being the spreadsheet's row 1."""
+    """A sheet's cells as read, row 0 being the spreadsheet's row 1 and column 0 column A."""
 
     file: str
     sheet: str  # empty for a CSV
     cells: pd.DataFrame
+    # (row, column), 0-based, of formula cells whose result was never saved: they read as blank
+    unsaved_formulas: frozenset[tuple[int, int]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -59,19 +64,32 @@ def discover(inbox: Path) -> list[SourceFile]:
 
 def read_source(source: SourceFile) -> ReadResult:
     """Read every sheet of one file; a file that cannot be read carries the likely cause."""
-    data = source.path.read_bytes()
+    try:
+        data = source.path.read_bytes()
+    except OSError as exc:
+        return ReadResult(
+            source,
+            "",
+            problem=f"the file cannot be opened ({exc.strerror}): check it is not "
+            "open elsewhere and that you may read it",
+        )
     sha256 = hashlib.sha256(data).hexdigest()
     problem = _sniff_problem(source, data)
     if problem:
         return ReadResult(source, sha256, problem=problem)
+    suffix = source.path.suffix.lower()
     try:
-        if source.path.suffix.lower() == ".csv":
+        if suffix == ".csv":
             sheets = (RawSheet(source.relative, "", _read_csv(data)),)
         else:
             book = pd.read_excel(
                 io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="calamine"
             )
-            sheets = tuple(RawSheet(source.relative, name, cells) for name, cells in book.items())
+            formulas = _unsaved_formulas(data) if suffix in (".xlsx", ".xlsm") else {}
+            sheets = tuple(
+                RawSheet(source.relative, name, cells, formulas.get(name, frozenset()))
+                for name, cells in book.items()
+            )
     except Exception:  # noqa: BLE001 - any reader failure is the file's fault, reported as such
         return ReadResult(
             source,
@@ -80,6 +98,53 @@ def read_source(source: SourceFile) -> ReadResult:
             f"{source.path.suffix} file; open it in Excel and save a fresh copy into the folder",
         )
     return ReadResult(source, sha256, sheets=sheets)
+
+
+_NS = {
+    "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+}
+_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.DOTALL)
+_SAVED_VALUE = re.compile(rb"<v>[^<]+</v>|<is>")
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+def _unsaved_formulas(data: bytes) -> dict[str, frozenset[tuple[int, int]]]:
+    """Per sheet, the formula cells with no saved result (files written by scripts, not Excel).
+
+    The reader shows such a cell as blank; this finds them so the team is told why.
+    """
+    found: dict[str, frozenset[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {
+                r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", _NS)
+            }
+            for sheet in book.iterfind("main:sheets/main:sheet", _NS):
+                target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "").lstrip("/")
+                path = target if target.startswith("xl/") else f"xl/{target}"
+                xml = archive.read(path)
+                if b"<f" not in xml:
+                    continue
+                cells = frozenset(
+                    (int(m[2]) - 1, _column_index(m[1]))
+                    for m in _CELL.finditer(xml)
+                    if m[3] and b"<f" in m[3] and not _SAVED_VALUE.search(m[3])
+                )
+                if cells:
+                    found[sheet.get("name", "")] = cells
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}  # the reader itself will say what is wrong with the file
+    return found
 
 
 def _sniff_problem(source: SourceFile, data: bytes) -> str | None:

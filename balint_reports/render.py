@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -22,7 +23,7 @@ from .errors import OutputError
 from .evaluate import TraineeResult
 from .issues import ISSUE_COLUMNS
 from .letters import LETTER_STATUSES, file_stem, render_letters
-from .pipeline import Report
+from .pipeline import SOURCE_COLUMNS, Report
 
 REQUIREMENT_COLUMNS = [
     "trainee_id",
@@ -34,18 +35,6 @@ REQUIREMENT_COLUMNS = [
     "detail",
 ]
 ADVISORY_COLUMNS = ["trainee_id", "name", "code", "message"]
-SOURCE_COLUMNS = [
-    "file",
-    "sheet",
-    "kind",
-    "sha256",
-    "rows_read",
-    "accepted",
-    "rejected",
-    "duplicate",
-    "future",
-]
-SHEET_NAMES = ("Overview", "Requirements", "Advisories", "Data issues", "Sources", "Changes")
 # Temporary folders of a month being written (`new`) or replaced (`old`), inside OUT.
 _TEMPORARY = re.compile(r"^\.(\d{4}-\d{2})-(new|old)-")
 # Test-only: the run stops at this point of the swap (`before-swap` or `mid-swap`) so a test can
@@ -105,8 +94,10 @@ def _safe(value: object) -> object:
     """Spreadsheet-safe: text that Excel would run as a formula is kept as text."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return None
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        # A CSV can carry control characters that an .xlsx file cannot hold.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value

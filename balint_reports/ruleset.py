@@ -146,7 +146,9 @@ class _Reader:
                 raise self.fail(key, expected)
             return default
         value = self.data[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # TOML true/false are Python bools, which are ints: not a number to a ruleset author.
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             raise self.fail(key, expected)
         return value
 

@@ -11,7 +11,9 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 _FOLD_SEPARATORS = re.compile(r"[\s_\-./]+")
@@ -57,8 +59,7 @@ def _name_words(text: str) -> list[str]:
     return [w for w in "".join(chars).split() if w not in _TITLE_WORDS]
 
 
-# A column of names repeats a few thousand values over up to a million rows: fold each once.
-@functools.lru_cache(maxsize=1 << 16, typed=True)
+@functools.lru_cache(maxsize=1 << 16)  # a column of a million rows holds few distinct names
 def fold_name(text: object) -> str:
     """Normalise a person's name per SPEC 2.4 (case, accents, punctuation, titles)."""
     return " ".join(_name_words(cell_text(text)))
@@ -170,3 +171,10 @@ def parse_number(cell: object, whole: bool) -> tuple[float | int | None, str | N
             return None, f"'{cell_text(cell)}' is not a whole number: write e.g. 2"
         return int(value), None
     return value, None
+
+
+def map_unique(series: pd.Series, function: Callable[[object], object]) -> pd.Series:
+    """`series.map(function)`, calling it once per distinct value: columns repeat a lot."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    results = np.array([*(function(u) for u in uniques), function(None)], dtype=object)
+    return pd.Series(results[codes], index=series.index, dtype=object)

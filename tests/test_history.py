@@ -140,7 +140,7 @@ def test_forecast_at_the_trainees_own_pace_in_letter_and_overview(
     assert "At your recent pace, around June 2027." in _letter(out, "2026-10", "T1")
     # November: 14 in the year, 6 to go -> ceil(6 * 12 / 14) = 6 months after November.
     november = _letter(out, "2026-11", "T1")
-    assert "6 more sessions to go. At your recent pace, around May 2027." in november
+    assert "6 more to go. At your recent pace, around May 2027." in november
     assert _overview(out, "2026-11")["T1"]["forecast"] == "co_leading 2027-05"
     # No pace, no forecast: T2 has no records at all, T1 no supervision.
     assert "At your recent pace" not in _letter(out, "2026-11", "T2")

@@ -1,0 +1,123 @@
+"""Build a one-trainee inbox for the rule tests, run the CLI and read back what it wrote."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+
+from .conftest import AS_OF, TRAINEE_HEADER, run_report, trainee_row, write_xlsx
+
+ATTENDANCE = ["trainee", "date", "activity", "sessions", "days", "event", "setting", "co_leader"]
+SUPERVISION = [
+    "trainee",
+    "supervisor",
+    "date",
+    "hours",
+    "mode",
+    "trainees_present",
+    "co_leader_present",
+]
+PORTFOLIO = ["trainee", "competency", "signed_off", "signed_off_by"]
+
+# L1 is an eligible supervisor; L2 and L3 each lack one of the two things that make one.
+LEADERS = [
+    ["leader_id", "name", "accredited", "supervision_experience"],
+    ["L1", "Ann Leader", "yes", "yes"],
+    ["L2", "Bob Accredited", "yes", "no"],
+    ["L3", "Cat Novice", "no", "yes"],
+    ["L4", "Dan Blank", "", ""],
+]
+OTHER_TRAINEE = trainee_row("T2", "Tom Other", psychodynamic_training="no")
+
+
+def att(date: object, activity: str, **fields: object) -> dict[str, object]:
+    """An attendance row for T1 (trainee overridable), the other columns blank unless given."""
+    return {"trainee": "T1", "date": date, "activity": activity, **fields}
+
+
+def sup(date: object, supervisor: str = "L1", **fields: object) -> dict[str, object]:
+    """A supervision row for T1 with the given supervisor."""
+    return {"trainee": "T1", "supervisor": supervisor, "date": date, **fields}
+
+
+def comp(competency: object, date: object = "01/06/2025", **fields: object) -> dict[str, object]:
+    """A portfolio sign-off for T1."""
+    return {"trainee": "T1", "competency": competency, "signed_off": date, **fields}
+
+
+def _rows(header: list[str], rows: Sequence[dict[str, object]]) -> list[list[object]]:
+    return [header] + [[row.get(column, "") for column in header] for row in rows]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the run wrote about T1: progress.json, the Requirements/Advisories/Overview sheets."""
+
+    progress: dict  # T1's entry in progress.json
+    document: dict  # the whole of progress.json
+    requirements: dict[str, dict]  # Requirements sheet rows for T1, by requirement id
+    advisories: list[str]  # Advisories sheet codes for T1
+    overview: dict  # Overview sheet row for T1
+
+    def requirement(self, requirement_id: str) -> tuple[str, object, object]:
+        """(status, achieved, target) of a requirement, checking the JSON and the sheet agree."""
+        data = self.progress["requirements"][requirement_id]
+        row = self.requirements[requirement_id]
+        assert (row["status"], row["achieved"], row["target"], row["detail"]) == (
+            data["status"],
+            data["achieved"],
+            data["target"],
+            data["detail"],
+        )
+        return data["status"], data["achieved"], data["target"]
+
+    def advice(self) -> list[str]:
+        """T1's advice codes, checking the JSON and the Advisories sheet agree."""
+        assert self.advisories == self.progress["advisories"]
+        return self.progress["advisories"]
+
+
+def _sheet(book: openpyxl.Workbook, title: str) -> list[dict]:
+    rows = list(book[title].iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def run_rules(
+    tmp_path: Path,
+    trainee: dict[str, object] | None = None,
+    attendance: Sequence[dict[str, object]] = (),
+    supervision: Sequence[dict[str, object]] = (),
+    portfolio: Sequence[dict[str, object]] = (),
+    as_of: str = AS_OF,
+) -> Outcome:
+    """Write T1 (Jane Smith) with `trainee` register fields, plus the leaders and rows; run."""
+    inbox = tmp_path / "inbox"
+    write_xlsx(
+        inbox / "inbox.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", **(trainee or {})),
+                OTHER_TRAINEE,
+            ],
+            "Leaders": LEADERS,
+            "Attendance": _rows(ATTENDANCE, attendance),
+            "Supervision": _rows(SUPERVISION, supervision),
+            "Portfolio": _rows(PORTFOLIO, portfolio),
+        },
+    )
+    out = tmp_path / "out"
+    document = run_report(inbox, out, as_of=as_of)
+    book = openpyxl.load_workbook(out / as_of[:7] / "summary.xlsx", read_only=True)
+    return Outcome(
+        progress=next(t for t in document["trainees"] if t["trainee_id"] == "T1"),
+        document=document,
+        requirements={
+            r["requirement"]: r for r in _sheet(book, "Requirements") if r["trainee_id"] == "T1"
+        },
+        advisories=[a["code"] for a in _sheet(book, "Advisories") if a["trainee_id"] == "T1"],
+        overview=next(r for r in _sheet(book, "Overview") if r["trainee_id"] == "T1"),
+    )

@@ -1,0 +1,99 @@
+"""Letters: email-safe HTML, the same content as text, one trainee's data only."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from .conftest import TRAINEE_HEADER, run_report, trainee_row, write_csv, write_xlsx
+
+
+@pytest.fixture
+def letters(inbox: Path, tmp_path: Path) -> Path:
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Sophie Weekend", psychodynamic_training="yes"),
+                trainee_row("T2", "Oliver Other", psychodynamic_training="no", status="paused"),
+                trainee_row("T3", "Wendy Withdrawn", status="withdrawn"),
+                trainee_row("T4", "Adam Accredited", status="accredited"),
+            ],
+            "Leaders": [["leader_id", "name", "accredited"], ["L1", "Ann Leader", "yes"]],
+        },
+    )
+    (inbox / "balint.toml").write_text(
+        '[report]\nsociety = "The Test Society"\nsignature = "Dr A. Chair"\n'
+        'contact_email = "team@example.org"\n',
+        encoding="utf-8",
+    )
+    write_csv(
+        inbox / "weekends.csv",
+        [
+            ["trainee", "date", "activity", "event", "notes"],
+            ["T1", "05/03/2025", "weekend member", "Oxford 2025", '=HYPERLINK("http://x")'],
+            ["T1", "05/09/2025", "weekend member", "York 2025", ""],
+            ["T1", "06/09/2025", "member", "Tuesday", ""],
+            ["T2", "06/09/2025", "member", "Tuesday", ""],
+        ],
+    )
+    run_report(inbox, tmp_path / "out")
+    return tmp_path / "out" / "2026-11" / "letters"
+
+
+def test_letters_only_for_active_and_paused(letters: Path) -> None:
+    assert sorted(p.name for p in letters.iterdir()) == ["T1.html", "T1.txt", "T2.html", "T2.txt"]
+    assert "paused" in (letters / "T2.txt").read_text(encoding="utf-8")
+
+
+def test_html_is_email_safe(letters: Path) -> None:
+    html = (letters / "T1.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert "<style" not in html.lower() and "<link" not in html.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!mailto:)""", html)
+    assert "http" not in html
+    bars = re.findall(r'<td width="(\d+)%" height="14" style="background-color:([^;]+);', html)
+    assert bars, "each requirement has a table-cell progress bar with inline styles"
+
+
+def test_letter_is_signed_from_the_config_and_dated(letters: Path) -> None:
+    text = (letters / "T1.txt").read_text(encoding="utf-8")
+    assert text.startswith("The Test Society · 30 November 2026")
+    assert "Dear Sophie Weekend," in text
+    assert "Dr A. Chair\nThe Test Society" in text
+    assert "team@example.org" in text
+
+
+def test_bar_follows_the_route_that_was_met(letters: Path) -> None:
+    text = (letters / "T1.txt").read_text(encoding="utf-8")
+    assert (
+        "[####################] 2 of 2 Balint Society weekends as an ordinary group member "
+        "(100%). Done." in text
+    )
+    html = (letters / "T1.html").read_text(encoding="utf-8")
+    assert (
+        "<strong>2 of 2</strong> Balint Society weekends as an ordinary group member (100%)" in html
+    )
+
+
+def test_text_and_html_carry_the_same_content(letters: Path) -> None:
+    text = (letters / "T2.txt").read_text(encoding="utf-8")
+    html = (letters / "T2.html").read_text(encoding="utf-8")
+    for needle in (
+        "Co-leading Balint groups",
+        "0 of 20 co-led sessions",
+        "20 more to go.",
+        "1 of 20 member sessions",
+        "Join an ongoing Balint group",
+    ):
+        assert needle in text and needle in html, needle
+
+
+def test_a_letter_shows_one_trainee_only(letters: Path) -> None:
+    for name, others in (("T1", ("Oliver", "Wendy", "Adam")), ("T2", ("Sophie", "Wendy", "Adam"))):
+        for suffix in (".html", ".txt"):
+            content = (letters / f"{name}{suffix}").read_text(encoding="utf-8")
+            assert not any(other in content for other in others)
