@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from .ruleset import Ruleset
+
 CHANGE_COLUMNS = ["trainee_id", "name", "requirement", "before", "now", "change"]
+MET, CANNOT_ASSESS = "met", "cannot_assess"
+OVERALL_WORDS = {
+    "ready": "ready to apply",
+    "in_progress": "in progress",
+    "needs_data": "needs data",
+}
 
 
 @dataclass(frozen=True)
@@ -17,6 +26,7 @@ class Change:
     before: str
     now: str
     change: str  # in plain words, ready for a letter
+    became_met: bool = False
 
 
 def _shown(value: object) -> str:
@@ -27,35 +37,82 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _requirement_change(title: str, unit: str, before: dict, now: dict) -> str | None:
-    words = []
+def _lower_first(title: str) -> str:
+    """`Leadership training` -> `leadership training`, but `Balint ...` stays as written."""
+    if len(title) > 1 and title[1].isupper():
+        return title
+    words = title.split(" ", 1)
+    if words[0] in ("Balint", "Society"):
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def _singular(label: str) -> str:
+    """`co-led sessions` -> `co-led session`: the first plural noun of each `or` alternative."""
+
+    def one(part: str) -> str:
+        words = part.split(" ")
+        for i, word in enumerate(words):
+            if word.endswith("ies") and len(word) > 4:
+                words[i] = word[:-3] + "y"
+                break
+            if re.fullmatch(r"[a-z-]{3,}[^su]s", word):
+                words[i] = word[:-1]
+                break
+        return " ".join(words)
+
+    return " or ".join(one(part) for part in label.split(" or "))
+
+
+def count_words(amount: float, label: str, more: str = "") -> str:
+    """`4 more co-led sessions`, `1 more co-led session` (with `more="more"`)."""
+    return " ".join(
+        w for w in (f"{amount:g}", more, _singular(label) if amount == 1 else label) if w
+    )
+
+
+def _requirement_change(title: str, label: str, before: dict, now: dict) -> tuple[str, bool]:
+    """Plain words for a requirement's move (empty if nothing moved), and whether it became met."""
+    name = _lower_first(title)
+    was, is_now = before.get("status"), now.get("status")
+    delta = 0.0
     if before.get("achieved") is not None and now.get("achieved") is not None:
         delta = now["achieved"] - before["achieved"]
-        if delta:
-            more = "more" if delta > 0 else "fewer"
-            words.append(f"{abs(delta):g} {more} {unit} for {title.lower()}")
-    if before.get("status") != now.get("status"):
-        if now.get("status") == "met":
-            words.append(f"{title} is now complete")
-        elif before.get("status") == "met":
-            words.append(f"{title} is no longer complete")
-        elif now.get("status") == "cannot_assess":
-            words.append(f"{title} can no longer be assessed")
-    return "; ".join(words) or None
+    if is_now == MET and was != MET:
+        return f"{name} is now complete", True
+    if was == MET and is_now != MET:
+        fewer = f" ({count_words(-delta, label, 'fewer')})" if delta < 0 else ""
+        return f"{name} is no longer complete{fewer}", False
+    if is_now == CANNOT_ASSESS and was != CANNOT_ASSESS:
+        return f"{name} can no longer be assessed", False
+    if was == CANNOT_ASSESS and is_now != CANNOT_ASSESS:
+        return f"{name} can now be assessed", False
+    if delta > 0:
+        return count_words(delta, label, "more"), False
+    if delta < 0:
+        return f"{count_words(-delta, label, 'fewer')} than last time", False
+    return "", False
+
+
+def _wording(rulesets: tuple[Ruleset, ...]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(ruleset id, requirement id) -> (title, what its main count is called)."""
+    return {
+        (ruleset.id, q.id): (q.title, q.routes[0].label)
+        for ruleset in rulesets
+        for q in ruleset.requirements
+    }
 
 
 def compare(
-    previous: dict | None, current: dict, units: dict[str, tuple[str, str]]
+    previous: list[dict] | None, current: list[dict], rulesets: tuple[Ruleset, ...]
 ) -> list[Change]:
-    """Changes between two progress.json documents; none on the first report.
-
-    `units` maps requirement id to (title, unit) for wording.
-    """
+    """Changes between two lists of trainees in progress.json's shape; none on the first report."""
     if previous is None:
         return []
-    before_by_id = {t["trainee_id"]: t for t in previous.get("trainees", [])}
+    wording = _wording(rulesets)
+    before_by_id = {t["trainee_id"]: t for t in previous}
     changes: list[Change] = []
-    for trainee in current["trainees"]:
+    for trainee in current:
         tid, name = trainee["trainee_id"], trainee["name"]
         before = before_by_id.get(tid)
         if before is None:
@@ -64,11 +121,7 @@ def compare(
             )
             continue
         if before["overall"] != trainee["overall"]:
-            word = {
-                "ready": "ready to apply",
-                "in_progress": "in progress",
-                "needs_data": "needs data",
-            }
+            words = OVERALL_WORDS.get(trainee["overall"], trainee["overall"])
             changes.append(
                 Change(
                     tid,
@@ -76,15 +129,15 @@ def compare(
                     "overall",
                     before["overall"],
                     trainee["overall"],
-                    f"overall: now {word.get(trainee['overall'], trainee['overall'])}",
+                    f"overall: now {words}",
                 )
             )
         for rid, now in trainee["requirements"].items():
             old = before.get("requirements", {}).get(rid)
             if old is None:
                 continue
-            title, unit = units.get(rid, (rid, "items"))
-            words = _requirement_change(title, unit, old, now)
+            title, label = wording.get((trainee["ruleset"], rid), (rid, "items"))
+            words, became_met = _requirement_change(title, label, old, now)
             if words:
                 changes.append(
                     Change(
@@ -94,6 +147,14 @@ def compare(
                         f"{_shown(old.get('achieved'))} ({old.get('status')})",
                         f"{_shown(now.get('achieved'))} ({now.get('status')})",
                         words,
+                        became_met,
                     )
                 )
     return changes
+
+
+def moved_trainees(changes: list[Change]) -> tuple[int, int]:
+    """How many trainees already known moved, and how many are new in this report."""
+    new = {c.trainee_id for c in changes if c.change == "new in this report"}
+    moved = {c.trainee_id for c in changes} - new
+    return len(moved), len(new)

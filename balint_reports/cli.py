@@ -13,8 +13,8 @@ from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
 from .issues import issue_table
+from .monthly import MonthResult, run_month
 from .pipeline import Report, build_report
-from .render import write_report
 from .ruleset import load_rulesets
 from .sendlog import LOG_NAME, SendLog
 
@@ -42,11 +42,33 @@ def _issue_counts(report: Report) -> str:
     if not errors and not warnings:
         return "No data issues."
 
-    def plural(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    counted = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    counted = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
     return f"{counted} — see Data issues in summary.xlsx"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _since_previous(result: MonthResult) -> list[str]:
+    """What the team hears about the month before: who moved, new issues, lost files."""
+    if not result.previous_month:
+        return ["First report in this folder: the next one will show what changed."]
+    moved = f"{_plural(result.moved, 'trainee')} moved"
+    if result.new_trainees:
+        moved += f", {result.new_trainees} new"
+    lines = [
+        f"Since {result.previous_month}: {moved}; "
+        f"{_plural(result.new_issues, 'data issue')} new — see Changes and Data issues."
+    ]
+    if result.missing:
+        shown = ", ".join(result.missing[:3]) + (", …" if len(result.missing) > 3 else "")
+        lines.append(
+            f"Warning: {_plural(len(result.missing), 'file')} that fed the "
+            f"{result.previous_month} report {'is' if len(result.missing) == 1 else 'are'} "
+            f"missing from the inbox: {shown}"
+        )
+    return lines
 
 
 inbox_argument = click.argument(
@@ -102,6 +124,12 @@ def main() -> None:
     is_flag=True,
     help="If any spreadsheet error is found, write the summary but no letters, and exit 1.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Read every spreadsheet again, even those unchanged since the last run "
+    "(the cache in OUT/.cache is rebuilt).",
+)
 def run(
     inbox: Path,
     out: Path,
@@ -109,6 +137,7 @@ def run(
     config_file: Path | None,
     rules: tuple[str, ...],
     strict: bool,
+    no_cache: bool,
 ) -> None:
     """Read every spreadsheet in INBOX and write this month's report into OUT.
 
@@ -117,7 +146,11 @@ def run(
     per active or paused trainee in OUT/YYYY-MM/letters/ (HTML and plain text).
 
     Problems in the spreadsheets do not stop the run: fix what the Data issues
-    sheet lists, and run again.
+    sheet lists, and run again. Running a month again replaces that month's
+    report; an earlier month can be written again with --as-of. The Changes
+    sheet and each letter's "Since your last letter" compare with the month
+    before, as recorded in OUT/history.sqlite. Only one run at a time may write
+    to OUT.
 
     Example:
 
@@ -126,11 +159,18 @@ def run(
     try:
         config = _config_for(inbox, config_file)
         rulesets = load_rulesets(rules or config.rule_files)
-        report = build_report(inbox, as_of or dt.date.today(), config, rulesets)
-        blocked = strict and report.count("error") > 0
-        folder = write_report(report, out, letters=not blocked)
+        result = run_month(
+            inbox,
+            out,
+            as_of or dt.date.today(),
+            config,
+            rulesets,
+            use_cache=not no_cache,
+            strict=strict,
+        )
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
+    report, folder = result.report, result.folder
     counts: dict[str, int] = {}
     for t in report.trainees:
         counts[t.overall] = counts.get(t.overall, 0) + 1
@@ -147,7 +187,14 @@ def run(
         f"Report written to {folder}: {len(report.trainees)} trainees ({overall or 'none'})."
     )
     click.echo(_issue_counts(report))
-    if blocked:
+    for line in _since_previous(result):
+        click.echo(line)
+    if result.from_cache:
+        click.echo(
+            f"{_plural(result.from_cache, 'unchanged file')} taken from the cache, "
+            f"{result.read} read."
+        )
+    if not result.letters_written:
         raise click.ClickException("errors found and --strict given: no letters were written")
 
 

@@ -545,3 +545,9 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
 
 def _yes(value: object) -> bool:
     return not pd.isna(value) and bool(value)
+
+
+def route_counts(tables: Tables, routes: Iterable[Route]) -> dict[Route, pd.Series]:
+    """Each route's count per trainee over `tables`: the forecast counts at an earlier date."""
+    measures = _Measures(tables)
+    return {route: measures.count(route)[0] for route in routes}

@@ -72,6 +72,13 @@ class IssueLog:
             )
         )
 
+    def absorb(self, issues: pd.DataFrame, rid_offset: int) -> None:
+        """Take in another log's `frame()`, its row ids shifted into this run's numbering."""
+        if issues.empty:
+            return
+        shifted = issues["rid"].where(issues["rid"] == NO_ROW, issues["rid"] + rid_offset)
+        self._frames.append(issues.assign(rid=shifted))
+
     def frame(self) -> pd.DataFrame:
         """All issues so far, sorted by severity, file, sheet and row."""
         parts = [pd.DataFrame(self._single)] if self._single else []

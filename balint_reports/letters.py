@@ -58,10 +58,29 @@ def file_stem(trainee_id: str) -> str:
     return stem or "trainee"
 
 
+def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
+    """This trainee's moves in plain words, and a word of congratulation for what became met."""
+    mine = [c for c in changes if c.trainee_id == result.trainee_id and c.requirement != "overall"]
+    words = "; ".join(c.change for c in mine)
+    met = sum(r.status == MET for r in result.requirements)
+    return {
+        "summary": (words[:1].upper() + words[1:] + ".") if words else "",
+        "congratulations": (
+            f"Well done: you have now completed {met} of the {len(result.requirements)} "
+            "requirements."
+            if any(c.became_met for c in mine)
+            else ""
+        ),
+    }
+
+
 def letter_context(
     result: TraineeResult, report: Report, changes: list[Change], has_previous: bool
 ) -> dict:
-    """Everything one letter shows: this trainee's results only."""
+    """Everything one letter shows: this trainee's results only.
+
+    `has_previous`: the trainee had a letter last month, so it can say what changed since.
+    """
     by_id = {q.id: q for q in result.ruleset.requirements}
     requirements = []
     for r in result.requirements:
@@ -83,9 +102,11 @@ def letter_context(
             else:
                 left = f"Still needed: {rule.requires_label or 'the dates in the register'}."
         shown = _percent if route is not None and route.share else _amount
+        when = report.forecasts.get((result.trainee_id, r.id))
         requirements.append(
             {
                 "title": r.title,
+                "forecast": f"At your recent pace, around {when:%B %Y}." if when else "",
                 "what_counts": rule.what_counts,
                 "status": r.status,
                 "status_words": STATUS_WORDS[r.status],
@@ -113,15 +134,18 @@ def letter_context(
         "requirements": requirements,
         "advice": [a.message for a in result.advice],
         "next_step": result.next_step,
-        "changes": [c.change for c in changes if c.trainee_id == result.trainee_id],
+        "since": _since_last_letter(result, changes),
         "has_previous": has_previous,
     }
 
 
 def render_letters(
-    folder: Path, report: Report, changes: list[Change], has_previous: bool
+    folder: Path, report: Report, changes: list[Change], had_letter: frozenset[str]
 ) -> list[Path]:
-    """Write `<trainee_id>.html` and `.txt` for every active or paused trainee."""
+    """Write `<trainee_id>.html` and `.txt` for every active or paused trainee.
+
+    `had_letter`: the trainees who were sent one last month.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     html = _environment(autoescape=True).get_template("letter.html.j2")
     text = _environment(autoescape=False).get_template("letter.txt.j2")
@@ -129,7 +153,9 @@ def render_letters(
     for result in report.trainees:
         if result.status not in LETTER_STATUSES:
             continue
-        context = letter_context(result, report, changes, has_previous)
+        context = letter_context(
+            result, report, changes, has_previous=result.trainee_id in had_letter
+        )
         stem = file_stem(result.trainee_id)
         path = folder / f"{stem}.html"
         path.write_text(html.render(context), encoding="utf-8")

@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 
 from .addresses import check_addresses
+from .cache import ParsedFile, SheetCache
 from .config import Config
 from .evaluate import Tables, TraineeResult, evaluate
+from .forecast import Forecasts, forecast
 from .issues import IssueLog
 from .normalise import classify, normalise_sheet
-from .read import discover, read_source
+from .read import SourceFile, discover, read_source
 from .resolve import PeopleIndex, merge_register, place, resolve_people
 from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS, KINDS_BY_NAME, ValueType
@@ -39,6 +41,8 @@ class Report:
     rows: dict[str, pd.DataFrame] = field(default_factory=dict)
     # the accepted decisions, one row each, in the words of the Decisions sheet
     decisions: list[dict] = field(default_factory=list)
+    # (trainee_id, requirement id) -> the month an unmet requirement would be met at recent pace
+    forecasts: Forecasts = field(default_factory=dict)
 
     def count(self, severity: str) -> int:
         """How many issues of a severity."""
@@ -64,8 +68,36 @@ def _empty_table(kind_name: str) -> pd.DataFrame:
     return frame
 
 
+def parse_file(source: SourceFile, config: Config) -> ParsedFile:
+    """Read, classify and normalise one spreadsheet on its own: what the cache keeps."""
+    log = IssueLog()
+    result = read_source(source)
+    if result.problem:
+        log.add("error", source.relative, "", result.problem)
+        entry = {"file": source.relative, "sheet": "", "kind": "unreadable"}
+        return ParsedFile(result.sha256, [{**entry, "sha256": result.sha256}], [], log.frame(), 0)
+    sources: list[dict] = []
+    tables: list[tuple[str, pd.DataFrame]] = []
+    next_rid = 0
+    for sheet in result.sheets:
+        entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
+        found = classify(sheet, config)
+        if found.match is None:
+            if found.error:
+                log.add("error", sheet.file, sheet.sheet, found.error)
+            else:
+                log.add("info", sheet.file, sheet.sheet, f"sheet not used: {found.ignored_reason}")
+            sources.append({**entry, "kind": "ignored"})
+            continue
+        table = normalise_sheet(sheet, found.match, config, next_rid, log)
+        next_rid += len(table)
+        tables.append((found.match.kind.name, table))
+        sources.append({**entry, "kind": found.match.kind.name})
+    return ParsedFile(result.sha256, sources, tables, log.frame(), next_rid)
+
+
 def read_inbox(
-    inbox: Path, config: Config, log: IssueLog
+    inbox: Path, config: Config, log: IssueLog, cache: SheetCache | None = None
 ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Every sheet of every file, classified and normalised: one table per kind, plus sources."""
     parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
@@ -75,34 +107,17 @@ def read_inbox(
         if not source.spreadsheet:
             sources.append({"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""})
             continue
-        result = read_source(source)
-        if result.problem:
-            log.add("error", source.relative, "", result.problem)
-            sources.append(
-                {
-                    "file": source.relative,
-                    "sheet": "",
-                    "kind": "unreadable",
-                    "sha256": result.sha256,
-                }
+        if cache is None:
+            parsed = parse_file(source, config)
+        else:
+            parsed = cache.parsed(
+                source.path, source.relative, lambda source=source: parse_file(source, config)
             )
-            continue
-        for sheet in result.sheets:
-            entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
-            found = classify(sheet, config)
-            if found.match is None:
-                if found.error:
-                    log.add("error", sheet.file, sheet.sheet, found.error)
-                else:
-                    log.add(
-                        "info", sheet.file, sheet.sheet, f"sheet not used: {found.ignored_reason}"
-                    )
-                sources.append({**entry, "kind": "ignored"})
-                continue
-            table = normalise_sheet(sheet, found.match, config, next_rid, log)
-            next_rid += len(table)
-            parts[found.match.kind.name].append(table)
-            sources.append({**entry, "kind": found.match.kind.name})
+        for kind_name, table in parsed.tables:
+            parts[kind_name].append(table.assign(_rid=table["_rid"] + next_rid))
+        log.absorb(parsed.issues, next_rid)
+        next_rid += parsed.rows
+        sources.extend(parsed.sources)
     tables = {
         name: pd.concat(frames, ignore_index=True) if frames else _empty_table(name)
         for name, frames in parts.items()
@@ -310,11 +325,15 @@ def _source_counts(sources: list[dict], rows: dict[str, pd.DataFrame]) -> pd.Dat
 
 
 def build_report(
-    inbox: Path, as_of: dt.date, config: Config, rulesets: tuple[Ruleset, ...]
+    inbox: Path,
+    as_of: dt.date,
+    config: Config,
+    rulesets: tuple[Ruleset, ...],
+    cache: SheetCache | None = None,
 ) -> Report:
-    """Read the inbox and evaluate every trainee as of the report date."""
+    """Read the inbox (unchanged files from `cache`) and evaluate every trainee as of the date."""
     log = IssueLog()
-    tables, sources = read_inbox(inbox, config, log)
+    tables, sources = read_inbox(inbox, config, log, cache)
     report_day = pd.Timestamp(as_of)
     index = PeopleIndex()
 
@@ -336,18 +355,16 @@ def build_report(
         table = tables[name]
         return table.loc[table["_outcome"] == "accepted"].reset_index(drop=True)
 
-    results = evaluate(
-        Tables(
-            trainees=trainees,
-            leaders=leaders,
-            attendance=accepted("attendance"),
-            supervision=accepted("supervision"),
-            portfolio=accepted("portfolio"),
-            decisions=accepted("decisions"),
-            as_of=report_day,
-        ),
-        rulesets,
+    counted = Tables(
+        trainees=trainees,
+        leaders=leaders,
+        attendance=accepted("attendance"),
+        supervision=accepted("supervision"),
+        portfolio=accepted("portfolio"),
+        decisions=accepted("decisions"),
+        as_of=report_day,
     )
+    results = evaluate(counted, rulesets)
     check_addresses(trainees, leaders, config, log)
     issues = log.frame()
     return Report(
@@ -359,4 +376,5 @@ def build_report(
         config=config,
         rows=tables,
         decisions=_decision_rows(accepted("decisions"), trainees, leaders),
+        forecasts=forecast(counted, results, as_of),
     )

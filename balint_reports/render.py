@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +18,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .changes import CHANGE_COLUMNS, Change, compare
+from .changes import CHANGE_COLUMNS, Change
 from .digests import write_digests
 from .errors import OutputError
 from .evaluate import TraineeResult
@@ -43,6 +46,11 @@ DECISION_COLUMNS = [
     "decided_by",
     "date",
 ]
+# Temporary folders of a month being written (`new`) or replaced (`old`), inside OUT.
+_TEMPORARY = re.compile(r"^\.(\d{4}-\d{2})-(new|old)-")
+# Test-only: the run stops at this point of the swap (`before-swap` or `mid-swap`) so a test can
+# kill it there; never set it in real use.
+PAUSE_VARIABLE = "BALINT_REPORTS_TEST_PAUSE"
 # A cell starting with one of these is a formula to Excel (and to CSV importers).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -141,6 +149,7 @@ def _overview_rows(report: Report) -> tuple[list[str], list[list]]:
         "overall",
         *requirement_ids,
         "next_step",
+        "forecast",
         "supervisor",
         "supervision_hours",
         "supervision_cost",
@@ -164,6 +173,11 @@ def _overview_rows(report: Report) -> tuple[list[str], list[list]]:
                 t.overall,
                 *[statuses.get(i, "") for i in requirement_ids],
                 t.next_step,
+                "; ".join(
+                    f"{r.id} {report.forecasts[(t.trainee_id, r.id)]:%Y-%m}"
+                    for r in t.requirements
+                    if (t.trainee_id, r.id) in report.forecasts
+                ),
                 t.supervisor,
                 t.supervision_hours,
                 cost,
@@ -214,53 +228,84 @@ def write_workbook(path: Path, report: Report, changes: list[Change]) -> None:
     book.save(path)
 
 
-def previous_progress(out: Path, folder: str) -> dict | None:
-    """The progress.json of the newest month in OUT before this one."""
-    months = sorted(p.name for p in out.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.name < folder)
-    for name in reversed(months):
-        path = out / name / "progress.json"
-        if path.is_file():
-            try:
-                return json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-    return None
+def recover_interrupted(out: Path) -> None:
+    """Undo what a killed run left in OUT: put back a month it had moved aside, drop its temps.
+
+    Call with OUT locked. A month moved aside (`old`) whose place is empty goes back, so the
+    previous report is whole again; every other temporary folder is an unfinished write.
+    """
+    if not out.is_dir():
+        return
+    temporaries = sorted(p for p in out.iterdir() if p.is_dir() and _TEMPORARY.match(p.name))
+    for path in temporaries:
+        match = _TEMPORARY.match(path.name)
+        assert match is not None
+        month, role = match.groups()
+        if role == "old" and (path / month).is_dir() and not (out / month).exists():
+            os.replace(path / month, out / month)
+        shutil.rmtree(path, ignore_errors=True)
 
 
-def write_report(report: Report, out: Path, letters: bool = True) -> Path:
-    """Write the month's folder in full, then move it into place: a crash leaves the old one."""
+def _pause(point: str) -> None:
+    if os.environ.get(PAUSE_VARIABLE) == point:
+        print(f"paused: {point}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
+def write_report(
+    report: Report,
+    out: Path,
+    letters: bool = True,
+    changes: list[Change] | None = None,
+    had_letter: frozenset[str] = frozenset(),
+) -> Path:
+    """Write the month's folder in full, then move it into place: a crash leaves the old one.
+
+    `changes` are those since the previous month; `had_letter`, who got a letter then.
+    """
     folder = month_folder(report)
+    changes = changes or []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder}-", dir=out))
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder}-new-", dir=out))
+        # mkdtemp makes it private to us; the month's folder is for the whole team to open
+        staging.chmod(0o755)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+    retired: Path | None = None
     try:
         document = progress_document(report)
-        units = {
-            q.id: (q.title, q.unit) for ruleset in report.rulesets for q in ruleset.requirements
-        }
-        previous = previous_progress(out, folder)
-        changes = compare(previous, document, units)
         (staging / "progress.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
         write_workbook(staging / "summary.xlsx", report, changes)
         if letters:
-            render_letters(staging / "letters", report, changes, has_previous=previous is not None)
+            render_letters(staging / "letters", report, changes, had_letter)
             write_outbox(staging, report, write_digests(staging, report))
+        _pause("before-swap")
         target = out / folder
         if target.exists():
+            # Two renames, not one: a directory cannot replace a non-empty one. A run killed
+            # between them is undone by recover_interrupted() at the start of the next run.
             retired = Path(tempfile.mkdtemp(prefix=f".{folder}-old-", dir=out))
             os.replace(target, retired / folder)
-            os.replace(staging, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, target)
+            _pause("mid-swap")
+        os.replace(staging, target)
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
+        _undo(staging, retired, out / folder)
         raise OutputError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _undo(staging, retired, out / folder)
         raise
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
     return target
+
+
+def _undo(staging: Path, retired: Path | None, target: Path) -> None:
+    """After a failed write: the previous month back in place, no temporary folders left."""
+    if retired is not None and (retired / target.name).is_dir() and not target.exists():
+        os.replace(retired / target.name, target)
+    shutil.rmtree(staging, ignore_errors=True)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)

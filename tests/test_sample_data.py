@@ -30,6 +30,7 @@ SHEET_HEADERS = {
         "portfolio",
         "supervision",
         "next_step",
+        "forecast",
         "supervisor",
         "supervision_hours",
         "supervision_cost",

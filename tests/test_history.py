@@ -1,0 +1,257 @@
+"""Month after month on real files: history store, Changes, letters' "since", forecasts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+
+from .conftest import TRAINEE_HEADER, run_cli, run_report, trainee_row, write_csv, write_xlsx
+
+SEP, OCT, NOV = "2026-09-30", "2026-10-31", "2026-11-30"
+ATTENDANCE_HEADER = ["trainee", "date", "activity", "sessions", "event", "days"]
+
+
+def _registers(inbox: Path) -> None:
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", psychodynamic_training="no", supervisor="L1"),
+                trainee_row("T2", "Ravi Patel", psychodynamic_training="yes"),
+            ],
+            "Leaders": [
+                ["leader_id", "name", "accredited", "supervision_experience"],
+                ["L1", "Ann Leader", "yes", "yes"],
+            ],
+        },
+    )
+
+
+def _september(inbox: Path) -> None:
+    rows = [["T1", f"{day}/03/2025", "member", 1, "", ""] for day in range(1, 21)]
+    rows += [["T1", f"{day}/09/2026", "co_leader", 1, "", ""] for day in range(1, 9)]
+    rows += [["T1", "12/09/2026", "leadership_weekend", 1, "Oxford weekend", 2]]
+    write_csv(inbox / "attendance-2026-09.csv", [ATTENDANCE_HEADER, *rows])
+
+
+def _october(inbox: Path) -> None:
+    rows = [["T1", f"{day}/10/2026", "co_leader", 1, "", ""] for day in range(1, 5)]
+    rows += [["T1", "20/10/2026", "leadership_day", 1, "London training day", 1]]
+    write_csv(inbox / "attendance-2026-10.csv", [ATTENDANCE_HEADER, *rows])
+
+
+def _november(inbox: Path, who: str = "T1") -> None:
+    rows = [[who, f"{day}/11/2026", "co_leader", 1, "", ""] for day in (3, 17)]
+    write_csv(inbox / "attendance-2026-11.csv", [ATTENDANCE_HEADER, *rows])
+
+
+def _letter(out: Path, month: str, trainee: str) -> str:
+    return (out / month / "letters" / f"{trainee}.txt").read_text(encoding="utf-8")
+
+
+def _since(letter: str) -> str:
+    """The text of the letter's "since your last letter" section."""
+    assert "SINCE YOUR LAST LETTER" in letter, letter
+    return letter.split("SINCE YOUR LAST LETTER\n", 1)[1].split("\n\nWHERE YOU STAND", 1)[0]
+
+
+def _changes(out: Path, month: str) -> list[tuple]:
+    book = openpyxl.load_workbook(out / month / "summary.xlsx", read_only=True)
+    rows = list(book["Changes"].iter_rows(values_only=True))
+    assert rows[0] == ("trainee_id", "name", "requirement", "before", "now", "change")
+    return rows[1:]
+
+
+def _overview(out: Path, month: str) -> dict[str, dict]:
+    book = openpyxl.load_workbook(out / month / "summary.xlsx", read_only=True)
+    header, *rows = book["Overview"].iter_rows(values_only=True)
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
+def _stored(out: Path, sql: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(out / "history.sqlite") as db:
+        return db.execute(sql, params).fetchall()
+
+
+def _three_months(inbox: Path, out: Path) -> None:
+    _registers(inbox)
+    _september(inbox)
+    run_report(inbox, out, as_of=SEP)
+    _october(inbox)
+    run_report(inbox, out, as_of=OCT)
+    _november(inbox)
+    run_report(inbox, out, as_of=NOV)
+
+
+def test_three_months_in_a_row_tell_each_trainee_what_moved(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _three_months(inbox, out)
+
+    assert "SINCE YOUR LAST LETTER" not in _letter(out, "2026-09", "T1")
+    assert _changes(out, "2026-09") == []
+
+    october = _letter(out, "2026-10", "T1")
+    assert _since(october) == (
+        "4 more co-led sessions; leadership training is now complete.\n"
+        "Well done: you have now completed 2 of the 5 requirements."
+    )
+    assert sorted(_changes(out, "2026-10")) == [
+        ("T1", "Jane Smith", "co_leading", "8 (not_met)", "12 (not_met)", "4 more co-led sessions"),
+        (
+            "T1",
+            "Jane Smith",
+            "leadership_training",
+            "1 (not_met)",
+            "2 (met)",
+            "leadership training is now complete",
+        ),
+    ]
+    assert _since(_letter(out, "2026-10", "T2")) == (
+        "No new records have reached us since your last letter. "
+        "If something is missing, please let us know."
+    )
+
+    assert _since(_letter(out, "2026-11", "T1")) == "2 more co-led sessions."
+    assert _changes(out, "2026-11") == [
+        ("T1", "Jane Smith", "co_leading", "12 (not_met)", "14 (not_met)", "2 more co-led sessions")
+    ]
+    assert _stored(out, "SELECT month, as_of FROM months ORDER BY month") == [
+        ("2026-09", SEP),
+        ("2026-10", OCT),
+        ("2026-11", NOV),
+    ]
+    assert _stored(
+        out,
+        "SELECT month, achieved, status FROM requirements "
+        "WHERE trainee_id = 'T1' AND requirement = 'co_leading' ORDER BY month",
+    ) == [("2026-09", 8.0, "not_met"), ("2026-10", 12.0, "not_met"), ("2026-11", 14.0, "not_met")]
+
+
+def test_forecast_at_the_trainees_own_pace_in_letter_and_overview(
+    inbox: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _three_months(inbox, out)
+    # October: 12 co-led sessions, all in the last 12 months: 8 to go at 12 a year -> 8 months.
+    assert "At your recent pace, around June 2027." in _letter(out, "2026-10", "T1")
+    # November: 14 in the year, 6 to go -> ceil(6 * 12 / 14) = 6 months after November.
+    november = _letter(out, "2026-11", "T1")
+    assert "6 more to go. At your recent pace, around May 2027." in november
+    assert _overview(out, "2026-11")["T1"]["forecast"] == "co_leading 2027-05"
+    # No pace, no forecast: T2 has no records at all, T1 no supervision.
+    assert "At your recent pace" not in _letter(out, "2026-11", "T2")
+    assert november.count("At your recent pace") == 1
+    assert _overview(out, "2026-11")["T2"]["forecast"] is None
+
+
+def test_pace_counts_only_the_last_twelve_months(inbox: Path, tmp_path: Path) -> None:
+    _registers(inbox)
+    old = [["T1", f"{day}/01/2025", "co_leader", 1, "", ""] for day in range(1, 11)]
+    recent = [["T1", f"{day}/06/2026", "co_leader", 1, "", ""] for day in (1, 2)]
+    write_csv(inbox / "attendance.csv", [ATTENDANCE_HEADER, *old, *recent])
+    run_report(inbox, tmp_path / "out", as_of=NOV)
+    # 12 of 20, but only 2 in the 12 months to November 2026: 8 to go at 2 a year = 48 months.
+    letter = _letter(tmp_path / "out", "2026-11", "T1")
+    assert "At your recent pace, around November 2030." in letter
+
+
+def test_corrected_rerun_of_a_month_replaces_its_snapshot(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _registers(inbox)
+    _september(inbox)
+    _october(inbox)
+    run_report(inbox, out, as_of=OCT)
+    _november(inbox, who="Jane Smyth")  # a typo: both rows rejected
+    first = run_report(inbox, out, as_of=NOV)
+    assert first["trainees"][0]["requirements"]["co_leading"]["achieved"] == 12.0
+    assert _since(_letter(out, "2026-11", "T1")).startswith("No new records")
+
+    _november(inbox)  # corrected
+    result = run_cli("run", inbox, "--out", out, "--as-of", NOV)
+    assert result.exit_code == 0, result.output
+    assert "Since 2026-10: 1 trainee moved; 0 data issues new" in result.output
+    # still compared with October, not with the first November run
+    assert _since(_letter(out, "2026-11", "T1")) == "2 more co-led sessions."
+    assert _stored(out, "SELECT month FROM months ORDER BY month") == [("2026-10",), ("2026-11",)]
+    assert _stored(
+        out,
+        "SELECT achieved FROM requirements WHERE month = '2026-11' AND requirement = 'co_leading'"
+        " AND trainee_id = 'T1'",
+    ) == [(14.0,)]
+    assert _stored(out, "SELECT count(*) FROM issues WHERE month = '2026-11'") == [(0,)]
+
+
+def test_regenerating_an_earlier_month_compares_with_the_month_before_it(
+    inbox: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _three_months(inbox, out)
+    before = (out / "2026-11" / "progress.json").read_bytes()
+    run_report(inbox, out, as_of=OCT)
+    # against September, not November (the latest); November's later rows are simply future
+    assert _since(_letter(out, "2026-10", "T1")).startswith(
+        "4 more co-led sessions; leadership training is now complete."
+    )
+    assert [c[2] for c in _changes(out, "2026-10")] == ["co_leading", "leadership_training"]
+    assert (out / "2026-11" / "progress.json").read_bytes() == before
+    assert _stored(out, "SELECT month FROM months ORDER BY month") == [
+        ("2026-09",),
+        ("2026-10",),
+        ("2026-11",),
+    ]
+
+
+def test_cli_summary_counts_moves_and_new_issues(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _registers(inbox)
+    _september(inbox)
+    first = run_cli("run", inbox, "--out", out, "--as-of", SEP)
+    assert "First report in this folder" in first.output
+    _october(inbox)
+    write_csv(
+        inbox / "supervision.csv",
+        [["trainee", "supervisor", "date"], ["T1", "L1", "31/02/2026"], ["T9", "L1", "1/10/2026"]],
+    )
+    result = run_cli("run", inbox, "--out", out, "--as-of", OCT)
+    assert result.exit_code == 0, result.output
+    assert "Since 2026-09: 1 trainee moved; 2 data issues new" in result.output
+
+
+def test_a_file_gone_from_the_inbox_is_a_warning_naming_it(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _registers(inbox)
+    _september(inbox)
+    _october(inbox)
+    run_report(inbox, out, as_of=OCT)
+    (inbox / "attendance-2026-10.csv").unlink()
+    result = run_cli("run", inbox, "--out", out, "--as-of", NOV)
+    assert result.exit_code == 0, result.output
+    expected = "file that fed the 2026-10 report is missing from the inbox: attendance-2026-10.csv"
+    assert expected in result.output
+    issues = json.loads((out / "2026-11" / "progress.json").read_text())["issues"]
+    assert {
+        "severity": "warning",
+        "file": "attendance-2026-10.csv",
+        "sheet": "",
+        "row": None,
+        "column": "",
+        "value": "",
+        "problem": "this file fed the 2026-10 report but is no longer in the inbox: "
+        "if it was removed by mistake, put it back and run again",
+    } in issues
+
+
+def test_store_schema_is_versioned(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _registers(inbox)
+    run_report(inbox, out, as_of=SEP)
+    assert _stored(out, "SELECT version FROM schema_version") == [(1,)]
+    with sqlite3.connect(out / "history.sqlite") as db:
+        db.execute("UPDATE schema_version SET version = 99")
+    result = run_cli("run", inbox, "--out", out, "--as-of", OCT)
+    assert result.exit_code == 1
+    assert "written by a newer balint-reports" in result.output
