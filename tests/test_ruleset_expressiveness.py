@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import run_cli
 from .rules_inbox import att, run_rules, sup
 
 HEAD = """
@@ -402,3 +403,59 @@ def test_advice_written_as_data_conditions(
     )
     assert out.advice() == (["mostly_online"] if given else [])
     assert ("Most of your group experience has been online." in out.letter) is given
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        pytest.param(
+            '[[requirements.routes]]\nsource = "attendance"\ncount = "sum"\n'
+            'target = 1\nlabel = "x"',
+            'requirements[1].routes[1].column: expected with count = "sum" only, one of sessions, '
+            "days, cases",
+            id="sum-without-column",
+        ),
+        pytest.param(
+            '[[requirements.routes]]\nsource = "attendance"\ncount = "sessions"\n'
+            'where = { format = "hybrid" }\ntarget = 1\nlabel = "x"',
+            "requirements[1].routes[1].where: expected for attendance, activity from member",
+            id="where-unknown-value",
+        ),
+        pytest.param(
+            '[[requirements.routes]]\nsource = "attendance"\ncount = "sessions"\n'
+            'where = { format = "online" }\nshare = true\ntarget = 50\nlabel = "x"',
+            "requirements[1].routes[1].target: expected a fraction above 0 and at most 1, got 50",
+            id="share-target-not-a-fraction",
+        ),
+        pytest.param(
+            '[[requirements.routes]]\nsource = "supervision"\ncount = "rows"\nper = "month"\n'
+            'target = 1\nlabel = "x"',
+            "requirements[1].routes[1].per: expected one of pathway_year",
+            id="per-unknown",
+        ),
+        pytest.param(
+            '[[requirements.routes]]\nsource = "attendance"\ncount = "sessions"\n'
+            'within_years = 2\ntarget = 1\nlabel = "x"',
+            "within_years: expected a whole number of years above 0, with `since` set",
+            id="window-without-since",
+        ),
+        pytest.param(
+            PER_YEAR + '\n[[advice]]\ncode = "custom"\nmessage = "m"',
+            "advice[1].code: expected one of single_setting",
+            id="custom-advice-without-conditions",
+        ),
+        pytest.param(
+            PER_YEAR + '\n[[advice]]\ncode = "x"\nmessage = "m"\n[[advice.conditions]]\n'
+            'source = "supervision"\ncount = "rows"',
+            "advice[1].conditions[1].below: expected exactly one of below = N or at_least = N",
+            id="condition-without-comparison",
+        ),
+    ],
+)
+def test_new_ruleset_keys_are_checked_on_load(tmp_path: Path, body: str, words: str) -> None:
+    path = ruleset(tmp_path, body)
+    (tmp_path / "inbox").mkdir()
+    result = run_cli("run", tmp_path / "inbox", "--out", tmp_path / "out", "--rules", path)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}: ")
+    assert words in result.output
