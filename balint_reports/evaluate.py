@@ -238,6 +238,8 @@ def _route_result(
     counts, hours = measures.count(route)
     extra = 0.0 if route.share else extra
     achieved = float(counts.get(trainee_id, 0.0)) + extra
+    if route.share:  # four places are plenty for a proportion, and survive a spreadsheet
+        achieved = round(achieved, 4)
     met = achieved >= route.target
     per_year = ""
     if route.per:

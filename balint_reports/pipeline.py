@@ -190,8 +190,8 @@ def _resolve_decisions(
     """
     if decisions.empty:
         return
-    known = trainees.index.intersection(decisions["trainee"].unique())
-    registered = decisions["trainee"].map(trainees.loc[known, "registered"])
+    registered_on = trainees["registered"].to_dict() if len(trainees) else {}
+    registered = [registered_on.get(t, pd.NaT) for t in decisions["trainee"]]
     lookups = {
         r.id: {fold(text): q.id for q in r.requirements for text in (q.id, q.title)}
         for r in rulesets
