@@ -35,11 +35,15 @@ def _first_set(table: pd.DataFrame, key: str, column: str) -> pd.Series:
 def issues_by_trainee(report: Report) -> dict[str, list[dict]]:
     """Each data issue on a row that names a trainee, grouped by that trainee's id."""
     places = []
+    files_with_issues = set(report.issues["file"])
     for kind, table in report.rows.items():
         column = "trainee_id" if kind == "trainees" else "trainee"
         if table.empty or column not in table:
             continue
-        where = table[["_file", "_sheet", "_row", column]]
+        # Most files have no issue at all: skip their rows before the join.
+        where = table.loc[
+            table["_file"].isin(files_with_issues), ["_file", "_sheet", "_row", column]
+        ]
         places.append(where.set_axis(["file", "sheet", "row", "_trainee"], axis=1))
     if not places or report.issues.empty:
         return {}
