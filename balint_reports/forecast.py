@@ -84,7 +84,9 @@ def _months_to_go(
         if route_result.met:
             return None
         route = by_label.get(route_result.label)
-        if route is None:
+        # A share is a proportion and a per-year rate restarts each year: neither has a pace
+        # that adds up to a month.
+        if route is None or route.share or route.per:
             continue
         pace = route_result.achieved - float(earlier[route].get(trainee_id, 0.0))
         if pace <= 0:

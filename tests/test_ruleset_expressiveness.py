@@ -318,6 +318,15 @@ def test_share_of_group_experience_face_to_face(
         assert f"{percent} of 50%" in out.letter
 
 
+def test_a_share_gets_no_forecast(tmp_path: Path) -> None:
+    formats = ["f2f", "zoom", "zoom"]
+    rows = [att(day(i + 1, 6, 2026), "member", format=f) for i, f in enumerate(formats)]
+    out = run_rules(tmp_path, attendance=rows, rules=[ruleset(tmp_path, SHARE)])
+    assert out.requirement("r") == ("not_met", round(1 / 3, 4), 0.5)
+    assert out.overview["forecast"] in ("", None)
+    assert "recent pace" not in out.letter
+
+
 def test_unknown_format_is_kept_with_a_warning(tmp_path: Path) -> None:
     rows = [att(day(1), "member", format="hybrid")]
     out = run_rules(tmp_path, attendance=rows, rules=[ruleset(tmp_path, SHARE)])
