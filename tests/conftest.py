@@ -66,7 +66,9 @@ def trainee_row(trainee_id: str, name: str, **fields: object) -> list[object]:
 
 def run_cli(*args: str) -> Result:
     """Run the real CLI in-process and return click's result."""
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return CliRunner().invoke(
+        main, [str(a) for a in args], catch_exceptions=False, prog_name="balint-reports"
+    )
 
 
 def run_report(inbox: Path, out: Path, *extra: str, as_of: str = AS_OF) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,26 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     result = run_cli(command, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.output
+
+
+def cli_reference() -> str:
+    """docs/cli.md as it should be: every command's --help, in order."""
+    parts = [
+        "# Command reference\n",
+        "Generated from `--help`; `tests/test_docs.py` checks it is up to date (run it with",
+        "`BALINT_UPDATE_DOCS=1` to rewrite this file).\n",
+    ]
+    for args in ([], *([name] for name in sorted(main.commands))):
+        title = " ".join(["balint-reports", *args])
+        parts += [f"## `{title}`\n", "```", run_cli(*args, "--help").output.rstrip(), "```\n"]
+    return "\n".join(parts)
+
+
+def test_cli_reference_matches_help() -> None:
+    path = ROOT / "docs" / "cli.md"
+    expected = cli_reference()
+    if os.environ.get("BALINT_UPDATE_DOCS"):
+        path.write_text(expected, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == expected, (
+        "docs/cli.md is out of date: run BALINT_UPDATE_DOCS=1 pytest tests/test_docs.py"
+    )
