@@ -492,7 +492,6 @@ def _next_step(ruleset: Ruleset, overall: str, results: Iterable[RequirementResu
 
 def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResult]:
     """Assess every trainee in the register, in register order."""
-    tables.attendance["event_id"] = event_ids(tables.attendance)
     measures = _Measures(tables)
     facts = _AdviceFacts(tables, measures)
     leader_names = tables.leaders["name"].to_dict()

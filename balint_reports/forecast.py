@@ -31,6 +31,7 @@ def _before(tables: Tables, cut: pd.Timestamp) -> Tables:
         attendance=tables.attendance.loc[tables.attendance["date"] <= cut],
         supervision=tables.supervision.loc[tables.supervision["date"] <= cut],
         portfolio=tables.portfolio.loc[tables.portfolio["signed_off"] <= cut],
+        as_of=cut,
     )
 
 
@@ -52,6 +53,8 @@ def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Fo
         for requirement in ruleset.requirements
         for route in requirement.routes
     }
+    # Pace compares raw counts: credit the team granted is not the trainee's recent pace.
+    now = route_counts(tables, routes)
     earlier = route_counts(_before(tables, cut), routes)
     found: Forecasts = {}
     for result in results:
@@ -60,7 +63,7 @@ def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Fo
             if requirement.status != NOT_MET:
                 continue
             months = _months_to_go(
-                rules[requirement.id].routes, requirement.routes, earlier, result.trainee_id
+                rules[requirement.id].routes, requirement.routes, now, earlier, result.trainee_id
             )
             if months is not None and months <= HORIZON_MONTHS:
                 found[(result.trainee_id, requirement.id)] = add_months(as_of, months)
@@ -70,6 +73,7 @@ def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Fo
 def _months_to_go(
     routes: tuple[Route, ...],
     results: tuple[RouteResult, ...],
+    now: dict[Route, pd.Series],
     earlier: dict[Route, pd.Series],
     trainee_id: str,
 ) -> int | None:
@@ -88,7 +92,7 @@ def _months_to_go(
         # that adds up to a month.
         if route is None or route.share or route.per:
             continue
-        pace = route_result.achieved - float(earlier[route].get(trainee_id, 0.0))
+        pace = float(now[route].get(trainee_id, 0.0)) - float(earlier[route].get(trainee_id, 0.0))
         if pace <= 0:
             continue
         months = math.ceil((route_result.target - route_result.achieved) * WINDOW_MONTHS / pace)

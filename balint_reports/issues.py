@@ -65,7 +65,7 @@ class IssueLog:
                     "sheet": rows["_sheet"].to_numpy(),
                     "row": rows["_row"].to_numpy(),
                     "column": column,
-                    "value": values.astype(str).to_numpy(),
+                    "value": values.astype(object).fillna("").astype(str).to_numpy(),
                     "problem": problems if isinstance(problems, str) else problems.to_numpy(),
                     "rid": rows["_rid"].to_numpy(),
                 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,10 +53,16 @@ def _closest_route(result: RequirementResult) -> RouteResult | None:
     return max(result.routes, key=lambda route: route.achieved / route.target, default=None)
 
 
-def file_stem(trainee_id: str) -> str:
-    """A file name for a trainee's letter that cannot leave the letters folder."""
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", trainee_id).strip("_")
-    return stem or "trainee"
+def file_stem(person_id: str) -> str:
+    """A file name for a person's letter that cannot leave its folder nor clash with another's.
+
+    A plain id is its own name. Any other id is cleaned and given a short hash of the id as
+    written, so `BS 001` and `BS.001` never share a letter (ids are unique in the register).
+    """
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", person_id):
+        return person_id
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", person_id).strip("_") or "id"
+    return f"{cleaned}-{hashlib.sha256(person_id.encode('utf-8')).hexdigest()[:8]}"
 
 
 def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
@@ -149,12 +156,18 @@ def render_letters(
     folder.mkdir(parents=True, exist_ok=True)
     html = _environment(autoescape=True).get_template("letter.html.j2")
     text = _environment(autoescape=False).get_template("letter.txt.j2")
+    changes_of: dict[str, list[Change]] = {}
+    for change in changes:  # grouped once: each letter looks only at its own trainee's
+        changes_of.setdefault(change.trainee_id, []).append(change)
     written = []
     for result in report.trainees:
         if result.status not in LETTER_STATUSES:
             continue
         context = letter_context(
-            result, report, changes, has_previous=result.trainee_id in had_letter
+            result,
+            report,
+            changes_of.get(result.trainee_id, []),
+            has_previous=result.trainee_id in had_letter,
         )
         stem = file_stem(result.trainee_id)
         path = folder / f"{stem}.html"

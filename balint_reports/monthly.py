@@ -78,7 +78,7 @@ def run_month(
     with locked(out):
         recover_interrupted(out)
         cache = SheetCache(out, config, use=use_cache)
-        report = build_report(inbox, as_of, config, rulesets, cache)
+        report = build_report(inbox, as_of, config, rulesets, cache, skip=(out,))
         cache.prune()
         month = month_folder(report)
         store = HistoryStore(out)

@@ -12,7 +12,7 @@ import pandas as pd
 from .addresses import check_addresses
 from .cache import ParsedFile, SheetCache
 from .config import Config
-from .evaluate import Tables, TraineeResult, evaluate
+from .evaluate import Tables, TraineeResult, evaluate, event_ids
 from .forecast import Forecasts, forecast
 from .issues import IssueLog
 from .normalise import classify, normalise_sheet
@@ -43,6 +43,8 @@ class Report:
     decisions: list[dict] = field(default_factory=list)
     # (trainee_id, requirement id) -> the month an unmet requirement would be met at recent pace
     forecasts: Forecasts = field(default_factory=dict)
+    # "trainees" and "leaders": the merged registers, one row per person, indexed by id
+    registers: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def count(self, severity: str) -> int:
         """How many issues of a severity."""
@@ -97,13 +99,17 @@ def parse_file(source: SourceFile, config: Config) -> ParsedFile:
 
 
 def read_inbox(
-    inbox: Path, config: Config, log: IssueLog, cache: SheetCache | None = None
+    inbox: Path,
+    config: Config,
+    log: IssueLog,
+    cache: SheetCache | None = None,
+    skip: tuple[Path, ...] = (),
 ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Every sheet of every file, classified and normalised: one table per kind, plus sources."""
     parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
     sources: list[dict] = []
     next_rid = 0
-    for source in discover(inbox):
+    for source in discover(inbox, skip):
         if not source.spreadsheet:
             sources.append({"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""})
             continue
@@ -330,10 +336,11 @@ def build_report(
     config: Config,
     rulesets: tuple[Ruleset, ...],
     cache: SheetCache | None = None,
+    skip: tuple[Path, ...] = (),
 ) -> Report:
-    """Read the inbox (unchanged files from `cache`) and evaluate every trainee as of the date."""
+    """Read the inbox (unchanged files from `cache`, none under `skip`) and evaluate everyone."""
     log = IssueLog()
-    tables, sources = read_inbox(inbox, config, log, cache)
+    tables, sources = read_inbox(inbox, config, log, cache, skip)
     report_day = pd.Timestamp(as_of)
     index = PeopleIndex()
 
@@ -355,10 +362,12 @@ def build_report(
         table = tables[name]
         return table.loc[table["_outcome"] == "accepted"].reset_index(drop=True)
 
+    attendance = accepted("attendance")
+    attendance["event_id"] = event_ids(attendance)
     counted = Tables(
         trainees=trainees,
         leaders=leaders,
-        attendance=accepted("attendance"),
+        attendance=attendance,
         supervision=accepted("supervision"),
         portfolio=accepted("portfolio"),
         decisions=accepted("decisions"),
@@ -377,4 +386,5 @@ def build_report(
         rows=tables,
         decisions=_decision_rows(accepted("decisions"), trainees, leaders),
         forecasts=forecast(counted, results, as_of),
+        registers={"trainees": trainees, "leaders": leaders},
     )

@@ -13,6 +13,8 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
+from .config import CONFIG_NAME
+
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .xlsm, .ods
@@ -48,14 +50,21 @@ class ReadResult:
     problem: str | None = None
 
 
-def discover(inbox: Path) -> list[SourceFile]:
-    """Every file under the inbox in path order, skipping dotfiles and Excel lock files."""
+def discover(inbox: Path, skip: tuple[Path, ...] = ()) -> list[SourceFile]:
+    """Every file under the inbox in path order, skipping dotfiles and Excel lock files.
+
+    Folders in `skip` (the reports folder, when it sits inside the inbox) are left out, so a
+    run never reads last month's reports back in as spreadsheets.
+    """
+    skipped = tuple(folder.resolve() for folder in skip)
     found = []
     for path in inbox.rglob("*"):
+        if any(path.resolve().is_relative_to(folder) for folder in skipped):
+            continue
         relative = path.relative_to(inbox)
         if any(part.startswith((".", "~$")) for part in relative.parts):
             continue
-        if not path.is_file() or relative.as_posix() == "balint.toml":
+        if not path.is_file() or relative.as_posix() == CONFIG_NAME:
             continue
         spreadsheet = path.suffix.lower() in SPREADSHEET_SUFFIXES
         found.append(SourceFile(path, relative.as_posix(), spreadsheet))

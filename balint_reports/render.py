@@ -268,8 +268,10 @@ def write_report(
     try:
         out.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder}-new-", dir=out))
-        # mkdtemp makes it private to us; the month's folder is for the whole team to open
-        staging.chmod(0o755)
+        # mkdtemp makes it private to us; the month's folder gets what the user's umask allows
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     retired: Path | None = None

@@ -188,14 +188,16 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
         if pools is None or column.name not in table:
             continue
         texts = table[column.name]
-        codes, uniques = pd.factorize(texts)
-        resolved = np.empty(len(uniques), dtype=object)
-        problems = np.empty(len(uniques), dtype=object)
+        codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+        # code -1 (a missing cell) picks the last entry: nobody, no problem
+        resolved = np.empty(len(uniques) + 1, dtype=object)
+        problems = np.empty(len(uniques) + 1, dtype=object)
         for i, text in enumerate(uniques):
             resolved[i], problems[i] = _resolve_one(text, pools, index, column.lenient_reference)
-        table[column.name] = resolved[codes] if len(uniques) else texts
+        resolved[-1], problems[-1] = "", None
+        table[column.name] = resolved[codes]
         has_problem = problems[codes] != None  # noqa: E711 - elementwise on an object array
-        if len(uniques) and has_problem.any():
+        if has_problem.any():
             rows = table.loc[has_problem]
             log.add_rows(
                 "warning" if column.lenient_reference else "error",

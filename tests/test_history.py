@@ -255,3 +255,27 @@ def test_store_schema_is_versioned(inbox: Path, tmp_path: Path) -> None:
     result = run_cli("run", inbox, "--out", out, "--as-of", OCT)
     assert result.exit_code == 1
     assert "written by a newer balint-reports" in result.output
+
+
+def test_credit_from_the_team_is_not_recent_pace(tmp_path: Path) -> None:
+    """Two co-led sessions long ago and credit for four more: nothing moved in 12 months."""
+    from .rules_inbox import att, run_rules
+
+    out = run_rules(
+        tmp_path,
+        trainee={"psychodynamic_training": "no"},
+        attendance=[att("01/03/2024", "co_leader"), att("08/03/2024", "co_leader")],
+        decisions=[
+            {
+                "trainee": "T1",
+                "requirement": "co_leading",
+                "decision": "credit 4",
+                "reason": "prior learning",
+                "decided_by": "L1",
+                "date": "01/03/2026",
+            }
+        ],
+    )
+    assert out.requirement("co_leading") == ("not_met", 6, 20)
+    assert "co_leading" not in (out.overview["forecast"] or "")
+    assert "recent pace" not in out.letter

@@ -557,3 +557,13 @@ def test_formulas_and_control_characters_are_neutralised_in_the_summary(
     assert "'@SUM(A1)" in values
     assert "dancing" in values
     assert all(cell.data_type != "f" for row in book["Data issues"].iter_rows() for cell in row)
+
+
+def test_reports_folder_inside_the_inbox_is_not_read_back(registered: Path, tmp_path: Path) -> None:
+    write_csv(
+        registered / "g.csv", [["trainee", "date", "activity"], ["T1", "05/03/2025", "member"]]
+    )
+    for _ in range(2):
+        progress = run_report(registered, registered / "reports")
+    assert {s["file"] for s in progress["sources"]} == {"g.csv", "registers.xlsx"}
+    assert not [i for i in progress["issues"] if i["severity"] == "error"]

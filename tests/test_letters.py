@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from .conftest import TRAINEE_HEADER, run_report, trainee_row, write_csv, write_xlsx
@@ -97,3 +98,21 @@ def test_a_letter_shows_one_trainee_only(letters: Path) -> None:
         for suffix in (".html", ".txt"):
             content = (letters / f"{name}{suffix}").read_text(encoding="utf-8")
             assert not any(other in content for other in others)
+
+
+def test_ids_that_clean_to_the_same_name_get_their_own_letters(inbox: Path, tmp_path: Path) -> None:
+    people = [("T 1", "Alice A"), ("T_1", "Bob B"), ("T1.", "Carl C"), ("T1", "Dora D")]
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {"Trainees": [TRAINEE_HEADER, *(trainee_row(i, n) for i, n in people)]},
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    folder = tmp_path / "out" / "2026-11"
+    book = openpyxl.load_workbook(folder / "summary.xlsx", read_only=True)
+    rows = list(book["Overview"].iter_rows(values_only=True))
+    letter_of = {r[0]: r[rows[0].index("letter_file")] for r in rows[1:]}
+    assert len(set(letter_of.values())) == 4
+    for trainee_id, name in people:
+        assert f"Dear {name}," in (folder / letter_of[trainee_id]).read_text(encoding="utf-8")
+    assert len(list((folder / "letters").glob("*.html"))) == 4
+    assert len(progress["trainees"]) == 4
