@@ -24,7 +24,9 @@ from .values import (
 )
 
 HEADER_SEARCH_ROWS = 10
-ROW_COLUMNS = ["_file", "_sheet", "_row", "_rid"]
+# No count or duration in these registers comes near this; beyond it a cell is a typing slip
+# (and past 2**63 it would not even fit the column).
+LARGEST_NUMBER = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,8 @@ def _number_parser(column: Column) -> Callable[[object], tuple[object, str | Non
                 f"'{cell_text(cell)}' is too small: "
                 f"{column.name} must be more than {column.greater_than:g}",
             )
+        if abs(value) > LARGEST_NUMBER:
+            return None, f"'{cell_text(cell)}' is too large for {column.name}: correct it"
         return value, None
 
     return parse
@@ -249,7 +253,8 @@ def normalise_sheet(
         )
         values, problems, blank = _parse_unique(raw, _parser_for(column, config))
         if label is not None and sheet.unsaved_formulas:
-            _report_unsaved_formulas(sheet, label, column.name, body.index, table, log)
+            formulas = _report_unsaved_formulas(sheet, label, column.name, body.index, table, log)
+            blank = blank & ~formulas
         has_problem = problems != None  # noqa: E711 - elementwise on an object array
         if column.type is ValueType.VOCAB and VOCABULARIES[column.vocabulary or ""].keep_unknown:
             severity = "warning"
@@ -277,7 +282,9 @@ def normalise_sheet(
             other, by_value = column.default_from
             defaults = table[other].map(dict(by_value)).fillna(column.default).to_numpy()
             values = np.where(blank, defaults, values)
-        elif column.default is not None:
+        elif column.default is not None and kind.id_column is None:
+            # A register keeps its blanks until its rows are merged: a blank fills from the
+            # other row of the same id, and only then means the default (resolve.merge_register).
             values = np.where(blank, column.default, values)
         table[column.name] = _typed(values, column)
     return table
@@ -290,8 +297,11 @@ def _report_unsaved_formulas(
     rows: pd.Index,
     table: pd.DataFrame,
     log: IssueLog,
-) -> None:
-    """An error for each cell of this column that holds a formula whose result was never saved."""
+) -> np.ndarray:
+    """An error for each cell of this column that holds a formula whose result was never saved.
+
+    Returns which rows had one, so the same cell is not also reported as missing.
+    """
     position = sheet.cells.columns.get_loc(label)
     hit = np.array([(row, position) in sheet.unsaved_formulas for row in rows], dtype=bool)
     if hit.any():
@@ -309,6 +319,7 @@ def _report_unsaved_formulas(
                 ]
             ),
         )
+    return hit
 
 
 def _typed(values: np.ndarray, column: Column) -> pd.Series:

@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -92,7 +93,13 @@ def read_source(source: SourceFile) -> ReadResult:
             sheets = (RawSheet(source.relative, "", _read_csv(data)),)
         else:
             book = pd.read_excel(
-                io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="calamine"
+                io.BytesIO(data),
+                sheet_name=None,
+                header=None,
+                dtype=object,
+                engine="calamine",
+                # "NA", "N/A" or "NULL" typed in a cell is what the user wrote, not a blank
+                keep_default_na=False,
             )
             formulas = _unsaved_formulas(data) if suffix in (".xlsx", ".xlsm") else {}
             sheets = tuple(
@@ -191,29 +198,38 @@ def decode_csv(data: bytes) -> str:
 
 
 def _guess_delimiter(text: str) -> str:
-    """`;` when it splits the first lines into more columns than `,` does."""
-    head = text.splitlines()[:20]
+    """The separator that splits the first lines into the same number of columns most often.
 
-    def widest(delimiter: str) -> int:
-        return max((len(row) for row in csv.reader(head, delimiter=delimiter)), default=0)
+    Counting the widest line instead is fooled by a note such as "with Henry, Ruth, Sam" in a
+    `;` file; a table's rows agree on their width, free text does not.
+    """
+    head = [line for line in text[:65536].splitlines()[:20] if line.strip()]
 
-    return ";" if widest(";") > widest(",") else ","
+    def agreement(delimiter: str) -> tuple[int, int]:
+        widths = Counter(len(row) for row in csv.reader(head, delimiter=delimiter))
+        width, lines = max(widths.items(), key=lambda item: (item[1], item[0]), default=(0, 0))
+        return (lines, width) if width > 1 else (0, 0)
+
+    return ";" if agreement(";") > agreement(",") else ","
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:
     text = decode_csv(data)
-    delimiter = _guess_delimiter(text)
-    width = max((len(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)), default=0)
-    if width == 0:
+    if not text.strip():
         return pd.DataFrame()
-    cells = pd.read_csv(
-        io.StringIO(text),
-        sep=delimiter,
-        header=None,
-        names=range(width),
-        dtype=object,
-        keep_default_na=False,
-        skip_blank_lines=False,
-        engine="c",
-    )
-    return cells
+    delimiter = _guess_delimiter(text)
+    options = {
+        "sep": delimiter,
+        "header": None,
+        "dtype": object,
+        "keep_default_na": False,
+        "skip_blank_lines": False,
+        "engine": "c",
+    }
+    try:
+        return pd.read_csv(io.StringIO(text), **options)
+    except pd.errors.ParserError:
+        # A row wider than the first: name every column the widest row needs, then read again.
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        width = max(len(row) for row in reader)
+        return pd.read_csv(io.StringIO(text), names=range(width), **options)

@@ -50,15 +50,17 @@ def merge_register(
         if first is None:
             records[key] = row
             continue
-        conflicts = []
+        fills, conflicts = {}, []
         for column in columns:
             mine, theirs = row[column], first[column]
             if _is_unset(mine):
                 continue
             if _is_unset(theirs):
-                first[column] = mine
+                fills[column] = mine
             elif _comparable(mine) != _comparable(theirs):
                 conflicts.append((column, mine, theirs))
+        if not conflicts:  # a rejected row lends nothing, not even its other fields
+            first.update(fills)
         for column, mine, theirs in conflicts:
             log.add(
                 "error",
@@ -84,6 +86,9 @@ def merge_register(
             )
         outcomes[row["_rid"]] = "rejected" if conflicts else "duplicate"
     merged = pd.DataFrame(list(records.values()), columns=table.columns)
+    for column in kind.columns:
+        if column.default is not None and not merged.empty:
+            merged[column.name] = merged[column.name].fillna(column.default)
     return merged.set_index(id_column, drop=False), outcomes
 
 
@@ -98,6 +103,8 @@ def _comparable(value: object) -> object:
 def _shown(value: object) -> str:
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d}"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
     return str(value)
 
 
@@ -179,8 +186,9 @@ POOL_WORDS = {
 def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log: IssueLog) -> None:
     """Replace every person cell of `table` by the person's id, in place.
 
-    A cell that matches nobody or several people is an error (the row will be rejected), or
-    for a lenient column a warning: the row is kept and the person counts as unknown.
+    A cell that matches several people is an error (the row will be rejected); one that matches
+    nobody too, except in a lenient column, where it warns: the row is kept and the person
+    counts as unknown (SPEC 2.4).
     Person columns of kind PERSON become `<pool>:<id>`, so trainees and leaders stay apart.
     """
     for column in KINDS_BY_NAME[kind_name].columns:
@@ -192,39 +200,41 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
         # code -1 (a missing cell) picks the last entry: nobody, no problem
         resolved = np.empty(len(uniques) + 1, dtype=object)
         problems = np.empty(len(uniques) + 1, dtype=object)
+        severities = np.empty(len(uniques) + 1, dtype=object)
         for i, text in enumerate(uniques):
-            resolved[i], problems[i] = _resolve_one(text, pools, index, column.lenient_reference)
-        resolved[-1], problems[-1] = "", None
-        table[column.name] = resolved[codes]
-        has_problem = problems[codes] != None  # noqa: E711 - elementwise on an object array
-        if has_problem.any():
-            rows = table.loc[has_problem]
-            log.add_rows(
-                "warning" if column.lenient_reference else "error",
-                rows,
-                column.name,
-                texts[has_problem],
-                pd.Series(problems[codes][has_problem]),
+            resolved[i], problems[i], severities[i] = _resolve_one(
+                text, pools, index, column.lenient_reference
             )
+        resolved[-1], problems[-1], severities[-1] = "", None, None
+        table[column.name] = resolved[codes]
+        for severity in ("error", "warning"):
+            hit = severities[codes] == severity
+            if hit.any():
+                log.add_rows(
+                    severity,
+                    table.loc[hit],
+                    column.name,
+                    texts[hit],
+                    pd.Series(problems[codes][hit]),
+                )
 
 
 def _resolve_one(
     text: str, pools: tuple[str, ...], index: PeopleIndex, lenient: bool
-) -> tuple[str, str | None]:
+) -> tuple[str, str | None, str | None]:
+    """The person's id, and the problem with its severity when there is one."""
     if not text:
-        return "", None
+        return "", None, None
     found, hint = index.lookup(text, pools)
     qualify = len(pools) > 1
     if len(found) == 1:
         pool, person_id = found[0]
-        return (f"{pool}:{person_id}" if qualify else person_id), None
+        return (f"{pool}:{person_id}" if qualify else person_id), None, None
     if found:
         names = ", ".join(index.display[f] for f in found)
-        problem = f"'{text}' matches several people ({names}): write the id instead"
-    else:
-        problem = f"'{text}' is not in {POOL_WORDS[pools]}"
-        problem += f"; {hint}" if hint else ": correct the name or add the person to the register"
+        return "", f"'{text}' matches several people ({names}): write the id instead", "error"
+    problem = f"'{text}' is not in {POOL_WORDS[pools]}"
+    problem += f"; {hint}" if hint else ": correct the name or add the person to the register"
     if lenient:
-        problem += "; counted as an unknown, not accredited person"
-        return "?", problem
-    return "", problem
+        return "?", f"{problem}; counted as an unknown, not accredited person", "warning"
+    return "", problem, "error"

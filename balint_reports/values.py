@@ -103,11 +103,23 @@ _WRITTEN = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
 DATE_HELP = "write it as day/month/year, e.g. 05/03/2024 or 5 March 2024"
 
 
+# Balint groups began in the 1950s; a year outside this range is a typing mistake.
+EARLIEST_YEAR, LATEST_YEAR = 1950, 2100
+
+
+def _checked(day: dt.date, text: str) -> tuple[dt.date | None, str | None]:
+    if EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        return day, None
+    return None, f"'{text}': the year {day.year} looks mistyped: correct the year"
+
+
 def _make_date(year: int, month: int, day: int, text: str) -> tuple[dt.date | None, str | None]:
+    if not 1 <= month <= 12:
+        return None, f"'{text}' has no month {month} (dates are day first): correct the month"
     try:
-        return dt.date(year, month, day), None
+        return _checked(dt.date(year, month, day), text)
     except ValueError:
-        return None, f"'{text}' is not a real date (day {day}, month {month}): correct the day"
+        return None, f"'{text}' is not a real date (no day {day} in month {month}): correct the day"
 
 
 def parse_date(cell: object) -> tuple[dt.date | None, str | None]:
@@ -115,9 +127,9 @@ def parse_date(cell: object) -> tuple[dt.date | None, str | None]:
     if is_blank(cell):
         return None, None
     if isinstance(cell, dt.datetime):
-        return cell.date(), None
+        return _checked(cell.date(), cell_text(cell))
     if isinstance(cell, dt.date):
-        return cell, None
+        return _checked(cell, cell_text(cell))
     if isinstance(cell, bool | int | float):
         return None, f"{cell_text(cell)!r} is a number, not a date: {DATE_HELP}"
     text = cell_text(cell)

@@ -281,7 +281,8 @@ def test_formula_without_saved_value_is_rejected_with_its_cell(
     sheet.append(["T1", "05/03/2025", "member"])
     book.save(registered / "formula.xlsx")
     progress = run_report(registered, tmp_path / "out")
-    [error] = [i for i in issues_about(progress, "formula.xlsx") if "B2" in i["problem"]]
+    [error] = [i for i in issues_about(progress, "formula.xlsx") if i["severity"] == "error"]
+    assert "B2" in error["problem"]
     assert (error["row"], error["column"], error["severity"]) == (2, "date", "error")
     assert membership(progress, "T1") == 1
 
@@ -567,3 +568,129 @@ def test_reports_folder_inside_the_inbox_is_not_read_back(registered: Path, tmp_
         progress = run_report(registered, registered / "reports")
     assert {s["file"] for s in progress["sources"]} == {"g.csv", "registers.xlsx"}
     assert not [i for i in progress["issues"] if i["severity"] == "error"]
+
+
+@pytest.mark.parametrize(
+    ("sep", "notes"), [(";", "with Henry, Ruth, Sam, Ann"), (",", "a;b;c;d;e")]
+)
+def test_delimiter_is_not_fooled_by_the_other_one_in_notes(
+    registered: Path, tmp_path: Path, sep: str, notes: str
+) -> None:
+    write_csv(
+        registered / "g.csv",
+        [
+            ["Trainee", "Date", "Activity", "Notes"],
+            ["Smith, Jane", "01/01/2026", "member", notes],
+            ["Smith, Jane", "02/01/2026", "member", ""],
+        ],
+        sep=sep,
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert source(progress, "g.csv")["accepted"] == 2
+
+
+def test_na_typed_in_excel_is_text_not_blank(registered: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        registered / "g.xlsx",
+        {
+            "S": [
+                ["trainee", "date", "activity", "event"],
+                ["NA", "N/A", "n/a", "None"],
+                ["T1", "NULL", "member", "x"],
+                ["T1", "01/01/2026", "member", "NA"],
+            ]
+        },
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert source(progress, "g.xlsx", "S")["rows_read"] == 3
+    errors = {(i["row"], i["column"], i["value"]) for i in issues_about(progress, "g.xlsx")}
+    assert (2, "trainee", "NA") in errors and (3, "date", "NULL") in errors
+
+
+def test_co_leader_matching_two_people_is_an_error(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [TRAINEE_HEADER, trainee_row("T1", "Jane Smith")],
+            "Leaders": [["leader_id", "name"], ["L3", "Sam Lee"], ["L4", "Sam Lee"]],
+        },
+    )
+    write_csv(
+        inbox / "g.csv",
+        [
+            ["trainee", "date", "activity", "co-leader"],
+            ["T1", "05/03/2025", "co-leader", "Sam Lee"],
+        ],
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    [error] = issues_about(progress, "g.csv")
+    assert error["severity"] == "error" and "Sam Lee (L3)" in error["problem"]
+    assert source(progress, "g.csv")["rejected"] == 1
+
+
+def test_a_conflicting_register_row_lends_nothing(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        inbox / "a.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", psychodynamic_training="yes"),
+            ]
+        },
+    )
+    write_xlsx(
+        inbox / "b.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row(
+                    "t1", "Jane Smith", email="jane@example.org", psychodynamic_training="no"
+                ),
+            ]
+        },
+    )
+    write_xlsx(
+        inbox / "c.xlsx",
+        {
+            "Leaders": [["leader_id", "name", "accredited"], ["L1", "Ann Leader", "yes"]],
+            "More leaders": [
+                ["leader_id", "name", "email", "accredited"],
+                ["l1", "Ann Leader", "ann@example.org", ""],
+            ],
+        },
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    [error] = [i for i in issues_about(progress, "b.xlsx") if i["severity"] == "error"]
+    assert error["value"] == "no" and "'yes'" in error["problem"]
+    # the leaders' second row only fills blanks (its blank 'accredited' is not a 'no')
+    assert source(progress, "c.xlsx", "More leaders")["duplicate"] == 1
+    assert all(i["severity"] != "error" for i in issues_about(progress, "c.xlsx"))
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("05/03/0024", "the year 24 looks mistyped"),
+        ("05/03/1524", "the year 1524 looks mistyped"),
+        ("03/13/2024", "has no month 13 (dates are day first): correct the month"),
+        ("31/04/2024", "no day 31 in month 4"),
+    ],
+)
+def test_date_mistakes_say_which_part_is_wrong(
+    registered: Path, tmp_path: Path, written: str, problem: str
+) -> None:
+    write_csv(registered / "g.csv", [["trainee", "date", "activity"], ["T1", written, "member"]])
+    [error] = issues_about(run_report(registered, tmp_path / "out"), "g.csv")
+    assert problem in error["problem"]
+
+
+@pytest.mark.parametrize("written", ["1e19", "99999999999999999999999", "2000000"])
+def test_huge_numbers_are_an_error_not_a_crash(
+    registered: Path, tmp_path: Path, written: str
+) -> None:
+    write_csv(
+        registered / "g.csv",
+        [["trainee", "date", "activity", "sessions"], ["T1", "05/03/2025", "member", written]],
+    )
+    [error] = issues_about(run_report(registered, tmp_path / "out"), "g.csv")
+    assert error["column"] == "sessions" and "too large" in error["problem"]
