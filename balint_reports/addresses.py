@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .config import Config
 from .issues import IssueLog
+
+if TYPE_CHECKING:
+    from .config import Config  # config imports this module to check its addresses
 
 LETTER_STATUSES = ("active", "paused")
 # Deliberately plain: one @, no spaces or brackets, a dotted domain. Anything cleverer

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shlex
 from pathlib import Path
 
 import click
@@ -16,7 +14,6 @@ from .issues import issue_table
 from .monthly import MonthResult, run_month
 from .pipeline import Report, build_report
 from .ruleset import load_rulesets
-from .sendlog import LOG_NAME, SendLog
 
 
 class _Date(click.ParamType):
@@ -240,29 +237,6 @@ def check(
 
 
 # --- send: deliver the month's outbox (issue 6) ---
-PASSWORD_VARIABLE = "BALINT_SMTP_PASSWORD"
-
-
-def _send_command(report_dir: Path, flags: list[str]) -> str:
-    """The exact command line to repeat, for the closing advice."""
-    return " ".join(["balint-reports send", shlex.quote(str(report_dir)), *flags])
-
-
-def _flags(params: dict) -> list[str]:
-    """The options given, as a command line would repeat them (never the password)."""
-    flags: list[str] = []
-    for name in ("digests", "resend_changed", "retry_unknown"):
-        if params[name]:
-            flags.append("--" + name.replace("_", "-"))
-    for name in ("host", "port", "security", "username", "messages_per_minute", "config_file"):
-        if params[name] is not None:
-            option = "--config" if name == "config_file" else "--" + name.replace("_", "-")
-            flags += [option, shlex.quote(str(params[name]))]
-    for trainee in params["only"]:
-        flags += ["--only", shlex.quote(trainee)]
-    return flags
-
-
 def _print_outcomes(outcomes: list[deliver.Outcome]) -> None:
     widths = [
         max([len(h), *(len(str(getattr(o, a))) for o in outcomes)])
@@ -274,17 +248,8 @@ def _print_outcomes(outcomes: list[deliver.Outcome]) -> None:
         click.echo(f"{cells}  {o.detail}".rstrip())
 
 
-def _smtp_client(config: Config, params: dict) -> deliver.SmtpClient:
-    settings = deliver.smtp_settings(
-        config.smtp,
-        {k: params[k] for k in ("host", "port", "security", "username", "messages_per_minute")},
-    )
-    if settings.username:
-        password = os.environ.get(PASSWORD_VARIABLE) or click.prompt(
-            f"SMTP password for {settings.username}", hide_input=True
-        )
-        settings = deliver.with_password(settings, password)
-    return deliver.SmtpClient(settings)
+def _ask_password(username: str) -> str:
+    return click.prompt(f"SMTP password for {username}", hide_input=True)
 
 
 @main.command()
@@ -327,7 +292,7 @@ def _smtp_client(config: Config, params: dict) -> deliver.SmtpClient:
 @click.option(
     "--username",
     help="SMTP login. The password is read from "
-    f"{PASSWORD_VARIABLE} or asked for; it is never an option.",
+    f"{deliver.PASSWORD_VARIABLE} or asked for; it is never an option.",
 )
 @click.option(
     "--messages-per-minute",
@@ -354,7 +319,8 @@ def send(ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None,
     from the environment variable BALINT_SMTP_PASSWORD, or you are asked for it.
 
     Ends with a table of what was sent, skipped or failed, also written to
-    REPORT_DIR/send-report.csv.
+    REPORT_DIR/send-report.csv (send-report-dry-run.csv for a dry run, so it
+    never replaces the table of a real send).
 
     Example:
 
@@ -364,55 +330,38 @@ def send(ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None,
 
         balint-reports send reports/2026-11 --no-dry-run --digests
     """
-    params["only"] = tuple(params["only"])
-    kind = "digest" if params["digests"] else "letter"
     clock = (ctx.obj or {}).get("clock") or deliver.SystemClock()
+    options = deliver.SendOptions(dry_run=dry_run, limit=limit, **params)
     try:
-        month, items, manifest = deliver.load_items(report_dir, kind, params["only"])
-        config_path = params["config_file"] or (
-            Path(manifest["config"]) if manifest.get("config") else None
-        )
-        config = load_config(config_path if config_path and config_path.is_file() else None)
-        log = SendLog(report_dir.parent / LOG_NAME)
-        try:
-            steps = deliver.plan(
-                items, log, month, params["resend_changed"], params["retry_unknown"]
-            )
-            client = None if dry_run else _smtp_client(config, params)
-            try:
-                outcomes = deliver.send_planned(steps, log, month, client, limit, clock)
-            finally:
-                if client is not None:
-                    client.close()
-        finally:
-            log.close()
-        deliver.write_send_report(report_dir / "send-report.csv", outcomes)
+        result = deliver.send_month(report_dir, options, clock, _ask_password)
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
-    if not items:
+    if not result.outcomes:
         click.echo(
-            f"No {kind}s to send in {report_dir}. Emails are prepared only when the config "
-            "gives a sender ([email] from or [report] contact_email), and only for people with "
-            "a valid address: see Data issues in summary.xlsx."
+            f"No {result.kind}s to send in {result.report_dir}. Emails are prepared only when "
+            "the config gives a sender ([email] from or [report] contact_email), and only for "
+            "people with a valid address: see Data issues in summary.xlsx."
         )
         return
-    _print_outcomes(outcomes)
-    counts: dict[str, int] = {}
-    for o in outcomes:
-        counts[o.status] = counts.get(o.status, 0) + 1
+    _print_outcomes(result.outcomes)
+    counts = result.counts
     click.echo(", ".join(f"{n} {status}" for status, n in counts.items()) + ".")
-    flags = _flags(params)
-    if dry_run:
+    if result.dry_run:
         would = counts.get(deliver.WOULD_SEND, 0)
         click.echo(
             f"This was a dry run: nothing was sent. To send the {would} marked 'would send', "
-            f"run:\n  {_send_command(report_dir, [*flags, '--no-dry-run'])}"
+            f"run:\n  {result.again}"
         )
         return
-    if counts.get(deliver.PENDING):
+    if result.stopped_by:
+        click.echo(
+            f"The send stopped: {result.stopped_by}. Put that right, then resume; nothing is "
+            f"sent twice:\n  {result.again}"
+        )
+    elif counts.get(deliver.PENDING):
         click.echo(
             "Some were not sent. Run the same command again to send the rest; nothing is "
-            f"sent twice:\n  {_send_command(report_dir, [*flags, '--no-dry-run'])}"
+            f"sent twice:\n  {result.again}"
         )
     if counts.get(deliver.UNKNOWN):
         click.echo(
@@ -421,4 +370,4 @@ def send(ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None,
             "--retry-unknown --only ID."
         )
     if counts.get(deliver.FAILED) or counts.get(deliver.UNKNOWN) or counts.get(deliver.PENDING):
-        raise click.ClickException(f"not everything was sent: see {report_dir / 'send-report.csv'}")
+        raise click.ClickException(f"not everything was sent: see {result.report_file}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 
+from .addresses import unsafe_header, valid_address
 from .errors import ConfigError
 from .schema import KINDS_BY_NAME, VOCABULARIES
 from .values import fold
@@ -121,7 +123,7 @@ def load_config(path: Path | None) -> Config:
         column_aliases=column_aliases,
         value_aliases=value_aliases,
         rule_files=rule_files,
-        email=_check_email(_table(data, "email", where), where),
+        email=_check_email(_table(data, "email", where), report, where),
         smtp=_check_smtp(_table(data, "smtp", where), where),
     )
 
@@ -142,8 +144,22 @@ def _check_subject(value: str, key: str, where: str) -> None:
         ) from None
 
 
-def _check_email(table: dict, where: str) -> dict:
-    """[email]: from, reply_to, subject and digest_subject, all text."""
+def _check_address(value: str, key: str, where: str) -> None:
+    """A sender address that does not parse would quietly turn emailing off: refuse it."""
+    _, address = parseaddr(value)
+    if value.strip() and not valid_address(address):
+        raise ConfigError(
+            f"{where}: {key} = {value!r} is not an email address: write it like "
+            '"team@example.org" or "Balint Accreditation <team@example.org>"'
+        )
+
+
+def _check_email(table: dict, report: dict, where: str) -> dict:
+    """[email]: from, reply_to, subject and digest_subject, all text; the sender's addresses."""
+    # They go into email headers, where a line break could add headers of its own.
+    for key in ("society", "contact_email"):
+        if unsafe_header(report.get(key, "")):
+            raise ConfigError(f"{where}: [report] {key} must be one line")
     for key, value in table.items():
         if key not in EMAIL_KEYS:
             raise ConfigError(
@@ -151,10 +167,13 @@ def _check_email(table: dict, where: str) -> dict:
             )
         if not isinstance(value, str):
             raise ConfigError(f"{where}: [email] {key} must be text in quotes")
-        if any(c in value for c in "\r\n\0"):
+        if unsafe_header(value):
             raise ConfigError(f"{where}: [email] {key} must be one line")
         if key.endswith("subject"):
             _check_subject(value, key, where)
+        else:
+            _check_address(value, f"[email] {key}", where)
+    _check_address(report.get("contact_email", ""), "[report] contact_email", where)
     return table
 
 

@@ -10,10 +10,12 @@ import contextlib
 import copy
 import csv
 import json
+import os
+import shlex
 import smtplib
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage
@@ -21,13 +23,20 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Protocol
 
+from .config import Config, load_config
 from .errors import DeliveryError
+from .lock import locked
 from .outbox import MANIFEST, content_hash, read_message
-from .sendlog import FAILED, SENDING, SENT, UNKNOWN, Attempt, SendLog
+from .safecells import spreadsheet_safe
+from .sendlog import FAILED, LOG_NAME, SENDING, SENT, UNKNOWN, Attempt, SendLog
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 CORRECTION_PREFIX = "Correction: "
 REPORT_COLUMNS = ["kind", "recipient", "to", "status", "detail"]
+REPORT_NAME = "send-report.csv"
+# A dry run keeps its own table, so it never hides what an earlier real send did.
+DRY_RUN_REPORT_NAME = "send-report-dry-run.csv"
+PASSWORD_VARIABLE = "BALINT_SMTP_PASSWORD"
 # Outcomes shown to the team, besides the log's sent / failed / unknown.
 SKIPPED, PENDING, WOULD_SEND = "skipped", "not sent", "would send"
 
@@ -129,35 +138,63 @@ class ConnectionLost(Exception):
     """The server went away before a message was handed over: it was not sent."""
 
 
+def _parsed(file: Path) -> tuple[EmailMessage, str]:
+    """An .eml file's message, checked to hold what sending needs, and its content hash."""
+    try:
+        message = read_message(file)
+    except OSError as exc:
+        raise DeliveryError(f"{file}: cannot read it ({exc.strerror})") from None
+    try:
+        addresses = [message[header].addresses[0].addr_spec for header in ("From", "To")]
+        if not all(addresses) or message["Subject"] is None:
+            raise ValueError
+        return message, content_hash(message)
+    # A hand-edited file: no To (None has no .addresses), no address in it, or a body missing.
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        raise DeliveryError(
+            f"{file}: not a complete email (it needs From, To, Subject and both a plain-text "
+            "and an HTML part): run the month again to write it afresh"
+        ) from None
+
+
+def _not_a_month(manifest: Path) -> str:
+    return (
+        f"{manifest}: not found. Give the month's folder written by `balint-reports run`, "
+        "e.g. reports/2026-11"
+    )
+
+
 def load_items(report_dir: Path, kind: str, only: Iterable[str]) -> tuple[str, list[Item], dict]:
     """The report month, the outbox messages of one kind (perhaps only some ids), and mail.json."""
     path = report_dir / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise DeliveryError(
-            f"{path}: not found. Give the month's folder written by `balint-reports run`, "
-            "e.g. reports/2026-11"
-        ) from None
+        raise DeliveryError(_not_a_month(path)) from None
     except (OSError, ValueError) as exc:
         raise DeliveryError(f"{path}: cannot read it ({exc}); run the month again") from None
     wanted = {i.casefold() for i in only}
     items = []
-    for entry in manifest["messages"]:
-        if entry["kind"] != kind or (wanted and entry["id"].casefold() not in wanted):
-            continue
-        file = report_dir / entry["file"]
-        try:
-            message = read_message(file)
-        except OSError as exc:
-            raise DeliveryError(f"{file}: cannot read it ({exc.strerror})") from None
-        items.append(Item(kind, entry["id"], file, message, content_hash(message)))
-    missing = wanted - {i.recipient_id.casefold() for i in items}
-    if missing:
+    try:
+        month = str(manifest["month"])
+        entries = [(e["kind"], str(e["id"]), str(e["file"])) for e in manifest["messages"]]
+    except (KeyError, TypeError, AttributeError) as exc:
+        missing = f" (no {exc})" if isinstance(exc, KeyError) else ""
         raise DeliveryError(
-            f"--only {sorted(missing)[0]}: no {kind} for this id in {report_dir / MANIFEST}"
+            f"{path}: damaged{missing}: run the month again to write it afresh"
+        ) from None
+    for entry_kind, recipient, relative in entries:
+        if entry_kind != kind or (wanted and recipient.casefold() not in wanted):
+            continue
+        file = report_dir / relative
+        message, digest = _parsed(file)
+        items.append(Item(kind, recipient, file, message, digest))
+    missing_ids = wanted - {i.recipient_id.casefold() for i in items}
+    if missing_ids:
+        raise DeliveryError(
+            f"--only {sorted(missing_ids)[0]}: no {kind} for this id in {report_dir / MANIFEST}"
         )
-    return manifest["month"], items, manifest
+    return month, items, manifest
 
 
 def _decide(item: Item, earlier: list[Attempt], resend_changed: bool, retry_unknown: bool) -> Step:
@@ -385,9 +422,14 @@ def send_planned(
     client: SmtpClient | None,
     limit: int | None,
     clock: Clock,
-) -> list[Outcome]:
-    """Send what the plan says (nothing at all when `client` is None: a dry run)."""
+) -> tuple[list[Outcome], str]:
+    """Send what the plan says (nothing at all when `client` is None: a dry run).
+
+    Returns every message's outcome and, if a DeliveryError (e.g. the login refused on
+    reconnecting) stopped the send part-way, its message: the rest are then `not sent`.
+    """
     outcomes: list[Outcome] = []
+    stopped_by = ""
     pacer = Pacer(clock, client.settings.messages_per_minute if client else None)
     handed = 0
     stopped = ""
@@ -432,15 +474,19 @@ def send_planned(
             outcomes.append(Outcome(item.kind, item.recipient_id, item.to, PENDING, stopped))
             continue
         except DeliveryError as exc:
+            # Raised before the message was handed over: it is safe to try again later.
             log.finish(attempt_id, FAILED, str(exc))
-            raise
+            stopped_by = str(exc)
+            stopped = f"not attempted: {exc}"
+            outcomes.append(Outcome(item.kind, item.recipient_id, item.to, PENDING, stopped))
+            continue
         except BaseException:
             # Interrupted (Ctrl-C) with the message perhaps handed over: never resend blindly.
             log.finish(attempt_id, UNKNOWN, "the send was interrupted")
             raise
         log.finish(attempt_id, outcome.status, outcome.detail)
         outcomes.append(outcome)
-    return outcomes
+    return outcomes, stopped_by
 
 
 def write_send_report(path: Path, outcomes: list[Outcome]) -> None:
@@ -449,9 +495,141 @@ def write_send_report(path: Path, outcomes: list[Outcome]) -> None:
         writer = csv.writer(handle)
         writer.writerow(REPORT_COLUMNS)
         for o in outcomes:
-            writer.writerow([o.kind, o.recipient, o.to, o.status, o.detail])
+            # Ids, addresses and server replies come from outside: opened in a spreadsheet
+            # program, none may run as a formula.
+            row = [o.kind, o.recipient, o.to, o.status, o.detail]
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
 
 
-def with_password(settings: SmtpSettings, password: str) -> SmtpSettings:
-    """The same settings with the password filled in."""
-    return replace(settings, password=password)
+@dataclass(frozen=True)
+class SendOptions:
+    """What `send` is asked to do: the command's options, never the password."""
+
+    dry_run: bool = True
+    limit: int | None = None
+    only: tuple[str, ...] = ()
+    digests: bool = False
+    resend_changed: bool = False
+    retry_unknown: bool = False
+    host: str | None = None
+    port: int | None = None
+    security: str | None = None
+    username: str | None = None
+    messages_per_minute: float | None = None
+    config_file: Path | None = None
+
+    @property
+    def kind(self) -> str:
+        """Which messages: "letter" or "digest"."""
+        return "digest" if self.digests else "letter"
+
+    def smtp_overrides(self) -> dict:
+        """The SMTP settings given as options (None where not given)."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "security": self.security,
+            "username": self.username,
+            "messages_per_minute": self.messages_per_minute,
+        }
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a send did, for the team: every outcome, where the table is, how to go on."""
+
+    kind: str
+    report_dir: Path
+    dry_run: bool
+    outcomes: list[Outcome]
+    report_file: Path
+    # The command that sends for real: after a dry run, or to resume after a stop.
+    again: str
+    # A problem that stopped the send part-way (e.g. the login refused on reconnecting).
+    stopped_by: str = ""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many messages per status, in order of first appearance."""
+        counts: dict[str, int] = {}
+        for o in self.outcomes:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        return counts
+
+
+def command_line(report_dir: Path, options: SendOptions) -> str:
+    """The exact command that sends (the rest of) these messages (never with the password)."""
+    flags: list[str] = []
+    for name in ("digests", "resend_changed", "retry_unknown"):
+        if getattr(options, name):
+            flags.append("--" + name.replace("_", "-"))
+    for name in ("host", "port", "security", "username", "messages_per_minute", "config_file"):
+        value = getattr(options, name)
+        if value is not None:
+            option = "--config" if name == "config_file" else "--" + name.replace("_", "-")
+            flags += [option, shlex.quote(str(value))]
+    for recipient in options.only:
+        flags += ["--only", shlex.quote(recipient)]
+    return " ".join(["balint-reports send", shlex.quote(str(report_dir)), *flags, "--no-dry-run"])
+
+
+def _config(options: SendOptions, manifest: dict) -> Config:
+    """The config named by --config, else the one the month's run used (if still there)."""
+    path = options.config_file
+    if path is None and manifest.get("config"):
+        path = Path(manifest["config"])
+    return load_config(path if path is not None and path.is_file() else None)
+
+
+def _client(
+    config: Config, options: SendOptions, password_prompt: Callable[[str], str]
+) -> SmtpClient:
+    settings = smtp_settings(config.smtp, options.smtp_overrides())
+    if settings.username:
+        password = os.environ.get(PASSWORD_VARIABLE) or password_prompt(settings.username)
+        settings = replace(settings, password=password)
+    return SmtpClient(settings)
+
+
+def send_month(
+    report_dir: Path,
+    options: SendOptions,
+    clock: Clock,
+    password_prompt: Callable[[str], str],
+) -> SendResult:
+    """Send (or, on a dry run, show) a month folder's letters or digests, holding OUT's lock.
+
+    The lock keeps a second send, or a run rewriting the month, out until this one ends. The
+    password comes from BALINT_SMTP_PASSWORD, else from `password_prompt(username)`.
+    """
+    # Resolved, so that `send .` from inside the month folder still finds OUT as its parent.
+    report_dir = report_dir.resolve()
+    out = report_dir.parent
+    if not (report_dir / MANIFEST).is_file():
+        # Before taking the lock, which would leave a lock file beside any folder given.
+        raise DeliveryError(_not_a_month(report_dir / MANIFEST))
+    with locked(out):
+        month, items, manifest = load_items(report_dir, options.kind, options.only)
+        config = _config(options, manifest)
+        log = SendLog(out / LOG_NAME)
+        try:
+            steps = plan(items, log, month, options.resend_changed, options.retry_unknown)
+            client = None if options.dry_run else _client(config, options, password_prompt)
+            try:
+                outcomes, stopped_by = send_planned(steps, log, month, client, options.limit, clock)
+            finally:
+                if client is not None:
+                    client.close()
+        finally:
+            log.close()
+        report_file = report_dir / (DRY_RUN_REPORT_NAME if options.dry_run else REPORT_NAME)
+        write_send_report(report_file, outcomes)
+    return SendResult(
+        kind=options.kind,
+        report_dir=report_dir,
+        dry_run=options.dry_run,
+        outcomes=outcomes,
+        report_file=report_file,
+        again=command_line(report_dir, options),
+        stopped_by=stopped_by,
+    )

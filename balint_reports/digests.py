@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,17 +24,33 @@ OVERALL_WORDS = {
 }
 
 
-def _first_set(table: pd.DataFrame, key: str, column: str) -> pd.Series:
-    """Per register id, the first non-blank value of a column among rows not rejected."""
-    if table.empty or column not in table:
-        return pd.Series(dtype=object)
-    kept = table.loc[table["_outcome"] != "rejected", [key, column]]
-    values = kept[column].astype(object).where(kept[column].astype(str).str.strip() != "")
-    return values.groupby(kept[key]).first().dropna()
+# A data issue may suggest someone else ("did you mean Dán Grey (T5)?") or list several people
+# a name matched: a supervisor's digest keeps the problem and drops the other people.
+_SUGGESTION = re.compile(r"; did you mean .*?\(.*?\)\?")
+_MATCHES = re.compile(r"matches several people \(.*\): write")
+
+
+def own_people_only(problem: pd.Series) -> pd.Series:
+    """Issue texts without the names of other people that a lookup suggested."""
+    return problem.str.replace(
+        _SUGGESTION, ": correct the name or add the person to the register", regex=True
+    ).str.replace(_MATCHES, "matches several people: write", regex=True)
+
+
+def _column(register: pd.DataFrame | None, column: str) -> dict[str, str]:
+    """Per person id, the register's non-blank value of a column."""
+    if register is None or column not in register:
+        return {}
+    values = register[column].astype(object)
+    return {
+        str(person): str(value).strip()
+        for person, value in zip(register.index, values, strict=True)
+        if not pd.isna(value) and str(value).strip()
+    }
 
 
 def issues_by_trainee(report: Report) -> dict[str, list[dict]]:
-    """Each data issue on a row that names a trainee, grouped by that trainee's id."""
+    """Each data issue on a row that names a trainee, grouped by that trainee's case-folded id."""
     places = []
     files_with_issues = set(report.issues["file"])
     for kind, table in report.rows.items():
@@ -53,21 +70,23 @@ def issues_by_trainee(report: Report) -> dict[str, list[dict]]:
     issues["row"] = issues["row"].astype("Int64")
     found = issues.merge(place, on=["file", "sheet", "row"], how="inner")
     found = found.loc[found["_trainee"].astype(str) != ""]
+    found["problem"] = own_people_only(found["problem"].astype(str))
     grouped: dict[str, list[dict]] = {}
     for record in found.to_dict("records"):
         trainee = record.pop("_trainee")
         record["row"] = None if pd.isna(record["row"]) else int(record["row"])
-        grouped.setdefault(str(trainee), []).append(record)
+        # Folded, as the register merges `t1` and `T1` into one trainee.
+        grouped.setdefault(str(trainee).casefold(), []).append(record)
     return grouped
 
 
 def digest_contexts(report: Report) -> list[dict]:
     """One context per supervisor of a trainee who gets a letter: only their own trainees."""
-    register = report.rows.get("trainees", pd.DataFrame())
-    supervisor_of = _first_set(register, "trainee_id", "supervisor")
-    leaders = report.rows.get("leaders", pd.DataFrame())
-    names = _first_set(leaders, "leader_id", "name")
-    emails = _first_set(leaders, "leader_id", "email")
+    # The merged registers: the same record per person (case-folded id, first row wins) as
+    # the letters were written from.
+    supervisor_of = _column(report.registers.get("trainees"), "supervisor")
+    leaders = report.registers.get("leaders")
+    names, emails = _column(leaders, "name"), _column(leaders, "email")
     issues = issues_by_trainee(report)
     settings = report.config.report
     by_leader: dict[str, list[dict]] = {}
@@ -82,14 +101,14 @@ def digest_contexts(report: Report) -> list[dict]:
                 "status": t.status,
                 "overall": OVERALL_WORDS.get(t.overall, t.overall),
                 "next_step": t.next_step,
-                "issues": issues.get(t.trainee_id, []),
+                "issues": issues.get(t.trainee_id.casefold(), []),
             }
         )
     return [
         {
             "leader_id": leader,
             "leader_name": names[leader],
-            "email": str(emails.get(leader, "")).strip(),
+            "email": emails.get(leader, ""),
             "society": settings.society,
             "signature": settings.signature,
             "contact_email": settings.contact_email,

@@ -10,7 +10,8 @@ import socket
 import sqlite3
 import ssl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,7 +23,8 @@ from click.testing import CliRunner, Result
 
 from balint_reports.cli import main
 from balint_reports.config import load_config
-from balint_reports.errors import ConfigError, DeliveryError
+from balint_reports.errors import ConfigError, DeliveryError, OutputError
+from balint_reports.lock import locked
 from balint_reports.outbox import Outgoing, build_message
 
 from .conftest import TRAINEE_HEADER, run_report, trainee_row, write_csv, write_xlsx
@@ -70,7 +72,9 @@ class Recorder:
         self.refuse: set[str] = set()  # recipients answered with 550
         self.temporary = 0  # how many DATA commands to answer with 421 first
         self.drop_after: int | None = None  # close the connection after this many messages
+        self.down_after: int | None = None  # after this many, close it at the next MAIL
         self.down = False
+        self.on_message: Callable[[], None] | None = None  # called as each message arrives
 
     async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201
         if self.down:
@@ -92,6 +96,10 @@ class Recorder:
         # Decoded first: an SMTPUTF8 message carries UTF-8 in its headers.
         message = email.message_from_string(envelope.content.decode(), policy=policy.default)
         self.messages.append((list(envelope.rcpt_tos), message))
+        if self.on_message is not None:
+            self.on_message()
+        if self.down_after is not None and len(self.messages) >= self.down_after:
+            self.down = True  # this one is acknowledged; the next MAIL finds the server gone
         if self.drop_after is not None and len(self.messages) >= self.drop_after:
             # Received, but the client never hears so: its delivery is unknown.
             self.down = True
@@ -175,8 +183,8 @@ def report(inbox: Path, tmp_path: Path) -> Path:
     return tmp_path / "out" / "2026-11"
 
 
-def _send_report(report: Path) -> dict[str, dict]:
-    with (report / "send-report.csv").open(encoding="utf-8") as handle:
+def _send_report(report: Path, name: str = "send-report.csv") -> dict[str, dict]:
+    with (report / name).open(encoding="utf-8") as handle:
         return {row["recipient"]: row for row in csv.DictReader(handle)}
 
 
@@ -248,6 +256,13 @@ def test_header_values_with_line_breaks_or_nul_are_refused(inbox: Path) -> None:
         ('[smtp]\nserver = "x"', "[smtp] has unknown key 'server'"),
         ('[email]\nsender = "x"', "[email] has unknown key 'sender'"),
         ('[email]\nsubject = "Progress {date}"', "only {month}, {society} may be written"),
+        ('[email]\nfrom = "Balint Team"', "[email] from = 'Balint Team' is not an email address"),
+        ('[email]\nfrom = "Team <team at balint.example>"', "[email] from = 'Team <team at"),
+        ('[email]\nreply_to = "team@balint"', "[email] reply_to = 'team@balint' is not an email"),
+        ('[report]\ncontact_email = "the team"', "[report] contact_email = 'the team' is not an"),
+        ('[report]\ncontact_email = "a@b.org\\nBcc: c@d.org"', "[report] contact_email must be"),
+        ('[report]\nsociety = "Balint\\r\\nBcc: x@evil.example"', "[report] society must be one"),
+        ('[email]\ndigest_subject = "Hi\\u0000"', "[email] digest_subject must be one line"),
     ],
 )
 def test_bad_email_and_smtp_settings_name_file_and_key(
@@ -259,6 +274,16 @@ def test_bad_email_and_smtp_settings_name_file_and_key(
         load_config(path)
     assert str(caught.value).startswith(f"{path}: ")
     assert message in str(caught.value)
+
+
+def test_a_usable_sender_and_blank_contact_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "balint.toml"
+    path.write_text(
+        '[report]\ncontact_email = ""\n[email]\nfrom = "Team <team@balint.example>"\n'
+        'reply_to = "help@balint.example"\n',
+        encoding="utf-8",
+    )
+    assert load_config(path).email["from"] == "Team <team@balint.example>"
 
 
 # --- digests ------------------------------------------------------------------------------
@@ -292,6 +317,59 @@ def test_digest_lists_only_the_supervisors_own_trainees(report: Path) -> None:
     assert message["To"].addresses[0].addr_spec == "ann@example.org"
 
 
+def test_digest_uses_the_merged_register_like_the_letters(inbox: Path, tmp_path: Path) -> None:
+    # The register merges ids case-blind, later rows filling blanks: Jane's second row
+    # (`t1`) gives her supervisor, so she is in Lee's digest, with the issue on that row.
+    (inbox / "balint.toml").write_text(CONFIG, encoding="utf-8")
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", email="jane@example.org"),
+                trainee_row("t1", "Jane Smith", supervisor="L2"),
+            ],
+            "Leaders": [
+                ["leader_id", "name", "email", "accredited", "supervision_experience"],
+                ["L2", "Lee Other", "", "yes", "yes"],
+                ["l2", "Lee Other", "lee@example.org", "yes", "yes"],
+            ],
+        },
+    )
+    run_report(inbox, tmp_path / "out")
+    digests = tmp_path / "out" / "2026-11" / "digests"
+    l2 = (digests / "L2.txt").read_text(encoding="utf-8")
+    assert "Jane Smith (T1)" in l2
+    assert "registers.xlsx / Trainees, row 3, trainee_id 't1': same trainee_id as" in l2
+    message = email.message_from_bytes((digests / "L2.eml").read_bytes(), policy=policy.default)
+    assert message["To"].addresses[0].addr_spec == "lee@example.org"
+
+
+def test_digest_issues_name_nobody_else(inbox: Path, tmp_path: Path) -> None:
+    _inbox(inbox)
+    write_xlsx(
+        inbox / "more.xlsx",
+        {"Trainees": [TRAINEE_HEADER, trainee_row("T8", "Jane Smith", email="j2@example.org")]},
+    )
+    write_csv(
+        inbox / "coled.csv",
+        [
+            ["trainee", "date", "activity", "co_leader"],
+            ["T1", "02/03/2026", "member", "Dan Gray"],  # close to Dán Grey (T5): not L1's
+            ["T2", "02/03/2026", "member", "Jane Smith"],  # T1 or T8: T8 is not L1's
+        ],
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    problems = " ".join(i["problem"] for i in progress["issues"] if i["file"] == "coled.csv")
+    # The team's summary keeps the suggestions; the supervisor's digest does not.
+    assert "did you mean Dán Grey (T5)?" in problems and "Jane Smith (T8)" in problems
+    l1 = (tmp_path / "out" / "2026-11" / "digests" / "L1.txt").read_text(encoding="utf-8")
+    assert "co_leader 'Dan Gray': 'Dan Gray' is not in the trainees or leaders registers: " in l1
+    assert "co_leader 'Jane Smith': 'Jane Smith' matches several people: write the id" in l1
+    for other in ("Dán", "T5", "T8"):
+        assert other not in l1
+
+
 def test_send_digests_delivers_one_per_supervisor(report: Path, smtp: tuple) -> None:
     server, port = smtp
     result = _send(report, "--no-dry-run", "--digests", port=port)
@@ -315,9 +393,18 @@ def test_dry_run_sends_nothing_and_says_how_to_send(report: Path, smtp: tuple) -
         f"run:\n  balint-reports send {report} --host {HOST} --port {port} --security none "
         "--no-dry-run"
     )
-    assert {r: row["status"] for r, row in _send_report(report).items()} == dict.fromkeys(
-        EMAILED, "would send"
-    )
+    dry = _send_report(report, "send-report-dry-run.csv")
+    assert {r: row["status"] for r, row in dry.items()} == dict.fromkeys(EMAILED, "would send")
+    assert not (report / "send-report.csv").exists()
+
+
+def test_dry_run_keeps_the_table_of_an_earlier_real_send(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    assert _send(report, "--no-dry-run", "--only", "T1", port=port).exit_code == 0
+    assert _send(report, port=port).exit_code == 0
+    assert {r: row["status"] for r, row in _send_report(report).items()} == {"T1": "sent"}
+    dry = _send_report(report, "send-report-dry-run.csv")
+    assert dry["T1"]["status"] == "skipped" and dry["T2"]["status"] == "would send"
 
 
 def test_full_send_delivers_each_letter_once(report: Path, smtp: tuple) -> None:
@@ -455,6 +542,90 @@ def test_changed_letter_is_sent_only_as_a_correction(
     assert "5 of 20" in message.get_body(("plain",)).get_content()
 
 
+def test_send_report_cells_cannot_run_as_formulas(inbox: Path, tmp_path: Path) -> None:
+    (inbox / "balint.toml").write_text(CONFIG, encoding="utf-8")
+    write_csv(
+        inbox / "trainees.csv",
+        [TRAINEE_HEADER, trainee_row("=HYPERLINK(1)", "Eq Person", email="=1+2@x.org")],
+    )
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
+    assert _send(report).exit_code == 0
+    with (report / "send-report-dry-run.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[1][:4] == ["letter", "'=HYPERLINK(1)", "'=1+2@x.org", "would send"]
+
+
+def test_send_holds_the_reports_folder_lock(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    out = report.parent
+    with locked(out):
+        refused = _send(report, "--no-dry-run", port=port)
+    assert refused.exit_code == 1
+    assert "another balint-reports run is writing to this folder" in refused.output
+    assert server.messages == []
+    assert not (out / "send-log.sqlite").exists()
+    # And while a send is sending, a run (or a second send) of that folder is refused.
+    while_sending: list[str] = []
+
+    def try_the_lock() -> None:
+        try:
+            with locked(out):
+                while_sending.append("got the lock")
+        except OutputError as exc:
+            while_sending.append(str(exc))
+
+    server.on_message = try_the_lock
+    assert _send(report, "--no-dry-run", port=port).exit_code == 0
+    assert len(while_sending) == 4
+    assert all("another balint-reports run is writing" in m for m in while_sending)
+
+
+def test_send_dot_from_inside_the_month_folder_logs_in_the_reports_folder(
+    report: Path, smtp: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, port = smtp
+    monkeypatch.chdir(report)
+    result = _send(Path("."), "--no-dry-run", "--only", "T1", port=port)
+    assert result.exit_code == 0, result.output
+    assert (report.parent / "send-log.sqlite").exists()
+    assert not (report / "send-log.sqlite").exists()
+    # A re-run of the month replaces the month folder; the log must not go with it.
+    assert _send(Path("."), "--no-dry-run", "--only", "T1", port=port).exit_code == 0
+    assert server.recipients() == ["jane@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda r: (r / "mail.json").write_text('{"messages": []}'), "mail.json: damaged (no "),
+        (
+            lambda r: (r / "mail.json").write_text('{"month": "2026-11", "messages": [{}]}'),
+            "mail.json: damaged (no 'kind')",
+        ),
+        (lambda r: (r / "mail.json").write_text("[1, 2]"), "mail.json: damaged: run the month"),
+        (
+            lambda r: (r / "outbox" / "T2.eml").write_text("Subject: hi\n\nno To here\n"),
+            "T2.eml: not a complete email (it needs From, To, Subject",
+        ),
+        (
+            lambda r: (r / "outbox" / "T2.eml").write_bytes(
+                (r / "outbox" / "T2.eml").read_bytes().replace(b"\nTo:", b"\nX-Was-To:")
+            ),
+            "T2.eml: not a complete email",
+        ),
+    ],
+)
+def test_a_damaged_outbox_is_a_clear_error(
+    report: Path, damage: Callable[[Path], object], message: str
+) -> None:
+    damage(report)
+    result = CliRunner().invoke(main, ["send", str(report)], obj={"clock": FakeClock()})
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert message in result.output
+
+
 def test_no_host_is_a_clear_error(report: Path) -> None:
     result = _send(report, "--no-dry-run")
     assert result.exit_code == 1
@@ -505,7 +676,11 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def test_starttls_with_login(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@contextmanager
+def _tls_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password_ok: Callable[[bytes], bool]
+) -> Iterator[tuple[Recorder, int, list[tuple[str, str]]]]:
+    """A STARTTLS server with AUTH on 127.0.0.1, trusted by the client like a company CA."""
     cert, key = _self_signed(tmp_path)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert, key)
@@ -514,7 +689,7 @@ def test_starttls_with_login(report: Path, tmp_path: Path, monkeypatch: pytest.M
     def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
         assert isinstance(auth_data, LoginPassword)
         logins.append((auth_data.login.decode(), auth_data.password.decode()))
-        return AuthResult(success=auth_data.password == b"s3cret pass", handled=False)
+        return AuthResult(success=password_ok(auth_data.password), handled=False)
 
     handler = Recorder()
     port = _free_port()
@@ -528,18 +703,27 @@ def test_starttls_with_login(report: Path, tmp_path: Path, monkeypatch: pytest.M
         auth_require_tls=True,
     )
     controller.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     try:
-        # The client trusts the test certificate the way it would trust a company CA.
-        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        yield handler, port, logins
+    finally:
+        controller.stop()
+
+
+def _tls_args(port: int) -> list[str]:
+    return ["--host", HOST, "--port", str(port), "--username", "team", "--no-dry-run"]
+
+
+def test_starttls_with_login(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with _tls_server(tmp_path, monkeypatch, lambda p: p == b"s3cret pass") as tls:
+        handler, port, logins = tls
+        args = _tls_args(port)
         monkeypatch.setenv("BALINT_SMTP_PASSWORD", "wrong")
-        args = ["--host", HOST, "--port", str(port), "--username", "team", "--no-dry-run"]
         refused = CliRunner().invoke(main, ["send", str(report), *args], obj={"clock": FakeClock()})
         assert refused.exit_code == 1
         assert "refused the username or password (535" in refused.output
         monkeypatch.setenv("BALINT_SMTP_PASSWORD", "s3cret pass")
         result = CliRunner().invoke(main, ["send", str(report), *args], obj={"clock": FakeClock()})
-    finally:
-        controller.stop()
     assert result.exit_code == 0, result.output
     assert logins[-1] == ("team", "s3cret pass")
     assert set(logins[:-1]) == {("team", "wrong")}
@@ -548,6 +732,37 @@ def test_starttls_with_login(report: Path, tmp_path: Path, monkeypatch: pytest.M
     for file in (report / "send-report.csv", report.parent / "send-log.sqlite"):
         assert b"s3cret" not in file.read_bytes()
     assert json.loads((report / "mail.json").read_text())["month"] == "2026-11"
+
+
+def test_login_refused_on_reconnect_keeps_what_was_sent_and_says_how_to_resume(
+    report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BALINT_SMTP_PASSWORD", "s3cret pass")
+    accept = {"logins": 1}
+
+    def password_ok(password: bytes) -> bool:
+        accept["logins"] -= 1
+        return accept["logins"] >= 0  # the password "expires" after the first login
+
+    with _tls_server(tmp_path, monkeypatch, password_ok) as (handler, port, _):
+        handler.down_after = 2  # the server goes away after two, so the client logs in again
+        stopped = CliRunner().invoke(
+            main, ["send", str(report), *_tls_args(port)], obj={"clock": FakeClock()}
+        )
+        assert stopped.exit_code == 1
+        assert "Traceback" not in stopped.output
+        outcome = {r: row["status"] for r, row in _send_report(report).items()}
+        assert outcome == {"T1": "sent", "T2": "sent", "T3": "not sent", "T5": "not sent"}
+        assert "refused the username or password" in _send_report(report)["T3"]["detail"]
+        again = f"balint-reports send {report} --host {HOST} --port {port} --username team"
+        assert f"resume; nothing is sent twice:\n  {again} --no-dry-run\n" in stopped.output
+        assert "2 sent, 2 not sent." in stopped.output
+        handler.down, handler.down_after, accept["logins"] = False, None, 1
+        resumed = CliRunner().invoke(
+            main, ["send", str(report), *_tls_args(port)], obj={"clock": FakeClock()}
+        )
+    assert resumed.exit_code == 0, resumed.output
+    assert handler.recipients() == sorted(EMAILED.values())
 
 
 # --- the shipped sample inbox, end to end ----------------------------------------------------
@@ -589,3 +804,17 @@ def test_without_a_sender_there_is_no_outbox_and_no_address_warnings(
     result = _send(report)
     assert result.exit_code == 0
     assert "Emails are prepared only when the config gives a sender" in result.output
+
+
+def test_send_month_is_usable_without_the_command_line(report: Path, smtp: tuple) -> None:
+    from balint_reports.deliver import SendOptions, send_month
+
+    server, port = smtp
+    options = SendOptions(dry_run=False, limit=3, host=HOST, port=port, security="none")
+    result = send_month(report / ".." / report.name, options, FakeClock(), lambda user: "")
+    assert result.counts == {"sent": 3, "not sent": 1}
+    assert result.report_file == report / "send-report.csv"
+    assert result.again == (
+        f"balint-reports send {report} --host {HOST} --port {port} --security none --no-dry-run"
+    )
+    assert len(server.messages) == 3
