@@ -14,6 +14,7 @@ from .issues import issue_table
 from .monthly import MonthResult, run_month
 from .pipeline import Report, build_report
 from .ruleset import load_rulesets
+from .values import EARLIEST_YEAR, LATEST_YEAR
 
 
 class _Date(click.ParamType):
@@ -23,9 +24,12 @@ class _Date(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             self.fail(f"{value!r} is not a date written as YYYY-MM-DD, e.g. 2026-11-30", param, ctx)
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            self.fail(f"{value!r}: the year {day.year} looks mistyped", param, ctx)
+        return day
 
 
 def _config_for(inbox: Path, config_file: Path | None) -> Config:

@@ -85,7 +85,7 @@ def load_config(path: Path | None) -> Config:
         if not isinstance(aliases, dict):
             raise ConfigError(f"{where}: [columns.{kind_name}] must be a table")
         for header, column in aliases.items():
-            if column not in names:
+            if not isinstance(column, str) or column not in names:
                 raise ConfigError(
                     f"{where}: [columns.{kind_name}] {header!r} = {column!r}: "
                     f"{kind_name} has no column {column!r} (columns: {', '.join(sorted(names))})"
@@ -104,7 +104,7 @@ def load_config(path: Path | None) -> Config:
         if not isinstance(spellings, dict):
             raise ConfigError(f"{where}: [values.{vocab_name}] must be a table")
         for spelling, value in spellings.items():
-            if value not in canonical:
+            if not isinstance(value, str) or value not in canonical:
                 raise ConfigError(
                     f"{where}: [values.{vocab_name}] {spelling!r} = {value!r}: "
                     f"unknown {vocab_name} (known: {', '.join(canonical)})"

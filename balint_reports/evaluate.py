@@ -43,7 +43,6 @@ class RequirementResult:
     target: float
     detail: str
     routes: tuple[RouteResult, ...]
-    missing_set: tuple[str, ...] = ()  # register dates required but not set
     decisions: tuple[str, ...] = ()  # the team's decisions on it, in plain words
 
 
@@ -64,7 +63,6 @@ class TraineeResult:
     supervision_hours: float
     cost_low: float | None  # None when the ruleset suggests no fee
     cost_high: float | None
-    missing_data: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -371,7 +369,6 @@ def _evaluate_requirement(
         target,
         "; ".join([*parts, *noted]),
         tuple(results),
-        missing_set,
         decided.words if decided else (),
     )
 
@@ -535,11 +532,6 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 supervision_hours=hours,
                 cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee else None,
                 cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee else None,
-                missing_data=tuple(
-                    by.missing_data
-                    for by, r in zip(ruleset.requirements, requirement_results, strict=True)
-                    if r.status == CANNOT_ASSESS and by.missing_data
-                ),
             )
         )
     return results

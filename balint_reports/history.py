@@ -154,10 +154,6 @@ class HistoryStore:
         """Close the database."""
         self._db.close()
 
-    def months(self) -> list[str]:
-        """Every stored month, oldest first."""
-        return [m for (m,) in self._db.execute("SELECT month FROM months ORDER BY month")]
-
     def previous(self, month: str) -> Snapshot | None:
         """The newest stored month before `month` (not the latest: a regenerated month
         compares with the one before it)."""

@@ -20,7 +20,7 @@ from .read import SourceFile, discover, read_source
 from .resolve import PeopleIndex, merge_register, place, resolve_people
 from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS, KINDS_BY_NAME, ValueType
-from .values import fold, fold_name, map_unique
+from .values import fold, fold_name, loose_key, map_unique
 
 ACTIVITY_KINDS = ("attendance", "supervision", "portfolio", "decisions")
 OUTCOMES = ("accepted", "rejected", "duplicate", "future")
@@ -168,7 +168,7 @@ def _resolve_competencies(
         strict=True,
     ):
         ruleset = ruleset_for(rulesets, None if pd.isna(trainee_date) else trainee_date.date())
-        competency = lookups[ruleset.id].get(fold(text))
+        competency = lookups[ruleset.id].get(loose_key(text))
         resolved.append(competency or "")
         problems.append(
             None

@@ -68,8 +68,14 @@ def discover(inbox: Path, skip: tuple[Path, ...] = ()) -> list[SourceFile]:
         if not path.is_file() or relative.as_posix() == CONFIG_NAME:
             continue
         spreadsheet = path.suffix.lower() in SPREADSHEET_SUFFIXES
-        found.append(SourceFile(path, relative.as_posix(), spreadsheet))
+        found.append(SourceFile(path, _printable(relative.as_posix()), spreadsheet))
     return sorted(found, key=lambda s: s.relative)
+
+
+def _printable(name: str) -> str:
+    """A file name that can be written anywhere: bytes that were not UTF-8 (a name made on an
+    old Windows machine, say) show as the replacement character instead of failing later."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def read_source(source: SourceFile) -> ReadResult:

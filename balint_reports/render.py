@@ -26,6 +26,7 @@ from .issues import ISSUE_COLUMNS
 from .letters import LETTER_STATUSES, file_stem, render_letters
 from .outbox import write_outbox
 from .pipeline import SOURCE_COLUMNS, Report
+from .safecells import spreadsheet_safe
 
 REQUIREMENT_COLUMNS = [
     "trainee_id",
@@ -51,8 +52,6 @@ _TEMPORARY = re.compile(r"^\.(\d{4}-\d{2})-(new|old)-")
 # Test-only: the run stops at this point of the swap (`before-swap` or `mid-swap`) so a test can
 # kill it there; never set it in real use.
 PAUSE_VARIABLE = "BALINT_REPORTS_TEST_PAUSE"
-# A cell starting with one of these is a formula to Excel (and to CSV importers).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def month_folder(report: Report) -> str:
@@ -60,11 +59,11 @@ def month_folder(report: Report) -> str:
     return f"{report.as_of:%Y-%m}"
 
 
-def letter_file(result: TraineeResult) -> str:
+def letter_file(result: TraineeResult, letters: bool = True) -> str:
     """The letter's path inside the month folder, or empty when no letter is written."""
-    return (
-        f"letters/{file_stem(result.trainee_id)}.html" if result.status in LETTER_STATUSES else ""
-    )
+    if not letters or result.status not in LETTER_STATUSES:
+        return ""
+    return f"letters/{file_stem(result.trainee_id)}.html"
 
 
 def progress_document(report: Report) -> dict:
@@ -107,8 +106,7 @@ def _safe(value: object) -> object:
         return None
     if isinstance(value, str):
         # A CSV can carry control characters that an .xlsx file cannot hold.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        return "'" + value if value.startswith(_FORMULA_STARTS) else value
+        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return value
@@ -136,7 +134,7 @@ def _write_sheet(book: Workbook, title: str, columns: list[str], rows: list[list
         sheet.append([_safe(v) for v in row])
 
 
-def _overview_rows(report: Report) -> tuple[list[str], list[list]]:
+def _overview_rows(report: Report, letters: bool) -> tuple[list[str], list[list]]:
     requirement_ids: list[str] = []
     for ruleset in report.rulesets:
         for q in ruleset.requirements:
@@ -182,16 +180,16 @@ def _overview_rows(report: Report) -> tuple[list[str], list[list]]:
                 t.supervision_hours,
                 cost,
                 t.ruleset.id,
-                letter_file(t),
+                letter_file(t, letters),
             ]
         )
     return columns, rows
 
 
-def write_workbook(path: Path, report: Report, changes: list[Change]) -> None:
+def write_workbook(path: Path, report: Report, changes: list[Change], letters: bool = True) -> None:
     """summary.xlsx with the six sheets of SPEC 4."""
     book = Workbook(write_only=True)
-    _write_sheet(book, "Overview", *_overview_rows(report))
+    _write_sheet(book, "Overview", *_overview_rows(report, letters))
     _write_sheet(
         book,
         "Requirements",
@@ -280,7 +278,7 @@ def write_report(
         (staging / "progress.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
-        write_workbook(staging / "summary.xlsx", report, changes)
+        write_workbook(staging / "summary.xlsx", report, changes, letters)
         if letters:
             render_letters(staging / "letters", report, changes, had_letter)
             write_outbox(staging, report, write_digests(staging, report))

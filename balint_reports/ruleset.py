@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import RulesetError
 from .schema import KINDS_BY_NAME, VOCABULARIES, ValueType
-from .values import fold
+from .values import loose_key
 
 DEFAULT_RULESET = "uk-2019"
 
@@ -141,7 +141,6 @@ class Fee:
     currency: str
     low_per_hour: float
     high_per_hour: float
-    note: str
 
 
 @dataclass(frozen=True)
@@ -169,11 +168,11 @@ class Ruleset:
     path: str
 
     def competency_lookup(self) -> dict[str, str]:
-        """Folded id, number or title -> competency id."""
+        """Loosely folded id, number or title (values.loose_key) -> competency id."""
         lookup: dict[str, str] = {}
         for c in self.competencies:
             for text in (c.id, str(c.number), c.title):
-                lookup[fold(text)] = c.id
+                lookup[loose_key(text)] = c.id
         return lookup
 
 
@@ -399,12 +398,11 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
     fee = None
     if "fee" in data:  # a society without a suggested supervision fee leaves it out
         fee_r = r.table("fee")
+        # `note` is for people reading the file (where the fee comes from); nothing shows it.
         fee_r.unknown_keys({"currency", "low_per_hour", "high_per_hour", "note"})
+        fee_r.text("note", "")
         fee = Fee(
-            fee_r.text("currency"),
-            fee_r.number("low_per_hour"),
-            fee_r.number("high_per_hour"),
-            fee_r.text("note", ""),
+            fee_r.text("currency"), fee_r.number("low_per_hour"), fee_r.number("high_per_hour")
         )
     wording_r = r.table("wording")
     wording_r.unknown_keys(set(Wording.__dataclass_fields__))
@@ -480,6 +478,8 @@ def load_ruleset(path: Path) -> Ruleset:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise RulesetError(f"{path}: cannot read the ruleset ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise RulesetError(f"{path}: not a text file in UTF-8: save it as UTF-8 text") from None
     return parse_ruleset(text, str(path))
 
 

@@ -54,10 +54,6 @@ class Kind:
     def required(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.required)
 
-    def column(self, name: str) -> Column:
-        """The column called `name`."""
-        return next(c for c in self.columns if c.name == name)
-
 
 @dataclass(frozen=True)
 class Vocabulary:

@@ -212,6 +212,13 @@ def decision_credit(decision: str) -> float:
     return float(decision.removeprefix("credit ")) if decision.startswith("credit ") else 0.0
 
 
+def loose_key(cell: object) -> str:
+    """A key for an id, number or title typed loosely: `3`, `3.0` and ` 3 ` are one number;
+    text folds as names do, so a hyphen for a dash or a curly apostrophe still matches."""
+    number, _ = parse_number(cell, whole=True)
+    return str(number) if number is not None else fold_name(cell)
+
+
 def map_unique(series: pd.Series, function: Callable[[object], object]) -> pd.Series:
     """`series.map(function)`, calling it once per distinct value: columns repeat a lot."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)

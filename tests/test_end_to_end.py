@@ -85,3 +85,21 @@ def test_report_date_defaults_to_today(inbox: Path, tmp_path: Path) -> None:
     result = run_cli("run", inbox, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / f"{dt.date.today():%Y-%m}" / "summary.xlsx").is_file()
+
+
+def test_strict_writes_the_summary_but_no_letters_when_errors(inbox: Path, tmp_path: Path) -> None:
+    _inbox(inbox)
+    out = tmp_path / "out"
+    assert run_cli("run", inbox, "--out", out, "--as-of", "2026-11-30", "--strict").exit_code == 0
+    assert (out / "2026-11" / "letters" / "T1.html").is_file()
+
+    write_csv(inbox / "bad.csv", [["trainee", "date", "activity"], ["T1", "31/02/2025", "member"]])
+    result = run_cli("run", inbox, "--out", out, "--as-of", "2026-11-30", "--strict")
+    assert result.exit_code == 1
+    assert "errors found and --strict given: no letters were written" in result.output
+    folder = out / "2026-11"
+    assert (folder / "summary.xlsx").is_file() and not (folder / "letters").exists()
+    book = openpyxl.load_workbook(folder / "summary.xlsx", read_only=True)
+    rows = list(book["Overview"].iter_rows(values_only=True))
+    column = rows[0].index("letter_file")
+    assert all(not row[column] for row in rows[1:])

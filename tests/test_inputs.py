@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from pathlib import Path
 
 import openpyxl
@@ -694,3 +695,33 @@ def test_huge_numbers_are_an_error_not_a_crash(
     )
     [error] = issues_about(run_report(registered, tmp_path / "out"), "g.csv")
     assert error["column"] == "sessions" and "too large" in error["problem"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['[values.activity]\n"x" = ["member"]\n', '[columns.attendance]\n"x" = ["trainee"]\n'],
+)
+def test_a_list_where_a_name_belongs_is_one_line(
+    registered: Path, tmp_path: Path, text: str
+) -> None:
+    (registered / "balint.toml").write_text(text, encoding="utf-8")
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert result.exit_code == 1 and "balint.toml" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_file_name_that_is_not_utf8_is_read(registered: Path, tmp_path: Path) -> None:
+    name = b"Si\xe2n register.csv"
+    with open(os.fsencode(registered) + b"/" + name, "wb") as handle:
+        handle.write(b"trainee,date,activity\nT1,01/02/2025,member\n")
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 1
+    assert "Si\ufffdn register.csv" in {s["file"] for s in progress["sources"]}
+
+
+@pytest.mark.parametrize("as_of", ["0100-01-01", "0001-01-31", "3000-01-01"])
+def test_a_mistyped_report_year_is_a_usage_error(
+    registered: Path, tmp_path: Path, as_of: str
+) -> None:
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", as_of)
+    assert result.exit_code == 2 and "looks mistyped" in result.output

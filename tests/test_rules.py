@@ -287,6 +287,20 @@ TITLE_3 = "Awareness of group and unconscious processes"
             5,
             id="5-folded-spellings",
         ),
+        pytest.param(
+            [
+                comp("1.0"),
+                comp(
+                    "exploring the patient-professional relationship rather than solutions or "
+                    "teaching"
+                ),
+                comp(" 3 "),
+                comp("Openness to learning about one\u2019s own leading style"),
+                comp("ongoing_development"),
+            ],
+            5,
+            id="5-hyphen-for-dash-curly-apostrophe-number-as-text",
+        ),
     ],
 )
 def test_portfolio_every_competency_once(tmp_path: Path, rows: list, signed: int) -> None:

@@ -221,3 +221,10 @@ def test_each_trainee_keeps_the_ruleset_they_registered_under(tmp_path: Path, in
         "T2": ("uk-2025", "met"),
         "T3": ("uk-2025", "met"),
     }
+
+
+def test_a_ruleset_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.toml"
+    bad.write_bytes(b"\xff\xfe\x00id = 1")
+    result = run_cli("run", tmp_path, "--out", tmp_path / "out", "--rules", bad)
+    assert result.exit_code == 1 and "not a text file in UTF-8" in result.output
