@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .issues import IssueLog
+from .schema import LETTER_STATUSES
 
 if TYPE_CHECKING:
     from .config import Config  # config imports this module to check its addresses
 
-LETTER_STATUSES = ("active", "paused")
 # Deliberately plain: one @, no spaces or brackets, a dotted domain. Anything cleverer
 # (quoted local parts, comments) is legal but is far more likely a typing mistake here.
 _ADDRESS = re.compile(r"[^\s@<>()\[\]\\,;:\"]+@[^\s@<>()\[\]\\,;:\"]+\.[^\s@<>()\[\]\\,;:\".]+")

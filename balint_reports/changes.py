@@ -5,15 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .evaluate import CANNOT_ASSESS, MET, OVERALL_WORDS
 from .ruleset import Ruleset
 
 CHANGE_COLUMNS = ["trainee_id", "name", "requirement", "before", "now", "change"]
-MET, CANNOT_ASSESS = "met", "cannot_assess"
-OVERALL_WORDS = {
-    "ready": "ready to apply",
-    "in_progress": "in progress",
-    "needs_data": "needs data",
-}
 
 
 @dataclass(frozen=True)

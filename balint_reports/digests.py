@@ -6,22 +6,17 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jinja2
 import pandas as pd
 
-from .addresses import LETTER_STATUSES, can_email
+from .addresses import can_email
+from .evaluate import OVERALL_WORDS
 from .issues import ISSUE_COLUMNS
-from .letters import file_stem, templates_dir
+from .letters import file_stem, template_environment
 from .outbox import Outgoing, subject_for
+from .schema import LETTER_STATUSES
 
 if TYPE_CHECKING:
     from .pipeline import Report
-
-OVERALL_WORDS = {
-    "ready": "Ready to apply",
-    "in_progress": "In progress",
-    "needs_data": "Information needed",
-}
 
 
 # A data issue may suggest someone else ("did you mean Dán Grey (T5)?") or list several people
@@ -99,7 +94,7 @@ def digest_contexts(report: Report) -> list[dict]:
                 "trainee_id": t.trainee_id,
                 "name": t.name,
                 "status": t.status,
-                "overall": OVERALL_WORDS.get(t.overall, t.overall),
+                "overall": OVERALL_WORDS.get(t.overall, t.overall).capitalize(),
                 "next_step": t.next_step,
                 "issues": issues.get(t.trainee_id.casefold(), []),
             }
@@ -121,14 +116,7 @@ def digest_contexts(report: Report) -> list[dict]:
 
 def write_digests(folder: Path, report: Report) -> list[Outgoing]:
     """Write digests/<leader_id>.html and .txt; return the ones that can be emailed."""
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=jinja2.select_autoescape(["html.j2"]),
-    )
+    environment = template_environment()
     html_template = environment.get_template("digest.html.j2")
     text_template = environment.get_template("digest.txt.j2")
     subject = subject_for(report.config, "digest", report.as_of)

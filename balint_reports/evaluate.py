@@ -15,6 +15,11 @@ from .values import decision_credit, fold_name, map_unique
 
 MET, NOT_MET, CANNOT_ASSESS = "met", "not_met", "cannot_assess"
 READY, IN_PROGRESS, NEEDS_DATA = "ready", "in_progress", "needs_data"
+OVERALL_WORDS = {
+    READY: "ready to apply",
+    IN_PROGRESS: "in progress",
+    NEEDS_DATA: "information needed",
+}
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
 
@@ -208,11 +213,13 @@ class _Measures:
         return int(_full_years(pd.Series([registered]), self.tables.as_of).iloc[0])
 
 
-def _number(value: float) -> str:
+def number_text(value: float) -> str:
+    """A count as people write it: 20, 1.5."""
     return f"{value:g}"
 
 
-def _percent(value: float) -> str:
+def percent_text(value: float) -> str:
+    """A share as people write it: 50%."""
     return f"{100 * value:.0f}%"
 
 
@@ -251,7 +258,7 @@ def _route_result(
         achieved = min(values) + extra
         met = achieved >= route.target and completed >= route.years
         if completed:
-            years = ", ".join(f"year {y + 1}: {_number(v)}" for y, v in enumerate(values))
+            years = ", ".join(f"year {y + 1}: {number_text(v)}" for y, v in enumerate(values))
             per_year = f"in your weakest completed pathway year ({years})"
         else:
             per_year = "so far in pathway year 1 (no year completed yet)"
@@ -270,12 +277,12 @@ def _route_result(
 
 def _route_words(r: RouteResult) -> str:
     if r.share:
-        return f"{_percent(r.achieved)} {r.label} (at least {_percent(r.target)})"
-    words = f"{_number(r.achieved)} of {_number(r.target)} {r.label}"
+        return f"{percent_text(r.achieved)} {r.label} (at least {percent_text(r.target)})"
+    words = f"{number_text(r.achieved)} of {number_text(r.target)} {r.label}"
     if r.per_year:
         words += f" {r.per_year}"  # total hours beside one year's count would mislead
     elif r.hours is not None:
-        words += f" ({_number(r.hours)} hour{'' if r.hours == 1 else 's'})"
+        words += f" ({number_text(r.hours)} hour{'' if r.hours == 1 else 's'})"
     return words
 
 
@@ -313,7 +320,7 @@ def _decisions(decisions: pd.DataFrame | None, leader_names: dict) -> dict[tuple
                     f"{_day(row)}{why}."
                 )
             else:
-                n = _number(decision_credit(row["decision"]))
+                n = number_text(decision_credit(row["decision"]))
                 short.append(f"credit {n}{by_short} on {when}{why}")
                 words.append(
                     f"The leadership team credited {n} towards this from your earlier "

@@ -10,12 +10,20 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from .changes import Change
-from .evaluate import CANNOT_ASSESS, MET, RequirementResult, RouteResult, TraineeResult
+from .evaluate import (
+    CANNOT_ASSESS,
+    MET,
+    RequirementResult,
+    RouteResult,
+    TraineeResult,
+    number_text,
+    percent_text,
+)
+from .schema import LETTER_STATUSES
 
 if TYPE_CHECKING:
     from .pipeline import Report
 
-LETTER_STATUSES = ("active", "paused")
 STATUS_WORDS = {MET: "Complete", "not_met": "In progress", CANNOT_ASSESS: "Information needed"}
 BAR_COLOURS = {MET: "#2e7d32", "not_met": "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
 
@@ -26,23 +34,16 @@ def templates_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
 
 
-def _environment(autoescape: bool) -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """Letters and digests: HTML templates autoescaped, text ones not, nothing undefined."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
-        autoescape=autoescape,
+        autoescape=jinja2.select_autoescape(["html.j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-
-
-def _amount(value: float) -> str:
-    return f"{value:g}"
-
-
-def _percent(value: float) -> str:
-    return f"{100 * value:.0f}%"
 
 
 def _closest_route(result: RequirementResult) -> RouteResult | None:
@@ -103,12 +104,12 @@ def letter_context(
             if r.status == MET:
                 left = "Done."
             elif route.share:
-                left = f"At least {_percent(route.target)} is needed."
+                left = f"At least {percent_text(route.target)} is needed."
             elif remaining:
-                left = f"{_amount(remaining)} more to go."
+                left = f"{number_text(remaining)} more to go."
             else:
                 left = f"Still needed: {rule.requires_label or 'the dates in the register'}."
-        shown = _percent if route is not None and route.share else _amount
+        shown = percent_text if route is not None and route.share else number_text
         when = report.forecasts.get((result.trainee_id, r.id))
         requirements.append(
             {
@@ -154,8 +155,9 @@ def render_letters(
     `had_letter`: the trainees who were sent one last month.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    html = _environment(autoescape=True).get_template("letter.html.j2")
-    text = _environment(autoescape=False).get_template("letter.txt.j2")
+    environment = template_environment()
+    html = environment.get_template("letter.html.j2")
+    text = environment.get_template("letter.txt.j2")
     changes_of: dict[str, list[Change]] = {}
     for change in changes:  # grouped once: each letter looks only at its own trainee's
         changes_of.setdefault(change.trainee_id, []).append(change)

@@ -15,11 +15,11 @@ from .changes import Change, compare, moved_trainees
 from .config import Config
 from .history import HistoryStore, Snapshot, missing_sources, new_issues
 from .issues import ISSUE_COLUMNS, SEVERITY_ORDER
-from .letters import LETTER_STATUSES
 from .lock import locked
 from .pipeline import Report, build_report
 from .render import month_folder, progress_document, recover_interrupted, write_report
 from .ruleset import Ruleset
+from .schema import LETTER_STATUSES
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .addresses import LETTER_STATUSES, can_email, sender, unsafe_header
+from .addresses import can_email, sender, unsafe_header
 from .config import Config
 from .errors import DeliveryError
 from .letters import file_stem
+from .schema import LETTER_STATUSES
 
 if TYPE_CHECKING:
     from .pipeline import Report

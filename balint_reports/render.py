@@ -23,10 +23,11 @@ from .digests import write_digests
 from .errors import OutputError
 from .evaluate import TraineeResult
 from .issues import ISSUE_COLUMNS
-from .letters import LETTER_STATUSES, file_stem, render_letters
+from .letters import file_stem, render_letters
 from .outbox import write_outbox
 from .pipeline import SOURCE_COLUMNS, Report
 from .safecells import spreadsheet_safe
+from .schema import LETTER_STATUSES
 
 REQUIREMENT_COLUMNS = [
     "trainee_id",

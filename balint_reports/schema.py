@@ -103,6 +103,9 @@ VOCABULARIES: dict[str, Vocabulary] = {
     )
 }
 
+# The register statuses whose trainees get a letter (the others have left or finished).
+LETTER_STATUSES = ("active", "paused")
+
 T = ValueType
 # Where a leadership weekend's length is not given, it lasts two days (SPEC 2.3).
 DEFAULT_WEEKEND_DAYS = 2
