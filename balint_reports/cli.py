@@ -216,8 +216,9 @@ def check(
 
     Prints every data issue as a table (file, sheet, row, column, value and the
     problem) and exits with status 1 when any error is found, 0 otherwise. Use it
-    to check a spreadsheet before the monthly run: put it in a folder on its own,
-    or with the registers it refers to.
+    to check a spreadsheet before the monthly run: put it in a folder together with
+    copies of the trainee and leader registers, so that the names in it can be
+    matched (without them every row is reported as naming an unknown person).
 
     Example:
 

@@ -145,15 +145,19 @@ def run_rules(
     extra = [arg for spec in rules for arg in ("--rules", str(spec))]
     document = run_report(inbox, out, *extra, as_of=as_of)
     book = openpyxl.load_workbook(out / as_of[:7] / "summary.xlsx", read_only=True)
+    try:
+        sheets = {title: _sheet(book, title) for title in book.sheetnames}
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
     letter = out / as_of[:7] / "letters" / "T1.txt"
     return Outcome(
         progress=next(t for t in document["trainees"] if t["trainee_id"] == "T1"),
         document=document,
         requirements={
-            r["requirement"]: r for r in _sheet(book, "Requirements") if r["trainee_id"] == "T1"
+            r["requirement"]: r for r in sheets["Requirements"] if r["trainee_id"] == "T1"
         },
-        advisories=[a["code"] for a in _sheet(book, "Advisories") if a["trainee_id"] == "T1"],
-        overview=next(r for r in _sheet(book, "Overview") if r["trainee_id"] == "T1"),
-        book={title: _sheet(book, title) for title in book.sheetnames},
+        advisories=[a["code"] for a in sheets["Advisories"] if a["trainee_id"] == "T1"],
+        overview=next(r for r in sheets["Overview"] if r["trainee_id"] == "T1"),
+        book=sheets,
         letter=letter.read_text(encoding="utf-8") if letter.is_file() else "",
     )
