@@ -35,6 +35,7 @@ class RouteResult:
     hours: float | None = None  # for supervision routes
     share: bool = False  # achieved and target are fractions
     per_year: str = ""  # for a per-year route: how each pathway year went, in words
+    credited: float = 0.0  # what the team's decisions added to `achieved`
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,7 @@ def _route_result(
         None if hours is None else float(hours.get(trainee_id, 0.0)),
         route.share,
         per_year,
+        extra,
     )
 
 
@@ -381,10 +383,15 @@ def _evaluate_requirement(
 
 
 def _sets(frame: pd.DataFrame, by: str, column: str) -> dict[str, set]:
-    """For each value of `by`, the set of values of `column`: one grouped pass."""
-    if frame.empty:
-        return {}
-    return {k: set(v) for k, v in frame.groupby(by, sort=False)[column]}
+    """For each value of `by`, the set of values of `column`.
+
+    Duplicates go first, in one vectorised pass: the loop then sees each pair once.
+    """
+    sets: dict[str, set] = {}
+    pairs = frame[[by, column]].drop_duplicates()
+    for key, value in zip(pairs[by], pairs[column], strict=True):
+        sets.setdefault(key, set()).add(value)
+    return sets
 
 
 class _AdviceFacts:
@@ -416,7 +423,9 @@ class _AdviceFacts:
                 days=("days", "max"), dates=("date", "nunique")
             )
             longest = per_event[["days", "dates"]].max(axis=1)
-            self.event_days = {t: list(v) for t, v in longest.groupby(level=0)}
+            self.event_days = {}
+            for (trainee, _), days in longest.items():
+                self.event_days.setdefault(trainee, []).append(days)
         self.supervision_count = sup.groupby("trainee").size()
         self.supervisors = _sets(sup, "trainee", "supervisor")
         self.ineligible = set(sup.loc[~sup["supervisor"].isin(measures.eligible), "trainee"])

@@ -53,8 +53,6 @@ def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Fo
         for requirement in ruleset.requirements
         for route in requirement.routes
     }
-    # Pace compares raw counts: credit the team granted is not the trainee's recent pace.
-    now = route_counts(tables, routes)
     earlier = route_counts(_before(tables, cut), routes)
     found: Forecasts = {}
     for result in results:
@@ -63,7 +61,7 @@ def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Fo
             if requirement.status != NOT_MET:
                 continue
             months = _months_to_go(
-                rules[requirement.id].routes, requirement.routes, now, earlier, result.trainee_id
+                rules[requirement.id].routes, requirement.routes, earlier, result.trainee_id
             )
             if months is not None and months <= HORIZON_MONTHS:
                 found[(result.trainee_id, requirement.id)] = add_months(as_of, months)
@@ -73,7 +71,6 @@ def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Fo
 def _months_to_go(
     routes: tuple[Route, ...],
     results: tuple[RouteResult, ...],
-    now: dict[Route, pd.Series],
     earlier: dict[Route, pd.Series],
     trainee_id: str,
 ) -> int | None:
@@ -92,7 +89,9 @@ def _months_to_go(
         # that adds up to a month.
         if route is None or route.share or route.per:
             continue
-        pace = float(now[route].get(trainee_id, 0.0)) - float(earlier[route].get(trainee_id, 0.0))
+        # Credit the team granted is not the trainee's recent pace.
+        counted_now = route_result.achieved - route_result.credited
+        pace = counted_now - float(earlier[route].get(trainee_id, 0.0))
         if pace <= 0:
             continue
         months = math.ceil((route_result.target - route_result.achieved) * WINDOW_MONTHS / pace)
