@@ -111,6 +111,9 @@ def letter_context(
                 left = f"Still needed: {rule.requires_label or 'the dates in the register'}."
         shown = percent_text if route is not None and route.share else number_text
         when = report.forecasts.get((result.trainee_id, r.id))
+        achieved = "—" if route is None else shown(route.achieved)
+        target = shown(r.target if route is None else route.target)
+        unit = rule.unit if route is None else route.label
         requirements.append(
             {
                 "title": r.title,
@@ -118,13 +121,14 @@ def letter_context(
                 "what_counts": rule.what_counts,
                 "status": r.status,
                 "status_words": STATUS_WORDS[r.status],
-                "achieved": "—" if route is None else shown(route.achieved),
-                "target": shown(r.target if route is None else route.target),
-                "unit": rule.unit if route is None else route.label,
+                "achieved": achieved,
+                "target": target,
+                "unit": unit,
                 "percent": percent,
                 "colour": BAR_COLOURS[r.status],
                 "left": left,
-                "detail": r.detail,
+                # the detail only when it says more than the line above it
+                "detail": "" if r.detail == f"{achieved} of {target} {unit}" else r.detail,
                 "decisions": list(r.decisions),
             }
         )
