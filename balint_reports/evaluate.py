@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from .ruleset import Advice, Condition, Requirement, Route, Ruleset, ruleset_for
@@ -22,6 +23,18 @@ OVERALL_WORDS = {
 }
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
+# The columns a route's count and dates read: the rows it counts carry only these (and the
+# route's own sum column), as copying every column of a large table is most of the cost.
+COUNTED_COLUMNS = (
+    "trainee",
+    "date",
+    "signed_off",
+    "sessions",
+    "hours",
+    "event_id",
+    "event_key",
+    "competency",
+)
 
 
 @dataclass(frozen=True)
@@ -119,16 +132,39 @@ class _Measures:
         )
         self.accredited = set(leaders.index[leaders["accredited"].fillna(False)])
         self._cache: dict[Route, tuple[pd.Series, pd.Series | None]] = {}
+        # The same counts as plain dicts: looked up once per trainee, where Series.get is slow.
+        self._lookups: dict[Route, tuple[dict[str, float], dict[str, float] | None]] = {}
         self._years: dict[Route, dict[tuple[str, int], float]] = {}
+        self._isin: dict[tuple, np.ndarray] = {}
+
+    def _in(self, source: str, column: str, values: Iterable) -> np.ndarray:
+        """Which rows of a table have `column` in `values`: routes share these, so once each."""
+        key = (source, column, frozenset(values))
+        if key not in self._isin:
+            frame = getattr(self.tables, source)
+            self._isin[key] = frame[column].isin(key[2]).to_numpy(dtype=bool)
+        return self._isin[key]
 
     def rows_for(self, route: Route) -> pd.DataFrame:
         """The rows a route counts."""
         frame = getattr(self.tables, route.source)
         date = self.date_column(route.source)
+        # The filters on values are one mask over the whole table and one copy of the rows,
+        # rather than a copy of the table per filter.
+        keep = np.ones(len(frame), dtype=bool)
         if route.activities:
-            frame = frame[frame["activity"].isin(route.activities)]
+            keep &= self._in(route.source, "activity", route.activities)
         for column, values in route.where:
-            frame = frame[frame[column].isin(values)]
+            keep &= self._in(route.source, column, values)
+        if route.counterpart == "eligible_supervisor":
+            keep &= self._in(route.source, "supervisor", self.eligible)
+        elif route.counterpart == "accredited_co_leader":
+            accredited = {f"leader:{i}" for i in self.accredited}
+            keep &= self._in(route.source, "co_leader", accredited)
+        counted = {*COUNTED_COLUMNS, route.column}
+        frame = frame[[c for c in frame.columns if c in counted]]
+        if not keep.all():
+            frame = frame[keep]
         if route.since:
             cut = frame["trainee"].map(self.tables.trainees[route.since])
             inside = cut.isna() | (frame[date] >= cut)
@@ -138,10 +174,6 @@ class _Measures:
         if route.until:
             cut = frame["trainee"].map(self.tables.trainees[route.until])
             frame = frame[cut.isna() | (frame[date] <= cut)]
-        if route.counterpart == "eligible_supervisor":
-            frame = frame[frame["supervisor"].isin(self.eligible)]
-        elif route.counterpart == "accredited_co_leader":
-            frame = frame[frame["co_leader"].isin({f"leader:{i}" for i in self.accredited})]
         return frame
 
     @staticmethod
@@ -192,6 +224,14 @@ class _Measures:
                 self._cache[key] = (counts, hours)
         return self._cache[key]
 
+    def lookup(self, route: Route) -> tuple[dict[str, float], dict[str, float] | None]:
+        """count() as dicts from trainee id, for looking up one trainee at a time."""
+        key = route.measure()
+        if key not in self._lookups:
+            counts, hours = self.count(route)
+            self._lookups[key] = (counts.to_dict(), None if hours is None else hours.to_dict())
+        return self._lookups[key]
+
     def per_year(self, route: Route) -> dict[tuple[str, int], float]:
         """(trainee, pathway year from 0) -> the route's count in that year, in one pass."""
         key = route.measure()
@@ -211,7 +251,10 @@ class _Measures:
         """Pathway years completed by the report date."""
         if self.tables.as_of is None:
             raise ValueError("per-year routes need the report date in Tables.as_of")
-        return int(_full_years(pd.Series([registered]), self.tables.as_of).iloc[0])
+        as_of = self.tables.as_of
+        # _full_years for one date, without building a Series per trainee
+        before_anniversary = (as_of.month, as_of.day) < (registered.month, registered.day)
+        return as_of.year - registered.year - int(before_anniversary)
 
 
 def number_text(value: float) -> str:
@@ -224,7 +267,7 @@ def percent_text(value: float) -> str:
     return f"{100 * value:.0f}%"
 
 
-def _applies(route: Route, trainee: pd.Series) -> bool:
+def _applies(route: Route, trainee: dict) -> bool:
     """Whether the trainee's register says this route is theirs (unknown: it is not)."""
     register = [trainee[name] for name, _ in route.when]
     if any(pd.isna(v) for v in register):
@@ -235,14 +278,14 @@ def _applies(route: Route, trainee: pd.Series) -> bool:
 
 
 def _route_result(
-    route: Route, trainee: pd.Series, measures: _Measures, extra: float = 0.0
+    route: Route, trainee: dict, measures: _Measures, extra: float = 0.0
 ) -> RouteResult:
     """How far the trainee is along a route that applies to them, `extra` credited on top.
 
     Credit adds to counts; a share is a proportion, so credit leaves it as it is.
     """
     trainee_id = trainee["trainee_id"]
-    counts, hours = measures.count(route)
+    counts, hours = measures.lookup(route)
     extra = 0.0 if route.share else extra
     achieved = float(counts.get(trainee_id, 0.0)) + extra
     if route.share:  # four places are plenty for a proportion, and survive a spreadsheet
@@ -344,7 +387,7 @@ def _day(row: dict) -> str:
 
 
 def _evaluate_requirement(
-    requirement: Requirement, trainee: pd.Series, measures: _Measures, decided: _Decided | None
+    requirement: Requirement, trainee: dict, measures: _Measures, decided: _Decided | None
 ) -> RequirementResult:
     # An approved external event counts as one more of whatever the requirement counts.
     extra = decided.credit + decided.approved if decided else 0.0
@@ -395,16 +438,19 @@ def _sets(frame: pd.DataFrame, by: str, column: str) -> dict[str, set]:
 
 
 class _AdviceFacts:
-    """The per-trainee facts that the advice checks look at, gathered in grouped passes."""
+    """The per-trainee facts that the advice checks look at, gathered in grouped passes.
+
+    Per-trainee numbers are plain dicts: each is looked up once per trainee.
+    """
 
     def __init__(self, tables: Tables, measures: _Measures) -> None:
         att, sup = tables.attendance, tables.supervision
         leading = att[att["activity"].isin(LEADING)]
         co_led = att[att["activity"] == "co_leader"]
         self.leader_sessions = (
-            leading[leading["activity"] == "leader"].groupby("trainee")["sessions"].sum()
+            leading[leading["activity"] == "leader"].groupby("trainee")["sessions"].sum().to_dict()
         )
-        self.co_sessions = co_led.groupby("trainee")["sessions"].sum()
+        self.co_sessions = co_led.groupby("trainee")["sessions"].sum().to_dict()
         self.leading_settings = _sets(
             leading[leading["setting"] != ""].assign(
                 setting_key=lambda f: map_unique(f["setting"], fold_name)
@@ -412,7 +458,7 @@ class _AdviceFacts:
             "trainee",
             "setting_key",
         )
-        self.leading_trainees = set(leading["trainee"])
+        self.leading_trainees = set(leading["trainee"].unique())
         # A blank co-leader is nobody (SPEC 2.4): not someone missing from supervision.
         self.co_leaders = _sets(co_led[co_led["co_leader"] != ""], "trainee", "co_leader")
         events = att[att["activity"].isin(LEADERSHIP_EVENTS)]
@@ -426,26 +472,30 @@ class _AdviceFacts:
             self.event_days = {}
             for (trainee, _), days in longest.items():
                 self.event_days.setdefault(trainee, []).append(days)
-        self.supervision_count = sup.groupby("trainee").size()
+        self.supervision_count = sup.groupby("trainee").size().to_dict()
         self.supervisors = _sets(sup, "trainee", "supervisor")
-        self.ineligible = set(sup.loc[~sup["supervisor"].isin(measures.eligible), "trainee"])
-        self.max_present = sup.groupby("trainee")["trainees_present"].max()
-        self.co_leader_joined = set(sup.loc[sup["co_leader_present"].fillna(False), "trainee"])
-        self.supervision_hours = sup.groupby("trainee")["hours"].sum()
+        self.ineligible = set(
+            sup.loc[~sup["supervisor"].isin(measures.eligible), "trainee"].unique()
+        )
+        self.max_present = sup.groupby("trainee")["trainees_present"].max().to_dict()
+        self.co_leader_joined = set(
+            sup.loc[sup["co_leader_present"].fillna(False), "trainee"].unique()
+        )
+        self.supervision_hours = sup.groupby("trainee")["hours"].sum().to_dict()
         self.accredited = measures.accredited
 
 
-def _condition_holds(condition: Condition, trainee: pd.Series, measures: _Measures) -> bool:
+def _condition_holds(condition: Condition, trainee: dict, measures: _Measures) -> bool:
     route = condition.route
     if not _applies(route, trainee):
         return False
-    if route.share and trainee["trainee_id"] not in measures.count(route)[0].index:
+    if route.share and trainee["trainee_id"] not in measures.lookup(route)[0]:
         return False  # no rows at all: there is no share to judge
     return condition.holds(_route_result(route, trainee, measures).achieved)
 
 
 def _advice_applies(
-    advice: Advice, t: str, trainee: pd.Series, f: _AdviceFacts, measures: _Measures
+    advice: Advice, t: str, trainee: dict, f: _AdviceFacts, measures: _Measures
 ) -> bool:
     if advice.conditions:
         return all(_condition_holds(c, trainee, measures) for c in advice.conditions)
@@ -511,7 +561,6 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
     decided = _decisions(tables.decisions, leader_names)
     results = []
     for trainee in tables.trainees.to_dict("records"):
-        trainee = pd.Series(trainee)
         registered = trainee["registered"]
         ruleset = ruleset_for(rulesets, None if pd.isna(registered) else registered.date())
         requirement_results = tuple(
