@@ -107,6 +107,9 @@ def read_inbox(
 ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Every sheet of every file, classified and normalised: one table per kind, plus sources."""
     parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
+    # Each file numbers its rows from 0; its offset in the inbox is added per kind after the
+    # concat, in one pass, rather than by copying every table first.
+    offsets: dict[str, list[int]] = {k.name: [] for k in KINDS}
     sources: list[dict] = []
     next_rid = 0
     for source in discover(inbox, skip):
@@ -120,14 +123,20 @@ def read_inbox(
                 source.path, source.relative, lambda source=source: parse_file(source, config)
             )
         for kind_name, table in parsed.tables:
-            parts[kind_name].append(table.assign(_rid=table["_rid"] + next_rid))
+            parts[kind_name].append(table)
+            offsets[kind_name].append(next_rid)
         log.absorb(parsed.issues, next_rid)
         next_rid += parsed.rows
         sources.extend(parsed.sources)
-    tables = {
-        name: pd.concat(frames, ignore_index=True) if frames else _empty_table(name)
-        for name, frames in parts.items()
-    }
+    tables = {}
+    for name, frames in parts.items():
+        if not frames:
+            tables[name] = _empty_table(name)
+            continue
+        table = pd.concat(frames, ignore_index=True)
+        shift = np.repeat(np.array(offsets[name], dtype="int64"), [len(f) for f in frames])
+        table["_rid"] = table["_rid"] + shift
+        tables[name] = table
     return tables, sources
 
 
@@ -272,25 +281,33 @@ def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: Iss
         )
     if "event" in table:
         table["event_key"] = map_unique(table["event"], fold_name)
-    candidates = table.loc[outcome == "accepted"]
+    # Positions, not copies: only the key columns of the accepted rows are taken.
+    candidates = np.flatnonzero(outcome == "accepted")
     key_columns = list(kind.duplicate_key)
-    key_frame = candidates[key_columns].copy()
-    duplicated = key_frame.duplicated(keep="first")
+    # One factorisation of the key gives each row's group, so both which rows repeat an
+    # earlier one and which row that is.
+    group = (
+        table[key_columns]
+        .iloc[candidates]
+        .groupby(key_columns, sort=False, dropna=False)
+        .ngroup()
+        .to_numpy()
+    )
+    _, first_of_group = np.unique(group, return_index=True)
+    duplicated = np.ones(len(group), dtype=bool)
+    duplicated[first_of_group] = False
     if duplicated.any():
-        key_frame["_first"] = candidates["_rid"]
-        first_rid = key_frame.groupby(key_columns, sort=False, dropna=False)["_first"].transform(
-            "first"
-        )
-        firsts = candidates.loc[candidates["_rid"].isin(set(first_rid[duplicated]))]
+        first_at = candidates[first_of_group[group[duplicated]]]
+        firsts = table.iloc[np.unique(first_at)]
         where_by_rid = {row["_rid"]: place(row) for row in firsts.to_dict("records")}
-        dups = candidates.loc[duplicated]
-        problems = first_rid[duplicated].map(
+        dups = table.iloc[candidates[duplicated]]
+        problems = pd.Series(table["_rid"].to_numpy()[first_at]).map(
             lambda rid: f"same as {where_by_rid[rid]}: counted once"
         )
         log.add_rows(
             "warning", dups, date_column, dups[date_column].dt.strftime("%Y-%m-%d"), problems
         )
-        outcome[table.index.get_indexer(dups.index)] = "duplicate"
+        outcome[candidates[duplicated]] = "duplicate"
     table["_outcome"] = outcome
 
 
