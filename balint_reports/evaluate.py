@@ -100,9 +100,15 @@ class Tables:
 def event_ids(attendance: pd.DataFrame) -> pd.Series:
     """A distinct event is its folded name; rows with a blank name are told apart by date."""
     names = attendance["event_key"]  # folded once per distinct name by the outcomes stage
-    # Day numbers tell dates apart as well as text does, without formatting every row.
-    dates = "date:" + (attendance["date"].to_numpy("datetime64[D]").astype("int64")).astype(str)
-    return names.where(names != "", dates)
+    blank = (names == "").to_numpy(dtype=bool)
+    if not blank.any():
+        return names.copy()
+    # Day numbers tell dates apart as well as text does, without formatting every row; only
+    # the rows with a blank name need one.
+    days = attendance["date"].to_numpy("datetime64[D]")[blank].astype("int64")
+    ids = names.to_numpy(dtype=object, copy=True)
+    ids[blank] = "date:" + days.astype(str)
+    return pd.Series(ids, index=names.index, name=names.name, dtype=object)
 
 
 def _full_years(start: pd.Series, end: pd.Series | pd.Timestamp) -> pd.Series:
@@ -606,7 +612,17 @@ def _yes(value: object) -> bool:
     return not pd.isna(value) and bool(value)
 
 
-def route_counts(tables: Tables, routes: Iterable[Route]) -> dict[Route, pd.Series]:
+def route_counts(tables: Tables, routes: Iterable[Route]) -> dict[Route, dict[str, float]]:
     """Each route's count per trainee over `tables`: the forecast counts at an earlier date."""
     measures = _Measures(tables)
-    return {route: measures.count(route)[0] for route in routes}
+    return {route: measures.lookup(route)[0] for route in routes}
+
+
+def columns_read(routes: Iterable[Route]) -> set[str]:
+    """The columns of the activity tables that counting `routes` reads, filters included."""
+    columns = {*COUNTED_COLUMNS, "activity", "supervisor", "co_leader"}
+    for route in routes:
+        columns.update(column for column, _ in route.where)
+        if route.column:
+            columns.add(route.column)
+    return columns

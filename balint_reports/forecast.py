@@ -14,7 +14,7 @@ import math
 
 import pandas as pd
 
-from .evaluate import NOT_MET, RouteResult, Tables, TraineeResult, route_counts
+from .evaluate import NOT_MET, RouteResult, Tables, TraineeResult, columns_read, route_counts
 from .ruleset import Route
 
 WINDOW_MONTHS = 12
@@ -24,13 +24,18 @@ HORIZON_MONTHS = 60
 Forecasts = dict[tuple[str, str], dt.date]
 
 
-def _before(tables: Tables, cut: pd.Timestamp) -> Tables:
+def _before(tables: Tables, cut: pd.Timestamp, columns: set[str]) -> Tables:
+    """The rows on or before `cut`, with only the `columns` the counts read: a smaller copy."""
+
+    def rows(frame: pd.DataFrame, date: str) -> pd.DataFrame:
+        return frame.loc[frame[date] <= cut, [c for c in frame.columns if c in columns]]
+
     return Tables(
         trainees=tables.trainees,
         leaders=tables.leaders,
-        attendance=tables.attendance.loc[tables.attendance["date"] <= cut],
-        supervision=tables.supervision.loc[tables.supervision["date"] <= cut],
-        portfolio=tables.portfolio.loc[tables.portfolio["signed_off"] <= cut],
+        attendance=rows(tables.attendance, "date"),
+        supervision=rows(tables.supervision, "date"),
+        portfolio=rows(tables.portfolio, "signed_off"),
         as_of=cut,
     )
 
@@ -47,13 +52,15 @@ def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Fo
     `tables` are the accepted rows the results were counted from (on or before `as_of`).
     """
     cut = pd.Timestamp(as_of) - pd.DateOffset(months=WINDOW_MONTHS)
+    # By identity: hashing a whole ruleset once per trainee costs more than the forecast.
+    rulesets = {id(r.ruleset): r.ruleset for r in results}.values()
     routes = {
         route
-        for ruleset in {r.ruleset for r in results}
+        for ruleset in rulesets
         for requirement in ruleset.requirements
         for route in requirement.routes
     }
-    earlier = route_counts(_before(tables, cut), routes)
+    earlier = route_counts(_before(tables, cut, columns_read(routes)), routes)
     found: Forecasts = {}
     for result in results:
         rules = {q.id: q for q in result.ruleset.requirements}
@@ -71,7 +78,7 @@ def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Fo
 def _months_to_go(
     routes: tuple[Route, ...],
     results: tuple[RouteResult, ...],
-    earlier: dict[Route, pd.Series],
+    earlier: dict[Route, dict[str, float]],
     trainee_id: str,
 ) -> int | None:
     """The fewest months any applicable route needs at its pace; None if none is moving.
