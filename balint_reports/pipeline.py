@@ -332,17 +332,33 @@ def _unset_future_register_dates(
 
 
 def _source_counts(sources: list[dict], rows: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    outcome_frames = [t[["_file", "_sheet", "_outcome"]] for t in rows.values() if not t.empty]
+    """Each source with how many of its rows had each outcome."""
+    counts: dict[tuple[str, str], np.ndarray] = {}
+    for table in rows.values():
+        if table.empty:
+            continue
+        # Rows come file by file: each run of one file and sheet is added up with numpy, so
+        # no hashing of a file name per row.
+        files = table["_file"].to_numpy(dtype=object)
+        sheets = table["_sheet"].to_numpy(dtype=object)
+        starts_run = np.ones(len(table), dtype=bool)
+        starts_run[1:] = (files[1:] != files[:-1]) | (sheets[1:] != sheets[:-1])
+        starts = np.flatnonzero(starts_run)
+        outcome = table["_outcome"].to_numpy(dtype=object)
+        per_run = np.stack(
+            [np.add.reduceat((outcome == o).astype("int64"), starts) for o in OUTCOMES], axis=1
+        )
+        for file, sheet, run in zip(files[starts], sheets[starts], per_run, strict=True):
+            key = (file, sheet)
+            counts[key] = counts[key] + run if key in counts else run
     frame = pd.DataFrame(sources, columns=["file", "sheet", "kind", "sha256"])
-    if outcome_frames:
-        everything = pd.concat(outcome_frames, ignore_index=True)
-        counts = everything.groupby(["_file", "_sheet", "_outcome"]).size().unstack(fill_value=0)
-        counts.index.names = ["file", "sheet"]
-        frame = frame.merge(counts.reset_index(), on=["file", "sheet"], how="left")
-    for outcome in OUTCOMES:
-        if outcome not in frame:
-            frame[outcome] = 0
-        frame[outcome] = frame[outcome].fillna(0).astype(int)
+    none = np.zeros(len(OUTCOMES), dtype="int64")
+    keys = zip(frame["file"], frame["sheet"], strict=True)
+    found = np.array([counts.get(key, none) for key in keys], dtype="int64").reshape(
+        len(frame), len(OUTCOMES)
+    )
+    for i, outcome in enumerate(OUTCOMES):
+        frame[outcome] = found[:, i]
     frame["rows_read"] = frame[list(OUTCOMES)].sum(axis=1)
     return frame[SOURCE_COLUMNS]
 

@@ -208,14 +208,15 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
         resolved[-1], problems[-1], severities[-1] = "", None, None
         table[column.name] = resolved[codes]
         for severity in ("error", "warning"):
-            hit = severities[codes] == severity
+            # Compared once per distinct text, then spread over the rows.
+            hit = (severities == severity)[codes]
             if hit.any():
                 log.add_rows(
                     severity,
                     table.loc[hit],
                     column.name,
                     texts[hit],
-                    pd.Series(problems[codes][hit]),
+                    pd.Series(problems[codes[hit]]),
                 )
 
 
