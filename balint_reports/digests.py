@@ -48,13 +48,16 @@ def issues_by_trainee(report: Report) -> dict[str, list[dict]]:
     """Each data issue on a row that names a trainee, grouped by that trainee's case-folded id."""
     places = []
     files_with_issues = set(report.issues["file"])
+    rows_with_issues = set(report.issues["row"].dropna().astype("int64"))
     for kind, table in report.rows.items():
         column = "trainee_id" if kind == "trainees" else "trainee"
         if table.empty or column not in table:
             continue
-        # Most files have no issue at all: skip their rows before the join.
+        # Most rows have no issue at all: skip those whose file or row number has none before
+        # the join, which then only sees a few candidates.
         where = table.loc[
-            table["_file"].isin(files_with_issues), ["_file", "_sheet", "_row", column]
+            table["_row"].isin(rows_with_issues) & table["_file"].isin(files_with_issues),
+            ["_file", "_sheet", "_row", column],
         ]
         places.append(where.set_axis(["file", "sheet", "row", "_trainee"], axis=1))
     if not places or report.issues.empty:
