@@ -450,9 +450,13 @@ class _AdviceFacts:
     """
 
     def __init__(self, tables: Tables, measures: _Measures) -> None:
-        att, sup = tables.attendance, tables.supervision
+        # Only the columns looked at here: each filter below copies the rows it keeps.
+        att = tables.attendance[
+            ["trainee", "activity", "sessions", "setting", "co_leader", "event_id", "days", "date"]
+        ]
+        sup = tables.supervision
         leading = att[att["activity"].isin(LEADING)]
-        co_led = att[att["activity"] == "co_leader"]
+        co_led = leading[leading["activity"] == "co_leader"]
         self.leader_sessions = (
             leading[leading["activity"] == "leader"].groupby("trainee")["sessions"].sum().to_dict()
         )

@@ -269,7 +269,9 @@ def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: Iss
     rejected = table["_rid"].isin(log.error_rids())
     date_column = kind.date_column or ""
     future = ~rejected & (table[date_column] > as_of)
-    outcome = np.where(rejected, "rejected", np.where(future, "future", "accepted")).astype(object)
+    outcome = np.full(len(table), "accepted", dtype=object)
+    outcome[future.to_numpy(dtype=bool)] = "future"
+    outcome[rejected.to_numpy(dtype=bool)] = "rejected"
     if future.any():
         rows = table.loc[future]
         log.add_rows(
