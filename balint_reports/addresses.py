@@ -62,9 +62,10 @@ def check_addresses(
     emailing = sender(config) is not None
     letter = _letter_trainees(trainees)
     emails = letter["email"].fillna("").astype(str).str.strip()
-    valid = emails.map(valid_address)
+    # astype(bool): on no rows, map() keeps the text dtype and & would fail
+    valid = emails.map(valid_address).astype(bool)
     bad = ~valid
-    unsafe_name = letter["name"].map(unsafe_header)
+    unsafe_name = letter["name"].map(unsafe_header).astype(bool)
     if unsafe_name.any():
         rows = letter.loc[unsafe_name]
         log.add_rows(
@@ -110,7 +111,7 @@ def check_addresses(
     if not emailing or "email" not in supervising:
         return
     leader_emails = supervising["email"].fillna("").astype(str).str.strip()
-    no_digest = ~leader_emails.map(valid_address)
+    no_digest = ~leader_emails.map(valid_address).astype(bool)
     if no_digest.any():
         rows = supervising.loc[no_digest]
         log.add_rows(

@@ -279,7 +279,7 @@ def _outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: Iss
             rows,
             date_column,
             rows[date_column].dt.strftime("%Y-%m-%d"),
-            f"dated after the report date {as_of:%Y-%m-%d}: left out of this report",
+            "dated after the report date: left out of this report until then",
         )
     if "event" in table:
         table["event_key"] = map_unique(table["event"], fold_name)
@@ -328,7 +328,7 @@ def _unset_future_register_dates(
                 rows,
                 column.name,
                 rows[column.name].dt.strftime("%Y-%m-%d"),
-                f"after the report date {as_of:%Y-%m-%d}: counted as not yet set",
+                "after the report date: counted as not yet set",
             )
             trainees.loc[later, column.name] = pd.NaT
 
@@ -378,6 +378,15 @@ def build_report(
     tables, sources = read_inbox(inbox, config, log, cache, skip)
     report_day = pd.Timestamp(as_of)
     index = PeopleIndex()
+    if not any(source["kind"] == "trainees" for source in sources):
+        # An empty month is more often a wrong folder than a quiet month: say so.
+        log.add(
+            "warning",
+            "",
+            "",
+            "no trainees register found in the inbox, so there is nobody to report on: check "
+            "the folder, or that the register's heading row has trainee_id and name",
+        )
 
     leaders = _register(tables["leaders"], "leaders", log, index, "leader")
     resolve_people(tables["trainees"], "trainees", index, log)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from .conftest import TRAINEE_HEADER, run_cli, run_report, trainee_row, write_csv, write_xlsx
 
@@ -103,3 +105,24 @@ def test_strict_writes_the_summary_but_no_letters_when_errors(inbox: Path, tmp_p
     rows = list(book["Overview"].iter_rows(values_only=True))
     column = rows[0].index("letter_file")
     assert all(not row[column] for row in rows[1:])
+
+
+@pytest.mark.parametrize("with_sender", [False, True])
+def test_a_register_with_nobody_to_write_to(inbox: Path, tmp_path: Path, with_sender: bool) -> None:
+    write_csv(
+        inbox / "trainees.csv", [["trainee_id", "name", "status"], ["T1", "Ann Able", "withdrawn"]]
+    )
+    if with_sender:
+        (inbox / "balint.toml").write_text('[report]\ncontact_email = "team@example.org"\n')
+    progress = run_report(inbox, tmp_path / "out")
+    assert [t["status"] for t in progress["trainees"]] == ["withdrawn"]
+    assert not list((tmp_path / "out" / "2026-11" / "letters").iterdir())
+
+
+def test_an_inbox_without_a_trainees_register_says_so(inbox: Path, tmp_path: Path) -> None:
+    result = run_cli("run", inbox, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert result.exit_code == 0
+    assert "0 errors, 1 warning" in result.output
+    progress = json.loads((tmp_path / "out" / "2026-11" / "progress.json").read_text())
+    [warning] = progress["issues"]
+    assert "no trainees register found" in warning["problem"]

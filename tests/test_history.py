@@ -279,3 +279,14 @@ def test_credit_from_the_team_is_not_recent_pace(tmp_path: Path) -> None:
     assert out.requirement("co_leading") == ("not_met", 6, 20)
     assert "co_leading" not in (out.overview["forecast"] or "")
     assert "recent pace" not in out.letter
+
+
+def test_a_future_row_is_not_a_new_issue_every_month(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        inbox / "registers.xlsx", {"Trainees": [TRAINEE_HEADER, trainee_row("T1", "Jane Smith")]}
+    )
+    write_csv(inbox / "g.csv", [["trainee", "date", "activity"], ["T1", "01/12/2026", "member"]])
+    out = tmp_path / "out"
+    run_cli("run", inbox, "--out", out, "--as-of", "2026-09-30")
+    result = run_cli("run", inbox, "--out", out, "--as-of", "2026-10-31")
+    assert "0 data issues new" in result.output
