@@ -104,7 +104,7 @@ def letter_context(
             if r.status == MET:
                 left = "Done."
             elif route.share:
-                left = f"At least {percent_text(route.target)} is needed."
+                left = ""  # the progress line already says the share needed
             elif remaining:
                 left = f"{number_text(remaining)} more to go."
             else:
@@ -114,6 +114,13 @@ def letter_context(
         achieved = "—" if route is None else shown(route.achieved)
         target = shown(r.target if route is None else route.target)
         unit = rule.unit if route is None else route.label
+        share = route is not None and route.share
+        if share:  # "40% of your group sessions face to face (at least 50% needed)"
+            progress = (achieved, f"{unit} (at least {target} needed)")
+            same_as_detail = f"{achieved} {unit} (at least {target})"
+        else:  # "12 of 20 co-led sessions (60%)"
+            progress = (f"{achieved} of {target}", f"{unit} ({percent}%)")
+            same_as_detail = f"{achieved} of {target} {unit}"
         requirements.append(
             {
                 "title": r.title,
@@ -121,14 +128,13 @@ def letter_context(
                 "what_counts": rule.what_counts,
                 "status": r.status,
                 "status_words": STATUS_WORDS[r.status],
-                "achieved": achieved,
-                "target": target,
-                "unit": unit,
+                "progress_bold": progress[0],
+                "progress_rest": progress[1],
                 "percent": percent,
                 "colour": BAR_COLOURS[r.status],
                 "left": left,
                 # the detail only when it says more than the line above it
-                "detail": "" if r.detail == f"{achieved} of {target} {unit}" else r.detail,
+                "detail": "" if r.detail == same_as_detail else r.detail,
                 "decisions": list(r.decisions),
             }
         )

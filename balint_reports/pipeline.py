@@ -179,12 +179,18 @@ def _resolve_competencies(
         ruleset = ruleset_for(rulesets, None if pd.isna(trainee_date) else trainee_date.date())
         competency = lookups[ruleset.id].get(loose_key(text))
         resolved.append(competency or "")
-        problems.append(
-            None
-            if competency or not text
-            else f"'{text}' is not a competency of {ruleset.id}: use its number (1–"
-            f"{len(ruleset.competencies)}), id or title"
-        )
+        if competency or not text:
+            problems.append(None)
+        elif not ruleset.competencies:
+            problems.append(
+                f"{ruleset.id}, the trainee's ruleset, has no portfolio of competencies: "
+                "this sign-off cannot count"
+            )
+        else:
+            problems.append(
+                f"'{text}' is not a competency of {ruleset.id}: use its number (1–"
+                f"{len(ruleset.competencies)}), id or title"
+            )
     problem_series = pd.Series(problems, index=portfolio.index)
     bad = problem_series.notna()
     if bad.any():

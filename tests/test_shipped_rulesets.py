@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
-from .conftest import TRAINEE_HEADER, run_report, trainee_row, write_xlsx
+from .conftest import TRAINEE_HEADER, run_report, trainee_row, write_csv, write_xlsx
 from .rules_inbox import ATTENDANCE, LEADERS, SUPERVISION, att, run_rules, sup
 
 
@@ -148,3 +148,14 @@ def test_versioning_across_the_registration_date_boundary(tmp_path: Path) -> Non
     letters = out / "2026-11" / "letters"
     assert "(uk-2019)" in (letters / "T1.txt").read_text(encoding="utf-8")
     assert "(uk-2023-example)" in (letters / "T2.html").read_text(encoding="utf-8")
+
+
+def test_a_sign_off_under_a_ruleset_without_competencies_says_why(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write_xlsx(inbox / "r.xlsx", {"Trainees": [TRAINEE_HEADER, trainee_row("T1", "Jane Smith")]})
+    write_csv(
+        inbox / "pf.csv", [["trainee", "competency", "signed_off"], ["T1", "1", "01/10/2026"]]
+    )
+    progress = run_report(inbox, tmp_path / "out", "--rules", "bsanz-2021")
+    [error] = [i for i in progress["issues"] if i["file"] == "pf.csv"]
+    assert "bsanz-2021, the trainee's ruleset, has no portfolio of competencies" in error["problem"]
