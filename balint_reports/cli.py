@@ -185,7 +185,8 @@ def run(
         if counts.get(k)
     )
     click.echo(
-        f"Report written to {folder}: {len(report.trainees)} trainees ({overall or 'none'})."
+        f"Report written to {folder}: "
+        f"{_plural(len(report.trainees), 'trainee')} ({overall or 'none'})."
     )
     click.echo(_issue_counts(report))
     for line in _since_previous(result):
