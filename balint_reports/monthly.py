@@ -99,7 +99,7 @@ def run_month(
                 if t["status"] in LETTER_STATUSES
             )
             letters = not (strict and report.count("error") > 0)
-            folder = write_report(report, out, letters, changes, had_letter)
+            folder = write_report(report, document, out, letters, changes, had_letter)
             # Only now: a store that says a month was written when its files are not is worse
             # than a store one month behind (the next run of the month puts it right).
             store.save(month, document, report.sources.to_dict("records"))

@@ -253,6 +253,7 @@ def _pause(point: str) -> None:
 
 def write_report(
     report: Report,
+    document: dict,
     out: Path,
     letters: bool = True,
     changes: list[Change] | None = None,
@@ -260,6 +261,7 @@ def write_report(
 ) -> Path:
     """Write the month's folder in full, then move it into place: a crash leaves the old one.
 
+    `document` is the report's progress_document (the caller has built it already);
     `changes` are those since the previous month; `had_letter`, who got a letter then.
     """
     folder = month_folder(report)
@@ -275,7 +277,6 @@ def write_report(
         raise OutputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     retired: Path | None = None
     try:
-        document = progress_document(report)
         (staging / "progress.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
