@@ -31,10 +31,12 @@ class IssueLog:
         column: str = "",
         value: str = "",
         rid: int = NO_ROW,
+        code: str = "",
     ) -> None:
-        """Record one issue."""
+        """Record one issue; `code` names its kind stably (snake_case), whatever its wording."""
         self._single.append(
             {
+                "code": code,
                 "severity": severity,
                 "file": file,
                 "sheet": sheet,
@@ -53,6 +55,8 @@ class IssueLog:
         column: str,
         values: pd.Series,
         problems: pd.Series | str,
+        *,
+        code: str = "",
     ) -> None:
         """Record one issue per row of `rows` (which carries `_file`, `_sheet`, `_row`, `_rid`)."""
         if rows.empty:
