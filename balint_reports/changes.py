@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .evaluate import CANNOT_ASSESS, MET, OVERALL_WORDS
+from .labels import STATUS_WORDS
 from .ruleset import Ruleset
 
 CHANGE_COLUMNS = ["trainee_id", "name", "requirement", "before", "now", "change"]
@@ -30,6 +31,12 @@ def _shown(value: object) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def _with_status(requirement: dict) -> str:
+    """`8 (Not yet met)`: a requirement's number and status as the Changes sheet shows them."""
+    status = requirement.get("status")
+    return f"{_shown(requirement.get('achieved'))} ({STATUS_WORDS.get(status, status)})"
 
 
 def _lower_first(title: str) -> str:
@@ -139,8 +146,8 @@ def compare(
                         tid,
                         name,
                         rid,
-                        f"{_shown(old.get('achieved'))} ({old.get('status')})",
-                        f"{_shown(now.get('achieved'))} ({now.get('status')})",
+                        _with_status(old),
+                        _with_status(now),
                         words,
                         became_met,
                     )

@@ -16,6 +16,8 @@ from .values import decision_credit, fold_name, map_unique
 
 MET, NOT_MET, CANNOT_ASSESS = "met", "not_met", "cannot_assess"
 READY, IN_PROGRESS, NEEDS_DATA = "ready", "in_progress", "needs_data"
+# Register statuses with nothing left to do: no next step may tell them to apply.
+FINISHED = {"accredited": "Already accredited.", "withdrawn": "Withdrawn from the pathway."}
 OVERALL_WORDS = {
     READY: "ready to apply",
     IN_PROGRESS: "in progress",
@@ -79,8 +81,8 @@ class TraineeResult:
     advice: tuple[Advice, ...]
     next_step: str
     supervisor: str
-    supervision_hours: float
-    cost_low: float | None  # None when the ruleset suggests no fee
+    supervision_hours: float  # with an eligible supervisor: the hours that count
+    cost_low: float | None  # None when the ruleset suggests no fee or there are no such hours
     cost_high: float | None
 
 
@@ -491,7 +493,9 @@ class _AdviceFacts:
         self.co_leader_joined = set(
             sup.loc[sup["co_leader_present"].fillna(False), "trainee"].unique()
         )
-        self.supervision_hours = sup.groupby("trainee")["hours"].sum().to_dict()
+        # Only hours with an eligible supervisor count, so only they are shown and costed.
+        eligible = sup["supervisor"].isin(measures.eligible)
+        self.supervision_hours = sup[eligible].groupby("trainee")["hours"].sum().to_dict()
         self.accredited = measures.accredited
 
 
@@ -602,11 +606,12 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 overall=overall,
                 requirements=requirement_results,
                 advice=advice,
-                next_step=_next_step(ruleset, overall, requirement_results),
+                next_step=FINISHED.get(trainee["status"])
+                or _next_step(ruleset, overall, requirement_results),
                 supervisor=leader_names.get(trainee["supervisor"], ""),
                 supervision_hours=hours,
-                cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee else None,
-                cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee else None,
+                cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee and hours else None,
+                cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee and hours else None,
             )
         )
     return results

@@ -66,6 +66,13 @@ def file_stem(person_id: str) -> str:
     return f"{cleaned}-{hashlib.sha256(person_id.encode('utf-8')).hexdigest()[:8]}"
 
 
+def letter_file(result: TraineeResult, letters: bool = True) -> str:
+    """The letter's path inside the month folder, or empty when no letter is written."""
+    if not letters or result.status not in LETTER_STATUSES:
+        return ""
+    return f"letters/{file_stem(result.trainee_id)}.html"
+
+
 def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
     """This trainee's moves in plain words, and a word of congratulation for what became met."""
     mine = [c for c in changes if c.trainee_id == result.trainee_id and c.requirement != "overall"]

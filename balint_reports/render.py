@@ -12,42 +12,16 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from .changes import CHANGE_COLUMNS, Change
+from .changes import Change
 from .digests import write_digests
 from .errors import OutputError
-from .evaluate import TraineeResult
 from .issues import ISSUE_COLUMNS
-from .letters import file_stem, render_letters
+from .letters import render_letters
 from .outbox import write_outbox
-from .pipeline import SOURCE_COLUMNS, Report
-from .safecells import spreadsheet_safe
-from .schema import LETTER_STATUSES
+from .pipeline import Report
+from .workbook import write_workbook
 
-REQUIREMENT_COLUMNS = [
-    "trainee_id",
-    "name",
-    "requirement",
-    "status",
-    "achieved",
-    "target",
-    "detail",
-]
-ADVISORY_COLUMNS = ["trainee_id", "name", "code", "message"]
-DECISION_COLUMNS = [
-    "trainee_id",
-    "name",
-    "requirement",
-    "decision",
-    "reason",
-    "decided_by",
-    "date",
-]
 # Temporary folders of a month being written (`new`) or replaced (`old`), inside OUT.
 _TEMPORARY = re.compile(r"^\.(\d{4}-\d{2})-(new|old)-")
 # Test-only: the run stops at this point of the swap (`before-swap` or `mid-swap`) so a test can
@@ -58,13 +32,6 @@ PAUSE_VARIABLE = "BALINT_REPORTS_TEST_PAUSE"
 def month_folder(report: Report) -> str:
     """The report's folder name: the report date's year and month."""
     return f"{report.as_of:%Y-%m}"
-
-
-def letter_file(result: TraineeResult, letters: bool = True) -> str:
-    """The letter's path inside the month folder, or empty when no letter is written."""
-    if not letters or result.status not in LETTER_STATUSES:
-        return ""
-    return f"letters/{file_stem(result.trainee_id)}.html"
 
 
 def progress_document(report: Report) -> dict:
@@ -99,132 +66,6 @@ def progress_document(report: Report) -> dict:
             {k: v for k, v in s.items() if k != "sha256"} for s in report.sources.to_dict("records")
         ],
     }
-
-
-def _safe(value: object) -> object:
-    """Spreadsheet-safe: text that Excel would run as a formula is kept as text."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return None
-    if isinstance(value, str):
-        # A CSV can carry control characters that an .xlsx file cannot hold.
-        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
-def _write_sheet(book: Workbook, title: str, columns: list[str], rows: list[list]) -> None:
-    sheet = book.create_sheet(title)
-    widths = [len(c) for c in columns]
-    for row in rows[:500]:  # widths from a sample: wide enough, without measuring every row
-        for i, value in enumerate(row):
-            widths[i] = max(widths[i], min(60, len(str(value)) if value is not None else 0))
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width + 2
-    sheet.freeze_panes = "A2"
-    last = get_column_letter(len(columns))
-    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
-    bold = Font(bold=True)
-    header = []
-    for name in columns:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_safe(v) for v in row])
-
-
-def _overview_rows(report: Report, letters: bool) -> tuple[list[str], list[list]]:
-    requirement_ids: list[str] = []
-    for ruleset in report.rulesets:
-        for q in ruleset.requirements:
-            if q.id not in requirement_ids:
-                requirement_ids.append(q.id)
-    columns = [
-        "trainee_id",
-        "name",
-        "status",
-        "overall",
-        *requirement_ids,
-        "next_step",
-        "forecast",
-        "supervisor",
-        "supervision_hours",
-        "supervision_cost",
-        "ruleset",
-        "letter_file",
-    ]
-    rows = []
-    for t in report.trainees:
-        statuses = {r.id: r.status for r in t.requirements}
-        fee = t.ruleset.fee
-        cost = (
-            f"{fee.currency}{t.cost_low:,.0f}–{fee.currency}{t.cost_high:,.0f}"
-            if fee and t.cost_low is not None and t.cost_high is not None
-            else ""
-        )
-        rows.append(
-            [
-                t.trainee_id,
-                t.name,
-                t.status,
-                t.overall,
-                *[statuses.get(i, "") for i in requirement_ids],
-                t.next_step,
-                "; ".join(
-                    f"{r.id} {report.forecasts[(t.trainee_id, r.id)]:%Y-%m}"
-                    for r in t.requirements
-                    if (t.trainee_id, r.id) in report.forecasts
-                ),
-                t.supervisor,
-                t.supervision_hours,
-                cost,
-                t.ruleset.id,
-                letter_file(t, letters),
-            ]
-        )
-    return columns, rows
-
-
-def write_workbook(path: Path, report: Report, changes: list[Change], letters: bool = True) -> None:
-    """summary.xlsx with the six sheets of SPEC 4."""
-    book = Workbook(write_only=True)
-    _write_sheet(book, "Overview", *_overview_rows(report, letters))
-    _write_sheet(
-        book,
-        "Requirements",
-        REQUIREMENT_COLUMNS,
-        [
-            [t.trainee_id, t.name, r.id, r.status, r.achieved, r.target, r.detail]
-            for t in report.trainees
-            for r in t.requirements
-        ],
-    )
-    _write_sheet(
-        book,
-        "Advisories",
-        ADVISORY_COLUMNS,
-        [[t.trainee_id, t.name, a.code, a.message] for t in report.trainees for a in t.advice],
-    )
-    _write_sheet(book, "Data issues", ISSUE_COLUMNS, report.issues[ISSUE_COLUMNS].values.tolist())
-    _write_sheet(book, "Sources", SOURCE_COLUMNS, report.sources[SOURCE_COLUMNS].values.tolist())
-    _write_sheet(
-        book,
-        "Changes",
-        CHANGE_COLUMNS,
-        [[c.trainee_id, c.name, c.requirement, c.before, c.now, c.change] for c in changes],
-    )
-    # After the six SPEC sheets, and only when the team has recorded discretion: a society
-    # that never does keeps exactly the six.
-    if report.decisions:
-        _write_sheet(
-            book,
-            "Decisions",
-            DECISION_COLUMNS,
-            [[d[c] for c in DECISION_COLUMNS] for d in report.decisions],
-        )
-    book.save(path)
 
 
 def recover_interrupted(out: Path) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import openpyxl
 
+from balint_reports.labels import STATUS_WORDS, advice_words
+
 from .conftest import AS_OF, TRAINEE_HEADER, run_report, trainee_row, write_xlsx
 
 ATTENDANCE = [
@@ -82,17 +84,17 @@ class Outcome:
     progress: dict  # T1's entry in progress.json
     document: dict  # the whole of progress.json
     requirements: dict[str, dict]  # Requirements sheet rows for T1, by requirement id
-    advisories: list[str]  # Advisories sheet codes for T1
-    overview: dict  # Overview sheet row for T1
-    book: dict[str, list[dict]]  # every sheet of summary.xlsx, rows as dicts
+    advisories: list[str]  # Advisories sheet advice (in words) for T1
+    overview: dict  # Overview sheet row for T1, by the sheet's headings
+    book: dict[str, list[dict]]  # every table sheet of summary.xlsx, rows as dicts
     letter: str  # T1's plain-text letter
 
     def requirement(self, requirement_id: str) -> tuple[str, object, object]:
         """(status, achieved, target) of a requirement, checking the JSON and the sheet agree."""
         data = self.progress["requirements"][requirement_id]
         row = self.requirements[requirement_id]
-        assert (row["status"], row["achieved"], row["target"], row["detail"]) == (
-            data["status"],
+        assert (row["Status"], row["Achieved"], row["Target"], row["Detail"]) == (
+            STATUS_WORDS[data["status"]],
             data["achieved"],
             data["target"],
             data["detail"],
@@ -101,13 +103,22 @@ class Outcome:
 
     def advice(self) -> list[str]:
         """T1's advice codes, checking the JSON and the Advisories sheet agree."""
-        assert self.advisories == self.progress["advisories"]
+        assert self.advisories == [advice_words(c) for c in self.progress["advisories"]]
         return self.progress["advisories"]
 
 
 def _sheet(book: openpyxl.Workbook, title: str) -> list[dict]:
     rows = list(book[title].iter_rows(values_only=True))
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def table_sheets(path: Path) -> dict[str, list[dict]]:
+    """Every sheet of a summary.xlsx but About (which is not a table), rows by heading."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {title: _sheet(book, title) for title in book.sheetnames if title != "About"}
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
 
 
 def run_rules(
@@ -144,20 +155,18 @@ def run_rules(
     out = tmp_path / "out"
     extra = [arg for spec in rules for arg in ("--rules", str(spec))]
     document = run_report(inbox, out, *extra, as_of=as_of)
-    book = openpyxl.load_workbook(out / as_of[:7] / "summary.xlsx", read_only=True)
-    try:
-        sheets = {title: _sheet(book, title) for title in book.sheetnames}
-    finally:
-        book.close()  # a read-only workbook keeps its file open until closed
+    sheets = table_sheets(out / as_of[:7] / "summary.xlsx")
     letter = out / as_of[:7] / "letters" / "T1.txt"
+    progress = next(t for t in document["trainees"] if t["trainee_id"] == "T1")
+    # The sheet names requirements by title, in the order progress.json lists them.
+    rows = [r for r in sheets["Requirements"] if r["Trainee ID"] == "T1"]
+    assert len(rows) == len(progress["requirements"])
     return Outcome(
-        progress=next(t for t in document["trainees"] if t["trainee_id"] == "T1"),
+        progress=progress,
         document=document,
-        requirements={
-            r["requirement"]: r for r in sheets["Requirements"] if r["trainee_id"] == "T1"
-        },
-        advisories=[a["code"] for a in sheets["Advisories"] if a["trainee_id"] == "T1"],
-        overview=next(r for r in sheets["Overview"] if r["trainee_id"] == "T1"),
+        requirements=dict(zip(progress["requirements"], rows, strict=True)),
+        advisories=[a["Advice"] for a in sheets["Advisories"] if a["Trainee ID"] == "T1"],
+        overview=next(r for r in sheets["Overview"] if r["Trainee ID"] == "T1"),
         book=sheets,
         letter=letter.read_text(encoding="utf-8") if letter.is_file() else "",
     )

@@ -40,22 +40,22 @@ def test_credit_adds_to_the_count(tmp_path: Path) -> None:
     )
     assert out.book["Decisions"] == [
         {
-            "trainee_id": "T1",
-            "name": "Jane Smith",
-            "requirement": "co_leading",
-            "decision": "credit 4",
-            "reason": "co-led in Dublin",
-            "decided_by": "Ann Leader",
-            "date": dt.datetime(2025, 6, 1),
+            "Trainee ID": "T1",
+            "Name": "Jane Smith",
+            "Requirement": "Co-leading Balint groups",
+            "Decision": "credit 4",
+            "Reason": "co-led in Dublin",
+            "Decided by": "Ann Leader",
+            "Date": dt.datetime(2025, 6, 1),
         },
         {
-            "trainee_id": "T1",
-            "name": "Jane Smith",
-            "requirement": "co_leading",
-            "decision": "credit 2",
-            "reason": None,
-            "decided_by": None,
-            "date": dt.datetime(2025, 4, 2),
+            "Trainee ID": "T1",
+            "Name": "Jane Smith",
+            "Requirement": "Co-leading Balint groups",
+            "Decision": "credit 2",
+            "Reason": None,
+            "Decided by": None,
+            "Date": dt.datetime(2025, 4, 2),
         },
     ]
     assert list(out.book)[-1] == "Decisions"
@@ -77,7 +77,7 @@ def test_waive_marks_met_even_when_it_cannot_be_assessed(tmp_path: Path) -> None
     )
     assert "The leadership team waived this requirement on 1 June 2025" in out.letter
     # An unknown decider only warns; the sheet shows the name as written.
-    assert out.book["Decisions"][0]["decided_by"] == "Someone New"
+    assert out.book["Decisions"][0]["Decided by"] == "Someone New"
     [warning] = [i for i in out.document["issues"] if i["column"] == "decided_by"]
     assert warning["severity"] == "warning"
 
@@ -95,7 +95,7 @@ def test_approve_counts_an_external_event_once(tmp_path: Path) -> None:
         in (out.progress["requirements"]["leadership_training"]["detail"])
     )
     assert "The leadership team approved Lyon intensive as an equivalent" in out.letter
-    assert [d["decision"] for d in out.book["Decisions"]] == [
+    assert [d["Decision"] for d in out.book["Decisions"]] == [
         "approve Lyon intensive",
         "approve LYON intensive",
     ]

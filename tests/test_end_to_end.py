@@ -49,6 +49,7 @@ def test_run_writes_every_output_and_counts_reconcile(inbox: Path, tmp_path: Pat
     folder = tmp_path / "out" / "2026-11"
     book = openpyxl.load_workbook(folder / "summary.xlsx", read_only=True)
     assert book.sheetnames == [
+        "About",
         "Overview",
         "Requirements",
         "Advisories",
@@ -101,7 +102,7 @@ def test_strict_writes_the_summary_but_no_letters_when_errors(inbox: Path, tmp_p
     assert (folder / "summary.xlsx").is_file() and not (folder / "letters").exists()
     book = openpyxl.load_workbook(folder / "summary.xlsx", read_only=True)
     rows = list(book["Overview"].iter_rows(values_only=True))
-    column = rows[0].index("letter_file")
+    column = rows[0].index("Letter")
     assert all(not row[column] for row in rows[1:])
 
 

@@ -62,7 +62,7 @@ def _since(letter: str) -> str:
 def _changes(out: Path, month: str) -> list[tuple]:
     book = openpyxl.load_workbook(out / month / "summary.xlsx", read_only=True)
     rows = list(book["Changes"].iter_rows(values_only=True))
-    assert rows[0] == ("trainee_id", "name", "requirement", "before", "now", "change")
+    assert rows[0] == ("Trainee ID", "Name", "Requirement", "Before", "Now", "Change")
     return rows[1:]
 
 
@@ -100,13 +100,20 @@ def test_three_months_in_a_row_tell_each_trainee_what_moved(inbox: Path, tmp_pat
         "Well done: you have now completed 2 of the 5 requirements."
     )
     assert sorted(_changes(out, "2026-10")) == [
-        ("T1", "Jane Smith", "co_leading", "8 (not_met)", "12 (not_met)", "4 more co-led sessions"),
         (
             "T1",
             "Jane Smith",
-            "leadership_training",
-            "1 (not_met)",
-            "2 (met)",
+            "Co-leading Balint groups",
+            "8 (Not yet met)",
+            "12 (Not yet met)",
+            "4 more co-led sessions",
+        ),
+        (
+            "T1",
+            "Jane Smith",
+            "Leadership training",
+            "1 (Not yet met)",
+            "2 (Met)",
             "leadership training is now complete",
         ),
     ]
@@ -117,7 +124,14 @@ def test_three_months_in_a_row_tell_each_trainee_what_moved(inbox: Path, tmp_pat
 
     assert _since(_letter(out, "2026-11", "T1")) == "2 more co-led sessions."
     assert _changes(out, "2026-11") == [
-        ("T1", "Jane Smith", "co_leading", "12 (not_met)", "14 (not_met)", "2 more co-led sessions")
+        (
+            "T1",
+            "Jane Smith",
+            "Co-leading Balint groups",
+            "12 (Not yet met)",
+            "14 (Not yet met)",
+            "2 more co-led sessions",
+        )
     ]
     assert _stored(out, "SELECT month, as_of FROM months ORDER BY month") == [
         ("2026-09", SEP),
@@ -141,11 +155,11 @@ def test_forecast_at_the_trainees_own_pace_in_letter_and_overview(
     # November: 14 in the year, 6 to go -> ceil(6 * 12 / 14) = 6 months after November.
     november = _letter(out, "2026-11", "T1")
     assert "6 more to go. At your recent pace, around May 2027." in november
-    assert _overview(out, "2026-11")["T1"]["forecast"] == "co_leading 2027-05"
+    assert _overview(out, "2026-11")["T1"]["Forecast"] == "Co-leading Balint groups: May 2027"
     # No pace, no forecast: T2 has no records at all, T1 no supervision.
     assert "At your recent pace" not in _letter(out, "2026-11", "T2")
     assert november.count("At your recent pace") == 1
-    assert _overview(out, "2026-11")["T2"]["forecast"] is None
+    assert _overview(out, "2026-11")["T2"]["Forecast"] is None
 
 
 def test_pace_counts_only_the_last_twelve_months(inbox: Path, tmp_path: Path) -> None:
@@ -196,7 +210,10 @@ def test_regenerating_an_earlier_month_compares_with_the_month_before_it(
     assert _since(_letter(out, "2026-10", "T1")).startswith(
         "4 more co-led sessions; leadership training is now complete."
     )
-    assert [c[2] for c in _changes(out, "2026-10")] == ["co_leading", "leadership_training"]
+    assert [c[2] for c in _changes(out, "2026-10")] == [
+        "Co-leading Balint groups",
+        "Leadership training",
+    ]
     assert (out / "2026-11" / "progress.json").read_bytes() == before
     assert _stored(out, "SELECT month FROM months ORDER BY month") == [
         ("2026-09",),
@@ -277,7 +294,7 @@ def test_credit_from_the_team_is_not_recent_pace(tmp_path: Path) -> None:
         ],
     )
     assert out.requirement("co_leading") == ("not_met", 6, 20)
-    assert "co_leading" not in (out.overview["forecast"] or "")
+    assert "Co-leading" not in (out.overview["Forecast"] or "")
     assert "recent pace" not in out.letter
 
 

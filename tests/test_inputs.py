@@ -511,10 +511,10 @@ def test_data_issues_sorted_and_cli_counts(registered: Path, tmp_path: Path) -> 
     book = openpyxl.load_workbook(tmp_path / "out" / "2026-11" / "summary.xlsx", read_only=True)
     rows = list(book["Data issues"].iter_rows(values_only=True))
     assert [(r[0], r[1], r[3]) for r in rows[1:]] == [
-        ("error", "a.csv", 2),
-        ("error", "b.csv", 3),
-        ("warning", "b.csv", 2),
-        ("info", "b.csv", 1),
+        ("Error", "a.csv", 2),
+        ("Error", "b.csv", 3),
+        ("Warning", "b.csv", 2),
+        ("Note", "b.csv", 1),
     ]
 
 

@@ -110,7 +110,7 @@ def test_ids_that_clean_to_the_same_name_get_their_own_letters(inbox: Path, tmp_
     folder = tmp_path / "out" / "2026-11"
     book = openpyxl.load_workbook(folder / "summary.xlsx", read_only=True)
     rows = list(book["Overview"].iter_rows(values_only=True))
-    letter_of = {r[0]: r[rows[0].index("letter_file")] for r in rows[1:]}
+    letter_of = {r[0]: r[rows[0].index("Letter")] for r in rows[1:]}
     assert len(set(letter_of.values())) == 4
     for trainee_id, name in people:
         assert f"Dear {name}," in (folder / letter_of[trainee_id]).read_text(encoding="utf-8")

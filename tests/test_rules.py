@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from balint_reports.labels import OVERALL_WORDS
+
 from .rules_inbox import att, comp, run_rules, sup
 
 NO_PSY = {"psychodynamic_training": "no"}
@@ -154,8 +156,9 @@ def test_membership_psychodynamic_blank_cannot_be_assessed(tmp_path: Path) -> No
     assert (status, achieved) == ("cannot_assess", None)
     assert "psychodynamic" in out.progress["requirements"]["membership"]["detail"]
     assert out.progress["overall"] == "needs_data"
-    assert out.overview["overall"] == "needs_data"
-    assert out.overview["membership"] == "cannot_assess"
+    assert out.overview["Overall"] == "Needs data"
+    assert out.overview["Experience as a Balint group member"] == "Cannot assess"
+    assert out.overview["Experience as a Balint group member (%)"] is None
 
 
 @pytest.mark.parametrize(
@@ -497,7 +500,7 @@ def test_overall_ready_only_when_everything_is_in(
         ALL_MET_PORTFOLIO,
     )
     assert out.progress["overall"] == overall
-    assert out.overview["overall"] == overall
+    assert out.overview["Overall"] == OVERALL_WORDS[overall]
 
 
 def test_overall_in_progress_when_one_requirement_is_short(tmp_path: Path) -> None:
@@ -516,7 +519,8 @@ def test_overall_in_progress_when_one_requirement_is_short(tmp_path: Path) -> No
         "supervision": "met",
     }
     assert out.progress["overall"] == "in_progress"
-    assert out.overview["next_step"].startswith("Work on the remaining competencies")
+    assert out.overview["Next step"].startswith("Work on the remaining competencies")
+    assert out.overview["Portfolio of competencies (%)"] == 0.8
 
 
 # --- supervision hours and cost ----------------------------------------------------------
@@ -525,19 +529,21 @@ def test_overall_in_progress_when_one_requirement_is_short(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("rows", "hours", "cost"),
     [
-        pytest.param([], 0, "£0–£0", id="none"),
+        # no eligible hours, no cost (rather than "£0–£0")
+        pytest.param([], 0, None, id="none"),
+        pytest.param([sup(day(1), "L3", hours=2)], 0, None, id="only-ineligible"),
         pytest.param([sup(day(1))], 1, "£60–£80", id="default-one-hour"),
         pytest.param(
-            # every supervision hour costs, eligible or not; future rows do not
+            # only hours with an eligible supervisor count and cost; future rows do not
             [sup(day(1), hours=1.5), sup(day(2), "L3", hours=2), sup(day(1, 12, 2026), hours=9)],
-            3.5,
-            "£210–£280",
+            1.5,
+            "£90–£120",
             id="mixed",
         ),
     ],
 )
 def test_supervision_cost_range_in_overview(
-    tmp_path: Path, rows: list, hours: float, cost: str
+    tmp_path: Path, rows: list, hours: float, cost: str | None
 ) -> None:
     out = run_rules(tmp_path, NO_PSY, supervision=rows)
-    assert (out.overview["supervision_hours"], out.overview["supervision_cost"]) == (hours, cost)
+    assert (out.overview["Supervision hours"], out.overview["Cost range"]) == (hours, cost)

@@ -325,7 +325,7 @@ def test_a_share_gets_no_forecast(tmp_path: Path) -> None:
     rows = [att(day(i + 1, 6, 2026), "member", format=f) for i, f in enumerate(formats)]
     out = run_rules(tmp_path, attendance=rows, rules=[ruleset(tmp_path, SHARE)])
     assert out.requirement("r") == ("not_met", round(1 / 3, 4), 0.5)
-    assert out.overview["forecast"] in ("", None)
+    assert out.overview["Forecast"] in ("", None)
     assert "recent pace" not in out.letter
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from balint_reports.labels import OVERALL_WORDS, STATUS_WORDS, advice_words
 from balint_reports.read import decode_csv
 
 from .conftest import run_report
@@ -18,41 +19,57 @@ from .conftest import run_report
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 AS_OF = "2026-11-30"
 
+REQUIREMENT_TITLES = [
+    "Experience as a Balint group member",
+    "Co-leading Balint groups",
+    "Leadership training",
+    "Portfolio of competencies",
+    "Supervision and your supervisor's report",
+]
+# SPEC r2 4: headings in words, in revision 1's order; each requirement's status is followed by
+# how far along it is.
 SHEET_HEADERS = {
     "Overview": [
-        "trainee_id",
-        "name",
-        "status",
-        "overall",
-        "membership",
-        "co_leading",
-        "leadership_training",
-        "portfolio",
-        "supervision",
-        "next_step",
-        "forecast",
-        "supervisor",
-        "supervision_hours",
-        "supervision_cost",
-        "ruleset",
-        "letter_file",
+        "Trainee ID",
+        "Name",
+        "Register status",
+        "Overall",
+        *[h for title in REQUIREMENT_TITLES for h in (title, f"{title} (%)")],
+        "Next step",
+        "Forecast",
+        "Supervisor",
+        "Supervision hours",
+        "Cost range",
+        "Ruleset",
+        "Letter",
     ],
-    "Requirements": ["trainee_id", "name", "requirement", "status", "achieved", "target", "detail"],
-    "Advisories": ["trainee_id", "name", "code", "message"],
-    "Data issues": ["severity", "file", "sheet", "row", "column", "value", "problem"],
+    "Requirements": ["Trainee ID", "Name", "Requirement", "Status", "Achieved", "Target", "Detail"],
+    "Advisories": ["Trainee ID", "Name", "Advice", "Message"],
+    "Data issues": ["Severity", "File", "Sheet", "Row", "Column", "Value", "Problem"],
     "Sources": [
-        "file",
-        "sheet",
-        "kind",
-        "sha256",
-        "rows_read",
-        "accepted",
-        "rejected",
-        "duplicate",
-        "future",
+        "File",
+        "Sheet",
+        "Kind",
+        "SHA-256",
+        "Rows read",
+        "Accepted",
+        "Rejected",
+        "Duplicate",
+        "Future",
     ],
-    "Changes": ["trainee_id", "name", "requirement", "before", "now", "change"],
+    "Changes": ["Trainee ID", "Name", "Requirement", "Before", "Now", "Change"],
 }
+SOURCE_KEYS = [
+    "file",
+    "sheet",
+    "kind",
+    "sha256",
+    "rows_read",
+    "accepted",
+    "rejected",
+    "duplicate",
+    "future",
+]
 
 # trainee_id: (name, register status, overall, advice codes) -- the README's table, checked below.
 EXPECTED = {
@@ -161,7 +178,7 @@ def _sheets(folder: Path) -> dict[str, list[tuple]]:
 def test_workbook_has_the_six_sheets_with_exact_headers(report: tuple[dict, Path]) -> None:
     _, folder = report
     sheets = _sheets(folder)
-    assert list(sheets) == list(SHEET_HEADERS)
+    assert list(sheets) == ["About", *SHEET_HEADERS]
     for title, header in SHEET_HEADERS.items():
         assert list(sheets[title][0]) == header, title
 
@@ -187,7 +204,7 @@ def test_every_source_reconciles_in_workbook_and_json(report: tuple[dict, Path])
     rows = _sheets(folder)["Sources"][1:]
     assert len(rows) == len(progress["sources"])
     for row in rows:
-        counts = dict(zip(SHEET_HEADERS["Sources"], row, strict=True))
+        counts = dict(zip(SOURCE_KEYS, row, strict=True))
         assert counts["rows_read"] == sum(counts[k] for k in OUTCOMES), counts
     for source in progress["sources"]:
         assert source["rows_read"] == sum(source[k] for k in OUTCOMES), source
@@ -219,12 +236,14 @@ def test_other_sheets_agree_with_progress_json(report: tuple[dict, Path]) -> Non
     overview = [
         dict(zip(SHEET_HEADERS["Overview"], r, strict=True)) for r in sheets["Overview"][1:]
     ]
-    assert [(r["trainee_id"], r["overall"]) for r in overview] == [
-        (t["trainee_id"], t["overall"]) for t in trainees
+    assert [(r["Trainee ID"], r["Overall"]) for r in overview] == [
+        (t["trainee_id"], OVERALL_WORDS[t["overall"]]) for t in trainees
     ]
-    assert len(sheets["Requirements"]) - 1 == sum(len(t["requirements"]) for t in trainees)
+    assert [r[3] for r in sheets["Requirements"][1:]] == [
+        STATUS_WORDS[r["status"]] for t in trainees for r in t["requirements"].values()
+    ]
     assert [(r[0], r[2]) for r in sheets["Advisories"][1:]] == [
-        (t["trainee_id"], code) for t in trainees for code in t["advisories"]
+        (t["trainee_id"], advice_words(code)) for t in trainees for code in t["advisories"]
     ]
     assert len(sheets["Data issues"]) - 1 == len(progress["issues"])
     assert sheets["Changes"][1:] == []  # the first report in OUT has nothing to compare with
@@ -360,9 +379,9 @@ def test_deliberate_mistakes_are_in_data_issues_where_they_are(report: tuple[dic
         if i["severity"] in ("error", "warning")
     ]
     in_sheet = [
-        (r[0], r[1], r[2] or "", r[3], r[4], r[5], r[6])
+        (r[0].lower(), r[1], r[2] or "", r[3], r[4], r[5], r[6])
         for r in _sheets(folder)["Data issues"][1:]
-        if r[0] in ("error", "warning")
+        if r[0] in ("Error", "Warning")
     ]
     for found in (in_json, in_sheet):
         assert [f[:6] for f in found] == [m[:6] for m in MISTAKES]

@@ -40,14 +40,14 @@ def test_bsanz_pathway_met(tmp_path: Path) -> None:
         rules=["bsanz-2021"],
     )
     assert out.progress["ruleset"] == "bsanz-2021"
-    assert out.overview["ruleset"] == "bsanz-2021"
+    assert out.overview["Ruleset"] == "bsanz-2021"
     assert out.requirement("case_discussions") == ("met", 30, 30)
     assert out.requirement("leading_meetings") == ("met", 20, 20)
     assert out.requirement("supervision") == ("met", 10, 10)
     assert out.requirement("intensives") == ("met", 2, 2)
     assert out.progress["overall"] == "ready"
     # BSANZ suggests no fee: no cost is shown.
-    assert out.overview["supervision_cost"] is None
+    assert out.overview["Cost range"] is None
     assert "Assessed under: Balint Society of Australia and New Zealand" in out.letter
     assert "(bsanz-2021)" in out.letter
 
@@ -105,7 +105,7 @@ def test_uk_2023_example_thresholds(tmp_path: Path) -> None:
     assert (status, round(achieved, 3), target) == ("not_met", round(24 / 49, 3), 0.5)
     assert out.requirement("supervision") == ("not_met", 5, 6)
     assert "little_supervision_time" in out.advice()
-    assert out.overview["supervision_cost"] == "£175–£225"
+    assert out.overview["Cost range"] == "£175–£225"
 
 
 def test_versioning_across_the_registration_date_boundary(tmp_path: Path) -> None:
@@ -141,7 +141,7 @@ def test_versioning_across_the_registration_date_boundary(tmp_path: Path) -> Non
     assert "face_to_face" not in by_id["T1"]["requirements"]
     book = openpyxl.load_workbook(out / "2026-11" / "summary.xlsx", read_only=True)
     overview = list(book["Overview"].iter_rows(values_only=True))
-    ruleset_column = overview[0].index("ruleset")
+    ruleset_column = overview[0].index("Ruleset")
     assert [r[ruleset_column] for r in overview[1:]] == ["uk-2019", "uk-2023-example"] + [
         "uk-2023-example"
     ]

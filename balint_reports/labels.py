@@ -1,0 +1,20 @@
+"""The team's words for the machine values that progress.json keeps (SPEC r2 4)."""
+
+from __future__ import annotations
+
+from .evaluate import CANNOT_ASSESS, IN_PROGRESS, MET, NEEDS_DATA, NOT_MET, READY
+
+STATUS_WORDS = {MET: "Met", NOT_MET: "Not yet met", CANNOT_ASSESS: "Cannot assess"}
+OVERALL_WORDS = {READY: "Ready", IN_PROGRESS: "In progress", NEEDS_DATA: "Needs data"}
+SEVERITY_WORDS = {"error": "Error", "warning": "Warning", "info": "Note"}
+REGISTER_WORDS = {
+    "active": "Active",
+    "paused": "Paused",
+    "withdrawn": "Withdrawn",
+    "accredited": "Accredited",
+}
+
+
+def advice_words(code: str) -> str:
+    """`no_accredited_coleader` -> `No accredited coleader`: an advice code as a heading."""
+    return code.replace("_", " ").capitalize()
