@@ -144,7 +144,7 @@ def dashboard_context(report: Report, letters: bool = True) -> dict:
 
 def _issues_by_file(issues: pd.DataFrame) -> list[dict]:
     """Per file with issues: counts by severity and the first issues, in the summary's order."""
-    files = []
+    files: list[dict] = []
     if issues.empty:
         return files
     for file, rows in issues.groupby("file", sort=True):
