@@ -54,13 +54,19 @@ def _closest_route(result: RequirementResult) -> RouteResult | None:
     return max(result.routes, key=lambda route: route.achieved / route.target, default=None)
 
 
+# Names Windows keeps for devices, whatever the extension: `CON.html` cannot be created there.
+WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])")
+
+
 def file_stem(person_id: str) -> str:
     """A file name for a person's letter that cannot leave its folder nor clash with another's.
 
     A plain id is its own name. Any other id is cleaned and given a short hash of the id as
     written, so `BS 001` and `BS.001` never share a letter (ids are unique in the register).
     """
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", person_id):
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", person_id) and not WINDOWS_RESERVED.fullmatch(
+        person_id
+    ):
         return person_id
     cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", person_id).strip("_") or "id"
     return f"{cleaned}-{hashlib.sha256(person_id.encode('utf-8')).hexdigest()[:8]}"

@@ -1,36 +1,26 @@
-"""One run at a time per OUT folder: an exclusive lock on OUT/.lock, refused at once if held.
+"""One run at a time per OUT folder: a lock on OUT/.lock, refused at once if another run holds it.
 
-The lock is the operating system's flock (Linux and macOS), so it is released when the run ends
-in any way, even killed: a stale lock file blocks nobody. Windows has no flock; there the lock
-is skipped and two runs at once are the team's to avoid.
+The lock is the `filelock` library's: the operating system's own file lock (flock on Linux and
+macOS, msvcrt.locking on Windows), so it is released when the run ends in any way, even killed,
+and a lock file left behind blocks nobody. We use the library rather than our own code for
+each platform because its test suite runs on Windows and ours cannot. When the run started is
+kept beside it, in OUT/.lock-started, to tell a second run how long the first has been going
+(Windows does not let another process read a locked file).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from .errors import OutputError
 
 LOCK_NAME = ".lock"
-
-try:
-    import fcntl
-except ImportError:  # Windows: no flock; runs there are not protected from each other
-    fcntl = None  # type: ignore[assignment]
-
-
-def _try_lock(fd: int) -> bool:
-    if fcntl is None:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+STARTED_NAME = ".lock-started"
 
 
 @contextmanager
@@ -38,20 +28,26 @@ def locked(out: Path) -> Iterator[None]:
     """Hold OUT's lock for the block; if another run holds it, stop at once and say so."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        fd = os.open(out / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise OutputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+    lock = FileLock(out / LOCK_NAME, timeout=0)
     try:
-        if not _try_lock(fd):
-            since = os.read(fd, 200).decode("utf-8", "replace").strip()
-            raise OutputError(
-                f"{out}: another balint-reports run is writing to this folder"
-                + (f" (started {since})" if since else "")
-                + "; wait for it to finish, then run again"
-            )
+        lock.acquire()
+    except Timeout:
+        since = ""
+        with suppress(OSError):
+            since = (out / STARTED_NAME).read_text(encoding="utf-8").strip()
+        raise OutputError(
+            f"{out}: another balint-reports run is writing to this folder"
+            + (f" (started {since})" if since else "")
+            + "; wait for it to finish, then run again"
+        ) from None
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot lock the output folder ({exc.strerror})") from None
+    try:
         # Only a time: it tells the team how long the other run has been going, nothing personal.
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}\n".encode())
+        with suppress(OSError):
+            (out / STARTED_NAME).write_text(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}\n", "utf-8")
         yield
     finally:
-        os.close(fd)
+        lock.release()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -103,6 +105,22 @@ class _Looks:
         self.header_border = Border(bottom=Side(style="thin"))
         self.fills = {word: PatternFill("solid", fgColor=rgb) for word, rgb in FILLS.items()}
         self.link_font = Font(color="0563C1", underline="single")
+        self._styles: dict[tuple[str, object], StyleArray] = {}
+
+    def _styled(self, cell: WriteOnlyCell, look: str, value: object) -> None:
+        """Give `cell` the style of its column's look (and, for a status, of its word)."""
+        if look == "wrap":
+            cell.alignment = self.wrap
+            return
+        cell.alignment = self.top
+        if look == "percent":
+            cell.number_format = "0%"
+        elif look == "date":
+            cell.number_format = DATE_FORMAT
+        elif look == "status" and value in self.fills:
+            cell.fill = self.fills[value]  # type: ignore[index]
+        elif look == "link":
+            cell.font = self.link_font
 
     def cell(self, sheet: Worksheet, value: object, look: str) -> object:
         """A cell for `value` as the column's look wants it; a plain value where no style is."""
@@ -110,24 +128,17 @@ class _Looks:
         if look == "plain":
             return value
         cell = WriteOnlyCell(sheet, value=value)
-        if look == "text" or look == "number":
-            cell.alignment = self.top
-        elif look == "wrap":
-            cell.alignment = self.wrap
-        elif look == "percent":
-            cell.number_format = "0%"
-            cell.alignment = self.top
-        elif look == "date":
-            cell.number_format = DATE_FORMAT
-            cell.alignment = self.top
-        elif look == "status":
-            cell.alignment = self.top
-            fill = self.fills.get(value)  # type: ignore[arg-type]
-            if fill is not None:
-                cell.fill = fill
-        elif look == "link" and value:
+        # Setting a style looks it up in the workbook's tables, which is most of the time a
+        # styled cell takes: each look's style is worked out once and copied after that.
+        key = (look, value if look == "status" else None)
+        style = self._styles.get(key)
+        if style is None:
+            self._styled(cell, look, value)
+            self._styles[key] = copy(cell._style)
+        else:
+            cell._style = copy(style)
+        if look == "link" and value:
             cell.hyperlink = value  # a path relative to summary.xlsx: the letter beside it
-            cell.font = self.link_font
         return cell
 
 
@@ -382,12 +393,13 @@ def write_workbook(path: Path, report: Report, changes: list[Change], letters: b
         looks,
         "Requirements",
         [
-            Column("Trainee ID", 11),
-            Column("Name", 22),
-            Column("Requirement", 30, "wrap"),
+            # The longest sheet but one: only the cells that need a style get one.
+            Column("Trainee ID", 11, "plain"),
+            Column("Name", 22, "plain"),
+            Column("Requirement", 38, "plain"),
             Column("Status", 14, "status"),
-            Column("Achieved", 10, "number"),
-            Column("Target", 10, "number"),
+            Column("Achieved", 10, "plain"),
+            Column("Target", 10, "plain"),
             Column("Detail", 70, "wrap"),
         ],
         (
@@ -410,9 +422,9 @@ def write_workbook(path: Path, report: Report, changes: list[Change], letters: b
         looks,
         "Advisories",
         [
-            Column("Trainee ID", 11),
-            Column("Name", 22),
-            Column("Advice", 28, "wrap"),
+            Column("Trainee ID", 11, "plain"),
+            Column("Name", 22, "plain"),
+            Column("Advice", 28, "plain"),
             Column("Message", 80, "wrap"),
         ],
         (
@@ -429,11 +441,11 @@ def write_workbook(path: Path, report: Report, changes: list[Change], letters: b
         "Data issues",
         [
             Column("Severity", 10, "status"),
-            Column("File", 30, "wrap"),
+            Column("File", 34, "plain"),
             Column("Sheet", 14, "plain"),
             Column("Row", 7, "plain"),
             Column("Column", 16, "plain"),
-            Column("Value", 20, "wrap"),
+            Column("Value", 20, "plain"),
             Column("Problem", 80, "wrap"),
         ],
         (
