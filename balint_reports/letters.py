@@ -98,37 +98,26 @@ def _reasons(
     """Why some of this trainee's rows do not count towards the requirement."""
     if result.status == MET:
         return []
-    leaders = records.leaders
     reasons = []
     for spec in rule.routes:
         for left_out in records.excluded(spec, trainee_id):
+            person = left_out.person
             if spec.source == "supervision":
-                known = leaders is not None and left_out.person in leaders.index
-                name = str(leaders.at[left_out.person, "name"]) if known else "this supervisor"
-                why = supervisor_reason(
-                    name,
-                    known and bool(leaders.at[left_out.person, "accredited"] is True),
-                    known and bool(leaders.at[left_out.person, "supervision_experience"] is True),
+                name, accredited, experienced = records.leaders.get(
+                    person, ("this supervisor", False, False)
                 )
+                why = supervisor_reason(name, accredited, experienced)
                 reasons.append(supervision_not_counted(left_out.rows, left_out.hours, name, why))
+                continue
+            if not person:
+                kind, name = "blank", ""
+            elif person == "?":
+                kind, name = "unknown", ""
+            elif person.startswith("trainee:"):
+                kind, name = "trainee", ""  # another trainee's name is theirs, not this letter's
             else:
-                person = left_out.person
-                kind = (
-                    "blank"
-                    if not person
-                    else "unknown"
-                    if person == "?"
-                    else "trainee"
-                    if person.startswith("trainee:")
-                    else "leader"
-                )
-                leader = person.removeprefix("leader:")
-                name = (
-                    str(leaders.at[leader, "name"])
-                    if kind == "leader" and leaders is not None and leader in leaders.index
-                    else ""
-                )
-                reasons.append(co_led_not_counted(left_out.sessions, co_leader_reason(kind, name)))
+                kind, name = "leader", records.leaders.get(person.removeprefix("leader:"), ("",))[0]
+            reasons.append(co_led_not_counted(left_out.sessions, co_leader_reason(kind, name)))
     return list(dict.fromkeys(reasons))  # alternative routes may leave out the same rows
 
 
@@ -155,16 +144,22 @@ def _counted_lines(
 
 
 def letter_context(
-    result: TraineeResult, report: Report, changes: list[Change], has_previous: bool
+    result: TraineeResult,
+    report: Report,
+    changes: list[Change],
+    has_previous: bool,
+    names: dict[str, str] | None = None,
 ) -> dict:
     """Everything one letter shows: this trainee's results only.
 
-    `has_previous`: the trainee had a letter last month, so it can say what changed since.
+    `has_previous`: the trainee had a letter last month, so it can say what changed since;
+    `names`: leader id -> name, when the caller has it already (once for all letters).
     """
+    if names is None:
+        names = report.records.leader_names()
     by_id = {q.id: q for q in result.ruleset.requirements}
     records = report.records
     paused = result.status == "paused"
-    names = {} if records.leaders is None else records.leaders["name"].to_dict()
     competencies = {c.id: f"competency {c.number}, {c.title}" for c in result.ruleset.competencies}
     requirements = []
     for r in result.requirements:
@@ -245,6 +240,7 @@ def render_letters(
     for change in changes:  # grouped once: each letter looks only at its own trainee's
         changes_of.setdefault(change.trainee_id, []).append(change)
     written = []
+    names = report.records.leader_names()
     for result in report.trainees:
         if result.status not in LETTER_STATUSES:
             continue
@@ -253,6 +249,7 @@ def render_letters(
             report,
             changes_of.get(result.trainee_id, []),
             has_previous=result.trainee_id in had_letter,
+            names=names,
         )
         stem = file_stem(result.trainee_id)
         path = folder / f"{stem}.html"

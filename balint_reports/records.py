@@ -81,7 +81,12 @@ class Records:
     counted: dict[Route, TraineeRows] = field(default_factory=dict)
     not_counted: dict[Route, dict[str, list[NotCounted]]] = field(default_factory=dict)
     rejected: dict[str, list[Rejected]] = field(default_factory=dict)
-    leaders: pd.DataFrame | None = None  # name, accredited, supervision_experience by id
+    # leader id -> (name, accredited, experienced in supervision): who the rows were with
+    leaders: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
+
+    def leader_names(self) -> dict[str, str]:
+        """Leader id -> name."""
+        return {leader: found[0] for leader, found in self.leaders.items()}
 
     def rows(self, route: Route, trainee_id: str) -> pd.DataFrame | None:
         """The rows the route counted for the trainee, oldest first."""
@@ -151,7 +156,16 @@ def collect(
     measures = _Measures(tables)
     records = Records(
         rejected=_rejected(rows),
-        leaders=tables.leaders[["name", "accredited", "supervision_experience"]],
+        leaders={
+            leader: (str(name), accredited is True, experienced is True)
+            for leader, name, accredited, experienced in zip(
+                tables.leaders.index,
+                tables.leaders["name"],
+                tables.leaders["accredited"].astype(object),
+                tables.leaders["supervision_experience"].astype(object),
+                strict=True,
+            )
+        },
     )
     if tables.trainees.empty:  # nobody to write to (and a register without rows to map)
         return records
