@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -23,11 +24,13 @@ class _Date(click.ParamType):
 
     name = "DATE"
 
-    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         # The spreadsheet cells' own rules, so a date typed here reads as it would in a sheet.
-        day, problem = parse_date(value.strip())
+        day, problem = parse_date(str(value).strip())
         if day is None:
             self.fail(problem or "give a date, e.g. 31/12/2026", param, ctx)
         return day
@@ -371,7 +374,9 @@ def _ask_password(username: str) -> str:
     help="Config file for [smtp]. Default: the one the month's run used.",
 )
 @click.pass_context
-def send(ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None, **params) -> None:  # noqa: ANN003
+def send(
+    ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None, **params: Any
+) -> None:
     """Email the month's letters (or supervisor digests) from REPORT_DIR.
 
     REPORT_DIR is a month folder written by `run`, e.g. reports/2026-11. Its

@@ -6,6 +6,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -361,7 +362,7 @@ def normalise_sheet(
         if label is not None and sheet.unsaved_formulas:
             formulas = _report_unsaved_formulas(sheet, label, column.name, body.index, table, log)
             blank = blank & ~formulas
-        has_problem = problems != None  # noqa: E711 - elementwise on an object array
+        has_problem = pd.notna(problems)
         if column.type is ValueType.VOCAB and VOCABULARIES[column.vocabulary or ""].keep_unknown:
             severity = "warning"
         else:
@@ -391,7 +392,7 @@ def normalise_sheet(
         elif column.default is not None and kind.id_column is None:
             # A register keeps its blanks until its rows are merged: a blank fills from the
             # other row of the same id, and only then means the default (resolve.merge_register).
-            values = np.where(blank, column.default, values)
+            values = np.where(blank, cast(Any, column.default), values)
         table[column.name] = _typed(values, column)
     return table
 
@@ -406,8 +407,8 @@ def _date_order(
 ) -> str:
     """The column's date order; a column found month first is said once (SPEC r2 2.2)."""
     order, example = decide_date_order(raw.dropna().unique(), config.date_order)
-    if example:
-        day = parse_date(example, order=MONTH_FIRST)[0]
+    day = parse_date(example, order=MONTH_FIRST)[0] if example else None
+    if day is not None:
         log.add(
             "warning",
             sheet.file,

@@ -96,9 +96,9 @@ def merge_register(
             )
         outcomes[row["_rid"]] = "rejected" if conflicts else "duplicate"
     merged = pd.DataFrame(list(records.values()), columns=table.columns)
-    for column in kind.columns:
-        if column.default is not None and not merged.empty:
-            merged[column.name] = merged[column.name].fillna(column.default)
+    for declared in kind.columns:
+        if declared.default is not None and not merged.empty:
+            merged[declared.name] = merged[declared.name].fillna(declared.default)
     return merged.set_index(id_column, drop=False), outcomes
 
 
@@ -137,8 +137,7 @@ def warn_register_copies(registers: dict[str, pd.DataFrame], log: IssueLog) -> N
                 other = per_file[second].get(kind_name, set())
                 both = ids & other
                 if len(both) >= 2 and len(both) > COPY_SHARE * min(len(ids), len(other)):
-                    id_column = KINDS_BY_NAME[kind_name].id_column
-                    shared.append(f"{len(both)} {id_column}s")
+                    shared.append(f"{len(both)} {KINDS_BY_NAME[kind_name].id_column}s")
             if shared:
                 log.add(
                     "warning",
