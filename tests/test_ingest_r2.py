@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from balint_reports.inbox import ignored_by
+from balint_reports.normalise import decide_date_order
+from balint_reports.values import parse_date
+
 from .conftest import TRAINEE_HEADER, run_cli, run_report, trainee_row, write_csv, write_xlsx
 
 REGISTERS = {
@@ -456,3 +460,48 @@ def test_as_of_refuses_what_is_not_a_day_first_date(
     assert result.exit_code == 2
     assert message in result.output
     assert not (tmp_path / "out").exists()
+
+
+# --- below the CLI: the decisions on their own ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "setting", "expected"),
+    [
+        (
+            ["11/3/2026", "11/17/2026", dt.datetime(2026, 1, 30)],
+            "auto",
+            ("month-first", "11/17/2026"),
+        ),
+        (["11/3/2026", "11/10/2026"], "auto", ("day-first", "")),  # no evidence: day first
+        (["11/17/2026", "25/11/2026"], "auto", ("day-first", "")),  # evidence both ways
+        (["31/02/2026", "2026-11-17", "17 Nov 2026"], "auto", ("day-first", "")),
+        (["11/17/26"], "auto", ("month-first", "11/17/26")),
+        (["11/17/2026"], "day-first", ("day-first", "")),
+        (["11/3/2026"], "month-first", ("month-first", "")),
+    ],
+)
+def test_decide_date_order(cells: list[object], setting: str, expected: tuple[str, str]) -> None:
+    assert decide_date_order(cells, setting) == expected
+
+
+def test_parse_date_reads_the_order_it_is_given() -> None:
+    assert parse_date("11/3/2026", order="month-first") == (dt.date(2026, 11, 3), None)
+    assert parse_date("11/3/2026") == (dt.date(2026, 3, 11), None)
+    assert parse_date(dt.datetime(2026, 3, 11), order="month-first") == (dt.date(2026, 3, 11), None)
+    assert "month first in this column" in (parse_date("17/11/2026", order="month-first")[1] or "")
+
+
+@pytest.mark.parametrize(
+    ("relative", "patterns", "expected"),
+    [
+        ("registers - Copy.xlsx", ["* - copy.xlsx"], "* - copy.xlsx"),
+        ("2025/registers - Copy.xlsx", ["* - Copy.xlsx"], "* - Copy.xlsx"),
+        ("archive/2024/a.csv", ["archive"], "archive"),
+        ("archive/2024/a.csv", ["archive/*"], "archive/*"),
+        ("attendance/a.csv", ["archive", "b.csv"], ""),
+        ("attendance/a.csv", ["attendance/b*.csv"], ""),
+    ],
+)
+def test_ignored_by(relative: str, patterns: list[str], expected: str) -> None:
+    assert ignored_by(relative, patterns) == expected
