@@ -16,6 +16,7 @@ from .issues import issue_table
 from .monthly import MonthResult, run_month
 from .pipeline import Report, build_report
 from .ruleset import load_rulesets
+from .template import TEMPLATE_KINDS, People, init_folder, write_template
 from .values import parse_date
 
 
@@ -441,3 +442,86 @@ def send(
         )
     if counts.get(deliver.FAILED) or counts.get(deliver.UNKNOWN) or counts.get(deliver.PENDING):
         raise click.ClickException(f"not everything was sent: see {result.report_file}")
+
+
+# --- template and init: what the team fills in, and where they start (issue 12) ---
+@main.command()
+@click.argument("out_file", metavar="OUT.xlsx", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(list(TEMPLATE_KINDS)),
+    default="attendance",
+    show_default=True,
+    help="Which spreadsheet: a group's attendance register, a supervisor's log, portfolio "
+    "sign-offs, or the team's trainee and leader registers.",
+)
+@click.option(
+    "--inbox",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Read the registers in this folder and offer their trainees' and leaders' names "
+    "in dropdowns.",
+)
+@click.option("--rules", "rules", multiple=True, help="As for `run`: the competencies offered.")
+@click.option("--force", is_flag=True, help="Replace OUT.xlsx if it exists.")
+def template(
+    out_file: Path, kind: str, inbox: Path | None, rules: tuple[str, ...], force: bool
+) -> None:
+    """Write a blank spreadsheet to fill in, with dropdowns that prevent mistakes.
+
+    The workbook has the headings `run` reads, an Instructions sheet, dropdowns
+    for activity, format, mode, status, competency and yes/no columns, and date
+    checks on date columns. With --inbox, the trainee, supervisor and co-leader
+    columns offer the names in that folder's registers. Send it to the group
+    leaders and supervisors; what they fill in reads back with no data issues.
+
+    Example:
+
+    \b
+        balint-reports template attendance.xlsx --inbox inbox
+        balint-reports template supervision.xlsx --kind supervision
+    """
+    if out_file.exists() and not force:
+        raise click.ClickException(f"{out_file} exists: choose another name, or add --force")
+    try:
+        config = _config_for(inbox, None) if inbox else load_config(None)
+        rulesets = load_rulesets(rules or config.rule_files)
+        people = People()
+        if inbox is not None:
+            report = build_report(inbox, dt.date.today(), config, rulesets)
+            registers = report.registers
+            people = People(
+                trainees=tuple(sorted(registers["trainees"]["name"].dropna().unique())),
+                leaders=tuple(sorted(registers["leaders"]["name"].dropna().unique())),
+            )
+        write_template(out_file, kind, rulesets, people)
+    except BalintError as exc:
+        raise click.ClickException(str(exc)) from None
+    names = f" with {_plural(len(people.trainees), 'trainee')} and " if inbox else ""
+    names += f"{_plural(len(people.leaders), 'leader')} in its dropdowns" if inbox else ""
+    click.echo(f"Template written to {out_file}{names}.")
+
+
+@main.command()
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Start a working folder: an inbox with blank templates, settings and a how-to.
+
+    Creates DIR/inbox/ with a blank spreadsheet of each kind (registers,
+    attendance, supervision, portfolio), a commented DIR/inbox/balint.toml to
+    fill in, and DIR/HOW-TO.txt: the monthly routine, and how to schedule it
+    with cron or the Windows Task Scheduler. A file that is there already is
+    kept as it is: init never overwrites.
+
+    Example:
+
+    \b
+        balint-reports init accreditation
+        balint-reports run accreditation/inbox --out accreditation/reports
+    """
+    try:
+        files = init_folder(folder, load_rulesets(()))
+    except BalintError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path, written in files:
+        click.echo(f"{'created' if written else 'kept   '}  {path}")
+    click.echo(f"Next: read {folder / 'HOW-TO.txt'}, and fill in {folder / 'inbox'}/balint.toml.")

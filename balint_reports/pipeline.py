@@ -23,6 +23,7 @@ from .records import Records, collect
 from .resolve import PeopleIndex, merge_register, place, resolve_people, warn_register_copies
 from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS, KINDS_BY_NAME, ValueType
+from .template import TEMPLATE_SHEETS
 from .values import fold, fold_name, loose_key, map_unique
 
 ACTIVITY_KINDS = ("attendance", "supervision", "portfolio", "decisions")
@@ -97,6 +98,8 @@ def parse_file(source: SourceFile, config: Config) -> ParsedFile:
         if found.match is None:
             if found.error:
                 log.add("error", sheet.file, sheet.sheet, found.error)
+            elif sheet.sheet in TEMPLATE_SHEETS:
+                pass  # a template's own instructions and lists: expected, not news
             else:
                 log.add("info", sheet.file, sheet.sheet, f"sheet not used: {found.ignored_reason}")
             sources.append({**entry, "kind": "ignored"})
