@@ -65,7 +65,7 @@ def test_report_requested_not_received_is_chased_not_arranged(tmp_path: Path) ->
     step = "Your supervisor's report was requested on 10 November 2026"
     assert f"Next: {step}" in section
     assert _next_step(out.letter).startswith(step)
-    assert out.overview["next_step"].startswith(step)
+    assert out.overview["Next step"].startswith(step)
 
 
 def test_report_never_requested_is_asked_for(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ def test_paused_trainee_is_given_no_step(tmp_path: Path) -> None:
     assert "nothing is expected of you until you resume" in out.letter
     assert "YOUR NEXT STEP" not in out.letter and "Next:" not in out.letter
     assert out.progress["status"] == "paused"
-    assert not out.overview["next_step"]
+    assert not out.overview["Next step"]
 
 
 def test_numbers_above_target_and_unknown_target(tmp_path: Path) -> None:
