@@ -78,12 +78,13 @@ class TraineeResult:
     advice: tuple[Advice, ...]
     next_step: str
     supervisor: str
-    supervision_hours: float  # with an eligible supervisor: the hours that count
-    cost_low: float | None  # None when the ruleset suggests no fee or there are no such hours
+    supervision_hours: float  # with anyone
+    cost_low: float | None  # of eligible_hours; None without a suggested fee or such hours
     cost_high: float | None
     feels_ready: bool | None = None
     # the register's dates that are set, by field name: the reference's steps and the like
     dates: tuple[tuple[str, dt.date], ...] = ()
+    eligible_hours: float = 0.0  # with an eligible supervisor: the hours that count
 
 
 @dataclass(frozen=True)
@@ -484,9 +485,10 @@ class _AdviceFacts:
         self.co_leader_joined = set(
             sup.loc[sup["co_leader_present"].fillna(False), "trainee"].unique()
         )
+        self.supervision_hours = sup.groupby("trainee")["hours"].sum().to_dict()
         # Only hours with an eligible supervisor count, so only they are shown and costed.
         eligible = sup["supervisor"].isin(measures.eligible)
-        self.supervision_hours = sup[eligible].groupby("trainee")["hours"].sum().to_dict()
+        self.eligible_hours = sup[eligible].groupby("trainee")["hours"].sum().to_dict()
         self.accredited = measures.accredited
 
 
@@ -573,6 +575,8 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
         t = trainee["trainee_id"]
         advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts, measures))
         hours = float(facts.supervision_hours.get(t, 0.0))
+        eligible_hours = float(facts.eligible_hours.get(t, 0.0))
+        fee = ruleset.fee if eligible_hours else None
         status = trainee["status"] or "active"
         feels_ready = None if pd.isna(trainee["feels_ready"]) else bool(trainee["feels_ready"])
         dates = tuple(
@@ -597,8 +601,9 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 next_step=next_step,
                 supervisor=leader_names.get(trainee["supervisor"], ""),
                 supervision_hours=hours,
-                cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee and hours else None,
-                cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee and hours else None,
+                cost_low=eligible_hours * fee.low_per_hour if fee else None,
+                cost_high=eligible_hours * fee.high_per_hour if fee else None,
+                eligible_hours=eligible_hours,
                 feels_ready=feels_ready,
                 dates=dates,
             )

@@ -280,7 +280,7 @@ def _overview(report: Report, titles: dict[str, str], letters: bool) -> tuple[li
                 t.next_step,
                 "\n".join(forecasts) or None,
                 t.supervisor,
-                t.supervision_hours,
+                t.eligible_hours,
                 _cost(t),
                 t.ruleset.id,
                 letter_file(t, letters),
