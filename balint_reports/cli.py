@@ -12,8 +12,9 @@ from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
 from .issues import issue_table
+from .model import RunResult, Severity
 from .monthly import MonthResult, run_month
-from .pipeline import Report, build_report
+from .pipeline import build_report
 from .ruleset import load_rulesets
 from .values import EARLIEST_YEAR, LATEST_YEAR
 
@@ -41,8 +42,8 @@ def _config_for(inbox: Path, config_file: Path | None) -> Config:
     return load_config(config_file)
 
 
-def _issue_counts(report: Report) -> str:
-    errors, warnings = report.count("error"), report.count("warning")
+def _issue_counts(report: RunResult) -> str:
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     if not errors and not warnings:
         return "No data issues."
 
@@ -241,7 +242,7 @@ def check(
     if not report.issues.empty:
         click.echo(issue_table(report.issues))
     click.echo(_issue_counts(report).replace(" — see Data issues in summary.xlsx", "."))
-    if report.count("error"):
+    if report.count(Severity.ERROR):
         raise SystemExit(1)
 
 

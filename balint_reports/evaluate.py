@@ -11,12 +11,20 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from .model import (
+    Overall,
+    RegisterStatus,
+    RequirementResult,
+    RouteResult,
+    Status,
+    TraineeResult,
+)
 from .ruleset import Advice, Condition, Requirement, Route, Ruleset, ruleset_for
 from .values import decision_credit, fold_name, map_unique
 
-MET, NOT_MET, CANNOT_ASSESS = "met", "not_met", "cannot_assess"
-READY, IN_PROGRESS, NEEDS_DATA = "ready", "in_progress", "needs_data"
-OVERALL_WORDS = {
+MET, NOT_MET, CANNOT_ASSESS = Status.MET, Status.NOT_MET, Status.CANNOT_ASSESS
+READY, IN_PROGRESS, NEEDS_DATA = Overall.READY, Overall.IN_PROGRESS, Overall.NEEDS_DATA
+OVERALL_WORDS: dict[str, str] = {
     READY: "ready to apply",
     IN_PROGRESS: "in progress",
     NEEDS_DATA: "information needed",
@@ -35,53 +43,6 @@ COUNTED_COLUMNS = (
     "event_key",
     "competency",
 )
-
-
-@dataclass(frozen=True)
-class RouteResult:
-    """How far a trainee is along one route of a requirement."""
-
-    label: str
-    achieved: float
-    target: float
-    met: bool
-    hours: float | None = None  # for supervision routes
-    share: bool = False  # achieved and target are fractions
-    per_year: str = ""  # for a per-year route: how each pathway year went, in words
-    credited: float = 0.0  # what the team's decisions added to `achieved`
-
-
-@dataclass(frozen=True)
-class RequirementResult:
-    """A requirement's status for one trainee."""
-
-    id: str
-    title: str
-    status: str
-    achieved: float | None
-    target: float
-    detail: str
-    routes: tuple[RouteResult, ...]
-    decisions: tuple[str, ...] = ()  # the team's decisions on it, in plain words
-
-
-@dataclass(frozen=True)
-class TraineeResult:
-    """Everything the outputs say about one trainee."""
-
-    trainee_id: str
-    name: str
-    email: str
-    status: str
-    ruleset: Ruleset
-    overall: str
-    requirements: tuple[RequirementResult, ...]
-    advice: tuple[Advice, ...]
-    next_step: str
-    supervisor: str
-    supervision_hours: float
-    cost_low: float | None  # None when the ruleset suggests no fee
-    cost_high: float | None
 
 
 @dataclass(frozen=True)
@@ -597,13 +558,14 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 trainee_id=t,
                 name=trainee["name"],
                 email=trainee["email"],
-                status=trainee["status"] or "active",
+                status=RegisterStatus.of(trainee["status"]),
                 ruleset=ruleset,
                 overall=overall,
                 requirements=requirement_results,
                 advice=advice,
                 next_step=_next_step(ruleset, overall, requirement_results),
                 supervisor=leader_names.get(trainee["supervisor"], ""),
+                supervisor_id=trainee["supervisor"] or "",
                 supervision_hours=hours,
                 cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee else None,
                 cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee else None,

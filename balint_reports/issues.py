@@ -1,11 +1,21 @@
-"""Data issues: problems in the team's spreadsheets, kept as values, never raised."""
+"""Data issues: problems in the team's spreadsheets, kept as values, never raised.
+
+Each issue has a stable `code` (what kind of problem, whatever its wording), the place it is
+about (file, sheet, row, column, value), the words for the team (`problem`) and words that
+name nobody but the person the row is about (`shareable`, for a supervisor's digest). Once a
+run has resolved its people, each issue also says which trainee or leader it concerns.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from .model import SEVERITY_ORDER
+
+# The Data issues sheet's columns (SPEC 4), in order.
 ISSUE_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem"]
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# Every field an issue of a finished run has.
+ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "shareable", "trainee_id", "leader_id"]
 NO_ROW = -1  # an issue about a file or sheet, not about one data row
 
 
@@ -31,12 +41,17 @@ class IssueLog:
         column: str = "",
         value: str = "",
         rid: int = NO_ROW,
-        code: str = "",
+        code: str,
+        shareable: str | None = None,
     ) -> None:
-        """Record one issue; `code` names its kind stably (snake_case), whatever its wording."""
+        """Record one issue; `code` names its kind stably (snake_case), whatever its wording.
+
+        `shareable`: the problem without naming anyone else, when `problem` does.
+        """
         self._single.append(
             {
                 "code": code,
+                "shareable": problem if shareable is None else shareable,
                 "severity": severity,
                 "file": file,
                 "sheet": sheet,
@@ -56,21 +71,31 @@ class IssueLog:
         values: pd.Series,
         problems: pd.Series | str,
         *,
-        code: str = "",
+        code: str,
+        shareable: pd.Series | str | None = None,
     ) -> None:
-        """Record one issue per row of `rows` (which carries `_file`, `_sheet`, `_row`, `_rid`)."""
+        """Record one issue per row of `rows` (which carries `_file`, `_sheet`, `_row`, `_rid`).
+
+        `shareable`: the problems without naming anyone else, where `problems` do.
+        """
         if rows.empty:
             return
+
+        def per_row(texts: pd.Series | str) -> object:
+            return texts if isinstance(texts, str) else texts.to_numpy()
+
         self._frames.append(
             pd.DataFrame(
                 {
+                    "code": code,
+                    "shareable": per_row(problems if shareable is None else shareable),
                     "severity": severity,
                     "file": rows["_file"].to_numpy(),
                     "sheet": rows["_sheet"].to_numpy(),
                     "row": rows["_row"].to_numpy(),
                     "column": column,
                     "value": values.astype(object).fillna("").astype(str).to_numpy(),
-                    "problem": problems if isinstance(problems, str) else problems.to_numpy(),
+                    "problem": per_row(problems),
                     "rid": rows["_rid"].to_numpy(),
                 }
             )
@@ -88,7 +113,7 @@ class IssueLog:
         parts = [pd.DataFrame(self._single)] if self._single else []
         parts += self._frames
         if not parts:
-            return pd.DataFrame(columns=[*ISSUE_COLUMNS, "rid"])
+            return pd.DataFrame(columns=["code", *ISSUE_COLUMNS, "shareable", "rid"])
         issues = pd.concat(parts, ignore_index=True)
         issues["row"] = issues["row"].astype("Int64")
         issues["_order"] = issues["severity"].map(SEVERITY_ORDER)

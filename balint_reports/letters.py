@@ -4,54 +4,38 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import jinja2
 
 from .changes import Change
-from .evaluate import (
-    CANNOT_ASSESS,
-    MET,
-    RequirementResult,
-    RouteResult,
-    TraineeResult,
-    number_text,
-    percent_text,
-)
-from .schema import LETTER_STATUSES
-
-if TYPE_CHECKING:
-    from .pipeline import Report
+from .evaluate import CANNOT_ASSESS, MET, number_text, percent_text
+from .model import RunResult, TraineeResult
 
 STATUS_WORDS = {MET: "Complete", "not_met": "In progress", CANNOT_ASSESS: "Information needed"}
 BAR_COLOURS = {MET: "#2e7d32", "not_met": "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
 
 
-def templates_dir() -> Path:
-    """The letter templates: inside the installed wheel, or the source tree's `templates/`."""
-    packaged = Path(__file__).parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+@dataclass(frozen=True)
+class Letter:
+    """One trainee's letter, rendered: the HTML and plain-text versions of the same content."""
+
+    trainee_id: str
+    stem: str  # its file name in letters/, without the extension
+    html: str
+    text: str
 
 
 def template_environment() -> jinja2.Environment:
     """Letters and digests: HTML templates autoescaped, text ones not, nothing undefined."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
+        loader=jinja2.PackageLoader("balint_reports", "templates"),
         autoescape=jinja2.select_autoescape(["html.j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-
-
-def _closest_route(result: RequirementResult) -> RouteResult | None:
-    """The route a letter shows: one that is met, else the one furthest along."""
-    met = [route for route in result.routes if route.met]
-    if met:
-        return met[0]
-    return max(result.routes, key=lambda route: route.achieved / route.target, default=None)
 
 
 def file_stem(person_id: str) -> str:
@@ -83,7 +67,7 @@ def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
 
 
 def letter_context(
-    result: TraineeResult, report: Report, changes: list[Change], has_previous: bool
+    result: TraineeResult, report: RunResult, changes: list[Change], has_previous: bool
 ) -> dict:
     """Everything one letter shows: this trainee's results only.
 
@@ -93,7 +77,7 @@ def letter_context(
     requirements = []
     for r in result.requirements:
         rule = by_id[r.id]
-        route = _closest_route(r)
+        route = r.shown_route
         if route is None:
             percent, left = 0, f"We need to know {rule.missing_data}." if rule.missing_data else ""
             if r.status == MET:  # waived by the leadership team
@@ -158,22 +142,21 @@ def letter_context(
 
 
 def render_letters(
-    folder: Path, report: Report, changes: list[Change], had_letter: frozenset[str]
-) -> list[Path]:
-    """Write `<trainee_id>.html` and `.txt` for every active or paused trainee.
+    report: RunResult, changes: list[Change], had_letter: frozenset[str]
+) -> list[Letter]:
+    """The letter of every active or paused trainee.
 
     `had_letter`: the trainees who were sent one last month.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     environment = template_environment()
     html = environment.get_template("letter.html.j2")
     text = environment.get_template("letter.txt.j2")
     changes_of: dict[str, list[Change]] = {}
     for change in changes:  # grouped once: each letter looks only at its own trainee's
         changes_of.setdefault(change.trainee_id, []).append(change)
-    written = []
+    letters = []
     for result in report.trainees:
-        if result.status not in LETTER_STATUSES:
+        if not result.gets_letter:
             continue
         context = letter_context(
             result,
@@ -181,9 +164,12 @@ def render_letters(
             changes_of.get(result.trainee_id, []),
             has_previous=result.trainee_id in had_letter,
         )
-        stem = file_stem(result.trainee_id)
-        path = folder / f"{stem}.html"
-        path.write_text(html.render(context), encoding="utf-8")
-        (folder / f"{stem}.txt").write_text(text.render(context), encoding="utf-8")
-        written.append(path)
-    return written
+        letters.append(
+            Letter(
+                result.trainee_id,
+                file_stem(result.trainee_id),
+                html.render(context),
+                text.render(context),
+            )
+        )
+    return letters

@@ -244,6 +244,7 @@ def normalise_sheet(
             f"column(s) {names} not used for {kind.name}; if one of them should be, "
             f"map it under [columns.{kind.name}] in balint.toml",
             row=match.row_index + 1,
+            code="columns_not_used",
         )
     for column in kind.columns:
         label = match.positions.get(column.name)
@@ -268,6 +269,7 @@ def normalise_sheet(
                 column.name,
                 raw[has_problem].map(cell_text),
                 pd.Series(problems[has_problem]),
+                code=f"invalid_{column.type.value}",
             )
         if column.required:
             missing = blank
@@ -278,6 +280,7 @@ def normalise_sheet(
                     column.name,
                     pd.Series([""] * int(missing.sum())),
                     f"{column.name} is missing: fill it in",
+                    code="required_missing",
                 )
         elif column.default_from is not None:
             other, by_value = column.default_from
@@ -319,6 +322,7 @@ def _report_unsaved_formulas(
                     for cell in cells
                 ]
             ),
+            code="formula_unsaved",
         )
     return hit
 

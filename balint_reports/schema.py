@@ -103,8 +103,11 @@ VOCABULARIES: dict[str, Vocabulary] = {
     )
 }
 
-# The register statuses whose trainees get a letter (the others have left or finished).
-LETTER_STATUSES = ("active", "paused")
+# Every table of rows carries these beside its kind's columns: where the row came from (file,
+# sheet, the row number as the spreadsheet shows it), its run-wide id (which issues refer to),
+# and, once validated, its outcome. Columns of a kind's own never start with "_".
+PROVENANCE_COLUMNS = ("_file", "_sheet", "_row", "_rid")
+OUTCOME_COLUMN = "_outcome"
 
 T = ValueType
 # Where a leadership weekend's length is not given, it lasts two days (SPEC 2.3).
