@@ -1,4 +1,5 @@
-"""Supervisor digests: per supervisor, their own trainees' status, next step and data issues."""
+"""Supervisor digests: per supervisor, their own trainees' numbers, what is awaited from them, the
+advice the seed gives supervisors, and the data issues about their trainees' rows."""
 
 from __future__ import annotations
 
@@ -6,10 +7,20 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .evaluate import OVERALL_WORDS
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, template_environment
-from .model import Person, RunResult
+from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
+from .records import Records
+from .wording import (
+    DIGEST_OVERALL_WORDS,
+    day_text,
+    digest_numbers,
+    issue_for_supervisor,
+    reference_to_pass_on,
+    report_awaited,
+    signoffs_awaited,
+    supervision_not_counted_for_supervisor,
+)
 
 
 @dataclass(frozen=True)
@@ -23,18 +34,58 @@ class Digest:
 
 
 def issues_by_trainee(report: RunResult) -> dict[str, list[dict]]:
-    """Each data issue about a trainee's row, grouped by the trainee's case-folded id, in the
-    words that name nobody else."""
+    """Each data issue about a trainee's row, grouped by the trainee's case-folded id."""
     issues = report.issues
-    about = issues.loc[issues["trainee_id"] != "", [*ISSUE_COLUMNS, "shareable", "trainee_id"]]
+    about = issues.loc[issues["trainee_id"] != "", ["code", *ISSUE_COLUMNS, "trainee_id"]]
     grouped: dict[str, list[dict]] = {}
     for record in about.to_dict("records"):
         trainee = record.pop("trainee_id")
-        record["problem"] = record.pop("shareable")
         record["row"] = None if pd.isna(record["row"]) else int(record["row"])
         # Folded, as the register merges `t1` and `T1` into one trainee.
         grouped.setdefault(str(trainee).casefold(), []).append(record)
     return grouped
+
+
+def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
+    """What the trainee's accreditation waits for from this supervisor, in their words."""
+    awaited = []
+    dates = dict(t.dates)
+    if "reference_requested" in dates and "reference_received" not in dates:
+        awaited.append(report_awaited(t.name, dates["reference_requested"]))
+    elif "reference_received" in dates and "reference_forwarded" not in dates:
+        shared = "reference_shared" in dates
+        if shared or t.feels_ready:
+            awaited.append(reference_to_pass_on(t.name, shared))
+    rules = {q.id: q for q in t.ruleset.requirements}
+    for r in t.requirements:
+        rule = rules[r.id]
+        for spec in rule.routes:
+            # Sign-offs come out of supervision: with none yet, there is nothing to ask of them.
+            signing = t.supervision_hours > 0
+            if spec.count == "competencies" and r.status != MET and signing:
+                rows = records.rows(spec, t.trainee_id)
+                signed = set() if rows is None else set(rows["competency"])
+                missing = [
+                    f"{c.number}, {c.title}" for c in t.ruleset.competencies if c.id not in signed
+                ]
+                if missing:
+                    awaited.append(signoffs_awaited(missing))
+            if spec.counterpart == "eligible_supervisor":
+                for left_out in records.excluded(spec, t.trainee_id):
+                    name, accredited, experienced = records.leaders.get(
+                        left_out.person, ("another supervisor", False, False)
+                    )
+                    awaited.append(
+                        supervision_not_counted_for_supervisor(
+                            left_out.rows,
+                            left_out.hours,
+                            name,
+                            left_out.person == leader,
+                            accredited,
+                            experienced,
+                        )
+                    )
+    return list(dict.fromkeys(awaited))  # alternative routes may find the same rows
 
 
 def digest_contexts(report: RunResult) -> list[dict]:
@@ -46,14 +97,28 @@ def digest_contexts(report: RunResult) -> list[dict]:
         leader = t.supervisor_id
         if not t.gets_letter or leader not in report.leaders:
             continue
+        rules = {q.id: q for q in t.ruleset.requirements}
+        paused = t.status is RegisterStatus.PAUSED
         by_leader.setdefault(leader, []).append(
             {
                 "trainee_id": t.trainee_id,
                 "name": t.name,
                 "status": t.status,
-                "overall": OVERALL_WORDS.get(t.overall, t.overall).capitalize(),
-                "next_step": t.next_step,
-                "issues": issues.get(t.trainee_id.casefold(), []),
+                "overall": DIGEST_OVERALL_WORDS[t.overall],
+                "paused": "Their training is paused: nothing is expected of them until they resume."
+                if paused
+                else "",
+                "requirements": [digest_numbers(rules[r.id], r) for r in t.requirements],
+                "awaited": [] if paused else _awaited(t, leader, report.records),
+                "advice": []
+                if paused
+                else [a.for_supervisor for a in t.advice if a.for_supervisor],
+                "issues": list(
+                    dict.fromkeys(
+                        issue_for_supervisor(issue, report.as_of)
+                        for issue in issues.get(t.trainee_id.casefold(), [])
+                    )
+                ),
             }
         )
     return [
@@ -64,7 +129,7 @@ def digest_contexts(report: RunResult) -> list[dict]:
             "society": settings.society,
             "signature": settings.signature,
             "contact_email": settings.contact_email,
-            "date": f"{report.as_of.day} {report.as_of:%B %Y}",
+            "date": day_text(report.as_of),
             "trainees": trainees,
         }
         for leader, trainees in by_leader.items()

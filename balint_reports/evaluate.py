@@ -12,23 +12,22 @@ import numpy as np
 import pandas as pd
 
 from .model import (
-    Overall,
+    CANNOT_ASSESS,
+    IN_PROGRESS,
+    MET,
+    NEEDS_DATA,
+    NOT_MET,
+    READY,
     RegisterStatus,
     RequirementResult,
     RouteResult,
-    Status,
     TraineeResult,
 )
-from .ruleset import Advice, Condition, Requirement, Route, Ruleset, ruleset_for
+from .ruleset import DATE_FIELDS, Advice, Condition, Requirement, Route, Ruleset, ruleset_for
 from .values import decision_credit, fold_name, map_unique
+from .wording import OVERALL_WORDS, next_steps, number_text, percent_text
 
-MET, NOT_MET, CANNOT_ASSESS = Status.MET, Status.NOT_MET, Status.CANNOT_ASSESS
-READY, IN_PROGRESS, NEEDS_DATA = Overall.READY, Overall.IN_PROGRESS, Overall.NEEDS_DATA
-OVERALL_WORDS: dict[str, str] = {
-    READY: "ready to apply",
-    IN_PROGRESS: "in progress",
-    NEEDS_DATA: "information needed",
-}
+__all__ = ["CANNOT_ASSESS", "IN_PROGRESS", "MET", "NEEDS_DATA", "NOT_MET", "OVERALL_WORDS", "READY"]
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
 # The columns a route's count and dates read: the rows it counts carry only these (and the
@@ -224,16 +223,6 @@ class _Measures:
         return as_of.year - registered.year - int(before_anniversary)
 
 
-def number_text(value: float) -> str:
-    """A count as people write it: 20, 1.5."""
-    return f"{value:g}"
-
-
-def percent_text(value: float) -> str:
-    """A share as people write it: 50%."""
-    return f"{100 * value:.0f}%"
-
-
 def _applies(route: Route, trainee: dict) -> bool:
     """Whether the trainee's register says this route is theirs (unknown: it is not)."""
     register = [trainee[name] for name, _ in route.when]
@@ -389,6 +378,7 @@ def _evaluate_requirement(
         "; ".join([*parts, *noted]),
         tuple(results),
         decided.words if decided else (),
+        missing_set,
     )
 
 
@@ -510,20 +500,6 @@ def _advice_applies(
     return False
 
 
-def _next_step(ruleset: Ruleset, overall: str, results: Iterable[RequirementResult]) -> str:
-    results = list(results)
-    by_id = {q.id: q for q in ruleset.requirements}
-    if overall == READY:
-        return ruleset.wording.ready
-    if overall == NEEDS_DATA:
-        missing = [by_id[r.id].missing_data for r in results if r.status == CANNOT_ASSESS]
-        return f"{ruleset.wording.needs_data} {'; '.join(m for m in missing if m)}."
-    for r in results:
-        if r.status == NOT_MET:
-            return by_id[r.id].next_step
-    return ruleset.wording.all_met_not_ready
-
-
 def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResult]:
     """Assess every trainee in the register, in register order."""
     measures = _Measures(tables)
@@ -553,22 +529,35 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
         t = trainee["trainee_id"]
         advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts, measures))
         hours = float(facts.supervision_hours.get(t, 0.0))
+        status = RegisterStatus.of(trainee["status"])
+        feels_ready = None if pd.isna(trainee["feels_ready"]) else bool(trainee["feels_ready"])
+        dates = tuple(
+            (name, trainee[name].date()) for name in DATE_FIELDS if not pd.isna(trainee[name])
+        )
+        steps, next_step = next_steps(
+            ruleset, status, overall, requirement_results, feels_ready, dict(dates)
+        )
+        requirement_results = tuple(
+            replace(r, next_step=step) for r, step in zip(requirement_results, steps, strict=True)
+        )
         results.append(
             TraineeResult(
                 trainee_id=t,
                 name=trainee["name"],
                 email=trainee["email"],
-                status=RegisterStatus.of(trainee["status"]),
+                status=status,
                 ruleset=ruleset,
                 overall=overall,
                 requirements=requirement_results,
                 advice=advice,
-                next_step=_next_step(ruleset, overall, requirement_results),
+                next_step=next_step,
                 supervisor=leader_names.get(trainee["supervisor"], ""),
                 supervisor_id=trainee["supervisor"] or "",
                 supervision_hours=hours,
                 cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee else None,
                 cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee else None,
+                feels_ready=feels_ready,
+                dates=dates,
             )
         )
     return results

@@ -11,9 +11,10 @@ import pandas as pd
 
 from .cache import ParsedFile, SheetCache
 from .config import Config
+from .inbox import without_ignored
 from .issues import IssueLog
 from .model import Severity
-from .normalise import classify, normalise_sheet
+from .normalise import classify, normalise_sheet, report_near_miss
 from .read import SourceFile, discover, read_source
 from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, ValueType
 
@@ -52,6 +53,11 @@ def parse_file(source: SourceFile, config: Config) -> ParsedFile:
     for sheet in result.sheets:
         entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
         found = classify(sheet, config)
+        if found.near_miss is not None:
+            # Its rows count as read and rejected, so that the loss shows in Sources.
+            lost = report_near_miss(sheet, found.near_miss, log)
+            sources.append({**entry, "kind": found.near_miss.kind.name, "unread": lost})
+            continue
         if found.match is None:
             if found.error:
                 log.add(
@@ -80,15 +86,19 @@ def read_inbox(
     log: IssueLog,
     cache: SheetCache | None = None,
     skip: tuple[Path, ...] = (),
+    files: list[SourceFile] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
-    """Every sheet of every file, classified and normalised: one table per kind, plus sources."""
+    """Every sheet of every file (the inbox's, or `files`), classified and normalised: one
+    table per kind, plus sources."""
     parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
     # Each file numbers its rows from 0; its offset in the inbox is added per kind after the
     # concat, in one pass, rather than by copying every table first.
     offsets: dict[str, list[int]] = {k.name: [] for k in KINDS}
     sources: list[dict] = []
     next_rid = 0
-    for source in discover(inbox, skip):
+    if files is None:
+        files = without_ignored(discover(inbox, skip), config.ignore)
+    for source in files:
         if not source.spreadsheet:
             sources.append({"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""})
             continue

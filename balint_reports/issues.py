@@ -1,9 +1,10 @@
 """Data issues: problems in the team's spreadsheets, kept as values, never raised.
 
 Each issue has a stable `code` (what kind of problem, whatever its wording), the place it is
-about (file, sheet, row, column, value), the words for the team (`problem`) and words that
-name nobody but the person the row is about (`shareable`, for a supervisor's digest). Once a
-run has resolved its people, each issue also says which trainee or leader it concerns.
+about (file, sheet, row, column, value) and the words for the team (`problem`), which may name
+other people (a suggested match): a supervisor's digest words an issue from its code and fields
+instead. Once a run has resolved its people, each issue also says which trainee or leader it
+concerns.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from .model import SEVERITY_ORDER
 # The Data issues sheet's columns (SPEC 4), in order.
 ISSUE_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem"]
 # Every field an issue of a finished run has.
-ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "shareable", "trainee_id", "leader_id"]
+ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "trainee_id", "leader_id"]
 NO_ROW = -1  # an issue about a file or sheet, not about one data row
 
 
@@ -42,16 +43,11 @@ class IssueLog:
         value: str = "",
         rid: int = NO_ROW,
         code: str,
-        shareable: str | None = None,
     ) -> None:
-        """Record one issue; `code` names its kind stably (snake_case), whatever its wording.
-
-        `shareable`: the problem without naming anyone else, when `problem` does.
-        """
+        """Record one issue; `code` names its kind stably (snake_case), whatever its wording."""
         self._single.append(
             {
                 "code": code,
-                "shareable": problem if shareable is None else shareable,
                 "severity": severity,
                 "file": file,
                 "sheet": sheet,
@@ -72,30 +68,21 @@ class IssueLog:
         problems: pd.Series | str,
         *,
         code: str,
-        shareable: pd.Series | str | None = None,
     ) -> None:
-        """Record one issue per row of `rows` (which carries `_file`, `_sheet`, `_row`, `_rid`).
-
-        `shareable`: the problems without naming anyone else, where `problems` do.
-        """
+        """Record one issue per row of `rows` (which carries `_file`, `_sheet`, `_row`, `_rid`)."""
         if rows.empty:
             return
-
-        def per_row(texts: pd.Series | str) -> object:
-            return texts if isinstance(texts, str) else texts.to_numpy()
-
         self._frames.append(
             pd.DataFrame(
                 {
                     "code": code,
-                    "shareable": per_row(problems if shareable is None else shareable),
                     "severity": severity,
                     "file": rows["_file"].to_numpy(),
                     "sheet": rows["_sheet"].to_numpy(),
                     "row": rows["_row"].to_numpy(),
                     "column": column,
                     "value": values.astype(object).fillna("").astype(str).to_numpy(),
-                    "problem": per_row(problems),
+                    "problem": problems if isinstance(problems, str) else problems.to_numpy(),
                     "rid": rows["_rid"].to_numpy(),
                 }
             )
@@ -113,7 +100,7 @@ class IssueLog:
         parts = [pd.DataFrame(self._single)] if self._single else []
         parts += self._frames
         if not parts:
-            return pd.DataFrame(columns=["code", *ISSUE_COLUMNS, "shareable", "rid"])
+            return pd.DataFrame(columns=["code", *ISSUE_COLUMNS, "rid"])
         issues = pd.concat(parts, ignore_index=True)
         issues["row"] = issues["row"].astype("Int64")
         issues["_order"] = issues["severity"].map(SEVERITY_ORDER)
@@ -131,18 +118,38 @@ class IssueLog:
         return rids
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """A cell's text in lines of at most `width`, broken at spaces or `/` where it can be."""
+    if len(text) <= width:
+        return [text]
+    lines: list[str] = []
+    while len(text) > width:
+        cut = max(text.rfind(" ", 0, width + 1), text.rfind("/", 0, width) + 1)
+        cut = cut if cut > 0 else width
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip(" ")
+    return [*lines, text] if text else lines
+
+
 def issue_table(issues: pd.DataFrame, width: int = 40) -> str:
-    """Issues as a plain-text table for a terminal; long values are shortened."""
-
-    def shorten(value: object) -> str:
-        text = "" if value is None or value is pd.NA else str(value)
-        return text if len(text) <= width else text[: width - 1] + "…"
-
+    """Issues as a plain-text table for a terminal; long cells wrap onto more lines, whole."""
     header = ["severity", "file", "sheet", "row", "column", "value"]
-    rows = [[shorten(r[c]) for c in header] for r in issues.to_dict("records")]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    records = issues.to_dict("records")
+    cells = [
+        [_wrap("" if r[c] is None or r[c] is pd.NA else str(r[c]), width) for c in header]
+        for r in records
+    ]
+    widths = [
+        max([len(h)] + [len(line) for row in cells for line in row[i]])
+        for i, h in enumerate(header)
+    ]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + "  problem"]
-    for row, record in zip(rows, issues.to_dict("records"), strict=True):
-        cells = "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True))
-        lines.append(f"{cells}  {record['problem']}")
+    for row, record in zip(cells, records, strict=True):
+        for depth in range(max(len(cell) for cell in row)):
+            parts = [
+                (cell[depth] if depth < len(cell) else "").ljust(w)
+                for cell, w in zip(row, widths, strict=True)
+            ]
+            problem = f"  {record['problem']}" if depth == 0 else ""
+            lines.append(("  ".join(parts) + problem).rstrip())
     return "\n".join(lines)

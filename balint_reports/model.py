@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .config import Config
+    from .records import Records
     from .ruleset import Advice, Ruleset
 
 
@@ -55,6 +56,11 @@ class Overall(StrEnum):
     NEEDS_DATA = "needs_data"
 
 
+# The names the evaluation and the wording of its results use.
+MET, NOT_MET, CANNOT_ASSESS = Status.MET, Status.NOT_MET, Status.CANNOT_ASSESS
+READY, IN_PROGRESS, NEEDS_DATA = Overall.READY, Overall.IN_PROGRESS, Overall.NEEDS_DATA
+
+
 class RegisterStatus(StrEnum):
     """The status the team's register gives a trainee (a blank cell means active)."""
 
@@ -72,6 +78,12 @@ class RegisterStatus(StrEnum):
     def of(cls, cell: str | None) -> RegisterStatus:
         """The status a register cell says: blank is active (the one place that default lives)."""
         return cls(str(cell)) if cell else cls.ACTIVE
+
+
+def _no_records() -> Records:
+    from .records import Records
+
+    return Records()
 
 
 # Sources that are not a record kind.
@@ -98,12 +110,14 @@ class RequirementResult:
 
     id: str
     title: str
-    status: str
+    status: Status
     achieved: float | None
     target: float
     detail: str
     routes: tuple[RouteResult, ...]
     decisions: tuple[str, ...] = ()  # the team's decisions on it, in plain words
+    missing_set: tuple[str, ...] = ()  # its `requires_set` register dates that are blank
+    next_step: str = ""  # what would move it on; empty when met or the trainee is paused
 
     @property
     def shown_route(self) -> RouteResult | None:
@@ -123,7 +137,7 @@ class TraineeResult:
     email: str
     status: RegisterStatus
     ruleset: Ruleset
-    overall: str
+    overall: Overall
     requirements: tuple[RequirementResult, ...]
     advice: tuple[Advice, ...]
     next_step: str
@@ -132,6 +146,9 @@ class TraineeResult:
     cost_low: float | None  # None when the ruleset suggests no fee
     cost_high: float | None
     supervisor_id: str = ""  # the register's supervisor, resolved to a leader id
+    feels_ready: bool | None = None
+    # the register's dates that are set, by field name: the reference's steps and the like
+    dates: tuple[tuple[str, dt.date], ...] = ()
 
     @property
     def gets_letter(self) -> bool:
@@ -180,6 +197,10 @@ class RunResult:
     forecasts: Mapping[tuple[str, str], dt.date] = field(default_factory=dict)
     # every leader in the register, by id: who a digest is addressed to
     leaders: Mapping[str, Person] = field(default_factory=dict)
+    # the rows behind each trainee's numbers, for the letters' list of records
+    records: Records = field(default_factory=lambda: _no_records())
+    # per trainee id, the date of their latest accepted record: who has stalled
+    last_records: Mapping[str, dt.date] = field(default_factory=dict)
 
     @property
     def month(self) -> str:

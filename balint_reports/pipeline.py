@@ -20,12 +20,15 @@ from .forecast import forecast
 from .ingest import read_inbox
 from .issues import NO_ROW, IssueLog
 from .model import Decision, Outcome, Person, RunResult, Severity
+from .read import SourceFile
+from .records import collect
 from .resolve import (
     PeopleIndex,
     register_people,
     resolve_competencies,
     resolve_decisions,
     resolve_people,
+    warn_register_copies,
 )
 from .ruleset import Ruleset
 from .schema import OUTCOME_COLUMN
@@ -106,6 +109,21 @@ def _whom_issues_concern(rows: dict[str, pd.DataFrame]) -> tuple[pd.Series, pd.S
     return joined(trainee_parts), joined(leader_parts)
 
 
+# Where each activity kind keeps the date a record is "new" by.
+RECORD_DATES = {"attendance": "date", "supervision": "date", "portfolio": "signed_off"}
+
+
+def last_records(counted: Tables) -> dict[str, dt.date]:
+    """Per trainee id, the date of their latest accepted record of any kind: one pass a table."""
+    latest: dict[str, dt.date] = {}
+    for kind, column in RECORD_DATES.items():
+        accepted = getattr(counted, kind)
+        for trainee, day in accepted.groupby("trainee", sort=False)[column].max().items():
+            if not pd.isna(day) and (trainee not in latest or day.date() > latest[trainee]):
+                latest[trainee] = day.date()
+    return latest
+
+
 def _warn_gone(earlier: EarlierReport, sources: pd.DataFrame, log: IssueLog) -> None:
     """A file that fed last month's report and is not in the inbox now: said, not silent."""
     for name in sorted(earlier.files - set(sources["file"])):
@@ -127,9 +145,11 @@ def validate_inbox(
     log: IssueLog,
     cache: SheetCache | None = None,
     skip: tuple[Path, ...] = (),
+    files: list[SourceFile] | None = None,
 ) -> Validated:
-    """Read the inbox, merge the registers, resolve every person and give each row its outcome."""
-    tables, sources = read_inbox(inbox, config, log, cache, skip)
+    """Read the inbox (or only `files` of it), merge the registers, resolve every person and
+    give each row its outcome."""
+    tables, sources = read_inbox(inbox, config, log, cache, skip, files)
     report_day = pd.Timestamp(as_of)
     index = PeopleIndex()
     if not any(source["kind"] == "trainees" for source in sources):
@@ -143,6 +163,7 @@ def validate_inbox(
             code="no_trainee_register",
         )
 
+    warn_register_copies({k: tables[k] for k in ("trainees", "leaders")}, log)
     leaders = register_people(tables["leaders"], "leaders", log, index, "leader")
     resolve_people(tables["trainees"], "trainees", index, log)
     trainees = register_people(tables["trainees"], "trainees", log, index, "trainee")
@@ -168,13 +189,15 @@ def build_report(
     cache: SheetCache | None = None,
     skip: tuple[Path, ...] = (),
     earlier: EarlierReport | None = None,
+    files: list[SourceFile] | None = None,
 ) -> RunResult:
-    """Read the inbox (unchanged files from `cache`, none under `skip`) and evaluate everyone.
+    """Read the inbox (unchanged files from `cache`, none under `skip`; only `files` when
+    given) and evaluate everyone.
 
     `earlier`: last month's report, so that a file it was fed and this inbox lacks is said.
     """
     log = IssueLog()
-    valid = validate_inbox(inbox, as_of, config, rulesets, log, cache, skip)
+    valid = validate_inbox(inbox, as_of, config, rulesets, log, cache, skip, files)
     if earlier is not None:
         _warn_gone(earlier, valid.sources, log)
     attendance = valid.accepted("attendance")
@@ -204,4 +227,6 @@ def build_report(
         decisions=_decisions(valid.accepted("decisions"), valid.trainees, valid.leaders),
         forecasts=forecast(counted, list(results), as_of),
         leaders=_leaders(valid.leaders),
+        records=collect(counted, valid.rows, rulesets),
+        last_records=last_records(counted),
     )

@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .changes import CHANGE_COLUMNS, Change
+from .dashboard import dashboard_html
 from .digests import render_digests
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, render_letters
@@ -254,6 +255,7 @@ def month_files(
             "utf-8"
         ),
         "summary.xlsx": workbook_bytes(result, changes, letters),
+        "index.html": dashboard_html(result, letters).encode("utf-8"),
     }
     if letters:
         written = render_letters(result, changes, had_letter)

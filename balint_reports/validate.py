@@ -119,5 +119,8 @@ def source_counts(sources: list[dict], rows: dict[str, pd.DataFrame]) -> pd.Data
     )
     for i, outcome_name in enumerate(OUTCOMES):
         frame[outcome_name] = found[:, i]
+    if sources and any("unread" in s for s in sources):
+        # a sheet that nearly fits a kind: its rows are read and rejected, never normalised
+        frame["rejected"] += np.array([s.get("unread", 0) for s in sources], dtype="int64")
     frame["rows_read"] = frame[list(OUTCOMES)].sum(axis=1)
     return frame[SOURCE_COLUMNS]
