@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .evaluate import CANNOT_ASSESS, MET, OVERALL_WORDS
-from .model import RequirementSnapshot, TraineeSnapshot
+from .model import CANNOT_ASSESS, MET, RequirementSnapshot, TraineeSnapshot
 from .ruleset import Ruleset
-from .wording import count_words
+from .wording import OVERALL_WORDS, count_words
 
 CHANGE_COLUMNS = ["trainee_id", "name", "requirement", "before", "now", "change"]
 

@@ -25,9 +25,8 @@ from .model import (
 )
 from .ruleset import DATE_FIELDS, Advice, Condition, Requirement, Route, Ruleset, ruleset_for
 from .values import decision_credit, fold_name, map_unique
-from .wording import OVERALL_WORDS, next_steps, number_text, percent_text
+from .wording import next_steps, number_text, percent_text
 
-__all__ = ["CANNOT_ASSESS", "IN_PROGRESS", "MET", "NEEDS_DATA", "NOT_MET", "OVERALL_WORDS", "READY"]
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
 # The columns a route's count and dates read: the rows it counts carry only these (and the

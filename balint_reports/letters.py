@@ -31,7 +31,6 @@ from .wording import (
     progress_words,
     record_line,
     route_spec,
-    shown_route,
     supervision_not_counted,
     supervisor_reason,
     unknown_target_words,
@@ -93,7 +92,7 @@ def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
 
 def _route_of(rule: Requirement, result: RequirementResult) -> Route | None:
     """The ruleset route whose rows the letter lists: the one shown, else the fullest."""
-    route = shown_route(result)
+    route = result.shown_route
     if route is not None:
         return route_spec(rule, route)
     return None
@@ -171,7 +170,7 @@ def letter_context(
     requirements = []
     for r in result.requirements:
         rule = by_id[r.id]
-        route = shown_route(r)
+        route = r.shown_route
         when = report.forecasts.get((result.trainee_id, r.id))
         if route is None:
             bold, rest = "", ("Waived by the leadership team" if r.status == MET else "")
