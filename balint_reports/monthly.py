@@ -5,12 +5,14 @@ before in the history store, publish the month's folder, and only then record it
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import SheetCache
 from .changes import Change, compare, moved_trainees
 from .config import Config
+from .errors import WouldReplaceBetter
 from .history import HistoryStore, fed_files, missing_sources, new_issues
 from .lock import locked
 from .model import RegisterStatus, RunResult, Severity, snapshot_of
@@ -18,6 +20,7 @@ from .pipeline import EarlierReport, build_report
 from .publish import Pause, publish, recover_interrupted
 from .render import month_files
 from .ruleset import Ruleset
+from .wording import day_text
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,48 @@ def _no_pause(point: str) -> None:
     """Publish without stopping anywhere."""
 
 
+@dataclass(frozen=True)
+class _Existing:
+    """The report a run would replace: its date and how many trainees it had."""
+
+    as_of: dt.date
+    trainees: int
+
+
+def _existing(folder: Path) -> _Existing | None:
+    """The report already in a month folder, if it holds a readable progress.json."""
+    try:
+        document = json.loads((folder / "progress.json").read_text(encoding="utf-8"))
+        return _Existing(dt.date.fromisoformat(document["as_of"]), len(document["trainees"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # nothing there, or not ours: nothing to protect
+
+
+def _refuse_later(existing: _Existing | None, as_of: dt.date, folder: Path) -> None:
+    if existing is not None and existing.as_of > as_of:
+        raise WouldReplaceBetter(
+            f"{folder} holds the report as of {day_text(existing.as_of)}, later than this "
+            f"run's {day_text(as_of)}: give --as-of {existing.as_of:%Y-%m-%d} to run it "
+            "again, or --replace to replace it anyway"
+        )
+
+
+def _refuse_emptier(existing: _Existing | None, report: RunResult, folder: Path) -> None:
+    if existing is None or existing.trainees == 0:
+        return
+    if not report.trainees:
+        found = (
+            "no trainees"
+            if (report.sources["kind"] == "trainees").any()
+            else "no trainees register"
+        )
+        raise WouldReplaceBetter(
+            f"this run found {found} in the inbox, but {folder} holds a report on "
+            f"{existing.trainees} trainee{'' if existing.trainees == 1 else 's'}: check the "
+            "folder you named, or give --replace to replace it anyway"
+        )
+
+
 def run_month(
     inbox: Path,
     out: Path,
@@ -58,12 +103,19 @@ def run_month(
     *,
     use_cache: bool = True,
     strict: bool = False,
+    replace: bool = False,
     pause: Pause = _no_pause,
 ) -> MonthResult:
-    """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store."""
+    """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store.
+
+    Unless `replace`, a report already there that is dated later, or that had trainees when
+    this run found none, is kept and WouldReplaceBetter raised (SPEC r2 §4).
+    """
     month = f"{as_of:%Y-%m}"
     with locked(out):
         recover_interrupted(out)
+        existing = None if replace else _existing(out / month)
+        _refuse_later(existing, as_of, out / month)
         cache = SheetCache(out, config, use=use_cache)
         store = HistoryStore(out)
         try:
@@ -71,6 +123,7 @@ def run_month(
             earlier = EarlierReport(previous.month, fed_files(previous)) if previous else None
             report = build_report(inbox, as_of, config, rulesets, cache, (out,), earlier)
             cache.prune()
+            _refuse_emptier(existing, report, out / month)
             current = tuple(snapshot_of(t) for t in report.trainees)
             changes = compare(previous.trainees if previous else None, current, rulesets)
             had_letter = frozenset(
