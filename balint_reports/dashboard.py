@@ -19,7 +19,7 @@ from .model import (
     TraineeResult,
 )
 
-# The summary's words (SPEC r2 4), so the page and the workbook say the same.
+# The summary's words (docs/contract.md#outputs), so the page and the workbook say the same.
 OVERALL_LABELS = {READY: "Ready", "in_progress": "In progress", "needs_data": "Needs data"}
 STATUS_LABELS = {MET: "Met", NOT_MET: "Not yet met", CANNOT_ASSESS: "Cannot assess"}
 # Months without a new record after which an active trainee counts as stalled.

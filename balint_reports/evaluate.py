@@ -419,7 +419,8 @@ class _AdviceFacts:
             "setting_key",
         )
         self.leading_trainees = set(leading["trainee"].unique())
-        # A blank co-leader is nobody (SPEC 2.4): not someone missing from supervision.
+        # A blank co-leader is nobody (docs/contract.md#people), not someone missing from
+        # supervision.
         self.co_leaders = _sets(co_led[co_led["co_leader"] != ""], "trainee", "co_leader")
         events = att[att["activity"].isin(LEADERSHIP_EVENTS)]
         if events.empty:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .model import SEVERITY_ORDER
 
-# The Data issues sheet's columns (SPEC 4), in order.
+# The Data issues sheet's columns (docs/contract.md#outputs), in order.
 ISSUE_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem"]
 # Every field an issue of a finished run has.
 ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "trainee_id", "leader_id"]

@@ -32,7 +32,10 @@ SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 class Outcome(StrEnum):
-    """What became of a data row (SPEC 2.5): every non-blank row ends as exactly one."""
+    """What became of a data row: every non-blank row ends as exactly one.
+
+    See docs/contract.md#row-outcomes.
+    """
 
     ACCEPTED = "accepted"
     REJECTED = "rejected"
@@ -71,7 +74,7 @@ class RegisterStatus(StrEnum):
 
     @property
     def gets_letter(self) -> bool:
-        """Only trainees on the pathway are written to (SPEC 4)."""
+        """Only trainees on the pathway are written to (docs/contract.md#outputs)."""
         return self in (RegisterStatus.ACTIVE, RegisterStatus.PAUSED)
 
     @classmethod

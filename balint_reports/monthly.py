@@ -109,7 +109,7 @@ def run_month(
     """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store.
 
     Unless `replace`, a report already there that is dated later, or that had trainees when
-    this run found none, is kept and WouldReplaceBetter raised (SPEC r2 §4).
+    this run found none, is kept and WouldReplaceBetter raised (docs/contract.md#outputs).
     """
     month = f"{as_of:%Y-%m}"
     with locked(out):

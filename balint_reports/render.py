@@ -63,7 +63,7 @@ def _number(value: float | None) -> float | int | None:
 
 
 def progress_document(result: RunResult, letters: bool = True) -> dict:
-    """The facts of progress.json, in the shape SPEC 4 gives (keys are only ever added)."""
+    """The facts of progress.json (docs/contract.md#outputs); keys are only ever added."""
     forecasts = result.forecasts
     return {
         "as_of": f"{result.as_of:%Y-%m-%d}",
@@ -197,7 +197,7 @@ def _overview_rows(report: RunResult, letters: bool) -> tuple[list[str], list[li
 
 
 def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = True) -> bytes:
-    """summary.xlsx with the six sheets of SPEC 4."""
+    """summary.xlsx with the six sheets of docs/contract.md#outputs."""
     book = Workbook(write_only=True)
     _write_sheet(book, "Overview", *_overview_rows(report, letters))
     _write_sheet(
@@ -224,8 +224,8 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
         CHANGE_COLUMNS,
         [[c.trainee_id, c.name, c.requirement, c.before, c.now, c.change] for c in changes],
     )
-    # After the six SPEC sheets, and only when the team has recorded discretion: a society
-    # that never does keeps exactly the six.
+    # After the six sheets of docs/contract.md#outputs, and only when the team has recorded
+    # discretion: a society that never does keeps exactly the six.
     if report.decisions:
         _write_sheet(
             book,

@@ -1,5 +1,5 @@
 """Resolve: merge the registers, then turn every person, competency and requirement cell into
-an id (SPEC 2.4). A cell that cannot be resolved is an issue on its row."""
+an id (docs/contract.md#people). A cell that cannot be resolved is an issue on its row."""
 
 from __future__ import annotations
 
@@ -251,7 +251,7 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
 
     A cell that matches several people is an error (the row will be rejected); one that matches
     nobody too, except in a lenient column, where it warns: the row is kept and the person
-    counts as unknown (SPEC 2.4).
+    counts as unknown (docs/contract.md#people).
     Person columns of kind PERSON become `<pool>:<id>`, so trainees and leaders stay apart.
     """
     for column in KINDS_BY_NAME[kind_name].columns:

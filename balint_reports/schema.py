@@ -110,7 +110,7 @@ PROVENANCE_COLUMNS = ("_file", "_sheet", "_row", "_rid")
 OUTCOME_COLUMN = "_outcome"
 
 T = ValueType
-# Where a leadership weekend's length is not given, it lasts two days (SPEC 2.3).
+# Where a leadership weekend's length is not given, it lasts two days (docs/spreadsheets.md).
 DEFAULT_WEEKEND_DAYS = 2
 
 KINDS: tuple[Kind, ...] = (

@@ -1,5 +1,8 @@
 """Validate: each data row's outcome (rejected, future, duplicate, accepted), register dates
-after the report date, and how many rows of each source had each outcome (SPEC 2.5)."""
+after the report date, and how many rows of each source had each outcome.
+
+See docs/contract.md#row-outcomes.
+"""
 
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ def set_outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: 
 
 
 def unset_future_register_dates(trainees: pd.DataFrame, as_of: pd.Timestamp, log: IssueLog) -> None:
-    """A register date after the report date counts as not yet set (SPEC 2.3)."""
+    """A register date after the report date counts as not yet set (docs/spreadsheets.md)."""
     for column in KINDS_BY_NAME["trainees"].columns:
         if column.type is not ValueType.DATE or trainees.empty:
             continue
