@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .evaluate import CANNOT_ASSESS, IN_PROGRESS, MET, NEEDS_DATA, NOT_MET, READY
+from .model import CANNOT_ASSESS, IN_PROGRESS, MET, NEEDS_DATA, NOT_MET, READY
 
 STATUS_WORDS = {MET: "Met", NOT_MET: "Not yet met", CANNOT_ASSESS: "Cannot assess"}
 OVERALL_WORDS = {READY: "Ready", IN_PROGRESS: "In progress", NEEDS_DATA: "Needs data"}

@@ -7,11 +7,11 @@ values; `_write_sheet` turns them into cells. Values are words the team uses (`N
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
@@ -25,7 +25,6 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .changes import Change
-from .evaluate import MET, TraineeResult
 from .issues import ISSUE_COLUMNS
 from .labels import (
     OVERALL_WORDS,
@@ -35,8 +34,9 @@ from .labels import (
     advice_words,
 )
 from .letters import letter_file
-from .pipeline import SOURCE_COLUMNS, Report
+from .model import MET, RunResult, TraineeResult
 from .safecells import spreadsheet_safe
+from .validate import SOURCE_COLUMNS
 
 # Fills from the Okabe-Ito palette, lightened: blue for done, orange for not yet, grey for
 # unknown tell apart for every common colour blindness, and the word is always in the cell.
@@ -206,7 +206,7 @@ def _write_sheet(
     return sheet
 
 
-def _requirement_titles(report: Report) -> dict[str, str]:
+def _requirement_titles(report: RunResult) -> dict[str, str]:
     """Requirement id -> its heading: the title in the first ruleset that has it, made unique."""
     titles: dict[str, str] = {}
     for ruleset in report.rulesets:
@@ -237,7 +237,7 @@ def _cost(t: TraineeResult) -> str | None:
     return f"{fee.currency}{t.cost_low:,.0f}–{fee.currency}{t.cost_high:,.0f}"
 
 
-def _overview(report: Report, titles: dict[str, str], letters: bool) -> tuple[list, list]:
+def _overview(report: RunResult, titles: dict[str, str], letters: bool) -> tuple[list, list]:
     # Narrow columns with wrapped headings: the sheet is printed as wide as one page.
     columns = [Column("Trainee ID", 9), Column("Name", 18), Column("Register status", 10)]
     columns.append(Column("Overall", 12, "status"))
@@ -289,7 +289,7 @@ def _overview(report: Report, titles: dict[str, str], letters: bool) -> tuple[li
     return columns, rows
 
 
-def _about(book: Workbook, looks: _Looks, report: Report, titles: dict[str, str]) -> None:
+def _about(book: Workbook, looks: _Looks, report: RunResult, titles: dict[str, str]) -> None:
     """The first sheet: what the workbook is, how to read it, and who meets each requirement."""
     sheet = book.create_sheet("About")
     sheet.column_dimensions["A"].width = 42
@@ -380,7 +380,7 @@ def _about(book: Workbook, looks: _Looks, report: Report, titles: dict[str, str]
         sheet.add_chart(chart, f"D{chart_top}")
 
 
-def write_workbook(path: Path, report: Report, changes: list[Change], letters: bool = True) -> None:
+def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = True) -> bytes:
     """summary.xlsx: About, then the six sheets of SPEC 4 (and Decisions when there are any)."""
     book = Workbook(write_only=True)
     looks = _Looks()
@@ -518,16 +518,18 @@ def write_workbook(path: Path, report: Report, changes: list[Change], letters: b
             ],
             (
                 [
-                    d["trainee_id"],
-                    d["name"],
-                    titles.get(d["requirement"], d["requirement"]),
-                    d["decision"],
-                    d["reason"],
-                    d["decided_by"],
-                    d["date"],
+                    d.trainee_id,
+                    d.name,
+                    titles.get(d.requirement, d.requirement),
+                    d.decision,
+                    d.reason,
+                    d.decided_by,
+                    d.date,
                 ]
                 for d in report.decisions
             ),
             freeze="C2",
         )
-    book.save(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
