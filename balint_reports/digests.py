@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .addresses import can_email
 from .evaluate import OVERALL_WORDS
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, template_environment
-from .outbox import Outgoing, subject_for
+from .outbox import Outgoing, Recipient
 from .schema import LETTER_STATUSES
 
 if TYPE_CHECKING:
@@ -118,11 +117,10 @@ def digest_contexts(report: Report) -> list[dict]:
 
 
 def write_digests(folder: Path, report: Report) -> list[Outgoing]:
-    """Write digests/<leader_id>.html and .txt; return the ones that can be emailed."""
+    """Write digests/<leader_id>.html and .txt; return them all, for the outbox."""
     environment = template_environment()
     html_template = environment.get_template("digest.html.j2")
     text_template = environment.get_template("digest.txt.j2")
-    subject = subject_for(report.config, "digest", report.as_of)
     outgoing = []
     for context in digest_contexts(report):
         (folder / "digests").mkdir(exist_ok=True)
@@ -130,16 +128,8 @@ def write_digests(folder: Path, report: Report) -> list[Outgoing]:
         html, text = html_template.render(context), text_template.render(context)
         (folder / "digests" / f"{stem}.html").write_text(html, encoding="utf-8")
         (folder / "digests" / f"{stem}.txt").write_text(text, encoding="utf-8")
-        if can_email(context["leader_name"], context["email"]):
-            outgoing.append(
-                Outgoing(
-                    kind="digest",
-                    recipient_id=context["leader_id"],
-                    name=context["leader_name"],
-                    address=context["email"],
-                    subject=subject,
-                    text=text,
-                    html=html,
-                )
-            )
+        recipient = Recipient(
+            "digest", context["leader_id"], context["leader_name"], context["email"]
+        )
+        outgoing.append(Outgoing(stem, html, text, recipient))
     return outgoing

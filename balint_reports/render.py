@@ -24,7 +24,7 @@ from .errors import OutputError
 from .evaluate import TraineeResult
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, render_letters
-from .outbox import write_outbox
+from .outbox import Outgoing, Recipient, write_outbox
 from .pipeline import SOURCE_COLUMNS, Report
 from .safecells import spreadsheet_safe
 from .schema import LETTER_STATUSES
@@ -283,7 +283,8 @@ def write_report(
         write_workbook(staging / "summary.xlsx", report, changes, letters)
         if letters:
             render_letters(staging / "letters", report, changes, had_letter)
-            write_outbox(staging, report, write_digests(staging, report))
+            pieces = [*_letters_for_outbox(staging, report), *write_digests(staging, report)]
+            write_outbox(staging, report, pieces)
         _pause("before-swap")
         target = out / folder
         if target.exists():
@@ -302,6 +303,22 @@ def write_report(
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
     return target
+
+
+def _letters_for_outbox(folder: Path, report: Report) -> list[Outgoing]:
+    """The letters just written, with their recipients, as the outbox takes them."""
+    # A bridge until the letters are rendered in memory (issue 9): read what was just written.
+    letters = []
+    for t in report.trainees:
+        if t.status in LETTER_STATUSES:
+            stem = file_stem(t.trainee_id)
+            html = (folder / "letters" / f"{stem}.html").read_text(encoding="utf-8")
+            text = (folder / "letters" / f"{stem}.txt").read_text(encoding="utf-8")
+            address = t.email if isinstance(t.email, str) else ""
+            letters.append(
+                Outgoing(stem, html, text, Recipient("letter", t.trainee_id, t.name, address))
+            )
+    return letters
 
 
 def _undo(staging: Path, retired: Path | None, target: Path) -> None:
