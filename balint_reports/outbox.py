@@ -259,6 +259,7 @@ def write_outbox(folder: Path, report: Report, pieces: Sequence[Mailable]) -> No
     # Every trainee in register order, so that the send table can say why some get nothing.
     for t in report.trainees:
         letter = letters.get(t.trainee_id)
+        entry: dict[str, object]
         if letter is None:
             entry = {"kind": "letter", "id": t.trainee_id, "name": t.name, "address": ""}
             entry["skip"] = f"no letter (register status {t.status})"

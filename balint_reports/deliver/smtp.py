@@ -180,6 +180,7 @@ class SmtpClient:
         smtp = self._smtp
         smtp.data_sent = False
         smtp.on_data = on_handover
+        text: bytes | str
         try:
             code, text = smtp.mail(sender, ["SMTPUTF8"] if utf8 else [])
             if code == 250:
