@@ -21,7 +21,6 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .addresses import can_email, sender, unsafe_header
@@ -29,7 +28,9 @@ from .config import Config
 from .errors import DeliveryError
 
 if TYPE_CHECKING:
-    from .pipeline import Report
+    from .digests import Digest
+    from .letters import Letter
+    from .model import RunResult
 
 MANIFEST = "mail.json"
 MANIFEST_VERSION = 2
@@ -200,18 +201,18 @@ def build_message(
     return message
 
 
-def _facts(report: Report) -> dict[str, dict]:
+def _facts(report: RunResult) -> dict[str, dict]:
     """Per trainee, the figures a letter shows: kept with a send so a correction can compare."""
     facts = {}
     for t in report.trainees:
         labels = {q.id: (q.routes[0].label if q.routes else "") for q in t.ruleset.requirements}
         facts[t.trainee_id] = {
-            "overall": t.overall,
+            "overall": str(t.overall),
             "requirements": {
                 r.id: {
                     "title": r.title,
                     "label": labels.get(r.id, ""),
-                    "status": r.status,
+                    "status": str(r.status),
                     "achieved": r.achieved,
                 }
                 for r in t.requirements
@@ -220,15 +221,11 @@ def _facts(report: Report) -> dict[str, dict]:
     return facts
 
 
-def _errors_per_trainee(report: Report) -> dict[str, int]:
+def _errors_per_trainee(report: RunResult) -> dict[str, int]:
     """How many error-severity data issues are about each trainee (case-folded id)."""
-    # Imported here: digests builds its pieces with this module's Outgoing.
-    from .digests import issues_by_trainee
-
-    return {
-        trainee: sum(issue["severity"] == "error" for issue in issues)
-        for trainee, issues in issues_by_trainee(report).items()
-    }
+    issues = report.issues
+    errors = issues.loc[(issues["severity"] == "error") & (issues["trainee_id"] != "")]
+    return errors["trainee_id"].astype(str).str.casefold().value_counts().to_dict()
 
 
 def _entry(piece: Mailable, skip: str = "") -> dict:
@@ -245,20 +242,42 @@ def _entry(piece: Mailable, skip: str = "") -> dict:
     }
 
 
-def write_outbox(folder: Path, report: Report, pieces: Sequence[Mailable]) -> None:
-    """Write mail.json for `send` and, when the config names a sender, one .eml per message.
+def pieces(
+    report: RunResult, letters: Sequence[Letter], digests: Sequence[Digest]
+) -> list[Outgoing]:
+    """The rendered letters and digests with their recipients: what the outbox builds from."""
+    trainees = {t.trainee_id: t for t in report.trainees}
+    found = []
+    for letter in letters:
+        t = trainees[letter.trainee_id]
+        address = t.email if isinstance(t.email, str) else ""
+        recipient = Recipient("letter", t.trainee_id, t.name, address)
+        found.append(Outgoing(letter.stem, letter.html, letter.text, recipient))
+    for digest in digests:
+        leader = digest.leader
+        address = leader.email if isinstance(leader.email, str) else ""
+        recipient = Recipient("digest", leader.leader_id, leader.name, address)
+        found.append(Outgoing(digest.stem, digest.html, digest.text, recipient))
+    return found
 
-    `pieces` are the month's letters and digests, rendered in memory (their HTML and text are
-    written to `letters/` and `digests/` by the caller, under the same stems).
+
+def outbox_files(
+    report: RunResult, letters: Sequence[Letter], digests: Sequence[Digest]
+) -> dict[str, bytes]:
+    """mail.json for `send` and, once the config names a sender, one .eml per message.
+
+    By path in the month folder. The letters' and digests' own HTML and text are written by
+    the caller under `letters/` and `digests/`, with the stems they carry.
     """
     month = f"{report.as_of:%Y-%m}"
+    ready = pieces(report, letters, digests)
     facts = _facts(report)
     errors = _errors_per_trainee(report)
-    letters = {p.recipient.person_id: p for p in pieces if p.recipient.kind == "letter"}
+    by_trainee = {p.recipient.person_id: p for p in ready if p.recipient.kind == "letter"}
     entries = []
     # Every trainee in register order, so that the send table can say why some get nothing.
     for t in report.trainees:
-        letter = letters.get(t.trainee_id)
+        letter = by_trainee.get(t.trainee_id)
         entry: dict[str, object]
         if letter is None:
             entry = {"kind": "letter", "id": t.trainee_id, "name": t.name, "address": ""}
@@ -266,16 +285,15 @@ def write_outbox(folder: Path, report: Report, pieces: Sequence[Mailable]) -> No
         else:
             entry = {**_entry(letter), "facts": facts[t.trainee_id]}
         entries.append({**entry, "errors": errors.get(t.trainee_id.casefold(), 0)})
-    entries += [_entry(p) for p in pieces if p.recipient.kind == "digest"]
+    entries += [_entry(p) for p in ready if p.recipient.kind == "digest"]
+    files: dict[str, bytes] = {}
     if sender(report.config) is not None:
-        for piece in pieces:
-            if not piece.recipient.reachable:
-                continue
-            kind = piece.recipient.kind
-            headers = headers_for(report.config, kind, report.as_of)
-            (folder / EML_FOLDERS[kind]).mkdir(exist_ok=True)
-            message = build_message(piece, headers, month)
-            (folder / EML_FOLDERS[kind] / f"{piece.stem}.eml").write_bytes(message.as_bytes())
+        for piece in ready:
+            if piece.recipient.reachable:
+                kind = piece.recipient.kind
+                headers = headers_for(report.config, kind, report.as_of)
+                message = build_message(piece, headers, month)
+                files[f"{EML_FOLDERS[kind]}/{piece.stem}.eml"] = message.as_bytes()
     config = report.config.path
     manifest = {
         "version": MANIFEST_VERSION,
@@ -284,6 +302,7 @@ def write_outbox(folder: Path, report: Report, pieces: Sequence[Mailable]) -> No
         "config": str(config.resolve()) if config else None,
         "messages": entries,
     }
-    (folder / MANIFEST).write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    files[MANIFEST] = json.dumps(manifest, indent=2, ensure_ascii=False, default=str).encode(
+        "utf-8"
     )
+    return files
