@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
 from .ruleset import REFERENCE_CHAIN, Requirement, Route, Ruleset, Wording
-from .schema import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
 from .values import map_unique
 
 if TYPE_CHECKING:
-    from .evaluate import RequirementResult, RouteResult
+    from .model import RequirementResult, RouteResult
 
 OVERALL_WORDS = {
     READY: "ready to apply",
@@ -86,14 +86,6 @@ def hours_text(hours: float) -> str:
     return f"{number_text(hours)} hour{'' if hours == 1 else 's'}"
 
 
-def shown_route(result: RequirementResult) -> RouteResult | None:
-    """The route whose numbers are shown: one that is met, else the one furthest along."""
-    met = [route for route in result.routes if route.met]
-    if met:
-        return met[0]
-    return max(result.routes, key=lambda route: route.achieved / route.target, default=None)
-
-
 def route_spec(rule: Requirement, route: RouteResult) -> Route | None:
     """The ruleset's route behind a result: routes of one requirement have their own labels."""
     return next((r for r in rule.routes if r.label == route.label), None)
@@ -131,7 +123,7 @@ def requirement_step(
         if rule.missing_data:
             return f"{ruleset.wording.needs_data} {rule.missing_data}."
         return rule.next_step
-    route = shown_route(result)
+    route = result.shown_route
     if route is not None and not route.met:
         spec = route_spec(rule, route)
         return (spec.next_step if spec else "") or rule.next_step
@@ -148,7 +140,7 @@ def _left_to_do(result: RequirementResult) -> float:
     Counts met with a register step missing (the supervisor's report, typically) is 0: the
     report comes once the rest is in place, so it is the step to take last.
     """
-    route = shown_route(result)
+    route = result.shown_route
     if route is None:
         return 1.0
     if route.met:
@@ -425,7 +417,7 @@ def _count_noun(rule: Requirement, spec: Route | None) -> str:
 def digest_numbers(rule: Requirement, result: RequirementResult) -> str:
     """`Co-leading Balint groups: not yet met, 17 of 20 sessions`."""
     status = DIGEST_STATUS_WORDS[result.status]
-    route = shown_route(result)
+    route = result.shown_route
     if route is None:
         if result.status == MET:
             return f"{result.title}: waived by the leadership team"
@@ -496,6 +488,7 @@ def supervision_not_counted_for_supervisor(
 
 
 DATE_COLUMNS = ("date", "signed_off")
+_ADDRESS_CODES = ("trainee_address_invalid", "name_unaddressable", "address_shared")
 _COLUMN_WORDS = {
     "co_leader": "co-leader",
     "signed_off": "sign-off date",
@@ -552,7 +545,7 @@ def issue_for_supervisor(issue: Mapping, as_of: dt.date) -> str:
             what = "the trainee is listed twice in the register: counted once"
         case "register_conflict":
             what = f"the register has two different values for the {column}"
-        case "trainee_address_invalid" | "name_unaddressable" | "address_shared":
+        case _ if code in _ADDRESS_CODES:
             what = "the trainee's email address is missing or cannot be used"
         case "invalid_vocab":
             what = f"the {column}{shown} is not one the society's lists know"
@@ -560,11 +553,13 @@ def issue_for_supervisor(issue: Mapping, as_of: dt.date) -> str:
             what = f"the {column}{shown} could not be read"
         case _:  # a kind of issue without words of its own yet: true of any issue
             what = f"the {column}{shown} needs checking" if column else "the row needs checking"
-    if outcome in ("future", "duplicate") or code in ("register_repeat", "register_date_future"):
+    said_enough = ("register_repeat", "register_date_future", *_ADDRESS_CODES)
+    if outcome in ("future", "duplicate") or code in said_enough:
         tail = ""
     elif issue.get("severity") == "error" or outcome == "rejected":
         tail = ": the row does not count until it is corrected, and the leadership team is on it"
-    elif outcome == "accepted":
+    elif outcome == "accepted" or (code and issue.get("severity") == "warning"):
+        # A warning never rejects a row (later and repeated rows have codes of their own).
         tail = ": the row counts as it is while the leadership team checks it"
     else:
         tail = ": the leadership team is checking it"
