@@ -547,6 +547,8 @@ def issue_for_supervisor(issue: Mapping, as_of: dt.date) -> str:
             what = f"the register has two different values for the {column}"
         case _ if code in _ADDRESS_CODES:
             what = "the trainee's email address is missing or cannot be used"
+        case "non_ascii_address":
+            what = "the email address has letters (such as á) that most mail servers refuse"
         case "invalid_vocab":
             what = f"the {column}{shown} is not one the society's lists know"
         case _ if code.startswith("invalid_"):
