@@ -47,11 +47,8 @@ def template_environment() -> jinja2.Environment:
 
 
 def _closest_route(result: RequirementResult) -> RouteResult | None:
-    """The route a letter shows: one that is met, else the one furthest along."""
-    met = [route for route in result.routes if route.met]
-    if met:
-        return met[0]
-    return max(result.routes, key=lambda route: route.achieved / route.target, default=None)
+    """The route a letter shows: the evaluation decided it, so progress.json agrees."""
+    return result.shown_route
 
 
 def file_stem(person_id: str) -> str:

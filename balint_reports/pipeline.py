@@ -12,7 +12,7 @@ import pandas as pd
 from .addresses import check_addresses
 from .cache import ParsedFile, SheetCache
 from .config import Config
-from .evaluate import Tables, TraineeResult, evaluate, event_ids
+from .evaluate import Tables, TraineeResult, evaluate, reference_order_issues
 from .forecast import Forecasts, forecast
 from .issues import IssueLog
 from .normalise import classify, normalise_sheet
@@ -412,18 +412,17 @@ def build_report(
         table = tables[name]
         return table.loc[table["_outcome"] == "accepted"].reset_index(drop=True)
 
-    attendance = accepted("attendance")
-    attendance["event_id"] = event_ids(attendance)
     counted = Tables(
         trainees=trainees,
         leaders=leaders,
-        attendance=attendance,
+        attendance=accepted("attendance"),
         supervision=accepted("supervision"),
         portfolio=accepted("portfolio"),
         decisions=accepted("decisions"),
         as_of=report_day,
     )
     results = evaluate(counted, rulesets)
+    reference_order_issues(counted, log)
     check_addresses(trainees, leaders, config, log)
     issues = log.frame()
     return Report(
