@@ -460,9 +460,9 @@ def _evaluate_requirement(
     met_every_way = all(met for met, _ in outcomes)
     # Not met whatever the answer is still news only if every answer shows the same target.
     same_target = len({(r.label, r.target) if r else None for _, r in outcomes}) == 1
-    decided_either_way = shown is not None and (met_every_way or not any(m for m, _ in outcomes))
+    decided_either_way = met_every_way or (same_target and not any(m for m, _ in outcomes))
     unknown = requirement.missing_data or ", ".join(blank) or "more"
-    if not decided_either_way or not (met_every_way or same_target):
+    if shown is None or not decided_either_way:
         target = requirement.routes[0].target
         parts = [f"cannot be assessed until we know {unknown}"]
         status, achieved, shown = CANNOT_ASSESS, None, None
