@@ -268,7 +268,7 @@ def test_blank_answer_met_both_ways_makes_a_trainee_ready(tmp_path: Path) -> Non
     ]
     out = run_rules(tmp_path, trainee, rows, [sup(day(1, 3), "L1")], [comp(n) for n in range(1, 6)])
     assert out.progress["overall"] == "ready"
-    assert out.overview["membership"] == "met"
+    assert out.overview["Experience as a Balint group member"] == "Met"
 
 
 def test_not_met_either_way_with_one_target_is_not_met(tmp_path: Path) -> None:
@@ -449,9 +449,9 @@ def test_out_of_order_dates_are_still_used(tmp_path: Path) -> None:
     )
     assert register_warnings(out)
     assert out.requirement("supervision") == ("met", 1, 1)
-    warning = next(r for r in out.book["Data issues"] if r["column"] == "reference_received")
-    assert (warning["severity"], warning["file"], warning["sheet"], warning["row"]) == (
-        "warning",
+    warning = next(r for r in out.book["Data issues"] if r["Column"] == "reference_received")
+    assert (warning["Severity"], warning["File"], warning["Sheet"], warning["Row"]) == (
+        "Warning",
         "inbox.xlsx",
         "Trainees",
         2,
@@ -529,6 +529,8 @@ def test_signoff_not_by_supervisor(
     assert ("signoff_not_by_supervisor" in out.advice()) is fires
     if fires:
         message = next(
-            a["message"] for a in out.book["Advisories"] if a["code"] == "signoff_not_by_supervisor"
+            a["Message"]
+            for a in out.book["Advisories"]
+            if a["Advice"] == "Signoff not by supervisor"
         )
         assert message.startswith("Some of your competencies have been signed off only by")
