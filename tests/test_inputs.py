@@ -472,8 +472,8 @@ def _xlsx_bytes() -> bytes:
         ("locked.xlsx", _protected_xlsx, "password-protected: save an unprotected copy"),
         ("renamed.xlsx", _xls_bytes, "old-format Excel (.xls) file named as .xlsx"),
         ("renamed.xls", _xlsx_bytes, "new-format Excel (.xlsx) file named as .xls"),
-        ("truncated.xlsx", lambda: _xlsx_bytes()[:300], "could not be read"),
-        ("garbage.ods", lambda: b"hello, world", "not really a .ods spreadsheet"),
+        ("truncated.xlsx", lambda: _xlsx_bytes()[:300], "the file is incomplete or damaged"),
+        ("garbage.ods", lambda: b"hello, world", "a text (CSV) file named as .ods"),
     ],
 )
 def test_unreadable_file_is_one_error_and_the_run_goes_on(
