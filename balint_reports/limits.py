@@ -47,8 +47,30 @@ LIMITS = Limits()
 _CHUNK = 4 * MIB
 
 
+class Refusal(str):
+    """Why a file is not parsed, in the team's words, with a stable `code` for the issue."""
+
+    code: str
+
+    def __new__(cls, code: str, text: str) -> Refusal:
+        """The text, carrying its code."""
+        made = super().__new__(cls, text)
+        made.code = code
+        return made
+
+
+PASSWORD = Refusal(
+    "file_password_protected",
+    "the file is password-protected: save an unprotected copy into the folder",
+)
+
+
 class InputRefused(Exception):
-    """An inbox file that is not parsed; the message says why, in the team's words."""
+    """An inbox file that is not read; `refusal` says why."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(text)
+        self.refusal = Refusal(code, text)
 
 
 def _size(count: int) -> str:
@@ -67,9 +89,10 @@ def read_input(path: Path, limits: Limits = LIMITS) -> bytes:
             before = os.fstat(handle.fileno())
             if before.st_size > limits.file_bytes:
                 raise InputRefused(
+                    "file_too_large",
                     f"the file is {_size(before.st_size)}, more than the "
                     f"{_size(limits.file_bytes)} limit for one file: split it into smaller "
-                    "files, or remove what the report does not need"
+                    "files, or remove what the report does not need",
                 )
             data = _read_all(handle, limits.file_bytes)
             after = os.fstat(handle.fileno())
@@ -84,8 +107,9 @@ def read_input(path: Path, limits: Limits = LIMITS) -> bytes:
         if unchanged and same_file and len(data) == after.st_size:
             return data
     raise InputRefused(
+        "file_changed_while_read",
         "the file changed while it was being read (it is still being saved or synced): "
-        "wait until it is complete, then run again"
+        "wait until it is complete, then run again",
     )
 
 
@@ -116,7 +140,7 @@ def _pause_between_pieces() -> None:
         sys.stdin.readline()
 
 
-def check_content(suffix: str, data: bytes, limits: Limits = LIMITS) -> str | None:
+def check_content(suffix: str, data: bytes, limits: Limits = LIMITS) -> Refusal | None:
     """Why a file's bytes must not reach a parser, or None when they may."""
     if suffix in (".xlsx", ".xlsm", ".ods") and data.startswith(b"PK"):
         return _check_archive(suffix, data, limits)
@@ -125,34 +149,37 @@ def check_content(suffix: str, data: bytes, limits: Limits = LIMITS) -> str | No
     return None
 
 
-def _check_csv(data: bytes, limits: Limits) -> str | None:
+def _check_csv(data: bytes, limits: Limits) -> Refusal | None:
     """A CSV's cells, over-counted by every separator and line: each costs memory once read."""
     cells = data.count(b"\n") + max(data.count(b","), data.count(b";")) + 1
     if cells > limits.sheet_cells:
-        return (
+        return Refusal(
+            "csv_too_many_cells",
             f"the file holds about {cells:,} cells, more than the {limits.sheet_cells:,} "
-            "limit for one sheet: split it into smaller files"
+            "limit for one sheet: split it into smaller files",
         )
     return None
 
 
-def _check_archive(suffix: str, data: bytes, limits: Limits) -> str | None:
+def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
     """Entry count, sizes as declared and as really unpacked, ratios, DTDs and sheet extents."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
-        return (
+        return Refusal(
+            "file_truncated",
             "the file is incomplete or damaged (its zip directory is missing, as when a "
             "download or copy was cut short): ask the sender for it again, or open it in Excel "
-            "and save a fresh copy into the folder"
+            "and save a fresh copy into the folder",
         )
     with archive:
         infos = archive.infolist()
         if len(infos) > limits.archive_entries:
-            return (
+            return Refusal(
+                "archive_too_many_parts",
                 f"the file is made of {len(infos):,} parts, more than the "
                 f"{limits.archive_entries:,} limit: a spreadsheet has a few dozen. It may be "
-                "crafted to slow the run down; ask the sender for a fresh copy"
+                "crafted to slow the run down; ask the sender for a fresh copy",
             )
         declared = 0
         for info in infos:
@@ -161,11 +188,11 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> str | None:
             if problem:
                 return problem
             if info.flag_bits & 0x1:
-                return "the file is password-protected: save an unprotected copy into the folder"
+                return PASSWORD
         if declared > limits.total_bytes:
             return _too_big("all its parts", declared, limits.total_bytes)
         if suffix == ".ods" and _ods_encrypted(archive):
-            return "the file is password-protected: save an unprotected copy into the folder"
+            return PASSWORD
         for info in infos:
             problem = _check_part(data, info, limits)
             if problem:
@@ -173,24 +200,26 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> str | None:
     return None
 
 
-def _too_big(what: str, size: int, limit: int) -> str:
-    return (
+def _too_big(what: str, size: int, limit: int) -> Refusal:
+    return Refusal(
+        "archive_too_large",
         f"{what} would unpack to {_size(size)}, more than the {_size(limit)} limit: split the "
         "workbook into smaller files (it may also be crafted to exhaust memory: if you did not "
-        "expect it, ask the sender)"
+        "expect it, ask the sender)",
     )
 
 
-def _check_sizes(name: str, size: int, packed: int, limits: Limits) -> str | None:
+def _check_sizes(name: str, size: int, packed: int, limits: Limits) -> Refusal | None:
     """One part's unpacked size and its compression ratio against the limits."""
     if size > limits.part_bytes:
         return _too_big(f"its part {name}", size, limits.part_bytes)
     if size >= limits.ratio_from and size > limits.ratio * max(packed, 1):
-        return (
+        return Refusal(
+            "archive_ratio_too_high",
             f"its part {name} unpacks {size // max(packed, 1):,} times over "
             f"({_size(packed)} to {_size(size)}), more than the {limits.ratio}:1 limit: "
             "real spreadsheets compress far less, so it may be crafted to exhaust memory; "
-            "open it in Excel and save a fresh copy, or ask the sender"
+            "open it in Excel and save a fresh copy, or ask the sender",
         )
     return None
 
@@ -205,7 +234,7 @@ def _ods_encrypted(archive: zipfile.ZipFile) -> bool:
     return b"encryption-data" in head
 
 
-def _check_part(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> str | None:
+def _check_part(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Refusal | None:
     """Unpack one part as a stream, never holding it whole, checking what it really holds."""
     ods = info.filename == "content.xml"
     is_sheet = ods or info.filename.startswith("xl/worksheets/")
@@ -215,11 +244,12 @@ def _check_part(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> str | Non
         if isinstance(piece, str):
             return piece
         if _declares_dtd(tail + piece):
-            return (
+            return Refusal(
+                "xml_doctype",
                 f"its part {info.filename} declares an XML document type (<!DOCTYPE or "
                 "<!ENTITY), which spreadsheets never do: it may be crafted to expand without "
                 "end or to read other files, so it was not opened. Ask the sender for a copy "
-                "saved from Excel or LibreOffice"
+                "saved from Excel or LibreOffice",
             )
         if is_sheet:
             extent.feed(piece)
@@ -230,10 +260,11 @@ def _check_part(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> str | Non
     if isinstance(extent, _XlsxExtent) and extent.sequential:
         rows, columns = _sequential_extent(_inflate(data, info, limits))
     if rows * columns > limits.sheet_cells:
-        return (
+        return Refusal(
+            "sheet_too_many_cells",
             f"a sheet ({info.filename}) spans {rows:,} rows by {columns:,} columns, "
             f"{rows * columns:,} cells, more than the {limits.sheet_cells:,} limit: delete "
-            "the far-away cells (Ctrl+End in Excel shows the last one) and save it again"
+            "the far-away cells (Ctrl+End in Excel shows the last one) and save it again",
         )
     return None
 
@@ -255,16 +286,17 @@ def _declares_dtd(window: bytes) -> bool:
     return bool((narrow | wide).any())
 
 
-def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[bytes | str]:
+def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[bytes | Refusal]:
     """The part's unpacked bytes in pieces; a problem (str) instead ends it.
 
     Our own inflater rather than zipfile's: that one stops at the declared size, while the
     parsers after us read the compressed stream to its end, so a part that lies about its size
     is caught only by unpacking all of it.
     """
-    damaged = (
+    damaged = Refusal(
+        "file_damaged",
         f"the file is damaged or incomplete (its part {info.filename} is cut short or corrupt): "
-        "ask the sender for it again, or open it in Excel and save a fresh copy"
+        "ask the sender for it again, or open it in Excel and save a fresh copy",
     )
     offset = info.header_offset
     header = data[offset : offset + 30]
@@ -282,9 +314,10 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[byt
             yield bytes(packed[at : at + _CHUNK])
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
-        yield (
+        yield Refusal(
+            "file_damaged",
             f"its part {info.filename} is packed in a way spreadsheets do not use: save a fresh "
-            "copy from Excel into the folder"
+            "copy from Excel into the folder",
         )
         return
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
@@ -296,10 +329,11 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[byt
             pending = inflater.unconsumed_tail
             produced += len(piece)
             if produced > info.file_size:
-                yield (
+                yield Refusal(
+                    "archive_size_mismatch",
                     f"its part {info.filename} unpacks to more than the {_size(info.file_size)} "
                     "it declares: it may be crafted to exhaust memory, so it was not opened. "
-                    "Ask the sender for a copy saved from Excel or LibreOffice"
+                    "Ask the sender for a copy saved from Excel or LibreOffice",
                 )
                 return
             if piece:
@@ -418,7 +452,7 @@ _XLSX_TOKEN = re.compile(rb"<row\b([^>]*)>|<c\b([^>]*?)(/?)>")
 _XLSX_REF = re.compile(rb'\sr="([A-Z]{0,4})([0-9]{0,8})"')
 
 
-def _sequential_extent(stream: Iterator[bytes | str]) -> tuple[int, int]:
+def _sequential_extent(stream: Iterator[bytes | Refusal]) -> tuple[int, int]:
     """(last row, last column) with content of a sheet whose cells or rows lack references.
 
     Slow (one regular expression match per tag), so only for the rare sheets that need it.

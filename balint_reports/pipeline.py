@@ -75,7 +75,8 @@ def parse_file(source: SourceFile, config: Config) -> ParsedFile:
     log = IssueLog()
     result = read_source(source)
     if result.problem:
-        log.add("error", source.relative, "", result.problem)
+        code = getattr(result.problem, "code", "file_unreadable")
+        log.add("error", source.relative, "", result.problem, code=code)
         entry = {"file": source.relative, "sheet": "", "kind": "unreadable"}
         return ParsedFile(result.sha256, [{**entry, "sha256": result.sha256}], [], log.frame(), 0)
     sources: list[dict] = []

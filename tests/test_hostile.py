@@ -11,8 +11,10 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -21,12 +23,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from balint_reports.limits import LIMITS
+from balint_reports.values import cell_text
 
 from . import hostile_files as hostile
 from .conftest import TRAINEE_HEADER, run_cli, trainee_row, write_csv, write_xlsx
 
+_XLSX_ILLEGAL = "".join(chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32)])
+_WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])")
 GOOD_ROWS = [["trainee", "date", "activity"], ["T1", "05/03/2025", "member"]]
 
 
@@ -350,3 +357,74 @@ def test_a_file_rewritten_while_it_is_read_is_read_again_whole(
     book.close()
     [hashed] = [row[3] for row in rows if row[0] == "z.csv"]
     assert hashed == hashlib.sha256(new).hexdigest()
+
+
+# --- item 1: no value stops the month --------------------------------------------------------
+
+_AWKWARD_IDS = [
+    "CON",
+    "nul",
+    "COM1",
+    "LPT9",
+    "T1.",
+    "T1 ",
+    "x" * 300,
+    "../../escape",
+    "/etc/passwd",
+    "a\\b",
+    "T 1",
+    "T.1",
+    "T_1",
+    "É1",
+    "=cmd|' /C calc'!A0",
+]
+# what an .xlsx cell can hold: everything but surrogates and most control characters
+_CELL_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters=_XLSX_ILLEGAL),
+    max_size=120,
+)
+_SHORT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters=_XLSX_ILLEGAL), max_size=3
+)
+# short ids meet each other, in both cases: 'ab' and 'AB' are one id (SPEC 2.4)
+_IDS = st.one_of(
+    st.sampled_from(_AWKWARD_IDS), _CELL_TEXT, _SHORT, _SHORT.map(str.upper), _SHORT.map(str.lower)
+)
+
+
+def _text_register(path: Path, rows: list[tuple[str, str]]) -> None:
+    """A trainees register whose cells are all text, even those starting with `=`."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["trainee_id", "name"])
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(r, c, value)
+            cell.data_type = "s"  # openpyxl would otherwise store `=...` as a formula
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_IDS, _CELL_TEXT), min_size=1, max_size=12))
+def test_any_register_text_gives_one_letter_per_valid_active_trainee(
+    rows: list[tuple[str, str]],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        inbox, out = Path(folder) / "inbox", Path(folder) / "out"
+        _text_register(inbox / "registers.xlsx", rows)
+        result = run_cli("run", inbox, "--out", out, "--as-of", "2026-11-30")
+        assert result.exit_code == 0, result.output
+        progress = json.loads((out / "2026-11" / "progress.json").read_text(encoding="utf-8"))
+        letters = out / "2026-11" / "letters"
+        files = sorted(p.name for p in letters.iterdir()) if letters.exists() else []
+    valid = {cell_text(i).casefold() for i, n in rows if cell_text(i) and cell_text(n)}
+    assert len(progress["trainees"]) == len(valid)
+    html = [name for name in files if name.endswith(".html")]
+    assert len(html) == len(valid)  # one letter each, none overwritten by another
+    assert len({name.casefold() for name in html}) == len(html)
+    for name in files:
+        stem = name.rsplit(".", 1)[0]
+        assert len(name.encode()) <= 80 and name.isascii() and "/" not in name
+        assert not _WINDOWS_RESERVED.fullmatch(stem.split(".")[0])
+        assert not stem.endswith((".", " "))
