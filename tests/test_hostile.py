@@ -7,11 +7,13 @@ read of a file that changes while it is read.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import http.server
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +33,7 @@ from balint_reports.values import cell_text
 
 from . import hostile_files as hostile
 from .conftest import TRAINEE_HEADER, run_cli, trainee_row, write_csv, write_xlsx
+from .test_deliver import CONFIG as DELIVERY_CONFIG
 
 _XLSX_ILLEGAL = "".join(chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32)])
 _WINDOWS_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])")
@@ -428,3 +431,91 @@ def test_any_register_text_gives_one_letter_per_valid_active_trainee(
         assert len(name.encode()) <= 80 and name.isascii() and "/" not in name
         assert not _WINDOWS_RESERVED.fullmatch(stem.split(".")[0])
         assert not stem.endswith((".", " "))
+
+
+# --- item 5: nothing written into a spreadsheet runs as a formula ----------------------------
+
+# Each evaluates to 42 (or -42) if a spreadsheet program runs it.
+_PAYLOADS = ["=6*7", "+6*7", "-6*7", "@SUM(40,2)", "\t=6*7", "\r=6*7"]
+
+
+def _soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None:
+        pytest.skip(
+            "LibreOffice is not installed and cannot be here (`apt-get install -y "
+            "libreoffice-calc`, which .ci/run does): the openpyxl checks still ran"
+        )
+    return found
+
+
+def _calc_values(path: Path, outdir: Path, infilter: str = "") -> list[str]:
+    """Every cell of every sheet as LibreOffice computes it, via its CSV export."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    command = [_soffice(), "--headless", f"-env:UserInstallation={(outdir / 'profile').as_uri()}"]
+    if infilter:
+        command.append(f"--infilter={infilter}")
+    # 44,34,UTF8: comma, quote, UTF-8; the last -1 writes every sheet (LibreOffice 7.2+)
+    command += [
+        "--convert-to",
+        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+        "--outdir",
+        str(outdir),
+        str(path),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=180)
+    cells = []
+    for written in sorted(outdir.glob("*.csv")):
+        with written.open(encoding="utf-8", newline="") as handle:
+            cells += [cell for row in csv.reader(handle) for cell in row]
+    assert cells, "LibreOffice wrote nothing"
+    return cells
+
+
+@pytest.fixture
+def injected(inbox: Path, tmp_path: Path) -> Path:
+    """A month whose register, logs and addresses are full of formulas; its folder."""
+    (inbox / "balint.toml").write_text(DELIVERY_CONFIG, encoding="utf-8")
+    rows = [TRAINEE_HEADER]
+    for i, payload in enumerate(_PAYLOADS):
+        rows.append(
+            trainee_row(f"{payload}{i}", f"{payload} Name{i}", email=f"{payload}{i}@example.org")
+        )
+    write_csv(inbox / "trainees.csv", rows)
+    write_csv(
+        inbox / "groups.csv",
+        [["trainee", "date", "activity", "notes"]]
+        + [[payload, payload, payload, payload] for payload in _PAYLOADS],
+    )
+    _run(inbox, tmp_path / "out")
+    month = tmp_path / "out" / "2026-11"
+    assert run_cli("send", month).exit_code == 0  # a dry run: writes send-report-dry-run.csv
+    return month
+
+
+def test_summary_cells_starting_like_formulas_are_text_in_openpyxl(injected: Path) -> None:
+    book = openpyxl.load_workbook(injected / "summary.xlsx")
+    seen = set()
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+                    assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
+                    seen.add(cell.value)
+    assert {"=6*7", "@SUM(40,2)", "=6*7 Name0", "-6*72"} <= seen
+
+
+def test_summary_and_send_report_are_text_in_libreoffice(injected: Path, tmp_path: Path) -> None:
+    """LibreOffice evaluates what it takes for formulas: no 42 may appear anywhere."""
+    summary = _calc_values(injected / "summary.xlsx", tmp_path / "summary")
+    assert "=6*7" in summary and "@SUM(40,2)" in summary
+    assert not {"42", "-42"} & set(summary)
+    # CSV opened with formula evaluation on (import option 13): first a control, then ours
+    evaluate = "CSV:44,34,76,1,,0,false,true,false,false,false,-1,true"
+    control = tmp_path / "control.csv"
+    control.write_text("=6*7\n", encoding="utf-8")
+    assert _calc_values(control, tmp_path / "control", evaluate) == ["42"]
+    sent = _calc_values(injected / "send-report-dry-run.csv", tmp_path / "sent", evaluate)
+    assert any(cell.startswith("'=6*7") or cell.startswith("=6*7") for cell in sent), sent
+    assert not {"42", "-42"} & set(sent)
