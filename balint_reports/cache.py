@@ -69,6 +69,7 @@ def fingerprint(config: Config) -> str:
         "python": sys.version_info[:2],
         "columns": config.column_aliases,
         "values": config.value_aliases,
+        "dates": config.date_order,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -101,7 +102,7 @@ class SheetCache:
                 if isinstance(found, ParsedFile):
                     self.hits += 1
                     return found
-            except Exception:  # noqa: BLE001, S110 - a missing or damaged entry is only a miss
+            except Exception:  # a missing or damaged entry is only a miss
                 pass
         self.misses += 1
         result = parse()

@@ -102,7 +102,7 @@ def read_source(source: SourceFile) -> ReadResult:
     suffix = source.path.suffix.lower()
     try:
         if suffix == ".csv":
-            sheets = (RawSheet(source.relative, "", _read_csv(data)),)
+            sheets: tuple[RawSheet, ...] = (RawSheet(source.relative, "", _read_csv(data)),)
         else:
             book = pd.read_excel(
                 io.BytesIO(data),
@@ -120,7 +120,7 @@ def read_source(source: SourceFile) -> ReadResult:
             )
     except CsvProblem as exc:
         return ReadResult(source, sha256, problem=exc.refusal)
-    except Exception:  # noqa: BLE001 - any reader failure is the file's fault, reported as such
+    except Exception:  # any reader failure is the file's fault, reported as such
         return ReadResult(
             source,
             sha256,

@@ -166,7 +166,7 @@ def test_an_inbox_of_only_hostile_files_runs_within_time_and_memory(tmp_path: Pa
 class _Recorder(http.server.BaseHTTPRequestHandler):
     requests: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:  # the name http.server calls
         type(self).requests.append(self.path)
         self.send_response(200)
         self.end_headers()
