@@ -12,6 +12,7 @@ import hashlib
 import http.server
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -519,3 +520,62 @@ def test_summary_and_send_report_are_text_in_libreoffice(injected: Path, tmp_pat
     sent = _calc_values(injected / "send-report-dry-run.csv", tmp_path / "sent", evaluate)
     assert any(cell.startswith("'=6*7") or cell.startswith("=6*7") for cell in sent), sent
     assert not {"42", "-42"} & set(sent)
+
+
+# --- item 6: the cache holds data only, checked before use ----------------------------------
+
+
+class _Payload:
+    """What a pickle can do when loaded: run any command."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _cached_month(registered: Path, out: Path) -> tuple[bytes, dict]:
+    _run(registered, out)
+    index = json.loads((out / ".cache" / "index.json").read_text(encoding="utf-8"))
+    assert len(index["entries"]) == 2  # registers.xlsx and good.csv
+    return (out / "2026-11" / "progress.json").read_bytes(), index
+
+
+def test_cache_entries_are_data_only_and_a_planted_pickle_never_runs(
+    registered: Path, tmp_path: Path
+) -> None:
+    """Even an entry planted with its hash in the index is only data that fails to load."""
+    out = tmp_path / "out"
+    before, index = _cached_month(registered, out)
+    marker = tmp_path / "ran"
+    for key in index["entries"]:
+        entry = out / ".cache" / f"{key}.npz"
+        assert entry.read_bytes().startswith(b"PK")  # numpy's .npz: a zip of plain arrays
+        planted = pickle.dumps(_Payload(marker))
+        entry.write_bytes(planted)
+        index["entries"][key] = hashlib.sha256(planted).hexdigest()
+    (out / ".cache" / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    result = run_cli("run", registered, "--out", out, "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    assert not marker.exists()
+    assert "taken from the cache" not in result.output  # both read again
+    assert (out / "2026-11" / "progress.json").read_bytes() == before
+
+
+def test_a_tampered_cache_entry_is_ignored_and_the_file_read_again(
+    registered: Path, tmp_path: Path
+) -> None:
+    """An entry whose bytes no longer match its hash: a valid entry of other data, say."""
+    out = tmp_path / "out"
+    before, index = _cached_month(registered, out)
+    entries = sorted(index["entries"])
+    first, second = (out / ".cache" / f"{key}.npz" for key in entries)
+    first.write_bytes(second.read_bytes())  # well-formed, but not what was written there
+    result = run_cli("run", registered, "--out", out, "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    assert "1 unchanged file taken from the cache, 1 read" in result.output
+    assert (out / "2026-11" / "progress.json").read_bytes() == before
+    # and the entry read again is whole again: next time both come from the cache
+    again = run_cli("run", registered, "--out", out, "--as-of", "2026-11-30")
+    assert "2 unchanged files taken from the cache, 0 read" in again.output
