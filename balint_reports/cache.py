@@ -287,7 +287,7 @@ def encode(parsed: ParsedFile) -> bytes:
         raise Uncacheable("sources") from None
     arrays["meta"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, allow_pickle=False, **arrays)
     return buffer.getvalue()
 
 
