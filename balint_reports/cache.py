@@ -213,19 +213,20 @@ def _encode_frame(frame: pd.DataFrame, name: str, arrays: dict[str, np.ndarray])
         ):
             arrays[base] = series.to_numpy()
         elif dtype in ("object", "str"):
-            values = series.to_numpy(dtype=object)
-            mask = series.isna().to_numpy()
-            if dtype == "object" and mask.any():
+            # Text repeats (ids, names, file names): each distinct text is kept once, joined
+            # by NUL, with one code per row; -1 is a blank of the `str` dtype.
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            if dtype == "object" and (codes < 0).any():
                 raise Uncacheable("blank in a text column")
-            texts = [
-                ("" if missing else value) for value, missing in zip(values, mask, strict=True)
-            ]
+            texts = list(uniques)
             if not all(isinstance(text, str) for text in texts):
                 raise Uncacheable("a value that is not text")
-            encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
-            arrays[base] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-            arrays[base + ".ends"] = np.cumsum([len(e) for e in encoded], dtype=np.int64)
-            arrays[base + ".mask"] = mask
+            joined = "\0".join(texts)
+            if joined.count("\0") != max(len(texts) - 1, 0):
+                raise Uncacheable("a NUL character in a text")
+            arrays[base] = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+            arrays[base + ".codes"] = codes.astype(np.int64)
+            arrays[base + ".count"] = np.array([len(texts)], dtype=np.int64)
         else:
             raise Uncacheable(dtype)
         columns.append([column, dtype])
@@ -244,22 +245,17 @@ def _decode_frame(layout: dict, arrays: np.lib.npyio.NpzFile) -> pd.DataFrame:
             else:
                 data[column] = _MASKED[dtype](values, mask)
         elif dtype in ("object", "str"):
-            blob = arrays[base].tobytes()
-            ends = arrays[base + ".ends"].tolist()
-            mask = arrays[base + ".mask"]
-            starts = [0, *ends[:-1]] if ends else []
-            texts = np.array(
-                [
-                    blob[a:b].decode("utf-8", "surrogatepass")
-                    for a, b in zip(starts, ends, strict=True)
-                ],
-                dtype=object,
-            )
+            count = int(arrays[base + ".count"][0])
+            text = arrays[base].tobytes().decode("utf-8", "surrogatepass")
+            uniques = np.array(text.split("\0") if count else [], dtype=object)
+            codes = arrays[base + ".codes"]
+            if len(uniques) != count or (len(codes) and codes.max(initial=-1) >= count):
+                raise ValueError("text codes")
+            values = np.append(uniques, None)[codes]  # code -1 takes the None at the end
             if dtype == "str":
-                texts[mask] = None
-                data[column] = pd.array(texts, dtype="str")
+                data[column] = pd.array(values, dtype="str")
             else:  # pandas would otherwise infer its `str` dtype from text
-                data[column] = pd.Series(texts, dtype=object)
+                data[column] = pd.Series(values, dtype=object)
         else:
             data[column] = arrays[base]
     frame = pd.DataFrame(data, index=pd.RangeIndex(layout["rows"]))
