@@ -247,11 +247,13 @@ def _decode_frame(layout: dict, arrays: np.lib.npyio.NpzFile) -> pd.DataFrame:
         elif dtype in ("object", "str"):
             count = int(arrays[base + ".count"][0])
             text = arrays[base].tobytes().decode("utf-8", "surrogatepass")
-            uniques = np.array(text.split("\0") if count else [], dtype=object)
+            # one slot more, left None, for code -1 (a blank of the `str` dtype)
+            uniques = np.empty(count + 1, dtype=object)
+            uniques[:count] = text.split("\0") if count else []
             codes = arrays[base + ".codes"]
-            if len(uniques) != count or (len(codes) and codes.max(initial=-1) >= count):
+            if len(codes) and codes.max(initial=-1) >= count:
                 raise ValueError("text codes")
-            values = np.append(uniques, None)[codes]  # code -1 takes the None at the end
+            values = uniques[codes]
             if dtype == "str":
                 data[column] = pd.array(values, dtype="str")
             else:  # pandas would otherwise infer its `str` dtype from text
