@@ -41,6 +41,8 @@ class Limits:
     ratio: int = 100  # unpacked : packed, for parts of at least `ratio_from` bytes
     ratio_from: int = 1 * MIB
     sheet_cells: int = 10_000_000  # rows x columns that one sheet spans (or a CSV holds)
+    # the text of an .xlsx's cells once each shared string is copied into every cell using it
+    text_bytes: int = 200 * MIB
 
 
 LIMITS = Limits()
@@ -193,10 +195,19 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
             return _too_big("all its parts", declared, limits.total_bytes)
         if suffix == ".ods" and _ods_encrypted(archive):
             return PASSWORD
+        shared = _SharedText()
         for info in infos:
-            problem = _check_part(data, info, limits)
+            problem = _check_part(data, info, limits, shared)
             if problem:
                 return problem
+        text = shared.total()
+        if text > limits.text_bytes:
+            return Refusal(
+                "sheet_too_much_text",
+                f"its cells repeat its text to {_size(text)} in all, more than the "
+                f"{_size(limits.text_bytes)} limit: a few long texts used by many cells can be "
+                "crafted to exhaust memory. Split the workbook, or ask the sender",
+            )
     return None
 
 
@@ -234,9 +245,12 @@ def _ods_encrypted(archive: zipfile.ZipFile) -> bool:
     return b"encryption-data" in head
 
 
-def _check_part(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Refusal | None:
+def _check_part(
+    data: bytes, info: zipfile.ZipInfo, limits: Limits, shared: _SharedText
+) -> Refusal | None:
     """Unpack one part as a stream, never holding it whole, checking what it really holds."""
     ods = info.filename == "content.xml"
+    strings = info.filename == "xl/sharedStrings.xml"
     is_sheet = ods or info.filename.startswith("xl/worksheets/")
     extent: _XlsxExtent | _OdsExtent = _OdsExtent() if ods else _XlsxExtent()
     tail = b""  # the end of the last piece, for a mark split between two pieces
@@ -253,9 +267,15 @@ def _check_part(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Refusal |
             )
         if is_sheet:
             extent.feed(piece)
+            if not ods:
+                shared.feed_sheet(piece)
+        elif strings:
+            shared.feed_strings(piece)
         tail = piece[-32:]
     if not is_sheet:
         return None
+    if not ods:
+        shared.end_sheet()
     rows, columns = extent.result()
     if isinstance(extent, _XlsxExtent) and extent.sequential:
         rows, columns = _sequential_extent(_inflate(data, info, limits))
@@ -483,6 +503,89 @@ def _column_number(letters: bytes) -> int:
     for letter in letters:
         number = number * 26 + letter - 0x40
     return number
+
+
+def _find(a: np.ndarray, pattern: bytes, end: int) -> np.ndarray:
+    """Where `pattern` starts in `a`, before `end` (which leaves room for the whole pattern)."""
+    at = np.flatnonzero(a[:end] == pattern[0])
+    for k, byte in enumerate(pattern[1:], start=1):
+        at = at[a[at + k] == byte]
+    return at
+
+
+class _SharedText:
+    """How much text an .xlsx's cells hold once laid out: each cell gets its own copy of the
+    shared string it names (python-calamine copies it), so a 1 MiB string named by a thousand
+    cells costs a GiB. Sums the length of the string each `t="s"` cell names.
+    """
+
+    _SPAN = 32  # the longest pattern, plus ten digits of an index
+
+    def __init__(self) -> None:
+        self.indices: list[np.ndarray] = []
+        self.unknown = 0  # string cells whose index is out of sight: counted at the longest
+        self.starts: list[np.ndarray] = []
+        self.ends: list[np.ndarray] = []
+        self.offset = 0  # where the shared strings' window starts in the part
+        self.sheet_tail = b""
+        self.strings_tail = b""
+
+    def feed_sheet(self, piece: bytes) -> None:
+        """Take the string cells of a sheet's piece."""
+        window = self.sheet_tail + piece
+        self._cells(window, len(window) - self._SPAN)
+        self.sheet_tail = window[-self._SPAN :]
+
+    def end_sheet(self) -> None:
+        """The sheet's last bytes, then a fresh start for the next sheet."""
+        window = self.sheet_tail + bytes(self._SPAN)
+        self._cells(window, len(self.sheet_tail))
+        self.sheet_tail = b""
+
+    def _cells(self, window: bytes, end: int) -> None:
+        if end <= 0:
+            return
+        a = np.frombuffer(window, dtype=np.uint8)
+        cells = _find(a, b' t="s"', end)
+        if not len(cells):
+            return
+        values = _find(a, b"<v>", len(a) - 3)
+        which = np.searchsorted(values, cells)
+        seen = which < len(values)
+        self.unknown += int((~seen).sum())
+        start = values[which[seen]] + 3
+        number = np.zeros(len(start), dtype=np.int64)
+        going = np.ones(len(start), dtype=bool)
+        for k in range(10):
+            c = a[np.minimum(start + k, len(a) - 1)].astype(np.int64)
+            going &= (c >= 0x30) & (c <= 0x39)
+            number = np.where(going, number * 10 + (c - 0x30), number)
+        self.indices.append(number)
+
+    def feed_strings(self, piece: bytes) -> None:
+        """Take the `<si>` and `</si>` of a piece of xl/sharedStrings.xml."""
+        window = self.strings_tail + piece
+        end = len(window) - 8
+        if end > 0:
+            a = np.frombuffer(window, dtype=np.uint8)
+            opened = np.concatenate([_find(a, b"<si>", end), _find(a, b"<si ", end)])
+            self.starts.append(np.sort(opened) + self.offset)
+            self.ends.append(_find(a, b"</si>", end) + self.offset)
+            self.offset += end
+            self.strings_tail = window[end:]
+
+    def total(self) -> int:
+        """Bytes of text all string cells hold (each shared string's markup counted too)."""
+        starts = np.concatenate(self.starts) if self.starts else np.zeros(0, dtype=np.int64)
+        ends = np.concatenate(self.ends) if self.ends else np.zeros(0, dtype=np.int64)
+        if not len(starts):
+            return 0
+        count = min(len(starts), len(ends))
+        lengths = np.maximum(ends[:count] - starts[:count], 0)
+        longest = int(lengths.max(initial=0))
+        indices = np.concatenate(self.indices) if self.indices else np.zeros(0, dtype=np.int64)
+        known = indices < count
+        return int(lengths[indices[known]].sum()) + longest * (int((~known).sum()) + self.unknown)
 
 
 _ODS_TOKEN = re.compile(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import random
+import string
 import struct
 import zipfile
 from collections.abc import Callable
@@ -82,6 +84,49 @@ def lying_size_xlsx() -> bytes:
             break
         central = data.rfind(b"PK\x01\x02", 0, central)
     return bytes(data)
+
+
+def shared_text_xlsx(cells: int = 1000) -> bytes:
+    """A 1 MiB random text in the shared strings, named by a thousand cells: 0.8 MB that a
+    reader copies into every cell, 1 GiB in all."""
+    chance = random.Random(7)
+    text = "".join(chance.choice(string.ascii_letters) for _ in range(MIB))
+    strings = (
+        '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        f'2006/main" count="{cells}" uniqueCount="1"><si><t>{text}</t></si></sst>'
+    )
+    rows = "".join(
+        f'<row r="{i}"><c r="A{i}" t="s"><v>0</v></c></row>' for i in range(1, cells + 1)
+    )
+    sheet = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>'
+    )
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx_bytes())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" '
+                    b'Target="sharedStrings.xml"/></Relationships>',
+                )
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            target.writestr(info.filename, data)
+        target.writestr("xl/sharedStrings.xml", strings)
+    return out.getvalue()
 
 
 def many_entries_xlsx(entries: int = 20_000) -> bytes:
@@ -214,6 +259,7 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "bomb.xlsx": zip_bomb_xlsx,
     "liar.xlsx": lying_size_xlsx,
     "entries.xlsm": many_entries_xlsx,
+    "shared.xlsx": shared_text_xlsx,
     "far.xlsx": far_cell_xlsx,
     "repeated.ods": repeated_ods,
     "laughs.xlsx": billion_laughs_xlsx,

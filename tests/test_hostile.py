@@ -81,6 +81,7 @@ def _file_error(progress: dict, name: str) -> str:
         ("ratio.xlsx", lambda: hostile.zip_bomb_xlsx(60), "more than the 100:1 limit"),
         ("liar.xlsx", hostile.lying_size_xlsx, "unpacks to more than the 1,024 bytes it declares"),
         ("entries.xlsm", hostile.many_entries_xlsx, "20,009 parts, more than the 10,000 limit"),
+        ("shared.xlsx", hostile.shared_text_xlsx, "repeat its text to 1,000 MiB in all"),
         ("far.xlsx", hostile.far_cell_xlsx, "spans 1,048,576 rows by 16,384 columns"),
         ("repeated.ods", hostile.repeated_ods, "spans 1,048,576 rows by 16,384 columns"),
         ("cells.csv", lambda: b"," * (11 * 1024 * 1024), "more than the 10,000,000 limit"),
