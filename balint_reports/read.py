@@ -236,10 +236,7 @@ def _looks_like_text(data: bytes) -> bool:
     head = data[:4096]
     if b"\0" in head:
         return False
-    try:
-        text = head.decode("utf-8-sig", errors="ignore")
-    except UnicodeDecodeError:  # pragma: no cover - errors="ignore" never raises
-        return False
+    text = head.decode("utf-8-sig", errors="ignore")
     printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
     return bool(text) and printable >= 0.95 * len(text)
 
