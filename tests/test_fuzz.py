@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from balint_reports.config import Config
-from balint_reports.pipeline import Report, build_report
+from balint_reports.issues import IssueLog
+from balint_reports.pipeline import Validated, validate_inbox
 from balint_reports.ruleset import load_rulesets
 from balint_reports.schema import KINDS
 from balint_reports.values import cell_text
@@ -131,16 +132,27 @@ def _xlsx_bytes(sheets: list[tuple[list, list]]) -> bytes:
     return data.getvalue()
 
 
-def _run(files: dict[str, bytes]) -> Report:
+class _Run:
+    """What validating an inbox gave: its sources and rows, and every issue."""
+
+    def __init__(self, validated: Validated, log: IssueLog) -> None:
+        self.sources = validated.sources
+        self.rows = validated.rows
+        self.issues = log.frame()
+
+
+def _run(files: dict[str, bytes]) -> _Run:
     with tempfile.TemporaryDirectory() as folder:
         inbox = Path(folder)
         _registers(inbox)
         for name, data in files.items():
             (inbox / name).write_bytes(data)
-        return build_report(inbox, dt.date(2026, 11, 30), Config(), load_rulesets(()))
+        log = IssueLog()
+        validated = validate_inbox(inbox, dt.date(2026, 11, 30), Config(), load_rulesets(()), log)
+        return _Run(validated, log)
 
 
-def _check_reconciled(report: Report) -> dict[tuple[str, str], int]:
+def _check_reconciled(report: _Run) -> dict[tuple[str, str], int]:
     """Each sheet's rows_read is the sum of its outcomes and the rows its tables hold;
     every rejected row has an error naming it. Returns rows_read per (file, sheet)."""
     held: dict[tuple[str, str], int] = {}
