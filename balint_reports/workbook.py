@@ -35,7 +35,7 @@ from .labels import (
 )
 from .letters import letter_file
 from .model import MET, RunResult, TraineeResult
-from .safecells import spreadsheet_safe
+from .safecells import spreadsheet_safe, xlsx_cell
 from .validate import SOURCE_COLUMNS
 
 # Fills from the Okabe-Ito palette, lightened: blue for done, orange for not yet, grey for
@@ -124,9 +124,10 @@ class _Looks:
 
     def cell(self, sheet: Worksheet, value: object, look: str) -> object:
         """A cell for `value` as the column's look wants it; a plain value where no style is."""
-        value = _safe(value)
-        if look == "plain":
-            return value
+        safe = xlsx_cell(sheet, value)
+        if look == "plain" or isinstance(safe, WriteOnlyCell):
+            return safe  # text that would start a formula: safecells' text cell, as it is
+        value = safe
         cell = WriteOnlyCell(sheet, value=value)
         # Setting a style looks it up in the workbook's tables, which is most of the time a
         # styled cell takes: each look's style is worked out once and copied after that.
