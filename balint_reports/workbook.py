@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
@@ -125,7 +125,7 @@ class _Looks:
     def cell(self, sheet: Worksheet, value: object, look: str) -> object:
         """A cell for `value` as the column's look wants it; a plain value where no style is."""
         safe = xlsx_cell(sheet, value)
-        if look == "plain" or isinstance(safe, WriteOnlyCell):
+        if look == "plain" or isinstance(safe, Cell):
             return safe  # text that would start a formula: safecells' text cell, as it is
         value = safe
         cell = WriteOnlyCell(sheet, value=value)
