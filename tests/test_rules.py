@@ -373,9 +373,7 @@ def test_supervision_needs_eligible_supervisor_and_report(
 @pytest.mark.parametrize(
     ("rows", "detail"),
     [
-        pytest.param(
-            [], "0 supervision sessions, 0 hours, with an eligible supervisor", id="0"
-        ),
+        pytest.param([], "0 supervision sessions, 0 hours, with an eligible supervisor", id="0"),
         pytest.param(
             [sup(day(1))],
             "1 supervision session, 1 hour, with an eligible supervisor",
