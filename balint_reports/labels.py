@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from .model import CANNOT_ASSESS, IN_PROGRESS, MET, NEEDS_DATA, NOT_MET, READY
 
-STATUS_WORDS = {MET: "Met", NOT_MET: "Not yet met", CANNOT_ASSESS: "Cannot assess"}
-OVERALL_WORDS = {READY: "Ready", IN_PROGRESS: "In progress", NEEDS_DATA: "Needs data"}
-SEVERITY_WORDS = {"error": "Error", "warning": "Warning", "info": "Note"}
-REGISTER_WORDS = {
+STATUS_WORDS: dict[str, str] = {MET: "Met", NOT_MET: "Not yet met", CANNOT_ASSESS: "Cannot assess"}
+OVERALL_WORDS: dict[str, str] = {
+    READY: "Ready",
+    IN_PROGRESS: "In progress",
+    NEEDS_DATA: "Needs data",
+}
+SEVERITY_WORDS: dict[str, str] = {"error": "Error", "warning": "Warning", "info": "Note"}
+REGISTER_WORDS: dict[str, str] = {
     "active": "Active",
     "paused": "Paused",
     "withdrawn": "Withdrawn",

@@ -109,7 +109,9 @@ def _choices(column: Column, rulesets: Sequence[Ruleset], people: People) -> tup
     return "", []
 
 
-def _validation(column: Column, lists: _Lists, rulesets: Sequence[Ruleset], people: People):
+def _validation(
+    column: Column, lists: _Lists, rulesets: Sequence[Ruleset], people: People
+) -> DataValidation | None:
     """The data validation for a column, or None where any text will do."""
     name, values = _choices(column, rulesets, people)
     source = lists.range(name, values)

@@ -118,7 +118,7 @@ class _Looks:
         elif look == "date":
             cell.number_format = DATE_FORMAT
         elif look == "status" and value in self.fills:
-            cell.fill = self.fills[value]  # type: ignore[index]
+            cell.fill = self.fills[value]
         elif look == "link":
             cell.font = self.link_font
 

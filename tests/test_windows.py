@@ -30,7 +30,10 @@ def test_ordinary_ids_keep_their_own_name(person_id: str) -> None:
 @pytest.mark.parametrize("person_id", ["T 1.", "a/b", "x:y", 'q"r', "end ", "trailing."])
 def test_file_names_hold_no_character_windows_refuses(person_id: str) -> None:
     stem = file_stem(person_id)
-    assert not set(stem) & set('<>:"/\\|?* .')
+    # A `.` inside a name is fine on Windows (file_stem puts one before its hash on purpose);
+    # a name ending in a dot or a space is not.
+    assert not set(stem) & set('<>:"/\\|?* ')
+    assert not stem.endswith((".", " "))
 
 
 def test_a_second_holder_is_refused_with_when_the_first_started(tmp_path: Path) -> None:
