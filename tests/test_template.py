@@ -106,6 +106,8 @@ def test_filled_templates_read_back_with_no_issues(tmp_path: Path) -> None:
         run_cli("template", supervision, "--inbox", inbox, "--kind", "supervision").exit_code == 0
     )
     assert _choices(supervision, "Supervision", "Co leader present") == ["yes", "no"]
+    assert _choices(supervision, "Supervision", "Supervisor") == ["Ann Leader", "Bob Other"]
+    assert _choices(supervision, "Supervision", "Mode") == ["face to face", "video", "telephone"]
     _fill(
         supervision,
         "Supervision",
@@ -153,6 +155,38 @@ def test_filled_templates_read_back_with_no_issues(tmp_path: Path) -> None:
     [jane] = document["trainees"]
     assert jane["requirements"]["portfolio"]["status"] == "met"
     assert jane["requirements"]["co_leading"]["achieved"] == 2
+
+
+def test_register_template_offers_statuses_and_yes_no_and_checks_dates(tmp_path: Path) -> None:
+    path = tmp_path / "registers.xlsx"
+    assert run_cli("template", path, "--kind", "registers").exit_code == 0
+    assert openpyxl.load_workbook(path).sheetnames == [
+        "Trainees",
+        "Leaders",
+        "Instructions",
+        "Lists",
+    ]
+    assert _choices(path, "Trainees", "Status") == ["active", "paused", "withdrawn", "accredited"]
+    assert _choices(path, "Trainees", "Psychodynamic training") == ["yes", "no"]
+    assert _choices(path, "Leaders", "Accredited") == ["yes", "no"]
+    book = openpyxl.load_workbook(path)
+    headings = [c.value for c in book["Trainees"][1]]
+    dates = {
+        str(v.sqref).split(":")[0]: v.type
+        for v in book["Trainees"].data_validations.dataValidation
+        if v.type == "date"
+    }
+    letter = openpyxl.utils.get_column_letter(headings.index("Registered") + 1)
+    assert dates[f"{letter}2"] == "date"
+    # A value outside a closed list is refused in Excel, not only reported by the next run.
+    [status] = [
+        v
+        for v in book["Trainees"].data_validations.dataValidation
+        if str(v.sqref).startswith(
+            openpyxl.utils.get_column_letter(headings.index("Status") + 1) + "2"
+        )
+    ]
+    assert (status.errorStyle or "stop") == "stop" and status.showErrorMessage
 
 
 def test_template_has_instructions_date_checks_and_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -87,6 +87,33 @@ def test_overview_in_words_with_fills_progress_and_a_working_letter_link(summary
     assert not t13["Letter"].hyperlink
 
 
+def test_wrapped_columns_are_wide_enough_and_rows_tall_enough_for_their_text(
+    summary: Path,
+) -> None:
+    book = openpyxl.load_workbook(summary)
+    overview = book["Overview"]
+    headings = {c.value: c.column_letter for c in overview[1]}
+    assert overview.column_dimensions[headings["Next step"]].width >= 30
+    assert overview.column_dimensions[headings["Name"]].width >= 15
+    # Long headings wrap in a taller first row, so narrow columns still show them whole.
+    assert overview[1][0].alignment.wrap_text
+    assert overview.row_dimensions[1].height >= 30
+    # A row whose next step runs over several lines is as tall as those lines.
+    step = headings["Next step"]
+    width = overview.column_dimensions[step].width
+    for row in range(2, overview.max_row + 1):
+        text = overview[f"{step}{row}"].value or ""
+        lines = -(-len(text) // int(width))
+        if lines > 1:
+            assert overview.row_dimensions[row].height >= 15 * lines, (row, text)
+    assert any(
+        (overview.row_dimensions[r].height or 0) >= 30 for r in range(2, overview.max_row + 1)
+    )
+    problems = book["Data issues"]
+    assert problems.column_dimensions["G"].width >= 60  # Problem: a sentence, wrapped
+    assert problems["G2"].alignment.wrap_text
+
+
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row(summary: Path) -> None:
     book = openpyxl.load_workbook(summary)
     for title in book.sheetnames:
