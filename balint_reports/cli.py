@@ -11,6 +11,7 @@ import click
 from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
+from .evidence import statement_for
 from .issues import issue_table
 from .monthly import MonthResult, run_month
 from .pipeline import Report, build_report
@@ -382,3 +383,37 @@ def send(
         )
     if counts.get(deliver.FAILED) or counts.get(deliver.UNKNOWN) or counts.get(deliver.PENDING):
         raise click.ClickException(f"not everything was sent: see {result.report_file}")
+
+
+# --- evidence: one trainee's evidence statement (issue 12) ---
+@main.command()
+@click.argument("report_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("trainee_id")
+@click.option(
+    "--inbox",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Where the inbox the report read is now, if it has moved.",
+)
+def evidence(report_dir: Path, trainee_id: str, inbox: Path | None) -> None:
+    """Write one trainee's evidence statement into REPORT_DIR/evidence/.
+
+    REPORT_DIR is a month folder written by `run`, e.g. reports/2026-11. The
+    statement lists, for each requirement, every row that counted (file, sheet
+    and row), the trainee's rows that did not count and why, and the decisions
+    the leadership team recorded: what goes before council with an application.
+    The run writes one for every trainee who is ready; this command writes one
+    for anyone.
+
+    It reads the same inbox as the run again (run.json in REPORT_DIR says
+    which), and stops if a file there has changed since: run the month again
+    first, so that the statement matches the report.
+
+    Example:
+
+        balint-reports evidence reports/2026-11 T07
+    """
+    try:
+        path = statement_for(report_dir, trainee_id, inbox)
+    except BalintError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Evidence statement written to {path} (and {path.with_suffix('.json').name}).")

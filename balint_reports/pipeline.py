@@ -46,6 +46,8 @@ class Report:
     forecasts: Forecasts = field(default_factory=dict)
     # "trainees" and "leaders": the merged registers, one row per person, indexed by id
     registers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the folder the run read: recorded in the month folder so `evidence` can read it again
+    inbox: Path | None = None
 
     def count(self, severity: str) -> int:
         """How many issues of a severity."""
@@ -436,4 +438,5 @@ def build_report(
         decisions=_decision_rows(accepted("decisions"), trainees, leaders),
         forecasts=forecast(counted, results, as_of),
         registers={"trainees": trainees, "leaders": leaders},
+        inbox=inbox,
     )

@@ -23,6 +23,7 @@ from .dashboard import dashboard_html
 from .digests import write_digests
 from .errors import OutputError
 from .evaluate import TraineeResult
+from .evidence import write_ready_evidence, write_run_record
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, render_letters
 from .outbox import write_outbox
@@ -283,6 +284,8 @@ def write_report(
         )
         write_workbook(staging / "summary.xlsx", report, changes, letters)
         (staging / "index.html").write_text(dashboard_html(report, letters), encoding="utf-8")
+        write_run_record(staging, report)
+        write_ready_evidence(staging, report)
         if letters:
             render_letters(staging / "letters", report, changes, had_letter)
             write_outbox(staging, report, write_digests(staging, report))

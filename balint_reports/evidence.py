@@ -1,0 +1,527 @@
+"""Evidence statements: for one trainee, every row behind each requirement, and why others not.
+
+What the team puts before council with an application: per requirement the rows that counted
+(with file, sheet and row), the trainee's rows that did not count and why, the team's recorded
+decisions, and the register facts the overall status rests on. Built from a run's Report;
+the tables are narrowed to the wanted trainees once, then grouped once per route.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .config import load_config
+from .digests import own_people_only
+from .errors import OutputError
+from .evaluate import MET, READY, Tables, counted_rows, event_ids, number_text
+from .letters import file_stem, template_environment
+from .lock import locked
+from .pipeline import build_report
+from .ruleset import Route, load_rulesets
+
+if TYPE_CHECKING:
+    from .pipeline import Report
+
+# The month folder's record of what the run read, so `evidence` can read the same again.
+RUN_RECORD = "run.json"
+EVIDENCE_FOLDER = "evidence"
+ACTIVITY_TABLES = ("attendance", "supervision", "portfolio")
+OUTCOME_WORDS = {
+    "rejected": "not used: the row has an error",
+    "duplicate": "counted once: the same record appears earlier",
+    "future": "dated after the report date: left out until then",
+}
+REGISTER_FACTS = (
+    ("registered", "Registered on the pathway"),
+    ("psychodynamic_training", "Psychodynamic or psychoanalytic training"),
+    ("professional_training_from", "Professional training from"),
+    ("supervisor", "Supervisor"),
+    ("feels_ready", "Feels ready to apply"),
+    ("reference_requested", "Supervisor's report requested"),
+    ("reference_received", "Supervisor's report received"),
+    ("reference_shared", "Report shared with the trainee"),
+    ("reference_forwarded", "Report forwarded to the leadership team"),
+)
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One spreadsheet row as the statement shows it."""
+
+    date: str
+    what: str
+    amount: str
+    detail: str
+    file: str
+    sheet: str
+    row: int | None
+    reason: str = ""  # why it did not count; blank for a counted row
+
+
+@dataclass(frozen=True)
+class RequirementEvidence:
+    """One requirement: its result, the rows behind it and the rows left out."""
+
+    id: str
+    title: str
+    status: str
+    detail: str
+    counted: tuple[EvidenceRow, ...]
+    not_counted: tuple[EvidenceRow, ...]
+    decisions: tuple[EvidenceRow, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A trainee's evidence statement."""
+
+    trainee_id: str
+    name: str
+    as_of: str
+    overall: str
+    ruleset: str
+    register: tuple[tuple[str, str], ...]
+    register_rows: tuple[EvidenceRow, ...]
+    requirements: tuple[RequirementEvidence, ...]
+    not_used: tuple[EvidenceRow, ...]  # rejected, duplicate or future rows naming the trainee
+    society: str = ""
+
+
+def _day(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d/%m/%Y}"
+
+
+def _yes_no(value: object) -> str:
+    return "not recorded" if value is None or pd.isna(value) else ("yes" if value else "no")
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+class _Describer:
+    """Turns a row of any kind into the statement's words; other trainees are never named."""
+
+    def __init__(self, report: Report) -> None:
+        leaders = report.registers.get("leaders")
+        self.leaders = leaders["name"].to_dict() if leaders is not None else {}
+        self.competencies = {
+            c.id: f"{c.number}. {c.title}" for r in report.rulesets for c in r.competencies
+        }
+
+    def person(self, value: object) -> str:
+        text = _text(value)
+        if text.startswith("trainee:"):
+            return "another trainee"
+        text = text.removeprefix("leader:")
+        if text == "?":
+            return "a person not in the registers"
+        return self.leaders.get(text, text)
+
+    def row(self, kind: str, row: dict[str, Any], reason: str = "") -> EvidenceRow:
+        """The statement's line for one row of `kind`."""
+        where = (
+            _text(row.get("_file")),
+            _text(row.get("_sheet")),
+            None if pd.isna(row.get("_row")) else int(row["_row"]),
+        )
+        if kind == "attendance":
+            days = row.get("days")
+            detail = ", ".join(
+                part
+                for part in (
+                    _text(row.get("event")),
+                    _text(row.get("setting")),
+                    f"with {self.person(row['co_leader'])}" if _text(row.get("co_leader")) else "",
+                    f"{days} days" if not pd.isna(days) and days and days > 1 else "",
+                )
+                if part
+            )
+            sessions = _number(row.get("sessions"))
+            amount = "" if sessions is None else f"{number_text(sessions)} session(s)"
+            what = _text(row.get("activity")).replace("_", " ")
+            return EvidenceRow(_day(row.get("date")), what, amount, detail, *where, reason)
+        if kind == "supervision":
+            hours = _number(row.get("hours"))
+            amount = "" if hours is None else f"{number_text(hours)} hour(s)"
+            parts = [f"with {self.person(row.get('supervisor'))}", _text(row.get("mode"))]
+            present = _number(row.get("trainees_present"))
+            if present is not None and present > 1:
+                parts.append(f"{number_text(present)} trainees present")
+            if not pd.isna(row.get("co_leader_present")) and row.get("co_leader_present"):
+                parts.append("co-leader present")
+            detail = ", ".join(p for p in parts if p)
+            return EvidenceRow(_day(row.get("date")), "supervision", amount, detail, *where, reason)
+        if kind == "portfolio":
+            competency = _text(row.get("competency"))
+            signer = _text(row.get("signed_off_by"))
+            detail = ", ".join(
+                p
+                for p in (
+                    f"signed off by {self.person(signer)}" if signer else "",
+                    row_evidence(row),
+                )
+                if p
+            )
+            return EvidenceRow(
+                _day(row.get("signed_off")),
+                self.competencies.get(competency, competency or "competency"),
+                "",
+                detail,
+                *where,
+                reason,
+            )
+        if kind == "decisions":
+            decided_by = _text(row.get("decided_by"))
+            detail = ", ".join(
+                p
+                for p in (
+                    _text(row.get("reason")),
+                    f"decided by {self.person(decided_by)}" if decided_by else "",
+                )
+                if p
+            )
+            what = f"{_text(row.get('decision'))} {_text(row.get('event'))}".strip()
+            return EvidenceRow(_day(row.get("date")), what, "", detail, *where, reason)
+        # a register row
+        return EvidenceRow("", "trainee register", "", "", *where, reason)
+
+
+def row_evidence(row: dict) -> str:
+    """A portfolio row's own evidence text, shortened for the statement."""
+    text = _text(row.get("evidence"))
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _why_not(route: Route, row: dict, tables: Tables, eligible: set, accredited: set) -> str:
+    """Why a row of the route's own kind did not count: the first filter it fails."""
+    if route.counterpart == "eligible_supervisor" and row.get("supervisor") not in eligible:
+        return "the supervisor is not an eligible supervisor (accredited and experienced)"
+    co_leader = _text(row.get("co_leader")).removeprefix("leader:")
+    if route.counterpart == "accredited_co_leader" and co_leader not in accredited:
+        return "the co-leader is not an accredited leader"
+    for column, values in route.where:
+        if row.get(column) not in values:
+            shown = _text(row.get(column)).replace("_", " ") or "blank"
+            return f"{column} is {shown}, not {' or '.join(v.replace('_', ' ') for v in values)}"
+    date = row.get("signed_off" if route.source == "portfolio" else "date")
+    trainee = tables.trainees.loc[row["trainee"]] if row["trainee"] in tables.trainees.index else {}
+    if route.since and not pd.isna(trainee.get(route.since)) and date < trainee[route.since]:
+        return f"dated before {route.since.replace('_', ' ')} ({_day(trainee[route.since])})"
+    if route.until and not pd.isna(trainee.get(route.until)) and date > trainee[route.until]:
+        return f"dated after {route.until.replace('_', ' ')} ({_day(trainee[route.until])})"
+    if route.count == "distinct_groups" and not row.get("event_key"):
+        return "no group name, so it cannot be told apart from other groups"
+    return "outside what this requirement counts"
+
+
+def _accepted(report: Report, kind: str, wanted: set[str]) -> pd.DataFrame:
+    """The accepted rows of `kind` naming a wanted trainee, in one pass over the table."""
+    table = report.rows.get(kind)
+    if table is None:
+        return pd.DataFrame(columns=["trainee", "requirement", "activity", "_file", "_sheet"])
+    keep = (table["_outcome"] == "accepted") & table["trainee"].isin(wanted)
+    return table.loc[keep].reset_index(drop=True)
+
+
+def _issue_problems(report: Report, rows: pd.DataFrame) -> dict[tuple, str]:
+    """(file, sheet, row) -> the problems the Data issues sheet lists for those rows."""
+    if rows.empty or report.issues.empty:
+        return {}
+    issues = report.issues
+    issues = issues.loc[issues["file"].isin(set(rows["_file"])) & issues["row"].notna()]
+    problems: dict[tuple, list[str]] = {}
+    texts = own_people_only(issues["problem"].astype(str))
+    for file, sheet, row, text in zip(
+        issues["file"], issues["sheet"], issues["row"], texts, strict=True
+    ):
+        problems.setdefault((file, sheet, int(row)), []).append(text)
+    return {key: "; ".join(found) for key, found in problems.items()}
+
+
+def collect_evidence(report: Report, trainee_ids: set[str]) -> dict[str, Evidence]:
+    """Each wanted trainee's evidence, from the tables narrowed to them once."""
+    results = {t.trainee_id: t for t in report.trainees if t.trainee_id in trainee_ids}
+    wanted = set(results)
+    if not wanted:
+        return {}
+    describe = _Describer(report)
+    trainees = report.registers["trainees"]
+    leaders = report.registers["leaders"]
+    accepted = {kind: _accepted(report, kind, wanted) for kind in (*ACTIVITY_TABLES, "decisions")}
+    accepted["attendance"]["event_id"] = (
+        event_ids(accepted["attendance"]) if not accepted["attendance"].empty else []
+    )
+    tables = Tables(
+        trainees=trainees.loc[trainees.index.isin(wanted)],
+        leaders=leaders,
+        attendance=accepted["attendance"],
+        supervision=accepted["supervision"],
+        portfolio=accepted["portfolio"],
+        decisions=accepted["decisions"],
+        as_of=pd.Timestamp(report.as_of),
+    )
+    eligible = set(
+        leaders.index[
+            leaders["accredited"].fillna(False) & leaders["supervision_experience"].fillna(False)
+        ]
+    )
+    accredited = set(leaders.index[leaders["accredited"].fillna(False)])
+
+    # Per distinct route: the rows it counts, and the rows of its own kind (same activities)
+    # it could have counted, each grouped by trainee once.
+    counted: dict[Route, dict[str, np.ndarray]] = {}
+    domain: dict[Route, dict[str, np.ndarray]] = {}
+    for ruleset in report.rulesets:
+        for requirement in ruleset.requirements:
+            for route in requirement.routes:
+                if route in counted:
+                    continue
+                table = getattr(tables, route.source)
+                counted[route] = _by_trainee(counted_rows(tables, route) if len(table) else table)
+                own = table
+                if route.activities and len(table):
+                    own = table[table["activity"].isin(route.activities)]
+                domain[route] = _by_trainee(own)
+
+    decisions = accepted["decisions"]
+    decided: dict[tuple, list[int]] = {}
+    keys = zip(decisions["trainee"], decisions["requirement"], strict=True)
+    for position, key in enumerate(keys):
+        decided.setdefault(key, []).append(position)
+    records = {kind: frame.to_dict("records") for kind, frame in accepted.items()}
+    not_used = _not_used(report, wanted, describe)
+    register_rows = _register_rows(report, wanted, describe)
+    facts = trainees.loc[trainees.index.isin(wanted)].to_dict("index")
+
+    found = {}
+    for trainee_id, result in results.items():
+        by_id = {q.id: q for q in result.ruleset.requirements}
+        requirements = []
+        for r in result.requirements:
+            requirement = by_id[r.id]
+            shown = {route.label for route in r.routes}
+            applied = [q for q in requirement.routes if q.label in shown]
+            counted_here: list[EvidenceRow] = []
+            left_out: list[EvidenceRow] = []
+            for source in dict.fromkeys(q.source for q in requirement.routes):
+                routes = [q for q in applied if q.source == source]
+                took = set().union(*(counted[q].get(trainee_id, ()) for q in routes))
+                could = set().union(
+                    *(
+                        domain[q].get(trainee_id, ())
+                        for q in requirement.routes
+                        if q.source == source
+                    )
+                )
+                for position in sorted(took):
+                    counted_here.append(describe.row(source, records[source][position]))
+                for position in sorted(could - took):
+                    row = records[source][position]
+                    if routes:
+                        reason = _why_not(routes[0], row, tables, eligible, accredited)
+                    else:
+                        reason = "cannot be assessed until we know " + (
+                            requirement.missing_data or "more"
+                        )
+                    left_out.append(describe.row(source, row, reason))
+            requirements.append(
+                RequirementEvidence(
+                    id=r.id,
+                    title=r.title,
+                    status=r.status,
+                    detail=r.detail,
+                    counted=tuple(counted_here),
+                    not_counted=tuple(left_out),
+                    decisions=tuple(
+                        describe.row("decisions", records["decisions"][p])
+                        for p in decided.get((trainee_id, r.id), [])
+                    ),
+                )
+            )
+        fact = facts.get(trainee_id, {})
+        register = tuple(
+            (
+                label,
+                _yes_no(fact.get(key))
+                if key in ("psychodynamic_training", "feels_ready")
+                else describe.person(fact.get(key))
+                if key == "supervisor"
+                else _day(fact.get(key)) or "not recorded",
+            )
+            for key, label in REGISTER_FACTS
+        )
+        found[trainee_id] = Evidence(
+            trainee_id=trainee_id,
+            name=result.name,
+            as_of=f"{report.as_of:%Y-%m-%d}",
+            overall=result.overall,
+            ruleset=f"{result.ruleset.title} ({result.ruleset.id})",
+            register=register,
+            register_rows=tuple(register_rows.get(trainee_id, [])),
+            requirements=tuple(requirements),
+            not_used=tuple(not_used.get(trainee_id, [])),
+            society=report.config.report.society,
+        )
+    return found
+
+
+def _by_trainee(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per trainee, the index labels of their rows in `frame` (positions in the accepted table)."""
+    if frame.empty:
+        return {}
+    labels = frame.index.to_numpy()
+    return {
+        trainee: labels[positions]
+        for trainee, positions in frame.groupby("trainee", sort=False).indices.items()
+    }
+
+
+def _not_used(report: Report, wanted: set[str], describe: _Describer) -> dict[str, list]:
+    """Per wanted trainee, their rejected, duplicate and future rows with the issues' reasons."""
+    found: dict[str, list[EvidenceRow]] = {}
+    for kind in (*ACTIVITY_TABLES, "decisions"):
+        table = report.rows.get(kind)
+        if table is None or table.empty:
+            continue
+        rows = table.loc[(table["_outcome"] != "accepted") & table["trainee"].isin(wanted)]
+        problems = _issue_problems(report, rows)
+        for row in rows.to_dict("records"):
+            key = (row["_file"], row["_sheet"], int(row["_row"]))
+            # The issue says why in the Data issues sheet's words; the outcome if it has none.
+            reason = problems.get(key, OUTCOME_WORDS[row["_outcome"]])
+            if row["_outcome"] == "rejected" and key in problems:
+                reason = f"rejected: {reason}"
+            found.setdefault(row["trainee"], []).append(describe.row(kind, row, reason))
+    return found
+
+
+def _register_rows(report: Report, wanted: set[str], describe: _Describer) -> dict[str, list]:
+    """Per wanted trainee, where the register's rows about them are."""
+    table = report.rows.get("trainees")
+    if table is None or table.empty:
+        return {}
+    folded = {t.casefold(): t for t in wanted}
+    ids = table["trainee_id"].astype(str).str.casefold()
+    rows = table.loc[ids.isin(folded)]
+    found: dict[str, list[EvidenceRow]] = {}
+    for row, key in zip(rows.to_dict("records"), ids[ids.isin(folded)], strict=True):
+        found.setdefault(folded[key], []).append(describe.row("trainees", row))
+    return found
+
+
+def evidence_document(evidence: Evidence) -> dict:
+    """The statement as JSON-ready data."""
+    return asdict(evidence)
+
+
+def render_evidence(evidence: Evidence) -> str:
+    """The statement as a printable HTML page."""
+    template = template_environment().get_template("evidence.html.j2")
+    return template.render(e=evidence, status_words=_STATUS_WORDS)
+
+
+_STATUS_WORDS = {MET: "Met", "not_met": "Not yet met", "cannot_assess": "Cannot assess"}
+
+
+def write_evidence(folder: Path, evidence: dict[str, Evidence]) -> list[Path]:
+    """Write evidence/<trainee_id>.html and .json for each statement; return the HTML paths."""
+    written = []
+    for trainee_id, statement in evidence.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = file_stem(trainee_id)
+        (folder / f"{stem}.json").write_text(
+            json.dumps(evidence_document(statement), indent=2, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        path = folder / f"{stem}.html"
+        path.write_text(render_evidence(statement), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def write_ready_evidence(folder: Path, report: Report) -> list[Path]:
+    """The run's evidence/ folder: a statement for every trainee whose overall is ready."""
+    ready = {t.trainee_id for t in report.trainees if t.overall == READY}
+    return write_evidence(folder / EVIDENCE_FOLDER, collect_evidence(report, ready))
+
+
+def run_record(report: Report) -> dict:
+    """What the run read (inbox, config, rulesets, report date, each file's sha256)."""
+    sha = report.sources.drop_duplicates("file")
+    return {
+        "as_of": f"{report.as_of:%Y-%m-%d}",
+        "inbox": str(report.inbox.resolve()) if report.inbox else None,
+        "config": str(report.config.path.resolve()) if report.config.path else None,
+        # a built-in ruleset by its name, another by its file
+        "rules": [r.path if Path(r.path).is_file() else r.id for r in report.rulesets],
+        "files": {f: s for f, s in zip(sha["file"], sha["sha256"], strict=True) if s},
+    }
+
+
+def write_run_record(folder: Path, report: Report) -> None:
+    """The month folder's run.json: lets `evidence` read exactly what the run read."""
+    (folder / RUN_RECORD).write_text(
+        json.dumps(run_record(report), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+
+
+def changed_files(record: dict, report: Report) -> list[str]:
+    """The inbox files that differ from what the recorded run read (added, gone or edited)."""
+    now = run_record(report)["files"]
+    then = record.get("files", {})
+    return sorted(f for f in set(now) | set(then) if now.get(f) != then.get(f))
+
+
+def statement_for(report_dir: Path, trainee_id: str, inbox: Path | None = None) -> Path:
+    """Write REPORT_DIR/evidence/<id>.html and .json for one trainee, reading the inbox again.
+
+    The month folder's run.json says what the run read; the inbox is read again with the same
+    config and rulesets, and refused if any file differs, so the statement matches the report.
+    """
+    record_path = report_dir / RUN_RECORD
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputError(
+            f"{report_dir}: no {RUN_RECORD} here: give a month folder written by `run` "
+            "(e.g. reports/2026-11), or run the month again to write one"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise OutputError(f"{record_path}: cannot be read ({exc}); run the month again") from None
+    source = inbox or (Path(record["inbox"]) if record.get("inbox") else None)
+    if source is None or not source.is_dir():
+        raise OutputError(
+            f"the inbox this report read ({source}) is not there: give its new place with --inbox"
+        )
+    config = load_config(Path(record["config"]) if record.get("config") else None)
+    rulesets = load_rulesets(tuple(record.get("rules", ())))
+    as_of = dt.date.fromisoformat(record["as_of"])
+    with locked(report_dir.parent):
+        report = build_report(source, as_of, config, rulesets, skip=(report_dir.parent,))
+        changed = changed_files(record, report)
+        if changed:
+            shown = ", ".join(changed[:3]) + (", …" if len(changed) > 3 else "")
+            raise OutputError(
+                f"{len(changed)} file(s) in {source} changed since the {report_dir.name} report "
+                f"was written ({shown}): run the month again, then ask for the evidence"
+            )
+        folded = {t.trainee_id.casefold(): t.trainee_id for t in report.trainees}
+        found = folded.get(trainee_id.strip().casefold())
+        if found is None:
+            raise OutputError(
+                f"{trainee_id}: no such trainee in the {report_dir.name} report's register"
+            )
+        written = write_evidence(report_dir / EVIDENCE_FOLDER, collect_evidence(report, {found}))
+    return written[0]
