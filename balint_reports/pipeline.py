@@ -18,6 +18,7 @@ from .forecast import Forecasts, forecast
 from .issues import IssueLog
 from .normalise import classify, normalise_sheet
 from .read import SourceFile, discover, read_source
+from .records import Records, collect
 from .resolve import PeopleIndex, merge_register, place, resolve_people
 from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS, KINDS_BY_NAME, ValueType
@@ -46,6 +47,8 @@ class Report:
     forecasts: Forecasts = field(default_factory=dict)
     # "trainees" and "leaders": the merged registers, one row per person, indexed by id
     registers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the rows behind each trainee's numbers, for the letters' list of records
+    records: Records = field(default_factory=Records)
     # the folder the run read: recorded in the month folder so `evidence` can read it again
     inbox: Path | None = None
 
@@ -438,5 +441,6 @@ def build_report(
         decisions=_decision_rows(accepted("decisions"), trainees, leaders),
         forecasts=forecast(counted, results, as_of),
         registers={"trainees": trainees, "leaders": leaders},
+        records=collect(counted, tables, rulesets),
         inbox=inbox,
     )
