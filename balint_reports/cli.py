@@ -15,6 +15,7 @@ from .evidence import statement_for
 from .inbox import find_config, gather
 from .issues import issue_table
 from .monthly import MonthResult, run_month
+from .pdf import find_browser
 from .pipeline import Report, build_report
 from .ruleset import load_rulesets
 from .values import parse_date
@@ -142,6 +143,12 @@ def main() -> None:
     help="Read every spreadsheet again, even those unchanged since the last run "
     "(the cache in OUT/.cache is rebuilt).",
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also write each letter as a PDF (letters/ID.pdf), printed by Chromium, Chrome or "
+    "Edge, whichever is installed (or the browser named by BALINT_BROWSER).",
+)
 def run(
     inbox: Path,
     out: Path,
@@ -150,6 +157,7 @@ def run(
     rules: tuple[str, ...],
     strict: bool,
     no_cache: bool,
+    pdf: bool,
 ) -> None:
     """Read every spreadsheet in INBOX and write this month's report into OUT.
 
@@ -167,8 +175,12 @@ def run(
     Example:
 
         balint-reports run inbox --out reports --as-of 2026-11-30
+
+        balint-reports run inbox --out reports --pdf
     """
     try:
+        # Before reading anything: a missing browser should not cost the team a whole run.
+        browser = find_browser() if pdf else None
         config = _config_for(inbox, config_file)
         rulesets = load_rulesets(rules or config.rule_files)
         result = run_month(
@@ -179,6 +191,7 @@ def run(
             rulesets,
             use_cache=not no_cache,
             strict=strict,
+            pdf_browser=browser,
         )
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import tomllib
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -24,6 +25,8 @@ class ReportSettings:
     society: str = "The Balint Society"
     signature: str = "The Leadership Team"
     contact_email: str = ""
+    opening: str = ""  # the letter's first paragraph, instead of the built-in one
+    logo: str = ""  # the logo file as a data: URI, read once when the config is loaded
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,40 @@ class Config:
     ignore: tuple[str, ...] = ()
     # [dates] order: how text dates such as 05/03/2024 are read ("auto": per column)
     date_order: str = "auto"
+
+
+# Logo files a letter can carry inside itself, by extension.
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
+# Every letter carries the logo: a large one would make every email large.
+LOGO_MAX_BYTES = 200_000
+
+
+def logo_data_uri(path: Path, where: str) -> str:
+    """The logo file as a data: URI, so letters carry it and never fetch it from anywhere."""
+    kind = LOGO_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise ConfigError(
+            f"{where}: [report] logo = {path.name!r}: use a PNG, JPEG, GIF or SVG file"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"{where}: [report] logo: cannot read {path} ({exc.strerror or exc}); the path is "
+            "taken from the config file's folder"
+        ) from None
+    if len(data) > LOGO_MAX_BYTES:
+        raise ConfigError(
+            f"{where}: [report] logo: {path.name} is {len(data) // 1000} kB; every letter "
+            f"carries it, so keep it under {LOGO_MAX_BYTES // 1000} kB"
+        )
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _table(data: dict, key: str, where: str) -> dict:
@@ -72,12 +109,14 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f"{where}: unknown section [{section}] (known: {known})")
 
     report = _table(data, "report", where)
-    unknown = set(report) - {"society", "signature", "contact_email"}
+    unknown = set(report) - {"society", "signature", "contact_email", "opening", "logo"}
     if unknown:
         raise ConfigError(f"{where}: [report] has unknown key {sorted(unknown)[0]!r}")
     for key, value in report.items():
         if not isinstance(value, str):
             raise ConfigError(f"{where}: [report] {key} must be text in quotes")
+    if report.get("logo", "").strip():
+        report = {**report, "logo": logo_data_uri(path.parent / report["logo"].strip(), where)}
 
     column_aliases: dict[str, dict[str, str]] = {}
     for kind_name, aliases in _table(data, "columns", where).items():

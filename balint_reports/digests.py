@@ -109,6 +109,7 @@ def digest_contexts(report: Report) -> list[dict]:
             "email": emails.get(leader, ""),
             "society": settings.society,
             "signature": settings.signature,
+            "logo": settings.logo,
             "contact_email": settings.contact_email,
             "date": f"{report.as_of.day} {report.as_of:%B %Y}",
             "trainees": trainees,

@@ -73,8 +73,12 @@ def run_month(
     *,
     use_cache: bool = True,
     strict: bool = False,
+    pdf_browser: str | None = None,
 ) -> MonthResult:
-    """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store."""
+    """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store.
+
+    `pdf_browser`: the browser that prints each letter as PDF too; None for no PDFs.
+    """
     with locked(out):
         recover_interrupted(out)
         cache = SheetCache(out, config, use=use_cache)
@@ -99,7 +103,7 @@ def run_month(
                 if t["status"] in LETTER_STATUSES
             )
             letters = not (strict and report.count("error") > 0)
-            folder = write_report(report, document, out, letters, changes, had_letter)
+            folder = write_report(report, document, out, letters, changes, had_letter, pdf_browser)
             # Only now: a store that says a month was written when its files are not is worse
             # than a store one month behind (the next run of the month puts it right).
             store.save(month, document, report.sources.to_dict("records"))

@@ -27,6 +27,7 @@ from .evidence import write_ready_evidence, write_run_record
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, render_letters
 from .outbox import write_outbox
+from .pdf import write_pdfs
 from .pipeline import SOURCE_COLUMNS, Report
 from .safecells import spreadsheet_safe
 from .schema import LETTER_STATUSES
@@ -260,6 +261,7 @@ def write_report(
     letters: bool = True,
     changes: list[Change] | None = None,
     had_letter: frozenset[str] = frozenset(),
+    pdf_browser: str | None = None,
 ) -> Path:
     """Write the month's folder in full, then move it into place: a crash leaves the old one.
 
@@ -288,6 +290,8 @@ def write_report(
         write_ready_evidence(staging, report)
         if letters:
             render_letters(staging / "letters", report, changes, had_letter)
+            if pdf_browser:
+                write_pdfs(staging / "letters", pdf_browser)
             write_outbox(staging, report, write_digests(staging, report))
         _pause("before-swap")
         target = out / folder
