@@ -15,7 +15,17 @@ from .values import DATE_ORDERS, fold
 
 CONFIG_NAME = "balint.toml"
 CONFIGURABLE_VOCABULARIES = ("activity", "mode", "format")
-KNOWN_SECTIONS = {"report", "columns", "values", "rules", "email", "smtp", "inbox", "dates"}
+KNOWN_SECTIONS = {
+    "report",
+    "columns",
+    "values",
+    "rules",
+    "email",
+    "smtp",
+    "inbox",
+    "dates",
+    "senders",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,8 @@ class Config:
     rule_files: tuple[Path, ...] = ()
     email: dict = field(default_factory=dict)
     smtp: dict = field(default_factory=dict)
+    # inbox-relative file pattern -> the leader id who sends those files (for feedback)
+    senders: dict[str, str] = field(default_factory=dict)
     # [inbox] ignore: glob patterns of inbox-relative paths that are never read
     ignore: tuple[str, ...] = ()
     # [dates] order: how text dates such as 05/03/2024 are read ("auto": per column)
@@ -189,6 +201,7 @@ def load_config(path: Path | None) -> Config:
         rule_files=rule_files,
         email=_check_email(_table(data, "email", where), report, where),
         smtp=_check_smtp(_table(data, "smtp", where), where),
+        senders=_check_senders(_table(data, "senders", where), where),
         ignore=tuple(g.strip() for g in ignore),
         date_order=date_order,
     )
@@ -269,3 +282,14 @@ def _check_smtp(table: dict, where: str) -> dict:
             known = "host, port, security, username, messages_per_minute"
             raise ConfigError(f"{where}: [smtp] has unknown key {key!r} (known: {known})")
     return table
+
+
+def _check_senders(table: dict, where: str) -> dict[str, str]:
+    """[senders]: "attendance/whitfield*" = "L02": who sends which files, for their feedback."""
+    for pattern, leader in table.items():
+        if not isinstance(leader, str) or not leader.strip():
+            raise ConfigError(
+                f"{where}: [senders] {pattern!r} = {leader!r}: give the leader id in quotes, "
+                'e.g. "attendance/whitfield*" = "L02"'
+            )
+    return {pattern: leader.strip() for pattern, leader in table.items()}

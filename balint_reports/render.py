@@ -24,6 +24,7 @@ from .digests import write_digests
 from .errors import OutputError
 from .evaluate import TraineeResult
 from .evidence import write_ready_evidence, write_run_record
+from .feedback import write_feedback
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, render_letters
 from .outbox import write_outbox
@@ -288,6 +289,7 @@ def write_report(
         (staging / "index.html").write_text(dashboard_html(report, letters), encoding="utf-8")
         write_run_record(staging, report)
         write_ready_evidence(staging, report)
+        write_feedback(staging, report, report.config.senders)
         if letters:
             render_letters(staging / "letters", report, changes, had_letter)
             if pdf_browser:
