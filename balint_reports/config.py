@@ -37,6 +37,8 @@ class ReportSettings:
     contact_email: str = ""
     opening: str = ""  # the letter's first paragraph, instead of the built-in one
     logo: str = ""  # the logo file as a data: URI, read once when the config is loaded
+    # a supervisor's report asked for longer ago than this, and not received, is flagged
+    reference_chase_weeks: int = 6
 
 
 @dataclass(frozen=True)
@@ -121,11 +123,17 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f"{where}: unknown section [{section}] (known: {known})")
 
     report = _table(data, "report", where)
-    unknown = set(report) - {"society", "signature", "contact_email", "opening", "logo"}
+    report_keys = {"society", "signature", "contact_email", "opening", "logo"}
+    unknown = set(report) - report_keys - {"reference_chase_weeks"}
     if unknown:
         raise ConfigError(f"{where}: [report] has unknown key {sorted(unknown)[0]!r}")
+    weeks = report.get("reference_chase_weeks", 6)
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
+        raise ConfigError(
+            f"{where}: [report] reference_chase_weeks must be a whole number of weeks, e.g. 6"
+        )
     for key, value in report.items():
-        if not isinstance(value, str):
+        if key != "reference_chase_weeks" and not isinstance(value, str):
             raise ConfigError(f"{where}: [report] {key} must be text in quotes")
     if report.get("logo", "").strip():
         report = {**report, "logo": logo_data_uri(path.parent / report["logo"].strip(), where)}

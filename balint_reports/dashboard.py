@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .chase import overdue_since
 from .evaluate import CANNOT_ASSESS, MET, NOT_MET, READY, RequirementResult, TraineeResult
 from .letters import file_stem, template_environment
 from .schema import LETTER_STATUSES
@@ -80,8 +81,9 @@ def dashboard_context(report: Report, letters: bool = True) -> dict:
         for q in ruleset.requirements:
             requirement_titles.setdefault(q.id, q.title)
 
+    weeks = report.config.report.reference_chase_weeks
     totals = {key: 0 for key in OVERALL_LABELS}
-    trainees, close, stalled = [], [], []
+    trainees, close, stalled, overdue = [], [], [], []
     for t in report.trainees:
         totals[t.overall] = totals.get(t.overall, 0) + 1
         by_id = {r.id: r for r in t.requirements}
@@ -118,6 +120,9 @@ def dashboard_context(report: Report, letters: bool = True) -> dict:
         trainees.append(row)
         if t.status not in LETTER_STATUSES or t.overall == READY:
             continue
+        requested = overdue_since(t, report.as_of, weeks)
+        if requested is not None:
+            overdue.append({**row, "requested": _day(pd.Timestamp(requested))})
         # Close: everything met but one requirement, or all met and only the steps after.
         if len(t.requirements) - met <= 1:
             close.append({**row, "remaining": _remaining(t, facts.get(t.trainee_id, {}))})
@@ -137,6 +142,8 @@ def dashboard_context(report: Report, letters: bool = True) -> dict:
         "close": close,
         "stalled": stalled,
         "stalled_months": STALLED_MONTHS,
+        "overdue": overdue,
+        "chase_weeks": weeks,
         "files": _issues_by_file(report.issues),
         "letters": letters,
     }

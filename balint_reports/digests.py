@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .addresses import can_email
+from .chase import chase_words
 from .evaluate import TraineeResult
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, template_environment
@@ -157,7 +158,10 @@ def digest_contexts(report: Report) -> list[dict]:
                 if paused
                 else "",
                 "requirements": [digest_numbers(rules[r.id], r) for r in t.requirements],
-                "awaited": [] if paused else _awaited(t, leader, report.records),
+                "awaited": []
+                if paused
+                else _awaited(t, leader, report.records)
+                + chase_words(t, report.as_of, settings.reference_chase_weeks),
                 "advice": []
                 if paused
                 else [a.for_supervisor for a in t.advice if a.for_supervisor],

@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .changes import CHANGE_COLUMNS, Change
+from .chase import overdue_since
 from .dashboard import dashboard_html
 from .digests import write_digests
 from .errors import OutputError
@@ -30,6 +31,7 @@ from .letters import file_stem, render_letters
 from .outbox import write_outbox
 from .pdf import write_pdfs
 from .pipeline import SOURCE_COLUMNS, Report
+from .references import write_reference_requests
 from .safecells import spreadsheet_safe
 from .schema import LETTER_STATUSES
 
@@ -158,7 +160,10 @@ def _overview_rows(report: Report, letters: bool) -> tuple[list[str], list[list]
         "supervision_cost",
         "ruleset",
         "letter_file",
+        # after SPEC 4's columns: the date of a supervisor's report asked for and overdue
+        "reference_overdue",
     ]
+    weeks = report.config.report.reference_chase_weeks
     rows = []
     for t in report.trainees:
         statuses = {r.id: r.status for r in t.requirements}
@@ -186,6 +191,8 @@ def _overview_rows(report: Report, letters: bool) -> tuple[list[str], list[list]
                 cost,
                 t.ruleset.id,
                 letter_file(t, letters),
+                # blank rather than empty, so readers see the column on every row
+                overdue_since(t, report.as_of, weeks) or "",
             ]
         )
     return columns, rows
@@ -290,6 +297,7 @@ def write_report(
         write_run_record(staging, report)
         write_ready_evidence(staging, report)
         write_feedback(staging, report, report.config.senders)
+        write_reference_requests(staging, report)
         if letters:
             render_letters(staging / "letters", report, changes, had_letter)
             if pdf_browser:
