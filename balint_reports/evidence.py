@@ -106,6 +106,10 @@ def _number(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
+def _amount(value: float, unit: str) -> str:
+    return f"{number_text(value)} {unit}{'' if value == 1 else 's'}"
+
+
 def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
@@ -149,12 +153,12 @@ class _Describer:
                 if part
             )
             sessions = _number(row.get("sessions"))
-            amount = "" if sessions is None else f"{number_text(sessions)} session(s)"
+            amount = "" if sessions is None else _amount(sessions, "session")
             what = _text(row.get("activity")).replace("_", " ")
             return EvidenceRow(_day(row.get("date")), what, amount, detail, *where, reason)
         if kind == "supervision":
             hours = _number(row.get("hours"))
-            amount = "" if hours is None else f"{number_text(hours)} hour(s)"
+            amount = "" if hours is None else _amount(hours, "hour")
             parts = [f"with {self.person(row.get('supervisor'))}", _text(row.get("mode"))]
             present = _number(row.get("trainees_present"))
             if present is not None and present > 1:

@@ -45,6 +45,7 @@ PAGES = [
     ("letter", "letters/T04.html", ["Dear Priya Sharma,", "Where you stand", "19 of 20"]),
     ("digest", "digests/L02.html", ["Dear Dr Henry Whitfield,", "Priya Sharma (T04)"]),
     ("dashboard", "index.html", ["Accreditation dashboard", "Close to completion", "Priya"]),
+    ("evidence", "evidence/T01.html", ["Evidence statement: Amelia Hart (T01)", "Rows that"]),
 ]
 
 
