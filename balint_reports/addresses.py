@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .issues import IssueLog
-from .schema import LETTER_STATUSES
+from .model import RegisterStatus
 
 if TYPE_CHECKING:
     from .config import Config  # config imports this module to check its addresses
@@ -46,8 +46,8 @@ def can_email(name: str, address: object) -> bool:
 
 
 def _letter_trainees(trainees: pd.DataFrame) -> pd.DataFrame:
-    status = trainees["status"].fillna("").replace("", "active")
-    return trainees.loc[status.isin(LETTER_STATUSES)]
+    gets_letter = trainees["status"].fillna("").map(lambda s: RegisterStatus.of(s).gets_letter)
+    return trainees.loc[gets_letter.astype(bool)]
 
 
 def check_addresses(
@@ -74,6 +74,7 @@ def check_addresses(
             "name",
             rows["name"].str.replace("\0", "\\0"),
             "the name holds a control character: no email can be addressed to it; retype it",
+            code="name_unaddressable",
         )
     bad &= ~unsafe_name
     # A blank address is only a problem when the letters are to be emailed; a wrong one always is.
@@ -92,6 +93,7 @@ def check_addresses(
                     "trainees register"
                 )
             ),
+            code="trainee_address_invalid",
         )
     folded = emails.str.casefold()
     shared = valid & folded.duplicated(keep=False)
@@ -106,6 +108,7 @@ def check_addresses(
             emails[shared],
             "another trainee in the register has the same address, so both letters go to one "
             "mailbox: check the register",
+            code="address_shared",
         )
     supervising = leaders.loc[leaders.index.isin(set(letter["supervisor"].dropna()))]
     if not emailing or "email" not in supervising:
@@ -121,4 +124,5 @@ def check_addresses(
             leader_emails[no_digest],
             "this supervisor has no valid email address: their digest is written but cannot be "
             "emailed; add the address to the leaders register",
+            code="supervisor_address_invalid",
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .evaluate import TraineeResult
+from .model import MET, TraineeResult
 
 REFERENCE_FIELD = "reference_received"
 
@@ -33,3 +33,24 @@ def chase_words(t: TraineeResult, as_of: dt.date, weeks: int) -> list[str]:
         f"Overdue: the report on {t.name} was asked for {waited} weeks ago; the leadership "
         f"team sends a reminder after {weeks} weeks."
     ]
+
+
+def only_report_missing(t: TraineeResult) -> bool:
+    """Every requirement met except those whose only gap is the supervisor's report."""
+    rules = {q.id: q for q in t.ruleset.requirements}
+    dates = dict(t.dates)
+    waiting = False
+    for r in t.requirements:
+        if r.status == MET:
+            continue
+        rule = rules[r.id]
+        if (
+            REFERENCE_FIELD in rule.requires_set
+            and REFERENCE_FIELD not in dates
+            and any(route.met for route in r.routes)
+            and all(name in dates for name in rule.requires_set if name != REFERENCE_FIELD)
+        ):
+            waiting = True
+            continue
+        return False
+    return waiting

@@ -11,14 +11,16 @@ import click
 from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
-from .evidence import statement_for
 from .inbox import find_config, gather
 from .issues import issue_table
+from .model import RunResult, Severity
 from .monthly import MonthResult, run_month
 from .pdf import find_browser
-from .pipeline import Report, build_report
+from .pipeline import build_report
 from .ruleset import load_rulesets
+from .statements import statement_for
 from .values import parse_date
+from .wording import day_text
 
 
 class _Date(click.ParamType):
@@ -49,8 +51,8 @@ def _config_for(inbox: Path, config_file: Path | None) -> Config:
     return load_config(config_file)
 
 
-def _issue_counts(report: Report) -> str:
-    errors, warnings = report.count("error"), report.count("warning")
+def _issue_counts(report: RunResult) -> str:
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     if not errors and not warnings:
         return "No data issues."
 
@@ -138,6 +140,12 @@ def main() -> None:
     help="If any spreadsheet error is found, write the summary but no letters, and exit 1.",
 )
 @click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the month's report even if it is dated later than this run, or had "
+    "trainees when this run found none (both are refused otherwise).",
+)
+@click.option(
     "--no-cache",
     is_flag=True,
     help="Read every spreadsheet again, even those unchanged since the last run "
@@ -156,6 +164,7 @@ def run(
     config_file: Path | None,
     rules: tuple[str, ...],
     strict: bool,
+    replace: bool,
     no_cache: bool,
     pdf: bool,
 ) -> None:
@@ -167,7 +176,9 @@ def run(
 
     Problems in the spreadsheets do not stop the run: fix what the Data issues
     sheet lists, and run again. Running a month again replaces that month's
-    report; an earlier month can be written again with --as-of. The Changes
+    report, unless that report is dated later or had trainees when this run
+    finds none (--replace overrides); an earlier month can be written again
+    with --as-of. The Changes
     sheet and each letter's "Since your last letter" compare with the month
     before, as recorded in OUT/history.sqlite. Only one run at a time may write
     to OUT.
@@ -191,6 +202,7 @@ def run(
             rulesets,
             use_cache=not no_cache,
             strict=strict,
+            replace=replace,
             pdf_browser=browser,
         )
     except BalintError as exc:
@@ -209,7 +221,7 @@ def run(
         if counts.get(k)
     )
     click.echo(
-        f"Report written to {folder}: "
+        f"Report as of {day_text(report.as_of)} written to {folder}: "
         f"{_plural(len(report.trainees), 'trainee')} ({overall or 'none'})."
     )
     click.echo(_issue_counts(report))
@@ -302,11 +314,11 @@ def check(
     lost = _losses(report)
     if lost:
         click.echo(f"A run now would leave out {lost}: see the errors above.")
-    if report.count("error"):
+    if report.count(Severity.ERROR):
         raise SystemExit(1)
 
 
-def _losses(report: Report) -> str:
+def _losses(report: RunResult) -> str:
     """What a run of these files would not count, in words: rejected rows, unreadable files."""
     parts = []
     rejected = int(report.sources["rejected"].sum())

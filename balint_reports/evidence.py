@@ -2,14 +2,17 @@
 
 What the team puts before council with an application: per requirement the rows that counted
 (with file, sheet and row), the trainee's rows that did not count and why, the team's recorded
-decisions, and the register facts the overall status rests on. Built from a run's Report;
-the tables are narrowed to the wanted trainees once, then grouped once per route.
+decisions, and the register facts the overall status rests on. Built by the pipeline from the
+validated rows (for the trainees it is asked about); the tables are narrowed to those trainees
+once, then grouped once per route.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,17 +20,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import load_config
-from .digests import own_people_only
 from .errors import OutputError
-from .evaluate import MET, READY, Tables, counted_rows, event_ids, number_text
+from .evaluate import Tables, counted_rows, event_ids
 from .letters import file_stem, template_environment
-from .lock import locked
-from .pipeline import build_report
-from .ruleset import Route, load_rulesets
+from .model import MET, READY, TraineeResult
+from .ruleset import Route, Ruleset
+from .schema import OUTCOME_COLUMN
+from .wording import number_text
 
 if TYPE_CHECKING:
-    from .pipeline import Report
+    from .model import RunResult
 
 # The month folder's record of what the run read, so `evidence` can read the same again.
 RUN_RECORD = "run.json"
@@ -94,6 +96,32 @@ class Evidence:
     society: str = ""
 
 
+# A problem may suggest someone else ("did you mean Dán Grey (T5)?") or list the several people
+# a name matched: what one trainee or one sender reads keeps the problem, not the people.
+_SUGGESTION = re.compile(r"; did you mean .*?\?")
+_MATCHES = re.compile(r"matches several people \(.*?\): write")
+
+
+def own_people_only(problem: pd.Series) -> pd.Series:
+    """Issue texts without the names of other people that a lookup suggested."""
+    return problem.str.replace(
+        _SUGGESTION, ": correct the name or add the person to the register", regex=True
+    ).str.replace(_MATCHES, "matches several people: write", regex=True)
+
+
+@dataclass(frozen=True)
+class EvidenceSource:
+    """What statements are built from: the run's rows with their outcomes, before reporting."""
+
+    rows: Mapping[str, pd.DataFrame]  # per kind, every row with provenance and `_outcome`
+    trainees: pd.DataFrame  # the merged register, indexed by trainee id
+    leaders: pd.DataFrame  # indexed by leader id
+    issues: pd.DataFrame  # every issue, with file, sheet, row and problem
+    rulesets: tuple[Ruleset, ...]
+    as_of: dt.date
+    society: str
+
+
 def _day(value: object) -> str:
     return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d/%m/%Y}"
 
@@ -117,11 +145,10 @@ def _text(value: object) -> str:
 class _Describer:
     """Turns a row of any kind into the statement's words; other trainees are never named."""
 
-    def __init__(self, report: Report) -> None:
-        leaders = report.registers.get("leaders")
-        self.leaders = leaders["name"].to_dict() if leaders is not None else {}
+    def __init__(self, source: EvidenceSource) -> None:
+        self.leaders = source.leaders["name"].to_dict()
         self.competencies = {
-            c.id: f"{c.number}. {c.title}" for r in report.rulesets for c in r.competencies
+            c.id: f"{c.number}. {c.title}" for r in source.rulesets for c in r.competencies
         }
 
     def person(self, value: object) -> str:
@@ -230,20 +257,20 @@ def _why_not(route: Route, row: dict, tables: Tables, eligible: set, accredited:
     return "outside what this requirement counts"
 
 
-def _accepted(report: Report, kind: str, wanted: set[str]) -> pd.DataFrame:
+def _accepted(source: EvidenceSource, kind: str, wanted: set[str]) -> pd.DataFrame:
     """The accepted rows of `kind` naming a wanted trainee, in one pass over the table."""
-    table = report.rows.get(kind)
+    table = source.rows.get(kind)
     if table is None:
         return pd.DataFrame(columns=["trainee", "requirement", "activity", "_file", "_sheet"])
-    keep = (table["_outcome"] == "accepted") & table["trainee"].isin(wanted)
+    keep = (table[OUTCOME_COLUMN] == "accepted") & table["trainee"].isin(wanted)
     return table.loc[keep].reset_index(drop=True)
 
 
-def _issue_problems(report: Report, rows: pd.DataFrame) -> dict[tuple, str]:
+def _issue_problems(all_issues: pd.DataFrame, rows: pd.DataFrame) -> dict[tuple, str]:
     """(file, sheet, row) -> the problems the Data issues sheet lists for those rows."""
-    if rows.empty or report.issues.empty:
+    if rows.empty or all_issues.empty:
         return {}
-    issues = report.issues
+    issues = all_issues
     issues = issues.loc[issues["file"].isin(set(rows["_file"])) & issues["row"].notna()]
     problems: dict[tuple, list[str]] = {}
     texts = own_people_only(issues["problem"].astype(str))
@@ -254,16 +281,18 @@ def _issue_problems(report: Report, rows: pd.DataFrame) -> dict[tuple, str]:
     return {key: "; ".join(found) for key, found in problems.items()}
 
 
-def collect_evidence(report: Report, trainee_ids: set[str]) -> dict[str, Evidence]:
+def collect_evidence(
+    source: EvidenceSource, trainees_results: Sequence[TraineeResult], trainee_ids: set[str]
+) -> dict[str, Evidence]:
     """Each wanted trainee's evidence, from the tables narrowed to them once."""
-    results = {t.trainee_id: t for t in report.trainees if t.trainee_id in trainee_ids}
+    results = {t.trainee_id: t for t in trainees_results if t.trainee_id in trainee_ids}
     wanted = set(results)
     if not wanted:
         return {}
-    describe = _Describer(report)
-    trainees = report.registers["trainees"]
-    leaders = report.registers["leaders"]
-    accepted = {kind: _accepted(report, kind, wanted) for kind in (*ACTIVITY_TABLES, "decisions")}
+    describe = _Describer(source)
+    trainees = source.trainees
+    leaders = source.leaders
+    accepted = {kind: _accepted(source, kind, wanted) for kind in (*ACTIVITY_TABLES, "decisions")}
     accepted["attendance"]["event_id"] = (
         event_ids(accepted["attendance"]) if not accepted["attendance"].empty else []
     )
@@ -274,7 +303,7 @@ def collect_evidence(report: Report, trainee_ids: set[str]) -> dict[str, Evidenc
         supervision=accepted["supervision"],
         portfolio=accepted["portfolio"],
         decisions=accepted["decisions"],
-        as_of=pd.Timestamp(report.as_of),
+        as_of=pd.Timestamp(source.as_of),
     )
     eligible = set(
         leaders.index[
@@ -287,7 +316,7 @@ def collect_evidence(report: Report, trainee_ids: set[str]) -> dict[str, Evidenc
     # it could have counted, each grouped by trainee once.
     counted: dict[Route, dict[str, np.ndarray]] = {}
     domain: dict[Route, dict[str, np.ndarray]] = {}
-    for ruleset in report.rulesets:
+    for ruleset in source.rulesets:
         for requirement in ruleset.requirements:
             for route in requirement.routes:
                 if route in counted:
@@ -305,8 +334,8 @@ def collect_evidence(report: Report, trainee_ids: set[str]) -> dict[str, Evidenc
     for position, key in enumerate(keys):
         decided.setdefault(key, []).append(position)
     records = {kind: frame.to_dict("records") for kind, frame in accepted.items()}
-    not_used = _not_used(report, wanted, describe)
-    register_rows = _register_rows(report, wanted, describe)
+    not_used = _not_used(source, wanted, describe)
+    register_rows = _register_rows(source, wanted, describe)
     facts = trainees.loc[trainees.index.isin(wanted)].to_dict("index")
 
     found = {}
@@ -319,27 +348,23 @@ def collect_evidence(report: Report, trainee_ids: set[str]) -> dict[str, Evidenc
             applied = [q for q in requirement.routes if q.label in shown]
             counted_here: list[EvidenceRow] = []
             left_out: list[EvidenceRow] = []
-            for source in dict.fromkeys(q.source for q in requirement.routes):
-                routes = [q for q in applied if q.source == source]
+            for kind in dict.fromkeys(q.source for q in requirement.routes):
+                routes = [q for q in applied if q.source == kind]
                 took = set().union(*(counted[q].get(trainee_id, ()) for q in routes))
                 could = set().union(
-                    *(
-                        domain[q].get(trainee_id, ())
-                        for q in requirement.routes
-                        if q.source == source
-                    )
+                    *(domain[q].get(trainee_id, ()) for q in requirement.routes if q.source == kind)
                 )
                 for position in sorted(took):
-                    counted_here.append(describe.row(source, records[source][position]))
+                    counted_here.append(describe.row(kind, records[kind][position]))
                 for position in sorted(could - took):
-                    row = records[source][position]
+                    row = records[kind][position]
                     if routes:
                         reason = _why_not(routes[0], row, tables, eligible, accredited)
                     else:
                         reason = "cannot be assessed until we know " + (
                             requirement.missing_data or "more"
                         )
-                    left_out.append(describe.row(source, row, reason))
+                    left_out.append(describe.row(kind, row, reason))
             requirements.append(
                 RequirementEvidence(
                     id=r.id,
@@ -369,14 +394,14 @@ def collect_evidence(report: Report, trainee_ids: set[str]) -> dict[str, Evidenc
         found[trainee_id] = Evidence(
             trainee_id=trainee_id,
             name=result.name,
-            as_of=f"{report.as_of:%Y-%m-%d}",
+            as_of=f"{source.as_of:%Y-%m-%d}",
             overall=result.overall,
             ruleset=f"{result.ruleset.title} ({result.ruleset.id})",
             register=register,
             register_rows=tuple(register_rows.get(trainee_id, [])),
             requirements=tuple(requirements),
             not_used=tuple(not_used.get(trainee_id, [])),
-            society=report.config.report.society,
+            society=source.society,
         )
     return found
 
@@ -392,28 +417,31 @@ def _by_trainee(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def _not_used(report: Report, wanted: set[str], describe: _Describer) -> dict[str, list]:
+def _not_used(source: EvidenceSource, wanted: set[str], describe: _Describer) -> dict[str, list]:
     """Per wanted trainee, their rejected, duplicate and future rows with the issues' reasons."""
     found: dict[str, list[EvidenceRow]] = {}
     for kind in (*ACTIVITY_TABLES, "decisions"):
-        table = report.rows.get(kind)
+        table = source.rows.get(kind)
         if table is None or table.empty:
             continue
-        rows = table.loc[(table["_outcome"] != "accepted") & table["trainee"].isin(wanted)]
-        problems = _issue_problems(report, rows)
+        rows = table.loc[(table[OUTCOME_COLUMN] != "accepted") & table["trainee"].isin(wanted)]
+        problems = _issue_problems(source.issues, rows)
         for row in rows.to_dict("records"):
             key = (row["_file"], row["_sheet"], int(row["_row"]))
             # The issue says why in the Data issues sheet's words; the outcome if it has none.
-            reason = problems.get(key, OUTCOME_WORDS[row["_outcome"]])
-            if row["_outcome"] == "rejected" and key in problems:
+            outcome = str(row[OUTCOME_COLUMN])
+            reason = problems.get(key, OUTCOME_WORDS[outcome])
+            if outcome == "rejected" and key in problems:
                 reason = f"rejected: {reason}"
             found.setdefault(row["trainee"], []).append(describe.row(kind, row, reason))
     return found
 
 
-def _register_rows(report: Report, wanted: set[str], describe: _Describer) -> dict[str, list]:
+def _register_rows(
+    source: EvidenceSource, wanted: set[str], describe: _Describer
+) -> dict[str, list]:
     """Per wanted trainee, where the register's rows about them are."""
-    table = report.rows.get("trainees")
+    table = source.rows.get("trainees")
     if table is None or table.empty:
         return {}
     folded = {t.casefold(): t for t in wanted}
@@ -439,93 +467,61 @@ def render_evidence(evidence: Evidence) -> str:
 _STATUS_WORDS = {MET: "Met", "not_met": "Not yet met", "cannot_assess": "Cannot assess"}
 
 
-def write_evidence(folder: Path, evidence: dict[str, Evidence]) -> list[Path]:
-    """Write evidence/<trainee_id>.html and .json for each statement; return the HTML paths."""
-    written = []
+def evidence_files(evidence: Mapping[str, Evidence]) -> dict[str, bytes]:
+    """evidence/<trainee_id>.html and .json for each statement, by path in the month folder."""
+    files = {}
     for trainee_id, statement in evidence.items():
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = file_stem(trainee_id)
-        (folder / f"{stem}.json").write_text(
-            json.dumps(evidence_document(statement), indent=2, ensure_ascii=False),
-            encoding="utf-8",
-        )
-        path = folder / f"{stem}.html"
-        path.write_text(render_evidence(statement), encoding="utf-8")
-        written.append(path)
-    return written
+        stem = f"{EVIDENCE_FOLDER}/{file_stem(trainee_id)}"
+        document = json.dumps(evidence_document(statement), indent=2, ensure_ascii=False)
+        files[f"{stem}.json"] = document.encode("utf-8")
+        files[f"{stem}.html"] = render_evidence(statement).encode("utf-8")
+    return files
 
 
-def write_ready_evidence(folder: Path, report: Report) -> list[Path]:
+def ready_evidence_files(result: RunResult) -> dict[str, bytes]:
     """The run's evidence/ folder: a statement for every trainee whose overall is ready."""
-    ready = {t.trainee_id for t in report.trainees if t.overall == READY}
-    return write_evidence(folder / EVIDENCE_FOLDER, collect_evidence(report, ready))
+    ready = {t.trainee_id for t in result.trainees if t.overall == READY}
+    return evidence_files({k: v for k, v in result.evidence.items() if k in ready})
 
 
-def run_record(report: Report) -> dict:
+def run_record(result: RunResult) -> dict:
     """What the run read (inbox, config, rulesets, report date, each file's sha256)."""
-    sha = report.sources.drop_duplicates("file")
+    sha = result.sources.drop_duplicates("file")
+    config = result.config.path
     return {
-        "as_of": f"{report.as_of:%Y-%m-%d}",
-        "inbox": str(report.inbox.resolve()) if report.inbox else None,
-        "config": str(report.config.path.resolve()) if report.config.path else None,
+        "as_of": f"{result.as_of:%Y-%m-%d}",
+        "inbox": str(result.inbox.resolve()) if result.inbox else None,
+        "config": str(config.resolve()) if config else None,
         # a built-in ruleset by its name, another by its file
-        "rules": [r.path if Path(r.path).is_file() else r.id for r in report.rulesets],
+        "rules": [r.path if Path(r.path).is_file() else r.id for r in result.rulesets],
         "files": {f: s for f, s in zip(sha["file"], sha["sha256"], strict=True) if s},
     }
 
 
-def write_run_record(folder: Path, report: Report) -> None:
+def run_record_file(result: RunResult) -> bytes:
     """The month folder's run.json: lets `evidence` read exactly what the run read."""
-    (folder / RUN_RECORD).write_text(
-        json.dumps(run_record(report), indent=2, ensure_ascii=False), encoding="utf-8"
-    )
+    return json.dumps(run_record(result), indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def changed_files(record: dict, report: Report) -> list[str]:
+def changed_files(record: dict, result: RunResult) -> list[str]:
     """The inbox files that differ from what the recorded run read (added, gone or edited)."""
-    now = run_record(report)["files"]
+    now = run_record(result)["files"]
     then = record.get("files", {})
     return sorted(f for f in set(now) | set(then) if now.get(f) != then.get(f))
 
 
-def statement_for(report_dir: Path, trainee_id: str, inbox: Path | None = None) -> Path:
-    """Write REPORT_DIR/evidence/<id>.html and .json for one trainee, reading the inbox again.
-
-    The month folder's run.json says what the run read; the inbox is read again with the same
-    config and rulesets, and refused if any file differs, so the statement matches the report.
-    """
-    record_path = report_dir / RUN_RECORD
+def read_run_record(report_dir: Path) -> dict:
+    """A month folder's run.json; raises OutputError saying what to do when it cannot."""
+    path = report_dir / RUN_RECORD
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
+        record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise OutputError(
             f"{report_dir}: no {RUN_RECORD} here: give a month folder written by `run` "
             "(e.g. reports/2026-11), or run the month again to write one"
         ) from None
     except (OSError, ValueError) as exc:
-        raise OutputError(f"{record_path}: cannot be read ({exc}); run the month again") from None
-    source = inbox or (Path(record["inbox"]) if record.get("inbox") else None)
-    if source is None or not source.is_dir():
-        raise OutputError(
-            f"the inbox this report read ({source}) is not there: give its new place with --inbox"
-        )
-    config = load_config(Path(record["config"]) if record.get("config") else None)
-    rulesets = load_rulesets(tuple(record.get("rules", ())))
-    as_of = dt.date.fromisoformat(record["as_of"])
-    with locked(report_dir.parent):
-        report = build_report(source, as_of, config, rulesets, skip=(report_dir.parent,))
-        changed = changed_files(record, report)
-        if changed:
-            shown = ", ".join(changed[:3]) + (", …" if len(changed) > 3 else "")
-            raise OutputError(
-                f"{len(changed)} file(s) in {source} changed since the {report_dir.name} report "
-                f"was written ({shown}): run the month again, then ask for the evidence"
-            )
-        folded = {t.trainee_id.casefold(): t.trainee_id for t in report.trainees}
-        found = folded.get(trainee_id.strip().casefold())
-        if found is None:
-            raise OutputError(
-                f"{trainee_id}: no such trainee in the {report_dir.name} report's register"
-            )
-        written = write_evidence(report_dir / EVIDENCE_FOLDER, collect_evidence(report, {found}))
-    return written[0]
+        raise OutputError(f"{path}: cannot be read ({exc}); run the month again") from None
+    if not isinstance(record, dict) or "as_of" not in record:
+        raise OutputError(f"{path}: not a run record; run the month again")
+    return record

@@ -12,17 +12,13 @@ import html
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .addresses import can_email, sender
-from .digests import own_people_only
+from .evidence import own_people_only
+from .model import RunResult
 from .outbox import Outgoing, build_message
-
-if TYPE_CHECKING:
-    from .pipeline import Report
 
 FEEDBACK_FOLDER = "feedback"
 FEEDBACK_MANIFEST = "feedback.json"
@@ -96,13 +92,12 @@ def sender_of(file: str, senders: dict[str, str]) -> str:
     return ""
 
 
-def collect_feedback(report: Report, senders: dict[str, str]) -> list[Feedback]:
+def collect_feedback(result: RunResult, senders: dict[str, str]) -> list[Feedback]:
     """Per inbox file with errors or warnings on it, what its sender is told; grouped once."""
-    issues = report.issues
+    issues = result.issues
     issues = issues.loc[issues["severity"].isin(SENT_SEVERITIES) & (issues["file"] != "")]
-    leaders = report.registers.get("leaders")
-    names = leaders["name"].to_dict() if leaders is not None else {}
-    emails = leaders["email"].to_dict() if leaders is not None and "email" in leaders else {}
+    names = {leader_id: p.name for leader_id, p in result.leaders.items()}
+    emails = {leader_id: p.email for leader_id, p in result.leaders.items()}
     found = []
     for file, rows in issues.groupby("file", sort=True):
         leader = sender_of(str(file), senders)
@@ -138,24 +133,21 @@ def _file_stem(file: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", file.replace("/", "__")).strip("_") or "file"
 
 
-def write_feedback(folder: Path, report: Report, senders: dict[str, str]) -> list[Path]:
-    """Write feedback/<file>.txt (and .eml to a mapped leader) and feedback.json."""
-    notes = collect_feedback(report, senders)
+def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, bytes]:
+    """feedback/<file>.txt (and .eml to a mapped leader) and feedback.json, by path."""
+    notes = collect_feedback(result, senders)
     if not notes:
-        return []
-    target = folder / FEEDBACK_FOLDER
-    target.mkdir(parents=True, exist_ok=True)
-    settings = report.config.report
-    month = f"{report.as_of:%B %Y}"
-    can_send = sender(report.config) is not None
-    written, entries = [], []
+        return {}
+    settings = result.config.report
+    month = f"{result.as_of:%B %Y}"
+    can_send = sender(result.config) is not None
+    files: dict[str, bytes] = {}
+    entries = []
     for note in notes:
-        stem = _file_stem(note.file)
+        stem = f"{FEEDBACK_FOLDER}/{_file_stem(note.file)}"
         text = feedback_text(note, settings.society, settings.signature, month)
-        path = target / f"{stem}.txt"
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-        entry = {"file": note.file, "note": f"{FEEDBACK_FOLDER}/{stem}.txt", "leader_id": ""}
+        files[f"{stem}.txt"] = text.encode("utf-8")
+        entry = {"file": note.file, "note": f"{stem}.txt", "leader_id": ""}
         mapped = sender_of(note.file, senders)
         # Why there is no email, for the team (and `send`) to read in feedback.json.
         if not mapped:
@@ -178,12 +170,10 @@ def write_feedback(folder: Path, report: Report, senders: dict[str, str]) -> lis
                 + html.escape(text)
                 + "</pre>",
             )
-            message = build_message(item, report.config, f"{report.as_of:%Y-%m}")
-            (target / f"{stem}.eml").write_bytes(message.as_bytes())
-            entry.update(leader_id=note.leader_id, eml=f"{FEEDBACK_FOLDER}/{stem}.eml")
+            message = build_message(item, result.config, result.month)
+            files[f"{stem}.eml"] = message.as_bytes()
+            entry.update(leader_id=note.leader_id, eml=f"{stem}.eml")
         entries.append(entry)
-    (target / FEEDBACK_MANIFEST).write_text(
-        json.dumps({"month": f"{report.as_of:%Y-%m}", "files": entries}, indent=2),
-        encoding="utf-8",
-    )
-    return written
+    manifest = {"month": result.month, "files": entries}
+    files[f"{FEEDBACK_FOLDER}/{FEEDBACK_MANIFEST}"] = json.dumps(manifest, indent=2).encode()
+    return files

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -112,12 +113,24 @@ def print_pdf(browser: str, page: Path, pdf: Path) -> None:
         )
 
 
-def write_pdfs(folder: Path, browser: str) -> list[Path]:
-    """A PDF beside every HTML letter in `folder`, printed a few at a time."""
-    pages = sorted(folder.glob("*.html"))
-    workers = max(1, min(4, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(print_pdf, browser, p, p.with_suffix(".pdf")) for p in pages]
-        for future in futures:
-            future.result()  # the first failure stops the run with its message
-    return [p.with_suffix(".pdf") for p in pages]
+def letter_pdfs(files: Mapping[str, bytes], browser: str) -> dict[str, bytes]:
+    """A PDF for every letters/*.html of a month's files, printed a few at a time."""
+    letters = sorted(p for p in files if p.startswith("letters/") and p.endswith(".html"))
+    if not letters:
+        return {}
+    # The browser prints files, so the letters go to a private folder first; it goes after.
+    with tempfile.TemporaryDirectory(prefix="balint-letters-") as folder:
+        pages = []
+        for path in letters:
+            page = Path(folder) / Path(path).name
+            page.write_bytes(files[path])
+            pages.append(page)
+        workers = max(1, min(4, os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(print_pdf, browser, p, p.with_suffix(".pdf")) for p in pages]
+            for future in futures:
+                future.result()  # the first failure stops the run with its message
+        return {
+            path.removesuffix(".html") + ".pdf": page.with_suffix(".pdf").read_bytes()
+            for path, page in zip(letters, pages, strict=True)
+        }

@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from email.message import EmailMessage
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-import pandas as pd
 
 from .addresses import can_email, sender
-from .chase import REFERENCE_FIELD, overdue
-from .evaluate import MET, TraineeResult
-from .evidence import collect_evidence, render_evidence
+from .chase import only_report_missing, overdue
+from .evidence import render_evidence
 from .letters import file_stem, template_environment
+from .model import RunResult, TraineeResult
 from .outbox import Outgoing, build_message
-
-if TYPE_CHECKING:
-    from .pipeline import Report
 
 REFERENCES_FOLDER = "references"
 
@@ -40,111 +32,75 @@ class Request:
     requested: dt.date | None  # already asked for on this date, per the register
 
 
-def only_report_missing(t: TraineeResult) -> bool:
-    """Every requirement met except those whose only gap is the supervisor's report."""
-    rules = {q.id: q for q in t.ruleset.requirements}
-    dates = dict(t.dates)
-    waiting = False
-    for r in t.requirements:
-        if r.status == MET:
-            continue
-        rule = rules[r.id]
-        if (
-            REFERENCE_FIELD in rule.requires_set
-            and REFERENCE_FIELD not in dates
-            and any(route.met for route in r.routes)
-            and all(name in dates for name in rule.requires_set if name != REFERENCE_FIELD)
-        ):
-            waiting = True
-            continue
-        return False
-    return waiting
-
-
-def requests(report: Report) -> list[Request]:
+def requests(result: RunResult) -> list[Request]:
     """The drafts this run writes: active trainees waiting only for their supervisor's report."""
-    register = report.registers.get("trainees")
-    leaders = report.registers.get("leaders")
-    supervisors = register["supervisor"].to_dict() if register is not None else {}
-    names = leaders["name"].to_dict() if leaders is not None else {}
-    emails = leaders["email"].to_dict() if leaders is not None and "email" in leaders else {}
     found = []
-    for t in report.trainees:
+    for t in result.trainees:
         if t.status != "active" or not only_report_missing(t):
             continue
-        leader = supervisors.get(t.trainee_id) or ""
-        leader = "" if pd.isna(leader) else str(leader)
-        email = emails.get(leader)
+        leader = result.leaders.get(t.supervisor_id)
         found.append(
             Request(
                 trainee=t,
-                supervisor_id=leader if leader in names else "",
-                supervisor_name=str(names.get(leader, "")),
-                address="" if email is None or pd.isna(email) else str(email),
+                supervisor_id=leader.leader_id if leader else "",
+                supervisor_name=leader.name if leader else "",
+                address=leader.email if leader else "",
                 requested=dict(t.dates).get("reference_requested"),
             )
         )
     return found
 
 
-def request_context(request: Request, report: Report) -> dict:
+def request_context(request: Request, result: RunResult) -> dict:
     """What the draft says: the supervisor, the trainee, each competency to comment on."""
-    settings = report.config.report
+    settings = result.config.report
     t = request.trainee
     return {
         "society": settings.society,
         "signature": settings.signature,
         "contact_email": settings.contact_email,
         "logo": settings.logo,
-        "date": f"{report.as_of.day} {report.as_of:%B %Y}",
+        "date": f"{result.as_of.day} {result.as_of:%B %Y}",
         "supervisor_name": request.supervisor_name,
         "name": t.name,
         "competencies": [f"{c.number}. {c.title}" for c in t.ruleset.competencies],
         "requested": (
             f"{request.requested.day} {request.requested:%B %Y}" if request.requested else ""
         ),
-        "reminder": overdue(request.requested, report.as_of, settings.reference_chase_weeks),
+        "reminder": overdue(request.requested, result.as_of, settings.reference_chase_weeks),
     }
 
 
-def write_reference_requests(folder: Path, report: Report) -> list[Path]:
-    """Write references/<trainee_id>.html (and .eml where it can be addressed); return the HTML."""
-    drafts = requests(report)
-    if not drafts:
-        return []
-    target = folder / REFERENCES_FOLDER
-    target.mkdir(parents=True, exist_ok=True)
+def reference_request_files(result: RunResult) -> dict[str, bytes]:
+    """references/<trainee_id>.html, and .eml where it can be addressed, by path."""
     environment = template_environment()
     html_template = environment.get_template("reference_request.html.j2")
     text_template = environment.get_template("reference_request.txt.j2")
-    evidence = collect_evidence(report, {d.trainee.trainee_id for d in drafts})
-    can_send = sender(report.config) is not None
-    written = []
-    for draft in drafts:
-        stem = file_stem(draft.trainee.trainee_id)
-        context = request_context(draft, report)
+    can_send = sender(result.config) is not None
+    files: dict[str, bytes] = {}
+    for draft in requests(result):
+        stem = f"{REFERENCES_FOLDER}/{file_stem(draft.trainee.trainee_id)}"
+        context = request_context(draft, result)
         html = html_template.render(context)
-        path = target / f"{stem}.html"
-        path.write_text(html, encoding="utf-8")
-        written.append(path)
-        if not (can_send and can_email(draft.supervisor_name, draft.address)):
+        files[f"{stem}.html"] = html.encode("utf-8")
+        statement = result.evidence.get(draft.trainee.trainee_id)
+        if statement is None or not (can_send and can_email(draft.supervisor_name, draft.address)):
             continue
         item = Outgoing(
             kind="reference",
             recipient_id=draft.supervisor_id,
             name=draft.supervisor_name,
             address=draft.address,
-            subject=f"{report.config.report.society}: a report on {draft.trainee.name}, please",
+            subject=f"{result.config.report.society}: a report on {draft.trainee.name}, please",
             text=text_template.render(context),
             html=html,
         )
-        message: EmailMessage = build_message(item, report.config, f"{report.as_of:%Y-%m}")
-        statement = render_evidence(evidence[draft.trainee.trainee_id])
+        message = build_message(item, result.config, result.month)
         message.add_attachment(
-            statement.encode("utf-8"),
+            render_evidence(statement).encode("utf-8"),
             maintype="text",
             subtype="html",
-            filename=f"evidence-{stem}.html",
+            filename=f"evidence-{file_stem(draft.trainee.trainee_id)}.html",
         )
-        (target / f"{stem}.eml").write_bytes(message.as_bytes())
-    return written
+        files[f"{stem}.eml"] = message.as_bytes()
+    return files
