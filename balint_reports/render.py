@@ -269,11 +269,12 @@ def month_files(
         "summary.xlsx": workbook_bytes(result, changes, letters),
         "index.html": dashboard_html(result, letters).encode("utf-8"),
         "run.json": run_record_file(result),
-        **ready_evidence_files(result),
+        # the senders' notes most of all when there are errors, so even without letters
         **feedback_files(result, result.config.senders),
-        **reference_request_files(result),
     }
     if letters:
+        files.update(ready_evidence_files(result))
+        files.update(reference_request_files(result))
         written = render_letters(result, changes, had_letter)
         digests = render_digests(result)
         for letter in written:
