@@ -11,14 +11,14 @@ import fnmatch
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from .addresses import can_email, sender
 from .evidence import own_people_only
 from .model import RunResult
-from .outbox import Outgoing, build_message
+from .outbox import Outgoing, Recipient, build_message, headers_for
 
 FEEDBACK_FOLDER = "feedback"
 FEEDBACK_MANIFEST = "feedback.json"
@@ -160,17 +160,18 @@ def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, byte
             entry["no_email"] = "no sender address: set [email] from in the config"
         else:
             item = Outgoing(
-                kind="feedback",
-                recipient_id=note.leader_id,
-                name=note.leader_name,
-                address=note.address,
-                subject=DEFAULT_FEEDBACK_SUBJECT.format(society=settings.society, file=note.file),
-                text=text,
+                stem=stem,
                 html='<pre style="font-family:inherit;white-space:pre-wrap">'
                 + html.escape(text)
                 + "</pre>",
+                text=text,
+                recipient=Recipient("feedback", note.leader_id, note.leader_name, note.address),
             )
-            message = build_message(item, result.config, result.month)
+            headers = replace(
+                headers_for(result.config, "digest", result.as_of),
+                subject=DEFAULT_FEEDBACK_SUBJECT.format(society=settings.society, file=note.file),
+            )
+            message = build_message(item, headers, result.month)
             files[f"{stem}.eml"] = message.as_bytes()
             entry.update(leader_id=note.leader_id, eml=f"{stem}.eml")
         entries.append(entry)

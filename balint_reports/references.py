@@ -9,14 +9,14 @@ competency. The team reads it and sends it (or not); nothing here sends anything
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .addresses import can_email, sender
 from .chase import only_report_missing, overdue
 from .evidence import render_evidence
 from .letters import file_stem, template_environment
 from .model import RunResult, TraineeResult
-from .outbox import Outgoing, build_message
+from .outbox import Outgoing, Recipient, build_message, headers_for
 
 REFERENCES_FOLDER = "references"
 
@@ -87,15 +87,18 @@ def reference_request_files(result: RunResult) -> dict[str, bytes]:
         if statement is None or not (can_send and can_email(draft.supervisor_name, draft.address)):
             continue
         item = Outgoing(
-            kind="reference",
-            recipient_id=draft.supervisor_id,
-            name=draft.supervisor_name,
-            address=draft.address,
-            subject=f"{result.config.report.society}: a report on {draft.trainee.name}, please",
-            text=text_template.render(context),
+            stem=stem,
             html=html,
+            text=text_template.render(context),
+            recipient=Recipient(
+                "reference", draft.supervisor_id, draft.supervisor_name, draft.address
+            ),
         )
-        message = build_message(item, result.config, result.month)
+        headers = replace(
+            headers_for(result.config, "digest", result.as_of),
+            subject=f"{result.config.report.society}: a report on {draft.trainee.name}, please",
+        )
+        message = build_message(item, headers, result.month)
         message.add_attachment(
             render_evidence(statement).encode("utf-8"),
             maintype="text",

@@ -28,6 +28,7 @@ def test_sample_feedback_per_file_with_an_email_to_the_mapped_leader(tmp_path: P
         "attendance/okafor_thursday_gp_group.xlsx",
         "attendance/raman_medical_students_group.xlsx",
         "attendance/whitfield_st_lukes_hospital.csv",
+        "registers.xlsx",  # the team's own: two addresses with non-ASCII letters
         "supervision/adebayo_supervision_log.csv",
         "supervision/supervision_logs.xlsx",
     ]
