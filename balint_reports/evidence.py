@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import OutputError
-from .evaluate import Tables, counted_rows, event_ids
+from .evaluate import Tables, counted_rows
 from .letters import file_stem, template_environment
 from .model import MET, READY, TraineeResult
 from .ruleset import Route, Ruleset
@@ -293,9 +293,6 @@ def collect_evidence(
     trainees = source.trainees
     leaders = source.leaders
     accepted = {kind: _accepted(source, kind, wanted) for kind in (*ACTIVITY_TABLES, "decisions")}
-    accepted["attendance"]["event_id"] = (
-        event_ids(accepted["attendance"]) if not accepted["attendance"].empty else []
-    )
     tables = Tables(
         trainees=trainees.loc[trainees.index.isin(wanted)],
         leaders=leaders,
