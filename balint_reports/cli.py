@@ -13,12 +13,14 @@ import click
 from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
+from .explain import explain as explain_ruleset
+from .explain import problems as ruleset_problems
 from .inbox import find_config, gather
 from .issues import issue_table
 from .model import RunResult, Severity
 from .monthly import MonthResult, run_month
 from .pipeline import build_report
-from .ruleset import load_rulesets
+from .ruleset import load_ruleset, load_rulesets
 from .values import parse_date
 from .wording import day_text
 
@@ -573,3 +575,68 @@ def send(
         click.echo(other)
     if not result.complete:
         raise click.ClickException(f"not everything was sent: see {result.report_file}")
+
+
+# --- rules: a ruleset in plain words, and a check of a society's own file (issue 15) ---
+@main.group()
+def rules() -> None:
+    """Read a ruleset in plain words, or check a society's own ruleset file.
+
+    A ruleset is a society's requirements as a TOML file (see docs/rulesets.md);
+    three are built in: uk-2019 (the default), uk-2023-example and bsanz-2021.
+
+    Example:
+
+        balint-reports rules explain uk-2019
+
+        balint-reports rules check society-2025.toml
+    """
+
+
+@rules.command("explain")
+@click.argument("ruleset")
+def rules_explain(ruleset: str) -> None:
+    """Print RULESET in plain words: what counts for each requirement, readiness, advice, fee.
+
+    RULESET is a built-in id (uk-2019, uk-2023-example, bsanz-2021) or a ruleset file.
+
+    Example:
+
+        balint-reports rules explain bsanz-2021
+
+        balint-reports rules explain society-2025.toml
+    """
+    try:
+        loaded = load_rulesets((ruleset,))[0]
+    except BalintError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(explain_ruleset(loaded), nl=False)
+
+
+@rules.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rules_check(file: Path) -> None:
+    """Check a ruleset FILE; each mistake names the file and the key to put right.
+
+    Exit 0 with one line when the file can be used; exit 1 with the mistakes otherwise.
+    Run `balint-reports rules explain FILE` next to read what the rules mean.
+
+    Example:
+
+        balint-reports rules check society-2025.toml
+    """
+    try:
+        loaded = load_ruleset(file)
+    except BalintError as exc:
+        click.echo(str(exc))
+        raise SystemExit(1) from None
+    found = ruleset_problems(loaded)
+    for problem in found:
+        click.echo(problem)
+    if found:
+        raise SystemExit(1)
+    click.echo(
+        f"{file}: ruleset {loaded.id} can be used: "
+        f"{_plural(len(loaded.requirements), 'requirement')}, "
+        f"{_plural(len(loaded.advice), 'advice check')}, from {day_text(loaded.effective_from)}."
+    )
