@@ -25,6 +25,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .changes import Change
+from .chase import overdue_since
 from .issues import ISSUE_COLUMNS
 from .labels import (
     OVERALL_WORDS,
@@ -252,7 +253,10 @@ def _overview(report: RunResult, titles: dict[str, str], letters: bool) -> tuple
         Column("Cost range", 11),
         Column("Ruleset", 10),
         Column("Letter", 16, "link"),
+        # after the contract's columns: the date a supervisor's report was asked for, once overdue
+        Column("Reference overdue", 12, "date"),
     ]
+    weeks = report.config.report.reference_chase_weeks
     rows = []
     for t in report.trainees:
         by_id = {r.id: r for r in t.requirements}
@@ -285,6 +289,7 @@ def _overview(report: RunResult, titles: dict[str, str], letters: bool) -> tuple
                 _cost(t),
                 t.ruleset.id,
                 letter_file(t, letters),
+                overdue_since(t, report.as_of, weeks),
             ]
         )
     return columns, rows

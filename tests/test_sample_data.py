@@ -42,6 +42,7 @@ SHEET_HEADERS = {
         "Cost range",
         "Ruleset",
         "Letter",
+        "Reference overdue",
     ],
     "Requirements": ["Trainee ID", "Name", "Requirement", "Status", "Achieved", "Target", "Detail"],
     "Advisories": ["Trainee ID", "Name", "Advice", "Message"],
