@@ -55,6 +55,9 @@ FILLS = {
 LINE_HEIGHT = 15  # points: one line of 11-point text
 DATE_FORMAT = "DD/MM/YYYY"  # as the team's locale shows dates: 05/03/2026
 ABOUT_TEXT_WIDTH = 70
+# Up to this many rows a sheet's plain cells are top-aligned beside its wrapped ones; a longer
+# sheet keeps them unstyled, which writes about twice as fast.
+STYLED_ROWS = 5000
 SHEETS = (
     "About",
     "Overview",
@@ -180,11 +183,17 @@ def _write_sheet(
     columns: list[Column],
     rows: Iterable[list],
     freeze: str = "A2",
+    size: int | None = None,
 ) -> Worksheet:
-    """A sheet with a bold, filtered, frozen header row, then one row per item of `rows`."""
+    """A sheet with a bold, filtered, frozen header row, then one row per item of `rows`.
+
+    `size`, the number of rows when known, lets a short sheet's plain cells be top-aligned.
+    """
     sheet = book.create_sheet(title)
     for i, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = column.width
+        # Wide enough for the heading's longest word: a wrapped heading never breaks a word.
+        longest = max(len(word) for word in column.header.split())
+        sheet.column_dimensions[get_column_letter(i)].width = max(column.width, longest + 3)
     sheet.freeze_panes = freeze
     _print_setup(sheet, len(columns))
     header = []
@@ -199,6 +208,8 @@ def _write_sheet(
     sheet.append(header)
     count = 0
     looks_of = [c.look for c in columns]
+    if size is not None and size <= STYLED_ROWS:
+        looks_of = ["text" if look == "plain" else look for look in looks_of]
     wrapped = [(i, c.width) for i, c in enumerate(columns) if c.look == "wrap"]
     for row in rows:
         count += 1
@@ -304,6 +315,7 @@ def _about(book: Workbook, looks: _Looks, report: RunResult, titles: dict[str, s
     sheet.column_dimensions["D"].width = ABOUT_TEXT_WIDTH
     _print_setup(sheet, 4)
     sheet.print_title_rows = None
+    sheet.print_options.gridLines = False  # a page of text and a chart, not a table
     heading = WriteOnlyCell(
         sheet, value=_safe(f"Accreditation progress — {report.config.report.society}")
     )
@@ -422,6 +434,7 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
             for r in t.requirements
         ),
         freeze="C2",
+        size=sum(len(t.requirements) for t in report.trainees),
     )
     _write_sheet(
         book,
@@ -439,6 +452,7 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
             for a in t.advice
         ),
         freeze="C2",
+        size=sum(len(t.advice) for t in report.trainees),
     )
     issues = report.issues[ISSUE_COLUMNS]
     _write_sheet(
@@ -458,6 +472,7 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
             [SEVERITY_WORDS.get(row[0], row[0]), *row[1:]]
             for row in issues.itertuples(index=False, name=None)
         ),
+        size=len(issues),
     )
     _write_sheet(
         book,
@@ -478,6 +493,7 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
             [row[0], row[1], str(row[2]).capitalize(), *row[3:]]
             for row in report.sources[SOURCE_COLUMNS].itertuples(index=False, name=None)
         ),
+        size=len(report.sources),
     )
     _write_sheet(
         book,

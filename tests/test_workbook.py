@@ -112,6 +112,20 @@ def test_wrapped_columns_are_wide_enough_and_rows_tall_enough_for_their_text(
     problems = book["Data issues"]
     assert problems.column_dimensions["G"].width >= 60  # Problem: a sentence, wrapped
     assert problems["G2"].alignment.wrap_text
+    # The file and row sit at the top of the row, level with the start of the problem.
+    assert {problems[f"{c}2"].alignment.vertical for c in "ABCDEFG"} == {"top"}
+    # No heading breaks inside a word (`Supervisio-n hours`, `competencie-s`).
+    for title in book.sheetnames[1:]:
+        sheet = book[title]
+        for cell in sheet[1]:
+            longest = max(len(word) for word in str(cell.value).split())
+            assert sheet.column_dimensions[cell.column_letter].width > longest, cell.value
+
+
+def test_the_about_sheet_prints_without_gridlines_and_tables_with_them(summary: Path) -> None:
+    book = openpyxl.load_workbook(summary)
+    assert not book["About"].print_options.gridLines
+    assert book["Overview"].print_options.gridLines
 
 
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row(summary: Path) -> None:
