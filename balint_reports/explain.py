@@ -44,6 +44,8 @@ BUILT_IN_ADVICE = {
     "trainees present",
     "coleader_not_in_supervision": "the trainee co-leads with someone who is not one of their "
     "supervisors, and that co-leader has never joined their supervision",
+    "signoff_not_by_supervisor": "a competency was signed off only by someone who is neither "
+    "an eligible supervisor nor one of the trainee's supervisors",
     "triangulation_missing": "the trainee co-leads with their own supervisor, and no other "
     "accredited leader is recorded as overseeing that supervisor",
 }
@@ -81,7 +83,7 @@ def _what_is_counted(route: Route) -> str:
         case "sum":
             return f'the "{route.column}" column added up'
         case "distinct_events":
-            return "different events (told apart by their event name, else by date)"
+            return "different events (told apart by their event name and dates)"
         case "distinct_groups":
             return (
                 "different groups (told apart by their event name; rows without one are left out)"
@@ -143,10 +145,7 @@ def _route_lines(route: Route, unit: str) -> list[str]:
     lines = []
     if route.when:
         said = " and ".join(f"{_field(f)} = {'yes' if v else 'no'}" for f, v in route.when)
-        lines.append(
-            f"Only for trainees whose register says {said} (while that is blank, this route "
-            "does not apply)."
-        )
+        lines.append(f"Only for trainees whose register says {said}.")
     lines.append(f"Counts {_what_is_counted(route)}, {', '.join(_filters(route))}.")
     lines.append(_threshold(route, unit))
     if route.next_step:
