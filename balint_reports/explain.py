@@ -6,7 +6,9 @@ and `rules check` print what these return.
 
 from __future__ import annotations
 
-from .ruleset import Advice, Condition, Requirement, Route, Ruleset
+import textwrap
+
+from .ruleset import YESNO_FIELDS, Advice, Condition, Requirement, Route, Ruleset
 from .wording import day_text
 
 # The activities of the attendance register, as a volunteer would say them.
@@ -205,6 +207,59 @@ def _advice_lines(advice: Advice) -> list[str]:
     return lines
 
 
+def _readiness_lines(ruleset: Ruleset) -> list[str]:
+    """The [readiness] rule in words: requirements, register fields in order, each step."""
+    readiness = ruleset.readiness
+    if readiness.requirements:
+        titles = {q.id: q.title for q in ruleset.requirements}
+        which = "these requirements are met: " + "; ".join(
+            f"{titles[i]} ({i})" for i in readiness.requirements
+        )
+    else:
+        which = "every requirement is met"
+    yes = [_field(f) + " = yes" for f in readiness.fields if f in YESNO_FIELDS]
+    dates = [_field(f) for f in readiness.fields if f not in YESNO_FIELDS]
+    parts = [which]
+    if yes:
+        parts.append("the register says " + " and ".join(yes))
+    if dates:
+        parts.append(
+            f"the {' and '.join(dates)} date{'s are' if len(dates) > 1 else ' is'} filled in"
+        )
+    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])}, and {parts[-1]}"
+    rule = (
+        f"A trainee is ready to apply when {joined}. If any requirement cannot be assessed, "
+        "the trainee needs data; otherwise they are in progress."
+    )
+    lines = [
+        "When a trainee is ready:",
+        *textwrap.wrap(rule, 88, initial_indent="  ", subsequent_indent="  "),
+    ]
+    if readiness.fields:
+        lines.append(
+            "  Once the requirements are met, the next step is, for each of these not yet done:"
+        )
+    for name in readiness.fields:
+        step = ruleset.wording.step(name)
+        lines.append(
+            f'  - {_field(name)}: "{step}"'
+            if step
+            else f"  - {_field(name)}: no step of its own; the letter then says "
+            f'"{ruleset.wording.all_met_not_ready}"'
+        )
+    if readiness.order:
+        chain = ", ".join(_field(f) for f in readiness.order)
+        lines += textwrap.wrap(
+            f"These register dates happen in this order: {chain}; while an earlier one is blank, "
+            "the step is the one for the earliest blank date.",
+            88,
+            initial_indent="  ",
+            subsequent_indent="  ",
+        )
+    lines.append(f'  The letter to a ready trainee says: "{ruleset.wording.ready}"')
+    return lines
+
+
 def explain(ruleset: Ruleset) -> str:
     """The ruleset in plain words: requirements and routes, readiness, advice and the fee."""
     lines = [
@@ -224,16 +279,7 @@ def explain(ruleset: Ruleset) -> str:
         lines.append("Competencies of the portfolio:")
         lines += [f"  {c.number}. {c.title} ({c.id})" for c in ruleset.competencies]
         lines.append("")
-    # The overall rule is code today (evaluate.evaluate); these words follow it.
-    lines += [
-        "When a trainee is ready:",
-        "  A trainee is ready to apply when every requirement is met, the register says",
-        "  feels ready = yes, and the reference shared and reference forwarded dates are",
-        "  filled in. If any requirement cannot be assessed, the trainee needs data;",
-        "  otherwise they are in progress.",
-        f'  The letter to a ready trainee says: "{ruleset.wording.ready}"',
-        "",
-    ]
+    lines += [*_readiness_lines(ruleset), ""]
     if ruleset.advice:
         lines.append("Advice (it goes in the letter and never stops a trainee being ready):")
         for advice in ruleset.advice:
