@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import CANNOT_ASSESS, MET, RequirementSnapshot, TraineeSnapshot
+from .model import (
+    CANNOT_ASSESS,
+    MET,
+    ForecastMove,
+    RequirementSnapshot,
+    TraineeResult,
+    TraineeSnapshot,
+)
 from .ruleset import Ruleset
 from .wording import OVERALL_WORDS, count_words
 
@@ -22,6 +29,7 @@ class Change:
     now: str
     change: str  # in plain words, ready for a letter
     became_met: bool = False
+    about: str = "progress"  # or "forecast": a forecast that moved, for the Changes sheet
 
 
 def _shown(value: object) -> str:
@@ -121,10 +129,50 @@ def compare(
     return changes
 
 
+def forecast_changes(
+    moves: tuple[ForecastMove, ...], trainees: tuple[TraineeResult, ...]
+) -> list[Change]:
+    """A Changes row per forecast that moved, saying why, in register order."""
+    if not moves:
+        return []
+    by_key = {(m.trainee_id, m.requirement): m for m in moves}
+    rows = []
+    for trainee in trainees:
+        for requirement in trainee.requirements:
+            move = by_key.get((trainee.trainee_id, requirement.id))
+            if move is None:
+                continue
+            name = _lower_first(requirement.title)
+            if move.now is None:
+                words = f"no forecast for {name} now (it was {move.before:%B %Y})"
+            elif move.before is None:
+                words = f"{name} now forecast for {move.now:%B %Y}"
+            else:
+                way = "earlier" if move.now < move.before else "later"
+                words = (
+                    f"forecast for {name} moved {way}, from {move.before:%B %Y} to {move.now:%B %Y}"
+                )
+            rows.append(
+                Change(
+                    trainee.trainee_id,
+                    trainee.name,
+                    requirement.id,
+                    "" if move.before is None else f"{move.before:%Y-%m}",
+                    "" if move.now is None else f"{move.now:%Y-%m}",
+                    f"{words}: {move.why}",
+                    about="forecast",
+                )
+            )
+    return rows
+
+
 def moved_trainees(changes: list[Change]) -> tuple[int, int]:
-    """How many trainees already known moved, and how many are new in this report."""
+    """How many trainees already known moved, and how many are new in this report.
+
+    A forecast that moved alone is not progress: it does not count a trainee as moved.
+    """
     new = {c.trainee_id for c in changes if c.change == "new in this report"}
-    moved = {c.trainee_id for c in changes} - new
+    moved = {c.trainee_id for c in changes if c.about == "progress"} - new
     return len(moved), len(new)
 
 

@@ -752,6 +752,25 @@ def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
     )
 
 
+def recent_dates(
+    tables: Tables, routes: Iterable[Route], after: pd.Timestamp
+) -> dict[Route, dict[str, int]]:
+    """Per route, per trainee, how many distinct dates its counted rows have after `after`:
+    how many dated contributions a forecast's pace rests on. One grouped pass per measure."""
+    measures = _Measures(tables)
+    by_measure: dict[Route, dict[str, int]] = {}
+    found: dict[Route, dict[str, int]] = {}
+    for route in routes:
+        key = route.measure()
+        if key not in by_measure:
+            rows = measures.rows_for(route)
+            date = measures.date_column(route.source)
+            recent = rows.loc[rows[date] > after]
+            by_measure[key] = recent.groupby("trainee")[date].nunique().to_dict()
+        found[route] = by_measure[key]
+    return found
+
+
 def route_counts(tables: Tables, routes: Iterable[Route]) -> dict[Route, dict[str, float]]:
     """Each route's count per trainee over `tables`: the forecast counts at an earlier date."""
     measures = _Measures(tables)

@@ -76,7 +76,13 @@ def file_stem(person_id: str) -> str:
 
 def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
     """This trainee's moves in plain words, and a word of congratulation for what became met."""
-    mine = [c for c in changes if c.trainee_id == result.trainee_id and c.requirement != "overall"]
+    mine = [
+        c
+        for c in changes
+        if c.trainee_id == result.trainee_id
+        and c.requirement != "overall"
+        and c.about == "progress"  # forecast moves are for the team's Changes sheet
+    ]
     words = "; ".join(c.change for c in mine)
     met = sum(r.status == MET for r in result.requirements)
     return {
