@@ -13,9 +13,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from .config import Config
+    from .evidence import Evidence
     from .records import Records
     from .ruleset import Advice, Ruleset
 
@@ -233,6 +236,11 @@ class RunResult:
     outlooks: Mapping[tuple[str, str], Outlook] = field(default_factory=dict)
     # the forecasts that moved since last month, each with its reason
     forecast_moves: tuple[ForecastMove, ...] = ()
+    # per trainee id, the evidence statement, for those the run was asked about (the ready
+    # ones, those waiting only for their supervisor's report, and any named by `evidence`)
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)
+    # the folder the run read: recorded in the month folder so `evidence` can read it again
+    inbox: Path | None = None
 
     @property
     def month(self) -> str:
