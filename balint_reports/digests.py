@@ -14,6 +14,7 @@ from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
 from .records import Records
 from .wording import (
     DIGEST_OVERALL_WORDS,
+    PAUSED_FOR_SUPERVISOR,
     day_text,
     digest_numbers,
     issue_for_supervisor,
@@ -21,6 +22,7 @@ from .wording import (
     report_awaited,
     signoffs_awaited,
     supervision_not_counted_for_supervisor,
+    unmatched_for_supervisor,
 )
 
 
@@ -108,9 +110,7 @@ def digest_contexts(report: RunResult) -> list[dict]:
                 "name": t.name,
                 "status": t.status,
                 "overall": DIGEST_OVERALL_WORDS[t.overall],
-                "paused": "Their training is paused: nothing is expected of them until they resume."
-                if paused
-                else "",
+                "paused": PAUSED_FOR_SUPERVISOR if paused else "",
                 "requirements": [digest_numbers(rules[r.id], r) for r in t.requirements],
                 "awaited": []
                 if paused
@@ -124,7 +124,12 @@ def digest_contexts(report: RunResult) -> list[dict]:
                         issue_for_supervisor(issue, report.as_of)
                         for issue in issues.get(t.trainee_id.casefold(), [])
                     )
-                ),
+                )
+                + [
+                    unmatched_for_supervisor(t.name, u.file, u.rows)
+                    for u in report.records.rejected.get(t.trainee_id, [])
+                    if u.outcome == "unmatched"
+                ],
             }
         )
     return [

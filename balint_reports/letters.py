@@ -35,6 +35,7 @@ from .wording import (
     supervisor_reason,
     unknown_target_words,
     unused_rows_words,
+    waiting_on_a_fix,
 )
 
 BAR_COLOURS = {MET: "#2e7d32", NOT_MET: "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
@@ -238,10 +239,8 @@ def letter_context(
         )
     settings = report.config.report
     wording = result.ruleset.wording
-    unused = [
-        unused_rows_words(u.file, u.outcome, u.rows, report.as_of)
-        for u in records.rejected.get(result.trainee_id, [])
-    ]
+    rejected = records.rejected.get(result.trainee_id, [])
+    unused = [unused_rows_words(u.file, u.outcome, u.rows, report.as_of) for u in rejected]
     return {
         "society": settings.society,
         "signature": settings.signature,
@@ -263,6 +262,7 @@ def letter_context(
         "since": _since_last_letter(result, changes),
         "has_previous": has_previous,
         "unused": unused,
+        "waiting": waiting_on_a_fix([u.outcome for u in rejected]),
     }
 
 

@@ -367,9 +367,40 @@ def unused_rows_words(file: str, outcome: str, rows: int, as_of: dt.date) -> str
             f"{amount} in {file} {verb} dated after {day_text(as_of)}: "
             f"{it} will count once that date has passed."
         )
+    if outcome == "unmatched":
+        verb, it = ("has", "it") if rows == 1 else ("have", "they")
+        return (
+            f"{amount} in {file} {verb} a name like yours that we could not match to you for "
+            f"certain: the leadership team is checking, and if {it} {'is' if rows == 1 else 'are'} "
+            f"yours, {it} will count once corrected."
+        )
     return (
         f"{amount} in {file} naming you could not be counted because of a mistake in the "
         "spreadsheet: the leadership team is checking it."
+    )
+
+
+def waiting_on_a_fix(outcomes: Sequence[str]) -> str:
+    """Near the top of a letter: some rows wait on the team (the list at its end says which)."""
+    if not {"rejected", "unmatched"} & set(outcomes):
+        return ""
+    whose = (
+        "Some of your records" if "unmatched" not in outcomes else "Some records that may be yours"
+    )
+    return (
+        f"{whose} could not be counted yet because of a mistake in a spreadsheet: the leadership "
+        "team is correcting it, and the list under Not counted at the end of this letter says "
+        "which."
+    )
+
+
+def unmatched_for_supervisor(name: str, file: str, rows: int) -> str:
+    """Rows that may be the trainee's but name nobody for certain, told to their supervisor."""
+    amount = "1 row" if rows == 1 else f"{rows} rows"
+    verb, it = ("has", "it does") if rows == 1 else ("have", "they do")
+    return (
+        f"{amount} in {file} {verb} a name like {name}'s that is not in the register: "
+        f"{it} not count until the leadership team has corrected the name."
     )
 
 
