@@ -555,6 +555,11 @@ def _advice_applies(
 ) -> bool:
     if advice.conditions:
         return all(_condition_holds(c, trainee, measures) for c in advice.conditions)
+    return _seed_advice_applies(advice, t, trainee, f)
+
+
+def _seed_advice_applies(advice: Advice, t: str, trainee: dict, f: _AdviceFacts) -> bool:
+    """The seed's advice codes (SPEC 3.3), each checked on the trainee's gathered facts."""
     leads = f.leader_sessions.get(t, 0) > 0
     co_leads = f.co_sessions.get(t, 0) > 0
     co_leaders = f.co_leaders.get(t, set())

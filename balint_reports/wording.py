@@ -534,66 +534,89 @@ def _column_words(column: str) -> str:
     return _COLUMN_WORDS.get(column, column.replace("_", " "))
 
 
+# What an issue's code means for the trainee's row, in a supervisor's words. Fields: the
+# column in words, the value as shown (with a leading space, or empty), and the value as is.
+_ISSUE_WORDS = {
+    "person_unknown": "the {column}{shown} is not in the society's registers",
+    "person_unknown_kept": "the {column}{shown} is not in the society's registers",
+    "person_ambiguous": "the {column}{shown} matches more than one person",
+    "required_missing": "the {column} is blank",
+    "register_repeat": "the trainee is listed twice in the register: counted once",
+    "register_conflict": "the register has two different values for the {column}",
+    "non_ascii_address": "the email address has letters (such as á) that most mail servers refuse",
+    "invalid_vocab": "the {column}{shown} is not one the society's lists know",
+    **dict.fromkeys(_ADDRESS_CODES, "the trainee's email address is missing or cannot be used"),
+}
+# Issues whose words say all there is: no word on whether the row counts.
+_SAID_ENOUGH = ("register_repeat", "register_date_future", *_ADDRESS_CODES)
+
+
+def _issue_place(issue: Mapping) -> str:
+    """`row 5 of group.xlsx (sheet 2026)`."""
+    place = f"row {issue['row']} of {issue['file']}" if issue.get("row") else str(issue["file"])
+    if issue.get("sheet"):
+        place += f" (sheet {issue['sheet']})"
+    return place
+
+
+def _issue_code_and_outcome(issue: Mapping) -> tuple[str, str]:
+    """The issue's code, and what became of the row as far as this issue is concerned.
+
+    From the issue's code where it has one, else from the row's outcome.
+    """
+    code = str(issue.get("code") or "")
+    outcome = str(issue.get("outcome") or "")
+    if not code and outcome == "duplicate" and issue.get("column") == "trainee_id":
+        code = "register_repeat"  # a register row merged into the trainee's first one
+    if code in ("future_row", "duplicate_row"):
+        return code, code.removesuffix("_row")
+    if outcome in ("future", "duplicate") and (code or issue.get("column") not in DATE_COLUMNS):
+        # Without a code, only an issue on the row's date is about its being later or repeated.
+        return code, "accepted"
+    return code, outcome
+
+
+def _issue_what(code: str, outcome: str, issue: Mapping, as_of: dt.date) -> str:
+    """What the issue says about the row."""
+    column = _column_words(str(issue.get("column") or ""))
+    value = str(issue.get("value") or "")
+    shown = f" '{value}'" if value else ""
+    if outcome == "future":
+        return f"dated after {day_text(as_of)}: it will count once that date has passed"
+    if outcome == "duplicate":
+        return "the same entry appears twice: it is counted once"
+    if code in _ISSUE_WORDS:
+        return _ISSUE_WORDS[code].format(column=column, shown=shown)
+    if code == "unknown_competency":
+        return f"{shown.strip() or 'the competency'} is not a competency of the pathway"
+    if code == "register_date_future":
+        return f"the {column} {value} is after {day_text(as_of)}, so it counts as not yet set"
+    if code.startswith("invalid_"):
+        return f"the {column}{shown} could not be read"
+    # A kind of issue without words of its own yet: true of any issue.
+    return f"the {column}{shown} needs checking" if column else "the row needs checking"
+
+
+def _issue_tail(code: str, outcome: str, severity: str) -> str:
+    """Whether the row counts meanwhile."""
+    if outcome in ("future", "duplicate") or code in _SAID_ENOUGH:
+        return ""
+    if severity == "error" or outcome == "rejected":
+        return ": the row does not count until it is corrected, and the leadership team is on it"
+    if outcome == "accepted" or (code and severity == "warning"):
+        # A warning never rejects a row (later and repeated rows have codes of their own).
+        return ": the row counts as it is while the leadership team checks it"
+    return ": the leadership team is checking it"
+
+
 def issue_for_supervisor(issue: Mapping, as_of: dt.date) -> str:
     """A data issue on a trainee's row in plain words: what it means for the trainee.
 
     Built from the issue's code and fields, never from the team's sentence, which may carry
     a hint on the config (for the team, not the supervisor) or other people's names.
     """
-    place = f"row {issue['row']} of {issue['file']}" if issue.get("row") else str(issue["file"])
-    if issue.get("sheet"):
-        place += f" (sheet {issue['sheet']})"
-    column = _column_words(str(issue.get("column") or ""))
-    value = str(issue.get("value") or "")
-    shown = f" '{value}'" if value else ""
-    code = str(issue.get("code") or "")
-    # What became of the row says what the issue means for the trainee: from the issue's code
-    # where it has one, else from the row's outcome.
-    outcome = str(issue.get("outcome") or "")
-    if not code and outcome == "duplicate" and issue.get("column") == "trainee_id":
-        code = "register_repeat"  # a register row merged into the trainee's first one
-    if code in ("future_row", "duplicate_row"):
-        outcome = code.removesuffix("_row")
-    elif outcome in ("future", "duplicate") and (code or issue.get("column") not in DATE_COLUMNS):
-        # Without a code, only an issue on the row's date is about its being later or repeated.
-        outcome = "accepted"
-    match code:
-        case _ if outcome == "future":
-            what = f"dated after {day_text(as_of)}: it will count once that date has passed"
-        case _ if outcome == "duplicate":
-            what = "the same entry appears twice: it is counted once"
-        case "person_unknown" | "person_unknown_kept":
-            what = f"the {column}{shown} is not in the society's registers"
-        case "person_ambiguous":
-            what = f"the {column}{shown} matches more than one person"
-        case "unknown_competency":
-            what = f"{shown.strip() or 'the competency'} is not a competency of the pathway"
-        case "required_missing":
-            what = f"the {column} is blank"
-        case "register_date_future":
-            what = f"the {column} {value} is after {day_text(as_of)}, so it counts as not yet set"
-        case "register_repeat":
-            what = "the trainee is listed twice in the register: counted once"
-        case "register_conflict":
-            what = f"the register has two different values for the {column}"
-        case _ if code in _ADDRESS_CODES:
-            what = "the trainee's email address is missing or cannot be used"
-        case "non_ascii_address":
-            what = "the email address has letters (such as á) that most mail servers refuse"
-        case "invalid_vocab":
-            what = f"the {column}{shown} is not one the society's lists know"
-        case _ if code.startswith("invalid_"):
-            what = f"the {column}{shown} could not be read"
-        case _:  # a kind of issue without words of its own yet: true of any issue
-            what = f"the {column}{shown} needs checking" if column else "the row needs checking"
-    said_enough = ("register_repeat", "register_date_future", *_ADDRESS_CODES)
-    if outcome in ("future", "duplicate") or code in said_enough:
-        tail = ""
-    elif issue.get("severity") == "error" or outcome == "rejected":
-        tail = ": the row does not count until it is corrected, and the leadership team is on it"
-    elif outcome == "accepted" or (code and issue.get("severity") == "warning"):
-        # A warning never rejects a row (later and repeated rows have codes of their own).
-        tail = ": the row counts as it is while the leadership team checks it"
-    else:
-        tail = ": the leadership team is checking it"
+    place = _issue_place(issue)
+    code, outcome = _issue_code_and_outcome(issue)
+    what = _issue_what(code, outcome, issue, as_of)
+    tail = _issue_tail(code, outcome, str(issue.get("severity") or ""))
     return f"{place[:1].upper()}{place[1:]}: {what}{tail}."
