@@ -15,7 +15,7 @@ import pandas as pd
 
 from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
 from .ruleset import REFERENCE_CHAIN, Requirement, Route, Ruleset, Wording
-from .values import map_unique
+from .values import decision_credit, map_unique
 
 if TYPE_CHECKING:
     from .model import RequirementResult, RouteResult
@@ -260,6 +260,73 @@ def unknown_target_words(rule: Requirement) -> str:
     if rule.missing_data:
         return f"How much is needed depends on {rule.missing_data}, which we do not know yet."
     return "We do not yet have what we need to assess this."
+
+
+# --- a requirement's detail (the Requirements sheet and progress.json) -----------------------
+
+
+def per_year_words(values: Sequence[float], completed: int, years: int) -> str:
+    """Which pathway year a per-year route's number is from, and how many years are done."""
+    if completed:
+        listed = ", ".join(f"year {y + 1}: {number_text(v)}" for y, v in enumerate(values))
+        words = f"in your weakest completed pathway year ({listed})"
+    else:
+        words = "so far in pathway year 1 (no year completed yet)"
+    if years and completed < years:
+        words += f"; {completed} of {years} pathway years completed"
+    return words
+
+
+def route_detail(r: RouteResult) -> str:
+    """A route's numbers for the detail column: `12 of 20 co-led sessions`."""
+    if r.target == 1 and not r.per_year and not r.share:
+        # "at least one" is a count, not a target: never "5 of 1" (docs/contract.md#letters)
+        return count_with_hours(r.achieved, r.label, r.hours)
+    if r.share:
+        return f"{percent_text(r.achieved)} {r.label} (at least {percent_text(r.target)})"
+    words = f"{number_text(r.achieved)} of {number_text(r.target)} {r.label}"
+    if r.per_year:
+        words += f" {r.per_year}"  # total hours beside one year's count would mislead
+    elif r.hours is not None:
+        words += f" ({hours_text(r.hours)})"
+    return words
+
+
+def detail_cannot_assess(unknown: str) -> str:
+    """The detail of a requirement that waits on a fact: `cannot be assessed until we know ...`."""
+    return f"cannot be assessed until we know {unknown or 'more'}"
+
+
+def detail_requires_set(label: str, missing: bool) -> str:
+    """`supervisor's report received: no`."""
+    return f"{label}: {'no' if missing else 'yes'}"
+
+
+def detail_whatever_the_answer(met: bool, unknown: str) -> str:
+    """A blank answer that does not decide the outcome (SPEC 3.2 r2)."""
+    return f"{'met' if met else 'not met'} whatever the answer to {unknown or 'more'}"
+
+
+def decision_words(decision: str, event: str, by: str, on: dt.date, reason: str) -> tuple[str, str]:
+    """A decision of the team on a requirement: (for the detail column, for the letter)."""
+    why = f": {reason}" if reason else ""
+    by_short = f" by {by}" if by else ""
+    if decision == "waive":
+        return (
+            f"waived{by_short} on {on:%Y-%m-%d}{why}",
+            f"The leadership team waived this requirement on {day_text(on)}{why}.",
+        )
+    if decision == "approve":
+        return (
+            f"approved as equivalent: {event}{by_short} on {on:%Y-%m-%d}{why}",
+            f"The leadership team approved {event} as an equivalent on {day_text(on)}{why}.",
+        )
+    n = number_text(decision_credit(decision))
+    return (
+        f"credit {n}{by_short} on {on:%Y-%m-%d}{why}",
+        f"The leadership team credited {n} towards this from your earlier experience on "
+        f"{day_text(on)}{why}.",
+    )
 
 
 # --- why rows do not count ------------------------------------------------------------------
