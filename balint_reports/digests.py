@@ -15,6 +15,7 @@ from .records import Records
 from .wording import (
     DIGEST_OVERALL_WORDS,
     PAUSED_FOR_SUPERVISOR,
+    competency_words,
     day_text,
     digest_numbers,
     issue_for_supervisor,
@@ -71,7 +72,9 @@ def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
                 rows = records.rows(spec, t.trainee_id)
                 signed = set() if rows is None else set(rows["competency"])
                 missing = [
-                    f"{c.number}, {c.title}" for c in t.ruleset.competencies if c.id not in signed
+                    competency_words(c.number, c.title, named=False)
+                    for c in t.ruleset.competencies
+                    if c.id not in signed
                 ]
                 if missing:
                     awaited.append(signoffs_awaited(missing))

@@ -21,16 +21,22 @@ from .model import (
 from .records import Records
 from .ruleset import Requirement, Route, Ruleset
 from .wording import (
+    PAUSED_FOR_TRAINEE,
     SAID_AS_REASON,
     STATUS_WORDS,
+    WAIVED,
     co_leader_reason,
     co_led_not_counted,
+    competency_words,
+    congratulations,
     day_text,
+    forecast_words,
     left_words,
     progress_percent,
     progress_words,
     record_lines,
     route_spec,
+    since_last_letter,
     supervision_not_counted,
     supervisor_reason,
     unknown_target_words,
@@ -96,13 +102,11 @@ def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
         and c.requirement != "overall"
         and c.about == "progress"  # forecast moves are for the team's Changes sheet
     ]
-    words = "; ".join(c.change for c in mine)
     met = sum(r.status == MET for r in result.requirements)
     return {
-        "summary": (words[:1].upper() + words[1:] + ".") if words else "",
+        "summary": since_last_letter([c.change for c in mine]),
         "congratulations": (
-            f"Well done: you have now completed {met} of the {len(result.requirements)} "
-            "requirements."
+            congratulations(met, len(result.requirements))
             if any(c.became_met for c in mine)
             else ""
         ),
@@ -162,7 +166,7 @@ class CountedLines:
             return None
         key = (measure, ruleset.id)  # a competency's title is its ruleset's
         if key not in self._lines:
-            titles = {c.id: f"competency {c.number}, {c.title}" for c in ruleset.competencies}
+            titles = {c.id: competency_words(c.number, c.title) for c in ruleset.competencies}
             self._lines[key] = record_lines(route.source, rows.frame, titles, self.names)
         start, stop = rows.spans.get(trainee_id, (0, 0))
         return self._lines[key][start:stop]
@@ -207,9 +211,8 @@ def letter_context(
         route = r.shown_route
         when = report.forecasts.get((result.trainee_id, r.id))
         if route is None:
-            bold, rest = "", ("Waived by the leadership team" if r.status == MET else "")
-            if r.status != MET:
-                rest = unknown_target_words(rule).removesuffix(".")
+            bold = ""
+            rest = WAIVED if r.status == MET else unknown_target_words(rule).removesuffix(".")
         else:
             bold, rest = progress_words(route)
         others = [
@@ -221,7 +224,7 @@ def letter_context(
             {
                 "id": r.id,
                 "title": r.title,
-                "forecast": f"At your recent pace, around {when:%B %Y}." if when else "",
+                "forecast": forecast_words(when) if when else "",
                 "what_counts": rule.what_counts,
                 "status": r.status,
                 "status_words": STATUS_WORDS[r.status],
@@ -253,8 +256,7 @@ def letter_context(
         "ruleset_id": result.ruleset.id,
         "overall": result.overall,
         "paused": paused,
-        "paused_words": wording.paused
-        or "Your training is recorded as paused; nothing is expected of you until you resume.",
+        "paused_words": wording.paused or PAUSED_FOR_TRAINEE,
         "in_progress": wording.in_progress if result.overall == IN_PROGRESS else "",
         "requirements": requirements,
         "advice": [a.message for a in result.advice if a.code not in SAID_AS_REASON],

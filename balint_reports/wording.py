@@ -195,6 +195,74 @@ def next_steps(
     return steps, readiness_step(ruleset.wording, feels_ready, dates)
 
 
+# --- what changed since the last report ------------------------------------------------------
+
+NEW_IN_REPORT = "new in this report"
+
+
+def lower_first(title: str) -> str:
+    """`Leadership training` -> `leadership training`, but `Balint ...` stays as written."""
+    if len(title) > 1 and title[1].isupper():
+        return title
+    words = title.split(" ", 1)
+    if words[0] in ("Balint", "Society"):
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def overall_change_words(overall: str) -> str:
+    """`overall: now ready to apply`."""
+    return f"overall: now {OVERALL_WORDS.get(overall, overall)}"
+
+
+def requirement_change_words(
+    title: str, label: str, was: str, is_now: str, delta: float
+) -> tuple[str, bool]:
+    """A requirement's move in plain words (empty if nothing moved), and whether it became met.
+
+    `delta`: how much its count moved (0 when either count is unknown).
+    """
+    name = lower_first(title)
+    if is_now == MET and was != MET:
+        return f"{name} is now complete", True
+    if was == MET and is_now != MET:
+        fewer = f" ({count_words(-delta, label, 'fewer')})" if delta < 0 else ""
+        return f"{name} is no longer complete{fewer}", False
+    if is_now == CANNOT_ASSESS and was != CANNOT_ASSESS:
+        return f"{name} can no longer be assessed", False
+    if was == CANNOT_ASSESS and is_now != CANNOT_ASSESS:
+        return f"{name} can now be assessed", False
+    if delta > 0:
+        return count_words(delta, label, "more"), False
+    if delta < 0:
+        return f"{count_words(-delta, label, 'fewer')} than last time", False
+    return "", False
+
+
+def forecast_change_words(title: str, before: dt.date | None, now: dt.date | None, why: str) -> str:
+    """A forecast that moved, for the Changes sheet, with why it moved."""
+    name = lower_first(title)
+    if now is None:
+        words = f"no forecast for {name} now (it was {before:%B %Y})"
+    elif before is None:
+        words = f"{name} now forecast for {now:%B %Y}"
+    else:
+        way = "earlier" if now < before else "later"
+        words = f"forecast for {name} moved {way}, from {before:%B %Y} to {now:%B %Y}"
+    return f"{words}: {why}"
+
+
+def since_last_letter(changes: Sequence[str]) -> str:
+    """A trainee's moves since their last letter as one sentence, or "" when none."""
+    words = "; ".join(changes)
+    return (words[:1].upper() + words[1:] + ".") if words else ""
+
+
+def congratulations(met: int, total: int) -> str:
+    """For a letter in which a requirement became met."""
+    return f"Well done: you have now completed {met} of the {total} requirements."
+
+
 # --- a requirement's numbers ----------------------------------------------------------------
 
 
@@ -253,6 +321,18 @@ def left_words(route: RouteResult | None, status: str) -> str:
     if route is None or route.met or route.share or route.per_year or route.target == 1:
         return ""
     return f"{number_text(route.target - route.achieved)} more to go."
+
+
+WAIVED = "Waived by the leadership team"
+# For a ruleset without words of its own for a paused trainee.
+PAUSED_FOR_TRAINEE = (
+    "Your training is recorded as paused; nothing is expected of you until you resume."
+)
+
+
+def forecast_words(when: dt.date) -> str:
+    """`At your recent pace, around March 2027.`"""
+    return f"At your recent pace, around {when:%B %Y}."
 
 
 def unknown_target_words(rule: Requirement) -> str:
@@ -375,6 +455,11 @@ def co_led_not_counted(sessions: float, why: str) -> str:
 
 def _blank(value: object) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or value == "" or value != value
+
+
+def competency_words(number: int, title: str, named: bool = True) -> str:
+    """`competency 3, awareness of group ...`; `3, awareness of group ...` in a list of them."""
+    return f"competency {number}, {title}" if named else f"{number}, {title}"
 
 
 def record_lines(
