@@ -150,6 +150,13 @@ def _reasons(
     return list(dict.fromkeys(reasons))  # alternative routes may leave out the same rows
 
 
+def _missing_label(rule: Requirement, result: RequirementResult) -> str:
+    """What the requirement still needs from the register once its counts are met, if any."""
+    if not result.missing_set:
+        return ""
+    return rule.requires_label or ", ".join(result.missing_set)
+
+
 class CountedLines:
     """Each route's counted rows written as lines once for all letters, sliced per trainee."""
 
@@ -232,7 +239,7 @@ def letter_context(
                 "progress_rest": rest,
                 "percent": progress_percent(route, r.status),
                 "colour": BAR_COLOURS[r.status],
-                "left": left_words(route, r.status),
+                "left": left_words(route, r.status, _missing_label(rule, r)),
                 "others": others,
                 "reasons": _reasons(rule, r, result.trainee_id, records),
                 "step": "" if paused else r.next_step,

@@ -314,10 +314,14 @@ def progress_percent(route: RouteResult | None, status: str) -> int:
     return min(100, round(100 * route.achieved / route.target))
 
 
-def left_words(route: RouteResult | None, status: str) -> str:
-    """What is left of the route shown, when a count says it."""
+def left_words(route: RouteResult | None, status: str, missing_label: str = "") -> str:
+    """What is left of the route shown, when a count says it; `missing_label`: the register
+    step still to come once the counts are met (`Your supervisor's written report received:
+    not yet.`), so that a full bar under *In progress* says why."""
     if status == MET:
         return "Done."
+    if route is not None and route.met and missing_label:
+        return f"{missing_label[:1].upper()}{missing_label[1:]}: not yet."
     if route is None or route.met or route.share or route.per_year or route.target == 1:
         return ""
     return f"{number_text(route.target - route.achieved)} more to go."

@@ -61,6 +61,9 @@ def test_report_requested_not_received_is_chased_not_arranged(tmp_path: Path) ->
     out = _everything_but(tmp_path, {"reference_requested": "10/11/2026"})
     section = _section(out.letter, "Supervision and your supervisor's report")
     assert "5 supervision sessions, 7.5 hours, with an eligible supervisor." in section
+    # A full bar under "In progress" says what it still waits for.
+    assert section.startswith("In progress")
+    assert "Your supervisor's written report received: not yet." in section
     assert "of 1" not in out.letter and "Arrange supervision" not in out.letter
     step = "Your supervisor's report was requested on 10 November 2026"
     assert f"Next: {step}" in section
