@@ -601,14 +601,27 @@ def _count_noun(rule: Requirement, spec: Route | None) -> str:
     return _COUNT_NOUNS.get(spec.count, rule.unit)
 
 
+_SECOND_PERSON = re.compile(r"\b([Yy])ou(rs?)?\b")
+_THIRD_PERSON = {"": "hey", "r": "heir", "rs": "heirs"}
+
+
+def third_person(title: str) -> str:
+    """A ruleset title written for the trainee, for their supervisor: `Supervision and your
+    supervisor's report` -> `Supervision and their supervisor's report`."""
+    return _SECOND_PERSON.sub(
+        lambda m: ("T" if m[1] == "Y" else "t") + _THIRD_PERSON[m[2] or ""], title
+    )
+
+
 def digest_numbers(rule: Requirement, result: RequirementResult) -> str:
     """`Co-leading Balint groups: not yet met, 17 of 20 sessions`."""
     status = DIGEST_STATUS_WORDS[result.status]
     route = result.shown_route
+    title = third_person(result.title)
     if route is None:
         if result.status == MET:
-            return f"{result.title}: waived by the leadership team"
-        return f"{result.title}: {status} (the register lacks what decides the target)"
+            return f"{title}: waived by the leadership team"
+        return f"{title}: {status} (the register lacks what decides the target)"
     spec = route_spec(rule, route)
     noun = _count_noun(rule, spec)
     if route.share:
@@ -625,7 +638,7 @@ def digest_numbers(rule: Requirement, result: RequirementResult) -> str:
         numbers = f"{number_text(route.achieved)} of {number_text(route.target)} {noun}"
     if result.status == NOT_MET and route.met and result.missing_set:
         numbers += "; report not yet received"
-    return f"{result.title}: {status}, {numbers}"
+    return f"{title}: {status}, {numbers}"
 
 
 def report_awaited(name: str, requested: dt.date) -> str:
@@ -704,7 +717,17 @@ _ISSUE_WORDS = {
     **dict.fromkeys(_ADDRESS_CODES, "the trainee's email address is missing or cannot be used"),
 }
 # Issues whose words say all there is: no word on whether the row counts.
-_SAID_ENOUGH = ("register_repeat", "register_date_future", *_ADDRESS_CODES)
+_SAID_ENOUGH = ("register_repeat", "register_date_future", "non_ascii_address", *_ADDRESS_CODES)
+# Register dates that are used as written while the team checks them (SPEC 3.2 r2).
+_DATES_AS_WRITTEN = ("reference_out_of_order", "reference_before_supervision")
+
+
+def _date_words(value: str) -> str:
+    """An ISO date from an issue's value as a letter writes it; anything else as it is."""
+    try:
+        return day_text(dt.date.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 def _issue_place(issue: Mapping) -> str:
@@ -747,6 +770,13 @@ def _issue_what(code: str, outcome: str, issue: Mapping, as_of: dt.date) -> str:
         return f"{shown.strip() or 'the competency'} is not a competency of the pathway"
     if code == "register_date_future":
         return f"the {column} {value} is after {day_text(as_of)}, so it counts as not yet set"
+    if code == "reference_out_of_order":
+        return f"the {column} date, {_date_words(value)}, is before an earlier step's date"
+    if code == "reference_before_supervision":
+        return (
+            f"their report is recorded as received on {_date_words(value)}, before any "
+            "supervision with an eligible supervisor on record"
+        )
     if code.startswith("invalid_"):
         return f"the {column}{shown} could not be read"
     # A kind of issue without words of its own yet: true of any issue.
@@ -757,6 +787,8 @@ def _issue_tail(code: str, outcome: str, severity: str) -> str:
     """Whether the row counts meanwhile."""
     if outcome in ("future", "duplicate") or code in _SAID_ENOUGH:
         return ""
+    if code in _DATES_AS_WRITTEN:
+        return ": the dates are used as written while the leadership team checks them"
     if severity == "error" or outcome == "rejected":
         return ": the row does not count until it is corrected, and the leadership team is on it"
     if outcome == "accepted" or (code and severity == "warning"):
