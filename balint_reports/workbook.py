@@ -7,6 +7,7 @@ values; `_write_sheet` turns them into cells. Values are words the team uses (`N
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from collections.abc import Iterable
@@ -83,6 +84,14 @@ class Column:
 def _words(mapping: dict[str, str], value: object) -> object:
     """The word for a machine value; anything else as it is."""
     return mapping.get(value, value) if isinstance(value, str) else value
+
+
+def _month(value: str) -> str:
+    """`2027-05` -> `May 2027`: a forecast month as the team reads it; anything else as it is."""
+    try:
+        return f"{dt.datetime.strptime(value, '%Y-%m'):%B %Y}"
+    except ValueError:
+        return value
 
 
 def _safe(value: object) -> object:
@@ -514,8 +523,8 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
                 "Overall"
                 if c.requirement == "overall"
                 else titles.get(c.requirement, c.requirement),
-                _words(everyone, c.before),
-                _words(everyone, c.now),
+                _month(c.before) if c.about == "forecast" else _words(everyone, c.before),
+                _month(c.now) if c.about == "forecast" else _words(everyone, c.now),
                 c.change,
             ]
             for c in changes
