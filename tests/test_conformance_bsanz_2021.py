@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from balint_reports.labels import OVERALL_WORDS
+
 from .rules_inbox import att, run_rules, sup
 
 REGISTERED_2024 = {"registered": dt.date(2024, 1, 1)}  # two pathway years completed
@@ -265,4 +267,4 @@ READY_CASES = [
 def test_bsanz_2021_ready(tmp_path: Path, register: dict, overall: str) -> None:
     out = run_rules(tmp_path, register, **EVERYTHING, rules=["bsanz-2021"])
     assert out.progress["overall"] == overall
-    assert out.overview["overall"] == overall
+    assert out.overview["Overall"] == OVERALL_WORDS[overall]  # the summary says it in words

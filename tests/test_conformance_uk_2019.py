@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from balint_reports.labels import OVERALL_WORDS
+
 from .rules_inbox import att, comp, run_rules, sup
 
 PSY = {"psychodynamic_training": "yes", "professional_training_from": dt.date(2025, 3, 10)}
@@ -323,4 +325,4 @@ READY_CASES = [
 def test_uk_2019_ready(tmp_path: Path, register: dict, overall: str) -> None:
     out = run_rules(tmp_path, register, **EVERYTHING, rules=["uk-2019"])
     assert out.progress["overall"] == overall
-    assert out.overview["overall"] == overall
+    assert out.overview["Overall"] == OVERALL_WORDS[overall]  # the summary says it in words
