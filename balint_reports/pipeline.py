@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .addresses import check_addresses
 from .cache import SheetCache
 from .config import Config
 from .evaluate import Tables, evaluate, reference_order_issues
@@ -32,7 +31,7 @@ from .resolve import (
 )
 from .ruleset import Ruleset
 from .schema import OUTCOME_COLUMN
-from .validate import set_outcomes, source_counts, unset_future_register_dates
+from .validate import check_addresses, set_outcomes, source_counts, unset_future_register_dates
 
 ACTIVITY_KINDS = ("attendance", "supervision", "portfolio", "decisions")
 
