@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,17 @@ from .values import DATE_ORDERS, fold
 
 CONFIG_NAME = "balint.toml"
 CONFIGURABLE_VOCABULARIES = ("activity", "mode", "format")
-KNOWN_SECTIONS = {"report", "columns", "values", "rules", "email", "smtp", "inbox", "dates"}
+KNOWN_SECTIONS = {
+    "report",
+    "columns",
+    "values",
+    "rules",
+    "email",
+    "smtp",
+    "inbox",
+    "dates",
+    "senders",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,10 @@ class ReportSettings:
     society: str = "The Balint Society"
     signature: str = "The Leadership Team"
     contact_email: str = ""
+    opening: str = ""  # the letter's first paragraph, instead of the built-in one
+    logo: str = ""  # the logo file as a data: URI, read once when the config is loaded
+    # a supervisor's report asked for longer ago than this, and not received, is flagged
+    reference_chase_weeks: int = 6
 
 
 @dataclass(frozen=True)
@@ -40,10 +55,46 @@ class Config:
     rule_files: tuple[Path, ...] = ()
     email: dict = field(default_factory=dict)
     smtp: dict = field(default_factory=dict)
+    # inbox-relative file pattern -> the leader id who sends those files (for feedback)
+    senders: dict[str, str] = field(default_factory=dict)
     # [inbox] ignore: glob patterns of inbox-relative paths that are never read
     ignore: tuple[str, ...] = ()
     # [dates] order: how text dates such as 05/03/2024 are read ("auto": per column)
     date_order: str = "auto"
+
+
+# Logo files a letter can carry inside itself, by extension.
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
+# Every letter carries the logo: a large one would make every email large.
+LOGO_MAX_BYTES = 200_000
+
+
+def logo_data_uri(path: Path, where: str) -> str:
+    """The logo file as a data: URI, so letters carry it and never fetch it from anywhere."""
+    kind = LOGO_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise ConfigError(
+            f"{where}: [report] logo = {path.name!r}: use a PNG, JPEG, GIF or SVG file"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"{where}: [report] logo: cannot read {path} ({exc.strerror or exc}); the path is "
+            "taken from the config file's folder"
+        ) from None
+    if len(data) > LOGO_MAX_BYTES:
+        raise ConfigError(
+            f"{where}: [report] logo: {path.name} is {len(data) // 1000} kB; every letter "
+            f"carries it, so keep it under {LOGO_MAX_BYTES // 1000} kB"
+        )
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _table(data: dict, key: str, where: str) -> dict:
@@ -63,7 +114,7 @@ def load_config(path: Path | None) -> Config:
         if section not in KNOWN_SECTIONS:
             known = ", ".join(sorted(KNOWN_SECTIONS))
             raise ConfigError(f"{where}: unknown section [{section}] (known: {known})")
-    report = _check_report(_table(data, "report", where), where)
+    report = _check_report(_table(data, "report", where), path)
     return Config(
         path=path,
         report=ReportSettings(**report),
@@ -72,6 +123,7 @@ def load_config(path: Path | None) -> Config:
         rule_files=_check_rules(_table(data, "rules", where), path),
         email=_check_email(_table(data, "email", where), report, where),
         smtp=_check_smtp(_table(data, "smtp", where), where),
+        senders=_check_senders(_table(data, "senders", where), where),
         ignore=_check_inbox(_table(data, "inbox", where), where),
         date_order=_check_dates(_table(data, "dates", where), where),
     )
@@ -94,11 +146,22 @@ def _refuse_unknown_keys(table: dict, section: str, known: set[str], where: str)
         raise ConfigError(f"{where}: [{section}] has unknown key {sorted(unknown)[0]!r}")
 
 
-def _check_report(report: dict, where: str) -> dict:
-    _refuse_unknown_keys(report, "report", {"society", "signature", "contact_email"}, where)
+REPORT_KEYS = {"society", "signature", "contact_email", "opening", "logo", "reference_chase_weeks"}
+
+
+def _check_report(report: dict, path: Path) -> dict:
+    where = str(path)
+    _refuse_unknown_keys(report, "report", REPORT_KEYS, where)
+    weeks = report.get("reference_chase_weeks", 6)
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
+        raise ConfigError(
+            f"{where}: [report] reference_chase_weeks must be a whole number of weeks, e.g. 6"
+        )
     for key, value in report.items():
-        if not isinstance(value, str):
+        if key != "reference_chase_weeks" and not isinstance(value, str):
             raise ConfigError(f"{where}: [report] {key} must be text in quotes")
+    if report.get("logo", "").strip():
+        report = {**report, "logo": logo_data_uri(path.parent / report["logo"].strip(), where)}
     return report
 
 
@@ -288,3 +351,14 @@ def sender(config: Config) -> tuple[str, str] | None:
     if not valid_address(address):
         return None
     return (name or config.report.society), address
+
+
+def _check_senders(table: dict, where: str) -> dict[str, str]:
+    """[senders]: "attendance/whitfield*" = "L02": who sends which files, for their feedback."""
+    for pattern, leader in table.items():
+        if not isinstance(leader, str) or not leader.strip():
+            raise ConfigError(
+                f"{where}: [senders] {pattern!r} = {leader!r}: give the leader id in quotes, "
+                'e.g. "attendance/whitfield*" = "L02"'
+            )
+    return {pattern: leader.strip() for pattern, leader in table.items()}
