@@ -298,6 +298,9 @@ def _route_words(r: RouteResult) -> str:
         return count_with_hours(r.achieved, r.label, r.hours)
     if r.share:
         return f"{percent_text(r.achieved)} {r.label} (at least {percent_text(r.target)})"
+    if r.achieved >= r.target and not r.per_year:
+        # As the letter says it: at or past the target, "24 of 20" reads as a slip
+        return f"{count_with_hours(r.achieved, r.label, r.hours)} ({number_text(r.target)} needed)"
     words = f"{number_text(r.achieved)} of {number_text(r.target)} {r.label}"
     if r.per_year:
         words += f" {r.per_year}"  # total hours beside one year's count would mislead
