@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from balint_reports.pdf import find_browser, letter_pdfs
+from balint_reports.pdf import find_browser, letter_pdfs, print_pdf
 
 from .conftest import TRAINEE_HEADER, run_cli, run_report, trainee_row, write_csv, write_xlsx
 
@@ -224,6 +224,28 @@ def test_printed_letters_keep_each_card_on_one_page_under_a_running_header(
             if number > 1:  # a loose page says whose it is
                 assert society in text and _squeezed(name) in text
     assert later_pages, "no card fell on a later page: the check above proved nothing"
+
+
+@needs_chromium
+def test_a_printed_evidence_statement_runs_on_under_headings_saying_whose_it_is(
+    month: Path, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    pdf = tmp_path / "T01.pdf"
+    print_pdf(find_browser(), month / "evidence" / "T01.html", pdf)
+    (SCREENSHOTS / "pdf").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pdf, SCREENSHOTS / "pdf" / "evidence-T01.pdf")
+    pages = [_squeezed(p.extract_text()) for p in PdfReader(pdf).pages]
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, start=1):
+        assert _squeezed("Evidence statement: Amelia Hart (T01)") in text
+        assert _squeezed(f"Page {number} of {len(pages)}") in text
+    # The 24 member sessions start on the first page (a requirement is not pushed whole to
+    # the next, leaving half a page empty) and run on under repeated column headings.
+    assert _squeezed("06/01/2022 member 1 session") in pages[0]
+    heading = pages[1].find(_squeezed("Date What Amount Detail File Sheet Row"))
+    assert -1 < heading < pages[1].find(_squeezed("24/11/2022 member 1 session"))
 
 
 def _small_inbox(inbox: Path) -> None:
