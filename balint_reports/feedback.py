@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .addresses import can_email, sender
+from .addresses import can_email
+from .config import sender
 from .errors import DeliveryError
 from .evidence import own_people_only
 from .model import RunResult
