@@ -126,6 +126,23 @@ def _full_years(start: pd.Series, end: pd.Series | pd.Timestamp) -> pd.Series:
     return end_year - start.dt.year - before_anniversary.astype("Int64")
 
 
+def _events_lasting(rows: pd.DataFrame, route: Route) -> pd.DataFrame:
+    """The rows of the events whose length passes the route's `days` filters (`where = { days
+    = ">= 4" }` on distinct events): an event lasts its largest `days`, or its number of dates
+    if that is more (SPEC 3.2), so a four-day intensive logged a row per day is four days."""
+    tests = [(operator, value) for column, operator, value in route.compare if column == "days"]
+    if not tests or rows.empty:
+        return rows
+    runs = rows.groupby("event_run")
+    length = np.maximum(
+        runs["days"].max().astype(float).to_numpy(), runs["date"].nunique().to_numpy()
+    )
+    passed = pd.Series(True, index=runs["days"].max().index)
+    for operator, value in tests:
+        passed &= COMPARE[operator](pd.Series(length, index=passed.index), value)
+    return rows[rows["event_run"].map(passed).to_numpy(dtype=bool)]
+
+
 class _Measures:
     """Per-trainee counts, each computed once per distinct measure over the whole table."""
 
@@ -170,7 +187,7 @@ class _Measures:
             keep &= self._in(route.source, "co_leader", accredited)
         if route.counterpart_has:
             keep &= self._counterpart_has(route)
-        counted = {*COUNTED_COLUMNS, route.column}
+        counted = {*COUNTED_COLUMNS, route.column, *(c for c, _, _ in route.compare)}
         frame = frame[[c for c in frame.columns if c in counted]]
         if not keep.all():
             frame = frame[keep]
@@ -195,6 +212,8 @@ class _Measures:
             else:
                 keep &= map_unique(frame[column], fold_name).isin(values).to_numpy(dtype=bool)
         for column, operator, value in route.compare:
+            if column == "days" and route.count == "distinct_events":
+                continue  # an event's length, not a row's: see _events_lasting
             numbers = frame[column].astype("Float64")
             passed = COMPARE[operator](numbers, value)
             keep &= passed.fillna(False).to_numpy(dtype=bool)
@@ -223,7 +242,8 @@ class _Measures:
             rows = rows[rows["event_key"] != ""]
             by = [b.loc[rows.index] if isinstance(b, pd.Series) else b for b in by]
         elif route.count == "distinct_events":
-            rows = rows.assign(event_run=event_runs(rows))
+            rows = _events_lasting(rows.assign(event_run=event_runs(rows)), route)
+            by = [b.loc[rows.index] if isinstance(b, pd.Series) else b for b in by]
         grouped = rows.groupby(by, sort=False)
         match route.count:
             case "sessions" | "hours" | "sum":
@@ -247,7 +267,7 @@ class _Measures:
         key = route.measure()
         if key not in self._cache:
             if route.share:
-                whole, _ = self.count(replace(key, where=(), share=False))
+                whole, _ = self.count(replace(key, where=(), compare=(), share=False))
                 part, _ = self.count(replace(key, share=False))
                 shares = (part.reindex(whole.index, fill_value=0.0) / whole).where(whole > 0)
                 self._cache[key] = (shares.dropna(), None)

@@ -92,7 +92,15 @@ def _filters(route: Route) -> list[str]:
     for column, values in route.where:
         if not route.share:
             parts.append(f'only where "{column}" is {_or([_field(v) for v in values])}')
-    parts += [_comparison(c) for c in route.compare if not route.share]
+    for compare in route.compare:
+        if compare[0] == "days" and route.count == "distinct_events":
+            # judged per event, not per row (evaluate._events_lasting)
+            parts.append(
+                _comparison(compare).replace('only where "days" is', "only events of")
+                + " days (an event lasts its largest days, or its number of dates if more)"
+            )
+        elif not route.share:
+            parts.append(_comparison(compare))
     if route.counterpart:
         parts.append(COUNTERPART_WORDS.get(route.counterpart, route.counterpart))
     if route.counterpart_has:
@@ -102,7 +110,7 @@ def _filters(route: Route) -> list[str]:
     if route.since:
         window = f"only rows dated on or after the trainee's {_field(route.since)} date"
         if route.within_years:
-            years = "year" if route.within_years == 1 else f"{route.within_years} years"
+            years = "a year" if route.within_years == 1 else f"{route.within_years} years"
             window += f" and less than {years} after it"
         parts.append(window + " (no cut while that date is blank)")
     if route.until:
@@ -129,12 +137,17 @@ def _comparison(compare: tuple[str, str, float]) -> str:
     return f'only where "{column}" is {_number(value)} {OPERATOR_WORDS[operator]}'
 
 
+def _share_part(route: Route) -> str:
+    """The rows a share counts, in words: `"format" is face to face and "days" is 4 or more`."""
+    parts = [f'"{c}" is {_or([_field(v) for v in values])}' for c, values in route.where]
+    parts += [_comparison(c).removeprefix("only where ") for c in route.compare]
+    return " and ".join(parts)
+
+
 def _threshold(route: Route, unit: str) -> str:
     """When a route is met, in words."""
     if route.share:
-        part = " and ".join(
-            f'"{column}" is {_or([_field(v) for v in values])}' for column, values in route.where
-        )
+        part = _share_part(route)
         return (
             f"Met when the part of them where {part} is at least {route.target:.0%} "
             f'("{route.label}"); a blank counts as not, and with nothing counted the share '
@@ -198,10 +211,7 @@ def _condition_text(condition: Condition) -> str:
     route = condition.route
     measure = f"{_what_is_counted(route)} {', '.join(_filters(route))}"
     if route.share:
-        part = " and ".join(
-            f'"{c}" is {_or([_field(v) for v in values])}' for c, values in route.where
-        )
-        measure = f"the share of rows where {part}, among {measure}"
+        measure = f"the share of rows where {_share_part(route)}, among {measure}"
     if route.when:
         said = " and ".join(f"{_field(f)} = {'yes' if v else 'no'}" for f, v in route.when)
         measure += f" (only for trainees whose register says {said})"
@@ -402,7 +412,7 @@ def problems(ruleset: Ruleset) -> list[str]:
                 )
         # Without missing_data, a trainee who cannot be assessed gets a letter asking for
         # nothing in particular.
-        blank_means_unknown = any(r.when or r.per for r in q.routes)
+        blank_means_unknown = any(r.when or r.per == "pathway_year" for r in q.routes)
         if blank_means_unknown and not q.missing_data:
             found.append(
                 f"{path}: {key}.missing_data: {q.id} depends on the register (a `when` or "
