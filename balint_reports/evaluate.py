@@ -200,6 +200,11 @@ class _Measures:
         if route.until:
             cut = frame["trainee"].map(self.tables.trainees[route.until])
             frame = frame[cut.isna() | (frame[date] <= cut)]
+        if route.count == "distinct_events" and any(c == "days" for c, _, _ in route.compare):
+            # An event's length, not a row's: the rows of shorter events do not count, and
+            # the letter's list of counted rows leaves them out too.
+            frame = _events_lasting(frame.assign(event_run=event_runs(frame)), route)
+            frame = frame.drop(columns="event_run")
         return frame
 
     def _filtered(self, frame: pd.DataFrame, route: Route) -> np.ndarray:
@@ -242,8 +247,7 @@ class _Measures:
             rows = rows[rows["event_key"] != ""]
             by = [b.loc[rows.index] if isinstance(b, pd.Series) else b for b in by]
         elif route.count == "distinct_events":
-            rows = _events_lasting(rows.assign(event_run=event_runs(rows)), route)
-            by = [b.loc[rows.index] if isinstance(b, pd.Series) else b for b in by]
+            rows = rows.assign(event_run=event_runs(rows))
         grouped = rows.groupby(by, sort=False)
         match route.count:
             case "sessions" | "hours" | "sum":

@@ -247,7 +247,11 @@ def test_abs_credentialing_ready(tmp_path: Path, fields: dict, overall: str, ste
 
 def test_an_abs_letter_and_digest_speak_of_credentialing(tmp_path: Path) -> None:
     fields = register({**ALL_DONE, "evaluated": "no", "supervisor": "L1"})
-    out = run_rules(tmp_path, fields, **EVERYTHING, rules=["abs-credentialing"])
+    short = intensive(dt.date(2026, 6, 1), "Short weekend", days=3)
+    rows = {**EVERYTHING, "attendance": [*EVERYTHING["attendance"], short]}
+    out = run_rules(tmp_path, fields, **rows, rules=["abs-credentialing"])
+    # a three-day event is not among the records counted for the four-day intensives
+    assert "Short weekend" not in out.letter
     assert "YOUR PROGRESS TOWARDS CREDENTIALING AS A BALINT GROUP LEADER" in out.letter
     assert "the credentialing pathway, as recorded by the Council on 30 November 2026" in out.letter
     assert "1 March 2026: intensive, Credentialing intensive 2026" in out.letter
