@@ -153,9 +153,10 @@ def _settings_from(options: SendOptions, month: Month, read: Callable[[], _T]) -
 
 
 def _client(
-    config: Config, options: SendOptions, password_prompt: Callable[[str], str]
+    config: Config, options: SendOptions, month: Month, password_prompt: Callable[[str], str]
 ) -> SmtpClient:
-    settings = smtp_settings(config.smtp, options.smtp_overrides())
+    overrides = options.smtp_overrides()
+    settings = _settings_from(options, month, partial(smtp_settings, config.smtp, overrides))
     if settings.username:
         password = os.environ.get(PASSWORD_VARIABLE) or password_prompt(settings.username)
         settings = replace(settings, password=password)
@@ -267,11 +268,7 @@ def send_month(
                 options.retry_failed,
             )
             planned = _planned(steps, headers, month.month)
-            client = None
-            if not options.dry_run:
-                client = _settings_from(
-                    options, month, lambda: _client(config, options, password_prompt)
-                )
+            client = None if options.dry_run else _client(config, options, month, password_prompt)
             try:
                 batch = send_batch(planned, log, month.month, client, clock, options.limit)
             finally:
@@ -329,7 +326,7 @@ def send_test(
             kind: _settings_from(options, month, partial(headers_for, config, kind, month.as_of))
             for kind in sorted({item.recipient.kind for item in items})
         }
-        client = _settings_from(options, month, lambda: _client(config, options, password_prompt))
+        client = _client(config, options, month, password_prompt)
         log = SendLog(report_dir.parent / LOG_NAME)
         outcomes = []
         try:
