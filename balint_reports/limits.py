@@ -18,10 +18,9 @@ import io
 import os
 import re
 import struct
-import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +78,16 @@ def _size(count: int) -> str:
     return f"{count / MIB:,.0f} MiB" if count >= MIB else f"{count:,} bytes"
 
 
-def read_input(path: Path, limits: Limits = LIMITS) -> bytes:
+# Called with "mid-read" after each piece of a file is read: a test passes a hook that changes
+# the file there, to show that a file saved again while it is read is read again whole.
+Pause = Callable[[str], None]
+
+
+def _carry_on(point: str) -> None:
+    """The default pause: none."""
+
+
+def read_input(path: Path, limits: Limits = LIMITS, pause: Pause = _carry_on) -> bytes:
     """The file's bytes, read whole from one open file that did not change while it was read.
 
     A file saved again while we read it (a synced folder, a colleague saving in place) would
@@ -96,7 +104,7 @@ def read_input(path: Path, limits: Limits = LIMITS) -> bytes:
                     f"{_size(limits.file_bytes)} limit for one file: split it into smaller "
                     "files, or remove what the report does not need",
                 )
-            data = _read_all(handle, limits.file_bytes)
+            data = _read_all(handle, limits.file_bytes, pause)
             after = os.fstat(handle.fileno())
         now = path.stat()
         unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
@@ -115,7 +123,7 @@ def read_input(path: Path, limits: Limits = LIMITS) -> bytes:
     )
 
 
-def _read_all(handle: io.BufferedReader, limit: int) -> bytes:
+def _read_all(handle: io.BufferedReader, limit: int, pause: Pause) -> bytes:
     """Read to the end in pieces, no more than `limit` + 1 bytes (a file may grow meanwhile)."""
     parts = []
     total = 0
@@ -125,21 +133,8 @@ def _read_all(handle: io.BufferedReader, limit: int) -> bytes:
             break
         parts.append(piece)
         total += len(piece)
-        if len(piece) == _CHUNK:  # more may follow
-            _pause_between_pieces()
+        pause("mid-read")
     return b"".join(parts)
-
-
-_paused: list[bool] = []
-
-
-def _pause_between_pieces() -> None:
-    """Test-only (never set the variable in real use): hold the first read after its first
-    piece, until a line arrives on stdin, so that a test can change the file in between."""
-    if os.environ.get("BALINT_REPORTS_TEST_PAUSE") == "mid-read" and not _paused:
-        _paused.append(True)
-        print("paused: mid-read", file=sys.stderr, flush=True)
-        sys.stdin.readline()
 
 
 def check_content(suffix: str, data: bytes, limits: Limits = LIMITS) -> Refusal | None:

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
@@ -30,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from balint_reports.limits import LIMITS
+from balint_reports.read import SourceFile, read_source
 from balint_reports.values import cell_text
 
 from . import hostile_files as hostile
@@ -311,57 +312,46 @@ def _attendance_csv(activity_rows: int, date: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def test_a_file_rewritten_while_it_is_read_is_read_again_whole(
-    registered: Path, tmp_path: Path
-) -> None:
-    """A real run, held after the first 4 MiB of a CSV; the file is rewritten in place then.
+def _rewriting(target: Path, versions: list[bytes]) -> Callable[[str], None]:
+    """A read hook that saves the next version over the file, in place, at each pause."""
+
+    def rewrite(point: str) -> None:
+        assert point == "mid-read"
+        if versions:
+            with target.open("r+b") as handle:  # the same file, new bytes
+                handle.write(versions.pop(0))
+
+    return rewrite
+
+
+def test_a_file_rewritten_while_it_is_read_is_read_again_whole(tmp_path: Path) -> None:
+    """The read is held after its first 4 MiB piece and the file rewritten in place there.
 
     Without the check, the hash and the rows would come from half of each version.
     """
-    (registered / "good.csv").unlink()
     old = _attendance_csv(1_200, "05/03/2025")
     new = _attendance_csv(1_200, "07/03/2025")  # same length, other dates
     assert len(old) == len(new) > 4 * 1024 * 1024
-    target = registered / "z.csv"
+    target = tmp_path / "z.csv"
     target.write_bytes(old)
-    out = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "balint_reports",
-            "run",
-            registered,
-            "--out",
-            out,
-            "--as-of",
-            "2026-11-30",
-        ],
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "BALINT_REPORTS_TEST_PAUSE": "mid-read"},
-    )
-    assert process.stdin is not None and process.stderr is not None
-    line = process.stderr.readline()
-    assert line.startswith(b"paused: mid-read"), line
-    with target.open("r+b") as handle:  # in place: the same file, new bytes
-        handle.write(new)
-    process.stdin.write(b"\n")
-    process.stdin.close()
-    assert process.wait(timeout=120) == 0, process.stderr.read()
-    progress = json.loads((out / "2026-11" / "progress.json").read_text(encoding="utf-8"))
-    [source] = [s for s in progress["sources"] if s["file"] == "z.csv"]
-    assert source["accepted"] == 1 and source["duplicate"] == 1_199
-    # the rows counted are the new file's, whole: its date, not a mixture
-    assert not [i for i in progress["issues"] if i["file"] == "z.csv" and i["severity"] == "error"]
-    dates = {i["value"] for i in progress["issues"] if i["file"] == "z.csv"}
-    assert dates == {"2025-03-07"}
-    book = openpyxl.load_workbook(out / "2026-11" / "summary.xlsx", read_only=True)
-    rows = list(book["Sources"].iter_rows(values_only=True))
-    book.close()
-    [hashed] = [row[3] for row in rows if row[0] == "z.csv"]
-    assert hashed == hashlib.sha256(new).hexdigest()
+    result = read_source(SourceFile(target, "z.csv", True), pause=_rewriting(target, [new]))
+    assert result.problem is None
+    assert result.sha256 == hashlib.sha256(new).hexdigest()
+    [sheet] = result.sheets
+    assert len(sheet.cells) == 1_201
+    # the rows are the new file's, whole: its date, not a mixture
+    assert set(sheet.cells[1][1:]) == {"07/03/2025"}
+
+
+def test_a_file_that_keeps_changing_while_it_is_read_is_reported(tmp_path: Path) -> None:
+    """Rewritten during every attempt: one clear error, no rows from any version."""
+    target = tmp_path / "z.csv"
+    versions = [_attendance_csv(1_200, f"0{day}/03/2025") for day in range(1, 9)]
+    target.write_bytes(versions.pop())
+    result = read_source(SourceFile(target, "z.csv", True), pause=_rewriting(target, versions))
+    assert result.sheets == ()
+    assert result.problem is not None and result.problem.code == "file_changed_while_read"
+    assert "changed while it was being read" in result.problem
 
 
 # --- item 1: no value stops the month --------------------------------------------------------
