@@ -106,8 +106,11 @@ def run_month(
     strict: bool = False,
     replace: bool = False,
     pause: Pause = _no_pause,
+    pdf_browser: str | None = None,
 ) -> MonthResult:
     """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store.
+
+    `pdf_browser`: the browser that prints each letter as PDF too; None for no PDFs.
 
     Unless `replace`, a report already there that is dated later, or that had trainees when
     this run found none, is kept and WouldReplaceBetter raised (docs/contract.md#outputs).
@@ -139,7 +142,7 @@ def run_month(
             )
             letters = not (strict and report.count(Severity.ERROR) > 0)
             try:
-                files = month_files(report, changes, had_letter, letters)
+                files = month_files(report, changes, had_letter, letters, pdf_browser)
             except OSError as exc:  # openpyxl writes a workbook through temporary files
                 raise OutputError(
                     f"{out}: cannot make the report's files in this computer's temporary "
