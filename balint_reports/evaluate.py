@@ -20,6 +20,7 @@ from .model import (
     NEEDS_DATA,
     NOT_MET,
     READY,
+    Overall,
     RegisterStatus,
     RequirementResult,
     RouteResult,
@@ -612,18 +613,7 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
             _evaluate_requirement(q, trainee, measures, decided.get((trainee["trainee_id"], q.id)))
             for q in ruleset.requirements
         )
-        statuses = {r.status for r in requirement_results}
-        if CANNOT_ASSESS in statuses:
-            overall = NEEDS_DATA
-        elif (
-            statuses == {MET}
-            and _yes(trainee["feels_ready"])
-            and not pd.isna(trainee["reference_shared"])
-            and not pd.isna(trainee["reference_forwarded"])
-        ):
-            overall = READY
-        else:
-            overall = IN_PROGRESS
+        overall = _overall(ruleset, requirement_results, trainee)
         t = trainee["trainee_id"]
         advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts, measures))
         hours = float(facts.supervision_hours.get(t, 0.0))
@@ -662,7 +652,20 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
 
 
 def _yes(value: object) -> bool:
+    """A yes/no field that says yes, or a date that is set (a date is never falsy)."""
     return not pd.isna(value) and bool(value)
+
+
+def _overall(ruleset: Ruleset, results: tuple[RequirementResult, ...], trainee: dict) -> Overall:
+    """needs_data, ready (the ruleset's [readiness]: its requirements met, its register fields
+    holding) or in_progress."""
+    if any(r.status == CANNOT_ASSESS for r in results):
+        return NEEDS_DATA
+    readiness = ruleset.readiness
+    met = all(r.status == MET for r in results if readiness.counts(r.id))
+    if met and all(_yes(trainee[name]) for name in readiness.fields):
+        return READY
+    return IN_PROGRESS
 
 
 # The reference steps in the order they happen (SPEC 3.2 r2), with how a warning names each.

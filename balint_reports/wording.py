@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
-from .ruleset import REFERENCE_CHAIN, Requirement, Route, Ruleset, Wording
+from .ruleset import Requirement, Route, Ruleset
 from .values import map_unique
 
 if TYPE_CHECKING:
@@ -101,15 +101,14 @@ def fill_dates(text: str, dates: Mapping[str, dt.date]) -> str:
 # --- next steps ---------------------------------------------------------------------------
 
 
-def _field_step(wording: Wording, field: str, dates: Mapping[str, dt.date]) -> str:
-    """The step for a register field that is not set; for the reference, its earliest gap.
+def _field_step(ruleset: Ruleset, field: str, dates: Mapping[str, dt.date]) -> str:
+    """The step for a register field that is not set; for a date of the ruleset's readiness
+    `order` (the reference), its earliest gap.
 
     A report that was never asked for cannot be chased: the step is then to ask for it.
     """
-    if field in REFERENCE_CHAIN:
-        chain = REFERENCE_CHAIN[: REFERENCE_CHAIN.index(field) + 1]
-        field = next((f for f in chain if f not in dates), field)
-    text = wording.step(field)
+    field = ruleset.readiness.first_gap(field, dates.__contains__)
+    text = ruleset.wording.step(field)
     return fill_dates(text, dates) if text else ""
 
 
@@ -128,7 +127,7 @@ def requirement_step(
         spec = route_spec(rule, route)
         return (spec.next_step if spec else "") or rule.next_step
     for field in result.missing_set:
-        step = _field_step(ruleset.wording, field, dates)
+        step = _field_step(ruleset, field, dates)
         if step:
             return step
     return rule.next_step
@@ -148,15 +147,18 @@ def _left_to_do(result: RequirementResult) -> float:
     return max(0.0, min(1.0, 1 - route.achieved / route.target))
 
 
-def readiness_step(wording: Wording, feels_ready: bool | None, dates: Mapping[str, dt.date]) -> str:
-    """Every requirement met: feeling ready, then the reference's first missing step."""
-    needed = [] if feels_ready else ["feels_ready"]
-    gap = next((f for f in REFERENCE_CHAIN if f not in dates), None)
-    if gap is not None:
-        needed.append(gap)
-    steps = [_field_step(wording, field, dates) for field in needed]
+def readiness_step(ruleset: Ruleset, feels_ready: bool | None, dates: Mapping[str, dt.date]) -> str:
+    """Every requirement met: the step of each [readiness] field not yet holding, in its order
+    (uk-2019: feeling ready, then the reference's first missing step)."""
+    needed = [
+        name
+        for name in ruleset.readiness.fields
+        if not (name in dates or (name == "feels_ready" and feels_ready))
+    ]
+    # Two blank dates of one chain wait on the same first gap: its step is given once.
+    steps = list(dict.fromkeys(_field_step(ruleset, name, dates) for name in needed))
     if not all(steps):  # a ruleset without these words keeps its one sentence
-        return wording.all_met_not_ready
+        return ruleset.wording.all_met_not_ready
     return " ".join(steps)
 
 
@@ -189,10 +191,16 @@ def next_steps(
             if r.status == CANNOT_ASSESS and rules[r.id].missing_data
         ]
         return steps, f"{ruleset.wording.needs_data} {'; '.join(missing)}."
-    unmet = [(r, step) for r, step in zip(results, steps, strict=True) if r.status == NOT_MET]
+    # A requirement the ruleset's [readiness] leaves out (a desirable one) never holds up the
+    # overall step.
+    unmet = [
+        (r, step)
+        for r, step in zip(results, steps, strict=True)
+        if r.status == NOT_MET and ruleset.readiness.counts(r.id)
+    ]
     if unmet:
         return steps, max(unmet, key=lambda pair: _left_to_do(pair[0]))[1]
-    return steps, readiness_step(ruleset.wording, feels_ready, dates)
+    return steps, readiness_step(ruleset, feels_ready, dates)
 
 
 # --- a requirement's numbers ----------------------------------------------------------------
