@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import http.server
+import io
 import json
 import os
 import pickle
+import random
 import re
 import shutil
 import subprocess
@@ -26,10 +28,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
+import xlwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from balint_reports.limits import LIMITS
+from balint_reports.limits import LIMITS, Limits, check_content
 from balint_reports.read import SourceFile, read_source
 from balint_reports.values import cell_text
 
@@ -86,6 +89,8 @@ def _file_error(progress: dict, name: str) -> str:
         ("far.xlsx", hostile.far_cell_xlsx, "spans 1,048,576 rows by 16,384 columns"),
         ("repeated.ods", hostile.repeated_ods, "spans 1,048,576 rows by 16,384 columns"),
         ("cells.csv", lambda: b"," * (11 * 1024 * 1024), "more than the 10,000,000 limit"),
+        ("far.xls", hostile.far_cell_xls, "spans 65,536 rows by 256 columns"),
+        ("shared.xls", hostile.shared_text_xls, "repeat its text to 214 MiB in all"),
     ],
 )
 def test_archive_and_size_limits_refuse_the_file_and_name_the_limit(
@@ -96,13 +101,68 @@ def test_archive_and_size_limits_refuse_the_file_and_name_the_limit(
     assert says in problem
 
 
-@pytest.mark.parametrize("name", ["huge.csv", "huge.xls", "huge.xlsx"])
+@pytest.mark.parametrize(
+    ("name", "limit", "says"),
+    [
+        ("huge.csv", LIMITS.csv_bytes, "more than the 20 MiB limit for one .csv file"),
+        ("huge.xls", LIMITS.xls_bytes, "more than the 10 MiB limit for one .xls file"),
+        ("huge.xlsx", LIMITS.file_bytes, "more than the 100 MiB limit for one .xlsx file"),
+    ],
+)
 def test_files_over_the_size_limit_are_not_read(
-    registered: Path, tmp_path: Path, name: str
+    registered: Path, tmp_path: Path, name: str, limit: int, says: str
 ) -> None:
-    hostile.sparse_file(registered / name, LIMITS.file_bytes + 1)
+    hostile.sparse_file(registered / name, limit + 1)
     problem = _file_error(_run(registered, tmp_path / "out"), name)
-    assert "more than the 100 MiB limit for one file" in problem
+    assert says in problem
+
+
+def _xls_of_texts(texts: list[str]) -> bytes:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Groups")
+    for row, text in enumerate(texts):
+        sheet.write(row, 0, text)
+        sheet.write(row, 1, text)  # named twice: each cell gets its own copy once read
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def test_xls_text_is_counted_exactly_across_its_shared_string_records() -> None:
+    """Thousands of distinct strings, some in two-byte characters, so that the shared string
+    table runs on over many CONTINUE records, some strings split between two of them."""
+    rng = random.Random(7)
+    texts = [
+        rng.choice(["é中", "ab", "Ω"]) * rng.randint(0, 60) + f"note {i}" for i in range(3_000)
+    ]
+    data = _xls_of_texts(texts)
+    assert data.count(b"\x3c\x00") > 10  # CONTINUE records (0x003C) there
+    held = 2 * sum(len(t) for t in texts)
+    assert check_content(".xls", data, Limits(text_bytes=held)) is None
+    refused = check_content(".xls", data, Limits(text_bytes=held - 1))
+    assert refused is not None and refused.code == "sheet_too_much_text"
+    rows, columns = 3_000, 2
+    assert check_content(".xls", data, Limits(sheet_cells=rows * columns)) is None
+    refused = check_content(".xls", data, Limits(sheet_cells=rows * columns - 1))
+    assert refused is not None and f"spans {rows:,} rows by {columns} columns" in refused
+
+
+def test_a_large_ordinary_xls_passes_the_limits(registered: Path, tmp_path: Path) -> None:
+    """5,000 rows of an old-format log (repeats, so duplicates) are read as any other."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Groups")
+    for column, value in enumerate(GOOD_ROWS[0]):
+        sheet.write(0, column, value)
+    for row in range(1, 5_001):
+        for column, value in enumerate(GOOD_ROWS[1]):
+            sheet.write(row, column, value)
+    book.save(str(registered / "big.xls"))
+    progress = _run(registered, tmp_path / "out")
+    [big] = [s for s in progress["sources"] if s["file"] == "big.xls"]
+    assert big["rows_read"] == 5_000
+    assert not [
+        i for i in progress["issues"] if i["file"] == "big.xls" and i["severity"] == "error"
+    ]
 
 
 def test_a_large_ordinary_workbook_passes_the_limits(registered: Path, tmp_path: Path) -> None:
@@ -267,7 +327,7 @@ def _pdf() -> bytes:
         ("locked.xls", hostile.protected_xls, "the file is password-protected"),
         ("locked.ods", hostile.protected_ods, "the file is password-protected"),
         ("cut.xlsx", lambda: hostile.xlsx_bytes()[:-200], "the file is incomplete or damaged"),
-        ("cut.xls", lambda: hostile.xls_bytes()[:700], "could not be read: it may be damaged"),
+        ("cut.xls", lambda: hostile.xls_bytes()[:700], "the file is damaged or incomplete"),
         ("empty.xlsx", lambda: b"", "the file is empty (0 bytes)"),
         ("empty.csv", lambda: b"", "the file is empty (0 bytes)"),
         ("old.xlsx", hostile.xls_bytes, "old-format Excel (.xls) file named as .xlsx"),
