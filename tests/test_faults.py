@@ -8,6 +8,7 @@ agrees with the month folders.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -201,3 +202,128 @@ def test_a_folder_that_may_not_be_written_leaves_the_previous_report_and_says_so
     assert kept in result.stderr
     run_report(inbox, out, as_of=NOV)
     assert _november_co_leading(out) == 14.0
+
+
+# A real full disk: a small tmpfs, mounted in a private mount namespace (where that is allowed),
+# holding a copy of OUT; the run fills it to the last byte at the named point ("" = before it
+# starts), then says what it found as JSON.
+_ON_A_FULL_TMPFS = """
+import hashlib, json, os, shutil, sqlite3, subprocess, sys
+from pathlib import Path
+
+inbox, prepared, mount, point, child = sys.argv[1:]
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount], check=True)
+out = Path(mount) / "out"
+shutil.copytree(prepared, out)
+ballast = Path(mount) / "ballast"
+command = [sys.executable, "-c", child, inbox, str(out), point, str(ballast)]
+result = subprocess.run(command, capture_output=True, text=True)
+with sqlite3.connect(out / "history.sqlite") as db:
+    stored = db.execute(
+        "SELECT achieved FROM requirements WHERE month = '2026-11' AND trainee_id = 'T1' "
+        "AND requirement = 'co_leading'"
+    ).fetchall()
+found = {
+    "returncode": result.returncode,
+    "stderr": result.stderr,
+    "progress": hashlib.sha256((out / "2026-11" / "progress.json").read_bytes()).hexdigest(),
+    "left": sorted(p.name for p in out.iterdir() if p.name.startswith(".")),
+    "stored": stored,
+}
+ballast.unlink()  # room again: the same run goes through
+again = subprocess.run(command[:3] + [inbox, str(out), "", ""], capture_output=True, text=True)
+found["again"] = again.returncode
+found["again_progress"] = json.loads((out / "2026-11" / "progress.json").read_text())
+print(json.dumps(found))
+"""
+
+# Full from the start ("" = point): the CLI itself. Else the monthly job as `run` does it,
+# with a hook that fills the disk to its last byte at `point`.
+_FILLING_RUN = """
+import datetime as dt, os, sys
+from pathlib import Path
+
+inbox, out, point, ballast = sys.argv[1:]
+
+
+def fill(at=""):
+    if at != point or not ballast:
+        return
+    handle = os.open(ballast, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    size = 1 << 20
+    while size:
+        try:
+            os.write(handle, bytes(size))
+        except OSError:
+            size //= 2
+    os.close(handle)
+
+
+if not point:
+    from balint_reports.cli import main
+
+    fill()
+    main(["run", inbox, "--out", out, "--as-of", "2026-11-30"])
+
+from balint_reports.config import load_config
+from balint_reports.errors import BalintError
+from balint_reports.monthly import run_month
+from balint_reports.ruleset import load_rulesets
+
+try:
+    run_month(
+        Path(inbox), Path(out), dt.date(2026, 11, 30), load_config(None), load_rulesets(()),
+        pause=fill,
+    )
+except BalintError as exc:
+    print(f"Error: {exc}", file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+@pytest.mark.parametrize(
+    ("point", "says"),
+    [
+        ("", "cannot write the history store, the disk is full (database or disk is full)"),
+        ("history-staged", "cannot write the report, the disk is full (No space left on device)"),
+    ],
+)
+def test_a_really_full_disk_leaves_the_previous_report_and_says_so(
+    inbox: Path, tmp_path: Path, point: str, says: str
+) -> None:
+    """As the tests above, on a tmpfs filled to the last byte: ENOSPC, not a file size limit."""
+    prefix = ["unshare", "--user", "--map-root-user", "--mount"]
+    if not shutil.which("unshare") or subprocess.run([*prefix, "true"]).returncode != 0:
+        pytest.skip("no user and mount namespace here to mount a small tmpfs in")
+    prepared = tmp_path / "out"
+    previous = _two_reports(inbox, prepared)
+    mount = tmp_path / "mount"
+    mount.mkdir()
+    result = subprocess.run(
+        [
+            *prefix,
+            sys.executable,
+            "-c",
+            _ON_A_FULL_TMPFS,
+            inbox,
+            prepared,
+            mount,
+            point,
+            _FILLING_RUN,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["returncode"] == 1, found["stderr"]
+    assert "Traceback" not in found["stderr"]
+    [line] = found["stderr"].splitlines()
+    assert says in line, line
+    assert line.endswith(("; the previous report was left as it was", "; nothing was changed"))
+    assert found["progress"] == hashlib.sha256(previous).hexdigest()
+    assert found["left"] == [".cache", ".lock"]
+    assert found["stored"] == [[12.0]]
+    assert found["again"] == 0
+    assert found["again_progress"]["trainees"][0]["requirements"]["co_leading"]["achieved"] == 14
