@@ -262,7 +262,8 @@ class HistoryStore:
     def __init__(self, out: Path, name: str = STORE_NAME) -> None:
         self.path = out / name
         # the staged store is ours alone: a problem with it is one with the folder
-        self._db = _connect(self.path, self.path if name == STORE_NAME else out)
+        self._shown = self.path if name == STORE_NAME else out
+        self._db = _connect(self.path, self._shown)
 
     def close(self) -> None:
         """Close the database."""
@@ -425,7 +426,7 @@ class HistoryStore:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise OutputError(
-                f"{self.path}: cannot write the history store, {_cannot_write(exc) or exc}"
+                f"{self._shown}: cannot write the history store, {_cannot_write(exc) or exc}"
             ) from None
         except BaseException:
             if db.in_transaction:
