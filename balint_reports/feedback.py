@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .addresses import can_email, sender
+from .addresses import can_email
+from .config import sender
 from .evidence import own_people_only
 from .model import RunResult
 from .outbox import Outgoing, Recipient, build_message, headers_for

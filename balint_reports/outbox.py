@@ -23,8 +23,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Protocol
 
-from .addresses import can_email, sender, unsafe_header
-from .config import Config
+from .addresses import can_email, unsafe_header
+from .config import Config, sender
 from .errors import DeliveryError
 
 if TYPE_CHECKING:

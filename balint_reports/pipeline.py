@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .addresses import check_addresses
 from .cache import SheetCache
 from .chase import only_report_missing
 from .config import Config
@@ -35,7 +34,7 @@ from .resolve import (
 )
 from .ruleset import Ruleset
 from .schema import OUTCOME_COLUMN
-from .validate import set_outcomes, source_counts, unset_future_register_dates
+from .validate import check_addresses, set_outcomes, source_counts, unset_future_register_dates
 
 ACTIVITY_KINDS = ("attendance", "supervision", "portfolio", "decisions")
 
