@@ -131,6 +131,35 @@ def source_counts(sources: list[dict], rows: dict[str, pd.DataFrame]) -> pd.Data
     return frame[SOURCE_COLUMNS]
 
 
+def warn_leading_alone_with_co_leader(attendance: pd.DataFrame, log: IssueLog) -> None:
+    """A warning on each row whose role says leading alone while it names a co-leader.
+
+    Run before people are resolved, while the co-leader cell still holds what was written.
+    The row counts as leading alone (what its role says), but the sender most likely meant
+    co-leading, which counts towards a requirement where leading alone may not: so the team
+    hears of it, and the trainee's letter does not quietly leave the session out.
+    """
+    if attendance.empty:
+        return
+    named = attendance["co_leader"].fillna("").astype(str).str.strip() != ""
+    contradicted = named & (attendance["activity"] == "leader")
+    if contradicted.any():
+        rows = attendance.loc[contradicted]
+        log.add_rows(
+            "warning",
+            rows,
+            "activity",
+            rows["activity"],
+            rows["co_leader"].map(
+                lambda who: (
+                    f"the role says leading alone, but '{who}' is named as co-leader: the session "
+                    "counts as leading alone; if it was co-led, write co-leader as the role"
+                )
+            ),
+            code="leading_alone_with_co_leader",
+        )
+
+
 # --- addresses: who can be emailed, checked at run time so `send` meets no surprise ---
 
 

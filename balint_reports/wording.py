@@ -725,6 +725,7 @@ _ISSUE_WORDS = {
     "register_conflict": "the register has two different values for the {column}",
     "non_ascii_address": "the email address has letters (such as á) that most mail servers refuse",
     "invalid_vocab": "the {column}{shown} is not one the society's lists know",
+    "leading_alone_with_co_leader": "the role says leading alone, but a co-leader is named",
     **dict.fromkeys(_ADDRESS_CODES, "the trainee's email address is missing or cannot be used"),
 }
 # Issues whose words say all there is: no word on whether the row counts.
