@@ -94,8 +94,8 @@ class SheetCache:
         self.hits = 0
         self.misses = 0
 
-    def _key(self, relative: str, sha256: str) -> str:
-        text = f"{self._fingerprint}\0{relative}\0{sha256}"
+    def _key(self, relative: str, sha256: str, salt: str = "") -> str:
+        text = f"{self._fingerprint}\0{relative}\0{sha256}" + (f"\0{salt}" if salt else "")
         return hashlib.sha256(text.encode()).hexdigest()
 
     def _index(self) -> dict[str, str]:
@@ -109,10 +109,14 @@ class SheetCache:
             return {}
         return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
 
-    def parsed(self, path: Path, relative: str, parse: Callable[[], ParsedFile]) -> ParsedFile:
-        """The file's parsed tables: from the cache when its bytes are unchanged, else `parse()`."""
+    def parsed(
+        self, path: Path, relative: str, parse: Callable[[], ParsedFile], salt: str = ""
+    ) -> ParsedFile:
+        """The file's parsed tables: from the cache when its bytes are unchanged, else `parse()`.
+
+        `salt`: anything else the parse depends on (a ruleset's own columns)."""
         sha256 = file_sha256(path)
-        key = self._key(relative, sha256)
+        key = self._key(relative, sha256, salt)
         self._used.add(key)
         entry = self.folder / f"{key}{_SUFFIX}"
         if self.use:

@@ -16,12 +16,16 @@ from .issues import IssueLog
 from .model import Severity
 from .normalise import classify, normalise_sheet, report_near_miss
 from .read import SourceFile, discover, read_source
-from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, ValueType
+from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, Kind, ValueType
 
 
-def empty_table(kind_name: str) -> pd.DataFrame:
+def empty_table(kind_name: str, kinds: tuple[Kind, ...] = KINDS) -> pd.DataFrame:
     """A table of a kind with no rows: every column there, typed, so later stages need no case."""
-    kind = KINDS_BY_NAME[kind_name]
+    kind = (
+        KINDS_BY_NAME[kind_name]
+        if kinds is KINDS
+        else next(k for k in kinds if k.name == kind_name)
+    )
     columns: dict[str, list] = {name: [] for name in PROVENANCE_COLUMNS}
     frame = pd.DataFrame(columns)
     for column in kind.columns:
@@ -39,7 +43,7 @@ def empty_table(kind_name: str) -> pd.DataFrame:
     return frame
 
 
-def parse_file(source: SourceFile, config: Config) -> ParsedFile:
+def parse_file(source: SourceFile, config: Config, kinds: tuple[Kind, ...] = KINDS) -> ParsedFile:
     """Read, classify and normalise one spreadsheet on its own: what the cache keeps."""
     log = IssueLog()
     result = read_source(source)
@@ -54,7 +58,7 @@ def parse_file(source: SourceFile, config: Config) -> ParsedFile:
     next_rid = 0
     for sheet in result.sheets:
         entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
-        found = classify(sheet, config)
+        found = classify(sheet, config, kinds)
         if found.near_miss is not None:
             # Its rows count as read and rejected, so that the loss shows in Sources.
             lost = report_near_miss(sheet, found.near_miss, log)
@@ -89,9 +93,12 @@ def read_inbox(
     cache: SheetCache | None = None,
     skip: tuple[Path, ...] = (),
     files: list[SourceFile] | None = None,
+    kinds: tuple[Kind, ...] = KINDS,
 ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Every sheet of every file (the inbox's, or `files`), classified and normalised: one
-    table per kind, plus sources."""
+    table per kind, plus sources. `kinds`: KINDS with the loaded rulesets' own columns."""
+    # A ruleset's own columns change what a file parses to: they are part of its cache key.
+    salt = "" if kinds is KINDS else repr(kinds)
     parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
     # Each file numbers its rows from 0; its offset in the inbox is added per kind after the
     # concat, in one pass, rather than by copying every table first.
@@ -105,9 +112,10 @@ def read_inbox(
             sources.append({"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""})
             continue
         if cache is None:
-            parsed = parse_file(source, config)
+            parsed = parse_file(source, config, kinds)
         else:
-            parsed = cache.parsed(source.path, source.relative, partial(parse_file, source, config))
+            parse = partial(parse_file, source, config, kinds)
+            parsed = cache.parsed(source.path, source.relative, parse, salt)
         for kind_name, table in parsed.tables:
             parts[kind_name].append(table)
             offsets[kind_name].append(next_rid)
@@ -117,7 +125,7 @@ def read_inbox(
     tables = {}
     for name, frames in parts.items():
         if not frames:
-            tables[name] = empty_table(name)
+            tables[name] = empty_table(name, kinds)
             continue
         table = pd.concat(frames, ignore_index=True)
         shift = np.repeat(np.array(offsets[name], dtype="int64"), [len(f) for f in frames])
