@@ -46,6 +46,7 @@ def locked(out: Path) -> Iterator[None]:
         raise OutputError(f"{out}: cannot lock the output folder ({exc.strerror})") from None
     try:
         # Only a time: it tells the team how long the other run has been going, nothing personal.
+        # Only a courtesy too: on a full disk the run goes on and says what failed later.
         with suppress(OSError):
             (out / STARTED_NAME).write_text(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}\n", "utf-8")
         yield

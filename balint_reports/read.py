@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import pandas as pd
 
 from .config import CONFIG_NAME
-from .limits import PASSWORD, InputRefused, Refusal, check_content, read_input
+from .limits import PASSWORD, InputRefused, Pause, Refusal, check_content, read_input
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
@@ -79,10 +79,17 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def read_source(source: SourceFile) -> ReadResult:
-    """Read every sheet of one file; a file that cannot be read carries the likely cause."""
+def _carry_on(point: str) -> None:
+    """The default pause: none."""
+
+
+def read_source(source: SourceFile, pause: Pause = _carry_on) -> ReadResult:
+    """Read every sheet of one file; a file that cannot be read carries the likely cause.
+
+    `pause` is called at named points of the read (limits.read_input): a test's hook.
+    """
     try:
-        data = read_input(source.path)
+        data = read_input(source.path, pause=pause)
     except InputRefused as exc:
         return ReadResult(source, "", problem=exc.refusal)
     except OSError as exc:
