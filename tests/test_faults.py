@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from balint_reports.lock import STARTED_NAME as STARTED
+
 from .conftest import run_report
 from .test_history import NOV
 from .test_safety import _assert_store_matches_folders, _stored_nov_co_leading, _two_reports
@@ -94,7 +96,7 @@ def _assert_refused_cleanly(
     assert says in line, line
     assert line.endswith(("; the previous report was left as it was", "; nothing was changed"))
     assert (out / "2026-11" / "progress.json").read_bytes() == previous
-    left = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    left = _hidden_entries(out)
     assert left == [".cache", ".lock"]  # no temporary folder, nothing staged
     assert _stored_nov_co_leading(out) == [(12.0,)]
     _assert_store_matches_folders(out)
@@ -112,6 +114,11 @@ def _filled_run(inbox: Path, out: Path, point: str) -> subprocess.CompletedProce
 def _november_co_leading(out: Path) -> float:
     progress = json.loads((out / "2026-11" / "progress.json").read_text(encoding="utf-8"))
     return progress["trainees"][0]["requirements"]["co_leading"]["achieved"]
+
+
+def _hidden_entries(out: Path) -> list[str]:
+    """OUT's hidden entries but the lock's start time, which lives beside the lock file."""
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and p.name != STARTED)
 
 
 @pytest.mark.parametrize(
@@ -161,7 +168,7 @@ def test_a_disk_full_after_the_swap_is_put_right_by_the_next_run(
     assert result.returncode == 0, result.stderr
     assert _stored_nov_co_leading(out) == [(14.0,)]
     _assert_store_matches_folders(out)
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache", ".lock"]
+    assert _hidden_entries(out) == [".cache", ".lock"]
 
 
 def _as_an_ordinary_user() -> list[str]:
@@ -227,7 +234,9 @@ found = {
     "returncode": result.returncode,
     "stderr": result.stderr,
     "progress": hashlib.sha256((out / "2026-11" / "progress.json").read_bytes()).hexdigest(),
-    "left": sorted(p.name for p in out.iterdir() if p.name.startswith(".")),
+    "left": sorted(
+        p.name for p in out.iterdir() if p.name.startswith(".") and p.name != ".lock-started"
+    ),
     "stored": stored,
 }
 ballast.unlink()  # room again: the same run goes through

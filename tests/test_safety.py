@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from balint_reports.lock import STARTED_NAME as STARTED
+
 from .conftest import run_cli, run_report
 from .test_history import NOV, OCT, _november, _october, _registers, _september
 
@@ -90,6 +92,11 @@ def _two_reports(inbox: Path, out: Path) -> bytes:
     run_report(inbox, out, as_of=NOV)
     _november(inbox)  # the corrected November the killed run will be writing
     return (out / "2026-11" / "progress.json").read_bytes()
+
+
+def _hidden_entries(out: Path) -> list[str]:
+    """OUT's hidden entries but the lock's start time, which lives beside the lock file."""
+    return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and p.name != STARTED)
 
 
 def test_run_killed_before_the_swap_leaves_the_month_intact(inbox: Path, tmp_path: Path) -> None:
@@ -190,7 +197,7 @@ def test_a_run_killed_anywhere_leaves_store_and_folders_consistent(
     _assert_store_matches_folders(out)
     moved = "1 trainee moved" if november == 12.0 else "0 trainees moved"
     assert f"Since 2026-11: {moved}" in result.output  # December: 14 co-led sessions
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache", ".lock"]
+    assert _hidden_entries(out) == [".cache", ".lock"]
 
 
 def test_a_completed_run_leaves_nothing_staged(inbox: Path, tmp_path: Path) -> None:
@@ -199,4 +206,4 @@ def test_a_completed_run_leaves_nothing_staged(inbox: Path, tmp_path: Path) -> N
     run_report(inbox, out, as_of=NOV)
     _assert_store_matches_folders(out)
     assert _stored_nov_co_leading(out) == [(14.0,)]
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache", ".lock"]
+    assert _hidden_entries(out) == [".cache", ".lock"]
