@@ -6,13 +6,14 @@ import re
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from .issues import IssueLog
 from .schema import LETTER_STATUSES
 
 if TYPE_CHECKING:
+    # Types only: config imports this module, and `--help` must start without pandas.
+    import pandas as pd
+
     from .config import Config  # config imports this module to check its addresses
+    from .issues import IssueLog
 
 # Deliberately plain: one @, no spaces or brackets, a dotted domain. Anything cleverer
 # (quoted local parts, comments) is legal but is far more likely a typing mistake here.

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+# Only what the help texts need is imported here: `--help` must not wait for pandas, openpyxl
+# or jinja2, so each command imports the pipeline it runs when it runs.
 from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
-from .issues import issue_table
-from .monthly import MonthResult, run_month
-from .pipeline import Report, build_report
-from .ruleset import load_rulesets
 from .values import EARLIEST_YEAR, LATEST_YEAR
+
+if TYPE_CHECKING:
+    from .monthly import MonthResult
+    from .pipeline import Report
 
 
 class _Date(click.ParamType):
@@ -157,6 +160,9 @@ def run(
 
         balint-reports run inbox --out reports --as-of 2026-11-30
     """
+    from .monthly import run_month
+    from .ruleset import load_rulesets
+
     try:
         config = _config_for(inbox, config_file)
         rulesets = load_rulesets(rules or config.rule_files)
@@ -225,6 +231,10 @@ def check(
 
         balint-reports check inbox
     """
+    from .issues import issue_table
+    from .pipeline import build_report
+    from .ruleset import load_rulesets
+
     try:
         config = _config_for(inbox, config_file)
         report = build_report(

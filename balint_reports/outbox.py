@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from .addresses import can_email, sender, unsafe_header
 from .config import Config
 from .errors import DeliveryError
-from .letters import file_stem
 from .schema import LETTER_STATUSES
 
 if TYPE_CHECKING:
@@ -117,6 +116,9 @@ def read_message(path: Path) -> EmailMessage:
 
 
 def _letters(folder: Path, report: Report) -> list[Outgoing]:
+    # Imported here: `send` loads this module, and its `--help` must not wait for jinja2/pandas.
+    from .letters import file_stem
+
     subject = subject_for(report.config, "letter", report.as_of)
     items = []
     for t in report.trainees:
@@ -139,6 +141,8 @@ def _letters(folder: Path, report: Report) -> list[Outgoing]:
 
 def write_outbox(folder: Path, report: Report, digests: list[Outgoing]) -> None:
     """Write outbox/*.eml for the letters already in `folder`, digests/*.eml, and mail.json."""
+    from .letters import file_stem
+
     entries = []
     if sender(report.config) is not None:
         month = f"{report.as_of:%Y-%m}"

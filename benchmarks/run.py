@@ -1,0 +1,389 @@
+"""Measure the monthly run against issue 13's targets, in one invocation.
+
+    python benchmarks/run.py --preset federation          # the issue's inbox (1,000,000 rows)
+    python benchmarks/run.py --preset federation --rows 20000 --scales ""   # a quick look
+
+Generates the inbox once into benchmarks/.data/ (not committed), then measures, each as a
+whole process: the reading floor (python-calamine reads every sheet of every file to a
+DataFrame, then one concat), a cold run (`--no-cache`), a warm run after one small file is
+added, peak memory of the cold run (all its processes together), `--help` of the command and
+of each subcommand, the sample inbox, and where a cold run spends its time (per stage). With
+`--scales` it also runs cold at several sizes to show time growing linearly with rows.
+Prints every number with its target; `--strict` exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import PRESETS, generate, preset  # noqa: E402 - the script's own folder first
+
+AS_OF = "2026-11-30"
+TARGETS = {
+    "cold / floor": 1.5,
+    "warm / cold": 0.25,
+    "peak memory GiB": 1.5,
+    "--help s": 0.3,
+    "sample inbox s": 1.0,
+}
+
+FLOOR = """
+import pathlib, sys
+import pandas as pd
+from python_calamine import CalamineWorkbook
+frames = []
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*")):
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            frames.append(pd.DataFrame(book.get_sheet_by_name(name).to_python()))
+    elif suffix == ".csv":
+        frames.append(pd.read_csv(path, header=None, dtype=object, keep_default_na=False))
+pd.concat(frames, ignore_index=True)
+"""
+
+# Functions whose time the stage breakdown shows, by name, wherever they live: a module that
+# moves keeps its stage; a name that is gone is left out. Nested stages overlap their parent.
+STAGES = (
+    "read_inbox",
+    "parse_file",
+    "resolve_people",
+    "_register",
+    "_outcomes",
+    "event_ids",
+    "evaluate",
+    "forecast",
+    "check_addresses",
+    "_source_counts",
+    "progress_document",
+    "compare",
+    "write_report",
+    "write_workbook",
+    "write_summary",
+    "render_letters",
+    "write_digests",
+    "write_outbox",
+    "save",
+    "prune",
+)
+
+STAGE_SCRIPT = """
+import functools, json, sys, time
+import balint_reports.cli as cli
+stages = json.loads(sys.argv[1])
+spent = {}
+def timed(name, function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - began
+    return wrapper
+import balint_reports.monthly, balint_reports.pipeline  # noqa: the modules a run uses
+wrapped = {}
+for module in [m for n, m in sys.modules.items() if n.startswith("balint_reports")]:
+    for name in stages:
+        original = getattr(module, name, None)
+        if callable(original) and getattr(original, "__module__", "").startswith("balint_reports"):
+            if isinstance(original, type):
+                continue
+            key = id(original)
+            wrapped.setdefault(key, timed(name, original))
+            setattr(module, name, wrapped[key])
+    for cls in [v for v in vars(module).values() if isinstance(v, type)]:
+        if cls.__module__ == module.__name__ and "save" in stages and "save" in vars(cls):
+            cls.save = timed(f"{cls.__name__}.save", vars(cls)["save"])
+began = time.perf_counter()
+try:
+    cli.main(sys.argv[2:], standalone_mode=False)
+finally:
+    spent["whole run (in process)"] = time.perf_counter() - began
+    print(json.dumps(spent), file=sys.stderr)
+"""
+
+
+class Peak:
+    """Samples the resident memory of a process and all its children, added up."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _tree_rss(self) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(entry.name)
+            parents[pid] = int(fields[1])
+            rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        total, todo = 0, [self.pid]
+        while todo:
+            pid = todo.pop()
+            total += rss.get(pid, 0)
+            todo.extend(p for p, parent in parents.items() if parent == pid)
+        return total
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._tree_rss())
+            self._stop.wait(0.05)
+
+    def stop(self) -> int:
+        """The largest total seen, in bytes."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def timed(command: list[str], env: dict | None = None) -> tuple[float, int, str]:
+    """Wall time, peak memory (bytes, whole process tree) and stderr of one command."""
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    peak = Peak(process.pid) if sys.platform.startswith("linux") else None
+    _, err = process.communicate()
+    elapsed = time.perf_counter() - began
+    memory = peak.stop() if peak else 0
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{err}")
+    return elapsed, memory, err
+
+
+def run_command(inbox: Path, out: Path, *extra: str) -> list[str]:
+    """The monthly run as the team starts it."""
+    return [
+        sys.executable,
+        "-m",
+        "balint_reports",
+        "run",
+        str(inbox),
+        "--out",
+        str(out),
+        "--as-of",
+        AS_OF,
+        *extra,
+    ]
+
+
+def inbox_for(name: str, rows: int | None) -> Path:
+    """The generated inbox, made once and kept in benchmarks/.data/."""
+    shape = preset(name, rows)
+    folder = HERE / ".data" / f"{name}-{shape.rows}"
+    if not (folder / ".complete").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        began = time.perf_counter()
+        generate(folder, shape)
+        (folder / ".complete").touch()
+        print(f"generated {folder} in {time.perf_counter() - began:.0f} s", flush=True)
+    return folder
+
+
+def linked_copy(inbox: Path, target: Path) -> Path:
+    """An inbox of links to the generated files, so a file can be added without touching them."""
+    target.mkdir(parents=True)
+    for path in sorted(inbox.iterdir()):
+        if not path.name.startswith("."):
+            (target / path.name).symlink_to(path)
+    return target
+
+
+def small_file(path: Path) -> None:
+    """A new attendance file of a few rows, as a group leader sends in mid-month."""
+    path.write_text(
+        "trainee,date,activity,sessions,event\n"
+        + "".join(f"T{i:05},0{1 + i % 9}/11/2026,member,1,late group\n" for i in range(20)),
+        encoding="utf-8",
+    )
+
+
+def best(times: list[float]) -> float:
+    """The least of several timings: other work on the machine only ever adds time."""
+    return min(times)
+
+
+def measure(name: str, rows: int | None, repeat: int, stages: bool) -> dict:
+    """Every number of one benchmark run on the preset's inbox."""
+    inbox = inbox_for(name, rows)
+    results: dict = {"inbox": str(inbox), "preset": name, "rows": preset(name, rows).rows}
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        linked = linked_copy(inbox, work / "inbox")
+        out = work / "out"
+        floors, colds, warms, peaks = [], [], [], []
+        for attempt in range(repeat):
+            floors.append(timed([sys.executable, "-c", FLOOR, str(linked)])[0])
+            elapsed, memory, _ = timed(run_command(linked, out, "--no-cache"))
+            colds.append(elapsed)
+            peaks.append(memory)
+            added = linked / f"late-{attempt}.csv"
+            small_file(added)
+            warms.append(timed(run_command(linked, out))[0])
+            added.unlink()
+        results["floor s"] = best(floors)
+        results["cold s"] = best(colds)
+        results["warm s"] = best(warms)
+        results["peak memory GiB"] = max(peaks) / 2**30
+        if stages:
+            _, _, err = timed(
+                [
+                    sys.executable,
+                    "-c",
+                    STAGE_SCRIPT,
+                    json.dumps(STAGES),
+                    *run_command(linked, work / "staged", "--no-cache")[3:],
+                ]
+            )
+            results["stages"] = json.loads(err.strip().splitlines()[-1])
+    results["cold / floor"] = results["cold s"] / results["floor s"]
+    results["warm / cold"] = results["warm s"] / results["cold s"]
+    return results
+
+
+def measure_start(repeat: int) -> dict:
+    """`--help` of the command and of each subcommand, and the sample inbox."""
+    from balint_reports.cli import main as cli
+
+    helps = {
+        "": best(
+            [
+                timed([sys.executable, "-m", "balint_reports", "--help"])[0]
+                for _ in range(max(repeat, 3))
+            ]
+        )
+    }
+    for command in sorted(cli.commands):
+        helps[command] = best(
+            [
+                timed([sys.executable, "-m", "balint_reports", command, "--help"])[0]
+                for _ in range(max(repeat, 3))
+            ]
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        sample = best(
+            [
+                timed(run_command(ROOT / "sample_data", Path(folder) / "out", "--no-cache"))[0]
+                for _ in range(max(repeat, 3))
+            ]
+        )
+    return {"--help s": max(helps.values()), "help per command": helps, "sample inbox s": sample}
+
+
+def measure_scaling(name: str, scales: list[int]) -> dict[int, float]:
+    """Cold-run time at each size."""
+    times = {}
+    for rows in scales:
+        inbox = inbox_for(name, rows)
+        with tempfile.TemporaryDirectory() as folder:
+            times[rows] = timed(run_command(inbox, Path(folder) / "out", "--no-cache"))[0]
+    return times
+
+
+def machine() -> str:
+    """What the numbers were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import pandas
+
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}, "
+        f"pandas {pandas.__version__}"
+    )
+
+
+def report(results: dict) -> list[str]:
+    """The lines to print; a target line ends in `met` or `NOT MET`."""
+    lines = [f"machine: {results['machine']}", f"inbox: {results['inbox']}"]
+    lines.append(
+        f"floor {results['floor s']:.2f} s; cold {results['cold s']:.2f} s; "
+        f"warm (one small file added) {results['warm s']:.2f} s"
+    )
+    for command, seconds in results["help per command"].items():
+        lines.append(f"  --help {command or '(the command)'}: {seconds:.2f} s")
+    if "stages" in results:
+        lines.append("cold run by stage (nested stages overlap their parent):")
+        for stage, seconds in sorted(results["stages"].items(), key=lambda s: -s[1]):
+            lines.append(f"  {stage:<28} {seconds:7.2f} s")
+    if results.get("scaling"):
+        lines.append("cold run by size (seconds per 100,000 rows should stay about the same):")
+        for rows, seconds in results["scaling"].items():
+            lines.append(
+                f"  {int(rows):>9,} rows {seconds:7.2f} s  {seconds / int(rows) * 1e5:.2f} s/100k"
+            )
+    for name, target in TARGETS.items():
+        value = results[name]
+        verdict = "met" if value <= target else "NOT MET"
+        lines.append(f"{name:<16} {value:7.2f}  (target ≤ {target:g})  {verdict}")
+    return lines
+
+
+def main() -> int:
+    """Measure, print, and with --strict fail when a target is missed."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="federation")
+    parser.add_argument("--rows", type=int, help="attendance rows (default: the preset's)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best counts")
+    parser.add_argument(
+        "--scales",
+        default="100000,300000,1000000",
+        help="comma-separated row counts for the scaling runs; empty for none",
+    )
+    parser.add_argument("--no-stages", action="store_true", help="skip the per-stage run")
+    parser.add_argument("--json", type=Path, help="also write the numbers to this file")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args()
+    results = {"machine": machine()}
+    results.update(measure(args.preset, args.rows, args.repeat, not args.no_stages))
+    results.update(measure_start(args.repeat))
+    scales = [int(s) for s in args.scales.split(",") if s.strip()]
+    results["scaling"] = measure_scaling(args.preset, scales)
+    for line in report(results):
+        print(line)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    missed = [name for name, target in TARGETS.items() if results[name] > target]
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
