@@ -101,7 +101,7 @@ class SheetCache:
                 if isinstance(found, ParsedFile):
                     self.hits += 1
                     return found
-            except Exception:  # noqa: BLE001, S110 - a missing or damaged entry is only a miss
+            except Exception:  # a missing or damaged entry is only a miss
                 pass
         self.misses += 1
         result = parse()

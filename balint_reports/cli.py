@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 class _Date(click.ParamType):
     name = "YYYY-MM-DD"
 
-    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
-            day = dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a date written as YYYY-MM-DD, e.g. 2026-11-30", param, ctx)
         if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
@@ -322,7 +324,9 @@ def _ask_password(username: str) -> str:
     help="Config file for [smtp]. Default: the one the month's run used.",
 )
 @click.pass_context
-def send(ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None, **params) -> None:  # noqa: ANN003
+def send(
+    ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None, **params: Any
+) -> None:
     """Email the month's letters (or supervisor digests) from REPORT_DIR.
 
     REPORT_DIR is a month folder written by `run`, e.g. reports/2026-11. Its

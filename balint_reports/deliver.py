@@ -325,6 +325,7 @@ class SmtpClient:
             self._smtp = self._open()
         smtp = self._smtp
         smtp.data_sent = False
+        text: bytes | str
         if utf8 and not smtp.has_extn("smtputf8"):
             return 553, "this server cannot take an address with non-ASCII letters (no SMTPUTF8)"
         try:

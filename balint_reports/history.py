@@ -302,8 +302,8 @@ def new_issues(previous: Snapshot | None, issues: list[dict]) -> int:
     if previous is None:
         return len(issues)
     earlier: dict[tuple, int] = {}
-    for issue in previous.issues:
-        earlier[tuple(issue)] = earlier.get(tuple(issue), 0) + 1
+    for old in previous.issues:
+        earlier[tuple(old)] = earlier.get(tuple(old), 0) + 1
     fresh = 0
     for issue in issues:
         key = tuple(issue[c] for c in ISSUE_COLUMNS)

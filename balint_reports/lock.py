@@ -20,7 +20,7 @@ LOCK_NAME = ".lock"
 try:
     import fcntl
 except ImportError:  # Windows: no flock; runs there are not protected from each other
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 
 def _try_lock(fd: int) -> bool:

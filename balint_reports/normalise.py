@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -327,7 +328,7 @@ def normalise_sheet(
         if label is not None and sheet.unsaved_formulas:
             formulas = _report_unsaved_formulas(sheet, label, column.name, body.index, table, log)
             blank = blank & ~formulas
-        has_problem = problems != None  # noqa: E711 - elementwise on an object array
+        has_problem = pd.notna(problems)
         if column.type is ValueType.VOCAB and VOCABULARIES[column.vocabulary or ""].keep_unknown:
             severity = "warning"
         else:
@@ -357,7 +358,7 @@ def normalise_sheet(
         elif column.default is not None and kind.id_column is None:
             # A register keeps its blanks until its rows are merged: a blank fills from the
             # other row of the same id, and only then means the default (resolve.merge_register).
-            values = np.where(blank, column.default, values)
+            values = np.where(blank, cast(Any, column.default), values)
         table[column.name] = _typed(values, column)
     return table
 

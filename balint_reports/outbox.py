@@ -56,11 +56,11 @@ def subject_for(config: Config, kind: str, as_of: dt.date) -> str:
 def content_hash(message: EmailMessage) -> str:
     """What makes a letter the same letter: recipient, subject and both bodies (not Date/ID)."""
     digest = hashlib.sha256()
+    bodies = [message.get_body((kind,)) for kind in ("plain", "html")]
     for part in (
         str(message["To"]),
         str(message["Subject"]),
-        message.get_body(("plain",)).get_content(),
-        message.get_body(("html",)).get_content(),
+        *(body.get_content() if body is not None else "" for body in bodies),
     ):
         digest.update(part.encode("utf-8") + b"\0")
     return digest.hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,7 @@ class Report:
 
 def _empty_table(kind_name: str) -> pd.DataFrame:
     kind = KINDS_BY_NAME[kind_name]
-    columns = {"_file": [], "_sheet": [], "_row": [], "_rid": []}
+    columns: dict[str, list] = {"_file": [], "_sheet": [], "_row": [], "_rid": []}
     frame = pd.DataFrame(columns)
     for column in kind.columns:
         match column.type:
@@ -119,9 +120,7 @@ def read_inbox(
         if cache is None:
             parsed = parse_file(source, config)
         else:
-            parsed = cache.parsed(
-                source.path, source.relative, lambda source=source: parse_file(source, config)
-            )
+            parsed = cache.parsed(source.path, source.relative, partial(parse_file, source, config))
         for kind_name, table in parsed.tables:
             parts[kind_name].append(table)
             offsets[kind_name].append(next_rid)
@@ -170,7 +169,7 @@ def _resolve_competencies(
     registered = portfolio["trainee"].map(trainees["registered"]) if len(trainees) else None
     lookups = {r.id: r.competency_lookup() for r in rulesets}
     resolved = []
-    problems = []
+    problems: list[str | None] = []
     for trainee_date, text in zip(
         registered if registered is not None else [pd.NaT] * len(portfolio),
         portfolio["competency"],
@@ -365,8 +364,8 @@ def _source_counts(sources: list[dict], rows: dict[str, pd.DataFrame]) -> pd.Dat
     found = np.array([counts.get(key, none) for key in keys], dtype="int64").reshape(
         len(frame), len(OUTCOMES)
     )
-    for i, outcome in enumerate(OUTCOMES):
-        frame[outcome] = found[:, i]
+    for i, outcome_name in enumerate(OUTCOMES):
+        frame[outcome_name] = found[:, i]
     frame["rows_read"] = frame[list(OUTCOMES)].sum(axis=1)
     return frame[SOURCE_COLUMNS]
 

@@ -98,7 +98,7 @@ def read_source(source: SourceFile) -> ReadResult:
     suffix = source.path.suffix.lower()
     try:
         if suffix == ".csv":
-            sheets = (RawSheet(source.relative, "", _read_csv(data)),)
+            sheets: tuple[RawSheet, ...] = (RawSheet(source.relative, "", _read_csv(data)),)
         else:
             book = _read_book(data) if fast_paths() else _read_book_with_pandas(data)
             formulas = _unsaved_formulas(data) if suffix in (".xlsx", ".xlsm") else {}
@@ -106,7 +106,7 @@ def read_source(source: SourceFile) -> ReadResult:
                 RawSheet(source.relative, name, cells, formulas.get(name, frozenset()))
                 for name, cells in book.items()
             )
-    except Exception:  # noqa: BLE001 - any reader failure is the file's fault, reported as such
+    except Exception:  # any reader failure is the file's fault, reported as such
         return ReadResult(
             source,
             sha256,

@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .changes import CHANGE_COLUMNS, Change
+from .dashboard import dashboard_html
 from .digests import write_digests
 from .errors import OutputError
 from .evaluate import TraineeResult
@@ -281,6 +282,7 @@ def write_report(
             json.dumps(document, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
         write_workbook(staging / "summary.xlsx", report, changes, letters)
+        (staging / "index.html").write_text(dashboard_html(report, letters), encoding="utf-8")
         if letters:
             render_letters(staging / "letters", report, changes, had_letter)
             write_outbox(staging, report, write_digests(staging, report))

@@ -86,9 +86,9 @@ def merge_register(
             )
         outcomes[row["_rid"]] = "rejected" if conflicts else "duplicate"
     merged = pd.DataFrame(list(records.values()), columns=table.columns)
-    for column in kind.columns:
-        if column.default is not None and not merged.empty:
-            merged[column.name] = merged[column.name].fillna(column.default)
+    for declared in kind.columns:
+        if declared.default is not None and not merged.empty:
+            merged[declared.name] = merged[declared.name].fillna(declared.default)
     return merged.set_index(id_column, drop=False), outcomes
 
 

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .errors import RulesetError
 from .schema import KINDS_BY_NAME, VOCABULARIES, ValueType
@@ -186,7 +187,9 @@ class _Reader:
         got = self.data.get(key, "nothing")
         return RulesetError(f"{self.path}: {self.where}{key}: expected {expected}, got {got!r}")
 
-    def get(self, key: str, kind: type | tuple[type, ...], expected: str, default=...):
+    def get(
+        self, key: str, kind: type | tuple[type, ...], expected: str, default: Any = ...
+    ) -> Any:
         if key not in self.data:
             if default is ...:
                 raise self.fail(key, expected)
@@ -198,10 +201,10 @@ class _Reader:
             raise self.fail(key, expected)
         return value
 
-    def text(self, key: str, default=...) -> str:
+    def text(self, key: str, default: Any = ...) -> str:
         return self.get(key, str, "text in quotes", default)
 
-    def number(self, key: str, default=...) -> float:
+    def number(self, key: str, default: Any = ...) -> float:
         return self.get(key, (int, float), "a number", default)
 
     def table(self, key: str) -> _Reader:

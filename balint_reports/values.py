@@ -30,7 +30,7 @@ def is_blank(cell: object) -> bool:
     return (
         cell is None
         or (isinstance(cell, float) and math.isnan(cell))
-        or (isinstance(cell, dt.datetime) and cell != cell)  # noqa: PLR0124
+        or (isinstance(cell, dt.datetime) and cell != cell)
     )
 
 

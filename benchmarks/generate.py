@@ -202,7 +202,7 @@ def generate(
     trainees: int = 2000,
     files: int = 20,
     seed: int = 7,
-    format: str = "csv",  # noqa: A002 - the option's name
+    format: str = "csv",
 ) -> None:
     """A registers workbook, supervision and portfolio files, and attendance files.
 

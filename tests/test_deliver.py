@@ -76,20 +76,20 @@ class Recorder:
         self.down = False
         self.on_message: Callable[[], None] | None = None  # called as each message arrives
 
-    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201
+    async def handle_MAIL(self, server, session, envelope, address, options):
         if self.down:
             server.transport.close()
             return "421 4.3.0 going away"
         envelope.mail_from = address
         return "250 OK"
 
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: ANN001, ANN201
+    async def handle_RCPT(self, server, session, envelope, address, options):
         if address in self.refuse:
             return "550 5.1.1 <" + address + ">: no such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201
+    async def handle_DATA(self, server, session, envelope):
         if self.temporary:
             self.temporary -= 1
             return "451 4.3.0 try again later"
@@ -686,7 +686,7 @@ def _tls_server(
     server_context.load_cert_chain(cert, key)
     logins: list[tuple[str, str]] = []
 
-    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+    def authenticator(server, session, envelope, mechanism, auth_data):
         assert isinstance(auth_data, LoginPassword)
         logins.append((auth_data.login.decode(), auth_data.password.decode()))
         return AuthResult(success=password_ok(auth_data.password), handled=False)

@@ -1,0 +1,180 @@
+"""The month's dashboard, OUT/<month>/index.html: one page the team opens from the folder.
+
+A pure function of the run's results: totals, who is close and who has stalled, a progress
+bar per requirement per trainee, and the data issues per file. No external resources.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .evaluate import CANNOT_ASSESS, MET, NOT_MET, READY, RequirementResult, TraineeResult
+from .letters import file_stem, template_environment
+from .schema import LETTER_STATUSES
+
+if TYPE_CHECKING:
+    from .pipeline import Report
+
+# The summary's words (SPEC r2 4), so the page and the workbook say the same.
+OVERALL_LABELS = {READY: "Ready", "in_progress": "In progress", "needs_data": "Needs data"}
+STATUS_LABELS = {MET: "Met", NOT_MET: "Not yet met", CANNOT_ASSESS: "Cannot assess"}
+# Months without a new record after which an active trainee counts as stalled.
+STALLED_MONTHS = 6
+# Issues listed per file on the page; the rest are counted and left to the summary.
+ISSUES_SHOWN_PER_FILE = 50
+# Where each activity kind keeps the date a record is "new" by.
+RECORD_DATES = {"attendance": "date", "supervision": "date", "portfolio": "signed_off"}
+
+
+def requirement_percent(result: RequirementResult) -> int:
+    """How far along a requirement is, 0–100: the route met, else the one furthest along."""
+    if result.status == MET:
+        return 100
+    shares = [r.achieved / r.target for r in result.routes if r.target]
+    return max(0, min(100, round(100 * max(shares)))) if shares else 0
+
+
+def last_records(report: Report) -> dict[str, pd.Timestamp]:
+    """Per trainee id, the date of their latest accepted record of any kind: one pass a table."""
+    latest: dict[str, pd.Timestamp] = {}
+    for kind, column in RECORD_DATES.items():
+        table = report.rows.get(kind)
+        if table is None or table.empty or "_outcome" not in table:
+            continue
+        accepted = table.loc[table["_outcome"] == "accepted", ["trainee", column]]
+        for trainee, day in accepted.groupby("trainee", sort=False)[column].max().items():
+            if not pd.isna(day) and (trainee not in latest or day > latest[trainee]):
+                latest[trainee] = day
+    return latest
+
+
+def _remaining(t: TraineeResult, register: dict) -> str:
+    """What stands between a nearly complete trainee and `ready`, in a few words."""
+    unmet = [r.title for r in t.requirements if r.status != MET]
+    if unmet:
+        return "still to meet: " + ", ".join(unmet)
+    steps = [
+        ("feels_ready", "the trainee to feel ready"),
+        ("reference_shared", "the reference shared with the trainee"),
+        ("reference_forwarded", "the reference forwarded to the team"),
+    ]
+    missing = [words for key, words in steps if pd.isna(register.get(key)) or not register[key]]
+    return "all requirements met; waiting for " + ", ".join(missing) if missing else ""
+
+
+def _day(day: pd.Timestamp | None) -> str:
+    return "" if day is None or pd.isna(day) else f"{day.day} {day:%b %Y}"
+
+
+def dashboard_context(report: Report, letters: bool = True) -> dict:
+    """What the dashboard shows, from the run's results only."""
+    as_of = pd.Timestamp(report.as_of)
+    stalled_before = as_of - pd.DateOffset(months=STALLED_MONTHS)
+    latest = last_records(report)
+    register = report.registers.get("trainees")
+    facts = register.to_dict("index") if register is not None and not register.empty else {}
+    requirement_titles: dict[str, str] = {}
+    for ruleset in report.rulesets:
+        for q in ruleset.requirements:
+            requirement_titles.setdefault(q.id, q.title)
+
+    totals = {key: 0 for key in OVERALL_LABELS}
+    trainees, close, stalled = [], [], []
+    for t in report.trainees:
+        totals[t.overall] = totals.get(t.overall, 0) + 1
+        by_id = {r.id: r for r in t.requirements}
+        met = sum(r.status == MET for r in t.requirements)
+        last = latest.get(t.trainee_id)
+        row = {
+            "trainee_id": t.trainee_id,
+            "name": t.name,
+            "status": t.status,
+            "overall": t.overall,
+            "overall_label": OVERALL_LABELS.get(t.overall, t.overall),
+            "met": met,
+            "of": len(t.requirements),
+            "last_record": _day(last),
+            "last_record_sort": f"{last:%Y-%m-%d}" if last is not None else "",
+            "next_step": t.next_step,
+            "letter": (
+                f"letters/{file_stem(t.trainee_id)}.html"
+                if letters and t.status in LETTER_STATUSES
+                else ""
+            ),
+            "requirements": [
+                None
+                if q not in by_id
+                else {
+                    "status": by_id[q].status,
+                    "label": STATUS_LABELS.get(by_id[q].status, by_id[q].status),
+                    "percent": requirement_percent(by_id[q]),
+                    "detail": by_id[q].detail,
+                }
+                for q in requirement_titles
+            ],
+        }
+        trainees.append(row)
+        if t.status not in LETTER_STATUSES or t.overall == READY:
+            continue
+        # Close: everything met but one requirement, or all met and only the steps after.
+        if len(t.requirements) - met <= 1:
+            close.append({**row, "remaining": _remaining(t, facts.get(t.trainee_id, {}))})
+        if t.status == "active" and (last is None or last < stalled_before):
+            stalled.append(row)
+
+    return {
+        "society": report.config.report.society,
+        "date": f"{report.as_of.day} {report.as_of:%B %Y}",
+        "total": len(report.trainees),
+        "totals": [
+            {"key": key, "label": label, "count": totals.get(key, 0)}
+            for key, label in OVERALL_LABELS.items()
+        ],
+        "requirement_titles": list(requirement_titles.values()),
+        "trainees": trainees,
+        "close": close,
+        "stalled": stalled,
+        "stalled_months": STALLED_MONTHS,
+        "files": _issues_by_file(report.issues),
+        "letters": letters,
+    }
+
+
+def _issues_by_file(issues: pd.DataFrame) -> list[dict]:
+    """Per file with issues: counts by severity and the first issues, in the summary's order."""
+    files: list[dict] = []
+    if issues.empty:
+        return files
+    for file, rows in issues.groupby("file", sort=True):
+        counts = rows["severity"].value_counts()
+        shown = rows.head(ISSUES_SHOWN_PER_FILE)
+        files.append(
+            {
+                "file": file or "(the inbox as a whole)",
+                "errors": int(counts.get("error", 0)),
+                "warnings": int(counts.get("warning", 0)),
+                "notes": int(counts.get("info", 0)),
+                "more": len(rows) - len(shown),
+                "issues": [
+                    {
+                        "severity": i["severity"],
+                        "sheet": i["sheet"],
+                        "row": "" if pd.isna(i["row"]) else int(i["row"]),
+                        "column": i["column"],
+                        "value": i["value"],
+                        "problem": i["problem"],
+                    }
+                    for i in shown.to_dict("records")
+                ],
+            }
+        )
+    # Files with errors first: those are the ones that lose rows.
+    return sorted(files, key=lambda f: (-f["errors"], -f["warnings"], f["file"]))
+
+
+def dashboard_html(report: Report, letters: bool = True) -> str:
+    """The dashboard page as HTML text; every value from a spreadsheet is escaped."""
+    template = template_environment().get_template("dashboard.html.j2")
+    return template.render(dashboard_context(report, letters))
