@@ -17,6 +17,7 @@ from .evaluate import Tables, TraineeResult, evaluate, event_ids
 from .forecast import Forecasts, forecast
 from .issues import IssueLog
 from .normalise import classify, normalise_sheet
+from .parallel import ParseAhead
 from .read import SourceFile, discover, read_source
 from .resolve import PeopleIndex, merge_register, place, resolve_people
 from .ruleset import Ruleset, ruleset_for
@@ -113,20 +114,25 @@ def read_inbox(
     offsets: dict[str, list[int]] = {k.name: [] for k in KINDS}
     sources: list[dict] = []
     next_rid = 0
-    for source in discover(inbox, skip):
-        if not source.spreadsheet:
-            sources.append({"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""})
-            continue
-        if cache is None:
-            parsed = parse_file(source, config)
-        else:
-            parsed = cache.parsed(source.path, source.relative, partial(parse_file, source, config))
-        for kind_name, table in parsed.tables:
-            parts[kind_name].append(table)
-            offsets[kind_name].append(next_rid)
-        log.absorb(parsed.issues, next_rid)
-        next_rid += parsed.rows
-        sources.extend(parsed.sources)
+    found = discover(inbox, skip)
+    # Files are still taken in path order; workers only parse the next ones ahead of time.
+    with ParseAhead([s for s in found if s.spreadsheet], config, parse_file) as ahead:
+        for source in found:
+            if not source.spreadsheet:
+                sources.append(
+                    {"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""}
+                )
+                continue
+            if cache is None:
+                parsed = ahead.parse(source)
+            else:
+                parsed = cache.parsed(source.path, source.relative, partial(ahead.parse, source))
+            for kind_name, table in parsed.tables:
+                parts[kind_name].append(table)
+                offsets[kind_name].append(next_rid)
+            log.absorb(parsed.issues, next_rid)
+            next_rid += parsed.rows
+            sources.extend(parsed.sources)
     tables = {}
     for name, frames in parts.items():
         if not frames:

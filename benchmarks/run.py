@@ -24,13 +24,14 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from generate import PRESETS, generate, preset  # noqa: E402 - the script's own folder first
+from generate import PRESETS, Shape, generate, preset  # noqa: E402 - the script's own folder first
 
 AS_OF = "2026-11-30"
 TARGETS = {
@@ -197,10 +198,20 @@ def run_command(inbox: Path, out: Path, *extra: str) -> list[str]:
     ]
 
 
-def inbox_for(name: str, rows: int | None) -> Path:
-    """The generated inbox, made once and kept in benchmarks/.data/."""
+DATA = HERE / ".data"
+
+
+def shape_for(name: str, rows: int | None, trainees: int | None = None) -> Shape:
+    """The preset's inbox, at `rows` attendance rows and `trainees` trainees when given."""
     shape = preset(name, rows)
-    folder = HERE / ".data" / f"{name}-{shape.rows}"
+    if trainees is not None:
+        shape = replace(shape, trainees=trainees, leaders=max(3, trainees // 15))
+    return shape
+
+
+def inbox_for(shape: Shape, name: str) -> Path:
+    """The generated inbox, made once and kept in DATA (benchmarks/.data/ unless --data)."""
+    folder = DATA / f"{name}-{shape.rows}-{shape.trainees}"
     if not (folder / ".complete").exists():
         shutil.rmtree(folder, ignore_errors=True)
         began = time.perf_counter()
@@ -233,10 +244,10 @@ def best(times: list[float]) -> float:
     return min(times)
 
 
-def measure(name: str, rows: int | None, repeat: int, stages: bool) -> dict:
+def measure(name: str, shape: Shape, repeat: int, stages: bool) -> dict:
     """Every number of one benchmark run on the preset's inbox."""
-    inbox = inbox_for(name, rows)
-    results: dict = {"inbox": str(inbox), "preset": name, "rows": preset(name, rows).rows}
+    inbox = inbox_for(shape, name)
+    results: dict = {"inbox": str(inbox), "preset": name, "rows": shape.rows}
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         linked = linked_copy(inbox, work / "inbox")
@@ -277,34 +288,31 @@ def measure_start(repeat: int) -> dict:
 
     helps = {
         "": best(
-            [
-                timed([sys.executable, "-m", "balint_reports", "--help"])[0]
-                for _ in range(max(repeat, 3))
-            ]
+            [timed([sys.executable, "-m", "balint_reports", "--help"])[0] for _ in range(repeat)]
         )
     }
     for command in sorted(cli.commands):
         helps[command] = best(
             [
                 timed([sys.executable, "-m", "balint_reports", command, "--help"])[0]
-                for _ in range(max(repeat, 3))
+                for _ in range(repeat)
             ]
         )
     with tempfile.TemporaryDirectory() as folder:
         sample = best(
             [
                 timed(run_command(ROOT / "sample_data", Path(folder) / "out", "--no-cache"))[0]
-                for _ in range(max(repeat, 3))
+                for _ in range(repeat)
             ]
         )
     return {"--help s": max(helps.values()), "help per command": helps, "sample inbox s": sample}
 
 
-def measure_scaling(name: str, scales: list[int]) -> dict[int, float]:
+def measure_scaling(name: str, scales: list[int], trainees: int | None) -> dict[int, float]:
     """Cold-run time at each size."""
     times = {}
     for rows in scales:
-        inbox = inbox_for(name, rows)
+        inbox = inbox_for(shape_for(name, rows, trainees), name)
         with tempfile.TemporaryDirectory() as folder:
             times[rows] = timed(run_command(inbox, Path(folder) / "out", "--no-cache"))[0]
     return times
@@ -357,12 +365,18 @@ def report(results: dict) -> list[str]:
 
 def main() -> int:
     """Measure, print, and with --strict fail when a target is missed."""
+    global DATA
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--preset", choices=sorted(PRESETS), default="federation")
     parser.add_argument("--rows", type=int, help="attendance rows (default: the preset's)")
+    parser.add_argument("--trainees", type=int, help="trainees (default: the preset's)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best counts")
+    parser.add_argument(
+        "--start-repeat", type=int, default=3, help="runs of --help and the sample inbox"
+    )
+    parser.add_argument("--data", type=Path, default=DATA, help="where inboxes are generated")
     parser.add_argument(
         "--scales",
         default="100000,300000,1000000",
@@ -372,11 +386,13 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the numbers to this file")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
+    DATA = args.data
     results = {"machine": machine()}
-    results.update(measure(args.preset, args.rows, args.repeat, not args.no_stages))
-    results.update(measure_start(args.repeat))
+    shape = shape_for(args.preset, args.rows, args.trainees)
+    results.update(measure(args.preset, shape, args.repeat, not args.no_stages))
+    results.update(measure_start(args.start_repeat))
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
-    results["scaling"] = measure_scaling(args.preset, scales)
+    results["scaling"] = measure_scaling(args.preset, scales, args.trainees)
     for line in report(results):
         print(line)
     if args.json:

@@ -1,8 +1,9 @@
 """The fast paths (issue 13) give exactly what the plain cell-by-cell paths give.
 
-BALINT_PLAIN_PATHS=1 reads through pandas' reader and parses every distinct cell of each
-sheet on its own; without it, sheets come straight from python-calamine, distinct cells are
-parsed once per run and files are read in parallel. Each inbox is reported both ways and the
+BALINT_PLAIN_PATHS=1 (with BALINT_WORKERS=1) reads through pandas' reader, one file after
+another, and parses every distinct cell of each sheet on its own; without it, sheets come
+straight from python-calamine, distinct cells are parsed once per run and files are parsed
+in two worker processes. Each inbox is reported both ways and the
 outputs compared: progress.json byte for byte, every workbook cell, every letter.
 """
 
@@ -194,8 +195,11 @@ def test_fast_paths_give_what_plain_paths_give(
     inbox.mkdir()
     build(inbox)
     monkeypatch.setenv("BALINT_PLAIN_PATHS", "1")
+    monkeypatch.setenv("BALINT_WORKERS", "1")
     plain = _report(inbox, tmp_path / "plain")
     monkeypatch.delenv("BALINT_PLAIN_PATHS")
+    # two workers even for a small inbox, so that the parallel reading is what is compared
+    monkeypatch.setenv("BALINT_WORKERS", "2")
     fast = _report(inbox, tmp_path / "fast")
 
     plain_json = (plain / "progress.json").read_bytes()
@@ -209,3 +213,33 @@ def test_fast_paths_give_what_plain_paths_give(
         # The comparison means something only if the inbox exercised the parsers' messages.
         issues = _cells(plain / "summary.xlsx")["Data issues"]
         assert len(issues) > 25
+
+
+def test_parallel_reading_gives_the_serial_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tables, issues and sources themselves, not only the outputs made from them."""
+    from balint_reports.config import Config
+    from balint_reports.issues import IssueLog
+    from balint_reports.pipeline import read_inbox
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _messy_inbox(inbox)
+    _mixed(inbox / "more")
+    read = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("BALINT_WORKERS", workers)
+        log = IssueLog()
+        tables, sources = read_inbox(inbox, Config(), log)
+        read[workers] = (tables, sources, log.frame())
+    (serial, serial_sources, serial_issues), (parallel, parallel_sources, parallel_issues) = (
+        read["1"],
+        read["2"],
+    )
+    assert parallel_sources == serial_sources
+    assert parallel_issues.equals(serial_issues)
+    assert set(parallel) == set(serial)
+    for kind, table in serial.items():
+        assert parallel[kind].equals(table), kind
+    assert len(serial["attendance"]) > 2000
