@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .evaluate import CANNOT_ASSESS, MET, OVERALL_WORDS
 from .ruleset import Ruleset
+from .wording import count_words
 
 CHANGE_COLUMNS = ["trainee_id", "name", "requirement", "before", "now", "change"]
 
@@ -40,30 +40,6 @@ def _lower_first(title: str) -> str:
     if words[0] in ("Balint", "Society"):
         return title
     return title[:1].lower() + title[1:]
-
-
-def _singular(label: str) -> str:
-    """`co-led sessions` -> `co-led session`: the first plural noun of each `or` alternative."""
-
-    def one(part: str) -> str:
-        words = part.split(" ")
-        for i, word in enumerate(words):
-            if word.endswith("ies") and len(word) > 4:
-                words[i] = word[:-3] + "y"
-                break
-            if re.fullmatch(r"[a-z-]{3,}[^su]s", word):
-                words[i] = word[:-1]
-                break
-        return " ".join(words)
-
-    return " or ".join(one(part) for part in label.split(" or "))
-
-
-def count_words(amount: float, label: str, more: str = "") -> str:
-    """`4 more co-led sessions`, `1 more co-led session` (with `more="more"`)."""
-    return " ".join(
-        w for w in (f"{amount:g}", more, _singular(label) if amount == 1 else label) if w
-    )
 
 
 def _requirement_change(title: str, label: str, before: dict, now: dict) -> tuple[str, bool]:

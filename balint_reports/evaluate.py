@@ -5,22 +5,19 @@ Each measure is one grouped pass over a table; nothing here rescans a table per 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from .ruleset import Advice, Condition, Requirement, Route, Ruleset, ruleset_for
+from .ruleset import DATE_FIELDS, Advice, Condition, Requirement, Route, Ruleset, ruleset_for
+from .schema import CANNOT_ASSESS, IN_PROGRESS, MET, NEEDS_DATA, NOT_MET, READY
 from .values import decision_credit, fold_name, map_unique
+from .wording import OVERALL_WORDS, next_steps, number_text, percent_text
 
-MET, NOT_MET, CANNOT_ASSESS = "met", "not_met", "cannot_assess"
-READY, IN_PROGRESS, NEEDS_DATA = "ready", "in_progress", "needs_data"
-OVERALL_WORDS = {
-    READY: "ready to apply",
-    IN_PROGRESS: "in progress",
-    NEEDS_DATA: "information needed",
-}
+__all__ = ["CANNOT_ASSESS", "IN_PROGRESS", "MET", "NEEDS_DATA", "NOT_MET", "OVERALL_WORDS", "READY"]
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
 # The columns a route's count and dates read: the rows it counts carry only these (and the
@@ -63,6 +60,8 @@ class RequirementResult:
     detail: str
     routes: tuple[RouteResult, ...]
     decisions: tuple[str, ...] = ()  # the team's decisions on it, in plain words
+    missing_set: tuple[str, ...] = ()  # its `requires_set` register dates that are blank
+    next_step: str = ""  # what would move it on; empty when met or the trainee is paused
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,9 @@ class TraineeResult:
     supervision_hours: float
     cost_low: float | None  # None when the ruleset suggests no fee
     cost_high: float | None
+    feels_ready: bool | None = None
+    # the register's dates that are set, by field name: the reference's steps and the like
+    dates: tuple[tuple[str, dt.date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -263,16 +265,6 @@ class _Measures:
         return as_of.year - registered.year - int(before_anniversary)
 
 
-def number_text(value: float) -> str:
-    """A count as people write it: 20, 1.5."""
-    return f"{value:g}"
-
-
-def percent_text(value: float) -> str:
-    """A share as people write it: 50%."""
-    return f"{100 * value:.0f}%"
-
-
 def _applies(route: Route, trainee: dict) -> bool:
     """Whether the trainee's register says this route is theirs (unknown: it is not)."""
     register = [trainee[name] for name, _ in route.when]
@@ -428,6 +420,7 @@ def _evaluate_requirement(
         "; ".join([*parts, *noted]),
         tuple(results),
         decided.words if decided else (),
+        missing_set,
     )
 
 
@@ -549,20 +542,6 @@ def _advice_applies(
     return False
 
 
-def _next_step(ruleset: Ruleset, overall: str, results: Iterable[RequirementResult]) -> str:
-    results = list(results)
-    by_id = {q.id: q for q in ruleset.requirements}
-    if overall == READY:
-        return ruleset.wording.ready
-    if overall == NEEDS_DATA:
-        missing = [by_id[r.id].missing_data for r in results if r.status == CANNOT_ASSESS]
-        return f"{ruleset.wording.needs_data} {'; '.join(m for m in missing if m)}."
-    for r in results:
-        if r.status == NOT_MET:
-            return by_id[r.id].next_step
-    return ruleset.wording.all_met_not_ready
-
-
 def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResult]:
     """Assess every trainee in the register, in register order."""
     measures = _Measures(tables)
@@ -592,21 +571,34 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
         t = trainee["trainee_id"]
         advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts, measures))
         hours = float(facts.supervision_hours.get(t, 0.0))
+        status = trainee["status"] or "active"
+        feels_ready = None if pd.isna(trainee["feels_ready"]) else bool(trainee["feels_ready"])
+        dates = tuple(
+            (name, trainee[name].date()) for name in DATE_FIELDS if not pd.isna(trainee[name])
+        )
+        steps, next_step = next_steps(
+            ruleset, status, overall, requirement_results, feels_ready, dict(dates)
+        )
+        requirement_results = tuple(
+            replace(r, next_step=step) for r, step in zip(requirement_results, steps, strict=True)
+        )
         results.append(
             TraineeResult(
                 trainee_id=t,
                 name=trainee["name"],
                 email=trainee["email"],
-                status=trainee["status"] or "active",
+                status=status,
                 ruleset=ruleset,
                 overall=overall,
                 requirements=requirement_results,
                 advice=advice,
-                next_step=_next_step(ruleset, overall, requirement_results),
+                next_step=next_step,
                 supervisor=leader_names.get(trainee["supervisor"], ""),
                 supervision_hours=hours,
                 cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee else None,
                 cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee else None,
+                feels_ready=feels_ready,
+                dates=dates,
             )
         )
     return results

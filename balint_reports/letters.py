@@ -10,22 +10,32 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from .changes import Change
-from .evaluate import (
-    CANNOT_ASSESS,
-    MET,
-    RequirementResult,
-    RouteResult,
-    TraineeResult,
-    number_text,
-    percent_text,
+from .evaluate import RequirementResult, TraineeResult
+from .records import Records
+from .ruleset import Requirement, Route
+from .schema import CANNOT_ASSESS, IN_PROGRESS, LETTER_STATUSES, MET, NOT_MET
+from .wording import (
+    SAID_AS_REASON,
+    STATUS_WORDS,
+    co_leader_reason,
+    co_led_not_counted,
+    day_text,
+    left_words,
+    progress_percent,
+    progress_words,
+    record_line,
+    route_spec,
+    shown_route,
+    supervision_not_counted,
+    supervisor_reason,
+    unknown_target_words,
+    unused_rows_words,
 )
-from .schema import LETTER_STATUSES
 
 if TYPE_CHECKING:
     from .pipeline import Report
 
-STATUS_WORDS = {MET: "Complete", "not_met": "In progress", CANNOT_ASSESS: "Information needed"}
-BAR_COLOURS = {MET: "#2e7d32", "not_met": "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
+BAR_COLOURS = {MET: "#2e7d32", NOT_MET: "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
 
 
 def templates_dir() -> Path:
@@ -44,14 +54,6 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-
-
-def _closest_route(result: RequirementResult) -> RouteResult | None:
-    """The route a letter shows: one that is met, else the one furthest along."""
-    met = [route for route in result.routes if route.met]
-    if met:
-        return met[0]
-    return max(result.routes, key=lambda route: route.achieved / route.target, default=None)
 
 
 def file_stem(person_id: str) -> str:
@@ -82,78 +84,144 @@ def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
     }
 
 
+def _route_of(rule: Requirement, result: RequirementResult) -> Route | None:
+    """The ruleset route whose rows the letter lists: the one shown, else the fullest."""
+    route = shown_route(result)
+    if route is not None:
+        return route_spec(rule, route)
+    return None
+
+
+def _reasons(
+    rule: Requirement, result: RequirementResult, trainee_id: str, records: Records
+) -> list[str]:
+    """Why some of this trainee's rows do not count towards the requirement."""
+    if result.status == MET:
+        return []
+    reasons = []
+    for spec in rule.routes:
+        for left_out in records.excluded(spec, trainee_id):
+            person = left_out.person
+            if spec.source == "supervision":
+                name, accredited, experienced = records.leaders.get(
+                    person, ("this supervisor", False, False)
+                )
+                why = supervisor_reason(name, accredited, experienced)
+                reasons.append(supervision_not_counted(left_out.rows, left_out.hours, name, why))
+                continue
+            if not person:
+                kind, name = "blank", ""
+            elif person == "?":
+                kind, name = "unknown", ""
+            elif person.startswith("trainee:"):
+                kind, name = "trainee", ""  # another trainee's name is theirs, not this letter's
+            else:
+                kind, name = "leader", records.leaders.get(person.removeprefix("leader:"), ("",))[0]
+            reasons.append(co_led_not_counted(left_out.sessions, co_leader_reason(kind, name)))
+    return list(dict.fromkeys(reasons))  # alternative routes may leave out the same rows
+
+
+def _counted_lines(
+    rule: Requirement,
+    result: RequirementResult,
+    trainee_id: str,
+    records: Records,
+    competencies: dict[str, str],
+    names: dict,
+) -> list[str]:
+    """The dated rows behind the requirement's numbers, oldest first."""
+    spec = _route_of(rule, result)
+    if spec is None:  # not yet assessable: the route that holds the most of their rows
+        found = [records.rows(r, trainee_id) for r in rule.routes]
+        frames = [f for f in found if f is not None]
+        rows = max(frames, key=len, default=None)
+        source = rule.routes[0].source
+    else:
+        rows, source = records.rows(spec, trainee_id), spec.source
+    if rows is None:
+        return []
+    return [record_line(source, row, competencies, names) for row in rows.to_dict("records")]
+
+
 def letter_context(
-    result: TraineeResult, report: Report, changes: list[Change], has_previous: bool
+    result: TraineeResult,
+    report: Report,
+    changes: list[Change],
+    has_previous: bool,
+    names: dict[str, str] | None = None,
 ) -> dict:
     """Everything one letter shows: this trainee's results only.
 
-    `has_previous`: the trainee had a letter last month, so it can say what changed since.
+    `has_previous`: the trainee had a letter last month, so it can say what changed since;
+    `names`: leader id -> name, when the caller has it already (once for all letters).
     """
+    if names is None:
+        names = report.records.leader_names()
     by_id = {q.id: q for q in result.ruleset.requirements}
+    records = report.records
+    paused = result.status == "paused"
+    competencies = {c.id: f"competency {c.number}, {c.title}" for c in result.ruleset.competencies}
     requirements = []
     for r in result.requirements:
         rule = by_id[r.id]
-        route = _closest_route(r)
-        if route is None:
-            percent, left = 0, f"We need to know {rule.missing_data}." if rule.missing_data else ""
-            if r.status == MET:  # waived by the leadership team
-                percent, left = 100, "Done."
-        else:
-            percent = min(100, round(100 * route.achieved / route.target))
-            remaining = max(0.0, route.target - route.achieved)
-            if r.status == MET:
-                left = "Done."
-            elif route.share:
-                left = ""  # the progress line already says the share needed
-            elif remaining:
-                left = f"{number_text(remaining)} more to go."
-            else:
-                left = f"Still needed: {rule.requires_label or 'the dates in the register'}."
-        shown = percent_text if route is not None and route.share else number_text
+        route = shown_route(r)
         when = report.forecasts.get((result.trainee_id, r.id))
-        achieved = "—" if route is None else shown(route.achieved)
-        target = shown(r.target if route is None else route.target)
-        unit = rule.unit if route is None else route.label
-        share = route is not None and route.share
-        if share:  # "40% of your group sessions face to face (at least 50% needed)"
-            progress = (achieved, f"{unit} (at least {target} needed)")
-            same_as_detail = f"{achieved} {unit} (at least {target})"
-        else:  # "12 of 20 co-led sessions (60%)"
-            progress = (f"{achieved} of {target}", f"{unit} ({percent}%)")
-            same_as_detail = f"{achieved} of {target} {unit}"
+        if route is None:
+            bold, rest = "", ("Waived by the leadership team" if r.status == MET else "")
+            if r.status != MET:
+                rest = unknown_target_words(rule).removesuffix(".")
+        else:
+            bold, rest = progress_words(route)
+        others = [
+            " ".join(w for w in progress_words(other) if w)
+            for other in r.routes
+            if other is not route and len(r.routes) > 1 and r.status != MET
+        ]
         requirements.append(
             {
+                "id": r.id,
                 "title": r.title,
                 "forecast": f"At your recent pace, around {when:%B %Y}." if when else "",
                 "what_counts": rule.what_counts,
                 "status": r.status,
                 "status_words": STATUS_WORDS[r.status],
-                "progress_bold": progress[0],
-                "progress_rest": progress[1],
-                "percent": percent,
+                "progress_bold": bold,
+                "progress_rest": rest,
+                "percent": progress_percent(route, r.status),
                 "colour": BAR_COLOURS[r.status],
-                "left": left,
-                # the detail only when it says more than the line above it
-                "detail": "" if r.detail == same_as_detail else r.detail,
+                "left": left_words(route, r.status),
+                "others": others,
+                "reasons": _reasons(rule, r, result.trainee_id, records),
+                "step": "" if paused else r.next_step,
                 "decisions": list(r.decisions),
+                "counted": _counted_lines(rule, r, result.trainee_id, records, competencies, names),
             }
         )
     settings = report.config.report
+    wording = result.ruleset.wording
+    unused = [
+        unused_rows_words(u.file, u.outcome, u.rows, report.as_of)
+        for u in records.rejected.get(result.trainee_id, [])
+    ]
     return {
         "society": settings.society,
         "signature": settings.signature,
         "contact_email": settings.contact_email,
-        "date": f"{report.as_of.day} {report.as_of:%B %Y}",
+        "date": day_text(report.as_of),
         "name": result.name,
         "ruleset_title": result.ruleset.title,
         "ruleset_id": result.ruleset.id,
         "overall": result.overall,
-        "paused": result.status == "paused",
+        "paused": paused,
+        "paused_words": wording.paused
+        or "Your training is recorded as paused; nothing is expected of you until you resume.",
+        "in_progress": wording.in_progress if result.overall == IN_PROGRESS else "",
         "requirements": requirements,
-        "advice": [a.message for a in result.advice],
-        "next_step": result.next_step,
+        "advice": [a.message for a in result.advice if a.code not in SAID_AS_REASON],
+        "next_step": "" if paused else result.next_step,
         "since": _since_last_letter(result, changes),
         "has_previous": has_previous,
+        "unused": unused,
     }
 
 
@@ -172,6 +240,7 @@ def render_letters(
     for change in changes:  # grouped once: each letter looks only at its own trainee's
         changes_of.setdefault(change.trainee_id, []).append(change)
     written = []
+    names = report.records.leader_names()
     for result in report.trainees:
         if result.status not in LETTER_STATUSES:
             continue
@@ -180,6 +249,7 @@ def render_letters(
             report,
             changes_of.get(result.trainee_id, []),
             has_previous=result.trainee_id in had_letter,
+            names=names,
         )
         stem = file_stem(result.trainee_id)
         path = folder / f"{stem}.html"

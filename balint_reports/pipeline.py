@@ -19,6 +19,7 @@ from .issues import IssueLog
 from .normalise import classify, normalise_sheet
 from .parallel import ParseAhead
 from .read import SourceFile, discover, read_source
+from .records import Records, collect
 from .resolve import PeopleIndex, merge_register, place, resolve_people
 from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS, KINDS_BY_NAME, ValueType
@@ -47,6 +48,8 @@ class Report:
     forecasts: Forecasts = field(default_factory=dict)
     # "trainees" and "leaders": the merged registers, one row per person, indexed by id
     registers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # the rows behind each trainee's numbers, for the letters' list of records
+    records: Records = field(default_factory=Records)
 
     def count(self, severity: str) -> int:
         """How many issues of a severity."""
@@ -442,4 +445,5 @@ def build_report(
         decisions=_decision_rows(accepted("decisions"), trainees, leaders),
         forecasts=forecast(counted, results, as_of),
         registers={"trainees": trainees, "leaders": leaders},
+        records=collect(counted, tables, rulesets),
     )

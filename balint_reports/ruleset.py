@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -88,10 +89,11 @@ class Route:
     per: str | None = None  # "pathway_year": the target holds in each completed pathway year
     years: int = 0  # with `per`: completed pathway years needed before it can be met
     share: bool = False  # the count with `where` as a fraction of the count without it
+    next_step: str = ""  # what to do while this route is the one shown and not met
 
     def measure(self) -> Route:
         """The route without its target and wording: routes with equal measures count alike."""
-        return replace(self, target=0, label="", when=(), years=0)
+        return replace(self, target=0, label="", when=(), years=0, next_step="")
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ class Advice:
     min_days: int = 2
     max_trainees_present: int = 2
     conditions: tuple[Condition, ...] = ()  # all must hold; empty for a built-in check
+    for_supervisor: str = ""  # the digest's words to the trainee's supervisor; empty: not shown
 
 
 @dataclass(frozen=True)
@@ -144,14 +147,33 @@ class Fee:
     high_per_hour: float
 
 
+# The register fields a next step can be about, in the order the reference moves: asked
+# for, received, shared with the trainee, forwarded to the team (SPEC 3.2).
+REFERENCE_CHAIN = (
+    "reference_requested",
+    "reference_received",
+    "reference_shared",
+    "reference_forwarded",
+)
+STEP_FIELDS = ("feels_ready", *DATE_FIELDS)
+
+
 @dataclass(frozen=True)
 class Wording:
-    """The ruleset's words for the overall status."""
+    """The ruleset's words for the overall status, and the step for each missing register field."""
 
     ready: str
     all_met_not_ready: str
     needs_data: str
     in_progress: str
+    paused: str = ""
+    # register field -> what the trainee does while it is not set; may name dates of the
+    # register as {field}
+    steps: tuple[tuple[str, str], ...] = ()
+
+    def step(self, field_name: str) -> str:
+        """The step for a register field that is not set yet, or empty when there is none."""
+        return dict(self.steps).get(field_name, "")
 
 
 @dataclass(frozen=True)
@@ -235,6 +257,7 @@ class _Reader:
 
 
 ROUTE_KEYS = {
+    "next_step",
     "source",
     "count",
     "target",
@@ -323,6 +346,7 @@ def _route(r: _Reader, competencies: int, condition: bool = False) -> Route:
         per=per,
         years=years,
         share=share,
+        next_step="" if condition else r.text("next_step", ""),
     )
 
 
@@ -350,11 +374,13 @@ def _where(r: _Reader, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def _advice(a: _Reader, competencies: int) -> Advice:
     """A built-in check named by its code, or a check written as data conditions."""
-    a.unknown_keys({"code", "message", "min_days", "max_trainees_present", "conditions"})
+    a.unknown_keys(
+        {"code", "message", "min_days", "max_trainees_present", "conditions", "for_supervisor"}
+    )
     code = a.text("code")
     conditions = []
     for c in a.tables("conditions"):
-        c.unknown_keys(ROUTE_KEYS - {"target"} | {"below", "at_least"})
+        c.unknown_keys(ROUTE_KEYS - {"target", "next_step"} | {"below", "at_least"})
         below, at_least = c.number("below", None), c.number("at_least", None)
         if (below is None) == (at_least is None):
             raise c.fail("below", "exactly one of below = N or at_least = N")
@@ -372,6 +398,35 @@ def _advice(a: _Reader, competencies: int) -> Advice:
         int(a.number("min_days", 2)),
         int(a.number("max_trainees_present", 2)),
         tuple(conditions),
+        a.text("for_supervisor", ""),
+    )
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _wording(w: _Reader) -> Wording:
+    """[wording] and its optional [wording.steps]: step texts may name register dates."""
+    w.unknown_keys({"ready", "all_met_not_ready", "needs_data", "in_progress", "paused", "steps"})
+    steps = []
+    if "steps" in w.data:
+        s = w.table("steps")
+        s.unknown_keys(set(STEP_FIELDS))
+        for name in s.data:
+            text = s.text(name)
+            for placeholder in _PLACEHOLDER.findall(text):
+                if placeholder not in DATE_FIELDS:
+                    raise s.fail(
+                        name, f"text naming only register dates ({', '.join(DATE_FIELDS)})"
+                    )
+            steps.append((name, text))
+    return Wording(
+        ready=w.text("ready"),
+        all_met_not_ready=w.text("all_met_not_ready"),
+        needs_data=w.text("needs_data"),
+        in_progress=w.text("in_progress"),
+        paused=w.text("paused", ""),
+        steps=tuple(steps),
     )
 
 
@@ -407,9 +462,7 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
         fee = Fee(
             fee_r.text("currency"), fee_r.number("low_per_hour"), fee_r.number("high_per_hour")
         )
-    wording_r = r.table("wording")
-    wording_r.unknown_keys(set(Wording.__dataclass_fields__))
-    wording = Wording(**{k: wording_r.text(k) for k in Wording.__dataclass_fields__})
+    wording = _wording(r.table("wording"))
 
     competencies = []
     for c in r.tables("competencies"):

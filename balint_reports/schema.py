@@ -105,6 +105,10 @@ VOCABULARIES: dict[str, Vocabulary] = {
 
 # The register statuses whose trainees get a letter (the others have left or finished).
 LETTER_STATUSES = ("active", "paused")
+# A requirement's status and a trainee's overall status (SPEC 3.2): here, so that the
+# evaluation and the wording of its results can both name them without importing each other.
+MET, NOT_MET, CANNOT_ASSESS = "met", "not_met", "cannot_assess"
+READY, IN_PROGRESS, NEEDS_DATA = "ready", "in_progress", "needs_data"
 
 T = ValueType
 # Where a leadership weekend's length is not given, it lasts two days (SPEC 2.3).

@@ -71,12 +71,12 @@ def test_letter_is_signed_from_the_config_and_dated(letters: Path) -> None:
 def test_bar_follows_the_route_that_was_met(letters: Path) -> None:
     text = (letters / "T1.txt").read_text(encoding="utf-8")
     assert (
-        "[####################] 2 of 2 Balint Society weekends as an ordinary group member "
-        "(100%). Done." in text
+        "[####################] 2 Balint Society weekends as an ordinary group member "
+        "(2 needed). Done." in text
     )
     html = (letters / "T1.html").read_text(encoding="utf-8")
     assert (
-        "<strong>2 of 2</strong> Balint Society weekends as an ordinary group member (100%)" in html
+        "<strong>2</strong> Balint Society weekends as an ordinary group member (2 needed)" in html
     )
 
 
@@ -88,9 +88,14 @@ def test_text_and_html_carry_the_same_content(letters: Path) -> None:
         "co-led sessions (0%)",
         "20 more to go.",
         "member sessions in an ongoing group or at Balint Society weekends (5%)",
-        "Join an ongoing Balint group",
+        "nothing is expected of you until you resume",
+        "6 September 2025: group member, Tuesday",
     ):
         assert needle in text and needle in html, needle
+    assert "THE RECORDS WE COUNTED" in text and "The records we counted" in html
+    # T2 is paused: no next step, for a requirement or overall
+    assert "Join an ongoing Balint group" not in text + html
+    assert "next step" not in (text + html).lower()
 
 
 def test_a_letter_shows_one_trainee_only(letters: Path) -> None:

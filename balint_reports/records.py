@@ -1,0 +1,187 @@
+"""The rows behind each trainee's numbers: what counted, what did not and why, what was rejected.
+
+Letters list them so a trainee can check their own records. Each table is grouped once by
+trainee (sorted, then sliced per trainee); nothing here scans a whole table per trainee, and
+only the few columns a letter shows are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from .evaluate import Tables, _Measures
+from .ruleset import Route, Ruleset
+
+# The columns a letter shows of a counted row, per source (the date first).
+SHOWN_COLUMNS = {
+    "attendance": ("date", "activity", "sessions", "event"),
+    "supervision": ("date", "supervisor", "hours", "mode"),
+    "portfolio": ("signed_off", "competency", "signed_off_by"),
+}
+ACTIVITY_KINDS = ("attendance", "supervision", "portfolio")
+
+
+@dataclass(frozen=True)
+class TraineeRows:
+    """One table's rows sorted by trainee and date, and where each trainee's run of them is."""
+
+    frame: pd.DataFrame
+    spans: dict[str, tuple[int, int]]
+
+    def of(self, trainee_id: str) -> pd.DataFrame:
+        """This trainee's rows only."""
+        start, stop = self.spans.get(trainee_id, (0, 0))
+        return self.frame.iloc[start:stop]
+
+
+def by_trainee(frame: pd.DataFrame, date: str) -> TraineeRows:
+    """Sort once and note each trainee's run: a letter then takes its slice, not a scan."""
+    frame = frame.sort_values(["trainee", date], kind="stable").reset_index(drop=True)
+    trainees = frame["trainee"].to_numpy(dtype=object)
+    if not len(trainees):
+        return TraineeRows(frame, {})
+    starts = np.flatnonzero(np.r_[True, trainees[1:] != trainees[:-1]])
+    stops = np.r_[starts[1:], len(trainees)]
+    return TraineeRows(
+        frame,
+        {
+            trainees[start]: (int(start), int(stop))
+            for start, stop in zip(starts, stops, strict=True)
+        },
+    )
+
+
+@dataclass(frozen=True)
+class NotCounted:
+    """Rows a route would have counted but for the person on the other side of them."""
+
+    trainee: str
+    person: str  # a leader id, `trainee:<id>`, `?` (unknown) or "" (blank)
+    rows: int
+    sessions: float
+    hours: float | None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """How many of a trainee's rows in one file could not be used, and why in one word."""
+
+    file: str
+    outcome: str  # rejected or future
+    rows: int
+
+
+@dataclass
+class Records:
+    """Per route measure, the counted rows by trainee; the rows that did not count and why."""
+
+    counted: dict[Route, TraineeRows] = field(default_factory=dict)
+    not_counted: dict[Route, dict[str, list[NotCounted]]] = field(default_factory=dict)
+    rejected: dict[str, list[Rejected]] = field(default_factory=dict)
+    # leader id -> (name, accredited, experienced in supervision): who the rows were with
+    leaders: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
+
+    def leader_names(self) -> dict[str, str]:
+        """Leader id -> name."""
+        return {leader: found[0] for leader, found in self.leaders.items()}
+
+    def rows(self, route: Route, trainee_id: str) -> pd.DataFrame | None:
+        """The rows the route counted for the trainee, oldest first."""
+        found = self.counted.get(route.measure())
+        return None if found is None else found.of(trainee_id)
+
+    def excluded(self, route: Route, trainee_id: str) -> list[NotCounted]:
+        """The trainee's rows the route left out because of the person they were with."""
+        return self.not_counted.get(route.measure(), {}).get(trainee_id, [])
+
+
+def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted]]:
+    """Rows that pass every filter of the route but its counterpart, grouped once."""
+    everyone = measures.rows_for(replace(route, counterpart=None))
+    counted = measures.rows_for(route)
+    left_out = everyone.index.difference(counted.index)
+    if not len(left_out):
+        return {}
+    person = "supervisor" if route.source == "supervision" else "co_leader"
+    table = getattr(measures.tables, route.source)
+    rows = table.loc[left_out, [c for c in ("trainee", person, "sessions", "hours") if c in table]]
+    groups = rows.groupby(["trainee", person], sort=False)
+    found: dict[str, list[NotCounted]] = {}
+    sizes = groups.size()
+    sessions = groups["sessions"].sum() if "sessions" in rows else None
+    hours = groups["hours"].sum() if "hours" in rows else None
+    for key, size in sizes.items():
+        trainee, who = key
+        found.setdefault(trainee, []).append(
+            NotCounted(
+                trainee,
+                who,
+                int(size),
+                float(sessions[key]) if sessions is not None else float(size),
+                float(hours[key]) if hours is not None else None,
+            )
+        )
+    return found
+
+
+def _rejected(rows: dict[str, pd.DataFrame]) -> dict[str, list[Rejected]]:
+    """Per trainee, their rows that were rejected or are dated later, counted per file."""
+    parts = []
+    for kind in ACTIVITY_KINDS:
+        table = rows.get(kind)
+        if table is None or table.empty or "_outcome" not in table:
+            continue
+        unused = table.loc[
+            table["_outcome"].isin(("rejected", "future")) & (table["trainee"] != ""),
+            ["trainee", "_file", "_outcome"],
+        ]
+        parts.append(unused)
+    if not parts:
+        return {}
+    unused = pd.concat(parts, ignore_index=True)
+    found: dict[str, list[Rejected]] = {}
+    counts = unused.groupby(["trainee", "_file", "_outcome"], sort=True).size()
+    for (trainee, file, outcome), count in counts.items():
+        found.setdefault(trainee, []).append(Rejected(file, outcome, int(count)))
+    return found
+
+
+def collect(
+    tables: Tables, rows: dict[str, pd.DataFrame], rulesets: tuple[Ruleset, ...]
+) -> Records:
+    """The records of every route of every loaded ruleset, each measure grouped once."""
+    measures = _Measures(tables)
+    records = Records(
+        rejected=_rejected(rows),
+        leaders={
+            leader: (str(name), accredited is True, experienced is True)
+            for leader, name, accredited, experienced in zip(
+                tables.leaders.index,
+                tables.leaders["name"],
+                tables.leaders["accredited"].astype(object),
+                tables.leaders["supervision_experience"].astype(object),
+                strict=True,
+            )
+        },
+    )
+    if tables.trainees.empty:  # nobody to write to (and a register without rows to map)
+        return records
+    for ruleset in rulesets:
+        for requirement in ruleset.requirements:
+            for route in requirement.routes:
+                key = route.measure()
+                if key in records.counted:
+                    continue
+                counted = measures.rows_for(route)
+                table = getattr(tables, route.source)
+                columns = ["trainee", *SHOWN_COLUMNS[route.source]]
+                shown = table.loc[counted.index, [c for c in columns if c in table]]
+                if route.count == "distinct_groups":
+                    shown = shown[table.loc[counted.index, "event_key"] != ""]
+                records.counted[key] = by_trainee(shown, columns[1])
+                if route.counterpart:
+                    records.not_counted[key] = _not_counted(measures, route)
+    return records
