@@ -69,6 +69,7 @@ def fingerprint(config: Config) -> str:
         "python": sys.version_info[:2],
         "columns": config.column_aliases,
         "values": config.value_aliases,
+        "dates": config.date_order,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -13,7 +13,7 @@ import click
 from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
-from .values import EARLIEST_YEAR, LATEST_YEAR
+from .values import parse_date
 
 if TYPE_CHECKING:
     from .monthly import MonthResult
@@ -21,20 +21,25 @@ if TYPE_CHECKING:
 
 
 class _Date(click.ParamType):
-    name = "YYYY-MM-DD"
+    """A date as the team types it: 2026-12-31, 31/12/2026 or 31 Dec 2026 (day first)."""
+
+    name = "DATE"
 
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
     ) -> dt.date:
         if isinstance(value, dt.date):
             return value
-        try:
-            day = dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date written as YYYY-MM-DD, e.g. 2026-11-30", param, ctx)
-        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-            self.fail(f"{value!r}: the year {day.year} looks mistyped", param, ctx)
+        # The spreadsheet cells' own rules, so a date typed here reads as it would in a sheet.
+        day, problem = parse_date(str(value).strip())
+        if day is None:
+            self.fail(problem or "give a date, e.g. 31/12/2026", param, ctx)
         return day
+
+
+def _report_date(as_of: dt.date | None) -> dt.date:
+    """The report date of `run` and `check` alike: --as-of, else today."""
+    return as_of or dt.date.today()
 
 
 def _config_for(inbox: Path, config_file: Path | None) -> Config:
@@ -114,7 +119,8 @@ def main() -> None:
     "--as-of",
     type=_Date(),
     default=None,
-    help="Report date (YYYY-MM-DD). Records after it are left out. Default: today.",
+    help="Report date, e.g. 2026-11-30, 30/11/2026 or 30 Nov 2026 (day first). Records "
+    "after it are left out. Default: today.",
 )
 @config_option
 @click.option(
@@ -171,7 +177,7 @@ def run(
         result = run_month(
             inbox,
             out,
-            as_of or dt.date.today(),
+            _report_date(as_of),
             config,
             rulesets,
             use_cache=not no_cache,
@@ -209,49 +215,102 @@ def run(
 
 
 @main.command()
-@inbox_argument
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    metavar="FILE_OR_FOLDER...",
+    type=click.Path(exists=True, path_type=Path),
+)
 @click.option(
     "--as-of",
     type=_Date(),
     default=None,
-    help="Report date (YYYY-MM-DD): records after it are listed as future. Default: today.",
+    help="Report date, as for `run`: records after it are listed as future. Default: today.",
 )
-@config_option
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"Config file to use instead of the inbox's {CONFIG_NAME} (looked for in a folder "
+    "given, else beside a file given or in a folder above it).",
+)
 @click.option("--rules", "rules", multiple=True, help="As for `run`.")
 def check(
-    inbox: Path, as_of: dt.date | None, config_file: Path | None, rules: tuple[str, ...]
+    paths: tuple[Path, ...], as_of: dt.date | None, config_file: Path | None, rules: tuple[str, ...]
 ) -> None:
-    """Check the spreadsheets in INBOX without writing a report.
+    """Check spreadsheets (files, folders, or both) without writing a report.
 
-    Prints every data issue as a table (file, sheet, row, column, value and the
-    problem) and exits with status 1 when any error is found, 0 otherwise. Use it
-    to check a spreadsheet before the monthly run: put it in a folder together with
-    copies of the trainee and leader registers, so that the names in it can be
-    matched (without them every row is reported as naming an unknown person).
+    Reads every file given and every spreadsheet in every folder given, as `run`
+    would, and prints every data issue as a table (file, sheet, row, column,
+    value and the problem). Exits with status 1 when anything would be lost in
+    a run (a row rejected, a sheet or file that cannot be read), 0 otherwise.
+
+    Names in attendance and supervision sheets are matched against the trainee
+    and leader registers, so give the registers too (without them every row is
+    reported as naming an unknown person).
 
     Example:
 
+    \b
         balint-reports check inbox
+        balint-reports check inbox/december.xlsx inbox/registers.xlsx \\
+            --as-of 31/12/2026
     """
+    from .inbox import find_config, gather
     from .issues import issue_table
     from .pipeline import build_report
     from .ruleset import load_rulesets
 
     try:
-        config = _config_for(inbox, config_file)
+        found = config_file is None
+        config_file = config_file or find_config(paths)
+        config = load_config(config_file)
+        root, files = gather(
+            paths, config.ignore, config_file.parent if found and config_file else None
+        )
+        report_date = _report_date(as_of)
         report = build_report(
-            inbox, as_of or dt.date.today(), config, load_rulesets(rules or config.rule_files)
+            root, report_date, config, load_rulesets(rules or config.rule_files), files=files
         )
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
-    files = report.sources["file"].nunique()
-    rows = int(report.sources["rows_read"].sum())
-    click.echo(f"Checked {files} files, {len(report.sources)} sheets, {rows} rows.")
+    sources = report.sources
+    sheets = int((~sources["kind"].isin(["ignored", "unreadable"])).sum())
+    rows = int(sources["rows_read"].sum())
+    click.echo(
+        f"Checked {_plural(sources['file'].nunique(), 'file')}, {_plural(sheets, 'sheet')}, "
+        f"{_plural(rows, 'row')}, as of {report_date.day} {report_date:%B %Y}"
+        f"{' (today)' if as_of is None else ''}."
+    )
+    if config_file is not None:
+        click.echo(f"Config: {config_file}")
     if not report.issues.empty:
         click.echo(issue_table(report.issues))
     click.echo(_issue_counts(report).replace(" — see Data issues in summary.xlsx", "."))
+    future = int(sources["future"].sum())
+    if future and as_of is None:
+        click.echo(
+            f"{_plural(future, 'row')} dated after today would be left out: to check a month "
+            "that has not ended yet, give its last day, e.g. --as-of 31/12/2026."
+        )
+    lost = _losses(report)
+    if lost:
+        click.echo(f"A run now would leave out {lost}: see the errors above.")
     if report.count("error"):
         raise SystemExit(1)
+
+
+def _losses(report: Report) -> str:
+    """What a run of these files would not count, in words: rejected rows, unreadable files."""
+    parts = []
+    rejected = int(report.sources["rejected"].sum())
+    if rejected:
+        parts.append(_plural(rejected, "row"))
+    unreadable = int((report.sources["kind"] == "unreadable").sum())
+    if unreadable:
+        parts.append(_plural(unreadable, "unreadable file"))
+    return " and ".join(parts)
 
 
 # --- send: deliver the month's outbox (issue 6) ---

@@ -10,11 +10,11 @@ from pathlib import Path
 from .addresses import unsafe_header, valid_address
 from .errors import ConfigError
 from .schema import KINDS_BY_NAME, VOCABULARIES
-from .values import fold
+from .values import DATE_ORDERS, fold
 
 CONFIG_NAME = "balint.toml"
 CONFIGURABLE_VOCABULARIES = ("activity", "mode", "format")
-KNOWN_SECTIONS = {"report", "columns", "values", "rules", "email", "smtp"}
+KNOWN_SECTIONS = {"report", "columns", "values", "rules", "email", "smtp", "inbox", "dates"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ class Config:
     rule_files: tuple[Path, ...] = ()
     email: dict = field(default_factory=dict)
     smtp: dict = field(default_factory=dict)
+    # [inbox] ignore: glob patterns of inbox-relative paths that are never read
+    ignore: tuple[str, ...] = ()
+    # [dates] order: how text dates such as 05/03/2024 are read ("auto": per column)
+    date_order: str = "auto"
 
 
 def _table(data: dict, key: str, where: str) -> dict:
@@ -117,6 +121,27 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError(f"{where}: [rules] files must be a list of file names in quotes")
     rule_files = tuple((path.parent / f).resolve() for f in files)
 
+    inbox = _table(data, "inbox", where)
+    if set(inbox) - {"ignore"}:
+        raise ConfigError(
+            f"{where}: [inbox] has unknown key {sorted(set(inbox) - {'ignore'})[0]!r}"
+        )
+    ignore = inbox.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(g, str) and g.strip() for g in ignore):
+        raise ConfigError(
+            f"{where}: [inbox] ignore must be a list of file patterns in quotes, "
+            'e.g. ignore = ["old/*", "* - Copy.xlsx"]'
+        )
+    dates = _table(data, "dates", where)
+    if set(dates) - {"order"}:
+        raise ConfigError(f"{where}: [dates] has unknown key {sorted(set(dates) - {'order'})[0]!r}")
+    date_order = dates.get("order", "auto")
+    if date_order not in DATE_ORDERS:
+        raise ConfigError(
+            f"{where}: [dates] order = {date_order!r}: use one of "
+            + ", ".join(f'"{o}"' for o in DATE_ORDERS)
+        )
+
     return Config(
         path=path,
         report=ReportSettings(**report),
@@ -125,6 +150,8 @@ def load_config(path: Path | None) -> Config:
         rule_files=rule_files,
         email=_check_email(_table(data, "email", where), report, where),
         smtp=_check_smtp(_table(data, "smtp", where), where),
+        ignore=tuple(g.strip() for g in ignore),
+        date_order=date_order,
     )
 
 

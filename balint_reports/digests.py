@@ -9,11 +9,22 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .addresses import can_email
-from .evaluate import OVERALL_WORDS
+from .evaluate import TraineeResult
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, template_environment
 from .outbox import Outgoing, subject_for
-from .schema import LETTER_STATUSES
+from .records import Records
+from .schema import LETTER_STATUSES, MET
+from .wording import (
+    DIGEST_OVERALL_WORDS,
+    day_text,
+    digest_numbers,
+    issue_for_supervisor,
+    reference_to_pass_on,
+    report_awaited,
+    signoffs_awaited,
+    supervision_not_counted_for_supervisor,
+)
 
 if TYPE_CHECKING:
     from .pipeline import Report
@@ -57,9 +68,9 @@ def issues_by_trainee(report: Report) -> dict[str, list[dict]]:
         # the join, which then only sees a few candidates.
         where = table.loc[
             table["_row"].isin(rows_with_issues) & table["_file"].isin(files_with_issues),
-            ["_file", "_sheet", "_row", column],
+            ["_file", "_sheet", "_row", column, "_outcome"],
         ]
-        places.append(where.set_axis(["file", "sheet", "row", "_trainee"], axis=1))
+        places.append(where.set_axis(["file", "sheet", "row", "_trainee", "outcome"], axis=1))
     if not places or report.issues.empty:
         return {}
     place = pd.concat(places, ignore_index=True).drop_duplicates(["file", "sheet", "row"])
@@ -78,6 +89,48 @@ def issues_by_trainee(report: Report) -> dict[str, list[dict]]:
     return grouped
 
 
+def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
+    """What the trainee's accreditation waits for from this supervisor, in their words."""
+    awaited = []
+    dates = dict(t.dates)
+    if "reference_requested" in dates and "reference_received" not in dates:
+        awaited.append(report_awaited(t.name, dates["reference_requested"]))
+    elif "reference_received" in dates and "reference_forwarded" not in dates:
+        shared = "reference_shared" in dates
+        if shared or t.feels_ready:
+            awaited.append(reference_to_pass_on(t.name, shared))
+    rules = {q.id: q for q in t.ruleset.requirements}
+    for r in t.requirements:
+        rule = rules[r.id]
+        for spec in rule.routes:
+            # Sign-offs come out of supervision: with none yet, there is nothing to ask of them.
+            signing = t.supervision_hours > 0
+            if spec.count == "competencies" and r.status != MET and signing:
+                rows = records.rows(spec, t.trainee_id)
+                signed = set() if rows is None else set(rows["competency"])
+                missing = [
+                    f"{c.number}, {c.title}" for c in t.ruleset.competencies if c.id not in signed
+                ]
+                if missing:
+                    awaited.append(signoffs_awaited(missing))
+            if spec.counterpart == "eligible_supervisor":
+                for left_out in records.excluded(spec, t.trainee_id):
+                    name, accredited, experienced = records.leaders.get(
+                        left_out.person, ("another supervisor", False, False)
+                    )
+                    awaited.append(
+                        supervision_not_counted_for_supervisor(
+                            left_out.rows,
+                            left_out.hours,
+                            name,
+                            left_out.person == leader,
+                            accredited,
+                            experienced,
+                        )
+                    )
+    return list(dict.fromkeys(awaited))  # alternative routes may find the same rows
+
+
 def digest_contexts(report: Report) -> list[dict]:
     """One context per supervisor of a trainee who gets a letter: only their own trainees."""
     # The merged registers: the same record per person (case-folded id, first row wins) as
@@ -92,14 +145,28 @@ def digest_contexts(report: Report) -> list[dict]:
         leader = supervisor_of.get(t.trainee_id)
         if t.status not in LETTER_STATUSES or leader is None or leader not in names:
             continue
+        rules = {q.id: q for q in t.ruleset.requirements}
+        paused = t.status == "paused"
         by_leader.setdefault(leader, []).append(
             {
                 "trainee_id": t.trainee_id,
                 "name": t.name,
                 "status": t.status,
-                "overall": OVERALL_WORDS.get(t.overall, t.overall).capitalize(),
-                "next_step": t.next_step,
-                "issues": issues.get(t.trainee_id.casefold(), []),
+                "overall": DIGEST_OVERALL_WORDS[t.overall],
+                "paused": "Their training is paused: nothing is expected of them until they resume."
+                if paused
+                else "",
+                "requirements": [digest_numbers(rules[r.id], r) for r in t.requirements],
+                "awaited": [] if paused else _awaited(t, leader, report.records),
+                "advice": []
+                if paused
+                else [a.for_supervisor for a in t.advice if a.for_supervisor],
+                "issues": list(
+                    dict.fromkeys(
+                        issue_for_supervisor(issue, report.as_of)
+                        for issue in issues.get(t.trainee_id.casefold(), [])
+                    )
+                ),
             }
         )
     return [
@@ -110,7 +177,7 @@ def digest_contexts(report: Report) -> list[dict]:
             "society": settings.society,
             "signature": settings.signature,
             "contact_email": settings.contact_email,
-            "date": f"{report.as_of.day} {report.as_of:%B %Y}",
+            "date": day_text(report.as_of),
             "trainees": trainees,
         }
         for leader, trainees in by_leader.items()

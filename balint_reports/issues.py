@@ -106,18 +106,38 @@ class IssueLog:
         return rids
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """A cell's text in lines of at most `width`, broken at spaces or `/` where it can be."""
+    if len(text) <= width:
+        return [text]
+    lines: list[str] = []
+    while len(text) > width:
+        cut = max(text.rfind(" ", 0, width + 1), text.rfind("/", 0, width) + 1)
+        cut = cut if cut > 0 else width
+        lines.append(text[:cut].rstrip())
+        text = text[cut:].lstrip(" ")
+    return [*lines, text] if text else lines
+
+
 def issue_table(issues: pd.DataFrame, width: int = 40) -> str:
-    """Issues as a plain-text table for a terminal; long values are shortened."""
-
-    def shorten(value: object) -> str:
-        text = "" if value is None or value is pd.NA else str(value)
-        return text if len(text) <= width else text[: width - 1] + "…"
-
+    """Issues as a plain-text table for a terminal; long cells wrap onto more lines, whole."""
     header = ["severity", "file", "sheet", "row", "column", "value"]
-    rows = [[shorten(r[c]) for c in header] for r in issues.to_dict("records")]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    records = issues.to_dict("records")
+    cells = [
+        [_wrap("" if r[c] is None or r[c] is pd.NA else str(r[c]), width) for c in header]
+        for r in records
+    ]
+    widths = [
+        max([len(h)] + [len(line) for row in cells for line in row[i]])
+        for i, h in enumerate(header)
+    ]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + "  problem"]
-    for row, record in zip(rows, issues.to_dict("records"), strict=True):
-        cells = "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True))
-        lines.append(f"{cells}  {record['problem']}")
+    for row, record in zip(cells, records, strict=True):
+        for depth in range(max(len(cell) for cell in row)):
+            parts = [
+                (cell[depth] if depth < len(cell) else "").ljust(w)
+                for cell, w in zip(row, widths, strict=True)
+            ]
+            problem = f"  {record['problem']}" if depth == 0 else ""
+            lines.append(("  ".join(parts) + problem).rstrip())
     return "\n".join(lines)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
+from rapidfuzz import fuzz, process
 
 from .config import CONFIGURABLE_VOCABULARIES, Config
 from .issues import IssueLog
 from .read import RawSheet, fast_paths
 from .schema import KINDS, VOCABULARIES, Column, Kind, ValueType
 from .values import (
+    DAY_FIRST,
+    MONTH_FIRST,
     cell_text,
     fold,
     is_blank,
@@ -22,9 +27,16 @@ from .values import (
     parse_decision,
     parse_number,
     parse_yesno,
+    slash_date_reading,
 )
 
 HEADER_SEARCH_ROWS = 10
+# A sheet that lacks one required column of a kind with this many is most likely that kind
+# with a heading we do not know, not some other list (SPEC r2 2.1).
+NEAR_MISS_REQUIRED = 3
+# How close (rapidfuzz WRatio, 0-100) an unknown heading must be to a column's name or
+# aliases to be offered as that column: "Date of session" is 95 from "session date".
+HEADING_SUGGESTION_CUTOFF = 60
 # No count or duration in these registers comes near this; beyond it a cell is a typing slip
 # (and past 2**63 it would not even fit the column).
 LARGEST_NUMBER = 1_000_000
@@ -41,12 +53,24 @@ class HeaderMatch:
 
 
 @dataclass(frozen=True)
+class NearMiss:
+    """A header row holding all but one required column of a kind: a sheet that would be lost."""
+
+    kind: Kind
+    row_index: int  # 0-based
+    missing: Column
+    seen: tuple[str, ...]  # every heading of the row, as written
+    suggestion: str  # the unknown heading most like the missing column, or ""
+
+
+@dataclass(frozen=True)
 class Classification:
-    """The outcome of looking for a header: a match, or why the sheet is not used."""
+    """The outcome of looking for a header: a match, a near miss, or why the sheet is not used."""
 
     match: HeaderMatch | None = None
     ignored_reason: str = ""
     error: str = ""
+    near_miss: NearMiss | None = None
 
 
 def header_lookup(kind: Kind, config: Config) -> dict[str, str]:
@@ -80,6 +104,7 @@ def classify(sheet: RawSheet, config: Config) -> Classification:
     """The first of the first 10 rows that some kind fits, and the kind that fits it best."""
     lookups = {kind.name: header_lookup(kind, config) for kind in KINDS}
     best_partial: tuple[int, Kind, list[str], list[str]] | None = None
+    near_miss: tuple[int, NearMiss] | None = None
     for index in range(min(HEADER_SEARCH_ROWS, len(sheet.cells))):
         row = sheet.cells.iloc[index]
         fits: list[tuple[int, HeaderMatch]] = []
@@ -89,9 +114,17 @@ def classify(sheet: RawSheet, config: Config) -> Classification:
             if not missing:
                 match = HeaderMatch(kind, index, positions, tuple(unknown))
                 fits.append((len(positions), match))
-            elif best_partial is None or len(positions) > best_partial[0]:
+            else:
                 seen = [cell_text(c) for c in row if cell_text(c)]
-                best_partial = (len(positions), kind, missing, seen)
+                if best_partial is None or len(positions) > best_partial[0]:
+                    best_partial = (len(positions), kind, missing, seen)
+                near = len(missing) == 1 and len(kind.required) >= NEAR_MISS_REQUIRED
+                if near and (near_miss is None or len(positions) > near_miss[0]):
+                    column = next(c for c in kind.required if c.name == missing[0])
+                    found = NearMiss(
+                        kind, index, column, tuple(seen), _closest_heading(column, unknown)
+                    )
+                    near_miss = (len(positions), found)
         if not fits:
             continue
         fits.sort(key=lambda f: -f[0])
@@ -102,6 +135,8 @@ def classify(sheet: RawSheet, config: Config) -> Classification:
                 "rename a column so it says which it is (e.g. 'trainee_id' or 'leader_id')"
             )
         return Classification(match=fits[0][1])
+    if near_miss is not None:
+        return Classification(near_miss=near_miss[1])
     if best_partial is None or best_partial[0] == 0:
         return Classification(ignored_reason="no header row of a known kind in the first 10 rows")
     _, kind, missing, seen = best_partial
@@ -109,6 +144,72 @@ def classify(sheet: RawSheet, config: Config) -> Classification:
         ignored_reason=f"closest to {kind.name} but missing {', '.join(missing)}; "
         f"headers seen: {', '.join(seen[:12])}"
     )
+
+
+def _closest_heading(column: Column, unknown: list[str]) -> str:
+    """The unknown heading most like the column's name or aliases; a lone one is taken as is."""
+    if len(unknown) == 1:
+        return unknown[0]
+    names = [fold(column.name), *(fold(a) for a in column.aliases)]
+    best: tuple[float, str] | None = None
+    for heading in unknown:
+        found = process.extractOne(fold(heading), names, scorer=fuzz.WRatio)
+        if found is not None and (best is None or found[1] > best[0]):
+            best = (found[1], heading)
+    return best[1] if best is not None and best[0] >= HEADING_SUGGESTION_CUTOFF else ""
+
+
+def report_near_miss(sheet: RawSheet, near: NearMiss, log: IssueLog) -> int:
+    """Log the near-miss sheet as an error saying how to fix it; how many rows it loses."""
+    body = sheet.cells.iloc[near.row_index + 1 :]
+    rows = int((~_blank_mask(body).all(axis=1)).sum()) if len(body) else 0
+    kind, column = near.kind.name, near.missing.name
+    also = (
+        f" (also recognised as: {', '.join(near.missing.aliases)})" if near.missing.aliases else ""
+    )
+    if near.suggestion:
+        line = f"{json.dumps(near.suggestion, ensure_ascii=False)} = {json.dumps(column)}"
+        fix = (
+            f"if '{near.suggestion}' is the {column}, add the line {line} under "
+            f"[columns.{kind}] in balint.toml, or rename that heading to {column}{also}"
+        )
+    else:
+        fix = (
+            f"add a {column} column headed {column}{also}, or map the heading that holds it by "
+            f'adding the line "<that heading>" = {json.dumps(column)} under [columns.{kind}] '
+            "in balint.toml"
+        )
+    log.add(
+        "error",
+        sheet.file,
+        sheet.sheet,
+        f"this sheet looks like {kind} but has no {column} column, so none of its "
+        f"{rows} row{'' if rows == 1 else 's'} could be read (headings seen: "
+        f"{', '.join(near.seen)}): {fix}",
+        row=near.row_index + 1,
+        column=column,
+        value=near.suggestion,
+        code="near_miss_sheet",
+    )
+    return rows
+
+
+def decide_date_order(cells: Iterable[object], setting: str) -> tuple[str, str]:
+    """How one column's text dates are read, and a date that shows it when it is month first.
+
+    `setting` is the config's [dates] order; under "auto" a column is month first when some
+    date in it is real only month first (11/17/2026) and none is real only day first.
+    """
+    if setting in (DAY_FIRST, MONTH_FIRST):
+        return setting, ""
+    example = ""
+    for cell in cells:
+        reading = slash_date_reading(cell)
+        if reading == DAY_FIRST:
+            return DAY_FIRST, ""
+        if reading == MONTH_FIRST and not example:
+            example = cell_text(cell)
+    return (MONTH_FIRST, example) if example else (DAY_FIRST, "")
 
 
 def _blank_mask(frame: pd.DataFrame) -> pd.DataFrame:
@@ -167,12 +268,19 @@ def _parsed_uniques(uniques: np.ndarray, parser: Parser, memo: dict) -> list[Par
     return results
 
 
-def _memo_for(column: Column) -> dict:
+def _memo_for(column: Column, date_order: str = DAY_FIRST) -> dict:
     """The run-wide memo of a column's parser; vocabularies (which the config extends) get a
     fresh one per sheet, as they hold few distinct values anyway."""
-    if column.type is ValueType.VOCAB:
-        return {}
-    key = (column,) if column.type in (ValueType.WHOLE, ValueType.DECIMAL) else (column.type,)
+    key: tuple
+    match column.type:
+        case ValueType.VOCAB:
+            return {}
+        case ValueType.WHOLE | ValueType.DECIMAL:
+            key = (column,)  # its bounds are part of the parser
+        case ValueType.DATE:
+            key = (column.type, date_order)  # 05/03 is a different day month first
+        case _:
+            key = (column.type,)
     return _MEMO.setdefault(key, {})
 
 
@@ -257,10 +365,12 @@ def _text_parser(cell: object) -> tuple[object, str | None]:
     return cell_text(cell), None
 
 
-def _parser_for(column: Column, config: Config) -> Callable[[object], tuple[object, str | None]]:
+def _parser_for(
+    column: Column, config: Config, date_order: str = DAY_FIRST
+) -> Callable[[object], tuple[object, str | None]]:
     match column.type:
         case ValueType.DATE:
-            return parse_date
+            return functools.partial(parse_date, order=date_order)
         case ValueType.YESNO:
             return parse_yesno
         case ValueType.WHOLE | ValueType.DECIMAL:
@@ -319,12 +429,16 @@ def normalise_sheet(
             if label is not None
             else pd.Series([None] * len(body), dtype=object)
         )
+        date_order = DAY_FIRST
+        if column.type is ValueType.DATE and label is not None:
+            date_order = _date_order(sheet, match, column, raw, config, log)
+        parser = _parser_for(column, config, date_order)
         if fast:
             values, problems, blank = _parse_codes(
-                columns.get(label), len(body), _parser_for(column, config), _memo_for(column)
+                columns.get(label), len(body), parser, _memo_for(column, date_order)
             )
         else:
-            values, problems, blank = _parse_unique(raw, _parser_for(column, config))
+            values, problems, blank = _parse_unique(raw, parser)
         if label is not None and sheet.unsaved_formulas:
             formulas = _report_unsaved_formulas(sheet, label, column.name, body.index, table, log)
             blank = blank & ~formulas
@@ -395,6 +509,35 @@ def _parse_codes(
         values[i], problems[i] = value, problem
     blank = np.fromiter((b for _, _, b in parsed), dtype=bool, count=len(parsed))
     return values[codes], problems[codes], blank[codes]
+
+
+def _date_order(
+    sheet: RawSheet,
+    match: HeaderMatch,
+    column: Column,
+    raw: pd.Series,
+    config: Config,
+    log: IssueLog,
+) -> str:
+    """The column's date order; a column found month first is said once (SPEC r2 2.2)."""
+    order, example = decide_date_order(raw.dropna().unique(), config.date_order)
+    day = parse_date(example, order=MONTH_FIRST)[0] if example else None
+    if day is not None:
+        log.add(
+            "warning",
+            sheet.file,
+            sheet.sheet,
+            f"the {column.name} column has dates written month first ('{example}' can only "
+            f"be {day.day} {day:%B %Y}) and none that can only be day first, so all its dates "
+            "are read month first, as US-style and Google Sheets exports write them. If they "
+            'are day first, correct the ones that cannot be, or add order = "day-first" under '
+            "[dates] in balint.toml",
+            row=match.row_index + 1,
+            column=column.name,
+            value=example,
+            code="month_first_column",
+        )
+    return order
 
 
 def _report_unsaved_formulas(

@@ -15,12 +15,13 @@ from .cache import ParsedFile, SheetCache
 from .config import Config
 from .evaluate import Tables, TraineeResult, evaluate, event_ids
 from .forecast import Forecasts, forecast
+from .inbox import without_ignored
 from .issues import IssueLog
-from .normalise import classify, normalise_sheet
+from .normalise import classify, normalise_sheet, report_near_miss
 from .parallel import ParseAhead
 from .read import SourceFile, discover, read_source
 from .records import Records, collect
-from .resolve import PeopleIndex, merge_register, place, resolve_people
+from .resolve import PeopleIndex, merge_register, place, resolve_people, warn_register_copies
 from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS, KINDS_BY_NAME, ValueType
 from .values import fold, fold_name, loose_key, map_unique
@@ -89,6 +90,11 @@ def parse_file(source: SourceFile, config: Config) -> ParsedFile:
     for sheet in result.sheets:
         entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
         found = classify(sheet, config)
+        if found.near_miss is not None:
+            # Its rows count as read and rejected, so that the loss shows in Sources.
+            lost = report_near_miss(sheet, found.near_miss, log)
+            sources.append({**entry, "kind": found.near_miss.kind.name, "unread": lost})
+            continue
         if found.match is None:
             if found.error:
                 log.add("error", sheet.file, sheet.sheet, found.error)
@@ -109,18 +115,21 @@ def read_inbox(
     log: IssueLog,
     cache: SheetCache | None = None,
     skip: tuple[Path, ...] = (),
+    files: list[SourceFile] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
-    """Every sheet of every file, classified and normalised: one table per kind, plus sources."""
+    """Every sheet of every file (the inbox's, or `files`), classified and normalised: one
+    table per kind, plus sources."""
     parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
     # Each file numbers its rows from 0; its offset in the inbox is added per kind after the
     # concat, in one pass, rather than by copying every table first.
     offsets: dict[str, list[int]] = {k.name: [] for k in KINDS}
     sources: list[dict] = []
     next_rid = 0
-    found = discover(inbox, skip)
+    if files is None:
+        files = without_ignored(discover(inbox, skip), config.ignore)
     # Files are still taken in path order; workers only parse the next ones ahead of time.
-    with ParseAhead([s for s in found if s.spreadsheet], config, parse_file) as ahead:
-        for source in found:
+    with ParseAhead([s for s in files if s.spreadsheet], config, parse_file) as ahead:
+        for source in files:
             if not source.spreadsheet:
                 sources.append(
                     {"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""}
@@ -375,6 +384,8 @@ def _source_counts(sources: list[dict], rows: dict[str, pd.DataFrame]) -> pd.Dat
     )
     for i, outcome_name in enumerate(OUTCOMES):
         frame[outcome_name] = found[:, i]
+    if sources and any("unread" in s for s in sources):
+        frame["rejected"] += np.array([s.get("unread", 0) for s in sources], dtype="int64")
     frame["rows_read"] = frame[list(OUTCOMES)].sum(axis=1)
     return frame[SOURCE_COLUMNS]
 
@@ -386,10 +397,12 @@ def build_report(
     rulesets: tuple[Ruleset, ...],
     cache: SheetCache | None = None,
     skip: tuple[Path, ...] = (),
+    files: list[SourceFile] | None = None,
 ) -> Report:
-    """Read the inbox (unchanged files from `cache`, none under `skip`) and evaluate everyone."""
+    """Read the inbox (unchanged files from `cache`, none under `skip`; only `files` when
+    given) and evaluate everyone."""
     log = IssueLog()
-    tables, sources = read_inbox(inbox, config, log, cache, skip)
+    tables, sources = read_inbox(inbox, config, log, cache, skip, files)
     report_day = pd.Timestamp(as_of)
     index = PeopleIndex()
     if not any(source["kind"] == "trainees" for source in sources):
@@ -402,6 +415,7 @@ def build_report(
             "the folder, or that the register's heading row has trainee_id and name",
         )
 
+    warn_register_copies({k: tables[k] for k in ("trainees", "leaders")}, log)
     leaders = _register(tables["leaders"], "leaders", log, index, "leader")
     resolve_people(tables["trainees"], "trainees", index, log)
     trainees = _register(tables["trainees"], "trainees", log, index, "trainee")

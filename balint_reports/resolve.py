@@ -43,12 +43,16 @@ def merge_register(
     id_column = kind.id_column or ""
     columns = [c.name for c in kind.columns]
     records: dict[str, dict] = {}
+    # per id and column, the row its value came from: a blank filled from a later row is
+    # that row's value, and a conflict must name where the value it lost to is
+    origins: dict[str, dict[str, dict]] = {}
     outcomes: dict[int, str] = {}
     for row in table.to_dict("records"):
         key = row[id_column].casefold()
         first = records.get(key)
         if first is None:
             records[key] = row
+            origins[key] = dict.fromkeys(columns, row)
             continue
         fills, conflicts = {}, []
         for column in columns:
@@ -61,17 +65,23 @@ def merge_register(
                 conflicts.append((column, mine, theirs))
         if not conflicts:  # a rejected row lends nothing, not even its other fields
             first.update(fills)
+            origins[key].update(dict.fromkeys(fills, row))
         for column, mine, theirs in conflicts:
+            used = origins[key][column]
             log.add(
                 "error",
                 row["_file"],
                 row["_sheet"],
-                f"{id_column} {row[id_column]} is also at {place(first)} with {column} "
-                f"'{_shown(theirs)}'; the first is used: make the two rows agree",
+                f"{id_column} {row[id_column]} has {column} '{_shown(mine)}' here "
+                f"({place(row)}) but '{_shown(theirs)}' at {place(used)}; '{_shown(theirs)}' "
+                f"is used because {_first_because(used, row)}, and this row is left out: make "
+                "the two rows agree (if one of the files is an old copy, take it out of the "
+                "inbox)",
                 row=row["_row"],
                 column=column,
                 value=_shown(mine),
                 rid=row["_rid"],
+                code="register_conflict",
             )
         if not conflicts:
             log.add(
@@ -90,6 +100,56 @@ def merge_register(
         if declared.default is not None and not merged.empty:
             merged[declared.name] = merged[declared.name].fillna(declared.default)
     return merged.set_index(id_column, drop=False), outcomes
+
+
+def _first_because(first: dict, later: dict) -> str:
+    """Why a register row wins over a later one, in the order the files are read."""
+    if first["_file"] != later["_file"]:
+        return "files are read in name order and that file comes first"
+    if first["_sheet"] != later["_sheet"]:
+        return "that sheet comes first in the workbook"
+    return "that row comes first"
+
+
+# Two register files sharing more than this share of the smaller one's ids look like copies.
+COPY_SHARE = 0.5
+
+
+def warn_register_copies(registers: dict[str, pd.DataFrame], log: IssueLog) -> None:
+    """One warning per pair of files whose register rows mostly hold the same ids (a copy).
+
+    A stale `registers - Copy.xlsx` sorts first and wins every conflict: the team must hear
+    of it once, by name, not only through a conflict per row.
+    """
+    per_file: dict[str, dict[str, set[str]]] = {}
+    for kind_name, table in registers.items():
+        id_column = KINDS_BY_NAME[kind_name].id_column or ""
+        if table.empty:
+            continue
+        ids = table[id_column].astype(str).str.casefold()
+        for file, group in ids.groupby(table["_file"], sort=False):
+            per_file.setdefault(str(file), {})[kind_name] = set(group)
+    files = sorted(per_file)
+    for i, first in enumerate(files):
+        for second in files[i + 1 :]:
+            shared = []
+            for kind_name, ids in per_file[first].items():
+                other = per_file[second].get(kind_name, set())
+                both = ids & other
+                if len(both) >= 2 and len(both) > COPY_SHARE * min(len(ids), len(other)):
+                    shared.append(f"{len(both)} {KINDS_BY_NAME[kind_name].id_column}s")
+            if shared:
+                log.add(
+                    "warning",
+                    first,
+                    "",
+                    f"{first} and {second} hold mostly the same register rows "
+                    f"({' and '.join(shared)} in both): if one is an old copy, take it out of "
+                    "the inbox or add it to [inbox] ignore in balint.toml. Where they disagree, "
+                    f"{first} is used, as files are read in name order",
+                    value=second,
+                    code="register_copy",
+                )
 
 
 def _comparable(value: object) -> object:

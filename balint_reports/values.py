@@ -120,17 +120,27 @@ def _checked(day: dt.date, text: str) -> tuple[dt.date | None, str | None]:
     return None, f"'{text}': the year {day.year} looks mistyped: correct the year"
 
 
-def _make_date(year: int, month: int, day: int, text: str) -> tuple[dt.date | None, str | None]:
+# How a column's slash dates are read: a decision taken per column (see `slash_date_reading`),
+# passed to `parse_date`.
+DAY_FIRST, MONTH_FIRST = "day-first", "month-first"
+DATE_ORDERS = ("auto", DAY_FIRST, MONTH_FIRST)
+
+
+def _make_date(
+    year: int, month: int, day: int, text: str, order: str = DAY_FIRST
+) -> tuple[dt.date | None, str | None]:
     if not 1 <= month <= 12:
-        return None, f"'{text}' has no month {month} (dates are day first): correct the month"
+        first = "month first in this column" if order == MONTH_FIRST else "day first"
+        return None, f"'{text}' has no month {month} (dates are {first}): correct the month"
     try:
         return _checked(dt.date(year, month, day), text)
     except ValueError:
         return None, f"'{text}' is not a real date (no day {day} in month {month}): correct the day"
 
 
-def parse_date(cell: object) -> tuple[dt.date | None, str | None]:
-    """A date from a real date cell or day-first text; never month-first."""
+def parse_date(cell: object, order: str = DAY_FIRST) -> tuple[dt.date | None, str | None]:
+    """A date from a real date cell or text; `05/03/2024` is day first unless `order` says
+    the column is month first (a decision about the whole column, never about one cell)."""
     if is_blank(cell):
         return None, None
     if isinstance(cell, dt.datetime):
@@ -144,10 +154,25 @@ def parse_date(cell: object) -> tuple[dt.date | None, str | None]:
         return _make_date(int(m[1]), int(m[2]), int(m[3]), text)
     if m := _DAY_FIRST.match(text):
         year = int(m[4]) + (2000 if len(m[4]) == 2 else 0)
+        if order == MONTH_FIRST:
+            return _make_date(year, int(m[1]), int(m[3]), text, order)
         return _make_date(year, int(m[3]), int(m[1]), text)
     if (m := _WRITTEN.match(text.casefold())) and m[2] in _MONTHS:
         return _make_date(int(m[3]), _MONTHS[m[2]], int(m[1]), text)
     return None, f"'{text}' is not a date: {DATE_HELP}"
+
+
+def slash_date_reading(cell: object) -> str | None:
+    """Which order alone makes a text date such as `11/17/2026` real: `DAY_FIRST`,
+    `MONTH_FIRST`, or None (not such a date, valid both ways, or neither way)."""
+    if not isinstance(cell, str) or not (m := _DAY_FIRST.match(cell_text(cell))):
+        return None
+    year = int(m[4]) + (2000 if len(m[4]) == 2 else 0)
+    day_first = _make_date(year, int(m[3]), int(m[1]), "")[0] is not None
+    month_first = _make_date(year, int(m[1]), int(m[3]), "")[0] is not None
+    if day_first == month_first:
+        return None
+    return DAY_FIRST if day_first else MONTH_FIRST
 
 
 _YES = frozenset({"yes", "y", "true", "1"})

@@ -351,3 +351,193 @@ def unused_rows_words(file: str, outcome: str, rows: int, as_of: dt.date) -> str
         f"{amount} in {file} naming you could not be counted because of a mistake in the "
         "spreadsheet: the leadership team is checking it."
     )
+
+
+# --- a supervisor's digest ------------------------------------------------------------------
+# The digest speaks to the supervisor about their trainees, in the third person; its numbers
+# use each requirement's `unit`, as route labels speak to the trainee ("your training").
+
+DIGEST_STATUS_WORDS = {
+    MET: "complete",
+    NOT_MET: "not yet met",
+    CANNOT_ASSESS: "cannot be assessed yet",
+}
+DIGEST_OVERALL_WORDS = {
+    READY: "Ready to apply",
+    "in_progress": "In progress",
+    NEEDS_DATA: "Information needed",
+}
+
+
+COUNTERPART_WORDS = {
+    "eligible_supervisor": "with an eligible supervisor",
+    "accredited_co_leader": "with an accredited co-leader",
+}
+PAUSED_FOR_SUPERVISOR = "Their training is paused: nothing is expected of them until they resume."
+
+
+# What a route counts, named without the trainee's own words (its label speaks to them).
+_COUNT_NOUNS = {
+    "sessions": "sessions",
+    "hours": "hours",
+    "distinct_events": "events",
+    "distinct_groups": "groups",
+    "competencies": "competencies",
+}
+
+
+def _count_noun(rule: Requirement, spec: Route | None) -> str:
+    if spec is None or spec.per:
+        return rule.unit
+    if spec.count == "rows":
+        return "sessions" if spec.source == "supervision" else rule.unit
+    return _COUNT_NOUNS.get(spec.count, rule.unit)
+
+
+def digest_numbers(rule: Requirement, result: RequirementResult) -> str:
+    """`Co-leading Balint groups: not yet met, 17 of 20 sessions`."""
+    status = DIGEST_STATUS_WORDS[result.status]
+    route = shown_route(result)
+    if route is None:
+        if result.status == MET:
+            return f"{result.title}: waived by the leadership team"
+        return f"{result.title}: {status} (the register lacks what decides the target)"
+    spec = route_spec(rule, route)
+    noun = _count_noun(rule, spec)
+    if route.share:
+        numbers = f"{percent_text(route.achieved)} (at least {percent_text(route.target)})"
+    elif route.target == 1 and not route.per_year:
+        numbers = count_words(route.achieved, noun)
+        if spec is not None and spec.counterpart:
+            numbers += f" {COUNTERPART_WORDS[spec.counterpart]}"
+        if route.hours:
+            numbers += f", {hours_text(route.hours)}"
+    elif route.achieved >= route.target:
+        numbers = f"{count_words(route.achieved, noun)} ({number_text(route.target)} needed)"
+    else:
+        numbers = f"{number_text(route.achieved)} of {number_text(route.target)} {noun}"
+    if result.status == NOT_MET and route.met and result.missing_set:
+        numbers += "; report not yet received"
+    return f"{result.title}: {status}, {numbers}"
+
+
+def report_awaited(name: str, requested: dt.date) -> str:
+    """A reference the team asked this supervisor for and has not received."""
+    return (
+        f"Your written report on {name}: the leadership team asked for it on "
+        f"{day_text(requested)} and has not received it yet."
+    )
+
+
+def reference_to_pass_on(name: str, shared: bool) -> str:
+    """A received reference that the trainee is ready for and that has not gone its way yet."""
+    if shared:
+        return (
+            f"Your reference for {name} has been shared with them: please forward it to the "
+            "leadership team."
+        )
+    return f"{name} feels ready to apply: please share your reference with them."
+
+
+def signoffs_awaited(titles: Sequence[str]) -> str:
+    """Competencies the trainee has not had signed off."""
+    listed = "; ".join(titles)
+    return f"Competencies not yet signed off ({len(titles)}): {listed}."
+
+
+def supervision_not_counted_for_supervisor(
+    sessions: int, hours: float | None, name: str, you: bool, accredited: bool, experienced: bool
+) -> str:
+    """Supervision of the trainee that does not count, told to their supervisor."""
+    amount = count_words(sessions, "sessions")
+    if hours is not None:
+        amount += f" ({hours_text(hours)})"
+    if not accredited and not experienced:
+        missing = "an accredited Balint leader, nor as experienced in supervision"
+    elif not accredited:
+        missing = "an accredited Balint leader"
+    else:
+        missing = "experienced in supervision"
+    who, verb = ("you", "are") if you else (name, "is")
+    verb_count = "does" if sessions == 1 else "do"
+    return (
+        f"{amount[:1].upper()}{amount[1:]} of supervision with {who} {verb_count} not count "
+        f"towards accreditation: {who} {verb} not recorded as {missing}. If that is out of "
+        "date, please tell the leadership team."
+    )
+
+
+DATE_COLUMNS = ("date", "signed_off")
+_COLUMN_WORDS = {
+    "co_leader": "co-leader",
+    "signed_off": "sign-off date",
+    "signed_off_by": "signer",
+    "trainees_present": "number of trainees present",
+    "co_leader_present": "co-leader present",
+    "trainee_id": "trainee id",
+}
+
+
+def _column_words(column: str) -> str:
+    return _COLUMN_WORDS.get(column, column.replace("_", " "))
+
+
+def issue_for_supervisor(issue: Mapping, as_of: dt.date) -> str:
+    """A data issue on a trainee's row in plain words: what it means for the trainee.
+
+    Built from the issue's code and fields, never from the team's sentence, which may carry
+    a hint on the config (for the team, not the supervisor) or other people's names.
+    """
+    place = f"row {issue['row']} of {issue['file']}" if issue.get("row") else str(issue["file"])
+    if issue.get("sheet"):
+        place += f" (sheet {issue['sheet']})"
+    column = _column_words(str(issue.get("column") or ""))
+    value = str(issue.get("value") or "")
+    shown = f" '{value}'" if value else ""
+    code = str(issue.get("code") or "")
+    # What became of the row says what the issue means for the trainee: from the issue's code
+    # where it has one, else from the row's outcome.
+    outcome = str(issue.get("outcome") or "")
+    if not code and outcome == "duplicate" and issue.get("column") == "trainee_id":
+        code = "register_repeat"  # a register row merged into the trainee's first one
+    if code in ("future_row", "duplicate_row"):
+        outcome = code.removesuffix("_row")
+    elif outcome in ("future", "duplicate") and (code or issue.get("column") not in DATE_COLUMNS):
+        # Without a code, only an issue on the row's date is about its being later or repeated.
+        outcome = "accepted"
+    match code:
+        case _ if outcome == "future":
+            what = f"dated after {day_text(as_of)}: it will count once that date has passed"
+        case _ if outcome == "duplicate":
+            what = "the same entry appears twice: it is counted once"
+        case "person_unknown" | "person_unknown_kept":
+            what = f"the {column}{shown} is not in the society's registers"
+        case "person_ambiguous":
+            what = f"the {column}{shown} matches more than one person"
+        case "unknown_competency":
+            what = f"{shown.strip() or 'the competency'} is not a competency of the pathway"
+        case "required_missing":
+            what = f"the {column} is blank"
+        case "register_date_future":
+            what = f"the {column} {value} is after {day_text(as_of)}, so it counts as not yet set"
+        case "register_repeat":
+            what = "the trainee is listed twice in the register: counted once"
+        case "register_conflict":
+            what = f"the register has two different values for the {column}"
+        case "trainee_address_invalid" | "name_unaddressable" | "address_shared":
+            what = "the trainee's email address is missing or cannot be used"
+        case "invalid_vocab":
+            what = f"the {column}{shown} is not one the society's lists know"
+        case _ if code.startswith("invalid_"):
+            what = f"the {column}{shown} could not be read"
+        case _:  # a kind of issue without words of its own yet: true of any issue
+            what = f"the {column}{shown} needs checking" if column else "the row needs checking"
+    if outcome in ("future", "duplicate") or code in ("register_repeat", "register_date_future"):
+        tail = ""
+    elif issue.get("severity") == "error" or outcome == "rejected":
+        tail = ": the row does not count until it is corrected, and the leadership team is on it"
+    elif outcome == "accepted":
+        tail = ": the row counts as it is while the leadership team checks it"
+    else:
+        tail = ": the leadership team is checking it"
+    return f"{place[:1].upper()}{place[1:]}: {what}{tail}."

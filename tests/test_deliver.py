@@ -306,8 +306,8 @@ def test_digest_lists_only_the_supervisors_own_trainees(report: Path) -> None:
         assert other not in l1
     l2 = (report / "digests" / "L2.txt").read_text(encoding="utf-8")
     # Cat's rejected attendance row (31 February) and T4's missing address are L2's to see.
-    assert "attendance.csv, row 5, date '31/02/2026'" in l2
-    assert "registers.xlsx / Trainees, row 5, email: no email address" in l2
+    assert "Row 5 of attendance.csv: the date '31/02/2026'" in l2
+    assert "Row 5 of registers.xlsx (sheet Trainees): the email" in l2
     assert "Jane" not in l2 and "Bob" not in l2
     html = (report / "digests" / "L1.html").read_text(encoding="utf-8")
     assert "Bob &lt;b&gt;Jones&lt;/b&gt;" in html
@@ -340,7 +340,7 @@ def test_digest_uses_the_merged_register_like_the_letters(inbox: Path, tmp_path:
     digests = tmp_path / "out" / "2026-11" / "digests"
     l2 = (digests / "L2.txt").read_text(encoding="utf-8")
     assert "Jane Smith (T1)" in l2
-    assert "registers.xlsx / Trainees, row 3, trainee_id 't1': same trainee_id as" in l2
+    assert "Row 3 of registers.xlsx (sheet Trainees): the trainee is listed twice" in l2
     message = email.message_from_bytes((digests / "L2.eml").read_bytes(), policy=policy.default)
     assert message["To"].addresses[0].addr_spec == "lee@example.org"
 
@@ -364,8 +364,8 @@ def test_digest_issues_name_nobody_else(inbox: Path, tmp_path: Path) -> None:
     # The team's summary keeps the suggestions; the supervisor's digest does not.
     assert "did you mean Dán Grey (T5)?" in problems and "Jane Smith (T8)" in problems
     l1 = (tmp_path / "out" / "2026-11" / "digests" / "L1.txt").read_text(encoding="utf-8")
-    assert "co_leader 'Dan Gray': 'Dan Gray' is not in the trainees or leaders registers: " in l1
-    assert "co_leader 'Jane Smith': 'Jane Smith' matches several people: write the id" in l1
+    assert "Row 2 of coled.csv: the co-leader 'Dan Gray' needs checking: the row counts" in l1
+    assert "Row 3 of coled.csv: the co-leader 'Jane Smith' needs checking: the row does not" in l1
     for other in ("Dán", "T5", "T8"):
         assert other not in l1
 

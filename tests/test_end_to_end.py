@@ -75,9 +75,10 @@ def test_spreadsheet_text_is_escaped_in_letters(inbox: Path, tmp_path: Path) -> 
 
 
 def test_bad_as_of_is_a_usage_error(inbox: Path, tmp_path: Path) -> None:
-    result = run_cli("run", inbox, "--out", tmp_path / "out", "--as-of", "30/11/2026")
+    # Day first, as in the spreadsheets: 30/11/2026 is a date (issue 11), 11/30/2026 is not.
+    result = run_cli("run", inbox, "--out", tmp_path / "out", "--as-of", "11/30/2026")
     assert result.exit_code == 2
-    assert "not a date written as YYYY-MM-DD" in result.output
+    assert "'11/30/2026' has no month 30 (dates are day first)" in result.output
 
 
 def test_report_date_defaults_to_today(inbox: Path, tmp_path: Path) -> None:

@@ -678,7 +678,13 @@ def test_a_conflicting_register_row_lends_nothing(inbox: Path, tmp_path: Path) -
 def test_date_mistakes_say_which_part_is_wrong(
     registered: Path, tmp_path: Path, written: str, problem: str
 ) -> None:
-    write_csv(registered / "g.csv", [["trainee", "date", "activity"], ["T1", written, "member"]])
+    # 25/03/2024 can only be day first, so the column is read day first (SPEC r2 2.2).
+    rows = [
+        ["trainee", "date", "activity"],
+        ["T1", written, "member"],
+        ["T1", "25/03/2024", "member"],
+    ]
+    write_csv(registered / "g.csv", rows)
     [error] = issues_about(run_report(registered, tmp_path / "out"), "g.csv")
     assert problem in error["problem"]
 

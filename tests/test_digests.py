@@ -1,0 +1,98 @@
+"""A supervisor's digest speaks to the supervisor about their trainees (SPEC r2 section 5):
+numbers in the third person, what is waited for from them, the seed's advice, plain issues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .rules_inbox import att, comp, run_rules, sup
+
+
+def _digest(tmp_path: Path, leader: str) -> str:
+    return (tmp_path / "out" / "2026-11" / "digests" / f"{leader}.txt").read_text(encoding="utf-8")
+
+
+def test_report_requested_from_the_supervisor_is_awaited_with_its_date(tmp_path: Path) -> None:
+    run_rules(
+        tmp_path,
+        trainee={
+            "psychodynamic_training": "no",
+            "supervisor": "L1",
+            "reference_requested": "10/11/2026",
+        },
+        attendance=[att(f"{d:02d}/03/2025", "co_leader", setting="hospital") for d in range(1, 25)],
+        supervision=[sup(f"{d:02d}/04/2025", hours=1.5) for d in range(1, 6)],
+        portfolio=[comp(1, signed_off_by="L1"), comp(3, signed_off_by="L1")],
+    )
+    digest = _digest(tmp_path, "L1")
+    assert "Dear Ann Leader," in digest
+    assert "Jane Smith (T1): In progress" in digest
+    assert "  Co-leading Balint groups: complete, 24 sessions (20 needed)" in digest
+    assert (
+        "  Supervision and your supervisor's report: not yet met, 5 sessions with an eligible "
+        "supervisor, 7.5 hours; report not yet received" in digest
+    )
+    assert (
+        "Your written report on Jane Smith: the leadership team asked for it on "
+        "10 November 2026 and has not received it yet." in digest
+    )
+    assert "Competencies not yet signed off (3): 2, exploring" in digest
+    # The seed's advice to supervisors, in their words: one setting only.
+    assert "All of their leading so far has been in one setting" in digest
+    # Never the trainee's own second-person wording, nor another trainee.
+    for words in ("You have", "Your next step", "you feel ready", "Tom Other", "T2"):
+        assert words not in digest, words
+
+
+def test_supervision_that_does_not_count_is_told_to_that_supervisor(tmp_path: Path) -> None:
+    run_rules(
+        tmp_path,
+        trainee={"psychodynamic_training": "no", "supervisor": "L3"},
+        supervision=[sup(f"{d:02d}/04/2025", "L3", hours=1.5, mode="WhatsApp") for d in (1, 2)],
+    )
+    digest = _digest(tmp_path, "L3")
+    assert (
+        "2 sessions (3 hours) of supervision with you do not count towards accreditation: you "
+        "are not recorded as an accredited Balint leader." in digest
+    )
+    assert "0 sessions with an eligible supervisor" in digest
+    # The unknown mode is an issue on her rows: in plain words, without the config hint.
+    assert "Row 2 of inbox.xlsx (sheet Supervision): the mode 'WhatsApp'" in digest
+    assert "[values" not in digest and "balint.toml" not in digest
+
+
+def test_paused_trainee_is_not_waited_on(tmp_path: Path) -> None:
+    run_rules(
+        tmp_path,
+        trainee={
+            "psychodynamic_training": "no",
+            "supervisor": "L1",
+            "status": "paused",
+            "reference_requested": "10/11/2026",
+        },
+        supervision=[sup("01/04/2025")],
+    )
+    digest = _digest(tmp_path, "L1")
+    assert "Their training is paused: nothing is expected of them until they resume." in digest
+    assert "Waiting for you" not in digest
+
+
+def test_a_shared_reference_is_to_be_forwarded(tmp_path: Path) -> None:
+    run_rules(
+        tmp_path,
+        trainee={
+            "psychodynamic_training": "no",
+            "supervisor": "L1",
+            "feels_ready": "yes",
+            "reference_requested": "01/09/2026",
+            "reference_received": "01/10/2026",
+            "reference_shared": "02/10/2026",
+        },
+        supervision=[sup("01/04/2025")],
+    )
+    digest = _digest(tmp_path, "L1")
+    assert (
+        "Your reference for Jane Smith has been shared with them: please forward it to the "
+        "leadership team." in digest
+    )
+    assert "asked for it on" not in digest
