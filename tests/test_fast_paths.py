@@ -125,6 +125,16 @@ def _messy_inbox(inbox: Path) -> None:
         encoding="cp1252",
         sep=";",
     )
+    # month first (a US export): the same text as day first elsewhere must read differently
+    write_csv(
+        inbox / "groups" / "us export.csv",
+        [
+            ["trainee", "date", "activity"],
+            ["T1", "11/17/2025", "member"],
+            ["T1", "05/03/2025", "member"],
+            ["T2", "12/25/2025", "member"],
+        ],
+    )
     write_xlsx(
         inbox / "supervision.xlsx",
         {
@@ -213,6 +223,7 @@ def test_fast_paths_give_what_plain_paths_give(
         # The comparison means something only if the inbox exercised the parsers' messages.
         issues = _cells(plain / "summary.xlsx")["Data issues"]
         assert len(issues) > 25
+        assert any("month first" in str(row[-1]) for row in issues)
 
 
 def test_parallel_reading_gives_the_serial_tables(
