@@ -124,7 +124,11 @@ def issue_table(issues: pd.DataFrame, width: int = 40) -> str:
     header = ["severity", "file", "sheet", "row", "column", "value"]
     records = issues.to_dict("records")
     cells = [
-        [_wrap("" if r[c] is None or r[c] is pd.NA else str(r[c]), width) for c in header]
+        [
+            # A path in a sub-folder is usually longer than other cells: most fit on one line.
+            _wrap("" if r[c] is None or r[c] is pd.NA else str(r[c]), width + 20 * (c == "file"))
+            for c in header
+        ]
         for r in records
     ]
     widths = [
