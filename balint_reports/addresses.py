@@ -6,7 +6,7 @@ import re
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
-from .schema import LETTER_STATUSES
+from .model import RegisterStatus
 
 if TYPE_CHECKING:
     # Types only: config imports this module, and `--help` must start without pandas.
@@ -47,8 +47,8 @@ def can_email(name: str, address: object) -> bool:
 
 
 def _letter_trainees(trainees: pd.DataFrame) -> pd.DataFrame:
-    status = trainees["status"].fillna("").replace("", "active")
-    return trainees.loc[status.isin(LETTER_STATUSES)]
+    gets_letter = trainees["status"].fillna("").map(lambda s: RegisterStatus.of(s).gets_letter)
+    return trainees.loc[gets_letter.astype(bool)]
 
 
 def check_addresses(
@@ -75,6 +75,7 @@ def check_addresses(
             "name",
             rows["name"].str.replace("\0", "\\0"),
             "the name holds a control character: no email can be addressed to it; retype it",
+            code="name_unaddressable",
         )
     bad &= ~unsafe_name
     # A blank address is only a problem when the letters are to be emailed; a wrong one always is.
@@ -93,6 +94,7 @@ def check_addresses(
                     "trainees register"
                 )
             ),
+            code="trainee_address_invalid",
         )
     folded = emails.str.casefold()
     shared = valid & folded.duplicated(keep=False)
@@ -107,6 +109,7 @@ def check_addresses(
             emails[shared],
             "another trainee in the register has the same address, so both letters go to one "
             "mailbox: check the register",
+            code="address_shared",
         )
     supervising = leaders.loc[leaders.index.isin(set(letter["supervisor"].dropna()))]
     if not emailing or "email" not in supervising:
@@ -122,4 +125,5 @@ def check_addresses(
             leader_emails[no_digest],
             "this supervisor has no valid email address: their digest is written but cannot be "
             "emailed; add the address to the leaders register",
+            code="supervisor_address_invalid",
         )

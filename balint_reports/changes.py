@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .evaluate import CANNOT_ASSESS, MET, OVERALL_WORDS
+from .model import CANNOT_ASSESS, MET, RequirementSnapshot, TraineeSnapshot
 from .ruleset import Ruleset
-from .wording import count_words
+from .wording import OVERALL_WORDS, count_words
 
 CHANGE_COLUMNS = ["trainee_id", "name", "requirement", "before", "now", "change"]
 
@@ -42,13 +42,15 @@ def _lower_first(title: str) -> str:
     return title[:1].lower() + title[1:]
 
 
-def _requirement_change(title: str, label: str, before: dict, now: dict) -> tuple[str, bool]:
+def _requirement_change(
+    title: str, label: str, before: RequirementSnapshot, now: RequirementSnapshot
+) -> tuple[str, bool]:
     """Plain words for a requirement's move (empty if nothing moved), and whether it became met."""
     name = _lower_first(title)
-    was, is_now = before.get("status"), now.get("status")
+    was, is_now = before.status, now.status
     delta = 0.0
-    if before.get("achieved") is not None and now.get("achieved") is not None:
-        delta = now["achieved"] - before["achieved"]
+    if before.achieved is not None and now.achieved is not None:
+        delta = now.achieved - before.achieved
     if is_now == MET and was != MET:
         return f"{name} is now complete", True
     if was == MET and is_now != MET:
@@ -75,39 +77,34 @@ def _wording(rulesets: tuple[Ruleset, ...]) -> dict[tuple[str, str], tuple[str, 
 
 
 def compare(
-    previous: list[dict] | None, current: list[dict], rulesets: tuple[Ruleset, ...]
+    previous: tuple[TraineeSnapshot, ...] | None,
+    current: tuple[TraineeSnapshot, ...],
+    rulesets: tuple[Ruleset, ...],
 ) -> list[Change]:
-    """Changes between two lists of trainees in progress.json's shape; none on the first report."""
+    """Changes between the previous report's trainees and this one's; none on the first report."""
     if previous is None:
         return []
     wording = _wording(rulesets)
-    before_by_id = {t["trainee_id"]: t for t in previous}
+    before_by_id = {t.trainee_id: t for t in previous}
     changes: list[Change] = []
     for trainee in current:
-        tid, name = trainee["trainee_id"], trainee["name"]
+        tid, name = trainee.trainee_id, trainee.name
         before = before_by_id.get(tid)
         if before is None:
-            changes.append(
-                Change(tid, name, "overall", "", trainee["overall"], "new in this report")
-            )
+            changes.append(Change(tid, name, "overall", "", trainee.overall, "new in this report"))
             continue
-        if before["overall"] != trainee["overall"]:
-            words = OVERALL_WORDS.get(trainee["overall"], trainee["overall"])
+        if before.overall != trainee.overall:
+            words = OVERALL_WORDS.get(trainee.overall, trainee.overall)
             changes.append(
                 Change(
-                    tid,
-                    name,
-                    "overall",
-                    before["overall"],
-                    trainee["overall"],
-                    f"overall: now {words}",
+                    tid, name, "overall", before.overall, trainee.overall, f"overall: now {words}"
                 )
             )
-        for rid, now in trainee["requirements"].items():
-            old = before.get("requirements", {}).get(rid)
+        for rid, now in trainee.requirements.items():
+            old = before.requirements.get(rid)
             if old is None:
                 continue
-            title, label = wording.get((trainee["ruleset"], rid), (rid, "items"))
+            title, label = wording.get((trainee.ruleset, rid), (rid, "items"))
             words, became_met = _requirement_change(title, label, old, now)
             if words:
                 changes.append(
@@ -115,8 +112,8 @@ def compare(
                         tid,
                         name,
                         rid,
-                        f"{_shown(old.get('achieved'))} ({old.get('status')})",
-                        f"{_shown(now.get('achieved'))} ({now.get('status')})",
+                        f"{_shown(old.achieved)} ({old.status})",
+                        f"{_shown(now.achieved)} ({now.status})",
                         words,
                         became_met,
                     )

@@ -13,11 +13,12 @@ import click
 from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
+from .model import RunResult, Severity
 from .values import parse_date
+from .wording import day_text
 
 if TYPE_CHECKING:
     from .monthly import MonthResult
-    from .pipeline import Report
 
 
 class _Date(click.ParamType):
@@ -48,8 +49,8 @@ def _config_for(inbox: Path, config_file: Path | None) -> Config:
     return load_config(config_file)
 
 
-def _issue_counts(report: Report) -> str:
-    errors, warnings = report.count("error"), report.count("warning")
+def _issue_counts(report: RunResult) -> str:
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     if not errors and not warnings:
         return "No data issues."
 
@@ -137,6 +138,12 @@ def main() -> None:
     help="If any spreadsheet error is found, write the summary but no letters, and exit 1.",
 )
 @click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the month's report even if it is dated later than this run, or had "
+    "trainees when this run found none (both are refused otherwise).",
+)
+@click.option(
     "--no-cache",
     is_flag=True,
     help="Read every spreadsheet again, even those unchanged since the last run "
@@ -149,6 +156,7 @@ def run(
     config_file: Path | None,
     rules: tuple[str, ...],
     strict: bool,
+    replace: bool,
     no_cache: bool,
 ) -> None:
     """Read every spreadsheet in INBOX and write this month's report into OUT.
@@ -159,7 +167,9 @@ def run(
 
     Problems in the spreadsheets do not stop the run: fix what the Data issues
     sheet lists, and run again. Running a month again replaces that month's
-    report; an earlier month can be written again with --as-of. The Changes
+    report, unless that report is dated later or had trainees when this run
+    finds none (--replace overrides); an earlier month can be written again
+    with --as-of. The Changes
     sheet and each letter's "Since your last letter" compare with the month
     before, as recorded in OUT/history.sqlite. Only one run at a time may write
     to OUT.
@@ -182,6 +192,7 @@ def run(
             rulesets,
             use_cache=not no_cache,
             strict=strict,
+            replace=replace,
         )
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
@@ -199,7 +210,7 @@ def run(
         if counts.get(k)
     )
     click.echo(
-        f"Report written to {folder}: "
+        f"Report as of {day_text(report.as_of)} written to {folder}: "
         f"{_plural(len(report.trainees), 'trainee')} ({overall or 'none'})."
     )
     click.echo(_issue_counts(report))
@@ -297,11 +308,11 @@ def check(
     lost = _losses(report)
     if lost:
         click.echo(f"A run now would leave out {lost}: see the errors above.")
-    if report.count("error"):
+    if report.count(Severity.ERROR):
         raise SystemExit(1)
 
 
-def _losses(report: Report) -> str:
+def _losses(report: RunResult) -> str:
     """What a run of these files would not count, in words: rejected rows, unreadable files."""
     parts = []
     rejected = int(report.sources["rejected"].sum())

@@ -6,26 +6,26 @@ bar per requirement per trainee, and the data issues per file. No external resou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
-from .evaluate import CANNOT_ASSESS, MET, NOT_MET, READY, RequirementResult, TraineeResult
 from .letters import file_stem, template_environment
-from .schema import LETTER_STATUSES
+from .model import (
+    CANNOT_ASSESS,
+    MET,
+    NOT_MET,
+    READY,
+    RequirementResult,
+    RunResult,
+    TraineeResult,
+)
 
-if TYPE_CHECKING:
-    from .pipeline import Report
-
-# The summary's words (SPEC r2 4), so the page and the workbook say the same.
+# The summary's words (docs/contract.md#outputs), so the page and the workbook say the same.
 OVERALL_LABELS = {READY: "Ready", "in_progress": "In progress", "needs_data": "Needs data"}
 STATUS_LABELS = {MET: "Met", NOT_MET: "Not yet met", CANNOT_ASSESS: "Cannot assess"}
 # Months without a new record after which an active trainee counts as stalled.
 STALLED_MONTHS = 6
 # Issues listed per file on the page; the rest are counted and left to the summary.
 ISSUES_SHOWN_PER_FILE = 50
-# Where each activity kind keeps the date a record is "new" by.
-RECORD_DATES = {"attendance": "date", "supervision": "date", "portfolio": "signed_off"}
 
 
 def requirement_percent(result: RequirementResult) -> int:
@@ -36,31 +36,18 @@ def requirement_percent(result: RequirementResult) -> int:
     return max(0, min(100, round(100 * max(shares)))) if shares else 0
 
 
-def last_records(report: Report) -> dict[str, pd.Timestamp]:
-    """Per trainee id, the date of their latest accepted record of any kind: one pass a table."""
-    latest: dict[str, pd.Timestamp] = {}
-    for kind, column in RECORD_DATES.items():
-        table = report.rows.get(kind)
-        if table is None or table.empty or "_outcome" not in table:
-            continue
-        accepted = table.loc[table["_outcome"] == "accepted", ["trainee", column]]
-        for trainee, day in accepted.groupby("trainee", sort=False)[column].max().items():
-            if not pd.isna(day) and (trainee not in latest or day > latest[trainee]):
-                latest[trainee] = day
-    return latest
-
-
-def _remaining(t: TraineeResult, register: dict) -> str:
+def _remaining(t: TraineeResult) -> str:
     """What stands between a nearly complete trainee and `ready`, in a few words."""
     unmet = [r.title for r in t.requirements if r.status != MET]
     if unmet:
         return "still to meet: " + ", ".join(unmet)
-    steps = [
-        ("feels_ready", "the trainee to feel ready"),
-        ("reference_shared", "the reference shared with the trainee"),
-        ("reference_forwarded", "the reference forwarded to the team"),
+    dates = dict(t.dates)
+    waiting = [
+        (bool(t.feels_ready), "the trainee to feel ready"),
+        ("reference_shared" in dates, "the reference shared with the trainee"),
+        ("reference_forwarded" in dates, "the reference forwarded to the team"),
     ]
-    missing = [words for key, words in steps if pd.isna(register.get(key)) or not register[key]]
+    missing = [words for done, words in waiting if not done]
     return "all requirements met; waiting for " + ", ".join(missing) if missing else ""
 
 
@@ -68,13 +55,11 @@ def _day(day: pd.Timestamp | None) -> str:
     return "" if day is None or pd.isna(day) else f"{day.day} {day:%b %Y}"
 
 
-def dashboard_context(report: Report, letters: bool = True) -> dict:
+def dashboard_context(report: RunResult, letters: bool = True) -> dict:
     """What the dashboard shows, from the run's results only."""
     as_of = pd.Timestamp(report.as_of)
     stalled_before = as_of - pd.DateOffset(months=STALLED_MONTHS)
-    latest = last_records(report)
-    register = report.registers.get("trainees")
-    facts = register.to_dict("index") if register is not None and not register.empty else {}
+    latest = report.last_records
     requirement_titles: dict[str, str] = {}
     for ruleset in report.rulesets:
         for q in ruleset.requirements:
@@ -86,7 +71,7 @@ def dashboard_context(report: Report, letters: bool = True) -> dict:
         totals[t.overall] = totals.get(t.overall, 0) + 1
         by_id = {r.id: r for r in t.requirements}
         met = sum(r.status == MET for r in t.requirements)
-        last = latest.get(t.trainee_id)
+        last = pd.Timestamp(latest[t.trainee_id]) if t.trainee_id in latest else None
         row = {
             "trainee_id": t.trainee_id,
             "name": t.name,
@@ -99,9 +84,7 @@ def dashboard_context(report: Report, letters: bool = True) -> dict:
             "last_record_sort": f"{last:%Y-%m-%d}" if last is not None else "",
             "next_step": t.next_step,
             "letter": (
-                f"letters/{file_stem(t.trainee_id)}.html"
-                if letters and t.status in LETTER_STATUSES
-                else ""
+                f"letters/{file_stem(t.trainee_id)}.html" if letters and t.gets_letter else ""
             ),
             "requirements": [
                 None
@@ -116,11 +99,11 @@ def dashboard_context(report: Report, letters: bool = True) -> dict:
             ],
         }
         trainees.append(row)
-        if t.status not in LETTER_STATUSES or t.overall == READY:
+        if not t.gets_letter or t.overall == READY:
             continue
         # Close: everything met but one requirement, or all met and only the steps after.
         if len(t.requirements) - met <= 1:
-            close.append({**row, "remaining": _remaining(t, facts.get(t.trainee_id, {}))})
+            close.append({**row, "remaining": _remaining(t)})
         if t.status == "active" and (last is None or last < stalled_before):
             stalled.append(row)
 
@@ -174,7 +157,7 @@ def _issues_by_file(issues: pd.DataFrame) -> list[dict]:
     return sorted(files, key=lambda f: (-f["errors"], -f["warnings"], f["file"]))
 
 
-def dashboard_html(report: Report, letters: bool = True) -> str:
+def dashboard_html(report: RunResult, letters: bool = True) -> str:
     """The dashboard page as HTML text; every value from a spreadsheet is escaped."""
     template = template_environment().get_template("dashboard.html.j2")
     return template.render(dashboard_context(report, letters))

@@ -17,5 +17,9 @@ class OutputError(BalintError):
     """The report cannot be written."""
 
 
+class WouldReplaceBetter(OutputError):
+    """This run would replace a report that is later or more complete than its own."""
+
+
 class DeliveryError(BalintError):
     """Messages cannot be built or sent."""

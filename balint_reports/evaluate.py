@@ -5,19 +5,28 @@ Each measure is one grouped pass over a table; nothing here rescans a table per 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from .model import (
+    CANNOT_ASSESS,
+    IN_PROGRESS,
+    MET,
+    NEEDS_DATA,
+    NOT_MET,
+    READY,
+    RegisterStatus,
+    RequirementResult,
+    RouteResult,
+    TraineeResult,
+)
 from .ruleset import DATE_FIELDS, Advice, Condition, Requirement, Route, Ruleset, ruleset_for
-from .schema import CANNOT_ASSESS, IN_PROGRESS, MET, NEEDS_DATA, NOT_MET, READY
 from .values import decision_credit, fold_name, map_unique
-from .wording import OVERALL_WORDS, next_steps, number_text, percent_text
+from .wording import next_steps, number_text, percent_text
 
-__all__ = ["CANNOT_ASSESS", "IN_PROGRESS", "MET", "NEEDS_DATA", "NOT_MET", "OVERALL_WORDS", "READY"]
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
 # The columns a route's count and dates read: the rows it counts carry only these (and the
@@ -32,58 +41,6 @@ COUNTED_COLUMNS = (
     "event_key",
     "competency",
 )
-
-
-@dataclass(frozen=True)
-class RouteResult:
-    """How far a trainee is along one route of a requirement."""
-
-    label: str
-    achieved: float
-    target: float
-    met: bool
-    hours: float | None = None  # for supervision routes
-    share: bool = False  # achieved and target are fractions
-    per_year: str = ""  # for a per-year route: how each pathway year went, in words
-    credited: float = 0.0  # what the team's decisions added to `achieved`
-
-
-@dataclass(frozen=True)
-class RequirementResult:
-    """A requirement's status for one trainee."""
-
-    id: str
-    title: str
-    status: str
-    achieved: float | None
-    target: float
-    detail: str
-    routes: tuple[RouteResult, ...]
-    decisions: tuple[str, ...] = ()  # the team's decisions on it, in plain words
-    missing_set: tuple[str, ...] = ()  # its `requires_set` register dates that are blank
-    next_step: str = ""  # what would move it on; empty when met or the trainee is paused
-
-
-@dataclass(frozen=True)
-class TraineeResult:
-    """Everything the outputs say about one trainee."""
-
-    trainee_id: str
-    name: str
-    email: str
-    status: str
-    ruleset: Ruleset
-    overall: str
-    requirements: tuple[RequirementResult, ...]
-    advice: tuple[Advice, ...]
-    next_step: str
-    supervisor: str
-    supervision_hours: float
-    cost_low: float | None  # None when the ruleset suggests no fee
-    cost_high: float | None
-    feels_ready: bool | None = None
-    # the register's dates that are set, by field name: the reference's steps and the like
-    dates: tuple[tuple[str, dt.date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -462,7 +419,8 @@ class _AdviceFacts:
             "setting_key",
         )
         self.leading_trainees = set(leading["trainee"].unique())
-        # A blank co-leader is nobody (SPEC 2.4): not someone missing from supervision.
+        # A blank co-leader is nobody (docs/contract.md#people), not someone missing from
+        # supervision.
         self.co_leaders = _sets(co_led[co_led["co_leader"] != ""], "trainee", "co_leader")
         events = att[att["activity"].isin(LEADERSHIP_EVENTS)]
         if events.empty:
@@ -571,7 +529,7 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
         t = trainee["trainee_id"]
         advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts, measures))
         hours = float(facts.supervision_hours.get(t, 0.0))
-        status = trainee["status"] or "active"
+        status = RegisterStatus.of(trainee["status"])
         feels_ready = None if pd.isna(trainee["feels_ready"]) else bool(trainee["feels_ready"])
         dates = tuple(
             (name, trainee[name].date()) for name in DATE_FIELDS if not pd.isna(trainee[name])
@@ -594,6 +552,7 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 advice=advice,
                 next_step=next_step,
                 supervisor=leader_names.get(trainee["supervisor"], ""),
+                supervisor_id=trainee["supervisor"] or "",
                 supervision_hours=hours,
                 cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee else None,
                 cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee else None,

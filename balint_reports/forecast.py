@@ -14,7 +14,8 @@ import math
 
 import pandas as pd
 
-from .evaluate import NOT_MET, RouteResult, Tables, TraineeResult, columns_read, route_counts
+from .evaluate import Tables, columns_read, route_counts
+from .model import NOT_MET, RouteResult, TraineeResult
 from .ruleset import Route
 
 WINDOW_MONTHS = 12

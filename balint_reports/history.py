@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from .errors import OutputError
-from .issues import ISSUE_COLUMNS
+from .model import IGNORED, UNREADABLE, RequirementSnapshot, RunResult, TraineeSnapshot
 
 STORE_NAME = "history.sqlite"
 
@@ -91,18 +94,39 @@ def _execute_script(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
+def _add_issue_codes(db: sqlite3.Connection) -> None:
+    # Months stored before issues had codes keep '' and are compared by their fields alone.
+    db.execute("ALTER TABLE issues ADD COLUMN code TEXT NOT NULL DEFAULT ''")
+
+
 # In order; never edit one that has shipped: add the next instead.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_tables,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_tables, _add_issue_codes)
+# What identifies an issue from one month to the next: its code and where it is, not its words.
+_ISSUE_PLACE = ("file", "sheet", "row", "column", "value")
+
+
+@dataclass(frozen=True)
+class StoredIssue:
+    """An issue as a month recorded it."""
+
+    code: str  # "" for months stored before issues had codes
+    severity: str
+    file: str
+    sheet: str
+    row: int | None
+    column: str
+    value: str
+    problem: str
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One month as the store has it: trainees in progress.json's shape, issues and sources."""
+    """One month as the store has it: trainees, issues and sources."""
 
     month: str
     as_of: dt.date
-    trainees: list[dict]
-    issues: list[tuple]  # values in ISSUE_COLUMNS order
+    trainees: tuple[TraineeSnapshot, ...]
+    issues: tuple[StoredIssue, ...]
     sources: list[dict]
 
 
@@ -168,41 +192,37 @@ class HistoryStore:
         found = db.execute("SELECT as_of FROM months WHERE month = ?", (month,)).fetchone()
         if found is None:
             return None
-        trainees: dict[str, dict] = {}
-        for tid, name, status, ruleset, overall in db.execute(
+        rows = db.execute(
             "SELECT trainee_id, name, status, ruleset, overall FROM trainees "
             "WHERE month = ? ORDER BY position",
             (month,),
-        ):
-            trainees[tid] = {
-                "trainee_id": tid,
-                "name": name,
-                "status": status,
-                "ruleset": ruleset,
-                "overall": overall,
-                "requirements": {},
-                "advisories": [],
-            }
+        ).fetchall()
+        requirements: dict[str, dict[str, RequirementSnapshot]] = {row[0]: {} for row in rows}
         for tid, rid, status, achieved, target, detail in db.execute(
             "SELECT trainee_id, requirement, status, achieved, target, detail FROM requirements "
             "WHERE month = ? ORDER BY trainee_id, position",
             (month,),
         ):
-            trainees[tid]["requirements"][rid] = {
-                "status": status,
-                "achieved": achieved,
-                "target": target,
-                "detail": detail,
-            }
+            requirements[tid][rid] = RequirementSnapshot(status, achieved, target, detail)
+        advisories: dict[str, list[str]] = {row[0]: [] for row in rows}
         for tid, code in db.execute(
             "SELECT trainee_id, code FROM advisories WHERE month = ? ORDER BY rowid", (month,)
         ):
-            trainees[tid]["advisories"].append(code)
-        issues = db.execute(
-            'SELECT severity, file, sheet, row, "column", value, problem FROM issues '
-            "WHERE month = ? ORDER BY rowid",
-            (month,),
-        ).fetchall()
+            advisories[tid].append(code)
+        trainees = tuple(
+            TraineeSnapshot(
+                tid, name, status, ruleset, overall, requirements[tid], tuple(advisories[tid])
+            )
+            for tid, name, status, ruleset, overall in rows
+        )
+        issues = tuple(
+            StoredIssue(*values)
+            for values in db.execute(
+                'SELECT code, severity, file, sheet, row, "column", value, problem FROM issues '
+                "WHERE month = ? ORDER BY rowid",
+                (month,),
+            )
+        )
         source_columns = (
             "file, sheet, kind, sha256, rows_read, accepted, rejected, duplicate, future"
         )
@@ -211,54 +231,61 @@ class HistoryStore:
         )
         names = [c[0] for c in cursor.description]
         sources = [dict(zip(names, values, strict=True)) for values in cursor]
-        return Snapshot(
-            month, dt.date.fromisoformat(found[0]), list(trainees.values()), issues, sources
-        )
+        return Snapshot(month, dt.date.fromisoformat(found[0]), trainees, issues, sources)
 
-    def save(self, month: str, document: dict, sources: list[dict]) -> None:
-        """Replace `month`'s snapshot with this report (progress.json's facts, sources with
-        sha256), all in one transaction."""
+    def save(self, month: str, result: RunResult, trainees: tuple[TraineeSnapshot, ...]) -> None:
+        """Replace `month`'s snapshot with this report's (its trainees as `trainees` records
+        them, its issues and its sources with sha256), all in one transaction."""
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
             db.execute("DELETE FROM months WHERE month = ?", (month,))
             db.execute(
                 "INSERT INTO months (month, as_of, written_at) VALUES (?, ?, ?)",
-                (month, document["as_of"], dt.datetime.now().isoformat(timespec="seconds")),
+                (
+                    month,
+                    f"{result.as_of:%Y-%m-%d}",
+                    dt.datetime.now().isoformat(timespec="seconds"),
+                ),
             )
-            trainees = document["trainees"]
             db.executemany(
                 "INSERT INTO trainees VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (month, t["trainee_id"], t["name"], t["status"], t["ruleset"], t["overall"], i)
+                    (month, t.trainee_id, t.name, str(t.status), t.ruleset, str(t.overall), i)
                     for i, t in enumerate(trainees)
                 ],
             )
             db.executemany(
                 "INSERT INTO requirements VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (
-                        month,
-                        t["trainee_id"],
-                        rid,
-                        r["status"],
-                        r["achieved"],
-                        r["target"],
-                        r["detail"],
-                        i,
-                    )
+                    (month, t.trainee_id, rid, str(r.status), r.achieved, r.target, r.detail, i)
                     for t in trainees
-                    for i, (rid, r) in enumerate(t["requirements"].items())
+                    for i, (rid, r) in enumerate(t.requirements.items())
                 ],
             )
             db.executemany(
                 "INSERT OR IGNORE INTO advisories VALUES (?, ?, ?)",
-                [(month, t["trainee_id"], code) for t in trainees for code in t["advisories"]],
+                [(month, t.trainee_id, code) for t in trainees for code in t.advisories],
             )
             db.executemany(
-                "INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(month, *[i[c] for c in ISSUE_COLUMNS]) for i in document["issues"]],
+                'INSERT INTO issues (month, code, severity, file, sheet, row, "column", value, '
+                "problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        month,
+                        issue["code"],
+                        str(issue["severity"]),
+                        issue["file"],
+                        issue["sheet"],
+                        None if pd.isna(issue["row"]) else int(issue["row"]),
+                        issue["column"],
+                        issue["value"],
+                        issue["problem"],
+                    )
+                    for issue in result.issues.to_dict("records")
+                ],
             )
+            sources = result.sources.to_dict("records")
             db.executemany(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -291,24 +318,41 @@ class HistoryStore:
             raise
 
 
+def fed_files(previous: Snapshot) -> frozenset[str]:
+    """The spreadsheets whose rows fed a month's report."""
+    return frozenset(s["file"] for s in previous.sources if s["kind"] not in (IGNORED, UNREADABLE))
+
+
 def missing_sources(previous: Snapshot, files: set[str]) -> list[str]:
     """Spreadsheets that fed the previous report but are not in the inbox now."""
-    fed = {s["file"] for s in previous.sources if s["kind"] not in ("ignored", "unreadable")}
-    return sorted(fed - files)
+    return sorted(fed_files(previous) - files)
 
 
-def new_issues(previous: Snapshot | None, issues: list[dict]) -> int:
-    """How many of this report's issues the previous month's report did not have."""
+def new_issues(previous: Snapshot | None, issues: pd.DataFrame) -> int:
+    """How many of this report's issues the previous month's report did not have: the same
+    code at the same place is the same issue, however it is worded now."""
     if previous is None:
         return len(issues)
-    earlier: dict[tuple, int] = {}
+    earlier: Counter[tuple] = Counter()
     for old in previous.issues:
-        earlier[tuple(old)] = earlier.get(tuple(old), 0) + 1
+        place = tuple(getattr(old, c) for c in _ISSUE_PLACE)
+        earlier[(old.code, *place)] += 1
     fresh = 0
-    for issue in issues:
-        key = tuple(issue[c] for c in ISSUE_COLUMNS)
-        if earlier.get(key, 0):
-            earlier[key] -= 1
+    for issue in issues.to_dict("records"):
+        place = (
+            *(issue[c] for c in _ISSUE_PLACE[:2]),
+            _row(issue["row"]),
+            *(issue[c] for c in _ISSUE_PLACE[3:]),
+        )
+        # a month stored before issues had codes is matched on the place alone
+        for key in ((issue["code"], *place), ("", *place)):
+            if earlier[key]:
+                earlier[key] -= 1
+                break
         else:
             fresh += 1
     return fresh
+
+
+def _row(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]

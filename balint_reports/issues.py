@@ -1,11 +1,22 @@
-"""Data issues: problems in the team's spreadsheets, kept as values, never raised."""
+"""Data issues: problems in the team's spreadsheets, kept as values, never raised.
+
+Each issue has a stable `code` (what kind of problem, whatever its wording), the place it is
+about (file, sheet, row, column, value) and the words for the team (`problem`), which may name
+other people (a suggested match): a supervisor's digest words an issue from its code and fields
+instead. Once a run has resolved its people, each issue also says which trainee or leader it
+concerns.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from .model import SEVERITY_ORDER
+
+# The Data issues sheet's columns (docs/contract.md#outputs), in order.
 ISSUE_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem"]
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# Every field an issue of a finished run has.
+ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "trainee_id", "leader_id"]
 NO_ROW = -1  # an issue about a file or sheet, not about one data row
 
 
@@ -31,7 +42,7 @@ class IssueLog:
         column: str = "",
         value: str = "",
         rid: int = NO_ROW,
-        code: str = "",
+        code: str,
     ) -> None:
         """Record one issue; `code` names its kind stably (snake_case), whatever its wording."""
         self._single.append(
@@ -56,7 +67,7 @@ class IssueLog:
         values: pd.Series,
         problems: pd.Series | str,
         *,
-        code: str = "",
+        code: str,
     ) -> None:
         """Record one issue per row of `rows` (which carries `_file`, `_sheet`, `_row`, `_rid`)."""
         if rows.empty:
@@ -64,6 +75,7 @@ class IssueLog:
         self._frames.append(
             pd.DataFrame(
                 {
+                    "code": code,
                     "severity": severity,
                     "file": rows["_file"].to_numpy(),
                     "sheet": rows["_sheet"].to_numpy(),
@@ -88,7 +100,7 @@ class IssueLog:
         parts = [pd.DataFrame(self._single)] if self._single else []
         parts += self._frames
         if not parts:
-            return pd.DataFrame(columns=[*ISSUE_COLUMNS, "rid"])
+            return pd.DataFrame(columns=["code", *ISSUE_COLUMNS, "rid"])
         issues = pd.concat(parts, ignore_index=True)
         issues["row"] = issues["row"].astype("Int64")
         issues["_order"] = issues["severity"].map(SEVERITY_ORDER)

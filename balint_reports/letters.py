@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import jinja2
 
 from .changes import Change
-from .evaluate import RequirementResult, TraineeResult
+from .model import (
+    CANNOT_ASSESS,
+    IN_PROGRESS,
+    MET,
+    NOT_MET,
+    RequirementResult,
+    RunResult,
+    TraineeResult,
+)
 from .records import Records
 from .ruleset import Requirement, Route
-from .schema import CANNOT_ASSESS, IN_PROGRESS, LETTER_STATUSES, MET, NOT_MET
 from .wording import (
     SAID_AS_REASON,
     STATUS_WORDS,
@@ -25,29 +31,29 @@ from .wording import (
     progress_words,
     record_line,
     route_spec,
-    shown_route,
     supervision_not_counted,
     supervisor_reason,
     unknown_target_words,
     unused_rows_words,
 )
 
-if TYPE_CHECKING:
-    from .pipeline import Report
-
 BAR_COLOURS = {MET: "#2e7d32", NOT_MET: "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
 
 
-def templates_dir() -> Path:
-    """The letter templates: inside the installed wheel, or the source tree's `templates/`."""
-    packaged = Path(__file__).parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+@dataclass(frozen=True)
+class Letter:
+    """One trainee's letter, rendered: the HTML and plain-text versions of the same content."""
+
+    trainee_id: str
+    stem: str  # its file name in letters/, without the extension
+    html: str
+    text: str
 
 
 def template_environment() -> jinja2.Environment:
     """Letters and digests: HTML templates autoescaped, text ones not, nothing undefined."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
+        loader=jinja2.PackageLoader("balint_reports", "templates"),
         autoescape=jinja2.select_autoescape(["html.j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -86,7 +92,7 @@ def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
 
 def _route_of(rule: Requirement, result: RequirementResult) -> Route | None:
     """The ruleset route whose rows the letter lists: the one shown, else the fullest."""
-    route = shown_route(result)
+    route = result.shown_route
     if route is not None:
         return route_spec(rule, route)
     return None
@@ -145,7 +151,7 @@ def _counted_lines(
 
 def letter_context(
     result: TraineeResult,
-    report: Report,
+    report: RunResult,
     changes: list[Change],
     has_previous: bool,
     names: dict[str, str] | None = None,
@@ -164,7 +170,7 @@ def letter_context(
     requirements = []
     for r in result.requirements:
         rule = by_id[r.id]
-        route = shown_route(r)
+        route = r.shown_route
         when = report.forecasts.get((result.trainee_id, r.id))
         if route is None:
             bold, rest = "", ("Waived by the leadership team" if r.status == MET else "")
@@ -226,23 +232,22 @@ def letter_context(
 
 
 def render_letters(
-    folder: Path, report: Report, changes: list[Change], had_letter: frozenset[str]
-) -> list[Path]:
-    """Write `<trainee_id>.html` and `.txt` for every active or paused trainee.
+    report: RunResult, changes: list[Change], had_letter: frozenset[str]
+) -> list[Letter]:
+    """The letter of every active or paused trainee.
 
     `had_letter`: the trainees who were sent one last month.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     environment = template_environment()
     html = environment.get_template("letter.html.j2")
     text = environment.get_template("letter.txt.j2")
     changes_of: dict[str, list[Change]] = {}
     for change in changes:  # grouped once: each letter looks only at its own trainee's
         changes_of.setdefault(change.trainee_id, []).append(change)
-    written = []
+    letters = []
     names = report.records.leader_names()
     for result in report.trainees:
-        if result.status not in LETTER_STATUSES:
+        if not result.gets_letter:
             continue
         context = letter_context(
             result,
@@ -251,9 +256,12 @@ def render_letters(
             has_previous=result.trainee_id in had_letter,
             names=names,
         )
-        stem = file_stem(result.trainee_id)
-        path = folder / f"{stem}.html"
-        path.write_text(html.render(context), encoding="utf-8")
-        (folder / f"{stem}.txt").write_text(text.render(context), encoding="utf-8")
-        written.append(path)
-    return written
+        letters.append(
+            Letter(
+                result.trainee_id,
+                file_stem(result.trainee_id),
+                html.render(context),
+                text.render(context),
+            )
+        )
+    return letters

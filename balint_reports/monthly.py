@@ -1,67 +1,97 @@
 """The monthly job around the pipeline: lock OUT, read (with the cache), compare with the month
-before in the history store, write the month's folder, and only then record it in the store.
+before in the history store, publish the month's folder, and only then record it in the store.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
 
 from .cache import SheetCache
 from .changes import Change, compare, moved_trainees
 from .config import Config
-from .history import HistoryStore, Snapshot, missing_sources, new_issues
-from .issues import ISSUE_COLUMNS, SEVERITY_ORDER
+from .errors import WouldReplaceBetter
+from .history import HistoryStore, fed_files, missing_sources, new_issues
 from .lock import locked
-from .pipeline import Report, build_report
-from .render import month_folder, progress_document, recover_interrupted, write_report
+from .model import RegisterStatus, RunResult, Severity, snapshot_of
+from .pipeline import EarlierReport, build_report
+from .publish import Pause, publish, recover_interrupted
+from .render import month_files
 from .ruleset import Ruleset
-from .schema import LETTER_STATUSES
+from .wording import day_text
 
 
 @dataclass(frozen=True)
 class MonthResult:
     """What the CLI tells the team after a run."""
 
-    report: Report
+    report: RunResult
     folder: Path
     previous_month: str  # "" on the first report
-    moved: int  # trainees already known whose values moved
-    new_trainees: int
+    changes: tuple[Change, ...]
     new_issues: int
     missing: list[str]  # files that fed the previous report and are gone
     from_cache: int
     read: int
     letters_written: bool
 
+    @property
+    def moved(self) -> int:
+        """Trainees already known whose values moved."""
+        return moved_trainees(list(self.changes))[0]
 
-def _warn_missing(report: Report, previous: Snapshot, missing: list[str]) -> None:
-    """Add a warning per lost file to the report's issues, in their usual order."""
-    rows = [
-        {
-            "severity": "warning",
-            "file": name,
-            "sheet": "",
-            "row": pd.NA,
-            "column": "",
-            "value": "",
-            "problem": f"this file fed the {previous.month} report but is no longer in the inbox: "
-            "if it was removed by mistake, put it back and run again",
-        }
-        for name in missing
-    ]
-    issues = pd.concat([report.issues, pd.DataFrame(rows, columns=ISSUE_COLUMNS)])
-    issues["row"] = issues["row"].astype("Int64")
-    order = issues["severity"].map(SEVERITY_ORDER)
-    report.issues = (
-        issues.assign(_order=order)
-        .sort_values(["_order", "file", "sheet", "row"], kind="stable", na_position="first")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
+    @property
+    def new_trainees(self) -> int:
+        """Trainees new in this report."""
+        return moved_trainees(list(self.changes))[1]
+
+
+def _no_pause(point: str) -> None:
+    """Publish without stopping anywhere."""
+
+
+@dataclass(frozen=True)
+class _Existing:
+    """The report a run would replace: its date and how many trainees it had."""
+
+    as_of: dt.date
+    trainees: int
+
+
+def _existing(folder: Path) -> _Existing | None:
+    """The report already in a month folder, if it holds a readable progress.json."""
+    try:
+        document = json.loads((folder / "progress.json").read_text(encoding="utf-8"))
+        return _Existing(dt.date.fromisoformat(document["as_of"]), len(document["trainees"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # nothing there, or not ours: nothing to protect
+
+
+def _refuse_later(existing: _Existing | None, as_of: dt.date, folder: Path) -> None:
+    if existing is not None and existing.as_of > as_of:
+        raise WouldReplaceBetter(
+            f"{folder} holds the report as of {day_text(existing.as_of)}, later than this "
+            f"run's {day_text(as_of)}: give --as-of {existing.as_of:%Y-%m-%d} to run it "
+            "again, or --replace to replace it anyway"
+        )
+
+
+def _refuse_emptier(existing: _Existing | None, report: RunResult, folder: Path) -> None:
+    if existing is None or existing.trainees == 0:
+        return
+    if not report.trainees:
+        found = (
+            "no trainees"
+            if (report.sources["kind"] == "trainees").any()
+            else "no trainees register"
+        )
+        raise WouldReplaceBetter(
+            f"this run found {found} in the inbox, but {folder} holds a report on "
+            f"{existing.trainees} trainee{'' if existing.trainees == 1 else 's'}: check the "
+            "folder you named, or give --replace to replace it anyway"
+        )
 
 
 def run_month(
@@ -73,47 +103,49 @@ def run_month(
     *,
     use_cache: bool = True,
     strict: bool = False,
+    replace: bool = False,
+    pause: Pause = _no_pause,
 ) -> MonthResult:
-    """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store."""
+    """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store.
+
+    Unless `replace`, a report already there that is dated later, or that had trainees when
+    this run found none, is kept and WouldReplaceBetter raised (docs/contract.md#outputs).
+    """
+    month = f"{as_of:%Y-%m}"
     with locked(out):
         recover_interrupted(out)
+        existing = None if replace else _existing(out / month)
+        _refuse_later(existing, as_of, out / month)
         cache = SheetCache(out, config, use=use_cache)
-        report = build_report(inbox, as_of, config, rulesets, cache, skip=(out,))
-        cache.prune()
-        month = month_folder(report)
         store = HistoryStore(out)
         try:
             previous = store.previous(month)
-            missing: list[str] = []
-            if previous is not None:
-                missing = missing_sources(previous, set(report.sources["file"]))
-                if missing:
-                    _warn_missing(report, previous, missing)
-            document = progress_document(report)
-            changes: list[Change] = compare(
-                previous.trainees if previous else None, document["trainees"], rulesets
-            )
+            earlier = EarlierReport(previous.month, fed_files(previous)) if previous else None
+            report = build_report(inbox, as_of, config, rulesets, cache, (out,), earlier)
+            cache.prune()
+            _refuse_emptier(existing, report, out / month)
+            current = tuple(snapshot_of(t) for t in report.trainees)
+            changes = compare(previous.trainees if previous else None, current, rulesets)
             had_letter = frozenset(
-                t["trainee_id"]
-                for t in (previous.trainees if previous else [])
-                if t["status"] in LETTER_STATUSES
+                t.trainee_id
+                for t in (previous.trainees if previous else ())
+                if RegisterStatus.of(t.status).gets_letter
             )
-            letters = not (strict and report.count("error") > 0)
-            folder = write_report(report, document, out, letters, changes, had_letter)
+            letters = not (strict and report.count(Severity.ERROR) > 0)
+            files = month_files(report, changes, had_letter, letters)
+            folder = publish(out, month, files, pause)
             # Only now: a store that says a month was written when its files are not is worse
             # than a store one month behind (the next run of the month puts it right).
-            store.save(month, document, report.sources.to_dict("records"))
+            store.save(month, report, current)
         finally:
             store.close()
-    moved, new_trainees = moved_trainees(changes)
     return MonthResult(
         report=report,
         folder=folder,
         previous_month=previous.month if previous else "",
-        moved=moved,
-        new_trainees=new_trainees,
-        new_issues=new_issues(previous, document["issues"]),
-        missing=missing,
+        changes=tuple(changes),
+        new_issues=new_issues(previous, report.issues),
+        missing=missing_sources(previous, set(report.sources["file"])) if previous else [],
         from_cache=cache.hits,
         read=cache.misses,
         letters_written=letters,

@@ -32,7 +32,7 @@ from .values import (
 
 HEADER_SEARCH_ROWS = 10
 # A sheet that lacks one required column of a kind with this many is most likely that kind
-# with a heading we do not know, not some other list (SPEC r2 2.1).
+# with a heading we do not know, not some other list (docs/contract.md#sheets-and-headers).
 NEAR_MISS_REQUIRED = 3
 # How close (rapidfuzz WRatio, 0-100) an unknown heading must be to a column's name or
 # aliases to be offered as that column: "Date of session" is 95 from "session date".
@@ -421,6 +421,7 @@ def normalise_sheet(
             f"column(s) {names} not used for {kind.name}; if one of them should be, "
             f"map it under [columns.{kind.name}] in balint.toml",
             row=match.row_index + 1,
+            code="columns_not_used",
         )
     for column in kind.columns:
         label = match.positions.get(column.name)
@@ -454,6 +455,7 @@ def normalise_sheet(
                 column.name,
                 raw[has_problem].map(cell_text),
                 pd.Series(problems[has_problem]),
+                code=f"invalid_{column.type.value}",
             )
         if column.required:
             missing = blank
@@ -464,6 +466,7 @@ def normalise_sheet(
                     column.name,
                     pd.Series([""] * int(missing.sum())),
                     f"{column.name} is missing: fill it in",
+                    code="required_missing",
                 )
         elif column.default_from is not None:
             other, by_value = column.default_from
@@ -519,7 +522,8 @@ def _date_order(
     config: Config,
     log: IssueLog,
 ) -> str:
-    """The column's date order; a column found month first is said once (SPEC r2 2.2)."""
+    """The column's date order; a column found month first is said once (see
+    docs/contract.md#values)."""
     order, example = decide_date_order(raw.dropna().unique(), config.date_order)
     day = parse_date(example, order=MONTH_FIRST)[0] if example else None
     if day is not None:
@@ -568,6 +572,7 @@ def _report_unsaved_formulas(
                     for cell in cells
                 ]
             ),
+            code="formula_unsaved",
         )
     return hit
 

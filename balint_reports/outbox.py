@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING
 from .addresses import can_email, sender, unsafe_header
 from .config import Config
 from .errors import DeliveryError
-from .schema import LETTER_STATUSES
 
 if TYPE_CHECKING:
-    from .pipeline import Report
+    from .digests import Digest
+    from .letters import Letter
+    from .model import RunResult
 
 MANIFEST = "mail.json"
 DEFAULT_SUBJECT = "{society}: your progress towards accreditation, {month}"
@@ -115,48 +116,67 @@ def read_message(path: Path) -> EmailMessage:
     return Parser(policy=policy.SMTPUTF8).parsestr(text)
 
 
-def _letters(folder: Path, report: Report) -> list[Outgoing]:
-    # Imported here: `send` loads this module, and its `--help` must not wait for jinja2/pandas.
-    from .letters import file_stem
-
+def _outgoing(report: RunResult, letters: list[Letter], digests: list[Digest]) -> list[Outgoing]:
+    """The letters and digests that can be emailed: their recipient has a usable address."""
     subject = subject_for(report.config, "letter", report.as_of)
+    trainees = {t.trainee_id: t for t in report.trainees}
     items = []
-    for t in report.trainees:
-        stem = file_stem(t.trainee_id)
-        if t.status not in LETTER_STATUSES or not can_email(t.name, t.email):
-            continue
-        items.append(
-            Outgoing(
-                kind="letter",
-                recipient_id=t.trainee_id,
-                name=t.name,
-                address=t.email.strip(),
-                subject=subject,
-                text=(folder / "letters" / f"{stem}.txt").read_text(encoding="utf-8"),
-                html=(folder / "letters" / f"{stem}.html").read_text(encoding="utf-8"),
+    for letter in letters:
+        t = trainees[letter.trainee_id]
+        if can_email(t.name, t.email):
+            items.append(
+                Outgoing(
+                    "letter",
+                    t.trainee_id,
+                    t.name,
+                    t.email.strip(),
+                    subject,
+                    letter.text,
+                    letter.html,
+                )
             )
-        )
+    digest_subject = subject_for(report.config, "digest", report.as_of)
+    for digest in digests:
+        leader = digest.leader
+        if can_email(leader.name, leader.email):
+            items.append(
+                Outgoing(
+                    "digest",
+                    leader.leader_id,
+                    leader.name,
+                    leader.email,
+                    digest_subject,
+                    digest.text,
+                    digest.html,
+                )
+            )
     return items
 
 
-def write_outbox(folder: Path, report: Report, digests: list[Outgoing]) -> None:
-    """Write outbox/*.eml for the letters already in `folder`, digests/*.eml, and mail.json."""
+def outbox_files(
+    report: RunResult, letters: list[Letter], digests: list[Digest]
+) -> dict[str, bytes]:
+    """outbox/*.eml for the letters, digests/*.eml, and mail.json, by path in the month folder.
+
+    No .eml is made until the config says who the emails come from.
+    """
+    # Imported here: `send` loads this module, and its `--help` must not wait for jinja2/pandas.
     from .letters import file_stem
 
+    files: dict[str, bytes] = {}
     entries = []
+    month = f"{report.as_of:%Y-%m}"
     if sender(report.config) is not None:
-        month = f"{report.as_of:%Y-%m}"
-        for item in [*_letters(folder, report), *digests]:
+        for item in _outgoing(report, letters, digests):
             sub = "outbox" if item.kind == "letter" else "digests"
-            (folder / sub).mkdir(exist_ok=True)
             relative = f"{sub}/{file_stem(item.recipient_id)}.eml"
-            message = build_message(item, report.config, month)
-            (folder / relative).write_bytes(message.as_bytes())
+            files[relative] = build_message(item, report.config, month).as_bytes()
             entries.append({"kind": item.kind, "id": item.recipient_id, "file": relative})
     config = report.config.path
     manifest = {
-        "month": f"{report.as_of:%Y-%m}",
+        "month": month,
         "config": str(config.resolve()) if config else None,
         "messages": entries,
     }
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    files[MANIFEST] = json.dumps(manifest, indent=2).encode("utf-8")
+    return files

@@ -1,15 +1,13 @@
-"""Write a report: summary.xlsx, progress.json and the letters, into OUT/<YYYY-MM>/ at once."""
+"""Render a run's views: progress.json, summary.xlsx, letters, digests and emails, in memory.
+
+Nothing here touches the disk: `month_files` gives every file of the month folder as bytes, and
+the publish module writes them.
+"""
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import re
-import shutil
-import sys
-import tempfile
-import time
-from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
@@ -20,15 +18,14 @@ from openpyxl.utils import get_column_letter
 
 from .changes import CHANGE_COLUMNS, Change
 from .dashboard import dashboard_html
-from .digests import write_digests
-from .errors import OutputError
-from .evaluate import TraineeResult
+from .digests import render_digests
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, render_letters
-from .outbox import write_outbox
-from .pipeline import SOURCE_COLUMNS, Report
+from .model import RunResult, TraineeResult
+from .outbox import outbox_files
+from .publish import MonthFolder
 from .safecells import spreadsheet_safe
-from .schema import LETTER_STATUSES
+from .validate import SOURCE_COLUMNS
 
 REQUIREMENT_COLUMNS = [
     "trainee_id",
@@ -49,29 +46,27 @@ DECISION_COLUMNS = [
     "decided_by",
     "date",
 ]
-# Temporary folders of a month being written (`new`) or replaced (`old`), inside OUT.
-_TEMPORARY = re.compile(r"^\.(\d{4}-\d{2})-(new|old)-")
-# Test-only: the run stops at this point of the swap (`before-swap` or `mid-swap`) so a test can
-# kill it there; never set it in real use.
-PAUSE_VARIABLE = "BALINT_REPORTS_TEST_PAUSE"
-
-
-def month_folder(report: Report) -> str:
-    """The report's folder name: the report date's year and month."""
-    return f"{report.as_of:%Y-%m}"
 
 
 def letter_file(result: TraineeResult, letters: bool = True) -> str:
     """The letter's path inside the month folder, or empty when no letter is written."""
-    if not letters or result.status not in LETTER_STATUSES:
+    if not letters or not result.gets_letter:
         return ""
     return f"letters/{file_stem(result.trainee_id)}.html"
 
 
-def progress_document(report: Report) -> dict:
-    """The facts of progress.json, in the shape SPEC 4 gives."""
+def _number(value: float | None) -> float | int | None:
+    """A whole number as an int, so JSON says 20, not 20.0, where the count is whole."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def progress_document(result: RunResult, letters: bool = True) -> dict:
+    """The facts of progress.json (docs/contract.md#outputs); keys are only ever added."""
+    forecasts = result.forecasts
     return {
-        "as_of": f"{report.as_of:%Y-%m-%d}",
+        "as_of": f"{result.as_of:%Y-%m-%d}",
         "trainees": [
             {
                 "trainee_id": t.trainee_id,
@@ -85,19 +80,32 @@ def progress_document(report: Report) -> dict:
                         "achieved": r.achieved,
                         "target": r.target,
                         "detail": r.detail,
+                        "route": route.label if (route := r.shown_route) else None,
+                        "forecast": (
+                            f"{forecasts[(t.trainee_id, r.id)]:%Y-%m}"
+                            if (t.trainee_id, r.id) in forecasts
+                            else None
+                        ),
                     }
                     for r in t.requirements
                 },
                 "advisories": [a.code for a in t.advice],
+                "next_step": t.next_step,
+                "supervision_hours": _number(t.supervision_hours),
+                "letter_file": letter_file(t, letters) or None,
             }
-            for t in report.trainees
+            for t in result.trainees
         ],
         "issues": [
-            {**issue, "row": None if pd.isna(issue["row"]) else int(issue["row"])}
-            for issue in report.issues[ISSUE_COLUMNS].to_dict("records")
+            {
+                **{c: issue[c] for c in ISSUE_COLUMNS},
+                "row": None if pd.isna(issue["row"]) else int(issue["row"]),
+                "code": issue["code"],
+            }
+            for issue in result.issues.to_dict("records")
         ],
         "sources": [
-            {k: v for k, v in s.items() if k != "sha256"} for s in report.sources.to_dict("records")
+            {k: v for k, v in s.items() if k != "sha256"} for s in result.sources.to_dict("records")
         ],
     }
 
@@ -136,7 +144,7 @@ def _write_sheet(book: Workbook, title: str, columns: list[str], rows: list[list
         sheet.append([_safe(v) for v in row])
 
 
-def _overview_rows(report: Report, letters: bool) -> tuple[list[str], list[list]]:
+def _overview_rows(report: RunResult, letters: bool) -> tuple[list[str], list[list]]:
     requirement_ids: list[str] = []
     for ruleset in report.rulesets:
         for q in ruleset.requirements:
@@ -188,8 +196,8 @@ def _overview_rows(report: Report, letters: bool) -> tuple[list[str], list[list]
     return columns, rows
 
 
-def write_workbook(path: Path, report: Report, changes: list[Change], letters: bool = True) -> None:
-    """summary.xlsx with the six sheets of SPEC 4."""
+def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = True) -> bytes:
+    """summary.xlsx with the six sheets of docs/contract.md#outputs."""
     book = Workbook(write_only=True)
     _write_sheet(book, "Overview", *_overview_rows(report, letters))
     _write_sheet(
@@ -216,100 +224,47 @@ def write_workbook(path: Path, report: Report, changes: list[Change], letters: b
         CHANGE_COLUMNS,
         [[c.trainee_id, c.name, c.requirement, c.before, c.now, c.change] for c in changes],
     )
-    # After the six SPEC sheets, and only when the team has recorded discretion: a society
-    # that never does keeps exactly the six.
+    # After the six sheets of docs/contract.md#outputs, and only when the team has recorded
+    # discretion: a society that never does keeps exactly the six.
     if report.decisions:
         _write_sheet(
             book,
             "Decisions",
             DECISION_COLUMNS,
-            [[d[c] for c in DECISION_COLUMNS] for d in report.decisions],
+            [[getattr(d, c) for c in DECISION_COLUMNS] for d in report.decisions],
         )
-    book.save(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
-def recover_interrupted(out: Path) -> None:
-    """Undo what a killed run left in OUT: put back a month it had moved aside, drop its temps.
-
-    Call with OUT locked. A month moved aside (`old`) whose place is empty goes back, so the
-    previous report is whole again; every other temporary folder is an unfinished write.
-    """
-    if not out.is_dir():
-        return
-    temporaries = sorted(p for p in out.iterdir() if p.is_dir() and _TEMPORARY.match(p.name))
-    for path in temporaries:
-        match = _TEMPORARY.match(path.name)
-        assert match is not None
-        month, role = match.groups()
-        if role == "old" and (path / month).is_dir() and not (out / month).exists():
-            os.replace(path / month, out / month)
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _pause(point: str) -> None:
-    if os.environ.get(PAUSE_VARIABLE) == point:
-        print(f"paused: {point}", file=sys.stderr, flush=True)
-        time.sleep(600)
-
-
-def write_report(
-    report: Report,
-    document: dict,
-    out: Path,
-    letters: bool = True,
-    changes: list[Change] | None = None,
+def month_files(
+    result: RunResult,
+    changes: list[Change],
     had_letter: frozenset[str] = frozenset(),
-) -> Path:
-    """Write the month's folder in full, then move it into place: a crash leaves the old one.
+    letters: bool = True,
+) -> MonthFolder:
+    """Every file of the month's folder, by its path inside it.
 
-    `document` is the report's progress_document (the caller has built it already);
-    `changes` are those since the previous month; `had_letter`, who got a letter then.
+    `changes` are those since the previous month; `had_letter`, who got a letter then;
+    `letters`: False writes the summary and progress.json only (a strict run with errors).
     """
-    folder = month_folder(report)
-    changes = changes or []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder}-new-", dir=out))
-        # mkdtemp makes it private to us; the month's folder gets what the user's umask allows
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
-    retired: Path | None = None
-    try:
-        (staging / "progress.json").write_text(
-            json.dumps(document, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-        )
-        write_workbook(staging / "summary.xlsx", report, changes, letters)
-        (staging / "index.html").write_text(dashboard_html(report, letters), encoding="utf-8")
-        if letters:
-            render_letters(staging / "letters", report, changes, had_letter)
-            write_outbox(staging, report, write_digests(staging, report))
-        _pause("before-swap")
-        target = out / folder
-        if target.exists():
-            # Two renames, not one: a directory cannot replace a non-empty one. A run killed
-            # between them is undone by recover_interrupted() at the start of the next run.
-            retired = Path(tempfile.mkdtemp(prefix=f".{folder}-old-", dir=out))
-            os.replace(target, retired / folder)
-            _pause("mid-swap")
-        os.replace(staging, target)
-    except OSError as exc:
-        _undo(staging, retired, out / folder)
-        raise OutputError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
-    except BaseException:
-        _undo(staging, retired, out / folder)
-        raise
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
-    return target
-
-
-def _undo(staging: Path, retired: Path | None, target: Path) -> None:
-    """After a failed write: the previous month back in place, no temporary folders left."""
-    if retired is not None and (retired / target.name).is_dir() and not target.exists():
-        os.replace(retired / target.name, target)
-    shutil.rmtree(staging, ignore_errors=True)
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
+    document = progress_document(result, letters)
+    files = {
+        "progress.json": json.dumps(document, indent=2, ensure_ascii=False, default=str).encode(
+            "utf-8"
+        ),
+        "summary.xlsx": workbook_bytes(result, changes, letters),
+        "index.html": dashboard_html(result, letters).encode("utf-8"),
+    }
+    if letters:
+        written = render_letters(result, changes, had_letter)
+        digests = render_digests(result)
+        for letter in written:
+            files[f"letters/{letter.stem}.html"] = letter.html.encode("utf-8")
+            files[f"letters/{letter.stem}.txt"] = letter.text.encode("utf-8")
+        for digest in digests:
+            files[f"digests/{digest.stem}.html"] = digest.html.encode("utf-8")
+            files[f"digests/{digest.stem}.txt"] = digest.text.encode("utf-8")
+        files.update(outbox_files(result, written, digests))
+    return MonthFolder(files, folders=("letters",) if letters else ())

@@ -1,4 +1,5 @@
-"""Merge the registers and resolve every person and competency cell to an id."""
+"""Resolve: merge the registers, then turn every person, competency and requirement cell into
+an id (docs/contract.md#people). A cell that cannot be resolved is an issue on its row."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from .issues import IssueLog
-from .schema import KINDS_BY_NAME, ValueType
-from .values import fold, fold_name, name_keys
+from .model import Outcome
+from .ruleset import Ruleset, ruleset_for
+from .schema import KINDS_BY_NAME, OUTCOME_COLUMN, ValueType
+from .values import fold, fold_name, loose_key, name_keys
 
 SUGGESTION_CUTOFF = 80
 
@@ -93,8 +96,9 @@ def merge_register(
                 column=id_column,
                 value=str(row[id_column]),
                 rid=row["_rid"],
+                code="register_repeat",
             )
-        outcomes[row["_rid"]] = "rejected" if conflicts else "duplicate"
+        outcomes[row["_rid"]] = Outcome.REJECTED if conflicts else Outcome.DUPLICATE
     merged = pd.DataFrame(list(records.values()), columns=table.columns)
     for declared in kind.columns:
         if declared.default is not None and not merged.empty:
@@ -196,12 +200,13 @@ class PeopleIndex:
             if key:
                 book.setdefault(key, where)
 
-    def lookup(self, text: str, pools: tuple[str, ...]) -> tuple[list[tuple[str, str]], str]:
-        """Matching (pool, id) pairs, and a hint for when there are none."""
+    def lookup(self, text: str, pools: tuple[str, ...]) -> tuple[list[tuple[str, str]], str, str]:
+        """Matching (pool, id) pairs; when none, where a rejected register row for the text is,
+        or else the closest known person's name and id (each "" when there is none)."""
         folded_id = text.strip().casefold()
         by_id = [(p, self.ids[p][folded_id]) for p in pools if folded_id in self.ids.get(p, {})]
         if by_id:
-            return by_id, ""
+            return by_id, "", ""
         found: list[tuple[str, str]] = []
         for pool in pools:
             for key in name_keys(text):
@@ -209,13 +214,13 @@ class PeopleIndex:
                     if (pool, person_id) not in found:
                         found.append((pool, person_id))
         if found:
-            return found, ""
+            return found, "", ""
         for pool in pools:
             for key in (folded_id, *name_keys(text)):
                 where = self.rejected.get(pool, {}).get(key)
                 if where:
-                    return [], f"their register row at {where} was rejected: fix it first"
-        return [], self._suggest(text, pools)
+                    return [], where, ""
+        return [], "", self._suggest(text, pools)
 
     def _suggest(self, text: str, pools: tuple[str, ...]) -> str:
         choices = {
@@ -226,9 +231,7 @@ class PeopleIndex:
         best = process.extractOne(
             fold_name(text), list(choices), scorer=fuzz.WRatio, score_cutoff=SUGGESTION_CUTOFF
         )
-        if best is None:
-            return ""
-        return f"did you mean {self.display[choices[best[0]]]}?"
+        return "" if best is None else self.display[choices[best[0]]]
 
 
 POOLS = {
@@ -248,7 +251,7 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
 
     A cell that matches several people is an error (the row will be rejected); one that matches
     nobody too, except in a lenient column, where it warns: the row is kept and the person
-    counts as unknown (SPEC 2.4).
+    counts as unknown (docs/contract.md#people).
     Person columns of kind PERSON become `<pool>:<id>`, so trainees and leaders stay apart.
     """
     for column in KINDS_BY_NAME[kind_name].columns:
@@ -258,44 +261,181 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
         texts = table[column.name]
         codes, uniques = pd.factorize(texts, use_na_sentinel=True)
         # code -1 (a missing cell) picks the last entry: nobody, no problem
-        resolved = np.empty(len(uniques) + 1, dtype=object)
-        problems = np.empty(len(uniques) + 1, dtype=object)
-        severities = np.empty(len(uniques) + 1, dtype=object)
-        for i, text in enumerate(uniques):
-            resolved[i], problems[i], severities[i] = _resolve_one(
-                text, pools, index, column.lenient_reference
+        found = [_resolve_one(text, pools, index, column.lenient_reference) for text in uniques]
+        found.append(_Resolution(""))
+        table[column.name] = np.array([f.person for f in found], dtype=object)[codes]
+        # Compared once per distinct text, then spread over the rows: one add per kind of problem.
+        kinds = np.array([f.code for f in found], dtype=object)[codes]
+        for code in sorted({f.code for f in found if f.code}):
+            hit = kinds == code
+            first = next(f for f in found if f.code == code)
+            per_row = [found[c] for c in codes[hit]]
+            log.add_rows(
+                first.severity,
+                table.loc[hit],
+                column.name,
+                texts[hit],
+                pd.Series([f.problem for f in per_row]),
+                code=code,
             )
-        resolved[-1], problems[-1], severities[-1] = "", None, None
-        table[column.name] = resolved[codes]
-        for severity in ("error", "warning"):
-            # Compared once per distinct text, then spread over the rows.
-            hit = (severities == severity)[codes]
-            if hit.any():
-                log.add_rows(
-                    severity,
-                    table.loc[hit],
-                    column.name,
-                    texts[hit],
-                    pd.Series(problems[codes[hit]]),
-                )
+
+
+@dataclass(frozen=True)
+class _Resolution:
+    """What a person cell resolved to, or why it did not."""
+
+    person: str  # the id (pool-qualified for a column of trainees and leaders), or "" / "?"
+    severity: str = ""
+    code: str = ""
+    problem: str = ""  # for the team: may suggest or list other people
 
 
 def _resolve_one(
     text: str, pools: tuple[str, ...], index: PeopleIndex, lenient: bool
-) -> tuple[str, str | None, str | None]:
-    """The person's id, and the problem with its severity when there is one."""
+) -> _Resolution:
+    """The person's id, or the problem with its severity."""
     if not text:
-        return "", None, None
-    found, hint = index.lookup(text, pools)
+        return _Resolution("")
+    found, rejected_at, closest = index.lookup(text, pools)
     qualify = len(pools) > 1
     if len(found) == 1:
         pool, person_id = found[0]
-        return (f"{pool}:{person_id}" if qualify else person_id), None, None
+        return _Resolution(f"{pool}:{person_id}" if qualify else person_id)
     if found:
         names = ", ".join(index.display[f] for f in found)
-        return "", f"'{text}' matches several people ({names}): write the id instead", "error"
-    problem = f"'{text}' is not in {POOL_WORDS[pools]}"
-    problem += f"; {hint}" if hint else ": correct the name or add the person to the register"
+        return _Resolution(
+            "",
+            "error",
+            "person_ambiguous",
+            f"'{text}' matches several people ({names}): write the id instead",
+        )
+    unknown = f"'{text}' is not in {POOL_WORDS[pools]}"
+    if rejected_at:
+        problem = f"{unknown}; their register row at {rejected_at} was rejected: fix it first"
+    elif closest:
+        problem = f"{unknown}; did you mean {closest}?"
+    else:
+        problem = f"{unknown}: correct the name or add the person to the register"
     if lenient:
-        return "?", f"{problem}; counted as an unknown, not accredited person", "warning"
-    return "", problem, "error"
+        kept = "; counted as an unknown, not accredited person"
+        return _Resolution("?", "warning", "person_unknown_kept", problem + kept)
+    return _Resolution("", "error", "person_unknown", problem)
+
+
+def register_people(
+    table: pd.DataFrame, kind_name: str, log: IssueLog, index: PeopleIndex, pool: str
+) -> pd.DataFrame:
+    """Merge a register's rows (outcomes recorded in `_outcome`) and make its people findable."""
+    rejected = table["_rid"].isin(log.error_rids())
+    id_column = KINDS_BY_NAME[kind_name].id_column or ""
+    merged, merge_outcomes = merge_register(table.loc[~rejected], kind_name, log)
+    table[OUTCOME_COLUMN] = np.where(rejected, Outcome.REJECTED, Outcome.ACCEPTED)
+    if merge_outcomes:
+        merged_rids = table["_rid"].map(merge_outcomes)
+        table[OUTCOME_COLUMN] = merged_rids.fillna(table[OUTCOME_COLUMN])
+    for row in table.loc[rejected].to_dict("records"):
+        index.add_rejected(pool, row[id_column], row["name"], place(row))
+    for person_id, name in zip(merged[id_column], merged["name"], strict=True):
+        index.add(pool, person_id, name)
+    return merged
+
+
+def resolve_competencies(
+    portfolio: pd.DataFrame,
+    trainees: pd.DataFrame,
+    rulesets: tuple[Ruleset, ...],
+    log: IssueLog,
+) -> None:
+    """Replace competency cells by the id in the trainee's own ruleset; others are errors."""
+    if portfolio.empty:
+        return
+    registered = portfolio["trainee"].map(trainees["registered"]) if len(trainees) else None
+    lookups = {r.id: r.competency_lookup() for r in rulesets}
+    resolved = []
+    problems: list[str | None] = []
+    for trainee_date, text in zip(
+        registered if registered is not None else [pd.NaT] * len(portfolio),
+        portfolio["competency"],
+        strict=True,
+    ):
+        ruleset = ruleset_for(rulesets, None if pd.isna(trainee_date) else trainee_date.date())
+        competency = lookups[ruleset.id].get(loose_key(text))
+        resolved.append(competency or "")
+        if competency or not text:
+            problems.append(None)
+        elif not ruleset.competencies:
+            problems.append(
+                f"{ruleset.id}, the trainee's ruleset, has no portfolio of competencies: "
+                "this sign-off cannot count"
+            )
+        else:
+            problems.append(
+                f"'{text}' is not a competency of {ruleset.id}: use its number (1–"
+                f"{len(ruleset.competencies)}), id or title"
+            )
+    problem_series = pd.Series(problems, index=portfolio.index)
+    bad = problem_series.notna()
+    if bad.any():
+        rows = portfolio.loc[bad]
+        log.add_rows(
+            "error",
+            rows,
+            "competency",
+            rows["competency"],
+            problem_series[bad],
+            code="unknown_competency",
+        )
+    portfolio["competency"] = resolved
+
+
+def resolve_decisions(
+    decisions: pd.DataFrame,
+    trainees: pd.DataFrame,
+    rulesets: tuple[Ruleset, ...],
+    log: IssueLog,
+) -> None:
+    """Replace requirement cells by the id in the trainee's own ruleset; others are errors.
+
+    An `approve` must name the external event it approves.
+    """
+    if decisions.empty:
+        return
+    registered_on = trainees["registered"].to_dict() if len(trainees) else {}
+    registered = [registered_on.get(t, pd.NaT) for t in decisions["trainee"]]
+    lookups = {
+        r.id: {fold(text): q.id for q in r.requirements for text in (q.id, q.title)}
+        for r in rulesets
+    }
+    resolved = []
+    problems: dict[str, list[str | None]] = {"requirement": [], "event": []}
+    for trainee, day, text, decision, event in zip(
+        decisions["trainee"],
+        registered,
+        decisions["requirement"],
+        decisions["decision"],
+        decisions["event"],
+        strict=True,
+    ):
+        ruleset = ruleset_for(rulesets, None if pd.isna(day) else day.date())
+        requirement = lookups[ruleset.id].get(fold(text), "")
+        resolved.append(requirement)
+        problems["requirement"].append(
+            f"'{text}' is not a requirement of {ruleset.id}, the trainee's ruleset: use one of "
+            + ", ".join(q.id for q in ruleset.requirements)
+            if trainee and text and not requirement
+            else None
+        )
+        problems["event"].append(
+            "an approve decision needs the external event it approves in the event column"
+            if decision == "approve" and not event
+            else None
+        )
+    for column, found in problems.items():
+        problem = pd.Series(found, index=decisions.index, dtype=object)
+        bad = problem.notna()
+        if bad.any():
+            rows = decisions.loc[bad]
+            log.add_rows(
+                "error", rows, column, rows[column], problem[bad], code=f"invalid_decision_{column}"
+            )
+    decisions["requirement"] = resolved

@@ -148,7 +148,7 @@ class Fee:
 
 
 # The register fields a next step can be about, in the order the reference moves: asked
-# for, received, shared with the trainee, forwarded to the team (SPEC 3.2).
+# for, received, shared with the trainee, forwarded to the team (docs/rulesets.md).
 REFERENCE_CHAIN = (
     "reference_requested",
     "reference_received",

@@ -103,15 +103,14 @@ VOCABULARIES: dict[str, Vocabulary] = {
     )
 }
 
-# The register statuses whose trainees get a letter (the others have left or finished).
-LETTER_STATUSES = ("active", "paused")
-# A requirement's status and a trainee's overall status (SPEC 3.2): here, so that the
-# evaluation and the wording of its results can both name them without importing each other.
-MET, NOT_MET, CANNOT_ASSESS = "met", "not_met", "cannot_assess"
-READY, IN_PROGRESS, NEEDS_DATA = "ready", "in_progress", "needs_data"
+# Every table of rows carries these beside its kind's columns: where the row came from (file,
+# sheet, the row number as the spreadsheet shows it), its run-wide id (which issues refer to),
+# and, once validated, its outcome. Columns of a kind's own never start with "_".
+PROVENANCE_COLUMNS = ("_file", "_sheet", "_row", "_rid")
+OUTCOME_COLUMN = "_outcome"
 
 T = ValueType
-# Where a leadership weekend's length is not given, it lasts two days (SPEC 2.3).
+# Where a leadership weekend's length is not given, it lasts two days (docs/spreadsheets.md).
 DEFAULT_WEEKEND_DAYS = 2
 
 KINDS: tuple[Kind, ...] = (

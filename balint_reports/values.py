@@ -68,7 +68,10 @@ def _name_words(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1 << 16)  # a column of a million rows holds few distinct names
 def fold_name(text: object) -> str:
-    """Normalise a person's name per SPEC 2.4 (case, accents, punctuation, titles)."""
+    """A person's name folded for matching: case, accents, punctuation, titles.
+
+    See docs/contract.md#people.
+    """
     return " ".join(_name_words(cell_text(text)))
 
 

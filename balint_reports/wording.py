@@ -11,11 +11,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
 from .ruleset import REFERENCE_CHAIN, Requirement, Route, Ruleset, Wording
-from .schema import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
 
 if TYPE_CHECKING:
-    from .evaluate import RequirementResult, RouteResult
+    from .model import RequirementResult, RouteResult
 
 OVERALL_WORDS = {
     READY: "ready to apply",
@@ -83,14 +83,6 @@ def hours_text(hours: float) -> str:
     return f"{number_text(hours)} hour{'' if hours == 1 else 's'}"
 
 
-def shown_route(result: RequirementResult) -> RouteResult | None:
-    """The route whose numbers are shown: one that is met, else the one furthest along."""
-    met = [route for route in result.routes if route.met]
-    if met:
-        return met[0]
-    return max(result.routes, key=lambda route: route.achieved / route.target, default=None)
-
-
 def route_spec(rule: Requirement, route: RouteResult) -> Route | None:
     """The ruleset's route behind a result: routes of one requirement have their own labels."""
     return next((r for r in rule.routes if r.label == route.label), None)
@@ -128,7 +120,7 @@ def requirement_step(
         if rule.missing_data:
             return f"{ruleset.wording.needs_data} {rule.missing_data}."
         return rule.next_step
-    route = shown_route(result)
+    route = result.shown_route
     if route is not None and not route.met:
         spec = route_spec(rule, route)
         return (spec.next_step if spec else "") or rule.next_step
@@ -145,7 +137,7 @@ def _left_to_do(result: RequirementResult) -> float:
     Counts met with a register step missing (the supervisor's report, typically) is 0: the
     report comes once the rest is in place, so it is the step to take last.
     """
-    route = shown_route(result)
+    route = result.shown_route
     if route is None:
         return 1.0
     if route.met:
@@ -397,7 +389,7 @@ def _count_noun(rule: Requirement, spec: Route | None) -> str:
 def digest_numbers(rule: Requirement, result: RequirementResult) -> str:
     """`Co-leading Balint groups: not yet met, 17 of 20 sessions`."""
     status = DIGEST_STATUS_WORDS[result.status]
-    route = shown_route(result)
+    route = result.shown_route
     if route is None:
         if result.status == MET:
             return f"{result.title}: waived by the leadership team"

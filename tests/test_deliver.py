@@ -307,7 +307,7 @@ def test_digest_lists_only_the_supervisors_own_trainees(report: Path) -> None:
     l2 = (report / "digests" / "L2.txt").read_text(encoding="utf-8")
     # Cat's rejected attendance row (31 February) and T4's missing address are L2's to see.
     assert "Row 5 of attendance.csv: the date '31/02/2026'" in l2
-    assert "Row 5 of registers.xlsx (sheet Trainees): the email" in l2
+    assert "Row 5 of registers.xlsx (sheet Trainees): the trainee's email address is missing" in l2
     assert "Jane" not in l2 and "Bob" not in l2
     html = (report / "digests" / "L1.html").read_text(encoding="utf-8")
     assert "Bob &lt;b&gt;Jones&lt;/b&gt;" in html
@@ -364,8 +364,15 @@ def test_digest_issues_name_nobody_else(inbox: Path, tmp_path: Path) -> None:
     # The team's summary keeps the suggestions; the supervisor's digest does not.
     assert "did you mean Dán Grey (T5)?" in problems and "Jane Smith (T8)" in problems
     l1 = (tmp_path / "out" / "2026-11" / "digests" / "L1.txt").read_text(encoding="utf-8")
-    assert "Row 2 of coled.csv: the co-leader 'Dan Gray' needs checking: the row counts" in l1
-    assert "Row 3 of coled.csv: the co-leader 'Jane Smith' needs checking: the row does not" in l1
+    # worded from each issue's code: what it means, without the people a lookup suggested
+    assert (
+        "Row 2 of coled.csv: the co-leader 'Dan Gray' is not in the society's registers: "
+        "the leadership team is checking it"
+    ) in l1
+    assert (
+        "Row 3 of coled.csv: the co-leader 'Jane Smith' matches more than one person: "
+        "the row does not"
+    ) in l1
     for other in ("Dán", "T5", "T8"):
         assert other not in l1
 

@@ -45,7 +45,11 @@ def test_run_writes_every_output_and_counts_reconcile(inbox: Path, tmp_path: Pat
         "achieved": 20.0,
         "target": 20,
         "detail": "20 of 20 member sessions in an ongoing group or at Balint Society weekends",
+        # SPEC r2 §4: the route whose numbers are shown, and the forecast (none once met)
+        "route": "member sessions in an ongoing group or at Balint Society weekends",
+        "forecast": None,
     }
+    assert by_id["T1"]["letter_file"] == "letters/T1.html"
     folder = tmp_path / "out" / "2026-11"
     book = openpyxl.load_workbook(folder / "summary.xlsx", read_only=True)
     assert book.sheetnames == [

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import openpyxl
 
+from balint_reports.history import MIGRATIONS
+
 from .conftest import TRAINEE_HEADER, run_cli, run_report, trainee_row, write_csv, write_xlsx
 
 SEP, OCT, NOV = "2026-09-30", "2026-10-31", "2026-11-30"
@@ -221,6 +223,31 @@ def test_cli_summary_counts_moves_and_new_issues(inbox: Path, tmp_path: Path) ->
     assert "Since 2026-09: 1 trainee moved; 2 data issues new" in result.output
 
 
+def test_an_issue_is_new_by_its_code_and_place_even_against_a_store_from_before_codes(
+    inbox: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _registers(inbox)
+    _september(inbox)
+    write_csv(
+        inbox / "supervision.csv",
+        [["trainee", "supervisor", "date"], ["T1", "L1", "31/02/2026"], ["T9", "L1", "1/9/2026"]],
+    )
+    run_report(inbox, out, as_of=SEP)
+    with sqlite3.connect(out / "history.sqlite") as db:
+        # as a store written before issues had codes (and with other words) holds them
+        db.execute("UPDATE issues SET code = '', problem = 'worded otherwise'")
+    result = run_cli("run", inbox, "--out", out, "--as-of", OCT)
+    assert "0 data issues new" in result.output
+    # the same cells now: new only where the place differs
+    write_csv(
+        inbox / "supervision.csv",
+        [["trainee", "supervisor", "date"], ["T1", "L1", "31/02/2026"], ["T8", "L1", "1/9/2026"]],
+    )
+    result = run_cli("run", inbox, "--out", out, "--as-of", NOV)
+    assert "1 data issue new" in result.output
+
+
 def test_a_file_gone_from_the_inbox_is_a_warning_naming_it(inbox: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _registers(inbox)
@@ -242,6 +269,7 @@ def test_a_file_gone_from_the_inbox_is_a_warning_naming_it(inbox: Path, tmp_path
         "value": "",
         "problem": "this file fed the 2026-10 report but is no longer in the inbox: "
         "if it was removed by mistake, put it back and run again",
+        "code": "file_gone",
     } in issues
 
 
@@ -249,7 +277,7 @@ def test_store_schema_is_versioned(inbox: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _registers(inbox)
     run_report(inbox, out, as_of=SEP)
-    assert _stored(out, "SELECT version FROM schema_version") == [(1,)]
+    assert _stored(out, "SELECT version FROM schema_version") == [(len(MIGRATIONS),)]
     with sqlite3.connect(out / "history.sqlite") as db:
         db.execute("UPDATE schema_version SET version = 99")
     result = run_cli("run", inbox, "--out", out, "--as-of", OCT)

@@ -18,7 +18,7 @@ def test_wheel_ships_templates_and_rulesets(tmp_path: Path) -> None:
     )
     [wheel] = tmp_path.glob("balint_reports-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for template in (ROOT / "templates").iterdir():
+    for template in (ROOT / "balint_reports" / "templates").iterdir():
         assert f"balint_reports/templates/{template.name}" in names
     for ruleset in (ROOT / "balint_reports" / "rulesets").glob("*.toml"):
         assert f"balint_reports/rulesets/{ruleset.name}" in names

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from balint_reports.config import Config
-from balint_reports.pipeline import build_report
+from balint_reports.issues import IssueLog
+from balint_reports.pipeline import validate_inbox
 from balint_reports.ruleset import load_rulesets
 from balint_reports.schema import KINDS
 from balint_reports.values import (
@@ -101,14 +102,16 @@ def test_every_row_is_counted_and_every_rejected_row_says_why(
             write_xlsx(inbox / "b.xlsx", {"Sheet1": [["A title"], header, *second]})
         else:
             write_csv(inbox / "b.csv", [header, *second], sep=";")
-        report = build_report(inbox, dt.date(2026, 11, 30), Config(), load_rulesets(()))
+        log = IssueLog()
+        report = validate_inbox(inbox, dt.date(2026, 11, 30), Config(), load_rulesets(()), log)
+        issues = log.frame()
 
     # rows_read is the sum of the outcomes, so compare it with the rows actually written.
     read = dict(zip(report.sources["file"], report.sources["rows_read"], strict=True))
     assert read["a.csv"] == sum(1 for row in first if any(row))
     assert read["b.xlsx" if as_xlsx else "b.csv"] == sum(1 for row in second if any(row))
 
-    errors = report.issues[report.issues["severity"] == "error"]
+    errors = issues[issues["severity"] == "error"]
     flagged = set(zip(errors["file"], errors["sheet"], errors["row"], strict=True))
     rows = report.rows["attendance"]
     for row in rows.loc[rows["_outcome"] == "rejected"].to_dict("records"):
@@ -185,7 +188,9 @@ def test_any_workbook_is_reported_not_raised(workbook: list[tuple[list, list]]) 
             inbox / "random.xlsx",
             {f"S{i}": [header, *rows] for i, (header, rows) in enumerate(workbook)},
         )
-        report = build_report(inbox, dt.date(2026, 11, 30), Config(), load_rulesets(()))
+        log = IssueLog()
+        report = validate_inbox(inbox, dt.date(2026, 11, 30), Config(), load_rulesets(()), log)
+        issues = log.frame()
     # Counted from what was written, not from the outcomes: a row lost before its outcome
     # was decided would show here.
     written = {
@@ -197,7 +202,7 @@ def test_any_workbook_is_reported_not_raised(workbook: list[tuple[list, list]]) 
             continue
         expected = 0 if source["kind"] == "ignored" else written[source["sheet"]]
         assert source["rows_read"] == expected, source
-    errors = report.issues[report.issues["severity"] == "error"]
+    errors = issues[issues["severity"] == "error"]
     flagged = set(zip(errors["file"], errors["sheet"], errors["row"], strict=True))
     for rows in report.rows.values():
         for row in rows.loc[rows["_outcome"] == "rejected"].to_dict("records"):

@@ -1,12 +1,11 @@
 """A killed run and a second run at once: OUT keeps whole reports and a true history.
 
-The runs under test are real processes (`python -m balint_reports`), stopped with SIGKILL at a
-point of the folder swap that the test-only variable BALINT_REPORTS_TEST_PAUSE names.
+The runs under test are real processes running the monthly job with a pause hook that holds
+it at a named point of the folder swap, where the test kills it with SIGKILL.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -23,15 +22,38 @@ from .test_history import NOV, OCT, _november, _october, _registers, _september
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock and signals: POSIX only")
 
 
+# The monthly job as `run` does it, with a pause hook that holds it at the named point.
+_PAUSED_RUN = """
+import datetime as dt, sys, time
+from pathlib import Path
+from balint_reports.config import load_config
+from balint_reports.monthly import run_month
+from balint_reports.ruleset import load_rulesets
+
+inbox, out, as_of, point = sys.argv[1:]
+
+
+def hold(at):
+    if at == point:
+        print(f"paused: {at}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
+run_month(
+    Path(inbox), Path(out), dt.date.fromisoformat(as_of), load_config(None), load_rulesets(()),
+    pause=hold,
+)
+"""
+
+
 @contextmanager
 def _paused_run(inbox: Path, out: Path, as_of: str, point: str) -> Iterator[subprocess.Popen]:
     """A real run, held at `point` of its write; killed with SIGKILL when the block ends."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "balint_reports", "run", inbox, "--out", out, "--as-of", as_of],
+        [sys.executable, "-c", _PAUSED_RUN, inbox, out, as_of, point],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "BALINT_REPORTS_TEST_PAUSE": point},
     )
     try:
         assert process.stderr is not None

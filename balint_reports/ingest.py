@@ -1,0 +1,129 @@
+"""Ingest: discover the inbox's files, read each (or take it from the cache), classify and
+normalise its sheets, and put each kind's rows into one table."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .cache import ParsedFile, SheetCache
+from .config import Config
+from .inbox import without_ignored
+from .issues import IssueLog
+from .model import Severity
+from .normalise import classify, normalise_sheet, report_near_miss
+from .parallel import ParseAhead
+from .read import SourceFile, discover, read_source
+from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, ValueType
+
+
+def empty_table(kind_name: str) -> pd.DataFrame:
+    """A table of a kind with no rows: every column there, typed, so later stages need no case."""
+    kind = KINDS_BY_NAME[kind_name]
+    columns: dict[str, list] = {name: [] for name in PROVENANCE_COLUMNS}
+    frame = pd.DataFrame(columns)
+    for column in kind.columns:
+        match column.type:
+            case ValueType.DATE:
+                frame[column.name] = pd.Series(dtype="datetime64[ns]")
+            case ValueType.WHOLE:
+                frame[column.name] = pd.Series(dtype="Int64")
+            case ValueType.DECIMAL:
+                frame[column.name] = pd.Series(dtype="Float64")
+            case ValueType.YESNO:
+                frame[column.name] = pd.Series(dtype="boolean")
+            case _:
+                frame[column.name] = pd.Series(dtype=object)
+    return frame
+
+
+def parse_file(source: SourceFile, config: Config) -> ParsedFile:
+    """Read, classify and normalise one spreadsheet on its own: what the cache keeps."""
+    log = IssueLog()
+    result = read_source(source)
+    if result.problem:
+        log.add(Severity.ERROR, source.relative, "", result.problem, code="file_unreadable")
+        entry = {"file": source.relative, "sheet": "", "kind": "unreadable"}
+        return ParsedFile(result.sha256, [{**entry, "sha256": result.sha256}], [], log.frame(), 0)
+    sources: list[dict] = []
+    tables: list[tuple[str, pd.DataFrame]] = []
+    next_rid = 0
+    for sheet in result.sheets:
+        entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
+        found = classify(sheet, config)
+        if found.near_miss is not None:
+            # Its rows count as read and rejected, so that the loss shows in Sources.
+            lost = report_near_miss(sheet, found.near_miss, log)
+            sources.append({**entry, "kind": found.near_miss.kind.name, "unread": lost})
+            continue
+        if found.match is None:
+            if found.error:
+                log.add(
+                    Severity.ERROR, sheet.file, sheet.sheet, found.error, code="sheet_ambiguous"
+                )
+            else:
+                log.add(
+                    Severity.INFO,
+                    sheet.file,
+                    sheet.sheet,
+                    f"sheet not used: {found.ignored_reason}",
+                    code="sheet_not_used",
+                )
+            sources.append({**entry, "kind": "ignored"})
+            continue
+        table = normalise_sheet(sheet, found.match, config, next_rid, log)
+        next_rid += len(table)
+        tables.append((found.match.kind.name, table))
+        sources.append({**entry, "kind": found.match.kind.name})
+    return ParsedFile(result.sha256, sources, tables, log.frame(), next_rid)
+
+
+def read_inbox(
+    inbox: Path,
+    config: Config,
+    log: IssueLog,
+    cache: SheetCache | None = None,
+    skip: tuple[Path, ...] = (),
+    files: list[SourceFile] | None = None,
+) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """Every sheet of every file (the inbox's, or `files`), classified and normalised: one
+    table per kind, plus sources."""
+    parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
+    # Each file numbers its rows from 0; its offset in the inbox is added per kind after the
+    # concat, in one pass, rather than by copying every table first.
+    offsets: dict[str, list[int]] = {k.name: [] for k in KINDS}
+    sources: list[dict] = []
+    next_rid = 0
+    if files is None:
+        files = without_ignored(discover(inbox, skip), config.ignore)
+    # Files are still taken in path order; workers only parse the next ones ahead of time.
+    with ParseAhead([s for s in files if s.spreadsheet], config, parse_file) as ahead:
+        for source in files:
+            if not source.spreadsheet:
+                sources.append(
+                    {"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""}
+                )
+                continue
+            if cache is None:
+                parsed = ahead.parse(source)
+            else:
+                parsed = cache.parsed(source.path, source.relative, partial(ahead.parse, source))
+            for kind_name, table in parsed.tables:
+                parts[kind_name].append(table)
+                offsets[kind_name].append(next_rid)
+            log.absorb(parsed.issues, next_rid)
+            next_rid += parsed.rows
+            sources.extend(parsed.sources)
+    tables = {}
+    for name, frames in parts.items():
+        if not frames:
+            tables[name] = empty_table(name)
+            continue
+        table = pd.concat(frames, ignore_index=True)
+        shift = np.repeat(np.array(offsets[name], dtype="int64"), [len(f) for f in frames])
+        table["_rid"] = table["_rid"] + shift
+        tables[name] = table
+    return tables, sources

@@ -1,0 +1,143 @@
+"""Publish: put a month's files into OUT/<YYYY-MM>/ all at once, or not at all.
+
+The one module that writes the month folder. Files are written to a private staging folder
+inside OUT, flushed to disk (each file and folder fsync'd), and only then swapped into place;
+a run killed at any point leaves either the previous report or the new one, and the next run
+tidies what is left (`recover_interrupted`). Call these with OUT locked (`lock.locked`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OutputError
+
+# Temporary folders of a month being written (`new`) or replaced (`old`), inside OUT.
+_TEMPORARY = re.compile(r"^\.(\d{4}-\d{2})-(new|old)-")
+
+# Called at the named points of a swap ("before-swap", "mid-swap"): a test passes a hook that
+# stops there so that it can kill the process at exactly that point.
+Pause = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MonthFolder:
+    """What a month folder holds: files by their path inside it, and folders that exist even
+    when empty (a month with nobody to write to still has its letters/ folder)."""
+
+    files: Mapping[str, bytes]
+    folders: tuple[str, ...] = ()
+
+
+def _carry_on(point: str) -> None:
+    """The default pause: none."""
+
+
+def recover_interrupted(out: Path) -> None:
+    """Undo what a killed run left in OUT: put back a month it had moved aside, drop its temps.
+
+    A month moved aside (`old`) whose place is empty goes back, so the previous report is whole
+    again; every other temporary folder is an unfinished write.
+    """
+    if not out.is_dir():
+        return
+    temporaries = sorted(p for p in out.iterdir() if p.is_dir() and _TEMPORARY.match(p.name))
+    for path in temporaries:
+        match = _TEMPORARY.match(path.name)
+        assert match is not None
+        month, role = match.groups()
+        if role == "old" and (path / month).is_dir() and not (out / month).exists():
+            os.replace(path / month, out / month)
+        shutil.rmtree(path, ignore_errors=True)
+    _sync_folder(out)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the folder's entries (new names, renames) durable; not every system can."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder: its renames are durable as they are
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _write_durably(path: Path, content: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _stage(staging: Path, month: MonthFolder) -> None:
+    """Write every file under `staging` and flush it, folders included."""
+    folders = {staging}
+    for relative in month.folders:
+        (staging / relative).mkdir(parents=True, exist_ok=True)
+        folders.add(staging / relative)
+    for relative, content in month.files.items():
+        path = staging / relative
+        if path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
+        _write_durably(path, content)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        _sync_folder(folder)
+
+
+def publish(out: Path, month: str, contents: MonthFolder, pause: Pause = _carry_on) -> Path:
+    """Write `contents` as OUT/<month>/, replacing that folder whole.
+
+    Returns the month folder. A failure leaves the previous month folder as it was and no
+    temporary folder behind, and raises OutputError with the reason in one line.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{month}-new-", dir=out))
+        # mkdtemp makes it private to us; the month's folder gets what the user's umask allows
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+    retired: Path | None = None
+    target = out / month
+    try:
+        _stage(staging, contents)
+        pause("before-swap")
+        if target.exists():
+            # Two renames, not one: a directory cannot replace a non-empty one. A run killed
+            # between them is undone by recover_interrupted() at the start of the next run.
+            retired = Path(tempfile.mkdtemp(prefix=f".{month}-old-", dir=out))
+            os.replace(target, retired / month)
+            pause("mid-swap")
+        os.replace(staging, target)
+        _sync_folder(out)
+    except OSError as exc:
+        _undo(staging, retired, target)
+        raise OutputError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+    except BaseException:
+        _undo(staging, retired, target)
+        raise
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+    return target
+
+
+def _undo(staging: Path, retired: Path | None, target: Path) -> None:
+    """After a failed write: the previous month back in place, no temporary folders left."""
+    if retired is not None and (retired / target.name).is_dir() and not target.exists():
+        os.replace(retired / target.name, target)
+    shutil.rmtree(staging, ignore_errors=True)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)

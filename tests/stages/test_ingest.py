@@ -1,0 +1,58 @@
+"""ingest: every file of the inbox read into one table per kind, with what became of each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from balint_reports.config import Config
+from balint_reports.ingest import read_inbox
+from balint_reports.issues import IssueLog
+
+from ..conftest import write_csv, write_xlsx
+
+
+def test_files_of_every_kind_end_up_in_one_table_per_kind_with_provenance(tmp_path: Path) -> None:
+    write_xlsx(
+        tmp_path / "registers.xlsx",
+        {
+            "Trainees": [["trainee_id", "name"], ["T1", "Ann Able"]],
+            "Leaders": [["leader_id", "name"], ["L1", "Lea Leader"]],
+            "Notes": [["Remember to chase the references"]],
+        },
+    )
+    write_csv(
+        tmp_path / "b" / "group.csv",
+        [["trainee", "date", "activity"], ["T1", "1/2/2026", "member"]],
+    )
+    (tmp_path / "notes.txt").write_text("not a spreadsheet")
+    log = IssueLog()
+    tables, sources = read_inbox(tmp_path, Config(), log)
+    assert tables["trainees"][["_file", "_sheet", "_row", "trainee_id"]].values.tolist() == [
+        ["registers.xlsx", "Trainees", 2, "T1"]
+    ]
+    assert tables["attendance"]["_file"].tolist() == ["b/group.csv"]
+    assert tables["supervision"].empty and "supervisor" in tables["supervision"]
+    kinds = {(s["file"], s["sheet"]): s["kind"] for s in sources}
+    assert kinds == {
+        ("b/group.csv", ""): "attendance",
+        ("notes.txt", ""): "ignored",
+        ("registers.xlsx", "Trainees"): "trainees",
+        ("registers.xlsx", "Leaders"): "leaders",
+        ("registers.xlsx", "Notes"): "ignored",
+    }
+    # run-wide row ids: no two rows share one, whichever file they came from
+    rids = [rid for table in tables.values() for rid in table["_rid"]]
+    assert len(rids) == len(set(rids)) == 3
+
+
+def test_an_unreadable_file_is_an_error_issue_and_the_rest_is_read(tmp_path: Path) -> None:
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    write_csv(tmp_path / "trainees.csv", [["trainee_id", "name"], ["T1", "Ann Able"]])
+    log = IssueLog()
+    tables, sources = read_inbox(tmp_path, Config(), log)
+    issues = log.frame()
+    assert issues[["code", "severity", "file"]].values.tolist() == [
+        ["file_unreadable", "error", "broken.xlsx"]
+    ]
+    assert len(tables["trainees"]) == 1
+    assert {"file": "broken.xlsx", "sheet": "", "kind": "unreadable"}.items() <= sources[0].items()

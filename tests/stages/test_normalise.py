@@ -1,0 +1,53 @@
+"""normalise: a sheet's header row and kind, and its cells as typed columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from balint_reports.config import Config
+from balint_reports.issues import IssueLog
+from balint_reports.normalise import classify
+
+from .helpers import raw_sheet, table_of
+
+
+def test_header_below_a_title_row_and_rows_keep_their_spreadsheet_numbers() -> None:
+    log = IssueLog()
+    kind, table = table_of(
+        [
+            ["Thursday group, autumn 2026"],
+            ["Participant", "Session date", "Role", "Sessions"],
+            ["Ann Able", "05/03/2026", "co-leader", 2],
+            [None, None, None, None],
+            ["Ann Able", dt.datetime(2026, 3, 12), "Co-Lead", None],
+        ],
+        log,
+    )
+    assert kind == "attendance"
+    assert table["_row"].tolist() == [3, 5]  # blank row 4 is not a row at all
+    assert table["date"].tolist() == [pd.Timestamp(2026, 3, 5), pd.Timestamp(2026, 3, 12)]
+    assert table["activity"].tolist() == ["co_leader", "co_leader"]
+    assert table["sessions"].tolist() == [2, 1]  # blank means the default
+    assert log.frame().empty
+
+
+def test_a_bad_cell_is_an_issue_with_its_code_and_place_not_an_exception() -> None:
+    log = IssueLog()
+    _, table = table_of(
+        [["trainee", "date", "activity"], ["Ann Able", "31/02/2026", "juggling"]], log
+    )
+    issues = log.frame().set_index("code")
+    assert set(issues.index) == {"invalid_date", "invalid_vocab"}
+    assert issues.loc["invalid_date", "row"] == 2
+    assert issues.loc["invalid_date", "value"] == "31/02/2026"
+    assert issues.loc["invalid_vocab", "column"] == "activity"
+    assert (issues["severity"] == "error").all()
+    assert len(table) == 1  # kept, and rejected later because of the errors
+
+
+def test_a_sheet_that_fits_no_kind_says_why() -> None:
+    found = classify(raw_sheet([["Shopping list"], ["milk", "eggs"]]), Config())
+    assert found.match is None
+    assert found.ignored_reason

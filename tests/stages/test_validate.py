@@ -1,0 +1,63 @@
+"""validate: each row's outcome, in the order rejected, future, duplicate, accepted."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from balint_reports.issues import IssueLog
+from balint_reports.validate import OUTCOMES, set_outcomes, source_counts
+
+from .helpers import table_of
+
+AS_OF = pd.Timestamp(2026, 11, 30)
+
+
+def _attendance(log: IssueLog) -> pd.DataFrame:
+    _, table = table_of(
+        [
+            ["trainee", "date", "activity", "event"],
+            ["T1", "2026-03-05", "member", "Thursday group"],  # accepted
+            ["T1", "2026-03-05", "member", "THURSDAY  group"],  # duplicate of row 2
+            ["T1", "2026-12-05", "member", "Thursday group"],  # future
+            ["T1", "2026-12-05", "member", "Thursday group"],  # future, not duplicate
+            ["T1", "2026-13-05", "member", "Thursday group"],  # rejected: a bad date
+        ],
+        log,
+        "group.csv",
+    )
+    return table
+
+
+def test_outcomes_in_spec_order_with_one_issue_each() -> None:
+    log = IssueLog()
+    table = _attendance(log)
+    set_outcomes(table, "attendance", AS_OF, log)
+    assert table["_outcome"].tolist() == [
+        "accepted",
+        "duplicate",
+        "future",
+        "future",
+        "rejected",
+    ]
+    codes = log.frame().groupby("row")["code"].apply(list).to_dict()
+    assert codes == {
+        3: ["duplicate_row"],
+        4: ["future_row"],
+        5: ["future_row"],
+        6: ["invalid_date"],
+    }
+
+
+def test_every_row_read_is_counted_once_in_its_source() -> None:
+    log = IssueLog()
+    table = _attendance(log)
+    set_outcomes(table, "attendance", AS_OF, log)
+    sources = [{"file": "group.csv", "sheet": "Sheet1", "kind": "attendance", "sha256": "x"}]
+    counts = source_counts(sources, {"attendance": table}).iloc[0]
+    assert counts["rows_read"] == len(table) == sum(counts[o] for o in OUTCOMES)
+    assert (counts["accepted"], counts["duplicate"], counts["future"], counts["rejected"]) == (
+        1,
+        1,
+        2,
+        1,
+    )
