@@ -36,7 +36,9 @@ class Digest:
 def issues_by_trainee(report: RunResult) -> dict[str, list[dict]]:
     """Each data issue about a trainee's row, grouped by the trainee's case-folded id."""
     issues = report.issues
-    about = issues.loc[issues["trainee_id"] != "", ["code", *ISSUE_COLUMNS, "trainee_id"]]
+    about = issues.loc[
+        issues["trainee_id"] != "", ["code", *ISSUE_COLUMNS, "trainee_id", "outcome"]
+    ]
     grouped: dict[str, list[dict]] = {}
     for record in about.to_dict("records"):
         trainee = record.pop("trainee_id")

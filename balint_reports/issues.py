@@ -3,8 +3,8 @@
 Each issue has a stable `code` (what kind of problem, whatever its wording), the place it is
 about (file, sheet, row, column, value) and the words for the team (`problem`), which may name
 other people (a suggested match): a supervisor's digest words an issue from its code and fields
-instead. Once a run has resolved its people, each issue also says which trainee or leader it
-concerns.
+instead. Once a run has resolved its people, each issue about a row also says which trainee
+or leader it concerns and what became of the row (its outcome).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .model import SEVERITY_ORDER
 # The Data issues sheet's columns (docs/contract.md#outputs), in order.
 ISSUE_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem"]
 # Every field an issue of a finished run has.
-ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "trainee_id", "leader_id"]
+ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "trainee_id", "leader_id", "outcome"]
 NO_ROW = -1  # an issue about a file or sheet, not about one data row
 
 

@@ -88,13 +88,21 @@ def _leaders(leaders: pd.DataFrame) -> dict[str, Person]:
     }
 
 
-def _whom_issues_concern(rows: dict[str, pd.DataFrame]) -> tuple[pd.Series, pd.Series]:
-    """Per run-wide row id, the trainee and the leader a row is about (blank when unknown).
+def _whom_issues_concern(
+    rows: dict[str, pd.DataFrame],
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per run-wide row id, the trainee and the leader a row is about (blank when unknown), and
+    what became of the row.
 
     A row of an activity kind is about its trainee; a register row about the person it lists.
     """
     trainee_parts: list[pd.Series] = []
     leader_parts: list[pd.Series] = []
+    outcome_parts = [
+        pd.Series(table[OUTCOME_COLUMN].to_numpy(), index=table["_rid"].to_numpy())
+        for table in rows.values()
+        if not table.empty and OUTCOME_COLUMN in table
+    ]
     for kind, table in rows.items():
         column = {"trainees": "trainee_id", "leaders": "leader_id"}.get(kind, "trainee")
         if table.empty or column not in table:
@@ -106,7 +114,7 @@ def _whom_issues_concern(rows: dict[str, pd.DataFrame]) -> tuple[pd.Series, pd.S
     def joined(parts: list[pd.Series]) -> pd.Series:
         return pd.concat(parts) if parts else pd.Series(dtype=object)
 
-    return joined(trainee_parts), joined(leader_parts)
+    return joined(trainee_parts), joined(leader_parts), joined(outcome_parts)
 
 
 # Where each activity kind keeps the date a record is "new" by.
@@ -213,9 +221,13 @@ def build_report(
     )
     results = tuple(evaluate(counted, rulesets))
     issues = log.frame()
-    trainee_of, leader_of = _whom_issues_concern(valid.rows)
+    trainee_of, leader_of, outcome_of = _whom_issues_concern(valid.rows)
     about_a_row = issues["rid"] != NO_ROW
-    for column, whom in (("trainee_id", trainee_of), ("leader_id", leader_of)):
+    for column, whom in (
+        ("trainee_id", trainee_of),
+        ("leader_id", leader_of),
+        ("outcome", outcome_of),
+    ):
         issues[column] = issues["rid"].map(whom).astype(object).where(about_a_row, "").fillna("")
     return RunResult(
         as_of=as_of,

@@ -23,8 +23,8 @@ from openpyxl import Workbook, load_workbook
 from balint_reports.cache import SheetCache
 from balint_reports.cli import main
 from balint_reports.config import Config
+from balint_reports.ingest import read_inbox
 from balint_reports.issues import IssueLog
-from balint_reports.pipeline import read_inbox
 
 AS_OF = "2026-11-30"
 TARGET_RATIO = 0.25

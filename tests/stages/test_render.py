@@ -55,6 +55,7 @@ def _result() -> RunResult:
                 "'Ann Abel' is not in the trainees register; did you mean Ann Able (T1)?",
                 "T3",
                 "",
+                "rejected",
             ]
         ],
         columns=ISSUE_FIELDS,
