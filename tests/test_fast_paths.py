@@ -231,8 +231,8 @@ def test_parallel_reading_gives_the_serial_tables(
 ) -> None:
     """The tables, issues and sources themselves, not only the outputs made from them."""
     from balint_reports.config import Config
-    from balint_reports.issues import IssueLog
     from balint_reports.ingest import read_inbox
+    from balint_reports.issues import IssueLog
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
