@@ -51,6 +51,27 @@ def _letter_trainees(trainees: pd.DataFrame) -> pd.DataFrame:
     return trainees.loc[gets_letter.astype(bool)]
 
 
+NON_ASCII_PROBLEM = (
+    "the address has letters outside plain ASCII: most mail servers refuse such addresses "
+    "(only those offering SMTPUTF8 take them), so this email may not be delivered; ask for a "
+    "plain address, or check with your email provider before sending"
+)
+
+
+def _warn_non_ascii(rows: pd.DataFrame, emails: pd.Series, valid: pd.Series, log: IssueLog) -> None:
+    """A warning per valid address with letters like á or ß: usually refused at send time."""
+    non_ascii = valid & ~emails.map(str.isascii).astype(bool)
+    if non_ascii.any():
+        log.add_rows(
+            "warning",
+            rows.loc[non_ascii],
+            "email",
+            emails[non_ascii],
+            NON_ASCII_PROBLEM,
+            code="non_ascii_address",
+        )
+
+
 def check_addresses(
     trainees: pd.DataFrame, leaders: pd.DataFrame, config: Config, log: IssueLog
 ) -> None:
@@ -96,6 +117,8 @@ def check_addresses(
             ),
             code="trainee_address_invalid",
         )
+    if emailing:
+        _warn_non_ascii(letter, emails, valid, log)
     folded = emails.str.casefold()
     shared = valid & folded.duplicated(keep=False)
     if shared.any():
@@ -115,7 +138,9 @@ def check_addresses(
     if not emailing or "email" not in supervising:
         return
     leader_emails = supervising["email"].fillna("").astype(str).str.strip()
-    no_digest = ~leader_emails.map(valid_address).astype(bool)
+    leader_valid = leader_emails.map(valid_address).astype(bool)
+    _warn_non_ascii(supervising, leader_emails, leader_valid, log)
+    no_digest = ~leader_valid
     if no_digest.any():
         rows = supervising.loc[no_digest]
         log.add_rows(

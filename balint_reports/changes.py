@@ -126,3 +126,12 @@ def moved_trainees(changes: list[Change]) -> tuple[int, int]:
     new = {c.trainee_id for c in changes if c.change == "new in this report"}
     moved = {c.trainee_id for c in changes} - new
     return len(moved), len(new)
+
+
+def requirement_words(title: str, label: str, before: dict, now: dict) -> str:
+    """Plain words for how one requirement moved between two versions (empty if it did not)."""
+
+    def snapshot(values: dict) -> RequirementSnapshot:
+        return RequirementSnapshot(str(values.get("status", "")), values.get("achieved"), 0.0, "")
+
+    return _requirement_change(title, label, snapshot(before), snapshot(now))[0]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +15,10 @@ import click
 from . import deliver
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
+from .explain import explain as explain_ruleset
+from .explain import problems as ruleset_problems
 from .model import RunResult, Severity
+from .ruleset import load_ruleset, load_rulesets
 from .values import parse_date
 from .wording import day_text
 
@@ -179,7 +184,6 @@ def run(
         balint-reports run inbox --out reports --as-of 2026-11-30
     """
     from .monthly import run_month
-    from .ruleset import load_rulesets
 
     try:
         config = _config_for(inbox, config_file)
@@ -271,7 +275,6 @@ def check(
     from .inbox import find_config, gather
     from .issues import issue_table
     from .pipeline import build_report
-    from .ruleset import load_rulesets
 
     try:
         found = config_file is None
@@ -326,18 +329,113 @@ def _losses(report: RunResult) -> str:
 
 # --- send: deliver the month's outbox (issue 6) ---
 def _print_outcomes(outcomes: list[deliver.Outcome]) -> None:
-    widths = [
-        max([len(h), *(len(str(getattr(o, a))) for o in outcomes)])
-        for h, a in (("status", "status"), ("recipient", "recipient"), ("to", "to"))
-    ]
-    click.echo(f"{'status':<{widths[0]}}  {'recipient':<{widths[1]}}  {'to':<{widths[2]}}  detail")
+    columns = (("status", "status"), ("id", "recipient"), ("name", "name"), ("to", "to"))
+    widths = [max([len(h), *(len(str(getattr(o, a))) for o in outcomes)]) for h, a in columns]
+    click.echo(
+        "  ".join(h.ljust(w) for (h, _), w in zip(columns, widths, strict=True)) + "  detail"
+    )
     for o in outcomes:
-        cells = f"{o.status:<{widths[0]}}  {o.recipient:<{widths[1]}}  {o.to:<{widths[2]}}"
+        cells = "  ".join(
+            str(getattr(o, a)).ljust(w) for (_, a), w in zip(columns, widths, strict=True)
+        )
         click.echo(f"{cells}  {o.detail}".rstrip())
 
 
 def _ask_password(username: str) -> str:
     return click.prompt(f"SMTP password for {username}", hide_input=True)
+
+
+def _people(people: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{name} ({person})" for person, name in people)
+
+
+def _errors_line(errors: deliver.MonthErrors) -> str:
+    if not errors.total:
+        return "This month's report has no errors in its data."
+    whom = [f"{n} about {name} ({person})" for person, name, n in errors.by_trainee]
+    if errors.unattributed:
+        whom.append(
+            f"{errors.unattributed} not tied to a trainee in the register (e.g. a misspelt name)"
+        )
+    return (
+        f"This month's report has {_plural(errors.total, 'error')} in its data (rows left out "
+        f"of the counts): {'; '.join(whom)}. See Data issues in summary.xlsx: fix "
+        f"{'it' if errors.total == 1 else 'them'} and run the month again before sending, or "
+        "send anyway."
+    )
+
+
+def _proceed(real_send: bool, yes: bool) -> Callable[[deliver.MonthErrors], None]:
+    def proceed(errors: deliver.MonthErrors) -> None:
+        click.echo(_errors_line(errors))
+        if not (real_send and errors.total) or yes:
+            return
+        if sys.stdin.isatty():
+            if click.confirm("Send anyway?", default=False):
+                return
+            raise click.ClickException("nothing was sent")
+        them = "it" if errors.total == 1 else "them"
+        raise click.ClickException(
+            f"nothing was sent: the report has {_plural(errors.total, 'error')}; fix {them} and "
+            "run the month again, or add --yes to send anyway"
+        )
+
+    return proceed
+
+
+def _closing(result: deliver.SendResult) -> list[str]:
+    """What to do next, after the table."""
+    counts = result.counts
+    lines = []
+    if result.no_utf8:
+        kind = result.no_utf8[0].kind
+        lines.append(
+            f"{_plural(len(result.no_utf8), kind)} not sent: this server does not take addresses "
+            "with non-ASCII letters (it does not offer SMTPUTF8): "
+            + _people([(o.recipient, o.name) for o in result.no_utf8])
+            + ". Ask for a plain address and run the month again, or send from a mail program "
+            "that can."
+        )
+    failed = [(o.recipient, o.name) for o in result.outcomes if o.status == deliver.FAILED]
+    if failed:
+        lines.append(
+            f"Refused for good by the server: {_people(failed)}. A plain re-run does not try "
+            "them again: correct the address in the register and run the month again, or use "
+            "--retry-failed --only ID to try one as it is."
+        )
+    if result.stopped_by:
+        lines.append(
+            f"The send stopped: {result.stopped_by}. Put that right, then resume; nothing is "
+            f"sent twice:\n  {result.again}"
+        )
+    elif counts.get(deliver.PENDING, 0) > result.left_by_limit:
+        lines.append(
+            "Some were not sent. Run the same command again to send the rest; nothing is "
+            f"sent twice:\n  {result.again}"
+        )
+    elif result.left_by_limit:
+        lines.append(
+            f"{counts.get(deliver.SENT, 0)} sent, {result.left_by_limit} left: run again "
+            "without --limit to send the rest."
+        )
+    if counts.get(deliver.UNKNOWN):
+        lines.append(
+            "For those marked 'unknown' the connection was lost after the message was handed "
+            "over: check whether they arrived; they are not resent unless you use "
+            "--retry-unknown --only ID."
+        )
+    return lines
+
+
+def _other_kind(result: deliver.SendResult) -> str:
+    if not result.other_kind:
+        return ""
+    if result.kind == "letter":
+        return (
+            f"{_plural(result.other_kind, 'supervisor digest')} ready too: add --digests to "
+            "send them."
+        )
+    return f"{_plural(result.other_kind, 'trainee letter')} ready too: leave out --digests."
 
 
 @main.command()
@@ -348,7 +446,11 @@ def _ask_password(username: str) -> str:
     show_default=True,
     help="Dry run: show who would get what, and send nothing. Give --no-dry-run to send.",
 )
-@click.option("--limit", type=click.IntRange(min=1), help="Send at most N messages this time.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Send at most N messages this time (e.g. 1 to try first); the rest wait for a re-run.",
+)
 @click.option(
     "--only",
     multiple=True,
@@ -359,6 +461,18 @@ def _ask_password(username: str) -> str:
     "--digests", is_flag=True, help="Send the supervisor digests instead of the trainee letters."
 )
 @click.option(
+    "--yes",
+    is_flag=True,
+    help="Send even though the month's report has errors in its data (otherwise you are "
+    "asked, or, away from a terminal, nothing is sent).",
+)
+@click.option(
+    "--test-to",
+    metavar="ADDRESS",
+    help="Send one letter and one digest (those of --only ID, else the first) to ADDRESS "
+    "instead, marked as a test. Sends at once; never counts as sent.",
+)
+@click.option(
     "--resend-changed",
     is_flag=True,
     help="Send letters that changed since they were sent this month, marked as a correction.",
@@ -367,6 +481,11 @@ def _ask_password(username: str) -> str:
     "--retry-unknown",
     is_flag=True,
     help="Send again messages whose delivery is unknown (check with the recipient first).",
+)
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Send again messages the server refused for good (a 5xx reply), to the same address.",
 )
 @click.option("--host", help="SMTP server. Default: host in [smtp] of balint.toml.")
 @click.option(
@@ -391,7 +510,7 @@ def _ask_password(username: str) -> str:
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Config file for [smtp]. Default: the one the month's run used.",
+    help="Config file for [email] and [smtp]. Default: the one the month's run used, as it is now.",
 )
 @click.pass_context
 def send(
@@ -399,22 +518,27 @@ def send(
 ) -> None:
     """Email the month's letters (or supervisor digests) from REPORT_DIR.
 
-    REPORT_DIR is a month folder written by `run`, e.g. reports/2026-11. Its
-    outbox/ holds one ready-made email per trainee with an email address
-    (digests/ one per supervisor).
+    REPORT_DIR is a month folder written by `run`, e.g. reports/2026-11. Each
+    message is built when it is sent, from the letter and the config as it is
+    then ([email] from, reply_to, subject; [smtp]).
 
-    Safe by default: without --no-dry-run nothing is sent. A send log in the
-    reports folder remembers what went out, so running the same command again
-    sends only what is left, never a message twice. The SMTP password comes
-    from the environment variable BALINT_SMTP_PASSWORD, or you are asked for it.
+    Safe by default: without --no-dry-run nothing is sent. It first says how
+    many errors the month's data has, and for whom; with any, a real send asks
+    first (or needs --yes). A send log in the reports folder remembers what went
+    out, so running the same command again sends only what is left, never a
+    message twice. The SMTP password comes from the environment variable
+    BALINT_SMTP_PASSWORD, or you are asked for it.
 
-    Ends with a table of what was sent, skipped or failed, also written to
-    REPORT_DIR/send-report.csv (send-report-dry-run.csv for a dry run, so it
-    never replaces the table of a real send).
+    Ends with a table of every trainee (or supervisor) and what was sent,
+    skipped or failed, also written to REPORT_DIR/send-report.csv
+    (send-report-dry-run.csv for a dry run, so it never replaces the table of a
+    real send).
 
     Example:
 
         balint-reports send reports/2026-11
+
+        balint-reports send reports/2026-11 --test-to me@example.org
 
         balint-reports send reports/2026-11 --no-dry-run --limit 1
 
@@ -422,42 +546,104 @@ def send(
     """
     clock = (ctx.obj or {}).get("clock") or deliver.SystemClock()
     options = deliver.SendOptions(dry_run=dry_run, limit=limit, **params)
+    real_send = not dry_run and not options.test_to
     try:
-        result = deliver.send_month(report_dir, options, clock, _ask_password)
+        result = deliver.send_month(
+            report_dir, options, clock, _ask_password, _proceed(real_send, options.yes)
+        )
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
     if not result.outcomes:
-        click.echo(
-            f"No {result.kind}s to send in {result.report_dir}. Emails are prepared only when "
-            "the config gives a sender ([email] from or [report] contact_email), and only for "
-            "people with a valid address: see Data issues in summary.xlsx."
-        )
+        click.echo(f"No {result.kind}s to send in {result.report_dir}.")
         return
     _print_outcomes(result.outcomes)
     counts = result.counts
     click.echo(", ".join(f"{n} {status}" for status, n in counts.items()) + ".")
+    if result.test:
+        if counts.get(deliver.FAILED):
+            raise click.ClickException(f"the test was not delivered: see {result.report_file}")
+        click.echo("Test copies only: nobody else was sent anything, and nothing counts as sent.")
+        return
+    other = _other_kind(result)
     if result.dry_run:
+        if other:
+            click.echo(other)
+        if result.sender_problem:
+            click.echo(f"Before sending: {result.sender_problem}.")
         would = counts.get(deliver.WOULD_SEND, 0)
         click.echo(
             f"This was a dry run: nothing was sent. To send the {would} marked 'would send', "
             f"run:\n  {result.again}"
         )
         return
-    if result.stopped_by:
-        click.echo(
-            f"The send stopped: {result.stopped_by}. Put that right, then resume; nothing is "
-            f"sent twice:\n  {result.again}"
-        )
-    elif counts.get(deliver.PENDING):
-        click.echo(
-            "Some were not sent. Run the same command again to send the rest; nothing is "
-            f"sent twice:\n  {result.again}"
-        )
-    if counts.get(deliver.UNKNOWN):
-        click.echo(
-            "For those marked 'unknown' the connection was lost after the message was handed "
-            "over: check whether they arrived; they are not resent unless you use "
-            "--retry-unknown --only ID."
-        )
-    if counts.get(deliver.FAILED) or counts.get(deliver.UNKNOWN) or counts.get(deliver.PENDING):
+    for line in _closing(result):
+        click.echo(line)
+    if result.complete and other:
+        click.echo(other)
+    if not result.complete:
         raise click.ClickException(f"not everything was sent: see {result.report_file}")
+
+
+# --- rules: a ruleset in plain words, and a check of a society's own file (issue 15) ---
+@main.group()
+def rules() -> None:
+    """Read a ruleset in plain words, or check a society's own ruleset file.
+
+    A ruleset is a society's requirements as a TOML file (see docs/rulesets.md);
+    three are built in: uk-2019 (the default), uk-2023-example and bsanz-2021.
+
+    Example:
+
+        balint-reports rules explain uk-2019
+
+        balint-reports rules check society-2025.toml
+    """
+
+
+@rules.command("explain")
+@click.argument("ruleset")
+def rules_explain(ruleset: str) -> None:
+    """Print RULESET in plain words: what counts for each requirement, readiness, advice, fee.
+
+    RULESET is a built-in id (uk-2019, uk-2023-example, bsanz-2021) or a ruleset file.
+
+    Example:
+
+        balint-reports rules explain bsanz-2021
+
+        balint-reports rules explain society-2025.toml
+    """
+    try:
+        loaded = load_rulesets((ruleset,))[0]
+    except BalintError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(explain_ruleset(loaded), nl=False)
+
+
+@rules.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def rules_check(file: Path) -> None:
+    """Check a ruleset FILE; each mistake names the file and the key to put right.
+
+    Exit 0 with one line when the file can be used; exit 1 with the mistakes otherwise.
+    Run `balint-reports rules explain FILE` next to read what the rules mean.
+
+    Example:
+
+        balint-reports rules check society-2025.toml
+    """
+    try:
+        loaded = load_ruleset(file)
+    except BalintError as exc:
+        click.echo(str(exc))
+        raise SystemExit(1) from None
+    found = ruleset_problems(loaded)
+    for problem in found:
+        click.echo(problem)
+    if found:
+        raise SystemExit(1)
+    click.echo(
+        f"{file}: ruleset {loaded.id} can be used: "
+        f"{_plural(len(loaded.requirements), 'requirement')}, "
+        f"{_plural(len(loaded.advice), 'advice check')}, from {day_text(loaded.effective_from)}."
+    )

@@ -205,7 +205,7 @@ def _check_email(table: dict, report: dict, where: str) -> dict:
 
 
 def _check_smtp(table: dict, where: str) -> dict:
-    """[smtp]: host, port, security, username, messages_per_minute; never a password."""
+    """[smtp]: host, port, security, username, messages_per_minute, timeout, retry_waits."""
     for key, value in table.items():
         if key == "password":
             raise ConfigError(
@@ -223,10 +223,23 @@ def _check_smtp(table: dict, where: str) -> dict:
                 raise ConfigError(
                     f"{where}: [smtp] security = {value!r}: use one of {', '.join(SMTP_SECURITY)}"
                 )
-        elif key == "messages_per_minute":
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ConfigError(f"{where}: [smtp] messages_per_minute must be a number above 0")
+        elif key in ("messages_per_minute", "timeout"):
+            if not _positive(value):
+                raise ConfigError(f"{where}: [smtp] {key} must be a number above 0")
+        elif key == "retry_waits":
+            if not isinstance(value, list) or not all(
+                _positive(v) or (v == 0 and not isinstance(v, bool)) for v in value
+            ):
+                raise ConfigError(
+                    f"{where}: [smtp] retry_waits must be a list of seconds to wait before "
+                    "each retry of a temporary refusal, e.g. [30, 60, 120] (or [] for none)"
+                )
         else:
-            known = "host, port, security, username, messages_per_minute"
+            known = "host, port, security, username, messages_per_minute, timeout, retry_waits"
             raise ConfigError(f"{where}: [smtp] has unknown key {key!r} (known: {known})")
     return table
+
+
+def _positive(value: object) -> bool:
+    # bool is an int to Python, but `true` is no number of seconds
+    return not isinstance(value, bool) and isinstance(value, int | float) and value > 0

@@ -19,7 +19,7 @@ from .model import (
     TraineeResult,
 )
 from .records import Records
-from .ruleset import Requirement, Route
+from .ruleset import Requirement, Route, Ruleset
 from .wording import (
     SAID_AS_REASON,
     STATUS_WORDS,
@@ -29,7 +29,7 @@ from .wording import (
     left_words,
     progress_percent,
     progress_words,
-    record_line,
+    record_lines,
     route_spec,
     supervision_not_counted,
     supervisor_reason,
@@ -127,26 +127,42 @@ def _reasons(
     return list(dict.fromkeys(reasons))  # alternative routes may leave out the same rows
 
 
+class CountedLines:
+    """Each route's counted rows written as lines once for all letters, sliced per trainee."""
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+        self.names = records.leader_names()
+        self._lines: dict[tuple[Route, str], list[str]] = {}
+
+    def of(self, route: Route, ruleset: Ruleset, trainee_id: str) -> list[str] | None:
+        """The trainee's counted rows of a route, oldest first; None if it was not gathered."""
+        measure = route.measure()
+        rows = self.records.counted.get(measure)
+        if rows is None:
+            return None
+        key = (measure, ruleset.id)  # a competency's title is its ruleset's
+        if key not in self._lines:
+            titles = {c.id: f"competency {c.number}, {c.title}" for c in ruleset.competencies}
+            self._lines[key] = record_lines(route.source, rows.frame, titles, self.names)
+        start, stop = rows.spans.get(trainee_id, (0, 0))
+        return self._lines[key][start:stop]
+
+
 def _counted_lines(
     rule: Requirement,
     result: RequirementResult,
+    ruleset: Ruleset,
     trainee_id: str,
-    records: Records,
-    competencies: dict[str, str],
-    names: dict,
+    lines: CountedLines,
 ) -> list[str]:
     """The dated rows behind the requirement's numbers, oldest first."""
     spec = _route_of(rule, result)
-    if spec is None:  # not yet assessable: the route that holds the most of their rows
-        found = [records.rows(r, trainee_id) for r in rule.routes]
-        frames = [f for f in found if f is not None]
-        rows = max(frames, key=len, default=None)
-        source = rule.routes[0].source
-    else:
-        rows, source = records.rows(spec, trainee_id), spec.source
-    if rows is None:
-        return []
-    return [record_line(source, row, competencies, names) for row in rows.to_dict("records")]
+    if spec is not None:
+        return lines.of(spec, ruleset, trainee_id) or []
+    # Not yet assessable: the route that holds the most of their rows.
+    found = [lines.of(route, ruleset, trainee_id) or [] for route in rule.routes]
+    return max(found, key=len, default=[])
 
 
 def letter_context(
@@ -154,19 +170,18 @@ def letter_context(
     report: RunResult,
     changes: list[Change],
     has_previous: bool,
-    names: dict[str, str] | None = None,
+    lines: CountedLines | None = None,
 ) -> dict:
     """Everything one letter shows: this trainee's results only.
 
     `has_previous`: the trainee had a letter last month, so it can say what changed since;
-    `names`: leader id -> name, when the caller has it already (once for all letters).
+    `lines`: the counted rows as lines, made once for all letters by the caller.
     """
-    if names is None:
-        names = report.records.leader_names()
+    if lines is None:
+        lines = CountedLines(report.records)
     by_id = {q.id: q for q in result.ruleset.requirements}
     records = report.records
     paused = result.status == "paused"
-    competencies = {c.id: f"competency {c.number}, {c.title}" for c in result.ruleset.competencies}
     requirements = []
     for r in result.requirements:
         rule = by_id[r.id]
@@ -200,7 +215,7 @@ def letter_context(
                 "reasons": _reasons(rule, r, result.trainee_id, records),
                 "step": "" if paused else r.next_step,
                 "decisions": list(r.decisions),
-                "counted": _counted_lines(rule, r, result.trainee_id, records, competencies, names),
+                "counted": _counted_lines(rule, r, result.ruleset, result.trainee_id, lines),
             }
         )
     settings = report.config.report
@@ -245,7 +260,7 @@ def render_letters(
     for change in changes:  # grouped once: each letter looks only at its own trainee's
         changes_of.setdefault(change.trainee_id, []).append(change)
     letters = []
-    names = report.records.leader_names()
+    lines = CountedLines(report.records)
     for result in report.trainees:
         if not result.gets_letter:
             continue
@@ -254,7 +269,7 @@ def render_letters(
             report,
             changes_of.get(result.trainee_id, []),
             has_previous=result.trainee_id in had_letter,
-            names=names,
+            lines=lines,
         )
         letters.append(
             Letter(

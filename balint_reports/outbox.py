@@ -1,22 +1,27 @@
-"""Ready-to-send emails: outbox/<trainee_id>.eml per letter and digests/<leader_id>.eml.
+"""Emails built in memory from the letters and digests a run rendered.
 
-Each message is multipart/alternative (plain text first, then the HTML), so any mail client
-opens it and the team can send one by hand. `mail.json` lists them for `send`.
+`build_message` turns a rendered piece (its `stem`, `html`, `text` and `recipient`) into a
+multipart/alternative `EmailMessage` (plain text first, then the HTML) with the headers the
+config gives *at the time of building*: `send` builds every message afresh from the current
+config, so From, Reply-To and Subject added after the run are used. A run writes, beside the
+letters, `outbox/<trainee_id>.eml` and `digests/<leader_id>.eml` for anyone who wants to send
+one by hand, and `mail.json`, which lists every trainee and supervisor for `send`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html as html_escape
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.parser import Parser
 from email.utils import formatdate
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .addresses import can_email, sender, unsafe_header
 from .config import Config
@@ -28,21 +33,71 @@ if TYPE_CHECKING:
     from .model import RunResult
 
 MANIFEST = "mail.json"
+MANIFEST_VERSION = 2
 DEFAULT_SUBJECT = "{society}: your progress towards accreditation, {month}"
 DEFAULT_DIGEST_SUBJECT = "{society}: your supervisees' progress, {month}"
+FOLDERS = {"letter": "letters", "digest": "digests"}
+EML_FOLDERS = {"letter": "outbox", "digest": "digests"}
+NO_ADDRESS = "no valid address"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whom a letter or digest is for."""
+
+    kind: str  # "letter" or "digest"
+    person_id: str
+    name: str
+    address: str
+
+    @property
+    def reachable(self) -> bool:
+        """Whether an email can be addressed to them."""
+        return can_email(self.name, self.address)
+
+
+class Mailable(Protocol):
+    """What the outbox needs of a rendered letter or digest: nothing read from disk."""
+
+    @property
+    def stem(self) -> str:
+        """Its file name without the extension, e.g. `T01`."""
+        ...
+
+    @property
+    def html(self) -> str:
+        """The HTML body."""
+        ...
+
+    @property
+    def text(self) -> str:
+        """The plain-text body."""
+        ...
+
+    @property
+    def recipient(self) -> Recipient:
+        """Whom it is for."""
+        ...
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message to build: who it is for and its two bodies."""
+    """A rendered letter or digest with its recipient: the outbox's input."""
 
-    kind: str  # "letter" or "digest"
-    recipient_id: str
-    name: str
-    address: str
-    subject: str
-    text: str
+    stem: str
     html: str
+    text: str
+    recipient: Recipient
+
+
+@dataclass(frozen=True)
+class Headers:
+    """The headers a message takes from the config."""
+
+    from_name: str
+    from_address: str
+    reply_to: str
+    subject: str
 
 
 def subject_for(config: Config, kind: str, as_of: dt.date) -> str:
@@ -54,16 +109,24 @@ def subject_for(config: Config, kind: str, as_of: dt.date) -> str:
     return template.format(month=f"{as_of:%B %Y}", society=config.report.society)
 
 
-def content_hash(message: EmailMessage) -> str:
-    """What makes a letter the same letter: recipient, subject and both bodies (not Date/ID)."""
+def headers_for(config: Config, kind: str, as_of: dt.date) -> Headers:
+    """From, Reply-To and Subject as the config says now; no sender is an error."""
+    found = sender(config)
+    if found is None:
+        raise DeliveryError(
+            "no sender address: set from in the [email] table of balint.toml (or "
+            "contact_email in [report])"
+        )
+    from_name, from_address = found
+    reply_to = config.email.get("reply_to") or config.report.contact_email or from_address
+    return Headers(from_name, from_address, reply_to, subject_for(config, kind, as_of))
+
+
+def content_hash(piece: Mailable) -> str:
+    """What makes a letter the same letter: its two bodies (not its headers, nor the date)."""
     digest = hashlib.sha256()
-    bodies = [message.get_body((kind,)) for kind in ("plain", "html")]
-    for part in (
-        str(message["To"]),
-        str(message["Subject"]),
-        *(body.get_content() if body is not None else "" for body in bodies),
-    ):
-        digest.update(part.encode("utf-8") + b"\0")
+    for part in (piece.text, piece.html):
+        digest.update(part.replace("\r\n", "\n").encode("utf-8") + b"\0")
     return digest.hexdigest()
 
 
@@ -76,107 +139,170 @@ def _refuse_unsafe(values: dict[str, str]) -> None:
             )
 
 
-def build_message(item: Outgoing, config: Config, month: str) -> EmailMessage:
-    """A multipart/alternative message; header values with CR, LF or NUL are refused first."""
-    found = sender(config)
-    if found is None:
-        raise DeliveryError("no sender address: set [email] from in the config")
-    from_name, from_address = found
-    reply_to = config.email.get("reply_to") or config.report.contact_email or from_address
+_BODY = re.compile(r"<body[^>]*>", re.IGNORECASE)
+
+
+def with_opening(piece: Mailable, line: str) -> Outgoing:
+    """The piece with one line put before its first paragraph, in both bodies."""
+    paragraph = (
+        '<p style="margin:0 0 16px 0;padding:8px 12px;background:#fff8e1;'
+        f'border-left:4px solid #f9a825;">{html_escape.escape(line)}</p>'
+    )
+    found = _BODY.search(piece.html)
+    at = found.end() if found else 0
+    return Outgoing(
+        piece.stem,
+        piece.html[:at] + paragraph + piece.html[at:],
+        f"{line}\n\n{piece.text}",
+        piece.recipient,
+    )
+
+
+def build_message(
+    piece: Mailable,
+    headers: Headers,
+    month: str,
+    *,
+    to: str | None = None,
+    subject_prefix: str = "",
+) -> EmailMessage:
+    """A multipart/alternative message; header values with CR, LF or NUL are refused first.
+
+    `to` sends it elsewhere than to its recipient (a test send); `subject_prefix` marks it.
+    """
+    recipient = piece.recipient
+    address = (to or recipient.address).strip()
+    subject = subject_prefix + headers.subject
     _refuse_unsafe(
         {
-            "From": from_name,
-            "Reply-To": reply_to,
-            "To": f"{item.name} <{item.address}>",
-            "Subject": item.subject,
+            "From": headers.from_name,
+            "Reply-To": headers.reply_to,
+            "To": f"{recipient.name} <{address}>",
+            "Subject": subject,
         }
     )
     # An address with non-ASCII letters (siân@…) needs the SMTPUTF8 form of the message.
-    message = EmailMessage(policy=policy.SMTP if item.address.isascii() else policy.SMTPUTF8)
-    message["From"] = Address(display_name=from_name, addr_spec=from_address)
-    message["Reply-To"] = reply_to
+    message = EmailMessage(policy=policy.SMTP if address.isascii() else policy.SMTPUTF8)
+    message["From"] = Address(display_name=headers.from_name, addr_spec=headers.from_address)
+    message["Reply-To"] = headers.reply_to
     # username + domain, not addr_spec: addr_spec refuses a non-ASCII local part outright.
-    local, _, domain = item.address.strip().rpartition("@")
-    message["To"] = Address(display_name=item.name, username=local, domain=domain)
-    message["Subject"] = item.subject
+    local, _, domain = address.rpartition("@")
+    message["To"] = Address(display_name=recipient.name, username=local, domain=domain)
+    message["Subject"] = subject
     message["Date"] = formatdate(localtime=True)
-    message.set_content(item.text)
-    message.add_alternative(item.html, subtype="html")
-    # Derived from the content, so a re-run of an unchanged letter keeps its Message-ID and
-    # a corrected one gets a new one.
-    digest = content_hash(message)[:24]
-    message["Message-ID"] = f"<{digest}.{item.kind}.{month}@{from_address.rpartition('@')[2]}>"
+    message.set_content(piece.text)
+    message.add_alternative(piece.html, subtype="html")
+    # Derived from the content, so the same letter keeps its Message-ID and a corrected one
+    # gets a new one.
+    seed = f"{content_hash(piece)}\0{recipient.kind}\0{recipient.person_id}\0{subject}"
+    digest = hashlib.sha256(seed.encode("utf-8")).hexdigest()[:24]
+    domain_of_sender = headers.from_address.rpartition("@")[2]
+    message["Message-ID"] = f"<{digest}.{recipient.kind}.{month}@{domain_of_sender}>"
     return message
 
 
-def read_message(path: Path) -> EmailMessage:
-    """Parse an .eml file written by `build_message` (or edited by hand)."""
-    # Decoded here, not by BytesParser, which would turn UTF-8 addresses into surrogates.
-    text = path.read_bytes().decode("utf-8", errors="replace")
-    return Parser(policy=policy.SMTPUTF8).parsestr(text)
+def _facts(report: RunResult) -> dict[str, dict]:
+    """Per trainee, the figures a letter shows: kept with a send so a correction can compare."""
+    facts = {}
+    for t in report.trainees:
+        labels = {q.id: (q.routes[0].label if q.routes else "") for q in t.ruleset.requirements}
+        facts[t.trainee_id] = {
+            "overall": str(t.overall),
+            "requirements": {
+                r.id: {
+                    "title": r.title,
+                    "label": labels.get(r.id, ""),
+                    "status": str(r.status),
+                    "achieved": r.achieved,
+                }
+                for r in t.requirements
+            },
+        }
+    return facts
 
 
-def _outgoing(report: RunResult, letters: list[Letter], digests: list[Digest]) -> list[Outgoing]:
-    """The letters and digests that can be emailed: their recipient has a usable address."""
-    subject = subject_for(report.config, "letter", report.as_of)
+def _errors_per_trainee(report: RunResult) -> dict[str, int]:
+    """How many error-severity data issues are about each trainee (case-folded id)."""
+    issues = report.issues
+    errors = issues.loc[(issues["severity"] == "error") & (issues["trainee_id"] != "")]
+    return errors["trainee_id"].astype(str).str.casefold().value_counts().to_dict()
+
+
+def _entry(piece: Mailable, skip: str = "") -> dict:
+    r = piece.recipient
+    folder = FOLDERS[r.kind]
+    return {
+        "kind": r.kind,
+        "id": r.person_id,
+        "name": r.name,
+        "address": r.address.strip() if isinstance(r.address, str) else "",
+        "html": f"{folder}/{piece.stem}.html",
+        "text": f"{folder}/{piece.stem}.txt",
+        "skip": skip or ("" if r.reachable else NO_ADDRESS),
+    }
+
+
+def pieces(
+    report: RunResult, letters: Sequence[Letter], digests: Sequence[Digest]
+) -> list[Outgoing]:
+    """The rendered letters and digests with their recipients: what the outbox builds from."""
     trainees = {t.trainee_id: t for t in report.trainees}
-    items = []
+    found = []
     for letter in letters:
         t = trainees[letter.trainee_id]
-        if can_email(t.name, t.email):
-            items.append(
-                Outgoing(
-                    "letter",
-                    t.trainee_id,
-                    t.name,
-                    t.email.strip(),
-                    subject,
-                    letter.text,
-                    letter.html,
-                )
-            )
-    digest_subject = subject_for(report.config, "digest", report.as_of)
+        address = t.email if isinstance(t.email, str) else ""
+        recipient = Recipient("letter", t.trainee_id, t.name, address)
+        found.append(Outgoing(letter.stem, letter.html, letter.text, recipient))
     for digest in digests:
         leader = digest.leader
-        if can_email(leader.name, leader.email):
-            items.append(
-                Outgoing(
-                    "digest",
-                    leader.leader_id,
-                    leader.name,
-                    leader.email,
-                    digest_subject,
-                    digest.text,
-                    digest.html,
-                )
-            )
-    return items
+        address = leader.email if isinstance(leader.email, str) else ""
+        recipient = Recipient("digest", leader.leader_id, leader.name, address)
+        found.append(Outgoing(digest.stem, digest.html, digest.text, recipient))
+    return found
 
 
 def outbox_files(
-    report: RunResult, letters: list[Letter], digests: list[Digest]
+    report: RunResult, letters: Sequence[Letter], digests: Sequence[Digest]
 ) -> dict[str, bytes]:
-    """outbox/*.eml for the letters, digests/*.eml, and mail.json, by path in the month folder.
+    """mail.json for `send` and, once the config names a sender, one .eml per message.
 
-    No .eml is made until the config says who the emails come from.
+    By path in the month folder. The letters' and digests' own HTML and text are written by
+    the caller under `letters/` and `digests/`, with the stems they carry.
     """
-    # Imported here: `send` loads this module, and its `--help` must not wait for jinja2/pandas.
-    from .letters import file_stem
-
-    files: dict[str, bytes] = {}
-    entries = []
     month = f"{report.as_of:%Y-%m}"
+    ready = pieces(report, letters, digests)
+    facts = _facts(report)
+    errors = _errors_per_trainee(report)
+    by_trainee = {p.recipient.person_id: p for p in ready if p.recipient.kind == "letter"}
+    entries = []
+    # Every trainee in register order, so that the send table can say why some get nothing.
+    for t in report.trainees:
+        letter = by_trainee.get(t.trainee_id)
+        entry: dict[str, object]
+        if letter is None:
+            entry = {"kind": "letter", "id": t.trainee_id, "name": t.name, "address": ""}
+            entry["skip"] = f"no letter (register status {t.status})"
+        else:
+            entry = {**_entry(letter), "facts": facts[t.trainee_id]}
+        entries.append({**entry, "errors": errors.get(t.trainee_id.casefold(), 0)})
+    entries += [_entry(p) for p in ready if p.recipient.kind == "digest"]
+    files: dict[str, bytes] = {}
     if sender(report.config) is not None:
-        for item in _outgoing(report, letters, digests):
-            sub = "outbox" if item.kind == "letter" else "digests"
-            relative = f"{sub}/{file_stem(item.recipient_id)}.eml"
-            files[relative] = build_message(item, report.config, month).as_bytes()
-            entries.append({"kind": item.kind, "id": item.recipient_id, "file": relative})
+        for piece in ready:
+            if piece.recipient.reachable:
+                kind = piece.recipient.kind
+                headers = headers_for(report.config, kind, report.as_of)
+                message = build_message(piece, headers, month)
+                files[f"{EML_FOLDERS[kind]}/{piece.stem}.eml"] = message.as_bytes()
     config = report.config.path
     manifest = {
+        "version": MANIFEST_VERSION,
         "month": month,
+        "as_of": f"{report.as_of:%Y-%m-%d}",
         "config": str(config.resolve()) if config else None,
         "messages": entries,
     }
-    files[MANIFEST] = json.dumps(manifest, indent=2).encode("utf-8")
+    files[MANIFEST] = json.dumps(manifest, indent=2, ensure_ascii=False, default=str).encode(
+        "utf-8"
+    )
     return files

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
 from .ruleset import REFERENCE_CHAIN, Requirement, Route, Ruleset, Wording
+from .values import map_unique
 
 if TYPE_CHECKING:
+    # pandas only for the records' lines, imported there: `--help` loads this module (through
+    # `send`) and must not wait for pandas.
+    import pandas as pd
+
     from .model import RequirementResult, RouteResult
 
 OVERALL_WORDS = {
@@ -303,31 +308,60 @@ def co_led_not_counted(sessions: float, why: str) -> str:
 # --- the records we counted -----------------------------------------------------------------
 
 
-def _mode_words(mode: str) -> str:
-    return mode.replace("_", " ")
+def _blank(value: object) -> bool:
+    import pandas as pd
+
+    return value is None or value is pd.NA or value is pd.NaT or value == "" or value != value
 
 
-def record_line(source: str, row: Mapping, competencies: Mapping[str, str], names: Mapping) -> str:
-    """One counted row as a trainee can check it against their own diary."""
+def record_lines(
+    source: str, frame: pd.DataFrame, competencies: Mapping[str, str], names: Mapping[str, str]
+) -> list[str]:
+    """Counted rows as a trainee can check them against their own diary, one line each.
+
+    Called once per table of counted rows, not per trainee: each distinct date and value is
+    written once (map_unique), and the lines are joined in one pass.
+    """
+    import pandas as pd
+
+    if frame.empty:
+        return []
+
+    def day(value: object) -> str:
+        return "" if _blank(value) else day_text(pd.Timestamp(str(value)))
+
+    def name(prefix: str, fallback: str) -> Callable[[object], str]:
+        return lambda who: f"{prefix}{names[str(who)]}" if str(who) in names else fallback
+
+    def optional(words: Callable[[object], str]) -> Callable[[object], str]:
+        return lambda value: "" if _blank(value) else words(value)
+
     if source == "portfolio":
-        title = competencies.get(row["competency"], row["competency"])
-        by = names.get(row.get("signed_off_by", ""), "")
-        return f"{day_text(row['signed_off'])}: {title}" + (f", signed off by {by}" if by else "")
-    parts = []
-    if source == "supervision":
-        who = names.get(row["supervisor"], "")
-        parts.append(f"supervision with {who}" if who else "supervision")
-        parts.append(hours_text(float(row["hours"])))
-        if row.get("mode"):
-            parts.append(_mode_words(str(row["mode"])))
+        columns = [
+            map_unique(frame["signed_off"], day),
+            map_unique(frame["competency"], lambda c: f": {competencies.get(str(c), str(c))}"),
+            map_unique(frame["signed_off_by"], name(", signed off by ", "")),
+        ]
+    elif source == "supervision":
+        columns = [
+            map_unique(frame["date"], day),
+            map_unique(frame["supervisor"], name(": supervision with ", ": supervision")),
+            map_unique(frame["hours"], optional(lambda h: f", {hours_text(float(str(h)))}")),
+            map_unique(frame["mode"], optional(lambda m: f", {str(m).replace('_', ' ')}")),
+        ]
     else:
-        parts.append(ACTIVITY_WORDS.get(row["activity"], str(row["activity"])))
-        sessions = row.get("sessions")
-        if sessions is not None and sessions == sessions and sessions != 1:
-            parts.append(count_words(float(sessions), "sessions"))
-        if row.get("event"):
-            parts.append(str(row["event"]))
-    return f"{day_text(row['date'])}: " + ", ".join(parts)
+        columns = [
+            map_unique(frame["date"], day),
+            map_unique(frame["activity"], lambda a: f": {ACTIVITY_WORDS.get(str(a), str(a))}"),
+            map_unique(
+                frame["sessions"],
+                lambda n: (
+                    "" if _blank(n) or n == 1 else f", {count_words(float(str(n)), 'sessions')}"
+                ),
+            ),
+            map_unique(frame["event"], optional(lambda e: f", {e}")),
+        ]
+    return ["".join(parts) for parts in zip(*columns, strict=True)]
 
 
 def unused_rows_words(file: str, outcome: str, rows: int, as_of: dt.date) -> str:
@@ -460,6 +494,7 @@ def supervision_not_counted_for_supervisor(
 
 
 DATE_COLUMNS = ("date", "signed_off")
+_ADDRESS_CODES = ("trainee_address_invalid", "name_unaddressable", "address_shared")
 _COLUMN_WORDS = {
     "co_leader": "co-leader",
     "signed_off": "sign-off date",
@@ -516,19 +551,23 @@ def issue_for_supervisor(issue: Mapping, as_of: dt.date) -> str:
             what = "the trainee is listed twice in the register: counted once"
         case "register_conflict":
             what = f"the register has two different values for the {column}"
-        case "trainee_address_invalid" | "name_unaddressable" | "address_shared":
+        case _ if code in _ADDRESS_CODES:
             what = "the trainee's email address is missing or cannot be used"
+        case "non_ascii_address":
+            what = "the email address has letters (such as á) that most mail servers refuse"
         case "invalid_vocab":
             what = f"the {column}{shown} is not one the society's lists know"
         case _ if code.startswith("invalid_"):
             what = f"the {column}{shown} could not be read"
         case _:  # a kind of issue without words of its own yet: true of any issue
             what = f"the {column}{shown} needs checking" if column else "the row needs checking"
-    if outcome in ("future", "duplicate") or code in ("register_repeat", "register_date_future"):
+    said_enough = ("register_repeat", "register_date_future", *_ADDRESS_CODES)
+    if outcome in ("future", "duplicate") or code in said_enough:
         tail = ""
     elif issue.get("severity") == "error" or outcome == "rejected":
         tail = ": the row does not count until it is corrected, and the leadership team is on it"
-    elif outcome == "accepted":
+    elif outcome == "accepted" or (code and issue.get("severity") == "warning"):
+        # A warning never rejects a row (later and repeated rows have codes of their own).
         tail = ": the row counts as it is while the leadership team checks it"
     else:
         tail = ": the leadership team is checking it"

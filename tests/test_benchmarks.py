@@ -38,7 +38,7 @@ def test_benchmark_measures_every_target_at_a_tiny_scale(tmp_path: Path) -> None
     for name in ("cold / floor", "warm / cold", "peak memory GiB", "--help s", "sample inbox s"):
         assert results[name] > 0, name
         assert name in done.stdout
-    assert set(results["help per command"]) == {"", "run", "check", "send"}
+    assert set(results["help per command"]) == {"", "run", "check", "send", "rules"}
     assert results["stages"]["read_inbox"] > 0
     assert [int(rows) for rows in results["scaling"]] == [200, 400]
     # the generated inbox is the federation's shape: registers, supervision, portfolio and

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import email
 import json
+import re
 import shutil
 import socket
 import sqlite3
 import ssl
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -25,7 +31,13 @@ from balint_reports.cli import main
 from balint_reports.config import load_config
 from balint_reports.errors import ConfigError, DeliveryError, OutputError
 from balint_reports.lock import locked
-from balint_reports.outbox import Outgoing, build_message
+from balint_reports.outbox import (
+    Outgoing,
+    Recipient,
+    build_message,
+    content_hash,
+    headers_for,
+)
 
 from .conftest import TRAINEE_HEADER, run_report, trainee_row, write_csv, write_xlsx
 
@@ -47,6 +59,8 @@ EMAILED = {
     "T3": "cat@example.org",
     "T5": "dán@example.org",
 }
+# Listed in every send table too, with the reason they get nothing.
+NOT_EMAILED = {"T4": "no valid address", "T6": "no letter", "T7": "no valid address"}
 
 
 class FakeClock:
@@ -70,6 +84,9 @@ class Recorder:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], EmailMessage]] = []
         self.refuse: set[str] = set()  # recipients answered with 550
+        self.greylist: dict[str, int] = {}  # recipient -> how many RCPTs to answer with 451
+        self.drop_at_rcpt: set[str] = set()  # recipients whose RCPT closes the connection
+        self.rcpts: list[str] = []  # every RCPT, in order
         self.temporary = 0  # how many DATA commands to answer with 421 first
         self.drop_after: int | None = None  # close the connection after this many messages
         self.down_after: int | None = None  # after this many, close it at the next MAIL
@@ -84,6 +101,14 @@ class Recorder:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
+        self.rcpts.append(address)
+        if address in self.drop_at_rcpt:
+            self.drop_at_rcpt.discard(address)
+            server.transport.close()
+            return "421 4.3.0 gone"
+        if self.greylist.get(address):
+            self.greylist[address] -= 1
+            return "451 4.7.1 greylisted: try again later"
         if address in self.refuse:
             return "550 5.1.1 <" + address + ">: no such mailbox here"
         envelope.rcpt_tos.append(address)
@@ -166,8 +191,13 @@ def _inbox(inbox: Path, jane_sessions: int = 3) -> None:
     )
 
 
-def _send(report: Path, *args: str, clock: FakeClock | None = None, port: int = 0) -> Result:
+def _send(
+    report: Path, *args: str, clock: FakeClock | None = None, port: int = 0, yes: bool = True
+) -> Result:
+    """`send` through the CLI; a real send goes ahead despite the month's data errors."""
     options = ["--host", HOST, "--port", str(port), "--security", "none"] if port else []
+    if yes and "--no-dry-run" in args:
+        options.append("--yes")
     return CliRunner().invoke(
         main,
         ["send", str(report), *options, *args],
@@ -237,10 +267,12 @@ def test_unusable_and_shared_addresses_are_data_issues(inbox: Path, tmp_path: Pa
 def test_header_values_with_line_breaks_or_nul_are_refused(inbox: Path) -> None:
     _inbox(inbox)
     config = load_config(inbox / "balint.toml")
+    headers = headers_for(config, "letter", dt.date(2026, 11, 30))
     for bad in ("Jane\r\nBcc: x@evil.example", "Jane\0"):
-        item = Outgoing("letter", "T1", bad, "jane@example.org", "Subject", "text", "<p>html</p>")
+        recipient = Recipient("letter", "T1", bad, "jane@example.org")
+        item = Outgoing("T1", "<p>html</p>", "text", recipient)
         with pytest.raises(DeliveryError, match="line break or NUL"):
-            build_message(item, config, "2026-11")
+            build_message(item, headers, "2026-11")
     (inbox / "balint.toml").write_text('[email]\nsubject = "Hi\\r\\nBcc: x@evil.example"\n')
     with pytest.raises(ConfigError, match=r"\[email\] subject must be one line"):
         load_config(inbox / "balint.toml")
@@ -395,13 +427,19 @@ def test_dry_run_sends_nothing_and_says_how_to_send(report: Path, smtp: tuple) -
     result = _send(report, port=port)
     assert result.exit_code == 0, result.output
     assert server.messages == []
-    assert "4 would send." in result.output
+    assert "4 would send, 3 skipped." in result.output
     assert result.output.rstrip().endswith(
         f"run:\n  balint-reports send {report} --host {HOST} --port {port} --security none "
         "--no-dry-run"
     )
     dry = _send_report(report, "send-report-dry-run.csv")
-    assert {r: row["status"] for r, row in dry.items()} == dict.fromkeys(EMAILED, "would send")
+    assert {r: row["status"] for r, row in dry.items() if r in EMAILED} == dict.fromkeys(
+        EMAILED, "would send"
+    )
+    assert dry["T5"]["detail"].startswith("non-ASCII address: sent only if the server takes")
+    for trainee, reason in NOT_EMAILED.items():
+        assert dry[trainee]["status"] == "skipped"
+        assert dry[trainee]["detail"].startswith(reason)
     assert not (report / "send-report.csv").exists()
 
 
@@ -418,7 +456,7 @@ def test_full_send_delivers_each_letter_once(report: Path, smtp: tuple) -> None:
     server, port = smtp
     result = _send(report, "--no-dry-run", port=port)
     assert result.exit_code == 0, result.output
-    assert "4 sent." in result.output
+    assert "4 sent, 3 skipped." in result.output
     assert server.recipients() == sorted(EMAILED.values())
     for rcpts, message in server.messages:
         assert [a.addr_spec for a in message["To"].addresses] == rcpts
@@ -427,7 +465,7 @@ def test_full_send_delivers_each_letter_once(report: Path, smtp: tuple) -> None:
     again = _send(report, "--no-dry-run", port=port)
     assert again.exit_code == 0, again.output
     assert len(server.messages) == 4
-    assert "4 skipped." in again.output
+    assert "7 skipped." in again.output
     assert "already sent on" in _send_report(report)["T1"]["detail"]
 
 
@@ -438,7 +476,10 @@ def test_limit_and_only(report: Path, smtp: tuple) -> None:
     result = _send(report, "--no-dry-run", "--limit", "1", port=port)
     assert server.recipients() == ["cat@example.org", "dán@example.org", "jane@example.org"]
     assert _send_report(report)["T2"]["status"] == "not sent"
-    assert result.exit_code == 1
+    # Stopping where asked is no failure.
+    assert result.exit_code == 0, result.output
+    assert "1 sent, 1 left: run again without --limit to send the rest." in result.output
+    assert "Error" not in result.output
     missing = _send(report, "--only", "T9", port=port)
     assert missing.exit_code == 1
     assert "--only t9: no letter for this id" in missing.output
@@ -449,7 +490,7 @@ def test_dropped_connection_then_rerun_sends_the_rest_once(report: Path, smtp: t
     server.drop_after = 2
     first = _send(report, "--no-dry-run", port=port)
     assert first.exit_code == 1
-    outcome = {r: row["status"] for r, row in _send_report(report).items()}
+    outcome = {r: row["status"] for r, row in _send_report(report).items() if r in EMAILED}
     assert outcome == {"T1": "sent", "T2": "unknown", "T3": "not sent", "T5": "not sent"}
     assert "Run the same command again" in first.output
     server.down = False
@@ -484,9 +525,11 @@ def test_interrupted_send_is_never_resent_blindly(report: Path, smtp: tuple) -> 
 
 
 def _hash_of(report: Path, trainee: str) -> str:
-    from balint_reports.outbox import content_hash, read_message
-
-    return content_hash(read_message(report / "outbox" / f"{trainee}.eml"))
+    """The content hash the send log keys a letter by: its two bodies as the run wrote them."""
+    letters = report / "letters"
+    html = (letters / f"{trainee}.html").read_text(encoding="utf-8")
+    text = (letters / f"{trainee}.txt").read_text(encoding="utf-8")
+    return content_hash(Outgoing(trainee, html, text, Recipient("letter", trainee, "", "")))
 
 
 def test_temporary_refusal_is_retried_after_a_pause(report: Path, smtp: tuple) -> None:
@@ -499,19 +542,54 @@ def test_temporary_refusal_is_retried_after_a_pause(report: Path, smtp: tuple) -
     assert clock.sleeps == [30.0, 60.0]
 
 
-def test_permanent_refusal_is_recorded_with_the_servers_words(report: Path, smtp: tuple) -> None:
+def test_permanent_refusal_is_not_retried_until_the_address_changes(
+    inbox: Path, tmp_path: Path, smtp: tuple
+) -> None:
     server, port = smtp
+    _inbox(inbox)
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
     server.refuse = {"bob@example.org"}
     result = _send(report, "--no-dry-run", port=port)
     assert result.exit_code == 1
     assert "not everything was sent" in result.output
+    assert "Refused for good by the server: Bob <b>Jones</b> (T2)." in result.output
+    assert "--retry-failed --only ID" in result.output
     row = _send_report(report)["T2"]
     assert row["status"] == "failed"
     assert row["detail"] == "550 5.1.1 <bob@example.org>: no such mailbox here"
     assert server.recipients() == ["cat@example.org", "dán@example.org", "jane@example.org"]
-    # A failed message was certainly not delivered: the next run tries it again.
+    # A plain re-run does not knock on the same door again, and says how to.
+    rcpts = len(server.rcpts)
+    again = _send(report, "--no-dry-run", port=port)
+    assert again.exit_code == 0, again.output
+    assert len(server.rcpts) == rcpts
+    detail = _send_report(report)["T2"]["detail"]
+    assert _send_report(report)["T2"]["status"] == "skipped"
+    assert detail.startswith("refused by the server on ")
+    assert "(550 5.1.1 <bob@example.org>: no such mailbox here)" in detail
+    assert detail.endswith(
+        "correct the address in the trainees register and run the month again, or use "
+        "--retry-failed --only T2 to try it as it is"
+    )
+    # Corrected in the register: the month run again, the new address is tried at once.
+    register = inbox / "registers.xlsx"
+    book = openpyxl.load_workbook(register)
+    book["Trainees"]["C3"] = "bob.jones@example.org"
+    book.save(register)
+    run_report(inbox, tmp_path / "out")
+    fixed = _send(report, "--no-dry-run", port=port)
+    assert fixed.exit_code == 0, fixed.output
+    assert server.recipients().count("bob.jones@example.org") == 1
+
+
+def test_retry_failed_tries_a_refused_address_as_it_is(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    server.refuse = {"bob@example.org"}
+    assert _send(report, "--no-dry-run", port=port).exit_code == 1
     server.refuse = set()
-    assert _send(report, "--no-dry-run", port=port).exit_code == 0
+    retried = _send(report, "--no-dry-run", "--retry-failed", "--only", "T2", port=port)
+    assert retried.exit_code == 0, retried.output
     assert server.recipients().count("bob@example.org") == 1
 
 
@@ -546,7 +624,17 @@ def test_changed_letter_is_sent_only_as_a_correction(
     assert rcpts == ["jane@example.org"]
     assert str(message["Subject"]) == "Correction: Your accreditation progress, November 2026"
     assert str(message["References"]) == first_id
-    assert "5 of 20" in message.get_body(("plain",)).get_content()
+    plain = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "5 of 20" in plain
+    # It opens with one line saying what changed since the letter that went out.
+    today = dt.date.today()
+    line = (
+        f"This letter replaces the one we sent on {today.day} {today:%B %Y}, after the records "
+        "were corrected: 2 more member sessions during or after your professional training."
+    )
+    assert plain.startswith(line + "\n\n")
+    html = message.get_body(("html",)).get_content()
+    assert html.index(line) < html.index("Dear Jane Smith")
 
 
 def test_send_report_cells_cannot_run_as_formulas(inbox: Path, tmp_path: Path) -> None:
@@ -560,7 +648,7 @@ def test_send_report_cells_cannot_run_as_formulas(inbox: Path, tmp_path: Path) -
     assert _send(report).exit_code == 0
     with (report / "send-report-dry-run.csv").open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    assert rows[1][:4] == ["letter", "'=HYPERLINK(1)", "'=1+2@x.org", "would send"]
+    assert rows[1][:5] == ["letter", "'=HYPERLINK(1)", "Eq Person", "'=1+2@x.org", "would send"]
 
 
 def test_send_holds_the_reports_folder_lock(report: Path, smtp: tuple) -> None:
@@ -602,25 +690,35 @@ def test_send_dot_from_inside_the_month_folder_logs_in_the_reports_folder(
     assert server.recipients() == ["jane@example.org"]
 
 
+def _manifest(report: Path) -> dict:
+    return json.loads((report / "mail.json").read_text(encoding="utf-8"))
+
+
+def _rewrite(report: Path, change: Callable[[dict], object]) -> None:
+    manifest = _manifest(report)
+    change(manifest)
+    (report / "mail.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (lambda r: (r / "mail.json").write_text('{"messages": []}'), "mail.json: damaged (no "),
+        (lambda r: _rewrite(r, lambda m: m.pop("month")), "mail.json: damaged (no 'month')"),
         (
-            lambda r: (r / "mail.json").write_text('{"month": "2026-11", "messages": [{}]}'),
+            lambda r: _rewrite(r, lambda m: m["messages"].append({})),
             "mail.json: damaged (no 'kind')",
         ),
         (lambda r: (r / "mail.json").write_text("[1, 2]"), "mail.json: damaged: run the month"),
         (
-            lambda r: (r / "outbox" / "T2.eml").write_text("Subject: hi\n\nno To here\n"),
-            "T2.eml: not a complete email (it needs From, To, Subject",
+            lambda r: (r / "mail.json").write_text('{"month": "2026-11", "messages": []}'),
+            "mail.json: written by an earlier version of balint-reports: run the month again",
         ),
+        (lambda r: (r / "letters" / "T2.txt").unlink(), "T2.txt: cannot read it (No such file"),
         (
-            lambda r: (r / "outbox" / "T2.eml").write_bytes(
-                (r / "outbox" / "T2.eml").read_bytes().replace(b"\nTo:", b"\nX-Was-To:")
-            ),
-            "T2.eml: not a complete email",
+            lambda r: _rewrite(r, lambda m: m["messages"][0].update(html="../../secret.html")),
+            "mail.json: damaged ('../../secret.html')",
         ),
+        (lambda r: (r / "progress.json").write_text("{}"), "progress.json: damaged: run the"),
     ],
 )
 def test_a_damaged_outbox_is_a_clear_error(
@@ -718,7 +816,7 @@ def _tls_server(
 
 
 def _tls_args(port: int) -> list[str]:
-    return ["--host", HOST, "--port", str(port), "--username", "team", "--no-dry-run"]
+    return ["--host", HOST, "--port", str(port), "--username", "team", "--no-dry-run", "--yes"]
 
 
 def test_starttls_with_login(report: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -757,12 +855,12 @@ def test_login_refused_on_reconnect_keeps_what_was_sent_and_says_how_to_resume(
             main, ["send", str(report), *_tls_args(port)], obj={"clock": FakeClock()}
         )
         assert stopped.exit_code == 1
-        outcome = {r: row["status"] for r, row in _send_report(report).items()}
+        outcome = {r: row["status"] for r, row in _send_report(report).items() if r in EMAILED}
         assert outcome == {"T1": "sent", "T2": "sent", "T3": "not sent", "T5": "not sent"}
         assert "refused the username or password" in _send_report(report)["T3"]["detail"]
-        again = f"balint-reports send {report} --host {HOST} --port {port} --username team"
+        again = f"balint-reports send {report} --yes --host {HOST} --port {port} --username team"
         assert f"resume; nothing is sent twice:\n  {again} --no-dry-run\n" in stopped.output
-        assert "2 sent, 2 not sent." in stopped.output
+        assert "2 sent, 3 skipped, 2 not sent." in stopped.output
         handler.down, handler.down_after, accept["logins"] = False, None, 1
         resumed = CliRunner().invoke(
             main, ["send", str(report), *_tls_args(port)], obj={"clock": FakeClock()}
@@ -780,8 +878,10 @@ def test_sample_data_letters_and_digests_each_delivered_once(tmp_path: Path, smt
     progress = run_report(sample, tmp_path / "out", as_of="2026-11-30")
     report = tmp_path / "out" / "2026-11"
     manifest = json.loads((report / "mail.json").read_text(encoding="utf-8"))
-    letters = {m["id"] for m in manifest["messages"] if m["kind"] == "letter"}
+    letters = {m["id"] for m in manifest["messages"] if m["kind"] == "letter" and "html" in m}
     digests = {m["id"] for m in manifest["messages"] if m["kind"] == "digest"}
+    every = {m["id"] for m in manifest["messages"] if m["kind"] == "letter"}
+    assert every == {t["trainee_id"] for t in progress["trainees"]}
     with_letter = {
         t["trainee_id"] for t in progress["trainees"] if t["status"] in ("active", "paused")
     }
@@ -793,12 +893,14 @@ def test_sample_data_letters_and_digests_each_delivered_once(tmp_path: Path, smt
     assert _send(report, "--no-dry-run", port=port).exit_code == 0  # ... and is run again
     assert _send(report, "--no-dry-run", "--digests", port=port).exit_code == 0
     received = [str(m["To"].addresses[0].addr_spec) for _, m in server.messages]
-    assert len(received) == len(set(received)) == len(letters) + len(digests)
+    emailed = {m["id"] for m in manifest["messages"] if "html" in m and not m["skip"]}
+    assert len(received) == len(set(received)) == len(emailed)
 
 
 def test_without_a_sender_there_is_no_outbox_and_no_address_warnings(
-    inbox: Path, tmp_path: Path
+    inbox: Path, tmp_path: Path, smtp: tuple
 ) -> None:
+    server, port = smtp
     _inbox(inbox)
     (inbox / "balint.toml").write_text('[report]\nsociety = "Balint Society"\n', encoding="utf-8")
     progress = run_report(inbox, tmp_path / "out")
@@ -809,7 +911,17 @@ def test_without_a_sender_there_is_no_outbox_and_no_address_warnings(
     assert not (report / "outbox").exists()
     result = _send(report)
     assert result.exit_code == 0
-    assert "Emails are prepared only when the config gives a sender" in result.output
+    assert "4 would send, 3 skipped." in result.output
+    assert "Before sending: no sender address: set from in the [email] table" in result.output
+    refused = _send(report, "--no-dry-run", port=port)
+    assert refused.exit_code == 1
+    assert "Error: no sender address" in refused.output
+    assert server.messages == []
+    # The config is read when sending: a sender added after the run is used at once.
+    (inbox / "balint.toml").write_text(CONFIG, encoding="utf-8")
+    sent = _send(report, "--no-dry-run", port=port)
+    assert sent.exit_code == 0, sent.output
+    assert server.recipients() == sorted(EMAILED.values())
 
 
 def test_send_month_is_usable_without_the_command_line(report: Path, smtp: tuple) -> None:
@@ -817,10 +929,301 @@ def test_send_month_is_usable_without_the_command_line(report: Path, smtp: tuple
 
     server, port = smtp
     options = SendOptions(dry_run=False, limit=3, host=HOST, port=port, security="none")
+    with pytest.raises(DeliveryError, match="the report has 1 error; fix it and run the month"):
+        send_month(report, options, FakeClock(), lambda user: "")
+    assert server.messages == []
+    options = replace(options, yes=True)
     result = send_month(report / ".." / report.name, options, FakeClock(), lambda user: "")
-    assert result.counts == {"sent": 3, "not sent": 1}
+    assert result.counts == {"sent": 3, "skipped": 3, "not sent": 1}
+    assert result.left_by_limit == 1 and result.complete
     assert result.report_file == report / "send-report.csv"
     assert result.again == (
-        f"balint-reports send {report} --host {HOST} --port {port} --security none --no-dry-run"
+        f"balint-reports send {report} --yes --host {HOST} --port {port} --security none "
+        "--no-dry-run"
     )
     assert len(server.messages) == 3
+
+
+# --- issue 11: addresses, what the team meant, states that tell the truth ------------------
+
+
+def test_a_non_ascii_address_is_a_warning_at_run_time(inbox: Path, tmp_path: Path) -> None:
+    _inbox(inbox)
+    progress = run_report(inbox, tmp_path / "out")
+    [warning] = [
+        i for i in progress["issues"] if i["column"] == "email" and i["value"] == "dán@example.org"
+    ]
+    assert warning["severity"] == "warning"
+    assert (warning["file"], warning["sheet"], warning["row"]) == ("registers.xlsx", "Trainees", 6)
+    assert "most mail servers refuse such addresses" in warning["problem"]
+    assert "ask for a plain address" in warning["problem"]
+
+
+@pytest.fixture
+def plain_smtp() -> Iterator[tuple[Recorder, int]]:
+    """A server that does not offer SMTPUTF8, as most do not."""
+    handler = Recorder()
+    port = _free_port()
+    controller = Controller(handler, hostname=HOST, port=port, enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def test_without_smtputf8_non_ascii_addresses_are_reported_together(
+    inbox: Path, tmp_path: Path, plain_smtp: tuple
+) -> None:
+    server, port = plain_smtp
+    _inbox(inbox)
+    write_xlsx(
+        inbox / "more.xlsx",
+        {"Trainees": [TRAINEE_HEADER, trainee_row("T8", "Zoë Ünal", email="zoë@example.org")]},
+    )
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
+    result = _send(report, "--no-dry-run", port=port)
+    assert result.exit_code == 0, result.output
+    assert server.recipients() == ["bob@example.org", "cat@example.org", "jane@example.org"]
+    # Never offered to the server one by one: no MAIL, no RCPT for them.
+    assert not [r for r in server.rcpts if not r.isascii()]
+    assert (
+        "2 letters not sent: this server does not take addresses with non-ASCII letters (it "
+        "does not offer SMTPUTF8): Zoë Ünal (T8), Dán Grey (T5). Ask for a plain address"
+    ) in result.output
+    rows = _send_report(report)
+    assert rows["T5"]["status"] == rows["T8"]["status"] == "skipped"
+    assert "no SMTPUTF8" in rows["T5"]["detail"]
+    assert "failed" not in result.output
+
+
+def test_from_reply_to_and_subject_come_from_the_config_at_send_time(
+    inbox: Path, tmp_path: Path, smtp: tuple
+) -> None:
+    server, port = smtp
+    _inbox(inbox)
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
+    (inbox / "balint.toml").write_text(
+        CONFIG.replace("accreditation@balint.example", "letters@balint.example").replace(
+            "Your accreditation progress", "Progress letter"
+        )
+        + 'reply_to = "help@balint.example"\n',
+        encoding="utf-8",
+    )
+    assert _send(report, "--no-dry-run", "--only", "T1", port=port).exit_code == 0
+    [(_, message)] = server.messages
+    assert message["From"].addresses[0].addr_spec == "letters@balint.example"
+    assert str(message["Reply-To"]) == "help@balint.example"
+    assert str(message["Subject"]) == "Progress letter, November 2026"
+    # Only the letter's content decides whether it changed: a new subject is no correction.
+    (inbox / "balint.toml").write_text(CONFIG, encoding="utf-8")
+    run_report(inbox, tmp_path / "out")
+    again = _send(report, "--no-dry-run", port=port)
+    assert again.exit_code == 0, again.output
+    assert _send_report(report)["T1"]["detail"].startswith("already sent on")
+    assert len(server.messages) == 4
+
+
+def test_send_begins_with_the_months_errors_and_a_real_send_needs_yes(
+    report: Path, smtp: tuple
+) -> None:
+    server, port = smtp
+    errors_line = (
+        "This month's report has 1 error in its data (rows left out of the counts): 1 about "
+        "Cat Brown (T3). See Data issues in summary.xlsx"
+    )
+    dry = _send(report, port=port)
+    assert dry.output.startswith(errors_line)
+    refused = _send(report, "--no-dry-run", port=port, yes=False)
+    assert refused.exit_code == 1
+    assert refused.output.startswith(errors_line)
+    assert (
+        "Error: nothing was sent: the report has 1 error; fix it and run the month again, or "
+        "add --yes to send anyway"
+    ) in refused.output
+    assert server.messages == []
+    # At a terminal, the question is asked instead.
+    asked = CliRunner().invoke(
+        main,
+        ["send", str(report), "--host", HOST, "--port", str(port), "--security", "none"]
+        + ["--no-dry-run", "--only", "T1"],
+        obj={"clock": FakeClock()},
+        input="n\n",
+    )
+    assert asked.exit_code == 1  # CliRunner's input is no terminal: refused, never sent
+    assert server.messages == []
+    sent = _send(report, "--no-dry-run", port=port)
+    assert sent.exit_code == 0, sent.output
+    assert sent.output.startswith(errors_line)
+
+
+def test_dry_run_lists_names_and_ids_and_mentions_the_digests(report: Path) -> None:
+    result = _send(report)
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.startswith("status"))
+    assert header.split() == ["status", "id", "name", "to", "detail"]
+    assert any("T1" in line and "Jane Smith" in line for line in lines)
+    assert "2 supervisor digests ready too: add --digests to send them." in result.output
+    digests = _send(report, "--digests")
+    assert "Ann Leader" in digests.output and "L1" in digests.output
+    assert "trainee letters ready too" in digests.output
+
+
+def test_test_to_sends_one_letter_and_one_digest_that_never_count(
+    report: Path, smtp: tuple
+) -> None:
+    server, port = smtp
+    result = _send(report, "--test-to", "me@team.example", "--only", "T2", port=port)
+    assert result.exit_code == 0, result.output
+    assert "2 test sent." in result.output
+    assert server.recipients() == ["me@team.example", "me@team.example"]
+    (_, letter), (_, digest) = server.messages
+    assert str(letter["Subject"]) == "[Test] Your accreditation progress, November 2026"
+    assert str(digest["Subject"]).startswith("[Test] Balint Society: your supervisees'")
+    assert letter["To"].addresses[0].addr_spec == "me@team.example"
+    plain = letter.get_body(("plain",)).get_content()
+    assert plain.startswith("Test copy: this is the letter for Bob <b>Jones</b> (T2)")
+    assert "Dear Bob <b>Jones</b>," in plain
+    log = sqlite3.connect(report.parent / "send-log.sqlite")
+    assert log.execute("SELECT count(*) FROM attempts").fetchone() == (0,)
+    assert log.execute("SELECT kind, recipient, state FROM test_sends").fetchall() == [
+        ("letter", "T2", "test sent"),
+        ("digest", "L1", "test sent"),
+    ]
+    log.close()
+    # The real send still sends everyone, Bob included.
+    real = _send(report, "--no-dry-run", port=port)
+    assert real.exit_code == 0, real.output
+    assert server.recipients().count("bob@example.org") == 1
+    assert not (report / "send-report.csv").read_text().count("test")
+
+
+def test_a_connection_lost_before_data_leaves_the_letter_unsent(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    server.drop_at_rcpt = {"bob@example.org"}
+    result = _send(report, "--no-dry-run", port=port)
+    # Tried again after the others, on a new connection, and delivered: never "unknown".
+    assert result.exit_code == 0, result.output
+    assert _send_report(report)["T2"]["status"] == "sent"
+    assert server.recipients() == sorted(EMAILED.values())
+    assert server.rcpts[-1] == "bob@example.org"
+
+
+def test_temporary_failures_are_retried_after_the_rest_of_the_batch(
+    report: Path, smtp: tuple
+) -> None:
+    server, port = smtp
+    server.greylist = {"jane@example.org": 1}
+    clock = FakeClock()
+    result = _send(report, "--no-dry-run", clock=clock, port=port)
+    assert result.exit_code == 0, result.output
+    # Jane (first in the register) waited while the others went.
+    order = [rcpts[0] for rcpts, _ in server.messages]
+    assert order == ["bob@example.org", "cat@example.org", "dán@example.org", "jane@example.org"]
+    assert clock.sleeps == [30.0]
+
+
+def test_retry_schedule_and_timeout_are_settings(inbox: Path, tmp_path: Path, smtp: tuple) -> None:
+    from balint_reports.deliver.smtp import smtp_settings
+
+    server, port = smtp
+    _inbox(inbox)
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
+    with (inbox / "balint.toml").open("a", encoding="utf-8") as config:
+        config.write("\n[smtp]\ntimeout = 7.5\nretry_waits = [5, 10]\n")
+    settings = smtp_settings(load_config(inbox / "balint.toml").smtp, {"host": HOST})
+    assert (settings.timeout, settings.retry_waits) == (7.5, (5.0, 10.0))
+    server.greylist = {"jane@example.org": 10}
+    clock = FakeClock()
+    result = _send(report, "--no-dry-run", clock=clock, port=port)
+    assert clock.sleeps == [5.0, 10.0]
+    assert result.exit_code == 1
+    row = _send_report(report)["T1"]
+    assert row["status"] == "not sent"
+    assert row["detail"] == (
+        "451 4.7.1 greylisted: try again later (refused for now, still after 3 tries: run the "
+        "same command again later)"
+    )
+    # Refused for now is not refused for good: the same command sends it once it is let in.
+    server.greylist = {}
+    assert _send(report, "--no-dry-run", port=port).exit_code == 0
+    assert server.recipients().count("jane@example.org") == 1
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[smtp]\ntimeout = 0", "[smtp] timeout must be a number above 0"),
+        ('[smtp]\nretry_waits = "30"', "[smtp] retry_waits must be a list of seconds"),
+        ("[smtp]\nretry_waits = [30, -1]", "[smtp] retry_waits must be a list of seconds"),
+    ],
+)
+def test_bad_timeout_or_retry_waits_name_the_key(tmp_path: Path, table: str, message: str) -> None:
+    path = tmp_path / "balint.toml"
+    path.write_text(table, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(path)
+
+
+class InterruptedClock(FakeClock):
+    """Ctrl-C pressed while the send waits to retry."""
+
+    def sleep(self, seconds: float) -> None:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_the_retry_wait_leaves_the_letter_unsent(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    server.greylist = {"bob@example.org": 1}
+    args = ["send", str(report), "--host", HOST, "--port", str(port), "--security", "none"]
+    interrupted = CliRunner().invoke(
+        main, [*args, "--no-dry-run", "--yes"], obj={"clock": InterruptedClock()}
+    )
+    assert interrupted.exit_code == 1 and "Aborted!" in interrupted.output
+    assert "bob@example.org" not in server.recipients()
+    again = _send(report, "--no-dry-run", port=port)
+    assert again.exit_code == 0, again.output
+    assert _send_report(report)["T2"]["status"] == "sent"
+    assert server.recipients() == sorted(EMAILED.values())
+
+
+def test_a_send_killed_during_the_retry_wait_sends_the_rest_on_the_next_run(
+    inbox: Path, tmp_path: Path, smtp: tuple
+) -> None:
+    server, port = smtp
+    _inbox(inbox)
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
+    with (inbox / "balint.toml").open("a", encoding="utf-8") as config:
+        config.write("\n[smtp]\nretry_waits = [600]\n")
+    server.greylist = {"bob@example.org": 1}
+    args = ["send", str(report), "--host", HOST, "--port", str(port), "--security", "none"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "balint_reports", *args, "--no-dry-run", "--yes"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        # The other three are sent and Bob was refused for now: the send is waiting to retry.
+        while len(server.messages) < 3 or "bob@example.org" not in server.rcpts:
+            assert process.poll() is None, "the send ended instead of waiting"
+            assert time.monotonic() < deadline, "the send never reached its retry wait"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        assert process.poll() is None
+    finally:
+        process.kill()
+        process.wait()
+    log = sqlite3.connect(report.parent / "send-log.sqlite")
+    states = dict(log.execute("SELECT recipient, state FROM attempts").fetchall())
+    log.close()
+    assert states == {"T1": "sent", "T2": "deferred", "T3": "sent", "T5": "sent"}
+    again = _send(report, "--no-dry-run", port=port)
+    assert again.exit_code == 0, again.output
+    assert _send_report(report)["T2"]["status"] == "sent"
+    assert server.recipients() == sorted(EMAILED.values())

@@ -33,9 +33,17 @@ def test_every_vocabulary_value_is_in_the_spreadsheet_guide(vocabulary) -> None:
             assert spelling in SPREADSHEETS
 
 
-@pytest.mark.parametrize("command", sorted(main.commands))
-def test_every_command_has_help_with_an_example(command: str) -> None:
-    result = run_cli(command, "--help")
+@pytest.mark.parametrize(
+    "command",
+    [
+        [name, *sub]
+        for name in sorted(main.commands)
+        for sub in [[], *([s] for s in getattr(main.commands[name], "commands", {}))]
+    ],
+    ids=" ".join,
+)
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    result = run_cli(*command, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.output
 
@@ -47,7 +55,13 @@ def cli_reference() -> str:
         "Generated from `--help`; `tests/test_docs.py` checks it is up to date (run it with",
         "`BALINT_UPDATE_DOCS=1` to rewrite this file).\n",
     ]
-    for args in ([], *([name] for name in sorted(main.commands))):
+    commands: list[list[str]] = []
+    for name in sorted(main.commands):
+        commands.append([name])
+        # a command group (rules) documents each of its commands too
+        sub = getattr(main.commands[name], "commands", {})
+        commands += [[name, s] for s in sorted(sub)]
+    for args in ([], *commands):
         title = " ".join(["balint-reports", *args])
         parts += [f"## `{title}`\n", "```", run_cli(*args, "--help").output.rstrip(), "```\n"]
     return "\n".join(parts)

@@ -151,3 +151,65 @@ def test_numbers_above_target_and_unknown_target(tmp_path: Path) -> None:
     assert "—" not in membership and " of 8" not in membership
     assert "How much is needed depends on whether you have psychoanalytic" in membership
     assert _next_step(out.letter).startswith("We are missing some information")
+
+
+def test_co_leading_that_does_not_count_says_why_without_naming_another_trainee(
+    tmp_path: Path,
+) -> None:
+    rules = tmp_path / "coled.toml"
+    rules.write_text(
+        """
+id = "coled"
+title = "Co-leading with accredited leaders"
+effective_from = 2019-01-01
+
+[wording]
+ready = "Ready."
+all_met_not_ready = "All met."
+needs_data = "We need:"
+in_progress = "In progress."
+
+[[requirements]]
+id = "co_leading"
+title = "Co-leading"
+what_counts = "Sessions co-led with an accredited leader."
+unit = "sessions"
+next_step = "Co-lead with an accredited leader."
+
+[[requirements.routes]]
+source = "attendance"
+count = "sessions"
+activities = ["co_leader"]
+counterpart = "accredited_co_leader"
+target = 10
+label = "sessions co-led with an accredited leader"
+""",
+        encoding="utf-8",
+    )
+    out = run_rules(
+        tmp_path,
+        attendance=[
+            att("02/03/2025", "co_leader", sessions=2, co_leader="L1"),
+            att("03/03/2025", "co_leader", sessions=3, co_leader="Zed Unknown"),
+            att("04/03/2025", "co_leader", co_leader="T2"),
+            att("05/03/2025", "co_leader"),
+            att("06/03/2025", "co_leader", sessions=2, co_leader="L3"),
+        ],
+        rules=[rules],
+    )
+    section = _section(out.letter, "Co-leading")
+    assert "2 of 10 sessions co-led with an accredited leader (20%)" in section
+    assert (
+        "3 co-led sessions do not count: the co-leader written there is not in our registers."
+        in section
+    )
+    assert "1 co-led session does not count: the co-leader was a fellow trainee." in section
+    assert "1 co-led session does not count: no co-leader is recorded." in section
+    assert (
+        "2 co-led sessions do not count: Cat Novice is not recorded as an accredited Balint "
+        "leader." in section
+    )
+    assert "Tom Other" not in out.letter  # the fellow trainee is not named
+    records = out.letter.split("THE RECORDS WE COUNTED", 1)[1]
+    assert "2 March 2025: co-leader, 2 sessions" in records
+    assert "3 March 2025" not in records  # rows that did not count are not listed as counted

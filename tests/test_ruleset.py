@@ -137,6 +137,16 @@ BROKEN = [
         ["requirements[1].routes[1].when: expected register yes/no fields"],
         id="unknown-register-field",
     ),
+    pytest.param(
+        _broken("[wording.steps]", "[wording.steps]\nfeels_readdy = 'x'"),
+        ["wording.steps.feels_readdy: unknown key"],
+        id="unknown-step",
+    ),
+    pytest.param(
+        _broken("requested on {reference_requested}", "requested on {requested}"),
+        ["wording.steps.reference_received: expected text naming only register dates"],
+        id="step-placeholder",
+    ),
 ]
 
 

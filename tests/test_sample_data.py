@@ -122,6 +122,25 @@ MISTAKES = [
         "2026-03-05",
         "same as attendance/okafor_thursday_gp_group.xlsx, sheet Register, row 164",
     ),
+    # The sample's accented addresses: most mail servers refuse them (issue 11, item 5).
+    (
+        "warning",
+        "registers.xlsx",
+        "Trainees",
+        3,
+        "email",
+        "siân.t02@example.org",
+        "most mail servers refuse such addresses",
+    ),
+    (
+        "warning",
+        "registers.xlsx",
+        "Trainees",
+        4,
+        "email",
+        "josé.t03@example.org",
+        "most mail servers refuse such addresses",
+    ),
     (
         "warning",
         "supervision/adebayo_supervision_log.csv",
@@ -336,7 +355,7 @@ def test_letters_use_the_config_and_show_one_trainee_only(report: tuple[dict, Pa
 
 
 # Each mistake's column as the file's header spells it, to look the cell up in the file itself.
-FILE_HEADERS = ["Date", "Name", "Date", "How", "Session date"]
+FILE_HEADERS = ["Date", "Name", "Date", "Email", "Email", "How", "Session date"]
 
 
 def _cell(relative: str, sheet: str, row: int, header: str) -> object:

@@ -22,7 +22,7 @@ print(json.dumps([name for name in heavy if name in sys.modules]), file=sys.stde
 """
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["check"], ["send"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["check"], ["send"], ["rules"]])
 def test_help_does_not_import_pandas(command: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *command, "--help"],

@@ -1,0 +1,309 @@
+"""The planner: what to send to whom, from the month folder and the send log (no network).
+
+`load_month` reads what a run left for `send` (mail.json, the letters and digests, the count of
+errors in progress.json); `plan` decides, from the send log, which messages go and why the
+others do not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..changes import requirement_words
+from ..errors import DeliveryError
+from ..outbox import MANIFEST, MANIFEST_VERSION, NO_ADDRESS, Outgoing, Recipient, content_hash
+from ..sendlog import (
+    FAILED,
+    MAYBE_DELIVERED,
+    SENDING,
+    SENT,
+    UNKNOWN,
+    Attempt,
+    SendLog,
+    address_hash,
+)
+from .report import MonthErrors
+
+REGISTER = {"letter": "trainees", "digest": "leaders"}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One trainee's letter or one supervisor's digest: what to send, or why there is none."""
+
+    recipient: Recipient
+    piece: Outgoing | None  # None when there is nothing to send (see `skip`)
+    skip: str = ""
+    facts: dict = field(default_factory=dict)  # the letter's figures, for a correction
+
+    @property
+    def content_hash(self) -> str:
+        """The hash of the bodies: what makes it the same letter."""
+        return content_hash(self.piece) if self.piece is not None else ""
+
+
+@dataclass(frozen=True)
+class Month:
+    """What a run left in a month folder for `send`."""
+
+    folder: Path
+    month: str  # YYYY-MM
+    as_of: dt.date
+    config: Path | None  # the config the run used
+    items: list[Item]  # of the kind asked for (and only the ids asked for)
+    errors: MonthErrors
+    other_kind: int  # messages of the other kind that could be sent
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to do with one message: send it (perhaps as a correction), or why not."""
+
+    item: Item
+    send: bool
+    reason: str = ""
+    references: str = ""  # Message-ID of the message this one corrects
+    opening: str = ""  # the line a correction opens with
+
+
+def not_a_month(manifest: Path) -> str:
+    """The message for a folder that is not a month written by `run`."""
+    return (
+        f"{manifest}: not found. Give the month's folder written by `balint-reports run`, "
+        "e.g. reports/2026-11"
+    )
+
+
+def _read_json(path: Path) -> Any:  # what json gives: checked by the caller
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeliveryError(not_a_month(path)) from None
+    except (OSError, ValueError) as exc:
+        raise DeliveryError(f"{path}: cannot read it ({exc}); run the month again") from None
+
+
+def _body(folder: Path, relative: str) -> str:
+    path = folder / relative
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise DeliveryError(f"{folder / MANIFEST}: damaged ({relative!r}): run the month again")
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DeliveryError(
+            f"{path}: cannot read it ({exc.strerror}): run the month again to write it afresh"
+        ) from None
+
+
+def _errors(folder: Path, letters: list[dict]) -> MonthErrors:
+    progress = _read_json(folder / "progress.json")
+    try:
+        issues = progress["issues"]
+        total = sum(1 for issue in issues if issue["severity"] == "error")
+    except (KeyError, TypeError):
+        raise DeliveryError(
+            f"{folder / 'progress.json'}: damaged: run the month again to write it afresh"
+        ) from None
+    by_trainee = tuple((e["id"], e["name"], e["errors"]) for e in letters if e.get("errors"))
+    return MonthErrors(total, by_trainee)
+
+
+def _entries(path: Path) -> tuple[dict, list[dict]]:
+    manifest = _read_json(path)
+    try:
+        if manifest.get("version") != MANIFEST_VERSION:
+            raise DeliveryError(
+                f"{path}: written by an earlier version of balint-reports: run the month again "
+                "to prepare its emails afresh"
+            )
+        entries = [
+            {
+                **e,
+                "kind": e["kind"],
+                "id": str(e["id"]),
+                "name": str(e["name"]),
+                "address": str(e.get("address") or ""),
+                "skip": str(e.get("skip") or ""),
+            }
+            for e in manifest["messages"]
+        ]
+        str(manifest["month"]), dt.date.fromisoformat(manifest["as_of"])
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        missing = f" (no {exc})" if isinstance(exc, KeyError) else ""
+        raise DeliveryError(
+            f"{path}: damaged{missing}: run the month again to write it afresh"
+        ) from None
+    return manifest, entries
+
+
+def _item(folder: Path, entry: dict) -> Item:
+    recipient = Recipient(entry["kind"], entry["id"], entry["name"], entry["address"])
+    skip = entry["skip"]
+    if skip == NO_ADDRESS:
+        skip = (
+            f"no valid address: add it to the {REGISTER[entry['kind']]} register, then run "
+            "the month again"
+        )
+    if skip:
+        return Item(recipient, None, skip)
+    try:
+        html, text = _body(folder, entry["html"]), _body(folder, entry["text"])
+        stem = Path(entry["html"]).stem
+    except (KeyError, TypeError):
+        raise DeliveryError(
+            f"{folder / MANIFEST}: damaged: run the month again to write it afresh"
+        ) from None
+    facts = entry.get("facts") if isinstance(entry.get("facts"), dict) else {}
+    return Item(recipient, Outgoing(stem, html, text, recipient), "", facts or {})
+
+
+def load_month(folder: Path, kind: str, only: Iterable[str] = ()) -> Month:
+    """The month folder's messages of one kind (perhaps only some ids), read for sending."""
+    path = folder / MANIFEST
+    manifest, entries = _entries(path)
+    wanted = {i.casefold() for i in only}
+    chosen = [
+        e for e in entries if e["kind"] == kind and (not wanted or e["id"].casefold() in wanted)
+    ]
+    missing = wanted - {e["id"].casefold() for e in chosen}
+    if missing:
+        raise DeliveryError(f"--only {sorted(missing)[0]}: no {kind} for this id in {path}")
+    return _month(folder, manifest, entries, kind, [_item(folder, e) for e in chosen])
+
+
+def _month(
+    folder: Path, manifest: dict, entries: list[dict], kind: str, items: list[Item]
+) -> Month:
+    config = manifest.get("config")
+    return Month(
+        folder=folder,
+        month=str(manifest["month"]),
+        as_of=dt.date.fromisoformat(manifest["as_of"]),
+        config=Path(config) if config else None,
+        items=items,
+        errors=_errors(folder, [e for e in entries if e["kind"] == "letter"]),
+        other_kind=sum(1 for e in entries if e["kind"] != kind and not e["skip"]),
+    )
+
+
+def load_for_test(folder: Path, only: Iterable[str]) -> tuple[Month, list[Item]]:
+    """The month, and one letter and one digest for a test send: those of `only`, else the first."""
+    manifest, entries = _entries(folder / MANIFEST)
+    wanted = {i.casefold() for i in only}
+    unknown = wanted - {e["id"].casefold() for e in entries}
+    if unknown:
+        raise DeliveryError(f"--only {sorted(unknown)[0]}: nobody with this id in mail.json")
+    picked = []
+    for kind in ("letter", "digest"):
+        # A letter exists for a trainee without an address too: a test goes to the team anyway.
+        usable = [e for e in entries if e["kind"] == kind and e.get("html")]
+        chosen = [e for e in usable if e["id"].casefold() in wanted] or usable[:1]
+        picked += [_item(folder, {**e, "skip": ""}) for e in chosen[:1]]
+    return _month(folder, manifest, entries, "letter", picked), picked
+
+
+def _day(started: str) -> str:
+    day = dt.date.fromisoformat(started[:10])
+    return f"{day.day} {day:%B %Y}"
+
+
+def correction_line(item: Item, sent: Attempt) -> str:
+    """The line a corrected letter opens with: what changed since the version that was sent."""
+    kind = item.recipient.kind
+    opening = f"This {kind} replaces the one we sent on {_day(sent.started)}"
+    try:
+        before = json.loads(sent.facts)["requirements"] if sent.facts else None
+    except (ValueError, KeyError, TypeError):
+        before = None
+    now = item.facts.get("requirements", {})
+    if before is None or not now:
+        return f"{opening}, after the records were corrected."
+    words = [
+        requirement_words(q["title"], q["label"], before[rid], q)
+        for rid, q in now.items()
+        if rid in before
+    ]
+    changed = "; ".join(w for w in words if w)
+    if not changed:
+        return f"{opening}: the records it lists were corrected; your figures are unchanged."
+    return f"{opening}, after the records were corrected: {changed}."
+
+
+def _decide(
+    item: Item,
+    earlier: list[Attempt],
+    resend_changed: bool,
+    retry_unknown: bool,
+    retry_failed: bool,
+) -> Step:
+    if item.piece is None:
+        return Step(item, False, item.skip)
+    same = [a for a in earlier if a.content_hash == item.content_hash]
+    if any(a.state == SENT for a in same):
+        sent_on = next(a.started for a in same if a.state == SENT)
+        return Step(item, False, f"already sent on {sent_on[:10]}")
+    person = item.recipient.person_id
+    if any(a.state in (UNKNOWN, SENDING) for a in same) and not retry_unknown:
+        return Step(
+            item,
+            False,
+            "delivery unknown from an earlier send: check with the recipient, then use "
+            f"--retry-unknown --only {person} if it did not arrive",
+        )
+    address = address_hash(item.recipient.address)
+    refused = [a for a in earlier if a.state == FAILED and a.address_hash == address]
+    if refused and not retry_failed:
+        last = refused[-1]
+        return Step(
+            item,
+            False,
+            f"refused by the server on {last.started[:10]} ({last.detail}): correct the address "
+            f"in the {REGISTER[item.recipient.kind]} register and run the month again, or use "
+            f"--retry-failed --only {person} to try it as it is",
+        )
+    other = [
+        a for a in earlier if a.content_hash != item.content_hash and a.state in MAYBE_DELIVERED
+    ]
+    if not other:
+        return Step(item, True)
+    if not resend_changed:
+        return Step(
+            item,
+            False,
+            f"an earlier version was sent on {other[-1].started[:10]} and this one differs: "
+            "use --resend-changed to send it as a correction",
+        )
+    return Step(
+        item,
+        True,
+        "correction",
+        references=other[-1].message_id,
+        opening=correction_line(item, other[-1]),
+    )
+
+
+def plan(
+    items: list[Item],
+    log: SendLog,
+    month: str,
+    resend_changed: bool = False,
+    retry_unknown: bool = False,
+    retry_failed: bool = False,
+) -> list[Step]:
+    """Decide, from the send log, which messages to send and why the others are skipped."""
+    earlier = log.attempts(items[0].recipient.kind, month) if items else {}
+    return [
+        _decide(
+            i,
+            earlier.get(i.recipient.person_id, []),
+            resend_changed,
+            retry_unknown,
+            retry_failed,
+        )
+        for i in items
+    ]
