@@ -4,15 +4,20 @@ re-read next month.
 What is kept for a file depends only on that file's bytes, its path in the inbox, the config's
 column and value spellings, and the code that parses it: never on other files or on the report
 date. Row ids are numbered from 0 within the file and shifted when the run puts files together.
-The entries are pickles of our own tables: the cache is trusted like the rest of OUT.
+Entries are data only: numpy's .npz (a zip of plain arrays, loaded with allow_pickle=False, so
+nothing in it can run as code), text as UTF-8 bytes with offsets, and a JSON description; an
+index (index.json) holds each entry's sha256, checked before the entry is used. Whoever can
+write OUT/.cache can at worst make a run read its files again, never run code as the next run
+(a pickle could). Not Parquet or Arrow: pyarrow would be a 40 MB dependency, and installed it
+changes how pandas 3 stores every text column in the program.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
-import pickle
 import sys
 import tempfile
 from collections.abc import Callable
@@ -20,12 +25,15 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import Config
 
 CACHE_FOLDER = ".cache"
-_SUFFIX = ".pickle"
+_SUFFIX = ".npz"
+_INDEX = "index.json"
+_FORMAT = 1
 # The libraries whose behaviour decides what a parsed file holds, besides our own code.
 _READERS = ("pandas", "python-calamine", "openpyxl")
 
@@ -89,6 +97,17 @@ class SheetCache:
         text = f"{self._fingerprint}\0{relative}\0{sha256}"
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def _index(self) -> dict[str, str]:
+        """Entry key -> sha256 of the entry file, as last written."""
+        try:
+            index = json.loads((self.folder / _INDEX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        entries = index.get("entries") if isinstance(index, dict) else None
+        if index.get("format") != _FORMAT or not isinstance(entries, dict):
+            return {}
+        return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
+
     def parsed(self, path: Path, relative: str, parse: Callable[[], ParsedFile]) -> ParsedFile:
         """The file's parsed tables: from the cache when its bytes are unchanged, else `parse()`."""
         sha256 = file_sha256(path)
@@ -96,29 +115,42 @@ class SheetCache:
         self._used.add(key)
         entry = self.folder / f"{key}{_SUFFIX}"
         if self.use:
-            try:
-                with entry.open("rb") as handle:
-                    found = pickle.load(handle)
-                if isinstance(found, ParsedFile):
-                    self.hits += 1
-                    return found
-            except Exception:  # a missing or damaged entry is only a miss
-                pass
+            found = self._load(entry, self._index().get(key))
+            if found is not None and found.sha256 == sha256:
+                self.hits += 1
+                return found
         self.misses += 1
         result = parse()
         # a file saved again while we read it must not be cached under its older bytes
         if result.sha256 == sha256:
-            self._store(entry, result)
+            self._store(key, entry, result)
         return result
 
-    def _store(self, entry: Path, parsed: ParsedFile) -> None:
-        """Write an entry whole or not at all, so a killed run never leaves half an entry."""
+    def _load(self, entry: Path, expected: str | None) -> ParsedFile | None:
+        """The entry if its bytes hash to what the index says; None for any doubt."""
+        if expected is None:
+            return None
+        try:
+            data = entry.read_bytes()
+            if hashlib.sha256(data).hexdigest() != expected:
+                return None  # changed since we wrote it: read the file again
+            return decode(data)
+        except (OSError, ValueError, KeyError, TypeError, EOFError):
+            return None
+
+    def _store(self, key: str, entry: Path, parsed: ParsedFile) -> None:
+        """Write an entry whole or not at all, then record its hash in the index."""
+        try:
+            data = encode(parsed)
+        except Uncacheable:
+            return  # read again next time: correct, only slower
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".entry-", dir=self.folder)
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump(parsed, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, entry)
+            _write_atomically(entry, data)
+            index = self._index()
+            index[key] = hashlib.sha256(data).hexdigest()
+            document = {"format": _FORMAT, "entries": index}
+            _write_atomically(self.folder / _INDEX, json.dumps(document).encode())
         except OSError:
             # A cache that cannot be written only makes the next run slower.
             pass
@@ -128,5 +160,139 @@ class SheetCache:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.name.removesuffix(_SUFFIX) not in self._used:
+            if path.name != _INDEX and path.name.removesuffix(_SUFFIX) not in self._used:
                 path.unlink(missing_ok=True)
+        index = self._index()
+        kept = {k: v for k, v in index.items() if k in self._used}
+        if kept != index:
+            try:
+                document = {"format": _FORMAT, "entries": kept}
+                _write_atomically(self.folder / _INDEX, json.dumps(document).encode())
+            except OSError:
+                pass
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all, so a killed run never leaves half of one."""
+    handle, temporary = tempfile.mkstemp(prefix=".entry-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class Uncacheable(ValueError):
+    """A table holding a value the data-only format does not keep; the file is not cached."""
+
+
+_MASKED = {"Int64": pd.arrays.IntegerArray, "Float64": pd.arrays.FloatingArray}
+_MASKED_NUMPY = {"Int64": "int64", "Float64": "float64", "boolean": "bool"}
+
+
+def _encode_frame(frame: pd.DataFrame, name: str, arrays: dict[str, np.ndarray]) -> dict:
+    """Put a frame's columns into `arrays` under `name`; return how to put them back."""
+    index = frame.index
+    if not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1:
+        raise Uncacheable("index")
+    columns = []
+    for position, (column, series) in enumerate(frame.items()):
+        if not isinstance(column, str):
+            raise Uncacheable("column name")
+        base = f"{name}.{position}"
+        dtype = str(series.dtype)
+        if dtype in _MASKED_NUMPY:
+            mask = series.isna().to_numpy()
+            fill = False if dtype == "boolean" else 0
+            arrays[base] = series.to_numpy(dtype=_MASKED_NUMPY[dtype], na_value=fill)
+            arrays[base + ".mask"] = mask
+        elif series.dtype.kind in "biufmM" and not isinstance(
+            series.dtype, pd.api.extensions.ExtensionDtype
+        ):
+            arrays[base] = series.to_numpy()
+        elif dtype in ("object", "str"):
+            # Text repeats (ids, names, file names): each distinct text is kept once, joined
+            # by NUL, with one code per row; -1 is a blank of the `str` dtype.
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            if dtype == "object" and (codes < 0).any():
+                raise Uncacheable("blank in a text column")
+            texts = list(uniques)
+            if not all(isinstance(text, str) for text in texts):
+                raise Uncacheable("a value that is not text")
+            joined = "\0".join(texts)
+            if joined.count("\0") != max(len(texts) - 1, 0):
+                raise Uncacheable("a NUL character in a text")
+            arrays[base] = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+            arrays[base + ".codes"] = codes.astype(np.int64)
+            arrays[base + ".count"] = np.array([len(texts)], dtype=np.int64)
+        else:
+            raise Uncacheable(dtype)
+        columns.append([column, dtype])
+    return {"name": name, "rows": len(frame), "columns": columns}
+
+
+def _decode_frame(layout: dict, arrays: np.lib.npyio.NpzFile) -> pd.DataFrame:
+    """The frame `_encode_frame` described."""
+    data = {}
+    for position, (column, dtype) in enumerate(layout["columns"]):
+        base = f"{layout['name']}.{position}"
+        if dtype in _MASKED_NUMPY:
+            values, mask = arrays[base], arrays[base + ".mask"]
+            if dtype == "boolean":
+                data[column] = pd.arrays.BooleanArray(values, mask)
+            else:
+                data[column] = _MASKED[dtype](values, mask)
+        elif dtype in ("object", "str"):
+            count = int(arrays[base + ".count"][0])
+            text = arrays[base].tobytes().decode("utf-8", "surrogatepass")
+            # one slot more, left None, for code -1 (a blank of the `str` dtype)
+            uniques = np.empty(count + 1, dtype=object)
+            uniques[:count] = text.split("\0") if count else []
+            codes = arrays[base + ".codes"]
+            if len(codes) and codes.max(initial=-1) >= count:
+                raise ValueError("text codes")
+            values = uniques[codes]
+            if dtype == "str":
+                data[column] = pd.array(values, dtype="str")
+            else:  # pandas would otherwise infer its `str` dtype from text
+                data[column] = pd.Series(values, dtype=object)
+        else:
+            data[column] = arrays[base]
+    frame = pd.DataFrame(data, index=pd.RangeIndex(layout["rows"]))
+    if list(frame.columns) != [c for c, _ in layout["columns"]]:
+        raise ValueError("columns")
+    return frame
+
+
+def encode(parsed: ParsedFile) -> bytes:
+    """A parsed file as .npz bytes: plain arrays and a JSON description, nothing executable."""
+    arrays: dict[str, np.ndarray] = {}
+    meta = {
+        "sha256": parsed.sha256,
+        "sources": parsed.sources,
+        "rows": parsed.rows,
+        "tables": [
+            [kind, _encode_frame(table, f"t{i}", arrays)]
+            for i, (kind, table) in enumerate(parsed.tables)
+        ],
+        "issues": _encode_frame(parsed.issues, "issues", arrays),
+    }
+    try:
+        text = json.dumps(meta)
+    except TypeError:
+        raise Uncacheable("sources") from None
+    arrays["meta"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, allow_pickle=False, **arrays)
+    return buffer.getvalue()
+
+
+def decode(data: bytes) -> ParsedFile:
+    """The parsed file `encode` wrote; arrays are loaded without pickle, so only data."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+        tables = [(kind, _decode_frame(layout, arrays)) for kind, layout in meta["tables"]]
+        issues = _decode_frame(meta["issues"], arrays)
+    return ParsedFile(meta["sha256"], meta["sources"], tables, issues, int(meta["rows"]))

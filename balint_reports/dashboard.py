@@ -32,8 +32,8 @@ def requirement_percent(result: RequirementResult) -> int:
     """How far along a requirement is, 0–100: the route met, else the one furthest along."""
     if result.status == MET:
         return 100
-    shares = [r.achieved / r.target for r in result.routes if r.target]
-    return max(0, min(100, round(100 * max(shares)))) if shares else 0
+    shown = result.shown_route  # the evaluation's choice, as the letter and progress.json
+    return max(0, min(100, round(100 * shown.achieved / shown.target))) if shown else 0
 
 
 def _remaining(t: TraineeResult) -> str:

@@ -5,12 +5,14 @@ Each measure is one grouped pass over a table; nothing here rescans a table per 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from .issues import IssueLog
 from .model import (
     CANNOT_ASSESS,
     IN_PROGRESS,
@@ -29,6 +31,9 @@ from .wording import next_steps, number_text, percent_text
 
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
+# An event's rows are each dated at most this many days after the previous one (SPEC 3.2 r2):
+# a Friday-to-Monday weekend is one event, the same name a week later another.
+EVENT_GAP_DAYS = 3
 # The columns a route's count and dates read: the rows it counts carry only these (and the
 # route's own sum column), as copying every column of a large table is most of the cost.
 COUNTED_COLUMNS = (
@@ -37,7 +42,6 @@ COUNTED_COLUMNS = (
     "signed_off",
     "sessions",
     "hours",
-    "event_id",
     "event_key",
     "competency",
 )
@@ -56,18 +60,29 @@ class Tables:
     as_of: pd.Timestamp | None = None  # the report date: needed by per-year routes
 
 
-def event_ids(attendance: pd.DataFrame) -> pd.Series:
-    """A distinct event is its folded name; rows with a blank name are told apart by date."""
-    names = attendance["event_key"]  # folded once per distinct name by the outcomes stage
-    blank = (names == "").to_numpy(dtype=bool)
-    if not blank.any():
-        return names.copy()
-    # Day numbers tell dates apart as well as text does, without formatting every row; only
-    # the rows with a blank name need one.
-    days = attendance["date"].to_numpy("datetime64[D]")[blank].astype("int64")
-    ids = names.to_numpy(dtype=object, copy=True)
-    ids[blank] = "date:" + days.astype(str)
-    return pd.Series(ids, index=names.index, name=names.name, dtype=object)
+def event_runs(rows: pd.DataFrame) -> pd.Series:
+    """Per row, a number for its event: a run of one trainee's rows with one folded `event`
+    name (blank is a name too), each dated at most EVENT_GAP_DAYS after the previous (SPEC 3.2).
+
+    `rows` are the rows that count towards one requirement: events are told apart among them.
+    One sort and one pass, whatever the number of trainees.
+    """
+    if rows.empty:
+        return pd.Series(np.zeros(0, dtype="int64"), index=rows.index)
+    trainees, _ = pd.factorize(rows["trainee"])
+    names, _ = pd.factorize(rows["event_key"])
+    days = rows["date"].to_numpy("datetime64[D]").astype("int64")
+    order = np.lexsort((days, names, trainees))
+    trainees, names, days = trainees[order], names[order], days[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (
+        (trainees[1:] != trainees[:-1])
+        | (names[1:] != names[:-1])
+        | (days[1:] - days[:-1] > EVENT_GAP_DAYS)
+    )
+    runs = np.empty(len(order), dtype="int64")
+    runs[order] = np.cumsum(starts)
+    return pd.Series(runs, index=rows.index)
 
 
 def _full_years(start: pd.Series, end: pd.Series | pd.Timestamp) -> pd.Series:
@@ -151,12 +166,14 @@ class _Measures:
         if route.count == "distinct_groups":
             rows = rows[rows["event_key"] != ""]
             by = [b.loc[rows.index] if isinstance(b, pd.Series) else b for b in by]
+        elif route.count == "distinct_events":
+            rows = rows.assign(event_run=event_runs(rows))
         grouped = rows.groupby(by, sort=False)
         match route.count:
             case "sessions" | "hours" | "sum":
                 counts = grouped[route.column or route.count].sum()
             case "distinct_events":
-                counts = grouped["event_id"].nunique()
+                counts = grouped["event_run"].nunique()
             case "distinct_groups":
                 counts = grouped["event_key"].nunique()
             case "competencies":
@@ -341,31 +358,74 @@ def _day(row: dict) -> str:
     return f"{row['date'].day} {row['date']:%B %Y}"
 
 
+def _shown(results: Iterable[RouteResult]) -> RouteResult | None:
+    """The route whose numbers are shown: the first met, else the one furthest along."""
+    results = list(results)
+    met = [r for r in results if r.met]
+    if met:
+        return met[0]
+    return max(results, key=lambda r: r.achieved / r.target, default=None)
+
+
+def _blank_answers(requirement: Requirement, trainee: dict) -> tuple[str, ...]:
+    """The register yes/no fields that decide which routes apply and are blank for the trainee."""
+    fields = dict.fromkeys(name for route in requirement.routes for name, _ in route.when)
+    return tuple(name for name in fields if pd.isna(trainee[name]))
+
+
 def _evaluate_requirement(
     requirement: Requirement, trainee: dict, measures: _Measures, decided: _Decided | None
 ) -> RequirementResult:
     # An approved external event counts as one more of whatever the requirement counts.
     extra = decided.credit + decided.approved if decided else 0.0
-    results = [
-        _route_result(route, trainee, measures, extra)
-        for route in requirement.routes
-        if _applies(route, trainee)
-    ]
     missing_set = tuple(name for name in requirement.requires_set if pd.isna(trainee[name]))
+    # A blank answer that decides which routes apply is tried both ways (SPEC 3.2 r2): "no"
+    # first, as the stricter answer is the one whose numbers a met requirement shows.
+    blank = _blank_answers(requirement, trainee)
+    answers = (
+        [
+            {**trainee, **dict(zip(blank, values, strict=True))}
+            for values in itertools.product((False, True), repeat=len(blank))
+        ]
+        if blank
+        else [trainee]  # the usual case: no copy per trainee and requirement
+    )
+    computed: dict[int, RouteResult] = {}
+    outcomes: list[tuple[bool, RouteResult | None]] = []
+    # The routes shown are those of the first answer ("no" when one is blank): with a blank
+    # answer, the other answer's routes are not the trainee's as far as anyone knows.
+    results: list[RouteResult] = []
+    for view in answers:
+        applying = []
+        for i, route in enumerate(requirement.routes):
+            if _applies(route, view):
+                if i not in computed:
+                    computed[i] = _route_result(route, trainee, measures, extra)
+                applying.append(computed[i])
+        outcomes.append((any(r.met for r in applying) and not missing_set, _shown(applying)))
+        if view is answers[0]:
+            results = applying
+    shown = outcomes[0][1]
     noted = decided.short if decided else ()
-    if not results:
+    met_every_way = all(met for met, _ in outcomes)
+    # Not met whatever the answer is still news only if every answer shows the same target.
+    same_target = len({(r.label, r.target) if r else None for _, r in outcomes}) == 1
+    decided_either_way = met_every_way or (same_target and not any(m for m, _ in outcomes))
+    unknown = requirement.missing_data or ", ".join(blank) or "more"
+    if shown is None or not decided_either_way:
         target = requirement.routes[0].target
-        detail = "cannot be assessed until we know " + (requirement.missing_data or "more")
-        status, achieved = CANNOT_ASSESS, None
-        parts = [detail]
+        parts = [f"cannot be assessed until we know {unknown}"]
+        status, achieved, shown, results = CANNOT_ASSESS, None, None, []
     else:
-        met = any(r.met for r in results) and not missing_set
         parts = [_route_words(r) for r in results]
         if requirement.requires_set:
             label = requirement.requires_label or ", ".join(requirement.requires_set)
             parts.append(f"{label}: {'no' if missing_set else 'yes'}")
-        status = MET if met else NOT_MET
-        achieved, target = results[0].achieved, results[0].target
+        if blank:
+            outcome = "met" if met_every_way else "not met"
+            parts.append(f"{outcome} whatever the answer to {unknown}")
+        status = MET if met_every_way else NOT_MET
+        achieved, target = shown.achieved, shown.target
     if decided and decided.waived:
         status = MET
     return RequirementResult(
@@ -402,7 +462,7 @@ class _AdviceFacts:
     def __init__(self, tables: Tables, measures: _Measures) -> None:
         # Only the columns looked at here: each filter below copies the rows it keeps.
         att = tables.attendance[
-            ["trainee", "activity", "sessions", "setting", "co_leader", "event_id", "days", "date"]
+            ["trainee", "activity", "sessions", "setting", "co_leader", "event_key", "days", "date"]
         ]
         sup = tables.supervision
         leading = att[att["activity"].isin(LEADING)]
@@ -426,7 +486,9 @@ class _AdviceFacts:
         if events.empty:
             self.event_days: dict[str, list[int]] = {}
         else:
-            per_event = events.groupby(["trainee", "event_id"], sort=False).agg(
+            # An event's length is its largest `days`, or its number of dates if larger.
+            runs = event_runs(events)
+            per_event = events.groupby([events["trainee"], runs], sort=False).agg(
                 days=("days", "max"), dates=("date", "nunique")
             )
             longest = per_event[["days", "dates"]].max(axis=1)
@@ -444,6 +506,36 @@ class _AdviceFacts:
         )
         self.supervision_hours = sup.groupby("trainee")["hours"].sum().to_dict()
         self.accredited = measures.accredited
+        self.outside_signoffs = _outside_signoffs(tables, measures.eligible)
+
+
+def _outside_signoffs(tables: Tables, eligible: set[str]) -> set[str]:
+    """Trainees with a competency whose sign-offs are all by someone who is neither an eligible
+    supervisor nor one of their supervisors (register's or in their supervision rows).
+
+    A blank or unknown signer (`?`) might be anyone, so it never counts against a competency.
+    """
+    signed = tables.portfolio
+    if signed.empty or "signed_off_by" not in signed:
+        return set()
+    register = tables.trainees["supervisor"]
+    register = register[register.fillna("") != ""]
+    theirs = pd.MultiIndex.from_arrays(
+        [
+            pd.concat([tables.supervision["trainee"], pd.Series(register.index, dtype=object)]),
+            pd.concat([tables.supervision["supervisor"], register.reset_index(drop=True)]),
+        ]
+    )
+    signer = signed["signed_off_by"].fillna("")
+    pairs = pd.MultiIndex.from_arrays([signed["trainee"], signer])
+    outsider = (
+        ~signer.isin(["", "?"]).to_numpy() & ~signer.isin(eligible).to_numpy() & ~pairs.isin(theirs)
+    )
+    by_competency = pd.Series(outsider, index=signed.index).groupby(
+        [signed["trainee"], signed["competency"]], sort=False
+    )
+    every_one = by_competency.all()
+    return set(every_one[every_one].index.get_level_values(0))
 
 
 def _condition_holds(condition: Condition, trainee: dict, measures: _Measures) -> bool:
@@ -468,7 +560,8 @@ def _advice_applies(
         supervisors.add(trainee["supervisor"])
     match advice.code:
         case "single_setting":
-            return t in f.leading_trainees and len(f.leading_settings.get(t, ())) <= 1
+            # Blank settings say nothing: all blank gives no advice (SPEC 3.3 r2).
+            return len(f.leading_settings.get(t, ())) == 1
         case "solo_leading_only":
             return leads and not co_leads
         case "no_accredited_coleader":
@@ -490,6 +583,8 @@ def _advice_applies(
                 and bool(outsiders)
                 and t not in f.co_leader_joined
             )
+        case "signoff_not_by_supervisor":
+            return t in f.outside_signoffs
         case "triangulation_missing":
             co_leading_supervisors = {s for s in supervisors if f"leader:{s}" in co_leaders}
             overseer = trainee["supervisor_overseen_by"]
@@ -565,6 +660,96 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
 
 def _yes(value: object) -> bool:
     return not pd.isna(value) and bool(value)
+
+
+# The reference steps in the order they happen (SPEC 3.2 r2), with how a warning names each.
+REFERENCE_STEPS = (
+    ("reference_requested", "requested"),
+    ("reference_received", "received"),
+    ("reference_shared", "shared with the trainee"),
+    ("reference_forwarded", "forwarded to the leadership team"),
+)
+
+
+def reference_order_issues(tables: Tables, log: IssueLog) -> None:
+    """Warn on each register row whose reference steps are dated out of order, or whose report
+    was received before the trainee's first eligible supervision session (SPEC 3.2 r2).
+
+    Each later step is compared with the nearest earlier step that is set; the dates are still
+    used as written, so these are warnings.
+    """
+    trainees = tables.trainees
+    if trainees.empty:
+        return
+    first, *rest = REFERENCE_STEPS
+    earlier = trainees[first[0]]
+    earlier_words = pd.Series(first[1], index=trainees.index)
+    for column, words in rest:
+        later = trainees[column]
+        wrong = (later < earlier).fillna(False).to_numpy(dtype=bool)
+        if wrong.any():
+            problems = (
+                f"the reference was {words} on "
+                + later[wrong].dt.strftime("%Y-%m-%d")
+                + ", before it was "
+                + earlier_words[wrong]
+                + " on "
+                + earlier[wrong].dt.strftime("%Y-%m-%d")
+                + ": check both dates in the register (both are used as written)"
+            )
+            log.add_rows(
+                "warning",
+                trainees[wrong],
+                column,
+                later[wrong].dt.strftime("%Y-%m-%d"),
+                problems,
+                code="reference_out_of_order",
+            )
+        is_set = later.notna().to_numpy(dtype=bool)
+        earlier = earlier.where(~is_set, later)
+        earlier_words = earlier_words.where(~is_set, words)
+    _report_before_supervision(tables, log)
+
+
+def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
+    """The report received before the first session with an eligible supervisor, or with none."""
+    trainees, leaders = tables.trainees, tables.leaders
+    eligible = leaders.index[
+        leaders["accredited"].fillna(False) & leaders["supervision_experience"].fillna(False)
+    ]
+    sup = tables.supervision
+    first = sup.loc[sup["supervisor"].isin(eligible)].groupby("trainee")["date"].min()
+    received = trainees["reference_received"]
+    first_session = first.reindex(trainees.index).astype("datetime64[ns]")
+    early = received.notna() & (first_session.isna() | (received < first_session))
+    early = early.to_numpy(dtype=bool)
+    if not early.any():
+        return
+    when = received[early].dt.strftime("%Y-%m-%d")
+    first_words = first_session[early].dt.strftime("%Y-%m-%d")
+    problems = ("the supervisor's report was received on " + when).where(
+        first_words.isna(),
+        "the supervisor's report was received on "
+        + when
+        + ", before the first supervision session with an eligible supervisor on "
+        + first_words
+        + ": check the dates (both are used as written)",
+    )
+    problems = problems.where(
+        first_words.notna(),
+        "the supervisor's report was received on "
+        + when
+        + ", but no supervision session with an eligible supervisor is recorded: check the "
+        "register and the supervision logs",
+    )
+    log.add_rows(
+        "warning",
+        trainees[early],
+        "reference_received",
+        when,
+        problems,
+        code="reference_before_supervision",
+    )
 
 
 def route_counts(tables: Tables, routes: Iterable[Route]) -> dict[Route, dict[str, float]]:

@@ -45,7 +45,9 @@ def parse_file(source: SourceFile, config: Config) -> ParsedFile:
     log = IssueLog()
     result = read_source(source)
     if result.problem:
-        log.add(Severity.ERROR, source.relative, "", result.problem, code="file_unreadable")
+        # a Refusal names its kind (file_too_large, xml_doctype, csv_unclosed_quote...)
+        code = getattr(result.problem, "code", "file_unreadable")
+        log.add(Severity.ERROR, source.relative, "", result.problem, code=code)
         entry = {"file": source.relative, "sheet": "", "kind": "unreadable"}
         return ParsedFile(result.sha256, [{**entry, "sha256": result.sha256}], [], log.frame(), 0)
     sources: list[dict] = []

@@ -62,16 +62,28 @@ def template_environment() -> jinja2.Environment:
     )
 
 
+# Names Windows keeps for devices whatever the extension (`CON.html` cannot be opened there).
+_RESERVED = re.compile(r"(?i)(con|prn|aux|nul|com[0-9]|lpt[0-9])")
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
 def file_stem(person_id: str) -> str:
     """A file name for a person's letter that cannot leave its folder nor clash with another's.
 
-    A plain id is its own name. Any other id is cleaned and given a short hash of the id as
-    written, so `BS 001` and `BS.001` never share a letter (ids are unique in the register).
+    A plain id (letters, digits, `_`, `-`; at most 64 characters; not a device name such as
+    CON or COM1) is its own name. Any other id is cleaned, cut to 40 characters and given a
+    hash of the id as written after a `.`, which no plain id has: so `BS 001` and `BS.001`
+    never share a letter, nor does either with a plain id. Stems stay under 60 bytes of ASCII,
+    and ids that differ only by case are one person (SPEC 2.4), so no two collide even where
+    file names ignore case.
     """
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", person_id):
+    if _PLAIN.fullmatch(person_id) and not _RESERVED.fullmatch(person_id):
         return person_id
-    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", person_id).strip("_") or "id"
-    return f"{cleaned}-{hashlib.sha256(person_id.encode('utf-8')).hexdigest()[:8]}"
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", person_id).strip("_-")[:40].strip("_-") or "id"
+    if _RESERVED.fullmatch(cleaned):  # Windows reads `CON.anything` as the device too
+        cleaned = f"id_{cleaned}"
+    digest = hashlib.sha256(person_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{cleaned}.{digest}"
 
 
 def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:

@@ -15,7 +15,7 @@ import pandas as pd
 from .addresses import check_addresses
 from .cache import SheetCache
 from .config import Config
-from .evaluate import Tables, evaluate, event_ids
+from .evaluate import Tables, evaluate, reference_order_issues
 from .forecast import forecast
 from .ingest import read_inbox
 from .issues import NO_ROW, IssueLog
@@ -208,18 +208,17 @@ def build_report(
     valid = validate_inbox(inbox, as_of, config, rulesets, log, cache, skip, files)
     if earlier is not None:
         _warn_gone(earlier, valid.sources, log)
-    attendance = valid.accepted("attendance")
-    attendance["event_id"] = event_ids(attendance)
     counted = Tables(
         trainees=valid.trainees,
         leaders=valid.leaders,
-        attendance=attendance,
+        attendance=valid.accepted("attendance"),
         supervision=valid.accepted("supervision"),
         portfolio=valid.accepted("portfolio"),
         decisions=valid.accepted("decisions"),
         as_of=pd.Timestamp(as_of),
     )
     results = tuple(evaluate(counted, rulesets))
+    reference_order_issues(counted, log)
     issues = log.frame()
     trainee_of, leader_of, outcome_of = _whom_issues_concern(valid.rows)
     about_a_row = issues["rid"] != NO_ROW

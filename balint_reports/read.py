@@ -17,6 +17,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from .config import CONFIG_NAME
+from .limits import PASSWORD, InputRefused, Refusal, check_content, read_input
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
@@ -50,7 +51,7 @@ class ReadResult:
     source: SourceFile
     sha256: str
     sheets: tuple[RawSheet, ...] = ()
-    problem: str | None = None
+    problem: str | None = None  # a Refusal when known, whose `code` names the kind of problem
 
 
 def discover(inbox: Path, skip: tuple[Path, ...] = ()) -> list[SourceFile]:
@@ -83,16 +84,21 @@ def _printable(name: str) -> str:
 def read_source(source: SourceFile) -> ReadResult:
     """Read every sheet of one file; a file that cannot be read carries the likely cause."""
     try:
-        data = source.path.read_bytes()
+        data = read_input(source.path)
+    except InputRefused as exc:
+        return ReadResult(source, "", problem=exc.refusal)
     except OSError as exc:
         return ReadResult(
             source,
             "",
-            problem=f"the file cannot be opened ({exc.strerror}): check it is not "
-            "open elsewhere and that you may read it",
+            problem=Refusal(
+                "file_cannot_open",
+                f"the file cannot be opened ({exc.strerror}): check it is not "
+                "open elsewhere and that you may read it",
+            ),
         )
     sha256 = hashlib.sha256(data).hexdigest()
-    problem = _sniff_problem(source, data)
+    problem = _sniff_problem(source, data) or check_content(source.path.suffix.lower(), data)
     if problem:
         return ReadResult(source, sha256, problem=problem)
     suffix = source.path.suffix.lower()
@@ -106,12 +112,18 @@ def read_source(source: SourceFile) -> ReadResult:
                 RawSheet(source.relative, name, cells, formulas.get(name, frozenset()))
                 for name, cells in book.items()
             )
+    except CsvProblem as exc:
+        return ReadResult(source, sha256, problem=exc.refusal)
     except Exception:  # any reader failure is the file's fault, reported as such
         return ReadResult(
             source,
             sha256,
-            problem="the file could not be read: it may be damaged or not really a "
-            f"{source.path.suffix} file; open it in Excel and save a fresh copy into the folder",
+            problem=Refusal(
+                "file_unreadable",
+                "the file could not be read: it may be damaged or not really a "
+                f"{source.path.suffix} file; open it in Excel and save a fresh copy into the "
+                "folder",
+            ),
         )
     return ReadResult(source, sha256, sheets=sheets)
 
@@ -199,38 +211,110 @@ def _unsaved_formulas(data: bytes) -> dict[str, frozenset[tuple[int, int]]]:
     return found
 
 
-def _sniff_problem(source: SourceFile, data: bytes) -> str | None:
+def _sniff_problem(source: SourceFile, data: bytes) -> Refusal | None:
     """Explain the common unreadable cases in the team's words, before a reader fails on them."""
     suffix = source.path.suffix.lower()
     if not data:
-        return "the file is empty (0 bytes): save it again from Excel and put it back in the folder"
+        return Refusal(
+            "file_empty",
+            "the file is empty (0 bytes): save it again from Excel and put it back in the folder",
+        )
     if suffix in (".xlsx", ".xlsm") and data.startswith(_OLE2_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
-            return "the file is password-protected: save an unprotected copy into the folder"
-        return (
+            return PASSWORD
+        return Refusal(
+            "file_misnamed",
             "this is an old-format Excel (.xls) file named as .xlsx: "
-            "open it in Excel and save it as .xlsx, or rename it to .xls"
+            "open it in Excel and save it as .xlsx, or rename it to .xls",
         )
     if suffix == ".xls" and data.startswith(_ZIP_MAGIC):
-        return "this is a new-format Excel (.xlsx) file named as .xls: rename it to .xlsx"
+        return Refusal(
+            "file_misnamed",
+            "this is a new-format Excel (.xlsx) file named as .xls: rename it to .xlsx",
+        )
+    if suffix == ".xls" and _xls_has_password(data):
+        return PASSWORD
+    if suffix != ".csv" and data.startswith(b"%PDF"):
+        return Refusal(
+            "file_misnamed",
+            f"this is a PDF document named as {suffix}, not a spreadsheet: ask the sender for "
+            "the spreadsheet itself",
+        )
+    if suffix in (".xlsx", ".xlsm", ".ods", ".xls") and _looks_like_text(data):
+        return Refusal(
+            "file_misnamed",
+            f"this is a text (CSV) file named as {suffix}: rename it to .csv, or open it in "
+            "Excel and save it as a workbook",
+        )
     if suffix in (".xlsx", ".xlsm", ".ods") and not data.startswith(_ZIP_MAGIC):
-        return (
+        return Refusal(
+            "file_misnamed",
             f"the file is not really a {suffix} spreadsheet (it may be damaged or truncated): "
-            "open it in Excel and save a fresh copy into the folder"
+            "open it in Excel and save a fresh copy into the folder",
         )
     return None
 
 
+def _xls_has_password(data: bytes) -> bool:
+    """An old-format workbook saved with a password has a FILEPASS record right after its BOF."""
+    bof = data.find(b"\x09\x08\x10\x00\x00\x06\x05\x00")  # BIFF8 workbook globals
+    return bof != -1 and data[bof + 20 : bof + 22] == b"\x2f\x00"
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Printable text with no NUL bytes in its first kilobytes: a CSV, whatever its name."""
+    head = data[:4096]
+    if b"\0" in head:
+        return False
+    text = head.decode("utf-8-sig", errors="ignore")
+    printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
+    return bool(text) and printable >= 0.95 * len(text)
+
+
+class CsvProblem(ValueError):
+    """A CSV file that cannot be read as a table; the message names the line."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(text)
+        self.refusal = Refusal(code, text)
+
+
 def decode_csv(data: bytes) -> str:
-    """Text of a CSV written as UTF-8 (with or without BOM) or Windows-1252."""
+    """Text of a CSV written as UTF-8 (with or without BOM) or Windows-1252.
+
+    Raises CsvProblem naming the first line that is neither.
+    """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; latin-1 then keeps them rather than failing.
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        # cp1252 leaves five bytes undefined: such a file is in some other encoding, and
+        # reading it anyway would garble names so that nobody matches.
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CsvProblem(
+            "csv_encoding",
+            f"line {line} is neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02X}):"
+            " open the file in Excel and save it again as 'CSV UTF-8'",
+        ) from None
+
+
+def _unclosed_quote(text: str, delimiter: str) -> Refusal | None:
+    """The problem of a quote that opens a cell and never closes, with the line it opens on."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    ended = 0  # the line the last complete row ended on
+    try:
+        for _row in reader:
+            ended = reader.line_num
+    except csv.Error:
+        return Refusal(
+            "csv_unclosed_quote",
+            f'line {ended + 1} opens a quoted cell (") that is never closed, so every line '
+            "after it would be one cell: close the quote or remove it, then save the file again",
+        )
+    return None
 
 
 def _guess_delimiter(text: str) -> str:
@@ -254,6 +338,10 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     if not text.strip():
         return pd.DataFrame()
     delimiter = _guess_delimiter(text)
+    if '"' in text:
+        problem = _unclosed_quote(text, delimiter)
+        if problem:
+            raise CsvProblem(problem.code, problem)
     options = {
         "sep": delimiter,
         "header": None,

@@ -12,7 +12,6 @@ import json
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -24,7 +23,7 @@ from .letters import file_stem, render_letters
 from .model import RunResult, TraineeResult
 from .outbox import outbox_files
 from .publish import MonthFolder
-from .safecells import spreadsheet_safe
+from .safecells import xlsx_cell
 from .validate import SOURCE_COLUMNS
 
 REQUIREMENT_COLUMNS = [
@@ -110,18 +109,6 @@ def progress_document(result: RunResult, letters: bool = True) -> dict:
     }
 
 
-def _safe(value: object) -> object:
-    """Spreadsheet-safe: text that Excel would run as a formula is kept as text."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return None
-    if isinstance(value, str):
-        # A CSV can carry control characters that an .xlsx file cannot hold.
-        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
-
-
 def _write_sheet(book: Workbook, title: str, columns: list[str], rows: list[list]) -> None:
     sheet = book.create_sheet(title)
     widths = [len(c) for c in columns]
@@ -141,7 +128,7 @@ def _write_sheet(book: Workbook, title: str, columns: list[str], rows: list[list
         header.append(cell)
     sheet.append(header)
     for row in rows:
-        sheet.append([_safe(v) for v in row])
+        sheet.append([xlsx_cell(sheet, v) for v in row])
 
 
 def _overview_rows(report: RunResult, letters: bool) -> tuple[list[str], list[list]]:

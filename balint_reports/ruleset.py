@@ -54,6 +54,7 @@ ADVICE_CHECKS = (
     "ineligible_supervisor",
     "large_supervision_group",
     "coleader_not_in_supervision",
+    "signoff_not_by_supervisor",
     "triangulation_missing",
 )
 TRAINEE_COLUMNS = KINDS_BY_NAME["trainees"]

@@ -1,6 +1,18 @@
-"""Cells that a spreadsheet program would run as a formula, kept as plain text."""
+"""Cells that a spreadsheet program would run as a formula, kept as plain text.
+
+Every value the program writes into a spreadsheet goes through here: `spreadsheet_safe` for
+CSV files (send reports), `xlsx_cell` for workbooks written with openpyxl (the summary and any
+other workbook). Values come from the team's inbox and from mail servers, so a name such as
+`=HYPERLINK(...)` or `@SUM(...)` must never become a formula in the team's Excel.
+"""
 
 from __future__ import annotations
+
+import math
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # Excel, LibreOffice and Google Sheets treat a cell starting with any of these as a formula,
 # even in a CSV file: a name or address from a register could otherwise run as one.
@@ -8,7 +20,35 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def spreadsheet_safe(value: object) -> object:
-    """The value, with an apostrophe before text that would start a formula."""
+    """For CSV: the value, with an apostrophe before text that would start a formula.
+
+    A CSV cell has no type, so the apostrophe (which Excel hides on import) is the only way.
+    """
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
+    return value
+
+
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """For openpyxl: the value to append, as the team should read it, never a formula.
+
+    Text that would start a formula becomes a text cell holding exactly that text, marked
+    `quotePrefix` so that Excel keeps it as text even when someone edits the cell (openpyxl
+    would otherwise write any text starting with `=` as a formula). Blanks (None, NaN, NA) are
+    empty; numpy numbers plain ones; characters an .xlsx file cannot hold (from a CSV) dropped.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' blanks, without importing it
+        return None
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not text.startswith(FORMULA_STARTS):
+            return text
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
     return value

@@ -49,7 +49,10 @@ def fires(tmp_path: Path, code: str, trainee: dict, attendance: list, supervisio
             id="one-setting-folded",
         ),
         pytest.param(
-            [att(day(1), "co_leader"), att(day(2), "leader")], True, id="no-setting-written"
+            # SPEC r2: blank settings say nothing, so no advice without a known setting
+            [att(day(1), "co_leader"), att(day(2), "leader")],
+            False,
+            id="no-setting-written",
         ),
         pytest.param(
             [
@@ -155,10 +158,16 @@ def test_unknown_coleader_is_a_warning_and_the_sessions_count(tmp_path: Path) ->
         pytest.param([att(day(1), "leadership_day")], True, id="day-blank-days"),
         pytest.param([att(day(1), "leadership_weekend", days=1)], True, id="weekend-of-one-day"),
         pytest.param(
-            # blank event names on two dates are two one-day events
+            # SPEC r2: blank event names on consecutive dates are one two-day event
             [att(day(1), "leadership_day"), att(day(2), "leadership_day")],
-            True,
+            False,
             id="two-unnamed-days",
+        ),
+        pytest.param(
+            # ... and a week apart they are two one-day events
+            [att(day(1), "leadership_day"), att(day(8), "leadership_day")],
+            True,
+            id="two-unnamed-days-a-week-apart",
         ),
         pytest.param([att(day(1), "leadership_weekend")], False, id="weekend-blank-days-is-2"),
         pytest.param([att(day(1), "leadership_day", days=2)], False, id="day-of-two-days"),

@@ -472,8 +472,8 @@ def _xlsx_bytes() -> bytes:
         ("locked.xlsx", _protected_xlsx, "password-protected: save an unprotected copy"),
         ("renamed.xlsx", _xls_bytes, "old-format Excel (.xls) file named as .xlsx"),
         ("renamed.xls", _xlsx_bytes, "new-format Excel (.xlsx) file named as .xls"),
-        ("truncated.xlsx", lambda: _xlsx_bytes()[:300], "could not be read"),
-        ("garbage.ods", lambda: b"hello, world", "not really a .ods spreadsheet"),
+        ("truncated.xlsx", lambda: _xlsx_bytes()[:300], "the file is incomplete or damaged"),
+        ("garbage.ods", lambda: b"hello, world", "a text (CSV) file named as .ods"),
     ],
 )
 def test_unreadable_file_is_one_error_and_the_run_goes_on(
@@ -552,9 +552,11 @@ def test_formulas_and_control_characters_are_neutralised_in_the_summary(
     result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-11-30")
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(tmp_path / "out" / "2026-11" / "summary.xlsx")
-    values = [row[5].value for row in book["Data issues"].iter_rows(min_row=2)]
-    assert '\'=HYPERLINK("http://evil.example","click")' in values
-    assert "'@SUM(A1)" in values
+    cells = {row[5].value: row[5] for row in book["Data issues"].iter_rows(min_row=2)}
+    # exactly as written, stored as text and marked so that editing it keeps it text
+    for text in ('=HYPERLINK("http://evil.example","click")', "@SUM(A1)"):
+        assert cells[text].data_type == "s" and cells[text].quotePrefix
+    values = list(cells)
     assert "dancing" in values
     assert all(cell.data_type != "f" for row in book["Data issues"].iter_rows() for cell in row)
 

@@ -49,6 +49,7 @@ def test_uk_2019_loads_with_the_spec_thresholds() -> None:
         "ineligible_supervisor",
         "large_supervision_group",
         "coleader_not_in_supervision",
+        "signoff_not_by_supervisor",
         "triangulation_missing",
     ]
     assert (rules.fee.low_per_hour, rules.fee.high_per_hour) == (60, 80)

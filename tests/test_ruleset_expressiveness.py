@@ -126,9 +126,12 @@ label = "events or dates"
         att(day(10), "co_leader"),
     ]
     out = run_rules(tmp_path, attendance=rows, rules=[rules])
-    assert out.requirement("r") == ("not_met", 1, 2)
-    # A blank event is told apart by date for distinct_events, but is no group.
-    assert "3 of 5 events or dates" in out.progress["requirements"]["r"]["detail"]
+    # The events route is furthest along (3 of 5), so its numbers are shown (SPEC r2).
+    assert out.requirement("r") == ("not_met", 3, 5)
+    # A blank event is an event name for distinct_events (the 9th and 10th are one run of
+    # dates; the Tuesday group a week apart is two), but is no group.
+    detail = out.progress["requirements"]["r"]["detail"]
+    assert detail == "1 of 2 groups co-led; 3 of 5 events or dates"
 
 
 def test_either_or_routes_meet_the_requirement_by_either(tmp_path: Path) -> None:
@@ -156,7 +159,8 @@ label = "weekends"
         att(day(12), "weekend_member", event="Leeds"),
     ]
     out = run_rules(tmp_path, attendance=rows, rules=[rules])
-    assert out.requirement("r") == ("met", 3, 10)
+    # The numbers shown are those of the route met (SPEC r2), as in the letter.
+    assert out.requirement("r") == ("met", 2, 2)
     assert out.progress["requirements"]["r"]["detail"] == "3 of 10 member sessions; 2 of 2 weekends"
 
 

@@ -142,6 +142,17 @@ MISTAKES = [
         "most mail servers refuse such addresses",
     ),
     (
+        # SPEC r2: Nadia's report arrived, but none of her supervision is with an eligible
+        # supervisor, so it came before any eligible session
+        "warning",
+        "registers.xlsx",
+        "Trainees",
+        20,
+        "reference_received",
+        "2026-09-01",
+        "no supervision session with an eligible supervisor is recorded",
+    ),
+    (
         "warning",
         "supervision/adebayo_supervision_log.csv",
         "",
@@ -260,6 +271,7 @@ def test_each_trainee_has_the_documented_outcome(report: tuple[dict, Path]) -> N
 
 
 def test_every_advice_code_and_overall_status_is_illustrated() -> None:
+    # All but r2's signoff_not_by_supervisor, which no sample trainee has (tests/test_rules_r2.py)
     codes = {code for *_, advice in EXPECTED.values() for code in advice}
     assert codes == {
         "single_setting",
@@ -355,7 +367,16 @@ def test_letters_use_the_config_and_show_one_trainee_only(report: tuple[dict, Pa
 
 
 # Each mistake's column as the file's header spells it, to look the cell up in the file itself.
-FILE_HEADERS = ["Date", "Name", "Date", "Email", "Email", "How", "Session date"]
+FILE_HEADERS = [
+    "Date",
+    "Name",
+    "Date",
+    "Email",
+    "Email",
+    "Reference received",
+    "How",
+    "Session date",
+]
 
 
 def _cell(relative: str, sheet: str, row: int, header: str) -> object:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from balint_reports.config import Config
-from balint_reports.evaluate import Tables, event_ids
+from balint_reports.evaluate import Tables
 from balint_reports.ingest import empty_table
 from balint_reports.issues import IssueLog
 from balint_reports.normalise import classify, normalise_sheet
@@ -64,7 +64,6 @@ def staged(
         set_outcomes(table, kind, as_of, log)
         rows[kind] = table
         accepted[kind] = table.loc[table["_outcome"] == "accepted"].reset_index(drop=True)
-    accepted["attendance"]["event_id"] = event_ids(accepted["attendance"])
     return Staged(rows, Tables(trainees, leaders, as_of=as_of, **accepted))
 
 

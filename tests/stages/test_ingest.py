@@ -52,7 +52,8 @@ def test_an_unreadable_file_is_an_error_issue_and_the_rest_is_read(tmp_path: Pat
     tables, sources = read_inbox(tmp_path, Config(), log)
     issues = log.frame()
     assert issues[["code", "severity", "file"]].values.tolist() == [
-        ["file_unreadable", "error", "broken.xlsx"]
+        # the code names what is wrong: a zip without its directory was cut short
+        ["file_truncated", "error", "broken.xlsx"]
     ]
     assert len(tables["trainees"]) == 1
     assert {"file": "broken.xlsx", "sheet": "", "kind": "unreadable"}.items() <= sources[0].items()

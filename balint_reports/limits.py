@@ -1,0 +1,642 @@
+"""What an inbox file may be, checked before any parser opens it: the run's limits in one place.
+
+The inbox holds files that arrive by email from many people. A spreadsheet is a zip of XML
+parts (.xlsx, .xlsm, .ods) or a binary (.xls) or text (.csv) file, and each can be made to cost
+far more to parse than its size suggests: a zip part that inflates a thousandfold, twenty
+thousand entries, an XML entity that expands a billion times, two cells at A1 and XFD1048576
+that make a reader allocate the whole grid between them (python-calamine aborts the process on
+that one, so it cannot be caught afterwards). Every such file is refused here, from its bytes,
+with a problem that names the limit; the run goes on with the other files.
+
+The numbers are generous for a society's registers and logs (tens of thousands of rows); change
+them in `LIMITS` below. SECURITY.md lists them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import struct
+import sys
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large an inbox file may be, on disk and once unpacked."""
+
+    file_bytes: int = 100 * MIB  # any spreadsheet or CSV, as stored
+    archive_entries: int = 10_000  # parts in an .xlsx/.xlsm/.ods zip
+    part_bytes: int = 100 * MIB  # one part, unpacked
+    total_bytes: int = 200 * MIB  # all parts of one file, unpacked
+    ratio: int = 100  # unpacked : packed, for parts of at least `ratio_from` bytes
+    ratio_from: int = 1 * MIB
+    sheet_cells: int = 10_000_000  # rows x columns that one sheet spans (or a CSV holds)
+    # the text of an .xlsx's cells once each shared string is copied into every cell using it
+    text_bytes: int = 200 * MIB
+
+
+LIMITS = Limits()
+_CHUNK = 4 * MIB
+
+
+class Refusal(str):
+    """Why a file is not parsed, in the team's words, with a stable `code` for the issue."""
+
+    code: str
+
+    def __new__(cls, code: str, text: str) -> Refusal:
+        """The text, carrying its code."""
+        made = super().__new__(cls, text)
+        made.code = code
+        return made
+
+
+PASSWORD = Refusal(
+    "file_password_protected",
+    "the file is password-protected: save an unprotected copy into the folder",
+)
+
+
+class InputRefused(Exception):
+    """An inbox file that is not read; `refusal` says why."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(text)
+        self.refusal = Refusal(code, text)
+
+
+def _size(count: int) -> str:
+    return f"{count / MIB:,.0f} MiB" if count >= MIB else f"{count:,} bytes"
+
+
+def read_input(path: Path, limits: Limits = LIMITS) -> bytes:
+    """The file's bytes, read whole from one open file that did not change while it was read.
+
+    A file saved again while we read it (a synced folder, a colleague saving in place) would
+    otherwise give a hash of one version and cells of a mixture: it is read again, and reported
+    if it keeps changing. Raises InputRefused for a file over the size limit, OSError as is.
+    """
+    for _attempt in range(3):
+        with path.open("rb") as handle:
+            before = os.fstat(handle.fileno())
+            if before.st_size > limits.file_bytes:
+                raise InputRefused(
+                    "file_too_large",
+                    f"the file is {_size(before.st_size)}, more than the "
+                    f"{_size(limits.file_bytes)} limit for one file: split it into smaller "
+                    "files, or remove what the report does not need",
+                )
+            data = _read_all(handle, limits.file_bytes)
+            after = os.fstat(handle.fileno())
+        now = path.stat()
+        unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+        same_file = (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) == (
+            after.st_dev,
+            after.st_ino,
+            after.st_size,
+            after.st_mtime_ns,
+        )
+        if unchanged and same_file and len(data) == after.st_size:
+            return data
+    raise InputRefused(
+        "file_changed_while_read",
+        "the file changed while it was being read (it is still being saved or synced): "
+        "wait until it is complete, then run again",
+    )
+
+
+def _read_all(handle: io.BufferedReader, limit: int) -> bytes:
+    """Read to the end in pieces, no more than `limit` + 1 bytes (a file may grow meanwhile)."""
+    parts = []
+    total = 0
+    while total <= limit:
+        piece = handle.read(_CHUNK)
+        if not piece:
+            break
+        parts.append(piece)
+        total += len(piece)
+        if len(piece) == _CHUNK:  # more may follow
+            _pause_between_pieces()
+    return b"".join(parts)
+
+
+_paused: list[bool] = []
+
+
+def _pause_between_pieces() -> None:
+    """Test-only (never set the variable in real use): hold the first read after its first
+    piece, until a line arrives on stdin, so that a test can change the file in between."""
+    if os.environ.get("BALINT_REPORTS_TEST_PAUSE") == "mid-read" and not _paused:
+        _paused.append(True)
+        print("paused: mid-read", file=sys.stderr, flush=True)
+        sys.stdin.readline()
+
+
+def check_content(suffix: str, data: bytes, limits: Limits = LIMITS) -> Refusal | None:
+    """Why a file's bytes must not reach a parser, or None when they may."""
+    if suffix in (".xlsx", ".xlsm", ".ods") and data.startswith(b"PK"):
+        return _check_archive(suffix, data, limits)
+    if suffix == ".csv":
+        return _check_csv(data, limits)
+    return None
+
+
+def _check_csv(data: bytes, limits: Limits) -> Refusal | None:
+    """A CSV's cells, over-counted by every separator and line: each costs memory once read."""
+    cells = data.count(b"\n") + max(data.count(b","), data.count(b";")) + 1
+    if cells > limits.sheet_cells:
+        return Refusal(
+            "csv_too_many_cells",
+            f"the file holds about {cells:,} cells, more than the {limits.sheet_cells:,} "
+            "limit for one sheet: split it into smaller files",
+        )
+    return None
+
+
+def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
+    """Entry count, sizes as declared and as really unpacked, ratios, DTDs and sheet extents."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return Refusal(
+            "file_truncated",
+            "the file is incomplete or damaged (its zip directory is missing, as when a "
+            "download or copy was cut short): ask the sender for it again, or open it in Excel "
+            "and save a fresh copy into the folder",
+        )
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.archive_entries:
+            return Refusal(
+                "archive_too_many_parts",
+                f"the file is made of {len(infos):,} parts, more than the "
+                f"{limits.archive_entries:,} limit: a spreadsheet has a few dozen. It may be "
+                "crafted to slow the run down; ask the sender for a fresh copy",
+            )
+        declared = 0
+        for info in infos:
+            declared += info.file_size
+            problem = _check_sizes(info.filename, info.file_size, info.compress_size, limits)
+            if problem:
+                return problem
+            if info.flag_bits & 0x1:
+                return PASSWORD
+        if declared > limits.total_bytes:
+            return _too_big("all its parts", declared, limits.total_bytes)
+        if suffix == ".ods" and _ods_encrypted(archive):
+            return PASSWORD
+        shared = _SharedText()
+        for info in infos:
+            problem = _check_part(data, info, limits, shared)
+            if problem:
+                return problem
+        text = shared.total()
+        if text > limits.text_bytes:
+            return Refusal(
+                "sheet_too_much_text",
+                f"its cells repeat its text to {_size(text)} in all, more than the "
+                f"{_size(limits.text_bytes)} limit: a few long texts used by many cells can be "
+                "crafted to exhaust memory. Split the workbook, or ask the sender",
+            )
+    return None
+
+
+def _too_big(what: str, size: int, limit: int) -> Refusal:
+    return Refusal(
+        "archive_too_large",
+        f"{what} would unpack to {_size(size)}, more than the {_size(limit)} limit: split the "
+        "workbook into smaller files (it may also be crafted to exhaust memory: if you did not "
+        "expect it, ask the sender)",
+    )
+
+
+def _check_sizes(name: str, size: int, packed: int, limits: Limits) -> Refusal | None:
+    """One part's unpacked size and its compression ratio against the limits."""
+    if size > limits.part_bytes:
+        return _too_big(f"its part {name}", size, limits.part_bytes)
+    if size >= limits.ratio_from and size > limits.ratio * max(packed, 1):
+        return Refusal(
+            "archive_ratio_too_high",
+            f"its part {name} unpacks {size // max(packed, 1):,} times over "
+            f"({_size(packed)} to {_size(size)}), more than the {limits.ratio}:1 limit: "
+            "real spreadsheets compress far less, so it may be crafted to exhaust memory; "
+            "open it in Excel and save a fresh copy, or ask the sender",
+        )
+    return None
+
+
+def _ods_encrypted(archive: zipfile.ZipFile) -> bool:
+    """An OpenDocument file saved with a password lists its encrypted parts in its manifest."""
+    try:
+        with archive.open("META-INF/manifest.xml") as manifest:
+            head = manifest.read(_CHUNK)
+    except (KeyError, zipfile.BadZipFile, OSError, zlib.error, EOFError):
+        return False
+    return b"encryption-data" in head
+
+
+def _check_part(
+    data: bytes, info: zipfile.ZipInfo, limits: Limits, shared: _SharedText
+) -> Refusal | None:
+    """Unpack one part as a stream, never holding it whole, checking what it really holds."""
+    ods = info.filename == "content.xml"
+    strings = info.filename == "xl/sharedStrings.xml"
+    is_sheet = ods or info.filename.startswith("xl/worksheets/")
+    extent: _XlsxExtent | _OdsExtent = _OdsExtent() if ods else _XlsxExtent()
+    tail = b""  # the end of the last piece, for a mark split between two pieces
+    for piece in _inflate(data, info, limits):
+        if isinstance(piece, str):
+            return piece
+        if _declares_dtd(tail + piece):
+            return Refusal(
+                "xml_doctype",
+                f"its part {info.filename} declares an XML document type (<!DOCTYPE or "
+                "<!ENTITY), which spreadsheets never do: it may be crafted to expand without "
+                "end or to read other files, so it was not opened. Ask the sender for a copy "
+                "saved from Excel or LibreOffice",
+            )
+        if is_sheet:
+            extent.feed(piece)
+            if not ods:
+                shared.feed_sheet(piece)
+        elif strings:
+            shared.feed_strings(piece)
+        tail = piece[-32:]
+    if not is_sheet:
+        return None
+    if not ods:
+        shared.end_sheet()
+    rows, columns = extent.result()
+    if isinstance(extent, _XlsxExtent) and extent.sequential:
+        rows, columns = _sequential_extent(_inflate(data, info, limits))
+    if rows * columns > limits.sheet_cells:
+        return Refusal(
+            "sheet_too_many_cells",
+            f"a sheet ({info.filename}) spans {rows:,} rows by {columns:,} columns, "
+            f"{rows * columns:,} cells, more than the {limits.sheet_cells:,} limit: delete "
+            "the far-away cells (Ctrl+End in Excel shows the last one) and save it again",
+        )
+    return None
+
+
+def _declares_dtd(window: bytes) -> bool:
+    """Whether the text holds `<!D` or `<!E` (<!DOCTYPE, <!ENTITY), in UTF-8 or UTF-16.
+
+    XML parts of a spreadsheet never declare a document type; one that does can only be meant
+    to expand entities (a "billion laughs") or to fetch files or URLs (an external entity).
+    Found with numpy from the rare `!`: a plain search for `<!` is slow where every other byte
+    is a `<`.
+    """
+    a = np.frombuffer(window, dtype=np.uint8)
+    at = np.flatnonzero(a[2:-2] == 0x21) + 2
+    if not len(at):
+        return False
+    narrow = (a[at - 1] == 0x3C) & np.isin(a[at + 1], (0x44, 0x45))
+    wide = (a[at - 2] == 0x3C) & (a[at - 1] == 0) & np.isin(a[at + 2], (0x44, 0x45))
+    return bool((narrow | wide).any())
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[bytes | Refusal]:
+    """The part's unpacked bytes in pieces; a problem (str) instead ends it.
+
+    Our own inflater rather than zipfile's: that one stops at the declared size, while the
+    parsers after us read the compressed stream to its end, so a part that lies about its size
+    is caught only by unpacking all of it.
+    """
+    damaged = Refusal(
+        "file_damaged",
+        f"the file is damaged or incomplete (its part {info.filename} is cut short or corrupt): "
+        "ask the sender for it again, or open it in Excel and save a fresh copy",
+    )
+    offset = info.header_offset
+    header = data[offset : offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        yield damaged
+        return
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    start = offset + 30 + name_length + extra_length
+    packed = memoryview(data)[start : start + info.compress_size]
+    if len(packed) < info.compress_size:
+        yield damaged
+        return
+    if info.compress_type == zipfile.ZIP_STORED:
+        for at in range(0, len(packed), _CHUNK):
+            yield bytes(packed[at : at + _CHUNK])
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        yield Refusal(
+            "file_damaged",
+            f"its part {info.filename} is packed in a way spreadsheets do not use: save a fresh "
+            "copy from Excel into the folder",
+        )
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    produced = 0
+    pending: bytes | memoryview = packed
+    try:
+        while True:
+            piece = inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+            produced += len(piece)
+            if produced > info.file_size:
+                yield Refusal(
+                    "archive_size_mismatch",
+                    f"its part {info.filename} unpacks to more than the {_size(info.file_size)} "
+                    "it declares: it may be crafted to exhaust memory, so it was not opened. "
+                    "Ask the sender for a copy saved from Excel or LibreOffice",
+                )
+                return
+            if piece:
+                yield piece
+            if inflater.eof or (not piece and not pending):
+                break
+    except zlib.error:
+        yield damaged
+        return
+    if not inflater.eof or produced != info.file_size:
+        yield damaged
+
+
+class _XlsxExtent:
+    """The last row and column of an .xlsx sheet's cells with content, found with numpy.
+
+    A reader lays a sheet out from its first to its last cell with content, so that is what
+    costs memory. Every `r="C12"` of a `<c>` tag is decoded at once per piece (a regular
+    expression over a large sheet would take seconds); a cell written `<c .../>` is empty.
+    Cells or rows without a reference (allowed, rare) take their place from the ones before
+    them: such a sheet is laid out again in order by `_sequential_extent`.
+    """
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.columns = 0
+        self.cell_tags = 0
+        self.cell_refs = 0
+        self.row_tags = 0
+        self.row_refs = 0
+        self.tail = b""  # the end of the previous piece: a tag may start there
+
+    @property
+    def sequential(self) -> bool:
+        """Whether some cell or row has no reference, so positions depend on order."""
+        return self.cell_tags != self.cell_refs or self.row_tags != self.row_refs
+
+    def feed(self, piece: bytes) -> None:
+        """Take the tags that start in the unread end of the last piece or in this one."""
+        window = self.tail + piece
+        self._scan(window, len(self.tail) and _TAIL - _REF_SPAN, len(window) - _REF_SPAN)
+        self.tail = window[-_TAIL:]
+
+    def result(self) -> tuple[int, int]:
+        """(last row, last column), 1-based, of cells with content; 0 when there are none."""
+        window = self.tail + bytes(_REF_SPAN)
+        self._scan(window, len(self.tail) and _TAIL - _REF_SPAN, len(self.tail))
+        self.tail = b""
+        return self.rows, self.columns
+
+    def _scan(self, window: bytes, begin: int, end: int) -> None:
+        """Decode the tags and references that start in [begin, end) of the window."""
+        begin = max(begin, 0)
+        if end <= begin:
+            return
+        a = np.frombuffer(window, dtype=np.uint8)
+        opens = np.flatnonzero(a[:end] == 0x3C)  # every `<`, some before `begin` (for context)
+        after = a[opens + 1]
+        third = a[opens + 2]
+        cell_tag = (after == 0x63) & np.isin(third, (0x20, 0x3E, 0x2F))  # `<c ` `<c>` `<c/`
+        row_tag = (after == 0x72) & (third == 0x6F) & (a[opens + 3] == 0x77)  # `<row`
+        counted = opens >= begin
+        self.cell_tags += int((cell_tag & counted).sum())
+        self.row_tags += int((row_tag & counted).sum())
+        # ' r="': from the `=` signs, far fewer than the spaces or quotes
+        equals = np.flatnonzero(a[begin + 2 : end + 2] == 0x3D) + begin + 2
+        hit = (a[equals - 2] == 0x20) & (a[equals - 1] == 0x72) & (a[equals + 1] == 0x22)
+        at = equals[hit] + 2
+        if not len(at):
+            return
+        tag = np.searchsorted(opens, at) - 1  # the tag each reference is in
+        known = tag >= 0
+        in_cell = known & cell_tag[np.maximum(tag, 0)]
+        self.row_refs += int((known & row_tag[np.maximum(tag, 0)]).sum())
+        self.cell_refs += int(in_cell.sum())
+        closes = np.flatnonzero(a == 0x3E)
+        close = np.searchsorted(closes, at)
+        has_close = close < len(closes)
+        # `<c r="A9" s="1"/>` and `<c r="A9" s="1"></c>` are formatting only, no content
+        empty = np.zeros(len(at), dtype=bool)
+        end_at = closes[close[has_close]]
+        following = np.minimum(end_at[:, None] + np.arange(1, 4), len(a) - 1)
+        empty[has_close] = (a[end_at - 1] == 0x2F) | (
+            (a[following[:, 0]] == 0x3C)
+            & (a[following[:, 1]] == 0x2F)
+            & (a[following[:, 2]] == 0x63)
+        )
+        # an unknown tag, or one whose end is out of sight, counts as a cell with content
+        content = (in_cell | ~known) & ~empty
+        at = at[content]
+        if not len(at):
+            return
+        column = np.zeros(len(at), dtype=np.int64)
+        letters = np.zeros(len(at), dtype=np.int64)
+        going = np.ones(len(at), dtype=bool)
+        for k in range(4):  # a fourth letter is past XFD: it counts, so the sheet is refused
+            c = a[at + k].astype(np.int64)
+            going &= (c >= 0x41) & (c <= 0x5A)
+            column = np.where(going, column * 26 + (c - 0x40), column)
+            letters += going
+        row = np.zeros(len(at), dtype=np.int64)
+        going = np.ones(len(at), dtype=bool)
+        start = at + letters
+        for k in range(8):
+            c = a[start + k].astype(np.int64)
+            going &= (c >= 0x30) & (c <= 0x39)
+            row = np.where(going, row * 10 + (c - 0x30), row)
+        self.rows = max(self.rows, int(row.max()))
+        self.columns = max(self.columns, int(column.max()))
+
+
+# ' r="' + up to 4 letters + 8 digits; a tag's start is looked for this far back
+_REF_SPAN = 16
+_TAIL = 1024
+_XLSX_TOKEN = re.compile(rb"<row\b([^>]*)>|<c\b([^>]*?)(/?)>")
+_XLSX_REF = re.compile(rb'\sr="([A-Z]{0,4})([0-9]{0,8})"')
+
+
+def _sequential_extent(stream: Iterator[bytes | Refusal]) -> tuple[int, int]:
+    """(last row, last column) with content of a sheet whose cells or rows lack references.
+
+    Slow (one regular expression match per tag), so only for the rare sheets that need it.
+    """
+    text = b"".join(piece for piece in stream if isinstance(piece, bytes))
+    row = column = last_row = last_column = 0
+    for match in _XLSX_TOKEN.finditer(text):
+        empty_cell = match.group(3) or text.startswith(b"</c>", match.end())
+        if match.group(1) is not None:
+            found = _XLSX_REF.search(match.group(1))
+            row = int(found.group(2)) if found and found.group(2) else row + 1
+            column = 0
+            continue
+        found = _XLSX_REF.search(match.group(2))
+        if found and found.group(1):
+            column = _column_number(found.group(1))
+            if found.group(2):
+                row = int(found.group(2))
+        else:
+            column += 1
+        if not empty_cell:
+            last_row, last_column = max(last_row, row), max(last_column, column)
+    return last_row, last_column
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 0x40
+    return number
+
+
+def _find(a: np.ndarray, pattern: bytes, end: int) -> np.ndarray:
+    """Where `pattern` starts in `a`, before `end` (which leaves room for the whole pattern)."""
+    at = np.flatnonzero(a[:end] == pattern[0])
+    for k, byte in enumerate(pattern[1:], start=1):
+        at = at[a[at + k] == byte]
+    return at
+
+
+class _SharedText:
+    """How much text an .xlsx's cells hold once laid out: each cell gets its own copy of the
+    shared string it names (python-calamine copies it), so a 1 MiB string named by a thousand
+    cells costs a GiB. Sums the length of the string each `t="s"` cell names.
+    """
+
+    _SPAN = 32  # the longest pattern, plus ten digits of an index
+
+    def __init__(self) -> None:
+        self.indices: list[np.ndarray] = []
+        self.unknown = 0  # string cells whose index is out of sight: counted at the longest
+        self.starts: list[np.ndarray] = []
+        self.ends: list[np.ndarray] = []
+        self.offset = 0  # where the shared strings' window starts in the part
+        self.sheet_tail = b""
+        self.strings_tail = b""
+
+    def feed_sheet(self, piece: bytes) -> None:
+        """Take the string cells of a sheet's piece."""
+        window = self.sheet_tail + piece
+        self._cells(window, len(window) - self._SPAN)
+        self.sheet_tail = window[-self._SPAN :]
+
+    def end_sheet(self) -> None:
+        """The sheet's last bytes, then a fresh start for the next sheet."""
+        window = self.sheet_tail + bytes(self._SPAN)
+        self._cells(window, len(self.sheet_tail))
+        self.sheet_tail = b""
+
+    def _cells(self, window: bytes, end: int) -> None:
+        if end <= 0:
+            return
+        a = np.frombuffer(window, dtype=np.uint8)
+        cells = _find(a, b' t="s"', end)
+        if not len(cells):
+            return
+        values = _find(a, b"<v>", len(a) - 3)
+        which = np.searchsorted(values, cells)
+        seen = which < len(values)
+        self.unknown += int((~seen).sum())
+        start = values[which[seen]] + 3
+        number = np.zeros(len(start), dtype=np.int64)
+        going = np.ones(len(start), dtype=bool)
+        for k in range(10):
+            c = a[np.minimum(start + k, len(a) - 1)].astype(np.int64)
+            going &= (c >= 0x30) & (c <= 0x39)
+            number = np.where(going, number * 10 + (c - 0x30), number)
+        self.indices.append(number)
+
+    def feed_strings(self, piece: bytes) -> None:
+        """Take the `<si>` and `</si>` of a piece of xl/sharedStrings.xml."""
+        window = self.strings_tail + piece
+        end = len(window) - 8
+        if end > 0:
+            a = np.frombuffer(window, dtype=np.uint8)
+            opened = np.concatenate([_find(a, b"<si>", end), _find(a, b"<si ", end)])
+            self.starts.append(np.sort(opened) + self.offset)
+            self.ends.append(_find(a, b"</si>", end) + self.offset)
+            self.offset += end
+            self.strings_tail = window[end:]
+
+    def total(self) -> int:
+        """Bytes of text all string cells hold (each shared string's markup counted too)."""
+        starts = np.concatenate(self.starts) if self.starts else np.zeros(0, dtype=np.int64)
+        ends = np.concatenate(self.ends) if self.ends else np.zeros(0, dtype=np.int64)
+        if not len(starts):
+            return 0
+        count = min(len(starts), len(ends))
+        lengths = np.maximum(ends[:count] - starts[:count], 0)
+        longest = int(lengths.max(initial=0))
+        indices = np.concatenate(self.indices) if self.indices else np.zeros(0, dtype=np.int64)
+        known = indices < count
+        return int(lengths[indices[known]].sum()) + longest * (int((~known).sum()) + self.unknown)
+
+
+_ODS_TOKEN = re.compile(
+    rb"<table:table[\s>]|<table:table-row\b([^>]*?)(/?)>|</table:table-row>"
+    rb"|<table:(?:covered-)?table-cell\b([^>]*?)(/?)>"
+)
+_REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="(\d{1,12})"')
+
+
+class _OdsExtent:
+    """The grid an OpenDocument sheet spans once its repeated rows and cells are spelled out.
+
+    Repeats of empty cells (LibreOffice writes a million of them after the last row) cost a
+    reader nothing; repeats of cells with content are laid out one by one.
+    """
+
+    def __init__(self) -> None:
+        self.buffer = b""
+
+    def feed(self, piece: bytes) -> None:
+        """Keep the text: content.xml is held whole only here, within the part size limit."""
+        self.buffer += piece
+
+    def result(self) -> tuple[int, int]:
+        """(rows, columns) of the largest table, counting only content that is laid out."""
+        best = (0, 0)
+        row = last_row = widest = 0
+        row_repeat, column, row_last_column = 1, 0, 0
+        for match in _ODS_TOKEN.finditer(self.buffer):
+            token = match.group(0)
+            if token.startswith(b"<table:table") and not token.startswith(b"<table:table-"):
+                best = max(best, (last_row, widest), key=lambda e: e[0] * e[1])
+                row = last_row = widest = 0
+            elif token.startswith(b"<table:table-row"):
+                row_repeat = _repeat(match.group(1))
+                column, row_last_column = 0, 0
+                if match.group(2):  # an empty row, written as one tag
+                    row += row_repeat
+            elif token == b"</table:table-row>":
+                row += row_repeat
+                if row_last_column:
+                    last_row = row
+                    widest = max(widest, row_last_column)
+            else:
+                attributes, empty = match.group(3), match.group(4)
+                column += _repeat(attributes)
+                if not empty or b"value-type" in attributes:
+                    row_last_column = column
+        return max(best, (last_row, widest), key=lambda e: e[0] * e[1])
+
+
+def _repeat(attributes: bytes) -> int:
+    found = _REPEAT.search(attributes)
+    return int(found.group(1)) if found else 1
