@@ -43,3 +43,11 @@ def test_a_run_still_imports_what_it_needs(tmp_path) -> None:
         text=True,
     )
     assert "pandas" in json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_the_copied_illegal_characters_pattern_is_openpyxls() -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from balint_reports.safecells import ILLEGAL_CHARACTERS_RE as copied
+
+    assert copied.pattern == ILLEGAL_CHARACTERS_RE.pattern
