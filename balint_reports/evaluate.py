@@ -27,7 +27,7 @@ from .model import (
 )
 from .ruleset import DATE_FIELDS, Advice, Condition, Requirement, Route, Ruleset, ruleset_for
 from .values import decision_credit, fold_name, map_unique
-from .wording import next_steps, number_text, percent_text
+from .wording import count_with_hours, next_steps, number_text, percent_text
 
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
@@ -293,6 +293,9 @@ def _route_result(
 
 
 def _route_words(r: RouteResult) -> str:
+    if r.target == 1 and not r.per_year and not r.share:
+        # "at least one" is a count, not a target: never "5 of 1" (docs/contract.md#letters)
+        return count_with_hours(r.achieved, r.label, r.hours)
     if r.share:
         return f"{percent_text(r.achieved)} {r.label} (at least {percent_text(r.target)})"
     words = f"{number_text(r.achieved)} of {number_text(r.target)} {r.label}"

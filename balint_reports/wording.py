@@ -200,7 +200,7 @@ def next_steps(
 # --- a requirement's numbers ----------------------------------------------------------------
 
 
-def _with_hours(count: float, label: str, hours: float | None) -> str:
+def count_with_hours(count: float, label: str, hours: float | None) -> str:
     """`5 supervision sessions, 7.5 hours, with an eligible supervisor`."""
     words = count_words(count, label)
     if hours is None:
@@ -228,7 +228,7 @@ def progress_words(route: RouteResult) -> tuple[str, str]:
     if route.target == 1:
         if not route.achieved:
             return "No", f"{route.label} yet"
-        head, _, rest = _with_hours(route.achieved, route.label, route.hours).partition(" ")
+        head, _, rest = count_with_hours(route.achieved, route.label, route.hours).partition(" ")
         return head, rest
     if route.achieved >= route.target:
         head, _, rest = count_words(route.achieved, route.label).partition(" ")

@@ -158,6 +158,9 @@ def test_no_letter_contradicts_the_trainees_progress(run: tuple[dict, dict, Path
         # Honest numbers: no invented target, no "5 of 1", "N of M" only below M.
         assert "— of" not in where, tid
         assert not re.search(r"\b\d+(?:\.\d+)? of 1 ", where), tid
+        # ... nor in the detail the summary and progress.json give
+        for requirement in trainee["requirements"].values():
+            assert not re.search(r"\b\d+(?:\.\d+)? of 1 ", requirement["detail"]), tid
         for achieved, target in re.findall(r"\b(\d+(?:\.\d+)?) of (\d+(?:\.\d+)?) ", where):
             assert float(achieved) < float(target), (tid, achieved, target)
         # Never ask for what is done.

@@ -373,17 +373,15 @@ def test_supervision_needs_eligible_supervisor_and_report(
 @pytest.mark.parametrize(
     ("rows", "detail"),
     [
-        pytest.param(
-            [], "0 of 1 supervision sessions with an eligible supervisor (0 hours)", id="0"
-        ),
+        pytest.param([], "0 supervision sessions, 0 hours, with an eligible supervisor", id="0"),
         pytest.param(
             [sup(day(1))],
-            "1 of 1 supervision sessions with an eligible supervisor (1 hour)",
+            "1 supervision session, 1 hour, with an eligible supervisor",
             id="1",
         ),
         pytest.param(
             [sup(day(1), hours=1.5), sup(day(2), "L3", hours=2)],
-            "1 of 1 supervision sessions with an eligible supervisor (1.5 hours)",
+            "1 supervision session, 1.5 hours, with an eligible supervisor",
             id="eligible-hours-only",
         ),
     ],
