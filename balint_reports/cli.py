@@ -18,6 +18,7 @@ from .errors import BalintError
 from .explain import explain as explain_ruleset
 from .explain import problems as ruleset_problems
 from .model import RunResult, Severity
+from .pdf import find_browser
 from .ruleset import load_ruleset, load_rulesets
 from .values import parse_date
 from .wording import day_text
@@ -154,6 +155,12 @@ def main() -> None:
     help="Read every spreadsheet again, even those unchanged since the last run "
     "(the cache in OUT/.cache is rebuilt).",
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also write each letter as a PDF (letters/ID.pdf), printed by Chromium, Chrome or "
+    "Edge, whichever is installed (or the browser named by BALINT_BROWSER).",
+)
 def run(
     inbox: Path,
     out: Path,
@@ -163,6 +170,7 @@ def run(
     strict: bool,
     replace: bool,
     no_cache: bool,
+    pdf: bool,
 ) -> None:
     """Read every spreadsheet in INBOX and write this month's report into OUT.
 
@@ -182,10 +190,14 @@ def run(
     Example:
 
         balint-reports run inbox --out reports --as-of 2026-11-30
+
+        balint-reports run inbox --out reports --pdf
     """
     from .monthly import run_month
 
     try:
+        # Before reading anything: a missing browser should not cost the team a whole run.
+        browser = find_browser() if pdf else None
         config = _config_for(inbox, config_file)
         rulesets = load_rulesets(rules or config.rule_files)
         result = run_month(
@@ -197,6 +209,7 @@ def run(
             use_cache=not no_cache,
             strict=strict,
             replace=replace,
+            pdf_browser=browser,
         )
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
@@ -582,6 +595,42 @@ def send(
         click.echo(other)
     if not result.complete:
         raise click.ClickException(f"not everything was sent: see {result.report_file}")
+
+
+# --- evidence: one trainee's evidence statement (issue 12) ---
+@main.command()
+@click.argument("report_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("trainee_id")
+@click.option(
+    "--inbox",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Where the inbox the report read is now, if it has moved.",
+)
+def evidence(report_dir: Path, trainee_id: str, inbox: Path | None) -> None:
+    """Write one trainee's evidence statement into REPORT_DIR/evidence/.
+
+    REPORT_DIR is a month folder written by `run`, e.g. reports/2026-11. The
+    statement lists, for each requirement, every row that counted (file, sheet
+    and row), the trainee's rows that did not count and why, and the decisions
+    the leadership team recorded: what goes before council with an application.
+    The run writes one for every trainee who is ready; this command writes one
+    for anyone.
+
+    It reads the same inbox as the run again (run.json in REPORT_DIR says
+    which), and stops if a file there has changed since: run the month again
+    first, so that the statement matches the report.
+
+    Example:
+
+        balint-reports evidence reports/2026-11 T07
+    """
+    from .statements import statement_for
+
+    try:
+        path = statement_for(report_dir, trainee_id, inbox)
+    except BalintError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Evidence statement written to {path} (and {path.with_suffix('.json').name}).")
 
 
 # --- rules: a ruleset in plain words, and a check of a society's own file (issue 15) ---

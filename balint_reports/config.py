@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import tomllib
 from dataclasses import dataclass, field
 from email.utils import parseaddr
@@ -14,7 +15,17 @@ from .values import DATE_ORDERS, fold
 
 CONFIG_NAME = "balint.toml"
 CONFIGURABLE_VOCABULARIES = ("activity", "mode", "format")
-KNOWN_SECTIONS = {"report", "columns", "values", "rules", "email", "smtp", "inbox", "dates"}
+KNOWN_SECTIONS = {
+    "report",
+    "columns",
+    "values",
+    "rules",
+    "email",
+    "smtp",
+    "inbox",
+    "dates",
+    "senders",
+}
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,10 @@ class ReportSettings:
     society: str = "The Balint Society"
     signature: str = "The Leadership Team"
     contact_email: str = ""
+    opening: str = ""  # the letter's first paragraph, instead of the built-in one
+    logo: str = ""  # the logo file as a data: URI, read once when the config is loaded
+    # a supervisor's report asked for longer ago than this, and not received, is flagged
+    reference_chase_weeks: int = 6
 
 
 @dataclass(frozen=True)
@@ -39,10 +54,46 @@ class Config:
     rule_files: tuple[Path, ...] = ()
     email: dict = field(default_factory=dict)
     smtp: dict = field(default_factory=dict)
+    # inbox-relative file pattern -> the leader id who sends those files (for feedback)
+    senders: dict[str, str] = field(default_factory=dict)
     # [inbox] ignore: glob patterns of inbox-relative paths that are never read
     ignore: tuple[str, ...] = ()
     # [dates] order: how text dates such as 05/03/2024 are read ("auto": per column)
     date_order: str = "auto"
+
+
+# Logo files a letter can carry inside itself, by extension.
+LOGO_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+}
+# Every letter carries the logo: a large one would make every email large.
+LOGO_MAX_BYTES = 200_000
+
+
+def logo_data_uri(path: Path, where: str) -> str:
+    """The logo file as a data: URI, so letters carry it and never fetch it from anywhere."""
+    kind = LOGO_TYPES.get(path.suffix.lower())
+    if kind is None:
+        raise ConfigError(
+            f"{where}: [report] logo = {path.name!r}: use a PNG, JPEG, GIF or SVG file"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"{where}: [report] logo: cannot read {path} ({exc.strerror or exc}); the path is "
+            "taken from the config file's folder"
+        ) from None
+    if len(data) > LOGO_MAX_BYTES:
+        raise ConfigError(
+            f"{where}: [report] logo: {path.name} is {len(data) // 1000} kB; every letter "
+            f"carries it, so keep it under {LOGO_MAX_BYTES // 1000} kB"
+        )
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def _table(data: dict, key: str, where: str) -> dict:
@@ -72,12 +123,20 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f"{where}: unknown section [{section}] (known: {known})")
 
     report = _table(data, "report", where)
-    unknown = set(report) - {"society", "signature", "contact_email"}
+    report_keys = {"society", "signature", "contact_email", "opening", "logo"}
+    unknown = set(report) - report_keys - {"reference_chase_weeks"}
     if unknown:
         raise ConfigError(f"{where}: [report] has unknown key {sorted(unknown)[0]!r}")
+    weeks = report.get("reference_chase_weeks", 6)
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
+        raise ConfigError(
+            f"{where}: [report] reference_chase_weeks must be a whole number of weeks, e.g. 6"
+        )
     for key, value in report.items():
-        if not isinstance(value, str):
+        if key != "reference_chase_weeks" and not isinstance(value, str):
             raise ConfigError(f"{where}: [report] {key} must be text in quotes")
+    if report.get("logo", "").strip():
+        report = {**report, "logo": logo_data_uri(path.parent / report["logo"].strip(), where)}
 
     column_aliases: dict[str, dict[str, str]] = {}
     for kind_name, aliases in _table(data, "columns", where).items():
@@ -150,6 +209,7 @@ def load_config(path: Path | None) -> Config:
         rule_files=rule_files,
         email=_check_email(_table(data, "email", where), report, where),
         smtp=_check_smtp(_table(data, "smtp", where), where),
+        senders=_check_senders(_table(data, "senders", where), where),
         ignore=tuple(g.strip() for g in ignore),
         date_order=date_order,
     )
@@ -243,3 +303,14 @@ def _check_smtp(table: dict, where: str) -> dict:
 def _positive(value: object) -> bool:
     # bool is an int to Python, but `true` is no number of seconds
     return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
+
+
+def _check_senders(table: dict, where: str) -> dict[str, str]:
+    """[senders]: "attendance/whitfield*" = "L02": who sends which files, for their feedback."""
+    for pattern, leader in table.items():
+        if not isinstance(leader, str) or not leader.strip():
+            raise ConfigError(
+                f"{where}: [senders] {pattern!r} = {leader!r}: give the leader id in quotes, "
+                'e.g. "attendance/whitfield*" = "L02"'
+            )
+    return {pattern: leader.strip() for pattern, leader in table.items()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .chase import overdue_since
 from .letters import file_stem, template_environment
 from .model import (
     CANNOT_ASSESS,
@@ -65,8 +66,9 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
         for q in ruleset.requirements:
             requirement_titles.setdefault(q.id, q.title)
 
+    weeks = report.config.report.reference_chase_weeks
     totals = {key: 0 for key in OVERALL_LABELS}
-    trainees, close, stalled = [], [], []
+    trainees, close, stalled, overdue = [], [], [], []
     for t in report.trainees:
         totals[t.overall] = totals.get(t.overall, 0) + 1
         by_id = {r.id: r for r in t.requirements}
@@ -101,6 +103,9 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
         trainees.append(row)
         if not t.gets_letter or t.overall == READY:
             continue
+        requested = overdue_since(t, report.as_of, weeks)
+        if requested is not None:
+            overdue.append({**row, "requested": _day(pd.Timestamp(requested))})
         # Close: everything met but one requirement, or all met and only the steps after.
         if len(t.requirements) - met <= 1:
             close.append({**row, "remaining": _remaining(t)})
@@ -120,6 +125,8 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
         "close": close,
         "stalled": stalled,
         "stalled_months": STALLED_MONTHS,
+        "overdue": overdue,
+        "chase_weeks": weeks,
         "files": _issues_by_file(report.issues),
         "letters": letters,
     }

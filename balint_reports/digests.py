@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .chase import chase_words
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, template_environment
 from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
@@ -111,7 +112,10 @@ def digest_contexts(report: RunResult) -> list[dict]:
                 if paused
                 else "",
                 "requirements": [digest_numbers(rules[r.id], r) for r in t.requirements],
-                "awaited": [] if paused else _awaited(t, leader, report.records),
+                "awaited": []
+                if paused
+                else _awaited(t, leader, report.records)
+                + chase_words(t, report.as_of, settings.reference_chase_weeks),
                 "advice": []
                 if paused
                 else [a.for_supervisor for a in t.advice if a.for_supervisor],
@@ -130,6 +134,7 @@ def digest_contexts(report: RunResult) -> list[dict]:
             "email": report.leaders[leader].email,
             "society": settings.society,
             "signature": settings.signature,
+            "logo": settings.logo,
             "contact_email": settings.contact_email,
             "date": day_text(report.as_of),
             "trainees": trainees,

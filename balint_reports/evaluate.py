@@ -761,6 +761,11 @@ def route_counts(tables: Tables, routes: Iterable[Route]) -> dict[Route, dict[st
     return {route: measures.lookup(route)[0] for route in routes}
 
 
+def counted_rows(tables: Tables, route: Route) -> pd.DataFrame:
+    """The rows a route counts, keeping the index of their table in `tables` (for evidence)."""
+    return _Measures(tables).rows_for(route)
+
+
 def columns_read(routes: Iterable[Route]) -> set[str]:
     """The columns of the activity tables that counting `routes` reads, filters included."""
     columns = {*COUNTED_COLUMNS, "activity", "supervisor", "co_leader"}

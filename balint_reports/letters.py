@@ -240,6 +240,8 @@ def letter_context(
         "society": settings.society,
         "signature": settings.signature,
         "contact_email": settings.contact_email,
+        "opening": settings.opening,
+        "logo": settings.logo,
         "date": day_text(report.as_of),
         "name": result.name,
         "ruleset_title": result.ruleset.title,

@@ -13,9 +13,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from .config import Config
+    from .evidence import Evidence
     from .records import Records
     from .ruleset import Advice, Ruleset
 
@@ -204,6 +207,11 @@ class RunResult:
     records: Records = field(default_factory=lambda: _no_records())
     # per trainee id, the date of their latest accepted record: who has stalled
     last_records: Mapping[str, dt.date] = field(default_factory=dict)
+    # per trainee id, the evidence statement, for those the run was asked about (the ready
+    # ones, those waiting only for their supervisor's report, and any named by `evidence`)
+    evidence: Mapping[str, Evidence] = field(default_factory=dict)
+    # the folder the run read: recorded in the month folder so `evidence` can read it again
+    inbox: Path | None = None
 
     @property
     def month(self) -> str:

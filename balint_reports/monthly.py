@@ -105,8 +105,11 @@ def run_month(
     strict: bool = False,
     replace: bool = False,
     pause: Pause = _no_pause,
+    pdf_browser: str | None = None,
 ) -> MonthResult:
     """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store.
+
+    `pdf_browser`: the browser that prints each letter as PDF too; None for no PDFs.
 
     Unless `replace`, a report already there that is dated later, or that had trainees when
     this run found none, is kept and WouldReplaceBetter raised (docs/contract.md#outputs).
@@ -132,7 +135,7 @@ def run_month(
                 if RegisterStatus.of(t.status).gets_letter
             )
             letters = not (strict and report.count(Severity.ERROR) > 0)
-            files = month_files(report, changes, had_letter, letters)
+            files = month_files(report, changes, had_letter, letters, pdf_browser)
             folder = publish(out, month, files, pause)
             # Only now: a store that says a month was written when its files are not is worse
             # than a store one month behind (the next run of the month puts it right).

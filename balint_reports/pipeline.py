@@ -14,12 +14,14 @@ import pandas as pd
 
 from .addresses import check_addresses
 from .cache import SheetCache
+from .chase import only_report_missing
 from .config import Config
 from .evaluate import Tables, evaluate, reference_order_issues
+from .evidence import EvidenceSource, collect_evidence
 from .forecast import forecast
 from .ingest import read_inbox
 from .issues import NO_ROW, IssueLog
-from .model import Decision, Outcome, Person, RunResult, Severity
+from .model import READY, Decision, Outcome, Person, RunResult, Severity
 from .read import SourceFile
 from .records import collect
 from .resolve import (
@@ -198,13 +200,17 @@ def build_report(
     skip: tuple[Path, ...] = (),
     earlier: EarlierReport | None = None,
     files: list[SourceFile] | None = None,
+    evidence_for: frozenset[str] = frozenset(),
 ) -> RunResult:
     """Read the inbox (unchanged files from `cache`, none under `skip`; only `files` when
     given) and evaluate everyone.
 
     `earlier`: last month's report, so that a file it was fed and this inbox lacks is said.
+    `evidence_for`: trainee ids (any case) whose evidence statement is wanted besides those the
+    month folder holds (the ready, and those waiting only for their supervisor's report).
     """
     log = IssueLog()
+    asked_for = {trainee_id.casefold() for trainee_id in evidence_for}  # ids as typed
     valid = validate_inbox(inbox, as_of, config, rulesets, log, cache, skip, files)
     if earlier is not None:
         _warn_gone(earlier, valid.sources, log)
@@ -240,4 +246,24 @@ def build_report(
         leaders=_leaders(valid.leaders),
         records=collect(counted, valid.rows, rulesets),
         last_records=last_records(counted),
+        evidence=collect_evidence(
+            EvidenceSource(
+                valid.rows,
+                valid.trainees,
+                valid.leaders,
+                issues,
+                rulesets,
+                as_of,
+                config.report.society,
+            ),
+            results,
+            {
+                t.trainee_id
+                for t in results
+                if t.overall == READY
+                or only_report_missing(t)
+                or t.trainee_id.casefold() in asked_for
+            },
+        ),
+        inbox=inbox,
     )

@@ -16,13 +16,18 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .changes import CHANGE_COLUMNS, Change
+from .chase import overdue_since
 from .dashboard import dashboard_html
 from .digests import render_digests
+from .evidence import ready_evidence_files, run_record_file
+from .feedback import feedback_files
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, render_letters
 from .model import RunResult, TraineeResult
 from .outbox import outbox_files
+from .pdf import letter_pdfs
 from .publish import MonthFolder
+from .references import reference_request_files
 from .safecells import xlsx_cell
 from .validate import SOURCE_COLUMNS
 
@@ -150,7 +155,10 @@ def _overview_rows(report: RunResult, letters: bool) -> tuple[list[str], list[li
         "supervision_cost",
         "ruleset",
         "letter_file",
+        # after the contract's columns: the date of a supervisor's report asked for and overdue
+        "reference_overdue",
     ]
+    weeks = report.config.report.reference_chase_weeks
     rows = []
     for t in report.trainees:
         statuses = {r.id: r.status for r in t.requirements}
@@ -178,6 +186,8 @@ def _overview_rows(report: RunResult, letters: bool) -> tuple[list[str], list[li
                 cost,
                 t.ruleset.id,
                 letter_file(t, letters),
+                # blank rather than empty, so readers see the column on every row
+                overdue_since(t, report.as_of, weeks) or "",
             ]
         )
     return columns, rows
@@ -230,11 +240,13 @@ def month_files(
     changes: list[Change],
     had_letter: frozenset[str] = frozenset(),
     letters: bool = True,
+    pdf_browser: str | None = None,
 ) -> MonthFolder:
     """Every file of the month's folder, by its path inside it.
 
     `changes` are those since the previous month; `had_letter`, who got a letter then;
-    `letters`: False writes the summary and progress.json only (a strict run with errors).
+    `letters`: False writes the summary and progress.json only (a strict run with errors);
+    `pdf_browser`: the browser that prints each letter as PDF too, or None.
     """
     document = progress_document(result, letters)
     files = {
@@ -243,8 +255,13 @@ def month_files(
         ),
         "summary.xlsx": workbook_bytes(result, changes, letters),
         "index.html": dashboard_html(result, letters).encode("utf-8"),
+        "run.json": run_record_file(result),
+        # the senders' notes most of all when there are errors, so even without letters
+        **feedback_files(result, result.config.senders),
     }
     if letters:
+        files.update(ready_evidence_files(result))
+        files.update(reference_request_files(result))
         written = render_letters(result, changes, had_letter)
         digests = render_digests(result)
         for letter in written:
@@ -254,4 +271,6 @@ def month_files(
             files[f"digests/{digest.stem}.html"] = digest.html.encode("utf-8")
             files[f"digests/{digest.stem}.txt"] = digest.text.encode("utf-8")
         files.update(outbox_files(result, written, digests))
+        if pdf_browser:
+            files.update(letter_pdfs(files, pdf_browser))
     return MonthFolder(files, folders=("letters",) if letters else ())

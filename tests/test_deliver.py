@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import email
 import json
+import os
 import re
 import shutil
 import socket
@@ -1227,3 +1228,24 @@ def test_a_send_killed_during_the_retry_wait_sends_the_rest_on_the_next_run(
     assert again.exit_code == 0, again.output
     assert _send_report(report)["T2"]["status"] == "sent"
     assert server.recipients() == sorted(EMAILED.values())
+
+
+def test_at_a_terminal_a_send_with_errors_asks_first(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    args = ["send", str(report), "--host", HOST, "--port", str(port), "--security", "none"]
+    for answer, sent in (("n", 0), ("y", 4)):
+        main_end, terminal = os.openpty()  # the command's stdin is a terminal, as for the team
+        process = subprocess.Popen(
+            [sys.executable, "-m", "balint_reports", *args, "--no-dry-run"],
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        os.close(terminal)
+        os.write(main_end, f"{answer}\n".encode())
+        output, _ = process.communicate(timeout=120)
+        os.close(main_end)
+        assert "1 error in its data" in output.decode()
+        assert "Send anyway? [y/N]" in output.decode()
+        assert len(server.messages) == sent, output.decode()
+        assert process.returncode == (1 if answer == "n" else 0), output.decode()

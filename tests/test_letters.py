@@ -53,7 +53,11 @@ def test_letters_only_for_active_and_paused(letters: Path) -> None:
 def test_html_is_email_safe(letters: Path) -> None:
     html = (letters / "T1.html").read_text(encoding="utf-8")
     assert "<script" not in html.lower()
-    assert "<style" not in html.lower() and "<link" not in html.lower()
+    # One style block, for printing only: screens and email clients go by the inline styles.
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S | re.I)
+    assert len(styles) == 1 and styles[0].strip().startswith("@media print {")
+    assert styles[0].strip().endswith("}") and styles[0].count("@media") == 1
+    assert "<link" not in html.lower()
     assert not re.search(r"""(src|href)\s*=\s*["'](?!mailto:)""", html)
     assert "http" not in html
     bars = re.findall(r'<td width="(\d+)%" height="14" style="background-color:([^;]+);', html)

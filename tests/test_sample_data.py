@@ -36,6 +36,7 @@ SHEET_HEADERS = {
         "supervision_cost",
         "ruleset",
         "letter_file",
+        "reference_overdue",
     ],
     "Requirements": ["trainee_id", "name", "requirement", "status", "achieved", "target", "detail"],
     "Advisories": ["trainee_id", "name", "code", "message"],

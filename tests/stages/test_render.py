@@ -93,9 +93,17 @@ def test_a_letter_holds_its_own_trainee_only() -> None:
     assert "Ann Able" in ann and "Cat Cole" not in ann and "Ben Best" not in ann
 
 
-def test_without_letters_only_the_summary_progress_and_dashboard_are_made() -> None:
+def test_without_letters_only_the_summary_progress_dashboard_and_feedback_are_made() -> None:
     month = month_files(_result(), [], letters=False)
-    assert set(month.files) == {"progress.json", "summary.xlsx", "index.html"}
+    assert set(month.files) == {
+        "progress.json",
+        "summary.xlsx",
+        "index.html",
+        "run.json",
+        # the sender of a file with problems hears of them even when no letter is written
+        "feedback/feedback.json",
+        "feedback/group.xlsx.txt",
+    }
     assert month.folders == ()
 
 

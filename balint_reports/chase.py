@@ -1,0 +1,56 @@
+"""Chasing a supervisor's report: when one asked for is overdue, and the words that say so."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .model import MET, TraineeResult
+
+REFERENCE_FIELD = "reference_received"
+
+
+def overdue(requested: dt.date | None, as_of: dt.date, weeks: int) -> bool:
+    """Whether a report asked for on `requested` is older than `weeks` at the report date."""
+    return requested is not None and (as_of - requested).days > 7 * weeks
+
+
+def overdue_since(t: TraineeResult, as_of: dt.date, weeks: int) -> dt.date | None:
+    """The date a still-missing report was asked for, when that is more than `weeks` ago."""
+    dates = dict(t.dates)
+    requested = dates.get("reference_requested")
+    if REFERENCE_FIELD in dates or not overdue(requested, as_of, weeks):
+        return None
+    return requested
+
+
+def chase_words(t: TraineeResult, as_of: dt.date, weeks: int) -> list[str]:
+    """The digest's flag for a report asked for over `weeks` ago and not received."""
+    requested = overdue_since(t, as_of, weeks)
+    if requested is None:
+        return []
+    waited = (as_of - requested).days // 7
+    return [
+        f"Overdue: the report on {t.name} was asked for {waited} weeks ago; the leadership "
+        f"team sends a reminder after {weeks} weeks."
+    ]
+
+
+def only_report_missing(t: TraineeResult) -> bool:
+    """Every requirement met except those whose only gap is the supervisor's report."""
+    rules = {q.id: q for q in t.ruleset.requirements}
+    dates = dict(t.dates)
+    waiting = False
+    for r in t.requirements:
+        if r.status == MET:
+            continue
+        rule = rules[r.id]
+        if (
+            REFERENCE_FIELD in rule.requires_set
+            and REFERENCE_FIELD not in dates
+            and any(route.met for route in r.routes)
+            and all(name in dates for name in rule.requires_set if name != REFERENCE_FIELD)
+        ):
+            waiting = True
+            continue
+        return False
+    return waiting

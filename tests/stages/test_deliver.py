@@ -1,0 +1,140 @@
+"""deliver, below the CLI: the outbox builder, the planner's decisions, the retry schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from balint_reports.config import Config, ReportSettings
+from balint_reports.deliver.pacing import RetryQueue
+from balint_reports.deliver.planner import Item, correction_line, plan
+from balint_reports.outbox import Outgoing, Recipient, build_message, headers_for, with_opening
+from balint_reports.sendlog import DEFERRED, FAILED, NOT_SENT, SENT, UNKNOWN, SendLog
+
+CONFIG = Config(
+    report=ReportSettings(society="Balint Society", contact_email="team@balint.example"),
+    email={"from": "Team <team@balint.example>", "subject": "Progress, {month}"},
+)
+JANE = Recipient("letter", "T1", "Jane Smith", "jane@example.org")
+
+
+def _letter(text: str = "Dear Jane,", recipient: Recipient = JANE) -> Outgoing:
+    return Outgoing("T1", f"<html><body><p>{text}</p></body></html>", text, recipient)
+
+
+def _facts(sessions: float) -> dict:
+    return {
+        "requirements": {
+            "membership": {
+                "title": "Group membership",
+                "label": "member sessions",
+                "status": "not_met",
+                "achieved": sessions,
+            }
+        }
+    }
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.time, self.sleeps = 0.0, []
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += seconds
+
+
+def test_a_message_is_built_from_an_object_in_memory_with_the_configs_headers() -> None:
+    headers = headers_for(CONFIG, "letter", dt.date(2026, 11, 30))
+    message = build_message(_letter(), headers, "2026-11")
+    assert str(message["Subject"]) == "Progress, November 2026"
+    assert message["From"].addresses[0].addr_spec == "team@balint.example"
+    assert message["To"].addresses[0].addr_spec == "jane@example.org"
+    assert message.get_body(("plain",)).get_content().strip() == "Dear Jane,"
+    test = build_message(_letter(), headers, "2026-11", to="me@x.org", subject_prefix="[Test] ")
+    assert test["To"].addresses[0].addr_spec == "me@x.org"
+    assert str(test["Subject"]) == "[Test] Progress, November 2026"
+
+
+def test_an_opening_line_goes_before_the_first_paragraph_of_both_bodies() -> None:
+    opened = with_opening(_letter(), "This letter replaces <the> last one.")
+    assert opened.text == "This letter replaces <the> last one.\n\nDear Jane,"
+    assert opened.html.startswith("<html><body><p style=")
+    assert "This letter replaces &lt;the&gt; last one.</p><p>Dear Jane,</p>" in opened.html
+
+
+def _plan(log: SendLog, item: Item, **flags: bool) -> tuple[bool, str]:
+    [step] = plan([item], log, "2026-11", **flags)
+    return step.send, step.reason
+
+
+def _attempt(log: SendLog, item: Item, state: str, address: str = "jane@example.org") -> None:
+    attempt = log.start("letter", "T1", "2026-11", item.content_hash, "<id@x>", False, address)
+    log.finish(attempt, state, "550 no such mailbox" if state == FAILED else "")
+
+
+def test_the_planner_sends_again_only_what_cannot_have_arrived(tmp_path: Path) -> None:
+    log = SendLog(tmp_path / "log.sqlite")
+    item = Item(JANE, _letter())
+    assert _plan(log, item) == (True, "")
+    for state in (NOT_SENT, DEFERRED):  # stopped before the data, or refused for now
+        _attempt(log, item, state)
+        assert _plan(log, item) == (True, "")
+    _attempt(log, item, UNKNOWN)
+    send, reason = _plan(log, item)
+    assert not send and reason.startswith("delivery unknown")
+    assert _plan(log, item, retry_unknown=True) == (True, "")
+    _attempt(log, item, SENT)
+    send, reason = _plan(log, item, retry_unknown=True)
+    assert not send and reason.startswith("already sent on")
+    log.close()
+
+
+def test_a_refusal_for_good_holds_until_the_address_changes(tmp_path: Path) -> None:
+    log = SendLog(tmp_path / "log.sqlite")
+    item = Item(JANE, _letter())
+    _attempt(log, item, FAILED)
+    send, reason = _plan(log, item)
+    assert not send
+    assert "(550 no such mailbox)" in reason and "--retry-failed --only T1" in reason
+    assert _plan(log, item, retry_failed=True) == (True, "")
+    moved = Recipient("letter", "T1", "Jane Smith", "jane.smith@example.org")
+    assert _plan(log, Item(moved, _letter(recipient=moved))) == (True, "")
+    log.close()
+
+
+def test_a_changed_letter_is_a_correction_that_says_what_changed(tmp_path: Path) -> None:
+    log = SendLog(tmp_path / "log.sqlite")
+    sent = Item(JANE, _letter("3 sessions"), facts=_facts(3))
+    attempt = log.start(
+        "letter", "T1", "2026-11", sent.content_hash, "<first@x>", False, JANE.address,
+        json.dumps(_facts(3)),
+    )  # fmt: skip
+    log.finish(attempt, SENT, "250 OK")
+    corrected = Item(JANE, _letter("5 sessions"), facts=_facts(5))
+    send, reason = _plan(log, corrected)
+    assert not send and "use --resend-changed" in reason
+    [step] = plan([corrected], log, "2026-11", resend_changed=True)
+    assert step.send and step.references == "<first@x>"
+    assert step.opening.endswith("after the records were corrected: 2 more member sessions.")
+    [earlier] = log.attempts("letter", "2026-11")["T1"]
+    same = Item(JANE, _letter("3 sessions, reworded"), facts=_facts(3))
+    assert correction_line(same, earlier).endswith("your figures are unchanged.")
+    log.close()
+
+
+def test_retries_wait_on_the_schedule_and_stop_when_it_is_used_up() -> None:
+    clock = Clock()
+    queue = RetryQueue(clock, (30.0, 60.0))
+    assert queue.add(0, 1) and queue.add(1, 1)
+    assert queue.next() == (0, 1) and queue.next() == (1, 1)
+    assert clock.sleeps == [30.0]  # both were due together
+    assert queue.add(0, 2)
+    assert queue.next() == (0, 2)
+    assert clock.sleeps == [30.0, 60.0]
+    assert not queue.add(0, 3)  # three tries: the schedule is used up
+    assert not queue
