@@ -1,10 +1,10 @@
 """Parse the inbox's spreadsheets in worker processes when there are enough to pay for them.
 
-The run still takes the files one by one in path order (through the cache, which decides
-which files need parsing at all); this only has the next few files parsed ahead, on the other
-cores, so that each is ready when its turn comes. What a file parses to depends on nothing
-but the file and the config, so the results, and everything made from them, are the same
-byte for byte as a serial run's.
+The run reads each file's bytes once, in path order, in this process (hashing them for the
+cache, which decides which files need parsing at all); only the files the cache lacks are
+handed, bytes and all, to the workers, and their results are taken back in path order. What a
+file parses to depends on nothing but its bytes, its path and the config, so the results, and
+everything made from them, are the same byte for byte as a serial run's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .cache import ParsedFile
     from .config import Config
-    from .read import SourceFile
+    from .read import Loaded, SourceFile
 
 WORKERS_VARIABLE = "BALINT_WORKERS"  # 1: parse in the main process only
 # Below this much spreadsheet the workers' start-up costs more than it saves.
 MINIMUM_BYTES = 2 * 1024 * 1024
 MINIMUM_FILES = 4
+
+ParseFile = Callable[["SourceFile", "Config", "Loaded"], "ParsedFile"]
 
 
 def worker_count(sources: list[SourceFile]) -> int:
@@ -47,28 +49,26 @@ def worker_count(sources: list[SourceFile]) -> int:
     return min(os.cpu_count() or 1, len(sources)) if size >= MINIMUM_BYTES else 1
 
 
-class ParseAhead:
-    """Parses files on demand, with the next few in path order already started in workers.
+class Parsing:
+    """Starts parsing files, in worker processes when `sources` are enough to pay for them.
 
-    Use as a context manager; `parse(source)` returns what `parse_file(source, config)` does.
-    A file asked for out of turn, or after a worker died, is parsed in this process.
+    Use as a context manager; `start(source, loaded)` returns a function that gives what
+    `parse_file(source, config, loaded)` does. A serial run parses when that function is
+    called; after a worker died, the rest is parsed in this process.
     """
 
-    def __init__(
-        self,
-        sources: list[SourceFile],
-        config: Config,
-        parse_file: Callable[[SourceFile, Config], ParsedFile],
-    ) -> None:
-        self.sources = sources
+    def __init__(self, sources: list[SourceFile], config: Config, parse_file: ParseFile) -> None:
         self.config = config
         self.parse_file = parse_file
         self.workers = worker_count(sources)
-        self._position = {source.relative: i for i, source in enumerate(sources)}
         self._pool: ProcessPoolExecutor | None = None
-        self._futures: dict[int, Future[ParsedFile]] = {}
 
-    def __enter__(self) -> ParseAhead:
+    @property
+    def ahead(self) -> int:
+        """How many files to have started before taking the first result: every worker busy."""
+        return 2 * self.workers if self.workers > 1 else 0
+
+    def __enter__(self) -> Parsing:
         return self
 
     def __exit__(
@@ -80,31 +80,35 @@ class ParseAhead:
         self.close()
 
     def close(self) -> None:
-        """Stop the workers; files parsed ahead that were then found in the cache are dropped."""
+        """Stop the workers (after an error, the files still queued are dropped)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-        self._futures.clear()
 
-    def parse(self, source: SourceFile) -> ParsedFile:
-        """The parsed file, from a worker when one has it (or is on it), else parsed here."""
-        position = self._position.get(source.relative)
-        if self.workers <= 1 or position is None:
-            return self.parse_file(source, self.config)
+    def start(self, source: SourceFile, loaded: Loaded) -> Callable[[], ParsedFile]:
+        """Begin parsing one file; call the result to wait for it."""
+        if self.workers <= 1:
+            return lambda: self.parse_file(source, self.config, loaded)
         try:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     self.workers, mp_context=multiprocessing.get_context("fork")
                 )
-            # Keep every worker busy with the files that come next; most runs read them all.
-            for ahead in range(position, min(position + 2 * self.workers, len(self.sources))):
-                if ahead not in self._futures:
-                    self._futures[ahead] = self._pool.submit(
-                        self.parse_file, self.sources[ahead], self.config
-                    )
-            return self._futures.pop(position).result()
+            future = self._pool.submit(self.parse_file, source, self.config, loaded)
         except BrokenProcessPool:
-            # A worker died (out of memory, killed): finish in this process, slower but whole.
-            self.workers = 1
-            self.close()
-            return self.parse_file(source, self.config)
+            return self._serial(source, loaded)
+
+        def result() -> ParsedFile:
+            try:
+                return future.result()
+            except (BrokenProcessPool, CancelledError):
+                # cancelled: queued behind a worker that died, and dropped when the pool closed
+                return self._serial(source, loaded)()
+
+        return result
+
+    def _serial(self, source: SourceFile, loaded: Loaded) -> Callable[[], ParsedFile]:
+        # A worker died (out of memory, killed): finish in this process, slower but whole.
+        self.workers = 1
+        self.close()
+        return lambda: self.parse_file(source, self.config, loaded)

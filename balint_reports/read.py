@@ -81,23 +81,40 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def read_source(source: SourceFile) -> ReadResult:
-    """Read every sheet of one file; a file that cannot be read carries the likely cause."""
+@dataclass(frozen=True)
+class Loaded:
+    """A file's bytes, read once (within the size limit), with their sha256; or why not."""
+
+    data: bytes = b""
+    sha256: str = ""
+    problem: Refusal | None = None
+
+
+def load(source: SourceFile) -> Loaded:
+    """Read a file's bytes once: the cache's key and the parsers' input are the same bytes."""
     try:
         data = read_input(source.path)
     except InputRefused as exc:
-        return ReadResult(source, "", problem=exc.refusal)
+        return Loaded(problem=exc.refusal)
     except OSError as exc:
-        return ReadResult(
-            source,
-            "",
+        return Loaded(
             problem=Refusal(
                 "file_cannot_open",
                 f"the file cannot be opened ({exc.strerror}): check it is not "
                 "open elsewhere and that you may read it",
-            ),
+            )
         )
-    sha256 = hashlib.sha256(data).hexdigest()
+    return Loaded(data, hashlib.sha256(data).hexdigest())
+
+
+def read_source(source: SourceFile, loaded: Loaded | None = None) -> ReadResult:
+    """Read every sheet of one file (from `loaded`, its bytes, when already read); a file that
+    cannot be read carries the likely cause."""
+    if loaded is None:
+        loaded = load(source)
+    if loaded.problem is not None:
+        return ReadResult(source, loaded.sha256, problem=loaded.problem)
+    data, sha256 = loaded.data, loaded.sha256
     problem = _sniff_problem(source, data) or check_content(source.path.suffix.lower(), data)
     if problem:
         return ReadResult(source, sha256, problem=problem)
