@@ -244,6 +244,12 @@ def best(times: list[float]) -> float:
     return min(times)
 
 
+def load_average() -> str:
+    """The machine's load as `uptime` shows it (1, 5, 15 minutes): on a shared machine a
+    number means little without it."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def measure(name: str, shape: Shape, repeat: int, stages: bool) -> dict:
     """Every number of one benchmark run on the preset's inbox."""
     inbox = inbox_for(shape, name)
@@ -253,20 +259,31 @@ def measure(name: str, shape: Shape, repeat: int, stages: bool) -> dict:
         linked = linked_copy(inbox, work / "inbox")
         out = work / "out"
         floors, colds, warms, peaks = [], [], [], []
+        loads: dict[str, list[str]] = {"floor s": [], "cold s": [], "warm s": []}
         for attempt in range(repeat):
+            loads["floor s"].append(load_average())
             floors.append(timed([sys.executable, "-c", FLOOR, str(linked)])[0])
+            loads["cold s"].append(load_average())
             elapsed, memory, _ = timed(run_command(linked, out, "--no-cache"))
             colds.append(elapsed)
             peaks.append(memory)
             added = linked / f"late-{attempt}.csv"
             small_file(added)
+            loads["warm s"].append(load_average())
             warms.append(timed(run_command(linked, out))[0])
             added.unlink()
+        # the load when the best of each was measured
+        results["load"] = {
+            "floor s": loads["floor s"][floors.index(best(floors))],
+            "cold s": loads["cold s"][colds.index(best(colds))],
+            "warm s": loads["warm s"][warms.index(best(warms))],
+        }
         results["floor s"] = best(floors)
         results["cold s"] = best(colds)
         results["warm s"] = best(warms)
         results["peak memory GiB"] = max(peaks) / 2**30
         if stages:
+            results["load"]["stages"] = load_average()
             _, _, err = timed(
                 [
                     sys.executable,
@@ -286,6 +303,7 @@ def measure_start(repeat: int) -> dict:
     """`--help` of the command and of each subcommand, and the sample inbox."""
     from balint_reports.cli import main as cli
 
+    loads = {"--help s": load_average()}
     helps = {
         "": best(
             [timed([sys.executable, "-m", "balint_reports", "--help"])[0] for _ in range(repeat)]
@@ -298,6 +316,7 @@ def measure_start(repeat: int) -> dict:
                 for _ in range(repeat)
             ]
         )
+    loads["sample inbox s"] = load_average()
     with tempfile.TemporaryDirectory() as folder:
         sample = best(
             [
@@ -305,16 +324,24 @@ def measure_start(repeat: int) -> dict:
                 for _ in range(repeat)
             ]
         )
-    return {"--help s": max(helps.values()), "help per command": helps, "sample inbox s": sample}
+    return {
+        "--help s": max(helps.values()),
+        "help per command": helps,
+        "sample inbox s": sample,
+        "start load": loads,
+    }
 
 
-def measure_scaling(name: str, scales: list[int], trainees: int | None) -> dict[int, float]:
-    """Cold-run time at each size."""
+def measure_scaling(
+    name: str, scales: list[int], trainees: int | None
+) -> dict[int, tuple[float, str]]:
+    """Cold-run time at each size, with the load it was measured under."""
     times = {}
     for rows in scales:
         inbox = inbox_for(shape_for(name, rows, trainees), name)
         with tempfile.TemporaryDirectory() as folder:
-            times[rows] = timed(run_command(inbox, Path(folder) / "out", "--no-cache"))[0]
+            load = load_average()
+            times[rows] = (timed(run_command(inbox, Path(folder) / "out", "--no-cache"))[0], load)
     return times
 
 
@@ -340,26 +367,32 @@ def machine() -> str:
 def report(results: dict) -> list[str]:
     """The lines to print; a target line ends in `met` or `NOT MET`."""
     lines = [f"machine: {results['machine']}", f"inbox: {results['inbox']}"]
+    load = {**results.get("load", {}), **results.get("start load", {})}
     lines.append(
-        f"floor {results['floor s']:.2f} s; cold {results['cold s']:.2f} s; "
-        f"warm (one small file added) {results['warm s']:.2f} s"
+        f"floor {results['floor s']:.2f} s (load {load.get('floor s', '?')}); "
+        f"cold {results['cold s']:.2f} s (load {load.get('cold s', '?')}); "
+        f"warm (one small file added) {results['warm s']:.2f} s (load {load.get('warm s', '?')})"
     )
     for command, seconds in results["help per command"].items():
         lines.append(f"  --help {command or '(the command)'}: {seconds:.2f} s")
     if "stages" in results:
-        lines.append("cold run by stage (nested stages overlap their parent):")
+        lines.append(
+            f"cold run by stage (nested stages overlap their parent; load {load['stages']}):"
+        )
         for stage, seconds in sorted(results["stages"].items(), key=lambda s: -s[1]):
             lines.append(f"  {stage:<28} {seconds:7.2f} s")
     if results.get("scaling"):
         lines.append("cold run by size (seconds per 100,000 rows should stay about the same):")
-        for rows, seconds in results["scaling"].items():
+        for rows, (seconds, at) in results["scaling"].items():
             lines.append(
                 f"  {int(rows):>9,} rows {seconds:7.2f} s  {seconds / int(rows) * 1e5:.2f} s/100k"
+                f"  (load {at})"
             )
     for name, target in TARGETS.items():
         value = results[name]
         verdict = "met" if value <= target else "NOT MET"
-        lines.append(f"{name:<16} {value:7.2f}  (target ≤ {target:g})  {verdict}")
+        at = f"  (load {load[name]})" if name in load else ""
+        lines.append(f"{name:<16} {value:7.2f}  (target ≤ {target:g})  {verdict}{at}")
     return lines
 
 
