@@ -69,15 +69,21 @@ STAGES = (
     "evaluate",
     "forecast",
     "collect",
+    "collect_evidence",
     "check_addresses",
     "progress_document",
     "compare",
     "month_files",
     "workbook_bytes",
+    "dashboard_html",
+    "run_record_file",
+    "feedback_files",
+    "ready_evidence_files",
+    "reference_request_files",
     "render_letters",
     "render_digests",
     "outbox_files",
-    "dashboard_html",
+    "letter_pdfs",
     "publish",
     "save",
     "prune",
@@ -87,15 +93,16 @@ STAGE_SCRIPT = """
 import functools, json, sys, time
 import balint_reports.cli as cli
 stages = json.loads(sys.argv[1])
-spent = {}
+spent, cpu = {}, {}
 def timed(name, function):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         try:
             return function(*args, **kwargs)
         finally:
             spent[name] = spent.get(name, 0.0) + time.perf_counter() - began
+            cpu[name] = cpu.get(name, 0.0) + time.process_time() - began_cpu
     return wrapper
 import balint_reports.monthly, balint_reports.pipeline  # noqa: the modules a run uses
 wrapped = {}
@@ -111,12 +118,13 @@ for module in [m for n, m in sys.modules.items() if n.startswith("balint_reports
     for cls in [v for v in vars(module).values() if isinstance(v, type)]:
         if cls.__module__ == module.__name__ and "save" in stages and "save" in vars(cls):
             cls.save = timed(f"{cls.__name__}.save", vars(cls)["save"])
-began = time.perf_counter()
+began, began_cpu = time.perf_counter(), time.process_time()
 try:
     cli.main(sys.argv[2:], standalone_mode=False)
 finally:
     spent["whole run (in process)"] = time.perf_counter() - began
-    print(json.dumps(spent), file=sys.stderr)
+    cpu["whole run (in process)"] = time.process_time() - began_cpu
+    print(json.dumps({"wall": spent, "cpu": cpu}), file=sys.stderr)
 """
 
 
@@ -283,17 +291,19 @@ def measure(name: str, shape: Shape, repeat: int, stages: bool) -> dict:
         results["warm s"] = best(warms)
         results["peak memory GiB"] = max(peaks) / 2**30
         if stages:
-            results["load"]["stages"] = load_average()
-            _, _, err = timed(
-                [
-                    sys.executable,
-                    "-c",
-                    STAGE_SCRIPT,
-                    json.dumps(STAGES),
-                    *run_command(linked, work / "staged", "--no-cache")[3:],
-                ]
-            )
-            results["stages"] = json.loads(err.strip().splitlines()[-1])
+            # the cold run, then a warm one on its cache after one small file is added
+            for name, extra in (("stages", ("--no-cache",)), ("warm stages", ())):
+                results["load"][name] = load_average()
+                added = linked / "late-staged.csv"
+                if name == "warm stages":
+                    small_file(added)
+                command = run_command(linked, work / "staged", *extra)[3:]
+                _, _, err = timed(
+                    [sys.executable, "-c", STAGE_SCRIPT, json.dumps(STAGES), *command]
+                )
+                added.unlink(missing_ok=True)
+                staged = json.loads(err.strip().splitlines()[-1])
+                results[name], results[f"{name} cpu"] = staged["wall"], staged["cpu"]
     results["cold / floor"] = results["cold s"] / results["floor s"]
     results["warm / cold"] = results["warm s"] / results["cold s"]
     return results
@@ -375,12 +385,16 @@ def report(results: dict) -> list[str]:
     )
     for command, seconds in results["help per command"].items():
         lines.append(f"  --help {command or '(the command)'}: {seconds:.2f} s")
-    if "stages" in results:
+    for name, what in (("stages", "cold run"), ("warm stages", "warm run")):
+        if name not in results:
+            continue
         lines.append(
-            f"cold run by stage (nested stages overlap their parent; load {load['stages']}):"
+            f"{what} by stage, wall and CPU of the main process (nested stages overlap their "
+            f"parent; the workers' CPU is not counted; load {load[name]}):"
         )
-        for stage, seconds in sorted(results["stages"].items(), key=lambda s: -s[1]):
-            lines.append(f"  {stage:<28} {seconds:7.2f} s")
+        for stage, seconds in sorted(results[name].items(), key=lambda s: -s[1]):
+            used = results[f"{name} cpu"].get(stage, 0.0)
+            lines.append(f"  {stage:<28} {seconds:7.2f} s  cpu {used:7.2f} s")
     if results.get("scaling"):
         lines.append("cold run by size (seconds per 100,000 rows should stay about the same):")
         for rows, (seconds, at) in results["scaling"].items():
@@ -425,7 +439,11 @@ def main() -> int:
     results.update(measure(args.preset, shape, args.repeat, not args.no_stages))
     results.update(measure_start(args.start_repeat))
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
-    results["scaling"] = measure_scaling(args.preset, scales, args.trainees)
+    # the cold run just measured is the scaling run of its own size: not run twice
+    scaling = measure_scaling(args.preset, [r for r in scales if r != shape.rows], args.trainees)
+    if shape.rows in scales:
+        scaling[shape.rows] = (results["cold s"], results["load"]["cold s"])
+    results["scaling"] = dict(sorted(scaling.items()))
     for line in report(results):
         print(line)
     if args.json:

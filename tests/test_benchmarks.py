@@ -44,7 +44,7 @@ def test_benchmark_measures_every_target_at_a_tiny_scale(tmp_path: Path) -> None
     assert set(results["help per command"]) == {"", *cli.commands}
     assert results["stages"]["read_inbox"] > 0
     # each number is shown with the machine's load when it was measured
-    assert set(results["load"]) == {"floor s", "cold s", "warm s", "stages"}
+    assert set(results["load"]) == {"floor s", "cold s", "warm s", "stages", "warm stages"}
     assert "(load " in done.stdout
     assert [int(rows) for rows in results["scaling"]] == [200, 400]
     # the generated inbox is the federation's shape: registers, supervision, portfolio and
