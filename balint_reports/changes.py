@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import CANNOT_ASSESS, MET, RequirementSnapshot, TraineeSnapshot
+from .model import (
+    ForecastMove,
+    RequirementSnapshot,
+    TraineeResult,
+    TraineeSnapshot,
+)
 from .ruleset import Ruleset
-from .wording import OVERALL_WORDS, count_words
+from .wording import (
+    NEW_IN_REPORT,
+    forecast_change_words,
+    overall_change_words,
+    requirement_change_words,
+)
 
 CHANGE_COLUMNS = ["trainee_id", "name", "requirement", "before", "now", "change"]
 
@@ -22,6 +32,7 @@ class Change:
     now: str
     change: str  # in plain words, ready for a letter
     became_met: bool = False
+    about: str = "progress"  # or "forecast": a forecast that moved, for the Changes sheet
 
 
 def _shown(value: object) -> str:
@@ -32,39 +43,14 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _lower_first(title: str) -> str:
-    """`Leadership training` -> `leadership training`, but `Balint ...` stays as written."""
-    if len(title) > 1 and title[1].isupper():
-        return title
-    words = title.split(" ", 1)
-    if words[0] in ("Balint", "Society"):
-        return title
-    return title[:1].lower() + title[1:]
-
-
 def _requirement_change(
     title: str, label: str, before: RequirementSnapshot, now: RequirementSnapshot
 ) -> tuple[str, bool]:
     """Plain words for a requirement's move (empty if nothing moved), and whether it became met."""
-    name = _lower_first(title)
-    was, is_now = before.status, now.status
     delta = 0.0
     if before.achieved is not None and now.achieved is not None:
         delta = now.achieved - before.achieved
-    if is_now == MET and was != MET:
-        return f"{name} is now complete", True
-    if was == MET and is_now != MET:
-        fewer = f" ({count_words(-delta, label, 'fewer')})" if delta < 0 else ""
-        return f"{name} is no longer complete{fewer}", False
-    if is_now == CANNOT_ASSESS and was != CANNOT_ASSESS:
-        return f"{name} can no longer be assessed", False
-    if was == CANNOT_ASSESS and is_now != CANNOT_ASSESS:
-        return f"{name} can now be assessed", False
-    if delta > 0:
-        return count_words(delta, label, "more"), False
-    if delta < 0:
-        return f"{count_words(-delta, label, 'fewer')} than last time", False
-    return "", False
+    return requirement_change_words(title, label, before.status, now.status, delta)
 
 
 def _wording(rulesets: tuple[Ruleset, ...]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -91,15 +77,11 @@ def compare(
         tid, name = trainee.trainee_id, trainee.name
         before = before_by_id.get(tid)
         if before is None:
-            changes.append(Change(tid, name, "overall", "", trainee.overall, "new in this report"))
+            changes.append(Change(tid, name, "overall", "", trainee.overall, NEW_IN_REPORT))
             continue
         if before.overall != trainee.overall:
-            words = OVERALL_WORDS.get(trainee.overall, trainee.overall)
-            changes.append(
-                Change(
-                    tid, name, "overall", before.overall, trainee.overall, f"overall: now {words}"
-                )
-            )
+            words = overall_change_words(trainee.overall)
+            changes.append(Change(tid, name, "overall", before.overall, trainee.overall, words))
         for rid, now in trainee.requirements.items():
             old = before.requirements.get(rid)
             if old is None:
@@ -121,10 +103,40 @@ def compare(
     return changes
 
 
+def forecast_changes(
+    moves: tuple[ForecastMove, ...], trainees: tuple[TraineeResult, ...]
+) -> list[Change]:
+    """A Changes row per forecast that moved, saying why, in register order."""
+    if not moves:
+        return []
+    by_key = {(m.trainee_id, m.requirement): m for m in moves}
+    rows = []
+    for trainee in trainees:
+        for requirement in trainee.requirements:
+            move = by_key.get((trainee.trainee_id, requirement.id))
+            if move is None:
+                continue
+            rows.append(
+                Change(
+                    trainee.trainee_id,
+                    trainee.name,
+                    requirement.id,
+                    "" if move.before is None else f"{move.before:%Y-%m}",
+                    "" if move.now is None else f"{move.now:%Y-%m}",
+                    forecast_change_words(requirement.title, move.before, move.now, move.why),
+                    about="forecast",
+                )
+            )
+    return rows
+
+
 def moved_trainees(changes: list[Change]) -> tuple[int, int]:
-    """How many trainees already known moved, and how many are new in this report."""
-    new = {c.trainee_id for c in changes if c.change == "new in this report"}
-    moved = {c.trainee_id for c in changes} - new
+    """How many trainees already known moved, and how many are new in this report.
+
+    A forecast that moved alone is not progress: it does not count a trainee as moved.
+    """
+    new = {c.trainee_id for c in changes if c.change == NEW_IN_REPORT}
+    moved = {c.trainee_id for c in changes if c.about == "progress"} - new
     return len(moved), len(new)
 
 

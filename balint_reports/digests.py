@@ -14,6 +14,8 @@ from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
 from .records import Records
 from .wording import (
     DIGEST_OVERALL_WORDS,
+    PAUSED_FOR_SUPERVISOR,
+    competency_words,
     day_text,
     digest_numbers,
     issue_for_supervisor,
@@ -21,6 +23,7 @@ from .wording import (
     report_awaited,
     signoffs_awaited,
     supervision_not_counted_for_supervisor,
+    unmatched_for_supervisor,
 )
 
 
@@ -69,7 +72,9 @@ def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
                 rows = records.rows(spec, t.trainee_id)
                 signed = set() if rows is None else set(rows["competency"])
                 missing = [
-                    f"{c.number}, {c.title}" for c in t.ruleset.competencies if c.id not in signed
+                    competency_words(c.number, c.title, named=False)
+                    for c in t.ruleset.competencies
+                    if c.id not in signed
                 ]
                 if missing:
                     awaited.append(signoffs_awaited(missing))
@@ -108,9 +113,7 @@ def digest_contexts(report: RunResult) -> list[dict]:
                 "name": t.name,
                 "status": t.status,
                 "overall": DIGEST_OVERALL_WORDS[t.overall],
-                "paused": "Their training is paused: nothing is expected of them until they resume."
-                if paused
-                else "",
+                "paused": PAUSED_FOR_SUPERVISOR if paused else "",
                 "requirements": [digest_numbers(rules[r.id], r) for r in t.requirements],
                 "awaited": []
                 if paused
@@ -124,7 +127,12 @@ def digest_contexts(report: RunResult) -> list[dict]:
                         issue_for_supervisor(issue, report.as_of)
                         for issue in issues.get(t.trainee_id.casefold(), [])
                     )
-                ),
+                )
+                + [
+                    unmatched_for_supervisor(t.name, u.file, u.rows)
+                    for u in report.records.rejected.get(t.trainee_id, [])
+                    if u.outcome == "unmatched"
+                ],
             }
         )
     return [

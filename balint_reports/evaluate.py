@@ -20,6 +20,7 @@ from .model import (
     NEEDS_DATA,
     NOT_MET,
     READY,
+    Overall,
     RegisterStatus,
     RequirementResult,
     RouteResult,
@@ -27,7 +28,15 @@ from .model import (
 )
 from .ruleset import DATE_FIELDS, Advice, Condition, Requirement, Route, Ruleset, ruleset_for
 from .values import decision_credit, fold_name, map_unique
-from .wording import count_with_hours, next_steps, number_text, percent_text
+from .wording import (
+    decision_words,
+    detail_cannot_assess,
+    detail_requires_set,
+    detail_whatever_the_answer,
+    next_steps,
+    per_year_words,
+    route_detail,
+)
 
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
@@ -273,13 +282,7 @@ def _route_result(
         values = [by_year.get((trainee_id, y), 0.0) for y in assessed]
         achieved = min(values) + extra
         met = achieved >= route.target and completed >= route.years
-        if completed:
-            years = ", ".join(f"year {y + 1}: {number_text(v)}" for y, v in enumerate(values))
-            per_year = f"in your weakest completed pathway year ({years})"
-        else:
-            per_year = "so far in pathway year 1 (no year completed yet)"
-        if route.years and completed < route.years:
-            per_year += f"; {completed} of {route.years} pathway years completed"
+        per_year = per_year_words(values if completed else [], completed, route.years)
     return RouteResult(
         route.label,
         achieved,
@@ -290,20 +293,6 @@ def _route_result(
         per_year,
         extra,
     )
-
-
-def _route_words(r: RouteResult) -> str:
-    if r.target == 1 and not r.per_year and not r.share:
-        # "at least one" is a count, not a target: never "5 of 1" (docs/contract.md#letters)
-        return count_with_hours(r.achieved, r.label, r.hours)
-    if r.share:
-        return f"{percent_text(r.achieved)} {r.label} (at least {percent_text(r.target)})"
-    words = f"{number_text(r.achieved)} of {number_text(r.target)} {r.label}"
-    if r.per_year:
-        words += f" {r.per_year}"  # total hours beside one year's count would mislead
-    elif r.hours is not None:
-        words += f" ({number_text(r.hours)} hour{'' if r.hours == 1 else 's'})"
-    return words
 
 
 @dataclass(frozen=True)
@@ -326,26 +315,15 @@ def _decisions(decisions: pd.DataFrame | None, leader_names: dict) -> dict[tuple
     for (trainee_id, requirement), rows in ordered.groupby(["trainee", "requirement"], sort=False):
         short, words = [], []
         for row in rows.to_dict("records"):
-            when = f"{row['date']:%Y-%m-%d}"
-            by = leader_names.get(row["decided_by"], "")
-            why = f": {row['reason']}" if row["reason"] else ""
-            by_short = f" by {by}" if by else ""
-            if row["decision"] == "waive":
-                short.append(f"waived{by_short} on {when}{why}")
-                words.append(f"The leadership team waived this requirement on {_day(row)}{why}.")
-            elif row["decision"] == "approve":
-                short.append(f"approved as equivalent: {row['event']}{by_short} on {when}{why}")
-                words.append(
-                    f"The leadership team approved {row['event']} as an equivalent on "
-                    f"{_day(row)}{why}."
-                )
-            else:
-                n = number_text(decision_credit(row["decision"]))
-                short.append(f"credit {n}{by_short} on {when}{why}")
-                words.append(
-                    f"The leadership team credited {n} towards this from your earlier "
-                    f"experience on {_day(row)}{why}."
-                )
+            brief, told = decision_words(
+                row["decision"],
+                row["event"],
+                leader_names.get(row["decided_by"], ""),
+                row["date"].date(),
+                row["reason"],
+            )
+            short.append(brief)
+            words.append(told)
         approvals = rows.loc[rows["decision"] == "approve", "event_key"]
         found[(trainee_id, requirement)] = _Decided(
             credit=float(rows["decision"].map(decision_credit).sum()),
@@ -355,10 +333,6 @@ def _decisions(decisions: pd.DataFrame | None, leader_names: dict) -> dict[tuple
             words=tuple(words),
         )
     return found
-
-
-def _day(row: dict) -> str:
-    return f"{row['date'].day} {row['date']:%B %Y}"
 
 
 def _shown(results: Iterable[RouteResult]) -> RouteResult | None:
@@ -414,19 +388,18 @@ def _evaluate_requirement(
     # Not met whatever the answer is still news only if every answer shows the same target.
     same_target = len({(r.label, r.target) if r else None for _, r in outcomes}) == 1
     decided_either_way = met_every_way or (same_target and not any(m for m, _ in outcomes))
-    unknown = requirement.missing_data or ", ".join(blank) or "more"
+    unknown = requirement.missing_data or ", ".join(blank)
     if shown is None or not decided_either_way:
         target = requirement.routes[0].target
-        parts = [f"cannot be assessed until we know {unknown}"]
+        parts = [detail_cannot_assess(unknown)]
         status, achieved, shown, results = CANNOT_ASSESS, None, None, []
     else:
-        parts = [_route_words(r) for r in results]
+        parts = [route_detail(r) for r in results]
         if requirement.requires_set:
             label = requirement.requires_label or ", ".join(requirement.requires_set)
-            parts.append(f"{label}: {'no' if missing_set else 'yes'}")
+            parts.append(detail_requires_set(label, bool(missing_set)))
         if blank:
-            outcome = "met" if met_every_way else "not met"
-            parts.append(f"{outcome} whatever the answer to {unknown}")
+            parts.append(detail_whatever_the_answer(met_every_way, unknown))
         status = MET if met_every_way else NOT_MET
         achieved, target = shown.achieved, shown.target
     if decided and decided.waived:
@@ -555,6 +528,11 @@ def _advice_applies(
 ) -> bool:
     if advice.conditions:
         return all(_condition_holds(c, trainee, measures) for c in advice.conditions)
+    return _seed_advice_applies(advice, t, trainee, f)
+
+
+def _seed_advice_applies(advice: Advice, t: str, trainee: dict, f: _AdviceFacts) -> bool:
+    """The seed's advice codes (SPEC 3.3), each checked on the trainee's gathered facts."""
     leads = f.leader_sessions.get(t, 0) > 0
     co_leads = f.co_sessions.get(t, 0) > 0
     co_leaders = f.co_leaders.get(t, set())
@@ -612,18 +590,7 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
             _evaluate_requirement(q, trainee, measures, decided.get((trainee["trainee_id"], q.id)))
             for q in ruleset.requirements
         )
-        statuses = {r.status for r in requirement_results}
-        if CANNOT_ASSESS in statuses:
-            overall = NEEDS_DATA
-        elif (
-            statuses == {MET}
-            and _yes(trainee["feels_ready"])
-            and not pd.isna(trainee["reference_shared"])
-            and not pd.isna(trainee["reference_forwarded"])
-        ):
-            overall = READY
-        else:
-            overall = IN_PROGRESS
+        overall = _overall(ruleset, requirement_results, trainee)
         t = trainee["trainee_id"]
         advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts, measures))
         hours = float(facts.supervision_hours.get(t, 0.0))
@@ -662,7 +629,20 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
 
 
 def _yes(value: object) -> bool:
+    """A yes/no field that says yes, or a date that is set (a date is never falsy)."""
     return not pd.isna(value) and bool(value)
+
+
+def _overall(ruleset: Ruleset, results: tuple[RequirementResult, ...], trainee: dict) -> Overall:
+    """needs_data, ready (the ruleset's [readiness]: its requirements met, its register fields
+    holding) or in_progress."""
+    if any(r.status == CANNOT_ASSESS for r in results):
+        return NEEDS_DATA
+    readiness = ruleset.readiness
+    met = all(r.status == MET for r in results if readiness.counts(r.id))
+    if met and all(_yes(trainee[name]) for name in readiness.fields):
+        return READY
+    return IN_PROGRESS
 
 
 # The reference steps in the order they happen (SPEC 3.2 r2), with how a warning names each.
@@ -753,6 +733,25 @@ def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
         problems,
         code="reference_before_supervision",
     )
+
+
+def recent_dates(
+    tables: Tables, routes: Iterable[Route], after: pd.Timestamp
+) -> dict[Route, dict[str, int]]:
+    """Per route, per trainee, how many distinct dates its counted rows have after `after`:
+    how many dated contributions a forecast's pace rests on. One grouped pass per measure."""
+    measures = _Measures(tables)
+    by_measure: dict[Route, dict[str, int]] = {}
+    found: dict[Route, dict[str, int]] = {}
+    for route in routes:
+        key = route.measure()
+        if key not in by_measure:
+            rows = measures.rows_for(route)
+            date = measures.date_column(route.source)
+            recent = rows.loc[rows[date] > after]
+            by_measure[key] = recent.groupby("trainee")[date].nunique().to_dict()
+        found[route] = by_measure[key]
+    return found
 
 
 def route_counts(tables: Tables, routes: Iterable[Route]) -> dict[Route, dict[str, float]]:

@@ -6,7 +6,9 @@ and `rules check` print what these return.
 
 from __future__ import annotations
 
-from .ruleset import Advice, Condition, Requirement, Route, Ruleset
+import textwrap
+
+from .ruleset import YESNO_FIELDS, Advice, Condition, Requirement, Route, Ruleset
 from .wording import day_text
 
 # The activities of the attendance register, as a volunteer would say them.
@@ -44,6 +46,8 @@ BUILT_IN_ADVICE = {
     "trainees present",
     "coleader_not_in_supervision": "the trainee co-leads with someone who is not one of their "
     "supervisors, and that co-leader has never joined their supervision",
+    "signoff_not_by_supervisor": "a competency was signed off only by someone who is neither "
+    "an eligible supervisor nor one of the trainee's supervisors",
     "triangulation_missing": "the trainee co-leads with their own supervisor, and no other "
     "accredited leader is recorded as overseeing that supervisor",
 }
@@ -81,7 +85,7 @@ def _what_is_counted(route: Route) -> str:
         case "sum":
             return f'the "{route.column}" column added up'
         case "distinct_events":
-            return "different events (told apart by their event name, else by date)"
+            return "different events (told apart by their event name and dates)"
         case "distinct_groups":
             return (
                 "different groups (told apart by their event name; rows without one are left out)"
@@ -143,10 +147,7 @@ def _route_lines(route: Route, unit: str) -> list[str]:
     lines = []
     if route.when:
         said = " and ".join(f"{_field(f)} = {'yes' if v else 'no'}" for f, v in route.when)
-        lines.append(
-            f"Only for trainees whose register says {said} (while that is blank, this route "
-            "does not apply)."
-        )
+        lines.append(f"Only for trainees whose register says {said}.")
     lines.append(f"Counts {_what_is_counted(route)}, {', '.join(_filters(route))}.")
     lines.append(_threshold(route, unit))
     if route.next_step:
@@ -206,6 +207,59 @@ def _advice_lines(advice: Advice) -> list[str]:
     return lines
 
 
+def _readiness_lines(ruleset: Ruleset) -> list[str]:
+    """The [readiness] rule in words: requirements, register fields in order, each step."""
+    readiness = ruleset.readiness
+    if readiness.requirements:
+        titles = {q.id: q.title for q in ruleset.requirements}
+        which = "these requirements are met: " + "; ".join(
+            f"{titles[i]} ({i})" for i in readiness.requirements
+        )
+    else:
+        which = "every requirement is met"
+    yes = [_field(f) + " = yes" for f in readiness.fields if f in YESNO_FIELDS]
+    dates = [_field(f) for f in readiness.fields if f not in YESNO_FIELDS]
+    parts = [which]
+    if yes:
+        parts.append("the register says " + " and ".join(yes))
+    if dates:
+        parts.append(
+            f"the {' and '.join(dates)} date{'s are' if len(dates) > 1 else ' is'} filled in"
+        )
+    joined = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])}, and {parts[-1]}"
+    rule = (
+        f"A trainee is ready to apply when {joined}. If any requirement cannot be assessed, "
+        "the trainee needs data; otherwise they are in progress."
+    )
+    lines = [
+        "When a trainee is ready:",
+        *textwrap.wrap(rule, 88, initial_indent="  ", subsequent_indent="  "),
+    ]
+    if readiness.fields:
+        lines.append(
+            "  Once the requirements are met, the next step is, for each of these not yet done:"
+        )
+    for name in readiness.fields:
+        step = ruleset.wording.step(name)
+        lines.append(
+            f'  - {_field(name)}: "{step}"'
+            if step
+            else f"  - {_field(name)}: no step of its own; the letter then says "
+            f'"{ruleset.wording.all_met_not_ready}"'
+        )
+    if readiness.order:
+        chain = ", ".join(_field(f) for f in readiness.order)
+        lines += textwrap.wrap(
+            f"These register dates happen in this order: {chain}; while an earlier one is blank, "
+            "the step is the one for the earliest blank date.",
+            88,
+            initial_indent="  ",
+            subsequent_indent="  ",
+        )
+    lines.append(f'  The letter to a ready trainee says: "{ruleset.wording.ready}"')
+    return lines
+
+
 def explain(ruleset: Ruleset) -> str:
     """The ruleset in plain words: requirements and routes, readiness, advice and the fee."""
     lines = [
@@ -225,16 +279,7 @@ def explain(ruleset: Ruleset) -> str:
         lines.append("Competencies of the portfolio:")
         lines += [f"  {c.number}. {c.title} ({c.id})" for c in ruleset.competencies]
         lines.append("")
-    # The overall rule is code today (evaluate.evaluate); these words follow it.
-    lines += [
-        "When a trainee is ready:",
-        "  A trainee is ready to apply when every requirement is met, the register says",
-        "  feels ready = yes, and the reference shared and reference forwarded dates are",
-        "  filled in. If any requirement cannot be assessed, the trainee needs data;",
-        "  otherwise they are in progress.",
-        f'  The letter to a ready trainee says: "{ruleset.wording.ready}"',
-        "",
-    ]
+    lines += [*_readiness_lines(ruleset), ""]
     if ruleset.advice:
         lines.append("Advice (it goes in the letter and never stops a trainee being ready):")
         for advice in ruleset.advice:

@@ -5,24 +5,43 @@ count now minus its count a year ago, from the same accepted rows. For sessions 
 sessions dated in the window; for distinct events or competencies, the ones that are new in it
 (a competency signed off again adds nothing). Counts come from one grouped pass per route over
 the whole table at the earlier cut-off, never from a per-trainee scan.
+
+A forecast needs at least MIN_DATES dated records in the window: two sessions are a date, not a
+pace. From one month to the next a forecast holds still (hold_still): it never moves later
+unless there are new records or the pace fell, and when it moves the Changes sheet says why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
+from dataclasses import replace
 
 import pandas as pd
 
-from .evaluate import Tables, columns_read, route_counts
-from .model import NOT_MET, RouteResult, TraineeResult
+from .evaluate import Tables, columns_read, recent_dates, route_counts
+from .model import NOT_MET, ForecastMove, Outlook, RouteResult, TraineeResult
 from .ruleset import Route
 
 WINDOW_MONTHS = 12
 # Further out than this a forecast is no help to anyone: the letter says nothing instead.
 HORIZON_MONTHS = 60
+# Fewer dated records than this in the window give no forecast: too few to call a pace.
+MIN_DATES = 3
 
 Forecasts = dict[tuple[str, str], dt.date]
+
+# Why an unmet requirement has no forecast, most telling first when routes disagree.
+FAR_OFF = "more than five years away at the recent pace"
+FEW_RECORDS = f"fewer than {MIN_DATES} dated records in the last 12 months"
+NO_PROGRESS = "no progress in the last 12 months"
+WAITING = "the counts are reached: what is missing is a date in the register"
+NO_PACE = "what it counts has no pace to forecast from"
+_WHY_ORDER = (WAITING, FAR_OFF, FEW_RECORDS, NO_PROGRESS, NO_PACE)
+
+
+Outlooks = dict[tuple[str, str], Outlook]
 
 
 def _before(tables: Tables, cut: pd.Timestamp, columns: set[str]) -> Tables:
@@ -47,8 +66,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Forecasts:
-    """(trainee_id, requirement id) -> the month it would be met; absent when pace says nothing.
+def outlooks(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Outlooks:
+    """(trainee_id, requirement id) -> the outlook of every unmet requirement.
 
     `tables` are the accepted rows the results were counted from (on or before `as_of`).
     """
@@ -62,46 +81,135 @@ def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Fo
         for route in requirement.routes
     }
     earlier = route_counts(_before(tables, cut, columns_read(routes)), routes)
-    found: Forecasts = {}
+    dates = recent_dates(tables, routes, cut)
+    found: Outlooks = {}
     for result in results:
         rules = {q.id: q for q in result.ruleset.requirements}
         for requirement in result.requirements:
             if requirement.status != NOT_MET:
                 continue
-            months = _months_to_go(
-                rules[requirement.id].routes, requirement.routes, earlier, result.trainee_id
+            found[(result.trainee_id, requirement.id)] = _outlook(
+                rules[requirement.id].routes,
+                requirement.routes,
+                earlier,
+                dates,
+                result.trainee_id,
+                as_of,
             )
-            if months is not None and months <= HORIZON_MONTHS:
-                found[(result.trainee_id, requirement.id)] = add_months(as_of, months)
     return found
 
 
-def _months_to_go(
+def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Forecasts:
+    """(trainee_id, requirement id) -> the month it would be met; absent when pace says nothing."""
+    return due_dates(outlooks(tables, results, as_of))
+
+
+def due_dates(found: Outlooks) -> Forecasts:
+    """The forecast months of the outlooks that have one."""
+    return {key: outlook.due for key, outlook in found.items() if outlook.due is not None}
+
+
+def _outlook(
     routes: tuple[Route, ...],
     results: tuple[RouteResult, ...],
     earlier: dict[Route, dict[str, float]],
+    dates: dict[Route, dict[str, int]],
     trainee_id: str,
-) -> int | None:
-    """The fewest months any applicable route needs at its pace; None if none is moving.
+    as_of: dt.date,
+) -> Outlook:
+    """The soonest month any applicable route reaches its target at its pace, or why none does.
 
     A requirement whose counts are all reached but which waits for a register date (a report
     received, say) gets no forecast: pace does not bring a date closer.
     """
     by_label = {route.label: route for route in routes}
-    best: int | None = None
+    best: tuple[int, RouteResult, float] | None = None
+    why: set[str] = set()
     for route_result in results:
         if route_result.met:
-            return None
+            return Outlook(None, why_none=WAITING)
         route = by_label.get(route_result.label)
         # A share is a proportion and a per-year rate restarts each year: neither has a pace
         # that adds up to a month.
         if route is None or route.share or route.per:
+            why.add(NO_PACE)
             continue
         # Credit the team granted is not the trainee's recent pace.
         counted_now = route_result.achieved - route_result.credited
         pace = counted_now - float(earlier[route].get(trainee_id, 0.0))
         if pace <= 0:
+            why.add(NO_PROGRESS)
+            continue
+        if dates[route].get(trainee_id, 0) < MIN_DATES:
+            why.add(FEW_RECORDS)
             continue
         months = math.ceil((route_result.target - route_result.achieved) * WINDOW_MONTHS / pace)
-        best = months if best is None else min(best, months)
-    return best
+        if months > HORIZON_MONTHS:
+            why.add(FAR_OFF)
+            continue
+        if best is None or months < best[0]:
+            best = (months, route_result, pace)
+    if best is None:
+        return Outlook(None, why_none=next((w for w in _WHY_ORDER if w in why), NO_PACE))
+    months, route_result, pace = best
+    return Outlook(add_months(as_of, months), route_result.label, route_result.achieved, pace)
+
+
+def hold_still(
+    now: Outlooks, before: Mapping[tuple[str, str], Outlook] | None, as_of: dt.date
+) -> tuple[Outlooks, list[ForecastMove]]:
+    """This month's outlooks with last month's forecasts kept where they should hold, and the
+    forecasts that moved, each with its reason.
+
+    A forecast that would move later is kept when nothing new was counted on its route and
+    its pace did not fall, for as long as its month is still to come: a month without records
+    must not push it back by a month each time. `before` is None on the first report.
+    """
+    if not before:
+        return now, []
+    this_month = as_of.replace(day=1)
+    held: Outlooks = {}
+    moves: list[ForecastMove] = []
+    for key, outlook in now.items():
+        old = before.get(key)
+        if old is None:  # not unmet last month: its status change says what happened
+            held[key] = outlook
+            continue
+        same_records = outlook.route == old.route and outlook.achieved == old.achieved
+        if (
+            outlook.due is not None
+            and old.due is not None
+            and outlook.due > old.due > this_month
+            and same_records
+            and outlook.pace >= old.pace
+        ):
+            outlook = replace(outlook, due=old.due)
+        held[key] = outlook
+        if outlook.due != old.due:
+            moves.append(
+                ForecastMove(key[0], key[1], old.due, outlook.due, _why_moved(old, outlook))
+            )
+    return held, moves
+
+
+def _why_moved(old: Outlook, new: Outlook) -> str:
+    """Why a forecast moved, in words for the team."""
+    if new.due is None:
+        return new.why_none
+    if old.due is None:
+        return "a pace can now be worked out from the last 12 months"
+    if new.route != old.route:
+        return f"now forecast from {new.route}"
+    pace = f"from {old.pace:g} to {new.pace:g} {new.route} a year"
+    if new.achieved != old.achieved:
+        grew = new.achieved - old.achieved
+        counted = f"{grew:g} more" if grew > 0 else f"{-grew:g} fewer"
+        words = f"{counted} {new.route} counted"
+        if new.pace < old.pace:
+            words += f", and the pace of the last 12 months fell {pace}"
+        return words
+    if new.pace < old.pace:
+        return f"the pace of the last 12 months fell {pace}"
+    if new.pace > old.pace:
+        return f"the pace of the last 12 months rose {pace}"
+    return f"{old.due:%B %Y} has come without it being met"

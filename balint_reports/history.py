@@ -12,13 +12,20 @@ import datetime as dt
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import OutputError
-from .model import IGNORED, UNREADABLE, RequirementSnapshot, RunResult, TraineeSnapshot
+from .model import (
+    IGNORED,
+    UNREADABLE,
+    Outlook,
+    RequirementSnapshot,
+    RunResult,
+    TraineeSnapshot,
+)
 
 STORE_NAME = "history.sqlite"
 
@@ -100,7 +107,31 @@ def _add_issue_codes(db: sqlite3.Connection) -> None:
 
 
 # In order; never edit one that has shipped: add the next instead.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_tables, _add_issue_codes)
+def _add_forecasts(db: sqlite3.Connection) -> None:
+    """Each unmet requirement's forecast and what it rests on, so the next month can hold it."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE forecasts (
+            month TEXT NOT NULL REFERENCES months(month) ON DELETE CASCADE,
+            trainee_id TEXT NOT NULL,
+            requirement TEXT NOT NULL,
+            due TEXT,                        -- YYYY-MM-DD, the first of the month, or NULL
+            route TEXT NOT NULL,             -- the label of the route it follows
+            achieved REAL NOT NULL,          -- that route's count
+            pace REAL NOT NULL,              -- its growth over the last 12 months
+            why_none TEXT NOT NULL,          -- with no forecast: why
+            PRIMARY KEY (month, trainee_id, requirement)
+        )
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _create_tables,
+    _add_issue_codes,
+    _add_forecasts,
+)
 # What identifies an issue from one month to the next: its code and where it is, not its words.
 _ISSUE_PLACE = ("file", "sheet", "row", "column", "value")
 
@@ -128,6 +159,9 @@ class Snapshot:
     trainees: tuple[TraineeSnapshot, ...]
     issues: tuple[StoredIssue, ...]
     sources: list[dict]
+    # (trainee_id, requirement) -> the month's forecast of each unmet requirement; empty for
+    # a month stored before forecasts were kept
+    outlooks: dict[tuple[str, str], Outlook] = field(default_factory=dict)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -231,7 +265,17 @@ class HistoryStore:
         )
         names = [c[0] for c in cursor.description]
         sources = [dict(zip(names, values, strict=True)) for values in cursor]
-        return Snapshot(month, dt.date.fromisoformat(found[0]), trainees, issues, sources)
+        outlooks = {
+            (tid, rid): Outlook(
+                None if due is None else dt.date.fromisoformat(due), route, achieved, pace, why
+            )
+            for tid, rid, due, route, achieved, pace, why in db.execute(
+                "SELECT trainee_id, requirement, due, route, achieved, pace, why_none "
+                "FROM forecasts WHERE month = ?",
+                (month,),
+            )
+        }
+        return Snapshot(month, dt.date.fromisoformat(found[0]), trainees, issues, sources, outlooks)
 
     def save(self, month: str, result: RunResult, trainees: tuple[TraineeSnapshot, ...]) -> None:
         """Replace `month`'s snapshot with this report's (its trainees as `trainees` records
@@ -302,6 +346,22 @@ class HistoryStore:
                         s["future"],
                     )
                     for s in sources
+                ],
+            )
+            db.executemany(
+                "INSERT INTO forecasts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        month,
+                        tid,
+                        rid,
+                        None if o.due is None else o.due.isoformat(),
+                        o.route,
+                        o.achieved,
+                        o.pace,
+                        o.why_none,
+                    )
+                    for (tid, rid), o in result.outlooks.items()
                 ],
             )
             db.execute("COMMIT")

@@ -21,20 +21,27 @@ from .model import (
 from .records import Records
 from .ruleset import Requirement, Route, Ruleset
 from .wording import (
+    PAUSED_FOR_TRAINEE,
     SAID_AS_REASON,
     STATUS_WORDS,
+    WAIVED,
     co_leader_reason,
     co_led_not_counted,
+    competency_words,
+    congratulations,
     day_text,
+    forecast_words,
     left_words,
     progress_percent,
     progress_words,
     record_lines,
     route_spec,
+    since_last_letter,
     supervision_not_counted,
     supervisor_reason,
     unknown_target_words,
     unused_rows_words,
+    waiting_on_a_fix,
 )
 
 BAR_COLOURS = {MET: "#2e7d32", NOT_MET: "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
@@ -88,14 +95,18 @@ def file_stem(person_id: str) -> str:
 
 def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
     """This trainee's moves in plain words, and a word of congratulation for what became met."""
-    mine = [c for c in changes if c.trainee_id == result.trainee_id and c.requirement != "overall"]
-    words = "; ".join(c.change for c in mine)
+    mine = [
+        c
+        for c in changes
+        if c.trainee_id == result.trainee_id
+        and c.requirement != "overall"
+        and c.about == "progress"  # forecast moves are for the team's Changes sheet
+    ]
     met = sum(r.status == MET for r in result.requirements)
     return {
-        "summary": (words[:1].upper() + words[1:] + ".") if words else "",
+        "summary": since_last_letter([c.change for c in mine]),
         "congratulations": (
-            f"Well done: you have now completed {met} of the {len(result.requirements)} "
-            "requirements."
+            congratulations(met, len(result.requirements))
             if any(c.became_met for c in mine)
             else ""
         ),
@@ -139,6 +150,13 @@ def _reasons(
     return list(dict.fromkeys(reasons))  # alternative routes may leave out the same rows
 
 
+def _missing_label(rule: Requirement, result: RequirementResult) -> str:
+    """What the requirement still needs from the register once its counts are met, if any."""
+    if not result.missing_set:
+        return ""
+    return rule.requires_label or ", ".join(result.missing_set)
+
+
 class CountedLines:
     """Each route's counted rows written as lines once for all letters, sliced per trainee."""
 
@@ -155,7 +173,7 @@ class CountedLines:
             return None
         key = (measure, ruleset.id)  # a competency's title is its ruleset's
         if key not in self._lines:
-            titles = {c.id: f"competency {c.number}, {c.title}" for c in ruleset.competencies}
+            titles = {c.id: competency_words(c.number, c.title) for c in ruleset.competencies}
             self._lines[key] = record_lines(route.source, rows.frame, titles, self.names)
         start, stop = rows.spans.get(trainee_id, (0, 0))
         return self._lines[key][start:stop]
@@ -200,9 +218,8 @@ def letter_context(
         route = r.shown_route
         when = report.forecasts.get((result.trainee_id, r.id))
         if route is None:
-            bold, rest = "", ("Waived by the leadership team" if r.status == MET else "")
-            if r.status != MET:
-                rest = unknown_target_words(rule).removesuffix(".")
+            bold = ""
+            rest = WAIVED if r.status == MET else unknown_target_words(rule).removesuffix(".")
         else:
             bold, rest = progress_words(route)
         others = [
@@ -214,7 +231,7 @@ def letter_context(
             {
                 "id": r.id,
                 "title": r.title,
-                "forecast": f"At your recent pace, around {when:%B %Y}." if when else "",
+                "forecast": forecast_words(when) if when else "",
                 "what_counts": rule.what_counts,
                 "status": r.status,
                 "status_words": STATUS_WORDS[r.status],
@@ -222,7 +239,7 @@ def letter_context(
                 "progress_rest": rest,
                 "percent": progress_percent(route, r.status),
                 "colour": BAR_COLOURS[r.status],
-                "left": left_words(route, r.status),
+                "left": left_words(route, r.status, _missing_label(rule, r)),
                 "others": others,
                 "reasons": _reasons(rule, r, result.trainee_id, records),
                 "step": "" if paused else r.next_step,
@@ -232,10 +249,8 @@ def letter_context(
         )
     settings = report.config.report
     wording = result.ruleset.wording
-    unused = [
-        unused_rows_words(u.file, u.outcome, u.rows, report.as_of)
-        for u in records.rejected.get(result.trainee_id, [])
-    ]
+    rejected = records.rejected.get(result.trainee_id, [])
+    unused = [unused_rows_words(u.file, u.outcome, u.rows, report.as_of) for u in rejected]
     return {
         "society": settings.society,
         "signature": settings.signature,
@@ -248,8 +263,7 @@ def letter_context(
         "ruleset_id": result.ruleset.id,
         "overall": result.overall,
         "paused": paused,
-        "paused_words": wording.paused
-        or "Your training is recorded as paused; nothing is expected of you until you resume.",
+        "paused_words": wording.paused or PAUSED_FOR_TRAINEE,
         "in_progress": wording.in_progress if result.overall == IN_PROGRESS else "",
         "requirements": requirements,
         "advice": [a.message for a in result.advice if a.code not in SAID_AS_REASON],
@@ -257,6 +271,7 @@ def letter_context(
         "since": _since_last_letter(result, changes),
         "has_previous": has_previous,
         "unused": unused,
+        "waiting": waiting_on_a_fix([u.outcome for u in rejected]),
     }
 
 

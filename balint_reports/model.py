@@ -185,6 +185,31 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Outlook:
+    """An unmet requirement's forecast and what it was worked out from.
+
+    The next month compares with these facts to tell whether the forecast may move.
+    """
+
+    due: dt.date | None  # the first day of the month it would be met; None: no forecast
+    route: str = ""  # the label of the route the forecast follows
+    achieved: float = 0.0  # that route's count on the report date
+    pace: float = 0.0  # its growth over the last 12 months
+    why_none: str = ""  # with no forecast: why, in words
+
+
+@dataclass(frozen=True)
+class ForecastMove:
+    """A forecast that moved since the previous report, and why."""
+
+    trainee_id: str
+    requirement: str
+    before: dt.date | None
+    now: dt.date | None
+    why: str
+
+
+@dataclass(frozen=True)
 class RunResult:
     """One run over an inbox: per-trainee results, every data issue and every source.
 
@@ -207,6 +232,10 @@ class RunResult:
     records: Records = field(default_factory=lambda: _no_records())
     # per trainee id, the date of their latest accepted record: who has stalled
     last_records: Mapping[str, dt.date] = field(default_factory=dict)
+    # every unmet requirement's forecast with what it rests on, for next month to hold it
+    outlooks: Mapping[tuple[str, str], Outlook] = field(default_factory=dict)
+    # the forecasts that moved since last month, each with its reason
+    forecast_moves: tuple[ForecastMove, ...] = ()
     # per trainee id, the evidence statement, for those the run was asked about (the ready
     # ones, those waiting only for their supervisor's report, and any named by `evidence`)
     evidence: Mapping[str, Evidence] = field(default_factory=dict)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import SheetCache
-from .changes import Change, compare, moved_trainees
+from .changes import Change, compare, forecast_changes, moved_trainees
 from .config import Config
 from .errors import WouldReplaceBetter
 from .history import HistoryStore, fed_files, missing_sources, new_issues
@@ -123,12 +123,18 @@ def run_month(
         store = HistoryStore(out)
         try:
             previous = store.previous(month)
-            earlier = EarlierReport(previous.month, fed_files(previous)) if previous else None
+            earlier = (
+                EarlierReport(previous.month, fed_files(previous), previous.outlooks)
+                if previous
+                else None
+            )
             report = build_report(inbox, as_of, config, rulesets, cache, (out,), earlier)
             cache.prune()
             _refuse_emptier(existing, report, out / month)
             current = tuple(snapshot_of(t) for t in report.trainees)
-            changes = compare(previous.trainees if previous else None, current, rulesets)
+            changes = compare(
+                previous.trainees if previous else None, current, rulesets
+            ) + forecast_changes(report.forecast_moves, report.trainees)
             had_letter = frozenset(
                 t.trainee_id
                 for t in (previous.trainees if previous else ())

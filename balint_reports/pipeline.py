@@ -7,7 +7,8 @@ outcome) → evaluate (requirements and advice per trainee) → forecast. Only i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -18,10 +19,10 @@ from .chase import only_report_missing
 from .config import Config
 from .evaluate import Tables, evaluate, reference_order_issues
 from .evidence import EvidenceSource, collect_evidence
-from .forecast import forecast
+from .forecast import due_dates, hold_still, outlooks
 from .ingest import read_inbox
 from .issues import NO_ROW, IssueLog
-from .model import READY, Decision, Outcome, Person, RunResult, Severity
+from .model import READY, Decision, Outcome, Outlook, Person, RunResult, Severity
 from .read import SourceFile
 from .records import collect
 from .resolve import (
@@ -45,6 +46,8 @@ class EarlierReport:
 
     month: str
     files: frozenset[str]
+    # its forecasts: this month's hold unless records or pace moved them (forecast.py)
+    outlooks: Mapping[tuple[str, str], Outlook] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,9 @@ def build_report(
     results = tuple(evaluate(counted, rulesets))
     reference_order_issues(counted, log)
     issues = log.frame()
+    held, moves = hold_still(
+        outlooks(counted, list(results), as_of), earlier.outlooks if earlier else None, as_of
+    )
     trainee_of, leader_of, outcome_of = _whom_issues_concern(valid.rows)
     about_a_row = issues["rid"] != NO_ROW
     for column, whom in (
@@ -242,7 +248,9 @@ def build_report(
         rulesets=rulesets,
         config=config,
         decisions=_decisions(valid.accepted("decisions"), valid.trainees, valid.leaders),
-        forecasts=forecast(counted, list(results), as_of),
+        forecasts=due_dates(held),
+        outlooks=held,
+        forecast_moves=tuple(moves),
         leaders=_leaders(valid.leaders),
         records=collect(counted, valid.rows, rulesets),
         last_records=last_records(counted),

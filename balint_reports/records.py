@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .evaluate import Tables, _Measures
+from .resolve import MAYBE_TRAINEE
 from .ruleset import Route, Ruleset
 
 # The columns a letter shows of a counted row, per source (the date first).
@@ -70,7 +71,9 @@ class Rejected:
     """How many of a trainee's rows in one file could not be used, and why in one word."""
 
     file: str
-    outcome: str  # rejected or future
+    # rejected; future; or unmatched: a row whose name is close to theirs (or matches them
+    # and someone else), so it may be theirs once the team has looked
+    outcome: str
     rows: int
 
 
@@ -127,8 +130,22 @@ def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted
     return found
 
 
+def _unmatched(table: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows whose trainee matched nobody for certain, once per trainee they may be."""
+    if MAYBE_TRAINEE not in table:
+        return table.iloc[0:0][["trainee", "_file", "_outcome"]]
+    rejected = table.loc[
+        (table["_outcome"] == "rejected") & (table["trainee"] == ""), [MAYBE_TRAINEE, "_file"]
+    ]
+    maybe = rejected.explode(MAYBE_TRAINEE).dropna(subset=[MAYBE_TRAINEE])
+    return pd.DataFrame(
+        {"trainee": maybe[MAYBE_TRAINEE], "_file": maybe["_file"], "_outcome": "unmatched"}
+    )
+
+
 def _rejected(rows: dict[str, pd.DataFrame]) -> dict[str, list[Rejected]]:
-    """Per trainee, their rows that were rejected or are dated later, counted per file."""
+    """Per trainee, their rows that were rejected or are dated later, and the rows that may be
+    theirs but name nobody for certain, counted per file."""
     parts = []
     for kind in ACTIVITY_KINDS:
         table = rows.get(kind)
@@ -138,7 +155,7 @@ def _rejected(rows: dict[str, pd.DataFrame]) -> dict[str, list[Rejected]]:
             table["_outcome"].isin(("rejected", "future")) & (table["trainee"] != ""),
             ["trainee", "_file", "_outcome"],
         ]
-        parts.append(unused)
+        parts += [unused, _unmatched(table)]
     if not parts:
         return {}
     unused = pd.concat(parts, ignore_index=True)

@@ -200,13 +200,15 @@ class PeopleIndex:
             if key:
                 book.setdefault(key, where)
 
-    def lookup(self, text: str, pools: tuple[str, ...]) -> tuple[list[tuple[str, str]], str, str]:
-        """Matching (pool, id) pairs; when none, where a rejected register row for the text is,
-        or else the closest known person's name and id (each "" when there is none)."""
+    def lookup(
+        self, text: str, pools: tuple[str, ...]
+    ) -> tuple[list[tuple[str, str]], str, tuple[str, str] | None]:
+        """Matching (pool, id) pairs; when none, where a rejected register row for the text is
+        ("" when there is none), or else the closest known person's (pool, id), if one is close."""
         folded_id = text.strip().casefold()
         by_id = [(p, self.ids[p][folded_id]) for p in pools if folded_id in self.ids.get(p, {})]
         if by_id:
-            return by_id, "", ""
+            return by_id, "", None
         found: list[tuple[str, str]] = []
         for pool in pools:
             for key in name_keys(text):
@@ -214,25 +216,29 @@ class PeopleIndex:
                     if (pool, person_id) not in found:
                         found.append((pool, person_id))
         if found:
-            return found, "", ""
+            return found, "", None
         for pool in pools:
             for key in (folded_id, *name_keys(text)):
                 where = self.rejected.get(pool, {}).get(key)
                 if where:
-                    return [], where, ""
+                    return [], where, None
         return [], "", self._suggest(text, pools)
 
-    def _suggest(self, text: str, pools: tuple[str, ...]) -> str:
+    def _suggest(self, text: str, pools: tuple[str, ...]) -> tuple[str, str] | None:
         choices = {
             key: (pool, ids[0]) for pool in pools for key, ids in self.names.get(pool, {}).items()
         }
         if not choices or not fold_name(text):
-            return ""
+            return None
         best = process.extractOne(
             fold_name(text), list(choices), scorer=fuzz.WRatio, score_cutoff=SUGGESTION_CUTOFF
         )
-        return "" if best is None else self.display[choices[best[0]]]
+        return None if best is None else choices[best[0]]
 
+
+# The column of an activity table with, per row whose trainee matched nobody for certain, the
+# trainees it is close to (a misspelt name) or matches several of: a tuple of ids, else ().
+MAYBE_TRAINEE = "_maybe_trainee"
 
 POOLS = {
     ValueType.TRAINEE: ("trainee",),
@@ -264,6 +270,12 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
         found = [_resolve_one(text, pools, index, column.lenient_reference) for text in uniques]
         found.append(_Resolution(""))
         table[column.name] = np.array([f.person for f in found], dtype=object)[codes]
+        if column.name == "trainee":
+            # Whom a row that names no trainee for certain might be about: their letter says a
+            # row may be theirs, without anything of the row (records.py).
+            maybe = np.empty(len(found), dtype=object)
+            maybe[:] = [f.maybe for f in found]
+            table[MAYBE_TRAINEE] = maybe[codes]
         # Compared once per distinct text, then spread over the rows: one add per kind of problem.
         kinds = np.array([f.code for f in found], dtype=object)[codes]
         for code in sorted({f.code for f in found if f.code}):
@@ -288,6 +300,7 @@ class _Resolution:
     severity: str = ""
     code: str = ""
     problem: str = ""  # for the team: may suggest or list other people
+    maybe: tuple[str, ...] = ()  # unresolved: the ids it is close to or matches several of
 
 
 def _resolve_one(
@@ -308,18 +321,20 @@ def _resolve_one(
             "error",
             "person_ambiguous",
             f"'{text}' matches several people ({names}): write the id instead",
+            tuple(person_id for _, person_id in found),
         )
     unknown = f"'{text}' is not in {POOL_WORDS[pools]}"
     if rejected_at:
         problem = f"{unknown}; their register row at {rejected_at} was rejected: fix it first"
     elif closest:
-        problem = f"{unknown}; did you mean {closest}?"
+        problem = f"{unknown}; did you mean {index.display[closest]}?"
     else:
         problem = f"{unknown}: correct the name or add the person to the register"
     if lenient:
         kept = "; counted as an unknown, not accredited person"
         return _Resolution("?", "warning", "person_unknown_kept", problem + kept)
-    return _Resolution("", "error", "person_unknown", problem)
+    maybe = (closest[1],) if closest else ()
+    return _Resolution("", "error", "person_unknown", problem, maybe)
 
 
 def register_people(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -160,6 +161,36 @@ STEP_FIELDS = ("feels_ready", *DATE_FIELDS)
 
 
 @dataclass(frozen=True)
+class Readiness:
+    """What makes a trainee ready to apply once their requirements are met (docs/rulesets.md).
+
+    uk-2019's rule is the default, so that a society's file written before [readiness]
+    existed keeps meaning what it meant.
+    """
+
+    # the requirement ids that must be met; empty: all of them
+    requirements: tuple[str, ...] = ()
+    # register fields that must hold (a yes/no says yes, a date is filled in); a trainee's
+    # steps are given in this order
+    fields: tuple[str, ...] = ("feels_ready", "reference_shared", "reference_forwarded")
+    # register dates that happen in this order: the step for a blank one is the step for the
+    # first blank one up to it (a report never asked for is asked for, not chased)
+    order: tuple[str, ...] = REFERENCE_CHAIN
+
+    def counts(self, requirement_id: str) -> bool:
+        """Whether the requirement must be met for the trainee to be ready."""
+        return not self.requirements or requirement_id in self.requirements
+
+    def first_gap(self, field_name: str, is_set: Callable[[str], bool]) -> str:
+        """The field whose step stands for a blank `field_name`: the first blank before it in
+        `order`, or itself."""
+        if field_name in self.order:
+            chain = self.order[: self.order.index(field_name) + 1]
+            return next((f for f in chain if not is_set(f)), field_name)
+        return field_name
+
+
+@dataclass(frozen=True)
 class Wording:
     """The ruleset's words for the overall status, and the step for each missing register field."""
 
@@ -190,6 +221,7 @@ class Ruleset:
     requirements: tuple[Requirement, ...]
     advice: tuple[Advice, ...]
     path: str
+    readiness: Readiness = Readiness()
 
     def competency_lookup(self) -> dict[str, str]:
         """Loosely folded id, number or title (values.loose_key) -> competency id."""
@@ -431,6 +463,29 @@ def _wording(w: _Reader) -> Wording:
     )
 
 
+def _readiness(r: _Reader, requirement_ids: list[str]) -> Readiness:
+    """[readiness]: the requirements and register fields that make a trainee ready, in order."""
+    if "readiness" not in r.data:
+        return Readiness()
+    x = r.table("readiness")
+    x.unknown_keys({"requirements", "fields", "order"})
+    default = Readiness()
+    requirements: tuple[str, ...] = ()
+    if x.data.get("requirements", "all") != "all":
+        requirements = x.strings("requirements")
+        if not requirements or not set(requirements) <= set(requirement_ids):
+            raise x.fail(
+                "requirements", f'"all" or a list of ids from {", ".join(requirement_ids)}'
+            )
+    fields = x.strings("fields") if "fields" in x.data else default.fields
+    if not set(fields) <= set(STEP_FIELDS):
+        raise x.fail("fields", f"register fields from {', '.join(STEP_FIELDS)}")
+    order = x.strings("order") if "order" in x.data else default.order
+    if not set(order) <= set(DATE_FIELDS):
+        raise x.fail("order", f"register dates from {', '.join(DATE_FIELDS)}")
+    return Readiness(requirements, fields, order)
+
+
 def parse_ruleset(text: str, path: str) -> Ruleset:
     """Check a ruleset's TOML text and build the Ruleset; errors name the file and key."""
     try:
@@ -448,6 +503,7 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
             "competencies",
             "requirements",
             "advice",
+            "readiness",
         }
     )
     effective_from = r.get("effective_from", dt.date, "a date such as 2019-01-01")
@@ -526,6 +582,7 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
         requirements=tuple(requirements),
         advice=tuple(advice),
         path=path,
+        readiness=_readiness(r, ids),
     )
 
 

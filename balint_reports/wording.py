@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
-from .ruleset import REFERENCE_CHAIN, Requirement, Route, Ruleset, Wording
-from .values import map_unique
+from .ruleset import Requirement, Route, Ruleset
+from .values import decision_credit, map_unique
 
 if TYPE_CHECKING:
     # pandas only for the records' lines, imported there: `--help` loads this module (through
@@ -103,15 +103,14 @@ def fill_dates(text: str, dates: Mapping[str, dt.date]) -> str:
 # --- next steps ---------------------------------------------------------------------------
 
 
-def _field_step(wording: Wording, field: str, dates: Mapping[str, dt.date]) -> str:
-    """The step for a register field that is not set; for the reference, its earliest gap.
+def _field_step(ruleset: Ruleset, field: str, dates: Mapping[str, dt.date]) -> str:
+    """The step for a register field that is not set; for a date of the ruleset's readiness
+    `order` (the reference), its earliest gap.
 
     A report that was never asked for cannot be chased: the step is then to ask for it.
     """
-    if field in REFERENCE_CHAIN:
-        chain = REFERENCE_CHAIN[: REFERENCE_CHAIN.index(field) + 1]
-        field = next((f for f in chain if f not in dates), field)
-    text = wording.step(field)
+    field = ruleset.readiness.first_gap(field, dates.__contains__)
+    text = ruleset.wording.step(field)
     return fill_dates(text, dates) if text else ""
 
 
@@ -130,7 +129,7 @@ def requirement_step(
         spec = route_spec(rule, route)
         return (spec.next_step if spec else "") or rule.next_step
     for field in result.missing_set:
-        step = _field_step(ruleset.wording, field, dates)
+        step = _field_step(ruleset, field, dates)
         if step:
             return step
     return rule.next_step
@@ -150,15 +149,18 @@ def _left_to_do(result: RequirementResult) -> float:
     return max(0.0, min(1.0, 1 - route.achieved / route.target))
 
 
-def readiness_step(wording: Wording, feels_ready: bool | None, dates: Mapping[str, dt.date]) -> str:
-    """Every requirement met: feeling ready, then the reference's first missing step."""
-    needed = [] if feels_ready else ["feels_ready"]
-    gap = next((f for f in REFERENCE_CHAIN if f not in dates), None)
-    if gap is not None:
-        needed.append(gap)
-    steps = [_field_step(wording, field, dates) for field in needed]
+def readiness_step(ruleset: Ruleset, feels_ready: bool | None, dates: Mapping[str, dt.date]) -> str:
+    """Every requirement met: the step of each [readiness] field not yet holding, in its order
+    (uk-2019: feeling ready, then the reference's first missing step)."""
+    needed = [
+        name
+        for name in ruleset.readiness.fields
+        if not (name in dates or (name == "feels_ready" and feels_ready))
+    ]
+    # Two blank dates of one chain wait on the same first gap: its step is given once.
+    steps = list(dict.fromkeys(_field_step(ruleset, name, dates) for name in needed))
     if not all(steps):  # a ruleset without these words keeps its one sentence
-        return wording.all_met_not_ready
+        return ruleset.wording.all_met_not_ready
     return " ".join(steps)
 
 
@@ -191,10 +193,84 @@ def next_steps(
             if r.status == CANNOT_ASSESS and rules[r.id].missing_data
         ]
         return steps, f"{ruleset.wording.needs_data} {'; '.join(missing)}."
-    unmet = [(r, step) for r, step in zip(results, steps, strict=True) if r.status == NOT_MET]
+    # A requirement the ruleset's [readiness] leaves out (a desirable one) never holds up the
+    # overall step.
+    unmet = [
+        (r, step)
+        for r, step in zip(results, steps, strict=True)
+        if r.status == NOT_MET and ruleset.readiness.counts(r.id)
+    ]
     if unmet:
         return steps, max(unmet, key=lambda pair: _left_to_do(pair[0]))[1]
-    return steps, readiness_step(ruleset.wording, feels_ready, dates)
+    return steps, readiness_step(ruleset, feels_ready, dates)
+
+
+# --- what changed since the last report ------------------------------------------------------
+
+NEW_IN_REPORT = "new in this report"
+
+
+def lower_first(title: str) -> str:
+    """`Leadership training` -> `leadership training`, but `Balint ...` stays as written."""
+    if len(title) > 1 and title[1].isupper():
+        return title
+    words = title.split(" ", 1)
+    if words[0] in ("Balint", "Society"):
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def overall_change_words(overall: str) -> str:
+    """`overall: now ready to apply`."""
+    return f"overall: now {OVERALL_WORDS.get(overall, overall)}"
+
+
+def requirement_change_words(
+    title: str, label: str, was: str, is_now: str, delta: float
+) -> tuple[str, bool]:
+    """A requirement's move in plain words (empty if nothing moved), and whether it became met.
+
+    `delta`: how much its count moved (0 when either count is unknown).
+    """
+    name = lower_first(title)
+    if is_now == MET and was != MET:
+        return f"{name} is now complete", True
+    if was == MET and is_now != MET:
+        fewer = f" ({count_words(-delta, label, 'fewer')})" if delta < 0 else ""
+        return f"{name} is no longer complete{fewer}", False
+    if is_now == CANNOT_ASSESS and was != CANNOT_ASSESS:
+        return f"{name} can no longer be assessed", False
+    if was == CANNOT_ASSESS and is_now != CANNOT_ASSESS:
+        return f"{name} can now be assessed", False
+    if delta > 0:
+        return count_words(delta, label, "more"), False
+    if delta < 0:
+        return f"{count_words(-delta, label, 'fewer')} than last time", False
+    return "", False
+
+
+def forecast_change_words(title: str, before: dt.date | None, now: dt.date | None, why: str) -> str:
+    """A forecast that moved, for the Changes sheet, with why it moved."""
+    name = lower_first(title)
+    if now is None:
+        words = f"no forecast for {name} now (it was {before:%B %Y})"
+    elif before is None:
+        words = f"{name} now forecast for {now:%B %Y}"
+    else:
+        way = "earlier" if now < before else "later"
+        words = f"forecast for {name} moved {way}, from {before:%B %Y} to {now:%B %Y}"
+    return f"{words}: {why}"
+
+
+def since_last_letter(changes: Sequence[str]) -> str:
+    """A trainee's moves since their last letter as one sentence, or "" when none."""
+    words = "; ".join(changes)
+    return (words[:1].upper() + words[1:] + ".") if words else ""
+
+
+def congratulations(met: int, total: int) -> str:
+    """For a letter in which a requirement became met."""
+    return f"Well done: you have now completed {met} of the {total} requirements."
 
 
 # --- a requirement's numbers ----------------------------------------------------------------
@@ -248,13 +324,29 @@ def progress_percent(route: RouteResult | None, status: str) -> int:
     return min(100, round(100 * route.achieved / route.target))
 
 
-def left_words(route: RouteResult | None, status: str) -> str:
-    """What is left of the route shown, when a count says it."""
+def left_words(route: RouteResult | None, status: str, missing_label: str = "") -> str:
+    """What is left of the route shown, when a count says it; `missing_label`: the register
+    step still to come once the counts are met (`Your supervisor's written report received:
+    not yet.`), so that a full bar under *In progress* says why."""
     if status == MET:
         return "Done."
+    if route is not None and route.met and missing_label:
+        return f"{missing_label[:1].upper()}{missing_label[1:]}: not yet."
     if route is None or route.met or route.share or route.per_year or route.target == 1:
         return ""
     return f"{number_text(route.target - route.achieved)} more to go."
+
+
+WAIVED = "Waived by the leadership team"
+# For a ruleset without words of its own for a paused trainee.
+PAUSED_FOR_TRAINEE = (
+    "Your training is recorded as paused; nothing is expected of you until you resume."
+)
+
+
+def forecast_words(when: dt.date) -> str:
+    """`At your recent pace, around March 2027.`"""
+    return f"At your recent pace, around {when:%B %Y}."
 
 
 def unknown_target_words(rule: Requirement) -> str:
@@ -262,6 +354,73 @@ def unknown_target_words(rule: Requirement) -> str:
     if rule.missing_data:
         return f"How much is needed depends on {rule.missing_data}, which we do not know yet."
     return "We do not yet have what we need to assess this."
+
+
+# --- a requirement's detail (the Requirements sheet and progress.json) -----------------------
+
+
+def per_year_words(values: Sequence[float], completed: int, years: int) -> str:
+    """Which pathway year a per-year route's number is from, and how many years are done."""
+    if completed:
+        listed = ", ".join(f"year {y + 1}: {number_text(v)}" for y, v in enumerate(values))
+        words = f"in your weakest completed pathway year ({listed})"
+    else:
+        words = "so far in pathway year 1 (no year completed yet)"
+    if years and completed < years:
+        words += f"; {completed} of {years} pathway years completed"
+    return words
+
+
+def route_detail(r: RouteResult) -> str:
+    """A route's numbers for the detail column: `12 of 20 co-led sessions`."""
+    if r.target == 1 and not r.per_year and not r.share:
+        # "at least one" is a count, not a target: never "5 of 1" (docs/contract.md#letters)
+        return count_with_hours(r.achieved, r.label, r.hours)
+    if r.share:
+        return f"{percent_text(r.achieved)} {r.label} (at least {percent_text(r.target)})"
+    words = f"{number_text(r.achieved)} of {number_text(r.target)} {r.label}"
+    if r.per_year:
+        words += f" {r.per_year}"  # total hours beside one year's count would mislead
+    elif r.hours is not None:
+        words += f" ({hours_text(r.hours)})"
+    return words
+
+
+def detail_cannot_assess(unknown: str) -> str:
+    """The detail of a requirement that waits on a fact: `cannot be assessed until we know ...`."""
+    return f"cannot be assessed until we know {unknown or 'more'}"
+
+
+def detail_requires_set(label: str, missing: bool) -> str:
+    """`supervisor's report received: no`."""
+    return f"{label}: {'no' if missing else 'yes'}"
+
+
+def detail_whatever_the_answer(met: bool, unknown: str) -> str:
+    """A blank answer that does not decide the outcome (SPEC 3.2 r2)."""
+    return f"{'met' if met else 'not met'} whatever the answer to {unknown or 'more'}"
+
+
+def decision_words(decision: str, event: str, by: str, on: dt.date, reason: str) -> tuple[str, str]:
+    """A decision of the team on a requirement: (for the detail column, for the letter)."""
+    why = f": {reason}" if reason else ""
+    by_short = f" by {by}" if by else ""
+    if decision == "waive":
+        return (
+            f"waived{by_short} on {on:%Y-%m-%d}{why}",
+            f"The leadership team waived this requirement on {day_text(on)}{why}.",
+        )
+    if decision == "approve":
+        return (
+            f"approved as equivalent: {event}{by_short} on {on:%Y-%m-%d}{why}",
+            f"The leadership team approved {event} as an equivalent on {day_text(on)}{why}.",
+        )
+    n = number_text(decision_credit(decision))
+    return (
+        f"credit {n}{by_short} on {on:%Y-%m-%d}{why}",
+        f"The leadership team credited {n} towards this from your earlier experience on "
+        f"{day_text(on)}{why}.",
+    )
 
 
 # --- why rows do not count ------------------------------------------------------------------
@@ -312,6 +471,11 @@ def _blank(value: object) -> bool:
     import pandas as pd
 
     return value is None or value is pd.NA or value is pd.NaT or value == "" or value != value
+
+
+def competency_words(number: int, title: str, named: bool = True) -> str:
+    """`competency 3, awareness of group ...`; `3, awareness of group ...` in a list of them."""
+    return f"competency {number}, {title}" if named else f"{number}, {title}"
 
 
 def record_lines(
@@ -373,9 +537,40 @@ def unused_rows_words(file: str, outcome: str, rows: int, as_of: dt.date) -> str
             f"{amount} in {file} {verb} dated after {day_text(as_of)}: "
             f"{it} will count once that date has passed."
         )
+    if outcome == "unmatched":
+        verb, it = ("has", "it") if rows == 1 else ("have", "they")
+        return (
+            f"{amount} in {file} {verb} a name like yours that we could not match to you for "
+            f"certain: the leadership team is checking, and if {it} {'is' if rows == 1 else 'are'} "
+            f"yours, {it} will count once corrected."
+        )
     return (
         f"{amount} in {file} naming you could not be counted because of a mistake in the "
         "spreadsheet: the leadership team is checking it."
+    )
+
+
+def waiting_on_a_fix(outcomes: Sequence[str]) -> str:
+    """Near the top of a letter: some rows wait on the team (the list at its end says which)."""
+    if not {"rejected", "unmatched"} & set(outcomes):
+        return ""
+    whose = (
+        "Some of your records" if "unmatched" not in outcomes else "Some records that may be yours"
+    )
+    return (
+        f"{whose} could not be counted yet because of a mistake in a spreadsheet: the leadership "
+        "team is correcting it, and the list under Not counted at the end of this letter says "
+        "which."
+    )
+
+
+def unmatched_for_supervisor(name: str, file: str, rows: int) -> str:
+    """Rows that may be the trainee's but name nobody for certain, told to their supervisor."""
+    amount = "1 row" if rows == 1 else f"{rows} rows"
+    verb, it = ("has", "it does") if rows == 1 else ("have", "they do")
+    return (
+        f"{amount} in {file} {verb} a name like {name}'s that is not in the register: "
+        f"{it} not count until the leadership team has corrected the name."
     )
 
 
@@ -420,14 +615,27 @@ def _count_noun(rule: Requirement, spec: Route | None) -> str:
     return _COUNT_NOUNS.get(spec.count, rule.unit)
 
 
+_SECOND_PERSON = re.compile(r"\b([Yy])ou(rs?)?\b")
+_THIRD_PERSON = {"": "hey", "r": "heir", "rs": "heirs"}
+
+
+def third_person(title: str) -> str:
+    """A ruleset title written for the trainee, for their supervisor: `Supervision and your
+    supervisor's report` -> `Supervision and their supervisor's report`."""
+    return _SECOND_PERSON.sub(
+        lambda m: ("T" if m[1] == "Y" else "t") + _THIRD_PERSON[m[2] or ""], title
+    )
+
+
 def digest_numbers(rule: Requirement, result: RequirementResult) -> str:
     """`Co-leading Balint groups: not yet met, 17 of 20 sessions`."""
     status = DIGEST_STATUS_WORDS[result.status]
     route = result.shown_route
+    title = third_person(result.title)
     if route is None:
         if result.status == MET:
-            return f"{result.title}: waived by the leadership team"
-        return f"{result.title}: {status} (the register lacks what decides the target)"
+            return f"{title}: waived by the leadership team"
+        return f"{title}: {status} (the register lacks what decides the target)"
     spec = route_spec(rule, route)
     noun = _count_noun(rule, spec)
     if route.share:
@@ -444,7 +652,7 @@ def digest_numbers(rule: Requirement, result: RequirementResult) -> str:
         numbers = f"{number_text(route.achieved)} of {number_text(route.target)} {noun}"
     if result.status == NOT_MET and route.met and result.missing_set:
         numbers += "; report not yet received"
-    return f"{result.title}: {status}, {numbers}"
+    return f"{title}: {status}, {numbers}"
 
 
 def report_awaited(name: str, requested: dt.date) -> str:
@@ -509,66 +717,108 @@ def _column_words(column: str) -> str:
     return _COLUMN_WORDS.get(column, column.replace("_", " "))
 
 
+# What an issue's code means for the trainee's row, in a supervisor's words. Fields: the
+# column in words, the value as shown (with a leading space, or empty), and the value as is.
+_ISSUE_WORDS = {
+    "person_unknown": "the {column}{shown} is not in the society's registers",
+    "person_unknown_kept": "the {column}{shown} is not in the society's registers",
+    "person_ambiguous": "the {column}{shown} matches more than one person",
+    "required_missing": "the {column} is blank",
+    "register_repeat": "the trainee is listed twice in the register: counted once",
+    "register_conflict": "the register has two different values for the {column}",
+    "non_ascii_address": "the email address has letters (such as á) that most mail servers refuse",
+    "invalid_vocab": "the {column}{shown} is not one the society's lists know",
+    **dict.fromkeys(_ADDRESS_CODES, "the trainee's email address is missing or cannot be used"),
+}
+# Issues whose words say all there is: no word on whether the row counts.
+_SAID_ENOUGH = ("register_repeat", "register_date_future", "non_ascii_address", *_ADDRESS_CODES)
+# Register dates that are used as written while the team checks them (SPEC 3.2 r2).
+_DATES_AS_WRITTEN = ("reference_out_of_order", "reference_before_supervision")
+
+
+def _date_words(value: str) -> str:
+    """An ISO date from an issue's value as a letter writes it; anything else as it is."""
+    try:
+        return day_text(dt.date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+def _issue_place(issue: Mapping) -> str:
+    """`row 5 of group.xlsx (sheet 2026)`."""
+    place = f"row {issue['row']} of {issue['file']}" if issue.get("row") else str(issue["file"])
+    if issue.get("sheet"):
+        place += f" (sheet {issue['sheet']})"
+    return place
+
+
+def _issue_code_and_outcome(issue: Mapping) -> tuple[str, str]:
+    """The issue's code, and what became of the row as far as this issue is concerned.
+
+    From the issue's code where it has one, else from the row's outcome.
+    """
+    code = str(issue.get("code") or "")
+    outcome = str(issue.get("outcome") or "")
+    if not code and outcome == "duplicate" and issue.get("column") == "trainee_id":
+        code = "register_repeat"  # a register row merged into the trainee's first one
+    if code in ("future_row", "duplicate_row"):
+        return code, code.removesuffix("_row")
+    if outcome in ("future", "duplicate") and (code or issue.get("column") not in DATE_COLUMNS):
+        # Without a code, only an issue on the row's date is about its being later or repeated.
+        return code, "accepted"
+    return code, outcome
+
+
+def _issue_what(code: str, outcome: str, issue: Mapping, as_of: dt.date) -> str:
+    """What the issue says about the row."""
+    column = _column_words(str(issue.get("column") or ""))
+    value = str(issue.get("value") or "")
+    shown = f" '{value}'" if value else ""
+    if outcome == "future":
+        return f"dated after {day_text(as_of)}: it will count once that date has passed"
+    if outcome == "duplicate":
+        return "the same entry appears twice: it is counted once"
+    if code in _ISSUE_WORDS:
+        return _ISSUE_WORDS[code].format(column=column, shown=shown)
+    if code == "unknown_competency":
+        return f"{shown.strip() or 'the competency'} is not a competency of the pathway"
+    if code == "register_date_future":
+        return f"the {column} {value} is after {day_text(as_of)}, so it counts as not yet set"
+    if code == "reference_out_of_order":
+        return f"the {column} date, {_date_words(value)}, is before an earlier step's date"
+    if code == "reference_before_supervision":
+        return (
+            f"their report is recorded as received on {_date_words(value)}, before any "
+            "supervision with an eligible supervisor on record"
+        )
+    if code.startswith("invalid_"):
+        return f"the {column}{shown} could not be read"
+    # A kind of issue without words of its own yet: true of any issue.
+    return f"the {column}{shown} needs checking" if column else "the row needs checking"
+
+
+def _issue_tail(code: str, outcome: str, severity: str) -> str:
+    """Whether the row counts meanwhile."""
+    if outcome in ("future", "duplicate") or code in _SAID_ENOUGH:
+        return ""
+    if code in _DATES_AS_WRITTEN:
+        return ": the dates are used as written while the leadership team checks them"
+    if severity == "error" or outcome == "rejected":
+        return ": the row does not count until it is corrected, and the leadership team is on it"
+    if outcome == "accepted" or (code and severity == "warning"):
+        # A warning never rejects a row (later and repeated rows have codes of their own).
+        return ": the row counts as it is while the leadership team checks it"
+    return ": the leadership team is checking it"
+
+
 def issue_for_supervisor(issue: Mapping, as_of: dt.date) -> str:
     """A data issue on a trainee's row in plain words: what it means for the trainee.
 
     Built from the issue's code and fields, never from the team's sentence, which may carry
     a hint on the config (for the team, not the supervisor) or other people's names.
     """
-    place = f"row {issue['row']} of {issue['file']}" if issue.get("row") else str(issue["file"])
-    if issue.get("sheet"):
-        place += f" (sheet {issue['sheet']})"
-    column = _column_words(str(issue.get("column") or ""))
-    value = str(issue.get("value") or "")
-    shown = f" '{value}'" if value else ""
-    code = str(issue.get("code") or "")
-    # What became of the row says what the issue means for the trainee: from the issue's code
-    # where it has one, else from the row's outcome.
-    outcome = str(issue.get("outcome") or "")
-    if not code and outcome == "duplicate" and issue.get("column") == "trainee_id":
-        code = "register_repeat"  # a register row merged into the trainee's first one
-    if code in ("future_row", "duplicate_row"):
-        outcome = code.removesuffix("_row")
-    elif outcome in ("future", "duplicate") and (code or issue.get("column") not in DATE_COLUMNS):
-        # Without a code, only an issue on the row's date is about its being later or repeated.
-        outcome = "accepted"
-    match code:
-        case _ if outcome == "future":
-            what = f"dated after {day_text(as_of)}: it will count once that date has passed"
-        case _ if outcome == "duplicate":
-            what = "the same entry appears twice: it is counted once"
-        case "person_unknown" | "person_unknown_kept":
-            what = f"the {column}{shown} is not in the society's registers"
-        case "person_ambiguous":
-            what = f"the {column}{shown} matches more than one person"
-        case "unknown_competency":
-            what = f"{shown.strip() or 'the competency'} is not a competency of the pathway"
-        case "required_missing":
-            what = f"the {column} is blank"
-        case "register_date_future":
-            what = f"the {column} {value} is after {day_text(as_of)}, so it counts as not yet set"
-        case "register_repeat":
-            what = "the trainee is listed twice in the register: counted once"
-        case "register_conflict":
-            what = f"the register has two different values for the {column}"
-        case _ if code in _ADDRESS_CODES:
-            what = "the trainee's email address is missing or cannot be used"
-        case "non_ascii_address":
-            what = "the email address has letters (such as á) that most mail servers refuse"
-        case "invalid_vocab":
-            what = f"the {column}{shown} is not one the society's lists know"
-        case _ if code.startswith("invalid_"):
-            what = f"the {column}{shown} could not be read"
-        case _:  # a kind of issue without words of its own yet: true of any issue
-            what = f"the {column}{shown} needs checking" if column else "the row needs checking"
-    said_enough = ("register_repeat", "register_date_future", *_ADDRESS_CODES)
-    if outcome in ("future", "duplicate") or code in said_enough:
-        tail = ""
-    elif issue.get("severity") == "error" or outcome == "rejected":
-        tail = ": the row does not count until it is corrected, and the leadership team is on it"
-    elif outcome == "accepted" or (code and issue.get("severity") == "warning"):
-        # A warning never rejects a row (later and repeated rows have codes of their own).
-        tail = ": the row counts as it is while the leadership team checks it"
-    else:
-        tail = ": the leadership team is checking it"
+    place = _issue_place(issue)
+    code, outcome = _issue_code_and_outcome(issue)
+    what = _issue_what(code, outcome, issue, as_of)
+    tail = _issue_tail(code, outcome, str(issue.get("severity") or ""))
     return f"{place[:1].upper()}{place[1:]}: {what}{tail}."

@@ -29,7 +29,8 @@ def test_report_requested_from_the_supervisor_is_awaited_with_its_date(tmp_path:
     assert "Jane Smith (T1): In progress" in digest
     assert "  Co-leading Balint groups: complete, 24 sessions (20 needed)" in digest
     assert (
-        "  Supervision and your supervisor's report: not yet met, 5 sessions with an eligible "
+        # The trainee's title in the third person: "your" is the supervisor in a digest.
+        "  Supervision and their supervisor's report: not yet met, 5 sessions with an eligible "
         "supervisor, 7.5 hours; report not yet received" in digest
     )
     assert (
@@ -96,3 +97,31 @@ def test_a_shared_reference_is_to_be_forwarded(tmp_path: Path) -> None:
         "leadership team." in digest
     )
     assert "asked for it on" not in digest
+
+
+def test_reference_dates_out_of_order_are_told_in_words_not_as_a_bare_value(
+    tmp_path: Path,
+) -> None:
+    run_rules(
+        tmp_path,
+        trainee={
+            "psychodynamic_training": "no",
+            "supervisor": "L1",
+            "email": "jane@example.org",
+            "reference_requested": "01/10/2026",
+            "reference_received": "01/09/2026",
+        },
+        supervision=[sup("01/11/2026")],
+    )
+    digest = _digest(tmp_path, "L1")
+    assert (
+        "Row 2 of inbox.xlsx (sheet Trainees): the reference received date, 1 September 2026, "
+        "is before an earlier step's date: the dates are used as written while the leadership "
+        "team checks them." in digest
+    )
+    assert (
+        "Row 2 of inbox.xlsx (sheet Trainees): their report is recorded as received on "
+        "1 September 2026, before any supervision with an eligible supervisor on record: the "
+        "dates are used as written while the leadership team checks them." in digest
+    )
+    assert "date needs checking" not in digest and "the row counts" not in digest

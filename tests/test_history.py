@@ -61,11 +61,12 @@ def _since(letter: str) -> str:
     return letter.split("SINCE YOUR LAST LETTER\n", 1)[1].split("\n\nWHERE YOU STAND", 1)[0]
 
 
-def _changes(out: Path, month: str) -> list[tuple]:
+def _changes(out: Path, month: str, forecasts: bool = False) -> list[tuple]:
+    """The Changes sheet's rows: the moves in progress, or (`forecasts`) the forecasts moved."""
     book = openpyxl.load_workbook(out / month / "summary.xlsx", read_only=True)
     rows = list(book["Changes"].iter_rows(values_only=True))
     assert rows[0] == ("trainee_id", "name", "requirement", "before", "now", "change")
-    return rows[1:]
+    return [r for r in rows[1:] if ("forecast for " in r[5]) == forecasts]
 
 
 def _overview(out: Path, month: str) -> dict[str, dict]:
@@ -121,6 +122,19 @@ def test_three_months_in_a_row_tell_each_trainee_what_moved(inbox: Path, tmp_pat
     assert _changes(out, "2026-11") == [
         ("T1", "Jane Smith", "co_leading", "12 (not_met)", "14 (not_met)", "2 more co-led sessions")
     ]
+    # Each forecast that moved is on the Changes sheet too, with its reason (issue 10).
+    assert _changes(out, "2026-10", forecasts=True) == [
+        (
+            "T1",
+            "Jane Smith",
+            "co_leading",
+            "2028-03",
+            "2027-06",
+            "forecast for co-leading Balint groups moved earlier, from March 2028 to June 2027: "
+            "4 more co-led sessions counted",
+        )
+    ]
+    assert [c[3:5] for c in _changes(out, "2026-11", forecasts=True)] == [("2027-06", "2027-05")]
     assert _stored(out, "SELECT month, as_of FROM months ORDER BY month") == [
         ("2026-09", SEP),
         ("2026-10", OCT),
@@ -153,12 +167,13 @@ def test_forecast_at_the_trainees_own_pace_in_letter_and_overview(
 def test_pace_counts_only_the_last_twelve_months(inbox: Path, tmp_path: Path) -> None:
     _registers(inbox)
     old = [["T1", f"{day}/01/2025", "co_leader", 1, "", ""] for day in range(1, 11)]
-    recent = [["T1", f"{day}/06/2026", "co_leader", 1, "", ""] for day in (1, 2)]
+    # Three dates: fewer give no forecast at all (test_forecasts.py).
+    recent = [["T1", f"{day}/06/2026", "co_leader", 1, "", ""] for day in (1, 2, 3)]
     write_csv(inbox / "attendance.csv", [ATTENDANCE_HEADER, *old, *recent])
     run_report(inbox, tmp_path / "out", as_of=NOV)
-    # 12 of 20, but only 2 in the 12 months to November 2026: 8 to go at 2 a year = 48 months.
+    # 13 of 20, but only 3 in the 12 months to November 2026: 7 to go at 3 a year = 28 months.
     letter = _letter(tmp_path / "out", "2026-11", "T1")
-    assert "At your recent pace, around November 2030." in letter
+    assert "At your recent pace, around March 2029." in letter
 
 
 def test_corrected_rerun_of_a_month_replaces_its_snapshot(inbox: Path, tmp_path: Path) -> None:

@@ -141,61 +141,73 @@ def _section(letter: str, title: str) -> str:
     return body.split(f"\n{title}: ", 1)[1].split("\n\n", 1)[0]
 
 
+def _check_numbers(tid: str, trainee: dict, where: str) -> None:
+    """Honest numbers: no invented target, no "5 of 1", "N of M" only below M."""
+    assert "— of" not in where, tid
+    assert not re.search(r"\b\d+(?:\.\d+)? of 1 ", where), tid
+    # ... nor in the detail the summary and progress.json give
+    for requirement in trainee["requirements"].values():
+        assert not re.search(r"\b\d+(?:\.\d+)? of 1 ", requirement["detail"]), tid
+    for achieved, target in re.findall(r"\b(\d+(?:\.\d+)?) of (\d+(?:\.\d+)?) ", where):
+        assert float(achieved) < float(target), (tid, achieved, target)
+
+
+def _check_nothing_done_is_asked(tid: str, trainee: dict, register: dict, where: str) -> None:
+    """Never ask for what is done."""
+    if (trainee["requirements"]["supervision"]["achieved"] or 0) > 0:
+        assert "Arrange supervision" not in where, tid
+    if register.get("reference_received"):
+        assert "requested on" not in where and "ask them for their written report" not in where
+    if register.get("reference_shared"):
+        assert "share their written reference" not in where, tid
+    if register.get("feels_ready") == "yes":
+        assert "When you feel ready to apply" not in where, tid
+
+
+def _check_next_steps(tid: str, trainee: dict, where: str) -> None:
+    """Paused: nothing expected, no step of any kind; ready: none; else progress.json's."""
+    if trainee["status"] == "paused":
+        assert "nothing is expected of you until you resume" in where, tid
+        assert "YOUR NEXT STEP" not in where and "\n  Next: " not in where, tid
+    if trainee["overall"] == "ready":
+        assert "can now be considered" in where and "YOUR NEXT STEP" not in where, tid
+    elif trainee["status"] == "active":
+        step = where.split("YOUR NEXT STEP\n", 1)[1].split("\n", 1)[0]
+        assert step == trainee["next_step"], tid
+
+
+def _check_sections(tid: str, trainee: dict, where: str) -> None:
+    """Each requirement's section agrees with its status; suggestions never hold anything up."""
+    for rid, title in REQUIREMENT_TITLES.items():
+        section = _section(where, title)
+        status = trainee["requirements"][rid]["status"]
+        if status == "met":
+            assert section.startswith("Complete") and "Next:" not in section, (tid, rid)
+        else:
+            assert not section.startswith("Complete"), (tid, rid)
+            has_step = "\n  Next: " in section
+            assert has_step == (trainee["status"] == "active"), (tid, rid)
+    if "SOME SUGGESTIONS" in where:
+        suggestions = where.split("SOME SUGGESTIONS\n", 1)[1].split("\n\n", 1)[0]
+        assert "do not count" not in suggestions, tid
+
+
 def test_no_letter_contradicts_the_trainees_progress(run: tuple[dict, dict, Path]) -> None:
     registers, progress, folder = run
     checked = 0
     states: set[tuple[str, str]] = set()
     for trainee in progress["trainees"]:
         tid = trainee["trainee_id"]
-        register = registers[tid]
         path = folder / "letters" / f"{tid}.txt"
         if trainee["status"] not in ("active", "paused"):
             assert not path.exists()
             continue
-        letter = path.read_text(encoding="utf-8")
-        where = letter.split("\n\nTHE RECORDS WE COUNTED", 1)[0]
+        where = path.read_text(encoding="utf-8").split("\n\nTHE RECORDS WE COUNTED", 1)[0]
         states.add((trainee["status"], trainee["overall"]))
-        # Honest numbers: no invented target, no "5 of 1", "N of M" only below M.
-        assert "— of" not in where, tid
-        assert not re.search(r"\b\d+(?:\.\d+)? of 1 ", where), tid
-        # ... nor in the detail the summary and progress.json give
-        for requirement in trainee["requirements"].values():
-            assert not re.search(r"\b\d+(?:\.\d+)? of 1 ", requirement["detail"]), tid
-        for achieved, target in re.findall(r"\b(\d+(?:\.\d+)?) of (\d+(?:\.\d+)?) ", where):
-            assert float(achieved) < float(target), (tid, achieved, target)
-        # Never ask for what is done.
-        if (trainee["requirements"]["supervision"]["achieved"] or 0) > 0:
-            assert "Arrange supervision" not in where, tid
-        if register.get("reference_received"):
-            assert "requested on" not in where and "ask them for their written report" not in where
-        if register.get("reference_shared"):
-            assert "share their written reference" not in where, tid
-        if register.get("feels_ready") == "yes":
-            assert "When you feel ready to apply" not in where, tid
-        # Paused: nothing expected, no next step of any kind.
-        if trainee["status"] == "paused":
-            assert "nothing is expected of you until you resume" in where, tid
-            assert "YOUR NEXT STEP" not in where and "\n  Next: " not in where, tid
-        if trainee["overall"] == "ready":
-            assert "can now be considered" in where and "YOUR NEXT STEP" not in where, tid
-        elif trainee["status"] == "active":
-            step = where.split("YOUR NEXT STEP\n", 1)[1].split("\n", 1)[0]
-            if "next_step" in trainee:
-                assert step == trainee["next_step"], tid
-        # Each requirement's section agrees with its status.
-        for rid, title in REQUIREMENT_TITLES.items():
-            section = _section(where, title)
-            status = trainee["requirements"][rid]["status"]
-            if status == "met":
-                assert section.startswith("Complete") and "Next:" not in section, (tid, rid)
-            else:
-                assert not section.startswith("Complete"), (tid, rid)
-                has_step = "\n  Next: " in section
-                assert has_step == (trainee["status"] == "active"), (tid, rid)
-        # Suggestions never hold up accreditation.
-        if "SOME SUGGESTIONS" in where:
-            suggestions = where.split("SOME SUGGESTIONS\n", 1)[1].split("\n\n", 1)[0]
-            assert "do not count" not in suggestions, tid
+        _check_numbers(tid, trainee, where)
+        _check_nothing_done_is_asked(tid, trainee, registers[tid], where)
+        _check_next_steps(tid, trainee, where)
+        _check_sections(tid, trainee, where)
         checked += 1
     assert checked > 150
     # The inbox really covers the states the checks are about.

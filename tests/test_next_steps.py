@@ -61,6 +61,9 @@ def test_report_requested_not_received_is_chased_not_arranged(tmp_path: Path) ->
     out = _everything_but(tmp_path, {"reference_requested": "10/11/2026"})
     section = _section(out.letter, "Supervision and your supervisor's report")
     assert "5 supervision sessions, 7.5 hours, with an eligible supervisor." in section
+    # A full bar under "In progress" says what it still waits for.
+    assert section.startswith("In progress")
+    assert "Your supervisor's written report received: not yet." in section
     assert "of 1" not in out.letter and "Arrange supervision" not in out.letter
     step = "Your supervisor's report was requested on 10 November 2026"
     assert f"Next: {step}" in section
@@ -213,3 +216,49 @@ label = "sessions co-led with an accredited leader"
     records = out.letter.split("THE RECORDS WE COUNTED", 1)[1]
     assert "2 March 2025: co-leader, 2 sessions" in records
     assert "3 March 2025" not in records  # rows that did not count are not listed as counted
+
+
+def test_a_misspelt_row_that_may_be_hers_is_said_in_her_letter_and_her_supervisors_digest(
+    tmp_path: Path,
+) -> None:
+    out = run_rules(
+        tmp_path,
+        trainee={"psychodynamic_training": "no", "supervisor": "L1"},
+        attendance=[
+            att("02/03/2025", "co_leader", co_leader="L1"),
+            att("09/03/2025", "co_leader", co_leader="L1", trainee="Jane Smiht"),
+            att("16/03/2025", "co_leader", co_leader="L1", trainee="Xavier Quinlan-Burke"),
+        ],
+    )
+    # The rejected row is close to Jane Smith only: her letter says a row may be hers, and
+    # which file, but nothing of the row itself (it may be someone else's).
+    head = out.letter.split("WHERE YOU STAND", 1)[0]
+    assert "Some records that may be yours could not be counted yet" in head
+    not_counted = out.letter.split("\nNot counted\n", 1)[1]
+    assert not_counted.strip() == (
+        "1 row in inbox.xlsx has a name like yours that we could not match to you for certain: "
+        "the leadership team is checking, and if it is yours, it will count once corrected."
+    )
+    assert "Smiht" not in out.letter and "Xavier" not in out.letter
+    html = (tmp_path / "out" / "2026-11" / "letters" / "T1.html").read_text(encoding="utf-8")
+    assert "has a name like yours" in html and "Some records that may be yours" in html
+    # Tom Other's name is close to neither row: his letter says nothing of them.
+    other = (tmp_path / "out" / "2026-11" / "letters" / "T2.txt").read_text(encoding="utf-8")
+    assert "Not counted" not in other and "may be yours" not in other
+    digest = (tmp_path / "out" / "2026-11" / "digests" / "L1.txt").read_text(encoding="utf-8")
+    assert (
+        "1 row in inbox.xlsx has a name like Jane Smith's that is not in the register: it does "
+        "not count until the leadership team has corrected the name." in digest
+    )
+    assert "Xavier" not in digest
+
+
+def test_her_own_rejected_row_is_said_near_the_top_of_her_letter(tmp_path: Path) -> None:
+    out = run_rules(
+        tmp_path,
+        trainee={"psychodynamic_training": "no"},
+        attendance=[att("02/03/2025", "co_leader"), att("31/02/2025", "co_leader")],
+    )
+    head = out.letter.split("WHERE YOU STAND", 1)[0]
+    assert "Some of your records could not be counted yet because of a mistake" in head
+    assert "1 row in inbox.xlsx naming you could not be counted" in out.letter

@@ -30,7 +30,7 @@ KEY_SENTENCES = {
         'Met at 8 or more ("member sessions during or after your professional training").',
         "only as ordinary group member or group member at a weekend",
         'Met at 20 or more ("co-led sessions").',
-        "Counts different events (told apart by their event name, else by date)",
+        "Counts different events (told apart by their event name and dates)",
         'Met at 5 or more ("competencies signed off").',
         "only sessions with a supervisor recorded in the leaders register as accredited and "
         "experienced in supervision",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from balint_reports.issues import IssueLog
-from balint_reports.resolve import PeopleIndex, register_people, resolve_people
+from balint_reports.resolve import MAYBE_TRAINEE, PeopleIndex, register_people, resolve_people
 
 from .helpers import table_of
 
@@ -57,6 +57,26 @@ def test_an_unknown_name_suggests_the_closest_known_person() -> None:
     assert issue["code"] == "person_unknown"
     assert "did you mean Dr Siân O'Neill (T1)?" in issue["problem"]
     assert issue["rid"] == 100
+    # The row names nobody, but may be T1's: her letter says so (records.py).
+    assert rows["trainee"].tolist() == [""]
+    assert rows[MAYBE_TRAINEE].tolist() == [("T1",)]
+
+
+def test_a_name_close_to_nobody_may_be_nobodys() -> None:
+    log = IssueLog()
+    index = _index(log)
+    _, rows = table_of(
+        [
+            ["trainee", "date", "activity"],
+            ["Xavier Quinlan-Burke", "2026-03-05", "member"],
+            ["t1", "2026-03-06", "member"],
+        ],
+        log,
+        "group.xlsx",
+    )
+    resolve_people(rows, "attendance", index, log)
+    assert "did you mean" not in log.frame().iloc[0]["problem"]
+    assert rows[MAYBE_TRAINEE].tolist() == [(), ()]
 
 
 def test_a_name_two_people_share_is_an_error_that_names_them() -> None:
@@ -71,6 +91,7 @@ def test_a_name_two_people_share_is_an_error_that_names_them() -> None:
     issue = log.frame().iloc[0]
     assert issue["code"] == "person_ambiguous"
     assert "T2" in issue["problem"] and "T3" in issue["problem"]
+    assert rows[MAYBE_TRAINEE].tolist() == [("T2", "T3")]
 
 
 def test_register_rows_with_one_id_merge_and_a_conflict_is_an_error_on_the_later_row() -> None:
