@@ -378,6 +378,10 @@ def _errors_line(errors: deliver.MonthErrors) -> str:
     )
 
 
+def _say_nothing(errors: deliver.MonthErrors) -> None:
+    """No question before sending feedback: the errors are what it is about."""
+
+
 def _proceed(real_send: bool, yes: bool) -> Callable[[deliver.MonthErrors], None]:
     def proceed(errors: deliver.MonthErrors) -> None:
         click.echo(_errors_line(errors))
@@ -474,6 +478,12 @@ def _other_kind(result: deliver.SendResult) -> str:
     "--digests", is_flag=True, help="Send the supervisor digests instead of the trainee letters."
 )
 @click.option(
+    "--feedback",
+    is_flag=True,
+    help="Send the notes to the people who sent spreadsheets with problems (feedback/), to "
+    "the leaders [senders] in balint.toml names, instead of the trainee letters.",
+)
+@click.option(
     "--yes",
     is_flag=True,
     help="Send even though the month's report has errors in its data (otherwise you are "
@@ -529,7 +539,7 @@ def _other_kind(result: deliver.SendResult) -> str:
 def send(
     ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None, **params: Any
 ) -> None:
-    """Email the month's letters (or supervisor digests) from REPORT_DIR.
+    """Email the month's letters (or supervisor digests, or feedback) from REPORT_DIR.
 
     REPORT_DIR is a month folder written by `run`, e.g. reports/2026-11. Each
     message is built when it is sent, from the letter and the config as it is
@@ -556,18 +566,23 @@ def send(
         balint-reports send reports/2026-11 --no-dry-run --limit 1
 
         balint-reports send reports/2026-11 --no-dry-run --digests
+
+        balint-reports send reports/2026-11 --no-dry-run --feedback
     """
     clock = (ctx.obj or {}).get("clock") or deliver.SystemClock()
     options = deliver.SendOptions(dry_run=dry_run, limit=limit, **params)
+    if options.feedback and (options.digests or options.test_to):
+        raise click.UsageError("--feedback goes alone: not with --digests or --test-to")
     real_send = not dry_run and not options.test_to
+    # Feedback is about the data's errors, so it is sent without asking about them.
+    proceed = _proceed(real_send, options.yes) if not options.feedback else _say_nothing
     try:
-        result = deliver.send_month(
-            report_dir, options, clock, _ask_password, _proceed(real_send, options.yes)
-        )
+        result = deliver.send_month(report_dir, options, clock, _ask_password, proceed)
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
     if not result.outcomes:
-        click.echo(f"No {result.kind}s to send in {result.report_dir}.")
+        what = "feedback notes" if result.kind == "feedback" else f"{result.kind}s"
+        click.echo(f"No {what} to send in {result.report_dir}.")
         return
     _print_outcomes(result.outcomes)
     counts = result.counts

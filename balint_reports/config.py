@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
@@ -107,8 +108,30 @@ def load_config(path: Path | None) -> Config:
     """Read and check a config file; `None` gives the defaults."""
     if path is None:
         return Config()
+    data = _read_toml(path)
+    where = str(path)
+    for section in data:
+        if section not in KNOWN_SECTIONS:
+            known = ", ".join(sorted(KNOWN_SECTIONS))
+            raise ConfigError(f"{where}: unknown section [{section}] (known: {known})")
+    report = _check_report(_table(data, "report", where), path)
+    return Config(
+        path=path,
+        report=ReportSettings(**report),
+        column_aliases=_check_columns(_table(data, "columns", where), where),
+        value_aliases=_check_values(_table(data, "values", where), where),
+        rule_files=_check_rules(_table(data, "rules", where), path),
+        email=_check_email(_table(data, "email", where), report, where),
+        smtp=_check_smtp(_table(data, "smtp", where), where),
+        senders=_check_senders(_table(data, "senders", where), where),
+        ignore=_check_inbox(_table(data, "inbox", where), where),
+        date_order=_check_dates(_table(data, "dates", where), where),
+    )
+
+
+def _read_toml(path: Path) -> dict:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -116,17 +139,19 @@ def load_config(path: Path | None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
-    where = str(path)
-    for section in data:
-        if section not in KNOWN_SECTIONS:
-            known = ", ".join(sorted(KNOWN_SECTIONS))
-            raise ConfigError(f"{where}: unknown section [{section}] (known: {known})")
 
-    report = _table(data, "report", where)
-    report_keys = {"society", "signature", "contact_email", "opening", "logo"}
-    unknown = set(report) - report_keys - {"reference_chase_weeks"}
+def _refuse_unknown_keys(table: dict, section: str, known: set[str], where: str) -> None:
+    unknown = set(table) - known
     if unknown:
-        raise ConfigError(f"{where}: [report] has unknown key {sorted(unknown)[0]!r}")
+        raise ConfigError(f"{where}: [{section}] has unknown key {sorted(unknown)[0]!r}")
+
+
+REPORT_KEYS = {"society", "signature", "contact_email", "opening", "logo", "reference_chase_weeks"}
+
+
+def _check_report(report: dict, path: Path) -> dict:
+    where = str(path)
+    _refuse_unknown_keys(report, "report", REPORT_KEYS, where)
     weeks = report.get("reference_chase_weeks", 6)
     if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
         raise ConfigError(
@@ -137,14 +162,17 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f"{where}: [report] {key} must be text in quotes")
     if report.get("logo", "").strip():
         report = {**report, "logo": logo_data_uri(path.parent / report["logo"].strip(), where)}
+    return report
 
+
+def _check_columns(table: dict, where: str) -> dict[str, dict[str, str]]:
+    """[columns.KIND]: header text -> column name, for each input kind."""
     column_aliases: dict[str, dict[str, str]] = {}
-    for kind_name, aliases in _table(data, "columns", where).items():
+    for kind_name, aliases in table.items():
         if kind_name not in KINDS_BY_NAME:
             known = ", ".join(KINDS_BY_NAME)
             raise ConfigError(f"{where}: [columns.{kind_name}]: unknown kind (known: {known})")
-        kind = KINDS_BY_NAME[kind_name]
-        names = {c.name for c in kind.columns}
+        names = {c.name for c in KINDS_BY_NAME[kind_name].columns}
         if not isinstance(aliases, dict):
             raise ConfigError(f"{where}: [columns.{kind_name}] must be a table")
         for header, column in aliases.items():
@@ -154,9 +182,13 @@ def load_config(path: Path | None) -> Config:
                     f"{kind_name} has no column {column!r} (columns: {', '.join(sorted(names))})"
                 )
             column_aliases.setdefault(kind_name, {})[fold(header)] = column
+    return column_aliases
 
+
+def _check_values(table: dict, where: str) -> dict[str, dict[str, str]]:
+    """[values.VOCABULARY]: a team's own spelling -> the canonical value."""
     value_aliases: dict[str, dict[str, str]] = {}
-    for vocab_name, spellings in _table(data, "values", where).items():
+    for vocab_name, spellings in table.items():
         if vocab_name not in CONFIGURABLE_VOCABULARIES:
             raise ConfigError(
                 f"{where}: [values.{vocab_name}]: only "
@@ -173,46 +205,37 @@ def load_config(path: Path | None) -> Config:
                     f"unknown {vocab_name} (known: {', '.join(canonical)})"
                 )
             value_aliases.setdefault(vocab_name, {})[fold(spelling)] = value
+    return value_aliases
 
-    rules = _table(data, "rules", where)
+
+def _check_rules(rules: dict, path: Path) -> tuple[Path, ...]:
     files = rules.get("files", [])
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise ConfigError(f"{where}: [rules] files must be a list of file names in quotes")
-    rule_files = tuple((path.parent / f).resolve() for f in files)
+        raise ConfigError(f"{path}: [rules] files must be a list of file names in quotes")
+    # Relative to the config file, so the team's folder can move as a whole.
+    return tuple((path.parent / f).resolve() for f in files)
 
-    inbox = _table(data, "inbox", where)
-    if set(inbox) - {"ignore"}:
-        raise ConfigError(
-            f"{where}: [inbox] has unknown key {sorted(set(inbox) - {'ignore'})[0]!r}"
-        )
+
+def _check_inbox(inbox: dict, where: str) -> tuple[str, ...]:
+    _refuse_unknown_keys(inbox, "inbox", {"ignore"}, where)
     ignore = inbox.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(g, str) and g.strip() for g in ignore):
         raise ConfigError(
             f"{where}: [inbox] ignore must be a list of file patterns in quotes, "
             'e.g. ignore = ["old/*", "* - Copy.xlsx"]'
         )
-    dates = _table(data, "dates", where)
-    if set(dates) - {"order"}:
-        raise ConfigError(f"{where}: [dates] has unknown key {sorted(set(dates) - {'order'})[0]!r}")
+    return tuple(g.strip() for g in ignore)
+
+
+def _check_dates(dates: dict, where: str) -> str:
+    _refuse_unknown_keys(dates, "dates", {"order"}, where)
     date_order = dates.get("order", "auto")
     if date_order not in DATE_ORDERS:
         raise ConfigError(
             f"{where}: [dates] order = {date_order!r}: use one of "
             + ", ".join(f'"{o}"' for o in DATE_ORDERS)
         )
-
-    return Config(
-        path=path,
-        report=ReportSettings(**report),
-        column_aliases=column_aliases,
-        value_aliases=value_aliases,
-        rule_files=rule_files,
-        email=_check_email(_table(data, "email", where), report, where),
-        smtp=_check_smtp(_table(data, "smtp", where), where),
-        senders=_check_senders(_table(data, "senders", where), where),
-        ignore=tuple(g.strip() for g in ignore),
-        date_order=date_order,
-    )
+    return str(date_order)
 
 
 # --- [email] and [smtp]: checked here so that `send` never meets a bad setting mid-batch ---
@@ -272,37 +295,62 @@ def _check_smtp(table: dict, where: str) -> dict:
                 f"{where}: [smtp] password: never write the password in the config; set the "
                 "environment variable BALINT_SMTP_PASSWORD or type it when `send` asks"
             )
-        if key in ("host", "username"):
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigError(f"{where}: [smtp] {key} must be text in quotes")
-        elif key == "port":
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
-                raise ConfigError(f"{where}: [smtp] port must be a whole number, e.g. 587")
-        elif key == "security":
-            if value not in SMTP_SECURITY:
-                raise ConfigError(
-                    f"{where}: [smtp] security = {value!r}: use one of {', '.join(SMTP_SECURITY)}"
-                )
-        elif key in ("messages_per_minute", "timeout"):
-            if not _positive(value):
-                raise ConfigError(f"{where}: [smtp] {key} must be a number above 0")
-        elif key == "retry_waits":
-            if not isinstance(value, list) or not all(
-                _positive(v) or (v == 0 and not isinstance(v, bool)) for v in value
-            ):
-                raise ConfigError(
-                    f"{where}: [smtp] retry_waits must be a list of seconds to wait before "
-                    "each retry of a temporary refusal, e.g. [30, 60, 120] (or [] for none)"
-                )
-        else:
-            known = "host, port, security, username, messages_per_minute, timeout, retry_waits"
-            raise ConfigError(f"{where}: [smtp] has unknown key {key!r} (known: {known})")
+        if key not in _SMTP_CHECKS:
+            raise ConfigError(
+                f"{where}: [smtp] has unknown key {key!r} (known: {', '.join(_SMTP_CHECKS)})"
+            )
+        is_valid, how_to_write = _SMTP_CHECKS[key]
+        if not is_valid(value):
+            raise ConfigError(f"{where}: [smtp] {how_to_write.format(key=key, value=value)}")
     return table
 
 
 def _positive(value: object) -> bool:
     # bool is an int to Python, but `true` is no number of seconds
     return not isinstance(value, bool) and isinstance(value, int | float) and value > 0
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _port(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
+
+
+def _waits(value: object) -> bool:
+    return isinstance(value, list) and all(
+        _positive(v) or (v == 0 and not isinstance(v, bool)) for v in value
+    )
+
+
+# key -> (valid?, the message that says how to write it)
+_SMTP_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "host": (_text, "{key} must be text in quotes"),
+    "port": (_port, "port must be a whole number, e.g. 587"),
+    "security": (
+        lambda v: v in SMTP_SECURITY,
+        "security = {value!r}: use one of " + ", ".join(SMTP_SECURITY),
+    ),
+    "username": (_text, "{key} must be text in quotes"),
+    "messages_per_minute": (_positive, "{key} must be a number above 0"),
+    "timeout": (_positive, "{key} must be a number above 0"),
+    "retry_waits": (
+        _waits,
+        "retry_waits must be a list of seconds to wait before each retry of a temporary "
+        "refusal, e.g. [30, 60, 120] (or [] for none)",
+    ),
+}
+
+
+def sender(config: Config) -> tuple[str, str] | None:
+    """The From display name and address: [email] from, else [report] contact_email."""
+    name, address = parseaddr(config.email.get("from", ""))
+    if not address:
+        name, address = "", config.report.contact_email.strip()
+    if not valid_address(address):
+        return None
+    return (name or config.report.society), address
 
 
 def _check_senders(table: dict, where: str) -> dict[str, str]:

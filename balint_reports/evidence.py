@@ -26,7 +26,7 @@ from .letters import file_stem, template_environment
 from .model import MET, READY, TraineeResult
 from .ruleset import Route, Ruleset
 from .schema import OUTCOME_COLUMN
-from .wording import number_text
+from .wording import day_text, number_text
 
 if TYPE_CHECKING:
     from .model import RunResult
@@ -458,7 +458,8 @@ def evidence_document(evidence: Evidence) -> dict:
 def render_evidence(evidence: Evidence) -> str:
     """The statement as a printable HTML page."""
     template = template_environment().get_template("evidence.html.j2")
-    return template.render(e=evidence, status_words=_STATUS_WORDS)
+    as_of = dt.date.fromisoformat(evidence.as_of)
+    return template.render(e=evidence, status_words=_STATUS_WORDS, as_of=day_text(as_of))
 
 
 _STATUS_WORDS = {MET: "Met", "not_met": "Not yet met", "cannot_assess": "Cannot assess"}

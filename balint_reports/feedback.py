@@ -2,7 +2,8 @@
 
 OUT/<month>/feedback/<file>.txt says, in plain words, which rows of the file need fixing and
 why; where the config's [senders] maps the file to a leader with an email address, a ready
-.eml to that leader sits beside it, listed in feedback/feedback.json for `send`.
+.eml to that leader sits beside it (with the note as HTML), listed in feedback/feedback.json,
+which `send --feedback` reads: one message per file, each sent once.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import html
 import json
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pandas as pd
 
-from .addresses import can_email, sender
+from .addresses import can_email
+from .config import sender
+from .errors import DeliveryError
 from .evidence import own_people_only
 from .model import RunResult
-from .outbox import Outgoing, Recipient, build_message, headers_for
+from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, headers_for
 
 FEEDBACK_FOLDER = "feedback"
 FEEDBACK_MANIFEST = "feedback.json"
@@ -128,6 +132,32 @@ def feedback_text(note: Feedback, society: str, signature: str, month: str) -> s
     )
 
 
+def feedback_html(text: str) -> str:
+    """The note as HTML for an email: the same words, kept as written."""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head><body>'
+        '<pre style="font-family:inherit;white-space:pre-wrap">'
+        + html.escape(text)
+        + "</pre></body></html>"
+    )
+
+
+def feedback_entries(month_folder: Path) -> list[dict]:
+    """The month's feedback notes as `send` reads them (none when the run wrote none)."""
+    path = month_folder / FEEDBACK_FOLDER / FEEDBACK_MANIFEST
+    if not path.is_file():
+        return []
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["files"]
+        if not all(isinstance(e, dict) and e["kind"] == FEEDBACK_KIND and e["id"] for e in entries):
+            raise ValueError("not feedback")
+    except (OSError, ValueError, KeyError, TypeError):
+        raise DeliveryError(
+            f"{path}: damaged or written by an earlier version: run the month again"
+        ) from None
+    return entries
+
+
 def _file_stem(file: str) -> str:
     """A file name for the note: the inbox path with its folders joined by `__`."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", file.replace("/", "__")).strip("_") or "file"
@@ -147,8 +177,21 @@ def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, byte
         stem = f"{FEEDBACK_FOLDER}/{_file_stem(note.file)}"
         text = feedback_text(note, settings.society, settings.signature, month)
         files[f"{stem}.txt"] = text.encode("utf-8")
-        entry = {"file": note.file, "note": f"{stem}.txt", "leader_id": ""}
         mapped = sender_of(note.file, senders)
+        subject = DEFAULT_FEEDBACK_SUBJECT.format(society=settings.society, file=note.file)
+        # The keys `send` reads (kind, id, name, address, html, text, skip) are those of
+        # mail.json's messages; the id is the file, so each file's note is sent once.
+        entry = {
+            "file": note.file,
+            "note": f"{stem}.txt",
+            "leader_id": "",
+            "kind": FEEDBACK_KIND,
+            "id": note.file,
+            "name": note.leader_name,
+            "address": note.address,
+            "subject": subject,
+            "text": f"{stem}.txt",
+        }
         # Why there is no email, for the team (and `send`) to read in feedback.json.
         if not mapped:
             entry["no_email"] = "no [senders] pattern in the config names this file"
@@ -159,21 +202,19 @@ def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, byte
         elif not can_send:
             entry["no_email"] = "no sender address: set [email] from in the config"
         else:
+            page = feedback_html(text)
             item = Outgoing(
                 stem=stem,
-                html='<pre style="font-family:inherit;white-space:pre-wrap">'
-                + html.escape(text)
-                + "</pre>",
+                html=page,
                 text=text,
-                recipient=Recipient("feedback", note.leader_id, note.leader_name, note.address),
+                recipient=Recipient(FEEDBACK_KIND, note.file, note.leader_name, note.address),
             )
-            headers = replace(
-                headers_for(result.config, "digest", result.as_of),
-                subject=DEFAULT_FEEDBACK_SUBJECT.format(society=settings.society, file=note.file),
-            )
+            headers = replace(headers_for(result.config, "digest", result.as_of), subject=subject)
             message = build_message(item, headers, result.month)
+            files[f"{stem}.html"] = page.encode("utf-8")
             files[f"{stem}.eml"] = message.as_bytes()
-            entry.update(leader_id=note.leader_id, eml=f"{stem}.eml")
+            entry.update(leader_id=note.leader_id, eml=f"{stem}.eml", html=f"{stem}.html")
+        entry["skip"] = entry.get("no_email", "")
         entries.append(entry)
     manifest = {"month": result.month, "files": entries}
     files[f"{FEEDBACK_FOLDER}/{FEEDBACK_MANIFEST}"] = json.dumps(manifest, indent=2).encode()

@@ -18,6 +18,7 @@ from .model import (
     RunResult,
     TraineeResult,
 )
+from .pdf import css_string
 from .records import Records
 from .ruleset import Requirement, Route, Ruleset
 from .wording import (
@@ -59,7 +60,7 @@ class Letter:
 
 def template_environment() -> jinja2.Environment:
     """Letters and digests: HTML templates autoescaped, text ones not, nothing undefined."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("balint_reports", "templates"),
         autoescape=jinja2.select_autoescape(["html.j2"]),
         undefined=jinja2.StrictUndefined,
@@ -67,6 +68,8 @@ def template_environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["css_string"] = css_string  # the printed pages' footer (_print)
+    return environment
 
 
 # Names Windows keeps for devices whatever the extension (`CON.html` cannot be opened there).

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from markupsafe import Markup
+
 from .errors import OutputError
 
 BROWSER_VARIABLE = "BALINT_BROWSER"
@@ -58,6 +60,14 @@ NO_BROWSER = (
     "--pdf needs Chromium, Google Chrome or Microsoft Edge: install one (on Debian or Ubuntu: "
     f"apt-get install chromium), or set {BROWSER_VARIABLE} to the browser's program file"
 )
+
+
+def css_string(value: object) -> Markup:
+    """`value` as a quoted CSS string, safe inside a <style> element (for the print footer)."""
+    # HTML escaping does not apply inside <style>: everything but letters, digits and plain
+    # punctuation becomes a CSS escape, so no quote, backslash or `</style>` can get out.
+    text = "".join(c if c.isalnum() or c in " .,·()'-" else f"\\{ord(c):x} " for c in str(value))
+    return Markup(f'"{text}"')
 
 
 def find_browser() -> str:

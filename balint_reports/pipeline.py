@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .addresses import check_addresses
 from .cache import SheetCache
 from .chase import only_report_missing
 from .config import Config
@@ -35,7 +34,13 @@ from .resolve import (
 )
 from .ruleset import Ruleset
 from .schema import OUTCOME_COLUMN
-from .validate import set_outcomes, source_counts, unset_future_register_dates
+from .validate import (
+    check_addresses,
+    set_outcomes,
+    source_counts,
+    unset_future_register_dates,
+    warn_leading_alone_with_co_leader,
+)
 
 ACTIVITY_KINDS = ("attendance", "supervision", "portfolio", "decisions")
 
@@ -184,6 +189,7 @@ def validate_inbox(
 
     # An unknown decider counts as unknown; the sheet still shows the name as written.
     tables["decisions"]["_decided_by_text"] = tables["decisions"]["decided_by"]
+    warn_leading_alone_with_co_leader(tables["attendance"], log)
     for kind_name in ACTIVITY_KINDS:
         resolve_people(tables[kind_name], kind_name, index, log)
     resolve_competencies(tables["portfolio"], trainees, rulesets, log)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from .addresses import can_email, sender
+from .addresses import can_email
 from .chase import only_report_missing, overdue
+from .config import sender
 from .evidence import render_evidence
 from .letters import file_stem, template_environment
 from .model import RunResult, TraineeResult

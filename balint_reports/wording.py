@@ -372,12 +372,15 @@ def per_year_words(values: Sequence[float], completed: int, years: int) -> str:
 
 
 def route_detail(r: RouteResult) -> str:
-    """A route's numbers for the detail column: `12 of 20 co-led sessions`."""
+    """A route's numbers for the detail column: `12 of 20 co-led sessions`, `24 ... (20 needed)`."""
     if r.target == 1 and not r.per_year and not r.share:
         # "at least one" is a count, not a target: never "5 of 1" (docs/contract.md#letters)
         return count_with_hours(r.achieved, r.label, r.hours)
     if r.share:
         return f"{percent_text(r.achieved)} {r.label} (at least {percent_text(r.target)})"
+    if r.achieved >= r.target and not r.per_year:
+        # As the letter says it: at or past the target, "24 of 20" reads as a slip
+        return f"{count_with_hours(r.achieved, r.label, r.hours)} ({number_text(r.target)} needed)"
     words = f"{number_text(r.achieved)} of {number_text(r.target)} {r.label}"
     if r.per_year:
         words += f" {r.per_year}"  # total hours beside one year's count would mislead
@@ -728,6 +731,7 @@ _ISSUE_WORDS = {
     "register_conflict": "the register has two different values for the {column}",
     "non_ascii_address": "the email address has letters (such as á) that most mail servers refuse",
     "invalid_vocab": "the {column}{shown} is not one the society's lists know",
+    "leading_alone_with_co_leader": "the role says leading alone, but a co-leader is named",
     **dict.fromkeys(_ADDRESS_CODES, "the trainee's email address is missing or cannot be used"),
 }
 # Issues whose words say all there is: no word on whether the row counts.

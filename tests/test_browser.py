@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from balint_reports.pdf import find_browser, letter_pdfs, print_pdf
+
 from .conftest import TRAINEE_HEADER, run_cli, run_report, trainee_row, write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,6 +174,78 @@ def test_dashboard_sorts_by_the_heading_chosen(browser: object, month: Path) -> 
     assert percents == sorted(percents) and percents[0] == 0 and percents[-1] == 100
     assert ["Oliver Bennett", "Not yet met · 0%"] in by_co_leading  # never co-led
     assert errors == []
+
+
+def _squeezed(text: str) -> str:
+    """Text without white space: a PDF's lines break, and its cells join, where HTML's do not."""
+    return re.sub(r"\s+", "", text)
+
+
+@needs_chromium
+def test_printed_letters_keep_each_card_on_one_page_under_a_running_header(
+    browser: object, month: Path
+) -> None:
+    from pypdf import PdfReader
+
+    stems = ["T01", "T02", "T03", "T04", "T05", "T06", "T07", "T08"]
+    files = {f"letters/{s}.html": (month / "letters" / f"{s}.html").read_bytes() for s in stems}
+    pdfs = letter_pdfs(files, find_browser())  # printed as `run --pdf` prints them
+    later_pages = 0
+    for stem in stems:
+        page, _, _ = _open(browser, (month / "letters" / f"{stem}.html").as_uri(), 800)
+        try:
+            # Each card of "Where you stand": its first line (the title) and its last line.
+            cards = page.evaluate(
+                """() => [...document.querySelectorAll('table table table')]
+                     .filter(t => !t.parentElement.closest('table table table')).map(t => {
+                     const lines = t.innerText.split('\\n').filter(l => l.trim());
+                     return [lines[0], lines[lines.length - 1]];
+                   })"""
+            )
+            name = page.evaluate("document.body.innerText.match(/Dear (.*),/)[1]")
+        finally:
+            page.close()
+        (SCREENSHOTS / "pdf").mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / "pdf" / f"{stem}.pdf").write_bytes(pdfs[f"letters/{stem}.pdf"])
+        reader = PdfReader(SCREENSHOTS / "pdf" / f"{stem}.pdf")
+        pages = [_squeezed(p.extract_text()) for p in reader.pages]
+
+        def first_page_with(text: str, pages: list[str] = pages) -> int:
+            return next(i for i, page in enumerate(pages) if _squeezed(text) in page)
+
+        assert len(cards) == 5, cards
+        for title, last in cards:
+            where = first_page_with(title)
+            assert first_page_with(last) == where, f"{stem}: the card {title!r} is split"
+            later_pages += where > 0
+        society = _squeezed("The Balint Society (fictional sample)")
+        for number, text in enumerate(pages, start=1):
+            assert _squeezed(f"Page {number} of {len(pages)}") in text
+            if number > 1:  # a loose page says whose it is
+                assert society in text and _squeezed(name) in text
+    assert later_pages, "no card fell on a later page: the check above proved nothing"
+
+
+@needs_chromium
+def test_a_printed_evidence_statement_runs_on_under_headings_saying_whose_it_is(
+    month: Path, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    pdf = tmp_path / "T01.pdf"
+    print_pdf(find_browser(), month / "evidence" / "T01.html", pdf)
+    (SCREENSHOTS / "pdf").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pdf, SCREENSHOTS / "pdf" / "evidence-T01.pdf")
+    pages = [_squeezed(p.extract_text()) for p in PdfReader(pdf).pages]
+    assert len(pages) >= 3
+    for number, text in enumerate(pages, start=1):
+        assert _squeezed("Evidence statement: Amelia Hart (T01)") in text
+        assert _squeezed(f"Page {number} of {len(pages)}") in text
+    # The 24 member sessions start on the first page (a requirement is not pushed whole to
+    # the next, leaving half a page empty) and run on under repeated column headings.
+    assert _squeezed("06/01/2022 member 1 session") in pages[0]
+    heading = pages[1].find(_squeezed("Date What Amount Detail File Sheet Row"))
+    assert -1 < heading < pages[1].find(_squeezed("24/11/2022 member 1 session"))
 
 
 def _small_inbox(inbox: Path) -> None:

@@ -31,7 +31,7 @@ def test_credit_adds_to_the_count(tmp_path: Path) -> None:
     )
     assert out.requirement("co_leading") == ("met", 20, 20)
     assert out.progress["requirements"]["co_leading"]["detail"] == (
-        "20 of 20 co-led sessions; credit 2 on 2025-04-02; "
+        "20 co-led sessions (20 needed); credit 2 on 2025-04-02; "
         "credit 4 by Ann Leader on 2025-06-01: co-led in Dublin"
     )
     assert (

@@ -44,7 +44,8 @@ def test_run_writes_every_output_and_counts_reconcile(inbox: Path, tmp_path: Pat
         "status": "met",
         "achieved": 20.0,
         "target": 20,
-        "detail": "20 of 20 member sessions in an ongoing group or at Balint Society weekends",
+        "detail": "20 member sessions in an ongoing group or at Balint Society weekends"
+        " (20 needed)",
         # SPEC r2 §4: the route whose numbers are shown, and the forecast (none once met)
         "route": "member sessions in an ongoing group or at Balint Society weekends",
         "forecast": None,

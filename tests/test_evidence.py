@@ -41,6 +41,7 @@ def test_run_writes_a_statement_for_every_ready_trainee_only(sample_month: Path)
     )
     html = (sample_month / "evidence" / "T01.html").read_text(encoding="utf-8")
     assert "Evidence statement: Amelia Hart (T01)" in html
+    assert "records as at 30 November 2026</p>" in html  # in words, as the letters say it
 
 
 def test_counted_rows_add_up_and_point_at_real_spreadsheet_rows(sample_month: Path) -> None:

@@ -114,8 +114,8 @@ def test_three_months_in_a_row_tell_each_trainee_what_moved(inbox: Path, tmp_pat
         ),
     ]
     assert _since(_letter(out, "2026-10", "T2")) == (
-        "No new records have reached us since your last letter. "
-        "If something is missing, please let us know."
+        "Nothing that counts towards your requirements has changed since your last letter. "
+        "If a record of yours is missing, please let us know."
     )
 
     assert _since(_letter(out, "2026-11", "T1")) == "2 more co-led sessions."
@@ -185,7 +185,9 @@ def test_corrected_rerun_of_a_month_replaces_its_snapshot(inbox: Path, tmp_path:
     _november(inbox, who="Jane Smyth")  # a typo: both rows rejected
     first = run_report(inbox, out, as_of=NOV)
     assert first["trainees"][0]["requirements"]["co_leading"]["achieved"] == 12.0
-    assert _since(_letter(out, "2026-11", "T1")).startswith("No new records")
+    assert _since(_letter(out, "2026-11", "T1")).startswith(
+        "Nothing that counts towards your requirements"
+    )
 
     _november(inbox)  # corrected
     result = run_cli("run", inbox, "--out", out, "--as-of", NOV)

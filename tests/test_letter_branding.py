@@ -74,3 +74,29 @@ def test_a_logo_that_cannot_be_used_stops_the_run_with_a_clear_message(
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_printed_pages_name_their_reader_without_letting_a_name_out_of_the_style(
+    inbox: Path, tmp_path: Path
+) -> None:
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", 'Jo "Q" </style><script>alert(1)</script>', supervisor="L1"),
+            ],
+            "Leaders": [["leader_id", "name", "email"], ["L1", "Siân O'Neil", "s@example.org"]],
+        },
+    )
+    (inbox / "balint.toml").write_text('[report]\nsociety = "A & B Society"\n', encoding="utf-8")
+    run_report(inbox, tmp_path / "out")
+    month = tmp_path / "out" / "2026-11"
+    letter = (month / "letters" / "T1.html").read_text(encoding="utf-8")
+    style = letter[: letter.index("</style>")]
+    assert "<script>" not in letter and letter.count("</style>") == 1
+    # CSS escapes, not HTML ones: inside <style> an `&amp;` would print as written.
+    assert '@top-left { content: "A \\26  B Society";' in style
+    assert '@top-right { content: "Jo \\22 Q\\22  \\3c \\2f style\\3e \\3c script\\3e ' in style
+    digest = (month / "digests" / "L1.html").read_text(encoding="utf-8")
+    assert '@top-right { content: "Siân O\'Neil";' in digest

@@ -69,6 +69,7 @@ class SendOptions:
     limit: int | None = None
     only: tuple[str, ...] = ()
     digests: bool = False
+    feedback: bool = False  # the notes to spreadsheet senders (feedback/feedback.json)
     resend_changed: bool = False
     retry_unknown: bool = False
     retry_failed: bool = False
@@ -83,8 +84,8 @@ class SendOptions:
 
     @property
     def kind(self) -> str:
-        """Which messages: "letter" or "digest"."""
-        return "digest" if self.digests else "letter"
+        """Which messages: "letter", "digest" or "feedback"."""
+        return "feedback" if self.feedback else "digest" if self.digests else "letter"
 
     def smtp_overrides(self) -> dict:
         """The SMTP settings given as options (None where not given)."""
@@ -100,7 +101,7 @@ class SendOptions:
 def command_line(report_dir: Path, options: SendOptions, dry_run: bool = False) -> str:
     """The exact command that sends (the rest of) these messages (never with the password)."""
     flags: list[str] = []
-    for name in ("digests", "resend_changed", "retry_unknown", "retry_failed", "yes"):
+    for name in ("digests", "feedback", "resend_changed", "retry_unknown", "retry_failed", "yes"):
         if getattr(options, name):
             flags.append("--" + name.replace("_", "-"))
     for name in ("host", "port", "security", "username", "messages_per_minute", "config_file"):
@@ -135,6 +136,8 @@ def _message(step: Step, headers: Headers, month: str) -> EmailMessage:
     """The message as it goes out: from the config now, marked when it corrects another."""
     piece = step.item.piece
     assert piece is not None
+    if step.item.subject:
+        headers = replace(headers, subject=step.item.subject)
     if not step.references:
         return build_message(piece, headers, month)
     message = build_message(

@@ -16,7 +16,15 @@ from typing import Any
 
 from ..changes import requirement_words
 from ..errors import DeliveryError
-from ..outbox import MANIFEST, MANIFEST_VERSION, NO_ADDRESS, Outgoing, Recipient, content_hash
+from ..outbox import (
+    FEEDBACK_KIND,
+    MANIFEST,
+    MANIFEST_VERSION,
+    NO_ADDRESS,
+    Outgoing,
+    Recipient,
+    content_hash,
+)
 from ..sendlog import (
     FAILED,
     MAYBE_DELIVERED,
@@ -29,7 +37,7 @@ from ..sendlog import (
 )
 from .report import MonthErrors
 
-REGISTER = {"letter": "trainees", "digest": "leaders"}
+REGISTER = {"letter": "trainees", "digest": "leaders", FEEDBACK_KIND: "leaders"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class Item:
     piece: Outgoing | None  # None when there is nothing to send (see `skip`)
     skip: str = ""
     facts: dict = field(default_factory=dict)  # the letter's figures, for a correction
+    subject: str = ""  # its own subject (a feedback note names its file), else the config's
 
     @property
     def content_hash(self) -> str:
@@ -113,6 +122,18 @@ def _errors(folder: Path, letters: list[dict]) -> MonthErrors:
     return MonthErrors(total, by_trainee)
 
 
+def _entry(e: dict) -> dict:
+    """One message's entry with its fields as text (a KeyError when one is missing)."""
+    return {
+        **e,
+        "kind": e["kind"],
+        "id": str(e["id"]),
+        "name": str(e["name"]),
+        "address": str(e.get("address") or ""),
+        "skip": str(e.get("skip") or ""),
+    }
+
+
 def _entries(path: Path) -> tuple[dict, list[dict]]:
     manifest = _read_json(path)
     try:
@@ -121,17 +142,7 @@ def _entries(path: Path) -> tuple[dict, list[dict]]:
                 f"{path}: written by an earlier version of balint-reports: run the month again "
                 "to prepare its emails afresh"
             )
-        entries = [
-            {
-                **e,
-                "kind": e["kind"],
-                "id": str(e["id"]),
-                "name": str(e["name"]),
-                "address": str(e.get("address") or ""),
-                "skip": str(e.get("skip") or ""),
-            }
-            for e in manifest["messages"]
-        ]
+        entries = [_entry(e) for e in manifest["messages"]]
         str(manifest["month"]), dt.date.fromisoformat(manifest["as_of"])
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         missing = f" (no {exc})" if isinstance(exc, KeyError) else ""
@@ -159,17 +170,21 @@ def _item(folder: Path, entry: dict) -> Item:
             f"{folder / MANIFEST}: damaged: run the month again to write it afresh"
         ) from None
     facts = entry.get("facts") if isinstance(entry.get("facts"), dict) else {}
-    return Item(recipient, Outgoing(stem, html, text, recipient), "", facts or {})
+    subject = str(entry.get("subject") or "")
+    return Item(recipient, Outgoing(stem, html, text, recipient), "", facts or {}, subject)
 
 
 def load_month(folder: Path, kind: str, only: Iterable[str] = ()) -> Month:
     """The month folder's messages of one kind (perhaps only some ids), read for sending."""
     path = folder / MANIFEST
     manifest, entries = _entries(path)
+    # Feedback to spreadsheet senders is listed apart, in feedback/feedback.json; its module
+    # is imported only here, so that `--help` stays free of pandas (tests/test_startup.py).
+    from ..feedback import feedback_entries
+
+    pool = [_entry(e) for e in feedback_entries(folder)] if kind == FEEDBACK_KIND else entries
     wanted = {i.casefold() for i in only}
-    chosen = [
-        e for e in entries if e["kind"] == kind and (not wanted or e["id"].casefold() in wanted)
-    ]
+    chosen = [e for e in pool if e["kind"] == kind and (not wanted or e["id"].casefold() in wanted)]
     missing = wanted - {e["id"].casefold() for e in chosen}
     if missing:
         raise DeliveryError(f"--only {sorted(missing)[0]}: no {kind} for this id in {path}")
@@ -186,8 +201,13 @@ def _month(
         as_of=dt.date.fromisoformat(manifest["as_of"]),
         config=Path(config) if config else None,
         items=items,
-        errors=_errors(folder, [e for e in entries if e["kind"] == "letter"]),
-        other_kind=sum(1 for e in entries if e["kind"] != kind and not e["skip"]),
+        # Feedback is about the data's errors: sending it never waits for them to be fixed.
+        errors=MonthErrors(0, ())
+        if kind == FEEDBACK_KIND
+        else _errors(folder, [e for e in entries if e["kind"] == "letter"]),
+        other_kind=0
+        if kind == FEEDBACK_KIND
+        else sum(1 for e in entries if e["kind"] != kind and not e["skip"]),
     )
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from balint_reports.issues import IssueLog
-from balint_reports.validate import OUTCOMES, set_outcomes, source_counts
+from balint_reports.validate import (
+    OUTCOMES,
+    set_outcomes,
+    source_counts,
+    warn_leading_alone_with_co_leader,
+)
 
 from .helpers import table_of
 
@@ -61,3 +66,27 @@ def test_every_row_read_is_counted_once_in_its_source() -> None:
         2,
         1,
     )
+
+
+def test_leading_alone_with_a_co_leader_named_is_a_warning_on_that_row() -> None:
+    log = IssueLog()
+    _, table = table_of(
+        [
+            ["trainee", "date", "activity", "event", "co_leader"],
+            ["T1", "2026-03-05", "Leader", "Thursday group", "Dr Margaret Okafor"],  # warned
+            ["T1", "2026-03-12", "Leader", "Thursday group", "  "],  # alone, truly
+            ["T1", "2026-03-19", "co-leader", "Thursday group", "Dr Margaret Okafor"],
+        ],
+        log,
+        "group.csv",
+    )
+    warn_leading_alone_with_co_leader(table, log)
+    set_outcomes(table, "attendance", AS_OF, log)
+    issues = log.frame()
+    assert issues[["code", "severity", "row", "column", "value"]].values.tolist() == [
+        ["leading_alone_with_co_leader", "warning", 2, "activity", "leader"]
+    ]
+    assert "'Dr Margaret Okafor' is named as co-leader" in issues["problem"][0]
+    assert "write co-leader as the role" in issues["problem"][0]
+    # a warning: the row still counts, as leading alone
+    assert table["_outcome"].tolist() == ["accepted"] * 3
