@@ -248,6 +248,33 @@ def test_a_printed_evidence_statement_runs_on_under_headings_saying_whose_it_is(
     assert -1 < heading < pages[1].find(_squeezed("24/11/2022 member 1 session"))
 
 
+@needs_chromium
+def test_the_printed_dashboard_shows_every_column_and_every_files_issues(
+    month: Path, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    pdf = tmp_path / "index.pdf"
+    print_pdf(find_browser(), month / "index.html", pdf)
+    (SCREENSHOTS / "pdf").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pdf, SCREENSHOTS / "pdf" / "dashboard.pdf")
+    reader = PdfReader(pdf)
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (
+        297,
+        210,
+    )  # A4 across: the trainee table is wide
+    pages = [_squeezed(p.extract_text()) for p in reader.pages]
+    whole = "".join(pages)
+    # The table's last columns are printed, not cut off with its scrolling box.
+    assert _squeezed("Supervision and your supervisor's report") in whole
+    assert _squeezed("Last record") in whole
+    # A file's issues folded away on screen are printed too (registers.xlsx starts closed).
+    assert _squeezed("the address has letters outside plain ASCII") in whole
+    for number, text in enumerate(pages, start=1):
+        assert _squeezed(f"Page {number} of {len(pages)}") in text
+
+
 def _small_inbox(inbox: Path) -> None:
     write_xlsx(
         inbox / "registers.xlsx",
