@@ -87,8 +87,8 @@ class SheetCache:
         self.hits = 0
         self.misses = 0
 
-    def _key(self, relative: str, sha256: str) -> str:
-        text = f"{self._fingerprint}\0{relative}\0{sha256}"
+    def _key(self, relative: str, sha256: str, salt: str = "") -> str:
+        text = f"{self._fingerprint}\0{relative}\0{sha256}" + (f"\0{salt}" if salt else "")
         return hashlib.sha256(text.encode()).hexdigest()
 
     def _index(self) -> dict[str, str]:
@@ -108,17 +108,18 @@ class SheetCache:
             return {}
         return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
 
-    def lookup(self, relative: str, sha256: str) -> ParsedFile | None:
+    def lookup(self, relative: str, sha256: str, salt: str = "") -> ParsedFile | None:
         """The file's parsed tables when a file of these bytes at this path was kept, else None.
 
         `sha256` is of the bytes the run read (and will parse on a miss): the key and the
         tables always come from the same bytes, however the file changes meanwhile. An empty
-        `sha256` (a file that could not be read) is a miss.
+        `sha256` (a file that could not be read) is a miss. `salt`: anything else the parse
+        depends on (a ruleset's own columns).
         """
         if not sha256:
             self.misses += 1
             return None
-        key = self._key(relative, sha256)
+        key = self._key(relative, sha256, salt)
         self._used.add(key)
         if self.use:
             found = self._load(self.folder / f"{key}{_SUFFIX}", self._index().get(key))
@@ -128,10 +129,10 @@ class SheetCache:
         self.misses += 1
         return None
 
-    def keep(self, relative: str, parsed: ParsedFile) -> None:
+    def keep(self, relative: str, parsed: ParsedFile, salt: str = "") -> None:
         """Keep a file's parsed tables for the next run, under the hash of the bytes parsed."""
         if parsed.sha256:
-            key = self._key(relative, parsed.sha256)
+            key = self._key(relative, parsed.sha256, salt)
             self._store(key, self.folder / f"{key}{_SUFFIX}", parsed)
 
     def _load(self, entry: Path, expected: str | None) -> ParsedFile | None:

@@ -654,7 +654,8 @@ def rules() -> None:
     """Read a ruleset in plain words, or check a society's own ruleset file.
 
     A ruleset is a society's requirements as a TOML file (see docs/rulesets.md);
-    three are built in: uk-2019 (the default), uk-2023-example and bsanz-2021.
+    four are built in: uk-2019 (the default), uk-2023-example, bsanz-2021 and
+    abs-credentialing.
 
     Example:
 
@@ -669,7 +670,8 @@ def rules() -> None:
 def rules_explain(ruleset: str) -> None:
     """Print RULESET in plain words: what counts for each requirement, readiness, advice, fee.
 
-    RULESET is a built-in id (uk-2019, uk-2023-example, bsanz-2021) or a ruleset file.
+    RULESET is a built-in id (uk-2019, uk-2023-example, bsanz-2021, abs-credentialing) or a
+    ruleset file.
 
     Example:
 

@@ -101,11 +101,15 @@ def digest_contexts(report: RunResult) -> list[dict]:
     issues = issues_by_trainee(report)
     settings = report.config.report
     by_leader: dict[str, list[dict]] = {}
+    # The society's own words ("credentialing"): those of the supervisor's trainees' rulesets
+    # when they agree, else those of the newest ruleset loaded.
+    vocabularies: dict[str, set] = {}
     for t in report.trainees:
         leader = t.supervisor_id
         if not t.gets_letter or leader not in report.leaders:
             continue
         rules = {q.id: q for q in t.ruleset.requirements}
+        vocabularies.setdefault(leader, set()).add(t.ruleset.vocabulary)
         paused = t.status is RegisterStatus.PAUSED
         by_leader.setdefault(leader, []).append(
             {
@@ -141,6 +145,9 @@ def digest_contexts(report: RunResult) -> list[dict]:
             "leader_name": report.leaders[leader].name,
             "email": report.leaders[leader].email,
             "society": settings.society,
+            "words": next(iter(vocabularies[leader]))
+            if len(vocabularies[leader]) == 1
+            else report.rulesets[-1].vocabulary,
             "signature": settings.signature,
             "logo": settings.logo,
             "contact_email": settings.contact_email,

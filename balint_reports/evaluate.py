@@ -5,13 +5,16 @@ Each measure is one grouped pass over a table; nothing here rescans a table per 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+import operator as op
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from .advice import BUILT_IN
 from .issues import IssueLog
 from .model import (
     CANNOT_ASSESS,
@@ -26,7 +29,18 @@ from .model import (
     RouteResult,
     TraineeResult,
 )
-from .ruleset import DATE_FIELDS, Advice, Condition, Requirement, Route, Ruleset, ruleset_for
+from .ruleset import (
+    DATE_FIELDS,
+    PERIOD_MONTHS,
+    TIME_STEP,
+    WHERE_COLUMNS,
+    Advice,
+    Condition,
+    Requirement,
+    Route,
+    Ruleset,
+    ruleset_for,
+)
 from .values import decision_credit, fold_name, map_unique
 from .wording import (
     decision_words,
@@ -34,6 +48,7 @@ from .wording import (
     detail_requires_set,
     detail_whatever_the_answer,
     next_steps,
+    per_period_words,
     per_year_words,
     route_detail,
 )
@@ -54,6 +69,10 @@ COUNTED_COLUMNS = (
     "event_key",
     "competency",
 )
+
+
+# The operators of a number filter (`where = { days = ">= 4" }`); "is" tests a yes/no as 1/0.
+COMPARE = {">=": op.ge, "<=": op.le, ">": op.gt, "<": op.lt, "=": op.eq, "is": op.eq}
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,23 @@ def _full_years(start: pd.Series, end: pd.Series | pd.Timestamp) -> pd.Series:
     return end_year - start.dt.year - before_anniversary.astype("Int64")
 
 
+def _events_lasting(rows: pd.DataFrame, route: Route) -> pd.DataFrame:
+    """The rows of the events whose length passes the route's `days` filters (`where = { days
+    = ">= 4" }` on distinct events): an event lasts its largest `days`, or its number of dates
+    if that is more (SPEC 3.2), so a four-day intensive logged a row per day is four days."""
+    tests = [(operator, value) for column, operator, value in route.compare if column == "days"]
+    if not tests or rows.empty:
+        return rows
+    runs = rows.groupby("event_run")
+    length = np.maximum(
+        runs["days"].max().astype(float).to_numpy(), runs["date"].nunique().to_numpy()
+    )
+    passed = pd.Series(True, index=runs["days"].max().index)
+    for operator, value in tests:
+        passed &= COMPARE[operator](pd.Series(length, index=passed.index), value)
+    return rows[rows["event_run"].map(passed).to_numpy(dtype=bool)]
+
+
 class _Measures:
     """Per-trainee counts, each computed once per distinct measure over the whole table."""
 
@@ -143,14 +179,15 @@ class _Measures:
         keep = np.ones(len(frame), dtype=bool)
         if route.activities:
             keep &= self._in(route.source, "activity", route.activities)
-        for column, values in route.where:
-            keep &= self._in(route.source, column, values)
+        keep &= self._filtered(frame, route)
         if route.counterpart == "eligible_supervisor":
             keep &= self._in(route.source, "supervisor", self.eligible)
         elif route.counterpart == "accredited_co_leader":
             accredited = {f"leader:{i}" for i in self.accredited}
             keep &= self._in(route.source, "co_leader", accredited)
-        counted = {*COUNTED_COLUMNS, route.column}
+        if route.counterpart_has:
+            keep &= self._counterpart_has(route)
+        counted = {*COUNTED_COLUMNS, route.column, *(c for c, _, _ in route.compare)}
         frame = frame[[c for c in frame.columns if c in counted]]
         if not keep.all():
             frame = frame[keep]
@@ -163,7 +200,41 @@ class _Measures:
         if route.until:
             cut = frame["trainee"].map(self.tables.trainees[route.until])
             frame = frame[cut.isna() | (frame[date] <= cut)]
+        if route.count == "distinct_events" and any(c == "days" for c, _, _ in route.compare):
+            # An event's length, not a row's: the rows of shorter events do not count, and
+            # the letter's list of counted rows leaves them out too.
+            frame = _events_lasting(frame.assign(event_run=event_runs(frame)), route)
+            frame = frame.drop(columns="event_run")
         return frame
+
+    def _filtered(self, frame: pd.DataFrame, route: Route) -> np.ndarray:
+        """The rows passing the route's `where`: values of a vocabulary, text matched as names
+        are, numbers and yes/no compared (a blank passes no comparison)."""
+        keep = np.ones(len(frame), dtype=bool)
+        for column, values in route.where:
+            if column in WHERE_COLUMNS[route.source]:
+                keep &= self._in(route.source, column, values)
+            else:
+                keep &= map_unique(frame[column], fold_name).isin(values).to_numpy(dtype=bool)
+        for column, operator, value in route.compare:
+            if column == "days" and route.count == "distinct_events":
+                continue  # an event's length, not a row's: see _events_lasting
+            numbers = frame[column].astype("Float64")
+            passed = COMPARE[operator](numbers, value)
+            keep &= passed.fillna(False).to_numpy(dtype=bool)
+        return keep
+
+    def _counterpart_has(self, route: Route) -> np.ndarray:
+        """Rows whose supervisor (or co-leader) the leaders register says yes to every one of
+        the route's `counterpart_has` fields for: a tier such as a Leader Trainer."""
+        leaders = self.tables.leaders
+        tier = np.ones(len(leaders), dtype=bool)
+        for name in route.counterpart_has:
+            tier &= leaders[name].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        ids = set(leaders.index[tier])
+        if route.source == "supervision":
+            return self._in(route.source, "supervisor", ids)
+        return self._in(route.source, "co_leader", {f"leader:{i}" for i in ids})
 
     @staticmethod
     def date_column(source: str) -> str:
@@ -200,7 +271,7 @@ class _Measures:
         key = route.measure()
         if key not in self._cache:
             if route.share:
-                whole, _ = self.count(replace(key, where=(), share=False))
+                whole, _ = self.count(replace(key, where=(), compare=(), share=False))
                 part, _ = self.count(replace(key, share=False))
                 shares = (part.reindex(whole.index, fill_value=0.0) / whole).where(whole > 0)
                 self._cache[key] = (shares.dropna(), None)
@@ -238,6 +309,27 @@ class _Measures:
             self._years[key] = {(t, int(y)): v for (t, y), v in counts.items()}
         return self._years[key]
 
+    def per_period(self, route: Route) -> dict[tuple[str, int], float]:
+        """(trainee, period back from the report date's, 0 first) -> the route's count in it.
+
+        Periods are calendar months (or quarters of them) ending with the report date's month,
+        so a report at the end of a month counts that month whole."""
+        key = route.measure()
+        if key not in self._years:
+            if self.tables.as_of is None:
+                raise ValueError("regularity routes need the report date in Tables.as_of")
+            rows = self.rows_for(route)
+            dates = rows[self.date_column(route.source)]
+            as_of = self.tables.as_of
+            back = (as_of.year * 12 + as_of.month) - (dates.dt.year * 12 + dates.dt.month)
+            period = back // PERIOD_MONTHS[route.per or ""]
+            inside = (back >= 0) & (back < route.over_months)
+            counts = self._aggregate(
+                rows[inside], route, [rows["trainee"][inside], period[inside].astype(int)]
+            )
+            self._years[key] = {(t, int(p)): v for (t, p), v in counts.items()}
+        return self._years[key]
+
     def completed_years(self, registered: pd.Timestamp) -> int:
         """Pathway years completed by the report date."""
         if self.tables.as_of is None:
@@ -253,7 +345,7 @@ def _applies(route: Route, trainee: dict) -> bool:
     register = [trainee[name] for name, _ in route.when]
     if any(pd.isna(v) for v in register):
         return False
-    if route.per and pd.isna(trainee["registered"]):
+    if route.per == "pathway_year" and pd.isna(trainee["registered"]):
         return False
     return all(bool(v) == wanted for v, (_, wanted) in zip(register, route.when, strict=True))
 
@@ -273,16 +365,10 @@ def _route_result(
         achieved = round(achieved, 4)
     met = achieved >= route.target
     per_year = ""
-    if route.per:
-        by_year = measures.per_year(route)
-        completed = measures.completed_years(trainee["registered"])
-        # With no pathway year completed yet, the year under way is judged on what it has:
-        # met once it reaches the yearly target, not met (yet) before.
-        assessed = range(max(completed, 1))
-        values = [by_year.get((trainee_id, y), 0.0) for y in assessed]
-        achieved = min(values) + extra
-        met = achieved >= route.target and completed >= route.years
-        per_year = per_year_words(values if completed else [], completed, route.years)
+    if route.per == "pathway_year":
+        achieved, met, per_year = _per_year(route, trainee, measures, extra)
+    elif route.per:
+        achieved, met, per_year = _per_period(route, trainee_id, measures, extra)
     return RouteResult(
         route.label,
         achieved,
@@ -293,6 +379,36 @@ def _route_result(
         per_year,
         extra,
     )
+
+
+def _per_year(
+    route: Route, trainee: dict, measures: _Measures, extra: float
+) -> tuple[float, bool, str]:
+    """A per-pathway-year route: the weakest completed year's count, met, and the detail."""
+    by_year = measures.per_year(route)
+    completed = measures.completed_years(trainee["registered"])
+    # With no pathway year completed yet, the year under way is judged on what it has:
+    # met once it reaches the yearly target, not met (yet) before.
+    assessed = range(max(completed, 1))
+    values = [by_year.get((trainee["trainee_id"], y), 0.0) for y in assessed]
+    achieved = min(values) + extra
+    met = achieved >= route.target and completed >= route.years
+    return achieved, met, per_year_words(values if completed else [], completed, route.years)
+
+
+def _per_period(
+    route: Route, trainee_id: str, measures: _Measures, extra: float
+) -> tuple[float, bool, str]:
+    """A regularity route: the weakest month (or quarter) of the last `over_months`, met when
+    even that one reaches the target; a month with nothing is a gap, counted as 0."""
+    size = PERIOD_MONTHS[route.per or ""]
+    periods = route.over_months // size
+    by_period = measures.per_period(route)
+    values = [by_period.get((trainee_id, p), 0.0) for p in range(periods)]
+    achieved = min(values) + extra
+    short = sum(1 for v in values if v + extra < route.target)
+    detail = per_period_words(route.per or "", route.over_months, short, periods, route.target)
+    return achieved, achieved >= route.target, detail
 
 
 @dataclass(frozen=True)
@@ -429,7 +545,7 @@ def _sets(frame: pd.DataFrame, by: str, column: str) -> dict[str, set]:
     return sets
 
 
-class _AdviceFacts:
+class AdviceFacts:
     """The per-trainee facts that the advice checks look at, gathered in grouped passes.
 
     Per-trainee numbers are plain dicts: each is looked up once per trainee.
@@ -524,62 +640,17 @@ def _condition_holds(condition: Condition, trainee: dict, measures: _Measures) -
 
 
 def _advice_applies(
-    advice: Advice, t: str, trainee: dict, f: _AdviceFacts, measures: _Measures
+    advice: Advice, t: str, trainee: dict, f: AdviceFacts, measures: _Measures
 ) -> bool:
     if advice.conditions:
         return all(_condition_holds(c, trainee, measures) for c in advice.conditions)
-    return _seed_advice_applies(advice, t, trainee, f)
-
-
-def _seed_advice_applies(advice: Advice, t: str, trainee: dict, f: _AdviceFacts) -> bool:
-    """The seed's advice codes (SPEC 3.3), each checked on the trainee's gathered facts."""
-    leads = f.leader_sessions.get(t, 0) > 0
-    co_leads = f.co_sessions.get(t, 0) > 0
-    co_leaders = f.co_leaders.get(t, set())
-    supervisors = set(f.supervisors.get(t, set()))
-    if trainee["supervisor"]:
-        supervisors.add(trainee["supervisor"])
-    match advice.code:
-        case "single_setting":
-            # Blank settings say nothing: all blank gives no advice (SPEC 3.3 r2).
-            return len(f.leading_settings.get(t, ())) == 1
-        case "solo_leading_only":
-            return leads and not co_leads
-        case "no_accredited_coleader":
-            accredited = {f"leader:{i}" for i in f.accredited}
-            return co_leads and not (co_leaders & accredited)
-        case "no_two_day_event":
-            days = f.event_days.get(t, [])
-            return bool(days) and max(days) < advice.min_days
-        case "no_supervision":
-            return t in f.leading_trainees and f.supervision_count.get(t, 0) == 0
-        case "ineligible_supervisor":
-            return t in f.ineligible
-        case "large_supervision_group":
-            return f.max_present.get(t, 0) > advice.max_trainees_present
-        case "coleader_not_in_supervision":
-            outsiders = {c for c in co_leaders if c.removeprefix("leader:") not in supervisors}
-            return (
-                f.supervision_count.get(t, 0) > 0
-                and bool(outsiders)
-                and t not in f.co_leader_joined
-            )
-        case "signoff_not_by_supervisor":
-            return t in f.outside_signoffs
-        case "triangulation_missing":
-            co_leading_supervisors = {s for s in supervisors if f"leader:{s}" in co_leaders}
-            overseer = trainee["supervisor_overseen_by"]
-            return any(
-                not overseer or overseer == s or overseer not in f.accredited
-                for s in co_leading_supervisors
-            )
-    return False
+    return BUILT_IN[advice.code].applies(f, t, trainee, advice)
 
 
 def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResult]:
     """Assess every trainee in the register, in register order."""
     measures = _Measures(tables)
-    facts = _AdviceFacts(tables, measures)
+    facts = AdviceFacts(tables, measures)
     leader_names = tables.leaders["name"].to_dict()
     decided = _decisions(tables.decisions, leader_names)
     results = []
@@ -590,17 +661,19 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
             _evaluate_requirement(q, trainee, measures, decided.get((trainee["trainee_id"], q.id)))
             for q in ruleset.requirements
         )
-        overall = _overall(ruleset, requirement_results, trainee)
+        waiting = _waiting(ruleset, trainee, tables.as_of)
+        overall = _overall(ruleset, requirement_results, waiting)
         t = trainee["trainee_id"]
         advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts, measures))
         hours = float(facts.supervision_hours.get(t, 0.0))
+        cost = (
+            ruleset.fee.cost(hours, _years_begun(registered, tables.as_of)) if ruleset.fee else None
+        )
         status = RegisterStatus.of(trainee["status"])
         feels_ready = None if pd.isna(trainee["feels_ready"]) else bool(trainee["feels_ready"])
-        dates = tuple(
-            (name, trainee[name].date()) for name in DATE_FIELDS if not pd.isna(trainee[name])
-        )
+        dates = _dates(ruleset, trainee)
         steps, next_step = next_steps(
-            ruleset, status, overall, requirement_results, feels_ready, dict(dates)
+            ruleset, status, overall, requirement_results, feels_ready, dict(dates), waiting
         )
         requirement_results = tuple(
             replace(r, next_step=step) for r, step in zip(requirement_results, steps, strict=True)
@@ -619,8 +692,8 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 supervisor=leader_names.get(trainee["supervisor"], ""),
                 supervisor_id=trainee["supervisor"] or "",
                 supervision_hours=hours,
-                cost_low=hours * ruleset.fee.low_per_hour if ruleset.fee else None,
-                cost_high=hours * ruleset.fee.high_per_hour if ruleset.fee else None,
+                cost_low=cost[0] if cost else None,
+                cost_high=cost[1] if cost else None,
                 feels_ready=feels_ready,
                 dates=dates,
             )
@@ -633,14 +706,49 @@ def _yes(value: object) -> bool:
     return not pd.isna(value) and bool(value)
 
 
-def _overall(ruleset: Ruleset, results: tuple[RequirementResult, ...], trainee: dict) -> Overall:
-    """needs_data, ready (the ruleset's [readiness]: its requirements met, its register fields
-    holding) or in_progress."""
+def _months(start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Whole calendar months from `start` to `end` (1 March to 1 April is one)."""
+    return (end.year - start.year) * 12 + end.month - start.month - int(end.day < start.day)
+
+
+def _years_begun(registered: object, as_of: pd.Timestamp | None) -> int | None:
+    """Pathway years begun by the report date (a yearly fee is due for each); None: unknown."""
+    if as_of is None or not isinstance(registered, pd.Timestamp) or registered > as_of:
+        return None
+    return _months(registered, as_of) // 12 + 1
+
+
+def _dates(ruleset: Ruleset, trainee: dict) -> tuple[tuple[str, dt.date], ...]:
+    """The register dates that are set: the built-in ones and the ruleset's own."""
+    own = tuple(c.name for kind, c in ruleset.columns if kind == "trainees" and c.type == "date")
+    return tuple(
+        (name, trainee[name].date())
+        for name in (*DATE_FIELDS, *own)
+        if isinstance(trainee.get(name), pd.Timestamp)
+    )
+
+
+def _waiting(ruleset: Ruleset, trainee: dict, as_of: pd.Timestamp | None) -> tuple[str, ...]:
+    """What readiness still waits for beyond the requirements, in its order: the time on the
+    pathway (TIME_STEP), then each [readiness] register field that does not hold yet."""
+    readiness = ruleset.readiness
+    waiting = []
+    if readiness.min_months and as_of is not None:
+        start = trainee.get(readiness.months_from)
+        if not isinstance(start, pd.Timestamp) or _months(start, as_of) < readiness.min_months:
+            waiting.append(TIME_STEP)
+    waiting += [name for name in readiness.fields if not _yes(trainee.get(name))]
+    return tuple(waiting)
+
+
+def _overall(
+    ruleset: Ruleset, results: tuple[RequirementResult, ...], waiting: tuple[str, ...]
+) -> Overall:
+    """needs_data, ready (the ruleset's [readiness]: its requirements met, nothing `waiting`)
+    or in_progress."""
     if any(r.status == CANNOT_ASSESS for r in results):
         return NEEDS_DATA
-    readiness = ruleset.readiness
-    met = all(r.status == MET for r in results if readiness.counts(r.id))
-    if met and all(_yes(trainee[name]) for name in readiness.fields):
+    if not waiting and all(r.status == MET for r in results if ruleset.readiness.counts(r.id)):
         return READY
     return IN_PROGRESS
 
@@ -770,6 +878,7 @@ def columns_read(routes: Iterable[Route]) -> set[str]:
     columns = {*COUNTED_COLUMNS, "activity", "supervisor", "co_leader"}
     for route in routes:
         columns.update(column for column, _ in route.where)
+        columns.update(column for column, _, _ in route.compare)
         if route.column:
             columns.add(route.column)
     return columns

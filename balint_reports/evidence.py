@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import OutputError
-from .evaluate import Tables, counted_rows
+from .evaluate import COMPARE, Tables, counted_rows
 from .letters import file_stem, template_environment
 from .model import MET, READY, TraineeResult
 from .ruleset import Route, Ruleset
 from .schema import OUTCOME_COLUMN
+from .values import fold_name
 from .wording import day_text, number_text
 
 if TYPE_CHECKING:
@@ -243,9 +244,17 @@ def _why_not(route: Route, row: dict, tables: Tables, eligible: set, accredited:
     if route.counterpart == "accredited_co_leader" and co_leader not in accredited:
         return "the co-leader is not an accredited leader"
     for column, values in route.where:
-        if row.get(column) not in values:
+        # a text filter's values are folded as names are (ruleset._filter)
+        if row.get(column) not in values and fold_name(row.get(column)) not in values:
             shown = _text(row.get(column)).replace("_", " ") or "blank"
             return f"{column} is {shown}, not {' or '.join(v.replace('_', ' ') for v in values)}"
+    for column, operator, value in route.compare:
+        if column == "days" and route.count == "distinct_events":
+            continue  # an event's length, not a row's
+        got = row.get(column)
+        if got is None or pd.isna(got) or not COMPARE[operator](float(got), value):
+            shown = _text(got) or "blank"
+            return f"{column} is {shown}, which this requirement does not count"
     date = row.get("signed_off" if route.source == "portfolio" else "date")
     trainee = tables.trainees.loc[row["trainee"]] if row["trainee"] in tables.trainees.index else {}
     if route.since and not pd.isna(trainee.get(route.since)) and date < trainee[route.since]:

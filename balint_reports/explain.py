@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import textwrap
 
-from .ruleset import YESNO_FIELDS, Advice, Condition, Requirement, Route, Ruleset
+from .advice import BUILT_IN
+from .ruleset import (
+    TIME_STEP,
+    YESNO_FIELDS,
+    Advice,
+    Condition,
+    Requirement,
+    Route,
+    Ruleset,
+    Vocabulary,
+)
 from .wording import day_text
 
 # The activities of the attendance register, as a volunteer would say them.
@@ -29,27 +39,6 @@ COUNTERPART_WORDS = {
     "eligible_supervisor": "only sessions with a supervisor recorded in the leaders register "
     "as accredited and experienced in supervision",
     "accredited_co_leader": "only sessions co-led with a leader recorded as accredited",
-}
-# When each built-in advice check is given (docs/rulesets.md, "Advice"); {min_days} and
-# {max_trainees_present} are the advice's own parameters.
-BUILT_IN_ADVICE = {
-    "single_setting": "the trainee leads or co-leads, and every setting written for those "
-    "sessions is the same one",
-    "solo_leading_only": "the trainee has sessions as leader but none as co-leader",
-    "no_accredited_coleader": "the trainee has co-led, but never with an accredited leader",
-    "no_two_day_event": "the trainee has been to a leadership event, but none of "
-    "{min_days} days or more",
-    "no_supervision": "the trainee leads or co-leads, but has no supervision recorded at all",
-    "ineligible_supervisor": "a supervision session was with someone not recorded as an "
-    "accredited leader experienced in supervision",
-    "large_supervision_group": "a supervision session had more than {max_trainees_present} "
-    "trainees present",
-    "coleader_not_in_supervision": "the trainee co-leads with someone who is not one of their "
-    "supervisors, and that co-leader has never joined their supervision",
-    "signoff_not_by_supervisor": "a competency was signed off only by someone who is neither "
-    "an eligible supervisor nor one of the trainee's supervisors",
-    "triangulation_missing": "the trainee co-leads with their own supervisor, and no other "
-    "accredited leader is recorded as overseeing that supervisor",
 }
 
 
@@ -103,12 +92,25 @@ def _filters(route: Route) -> list[str]:
     for column, values in route.where:
         if not route.share:
             parts.append(f'only where "{column}" is {_or([_field(v) for v in values])}')
+    for compare in route.compare:
+        if compare[0] == "days" and route.count == "distinct_events":
+            # judged per event, not per row (evaluate._events_lasting)
+            parts.append(
+                _comparison(compare).replace('only where "days" is', "only events of")
+                + " days (an event lasts its largest days, or its number of dates if more)"
+            )
+        elif not route.share:
+            parts.append(_comparison(compare))
     if route.counterpart:
         parts.append(COUNTERPART_WORDS.get(route.counterpart, route.counterpart))
+    if route.counterpart_has:
+        who = "supervisor" if route.source == "supervision" else "co-leader"
+        said = " and ".join(f"{_field(f)} = yes" for f in route.counterpart_has)
+        parts.append(f"only with a {who} whom the leaders register says {said} for")
     if route.since:
         window = f"only rows dated on or after the trainee's {_field(route.since)} date"
         if route.within_years:
-            years = "year" if route.within_years == 1 else f"{route.within_years} years"
+            years = "a year" if route.within_years == 1 else f"{route.within_years} years"
             window += f" and less than {years} after it"
         parts.append(window + " (no cut while that date is blank)")
     if route.until:
@@ -119,18 +121,45 @@ def _filters(route: Route) -> list[str]:
     return parts
 
 
+# A number filter's operator in words.
+OPERATOR_WORDS = {">=": "or more", "<=": "or less", ">": "more than", "<": "less than"}
+
+
+def _comparison(compare: tuple[str, str, float]) -> str:
+    """`only where "days" is 4 or more`; a yes/no filter reads `says yes`."""
+    column, operator, value = compare
+    if operator == "is":
+        return f'only where "{column}" says {"yes" if value else "no"}'
+    if operator == "=":
+        return f'only where "{column}" is {_number(value)}'
+    if operator in (">", "<"):
+        return f'only where "{column}" is {OPERATOR_WORDS[operator]} {_number(value)}'
+    return f'only where "{column}" is {_number(value)} {OPERATOR_WORDS[operator]}'
+
+
+def _share_part(route: Route) -> str:
+    """The rows a share counts, in words: `"format" is face to face and "days" is 4 or more`."""
+    parts = [f'"{c}" is {_or([_field(v) for v in values])}' for c, values in route.where]
+    parts += [_comparison(c).removeprefix("only where ") for c in route.compare]
+    return " and ".join(parts)
+
+
 def _threshold(route: Route, unit: str) -> str:
     """When a route is met, in words."""
     if route.share:
-        part = " and ".join(
-            f'"{column}" is {_or([_field(v) for v in values])}' for column, values in route.where
-        )
+        part = _share_part(route)
         return (
             f"Met when the part of them where {part} is at least {route.target:.0%} "
             f'("{route.label}"); a blank counts as not, and with nothing counted the share '
             "is 0."
         )
     met = f'Met at {_number(route.target)} or more ("{route.label}").'
+    if route.per in ("month", "quarter"):
+        return (
+            f"Met when every {route.per} of the last {route.over_months} months, up to and "
+            f"including the report date's month, has {_number(route.target)} or more "
+            f'("{route.label}"); a {route.per} with none is a gap, and the weakest counts.'
+        )
     if route.per:
         met = (
             f"Met when each completed pathway year has {_number(route.target)} or more "
@@ -182,10 +211,7 @@ def _condition_text(condition: Condition) -> str:
     route = condition.route
     measure = f"{_what_is_counted(route)} {', '.join(_filters(route))}"
     if route.share:
-        part = " and ".join(
-            f'"{c}" is {_or([_field(v) for v in values])}' for c, values in route.where
-        )
-        measure = f"the share of rows where {part}, among {measure}"
+        measure = f"the share of rows where {_share_part(route)}, among {measure}"
     if route.when:
         said = " and ".join(f"{_field(f)} = {'yes' if v else 'no'}" for f, v in route.when)
         measure += f" (only for trainees whose register says {said})"
@@ -198,7 +224,7 @@ def _advice_lines(advice: Advice) -> list[str]:
     if advice.conditions:
         when = "; and ".join(_condition_text(c) for c in advice.conditions)
     else:
-        when = BUILT_IN_ADVICE.get(advice.code, "the built-in check of this name holds").format(
+        when = BUILT_IN[advice.code].explained.format(
             min_days=advice.min_days, max_trainees_present=advice.max_trainees_present
         )
     lines = [f"- {advice.code}: given when {when}.", f'  The letter says: "{advice.message}"']
@@ -217,8 +243,9 @@ def _readiness_lines(ruleset: Ruleset) -> list[str]:
         )
     else:
         which = "every requirement is met"
-    yes = [_field(f) + " = yes" for f in readiness.fields if f in YESNO_FIELDS]
-    dates = [_field(f) for f in readiness.fields if f not in YESNO_FIELDS]
+    yesno = {*YESNO_FIELDS, *(c.name for k, c in ruleset.columns if c.type == "yesno")}
+    yes = [_field(f) + " = yes" for f in readiness.fields if f in yesno]
+    dates = [_field(f) for f in readiness.fields if f not in yesno]
     parts = [which]
     if yes:
         parts.append("the register says " + " and ".join(yes))
@@ -231,10 +258,17 @@ def _readiness_lines(ruleset: Ruleset) -> list[str]:
         f"A trainee is ready to apply when {joined}. If any requirement cannot be assessed, "
         "the trainee needs data; otherwise they are in progress."
     )
+    if readiness.min_months:
+        rule += (
+            f" They are not ready before {readiness.min_months} months from their "
+            f"{_field(readiness.months_from)} date (nor while it is blank)."
+        )
     lines = [
         "When a trainee is ready:",
         *textwrap.wrap(rule, 88, initial_indent="  ", subsequent_indent="  "),
     ]
+    if readiness.min_months and ruleset.wording.step(TIME_STEP):
+        lines.append(f'  - time on the pathway: "{ruleset.wording.step(TIME_STEP)}"')
     if readiness.fields:
         lines.append(
             "  Once the requirements are met, the next step is, for each of these not yet done:"
@@ -270,8 +304,9 @@ def explain(ruleset: Ruleset) -> str:
         "",
         "Only accepted rows dated on or before the report date are counted.",
         "",
-        f"Requirements: a trainee must meet all {len(ruleset.requirements)}.",
+        _requirements_line(ruleset),
         "",
+        *_columns_lines(ruleset),
     ]
     for number, q in enumerate(ruleset.requirements, start=1):
         lines += [*_requirement_lines(number, q), ""]
@@ -286,17 +321,66 @@ def explain(ruleset: Ruleset) -> str:
             lines += _advice_lines(advice)
     else:
         lines.append("Advice: none.")
-    lines.append("")
-    if ruleset.fee:
-        fee = ruleset.fee
-        lines.append(
-            f"Supervision fee: {fee.currency}{_number(fee.low_per_hour)} – "
-            f"{fee.currency}{_number(fee.high_per_hour)} per hour, shown as a cost range "
-            "from the trainee's supervision hours."
-        )
-    else:
-        lines.append("Supervision fee: none suggested; no cost is shown.")
+    lines += ["", _fee_line(ruleset), *_vocabulary_lines(ruleset)]
     return "\n".join(lines) + "\n"
+
+
+def _requirements_line(ruleset: Ruleset) -> str:
+    count = len(ruleset.requirements)
+    needed = ruleset.readiness.requirements
+    if not needed:
+        return f"Requirements: a trainee must meet all {count}."
+    return (
+        f"Requirements: {count}; a trainee must meet the {len(needed)} that readiness names "
+        "(below); the others are desirable: shown in letters, never waited for."
+    )
+
+
+TYPE_WORDS = {"date": "a date", "yesno": "yes/no", "decimal": "a number", "text": "text"}
+
+
+def _columns_lines(ruleset: Ruleset) -> list[str]:
+    """The society's own columns, as a volunteer adds them to a spreadsheet."""
+    if not ruleset.columns:
+        return []
+    lines = ["Columns of its own, read from the spreadsheets under these headings:"]
+    for kind, column in ruleset.columns:
+        headings = ", ".join(f'"{h}"' for h in (column.name, *column.aliases))
+        lines.append(f"  - {kind} register: {headings} ({TYPE_WORDS[column.type.value]})")
+    return [*lines, ""]
+
+
+def _fee_line(ruleset: Ruleset) -> str:
+    fee = ruleset.fee
+    if fee is None:
+        return "Supervision fee: none suggested; no cost is shown."
+    low, high = (
+        f"{fee.currency}{_number(fee.low_per_hour)}",
+        f"{fee.currency}{_number(fee.high_per_hour)}",
+    )
+    amount = low if low == high else f"{low} – {high}"
+    if fee.per == "year":
+        return (
+            f"Fee: {amount} per pathway year, shown as the cost of the years begun since the "
+            "registered date."
+        )
+    if fee.per == "once":
+        return f"Fee: {amount} once, shown as the cost for every trainee."
+    return (
+        f"Supervision fee: {amount} per hour, shown as a cost range from the trainee's "
+        "supervision hours."
+    )
+
+
+def _vocabulary_lines(ruleset: Ruleset) -> list[str]:
+    words = ruleset.vocabulary
+    if words == Vocabulary():
+        return []
+    named = ", ".join(f'{a} is called "{w}"' for a, w in words.activities)
+    return [
+        f'Letters and digests say "{words.accreditation}" for accreditation and '
+        f'"{words.team}" for the leadership team' + (f"; {named}." if named else ".")
+    ]
 
 
 def problems(ruleset: Ruleset) -> list[str]:
@@ -328,7 +412,7 @@ def problems(ruleset: Ruleset) -> list[str]:
                 )
         # Without missing_data, a trainee who cannot be assessed gets a letter asking for
         # nothing in particular.
-        blank_means_unknown = any(r.when or r.per for r in q.routes)
+        blank_means_unknown = any(r.when or r.per == "pathway_year" for r in q.routes)
         if blank_means_unknown and not q.missing_data:
             found.append(
                 f"{path}: {key}.missing_data: {q.id} depends on the register (a `when` or "

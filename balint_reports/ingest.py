@@ -19,12 +19,16 @@ from .model import Severity
 from .normalise import classify, normalise_sheet, report_near_miss
 from .parallel import Parsing
 from .read import Loaded, SourceFile, discover, load, read_source
-from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, ValueType
+from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, Kind, ValueType
 
 
-def empty_table(kind_name: str) -> pd.DataFrame:
+def empty_table(kind_name: str, kinds: tuple[Kind, ...] = KINDS) -> pd.DataFrame:
     """A table of a kind with no rows: every column there, typed, so later stages need no case."""
-    kind = KINDS_BY_NAME[kind_name]
+    kind = (
+        KINDS_BY_NAME[kind_name]
+        if kinds is KINDS
+        else next(k for k in kinds if k.name == kind_name)
+    )
     columns: dict[str, list] = {name: [] for name in PROVENANCE_COLUMNS}
     frame = pd.DataFrame(columns)
     for column in kind.columns:
@@ -42,7 +46,12 @@ def empty_table(kind_name: str) -> pd.DataFrame:
     return frame
 
 
-def parse_file(source: SourceFile, config: Config, loaded: Loaded | None = None) -> ParsedFile:
+def parse_file(
+    source: SourceFile,
+    config: Config,
+    kinds: tuple[Kind, ...] = KINDS,
+    loaded: Loaded | None = None,
+) -> ParsedFile:
     """Read (from `loaded`, its bytes, when given), classify and normalise one spreadsheet on
     its own: what the cache keeps."""
     log = IssueLog()
@@ -93,9 +102,12 @@ def read_inbox(
     cache: SheetCache | None = None,
     skip: tuple[Path, ...] = (),
     files: list[SourceFile] | None = None,
+    kinds: tuple[Kind, ...] = KINDS,
 ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """Every sheet of every file (the inbox's, or `files`), classified and normalised: one
-    table per kind, plus sources."""
+    table per kind, plus sources. `kinds`: KINDS with the loaded rulesets' own columns."""
+    # A ruleset's own columns change what a file parses to: they are part of its cache key.
+    salt = "" if kinds is KINDS else repr(kinds)
     if files is None:
         files = without_ignored(discover(inbox, skip), config.ignore)
     parsed_files: list[ParsedFile] = []
@@ -109,10 +121,11 @@ def read_inbox(
         result, keep_as = waiting.popleft()
         parsed = result()
         if keep_as is not None and cache is not None:
-            cache.keep(keep_as, parsed)
+            cache.keep(keep_as, parsed, salt)
         parsed_files.append(parsed)
 
-    with Parsing([s for s in files if s.spreadsheet], config, parse_file) as parsing:
+    parse = partial(_parse_loaded, config, kinds)
+    with Parsing([s for s in files if s.spreadsheet], parse) as parsing:
         for source in files:
             if not source.spreadsheet:
                 entry = {"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""}
@@ -120,18 +133,25 @@ def read_inbox(
                 waiting.append((partial(_ready, ignored), None))
                 continue
             loaded = load(source)
-            found = cache.lookup(source.relative, loaded.sha256) if cache is not None else None
+            found = cache.lookup(source.relative, loaded.sha256, salt) if cache else None
             if found is not None:
                 waiting.append((partial(_ready, found), None))
             elif loaded.problem is not None:  # nothing to parse, so no worker
-                waiting.append((partial(parse_file, source, config, loaded), None))
+                waiting.append((partial(parse, source, loaded), None))
             else:
                 waiting.append((parsing.start(source, loaded), source.relative))
             while len(waiting) > parsing.ahead:
                 take_next()
         while waiting:
             take_next()
-    return _put_together(parsed_files, log)
+    return _put_together(parsed_files, log, kinds)
+
+
+def _parse_loaded(
+    config: Config, kinds: tuple[Kind, ...], source: SourceFile, loaded: Loaded
+) -> ParsedFile:
+    """parse_file with the run's config and kinds bound first: what the workers are given."""
+    return parse_file(source, config, kinds, loaded)
 
 
 def _ready(parsed: ParsedFile) -> ParsedFile:
@@ -139,7 +159,7 @@ def _ready(parsed: ParsedFile) -> ParsedFile:
 
 
 def _put_together(
-    parsed_files: list[ParsedFile], log: IssueLog
+    parsed_files: list[ParsedFile], log: IssueLog, kinds: tuple[Kind, ...]
 ) -> tuple[dict[str, pd.DataFrame], list[dict]]:
     """One table per kind from the files' own, row ids made run-wide; issues into `log`."""
     parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
@@ -158,7 +178,7 @@ def _put_together(
     tables = {}
     for name, frames in parts.items():
         if not frames:
-            tables[name] = empty_table(name)
+            tables[name] = empty_table(name, kinds)
             continue
         table = pd.concat(frames, ignore_index=True)
         shift = np.repeat(np.array(offsets[name], dtype="int64"), [len(f) for f in frames])

@@ -177,7 +177,9 @@ class CountedLines:
         key = (measure, ruleset.id)  # a competency's title is its ruleset's
         if key not in self._lines:
             titles = {c.id: competency_words(c.number, c.title) for c in ruleset.competencies}
-            self._lines[key] = record_lines(route.source, rows.frame, titles, self.names)
+            self._lines[key] = record_lines(
+                route.source, rows.frame, titles, self.names, dict(ruleset.vocabulary.activities)
+            )
         start, stop = rows.spans.get(trainee_id, (0, 0))
         return self._lines[key][start:stop]
 
@@ -256,6 +258,7 @@ def letter_context(
     unused = [unused_rows_words(u.file, u.outcome, u.rows, report.as_of) for u in rejected]
     return {
         "society": settings.society,
+        "words": result.ruleset.vocabulary,  # the society's own words: "credentialing"
         "signature": settings.signature,
         "contact_email": settings.contact_email,
         "opening": settings.opening,

@@ -100,15 +100,17 @@ def _match_row(
     return positions, unknown
 
 
-def classify(sheet: RawSheet, config: Config) -> Classification:
-    """The first of the first 10 rows that some kind fits, and the kind that fits it best."""
-    lookups = {kind.name: header_lookup(kind, config) for kind in KINDS}
+def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -> Classification:
+    """The first of the first 10 rows that some kind fits, and the kind that fits it best.
+
+    `kinds`: KINDS, with the columns the loaded rulesets declare added."""
+    lookups = {kind.name: header_lookup(kind, config) for kind in kinds}
     best_partial: tuple[int, Kind, list[str], list[str]] | None = None
     near_miss: tuple[int, NearMiss] | None = None
     for index in range(min(HEADER_SEARCH_ROWS, len(sheet.cells))):
         row = sheet.cells.iloc[index]
         fits: list[tuple[int, HeaderMatch]] = []
-        for kind in KINDS:
+        for kind in kinds:
             positions, unknown = _match_row(row, kind, lookups[kind.name])
             missing = [c.name for c in kind.required if c.name not in positions]
             if not missing:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .cache import ParsedFile
-    from .config import Config
     from .read import Loaded, SourceFile
 
 WORKERS_VARIABLE = "BALINT_WORKERS"  # 1: parse in the main process only
@@ -27,7 +26,7 @@ WORKERS_VARIABLE = "BALINT_WORKERS"  # 1: parse in the main process only
 MINIMUM_BYTES = 2 * 1024 * 1024
 MINIMUM_FILES = 4
 
-ParseFile = Callable[["SourceFile", "Config", "Loaded"], "ParsedFile"]
+ParseFile = Callable[["SourceFile", "Loaded"], "ParsedFile"]
 
 
 def worker_count(sources: list[SourceFile]) -> int:
@@ -53,13 +52,13 @@ class Parsing:
     """Starts parsing files, in worker processes when `sources` are enough to pay for them.
 
     Use as a context manager; `start(source, loaded)` returns a function that gives what
-    `parse_file(source, config, loaded)` does. A serial run parses when that function is
-    called; after a worker died, the rest is parsed in this process.
+    `parse(source, loaded)` does (`parse` must pickle: a module's function, perhaps partial).
+    A serial run parses when that function is called; after a worker died, the rest is parsed
+    in this process.
     """
 
-    def __init__(self, sources: list[SourceFile], config: Config, parse_file: ParseFile) -> None:
-        self.config = config
-        self.parse_file = parse_file
+    def __init__(self, sources: list[SourceFile], parse: ParseFile) -> None:
+        self.parse = parse
         self.workers = worker_count(sources)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -88,13 +87,13 @@ class Parsing:
     def start(self, source: SourceFile, loaded: Loaded) -> Callable[[], ParsedFile]:
         """Begin parsing one file; call the result to wait for it."""
         if self.workers <= 1:
-            return lambda: self.parse_file(source, self.config, loaded)
+            return lambda: self.parse(source, loaded)
         try:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     self.workers, mp_context=multiprocessing.get_context("fork")
                 )
-            future = self._pool.submit(self.parse_file, source, self.config, loaded)
+            future = self._pool.submit(self.parse, source, loaded)
         except BrokenProcessPool:
             return self._serial(source, loaded)
 
@@ -111,4 +110,4 @@ class Parsing:
         # A worker died (out of memory, killed): finish in this process, slower but whole.
         self.workers = 1
         self.close()
-        return lambda: self.parse_file(source, self.config, loaded)
+        return lambda: self.parse(source, loaded)

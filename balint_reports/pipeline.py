@@ -33,7 +33,7 @@ from .resolve import (
     warn_register_copies,
 )
 from .ruleset import Ruleset
-from .schema import OUTCOME_COLUMN
+from .schema import OUTCOME_COLUMN, with_columns
 from .validate import (
     check_addresses,
     set_outcomes,
@@ -167,7 +167,9 @@ def validate_inbox(
 ) -> Validated:
     """Read the inbox (or only `files` of it), merge the registers, resolve every person and
     give each row its outcome."""
-    tables, sources = read_inbox(inbox, config, log, cache, skip, files)
+    # Two rulesets may declare the same column (load_rulesets checks that they agree).
+    kinds = with_columns(tuple(dict.fromkeys(c for ruleset in rulesets for c in ruleset.columns)))
+    tables, sources = read_inbox(inbox, config, log, cache, skip, files, kinds)
     report_day = pd.Timestamp(as_of)
     index = PeopleIndex()
     if not any(source["kind"] == "trainees" for source in sources):

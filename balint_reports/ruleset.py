@@ -11,9 +11,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .advice import BUILT_IN
 from .errors import RulesetError
-from .schema import KINDS_BY_NAME, VOCABULARIES, ValueType
-from .values import loose_key
+from .schema import KINDS_BY_NAME, VOCABULARIES, Column, ValueType, with_columns
+from .values import fold_name, loose_key
 
 DEFAULT_RULESET = "uk-2019"
 
@@ -44,20 +45,10 @@ WHERE_COLUMNS = {
     }
     for source in SOURCES
 }
-PER = ("pathway_year",)
+PER = ("pathway_year", "month", "quarter")
 COUNTERPARTS = {"eligible_supervisor": "supervision", "accredited_co_leader": "attendance"}
-ADVICE_CHECKS = (
-    "single_setting",
-    "solo_leading_only",
-    "no_accredited_coleader",
-    "no_two_day_event",
-    "no_supervision",
-    "ineligible_supervisor",
-    "large_supervision_group",
-    "coleader_not_in_supervision",
-    "signoff_not_by_supervisor",
-    "triangulation_missing",
-)
+# The built-in advice codes: advice.BUILT_IN is the one registry of them.
+ADVICE_CHECKS = tuple(BUILT_IN)
 TRAINEE_COLUMNS = KINDS_BY_NAME["trainees"]
 YESNO_FIELDS = tuple(c.name for c in TRAINEE_COLUMNS.columns if c.type is ValueType.YESNO)
 DATE_FIELDS = tuple(c.name for c in TRAINEE_COLUMNS.columns if c.type is ValueType.DATE)
@@ -92,6 +83,12 @@ class Route:
     years: int = 0  # with `per`: completed pathway years needed before it can be met
     share: bool = False  # the count with `where` as a fraction of the count without it
     next_step: str = ""  # what to do while this route is the one shown and not met
+    # number and yes/no filters: (column, operator, value), yes/no as 1 or 0
+    compare: tuple[tuple[str, str, float], ...] = ()
+    # leaders-register yes/no fields the counterpart (supervisor, co-leader) must say yes to
+    counterpart_has: tuple[str, ...] = ()
+    # with `per` = "month" or "quarter": the months, up to the report date's, looked at
+    over_months: int = 0
 
     def measure(self) -> Route:
         """The route without its target and wording: routes with equal measures count alike."""
@@ -142,11 +139,21 @@ class Advice:
 
 @dataclass(frozen=True)
 class Fee:
-    """The suggested supervision fee."""
+    """The suggested fee: per supervision hour (the UK's), per pathway year, or once."""
 
     currency: str
-    low_per_hour: float
+    low_per_hour: float  # the low end of the range, per `per` (the name is the UK's)
     high_per_hour: float
+    per: str = "hour"  # "hour", "year" (each pathway year begun) or "once"
+
+    def cost(self, hours: float, years_begun: int | None) -> tuple[float, float] | None:
+        """The cost range to date; None when it depends on a registration date not known."""
+        times = {"hour": hours, "once": 1.0}.get(self.per)
+        if times is None:
+            if years_begun is None:
+                return None
+            times = float(years_begun)
+        return times * self.low_per_hour, times * self.high_per_hour
 
 
 # The register fields a next step can be about, in the order the reference moves: asked
@@ -176,6 +183,9 @@ class Readiness:
     # register dates that happen in this order: the step for a blank one is the step for the
     # first blank one up to it (a report never asked for is asked for, not chased)
     order: tuple[str, ...] = REFERENCE_CHAIN
+    # whole months on the pathway, from the register date `months_from`, before ready
+    min_months: int = 0
+    months_from: str = "registered"
 
     def counts(self, requirement_id: str) -> bool:
         """Whether the requirement must be met for the trainee to be ready."""
@@ -209,6 +219,19 @@ class Wording:
 
 
 @dataclass(frozen=True)
+class Vocabulary:
+    """The society's own words for what letters and digests name ("credentialing")."""
+
+    accreditation: str = "accreditation"
+    team: str = "leadership team"
+    activities: tuple[tuple[str, str], ...] = ()  # activity -> its name, e.g. "intensive"
+
+    def activity(self, activity: str, default: str) -> str:
+        """The society's name for an activity, or `default`."""
+        return dict(self.activities).get(activity, default)
+
+
+@dataclass(frozen=True)
 class Ruleset:
     """A society's requirements, effective from a date."""
 
@@ -222,6 +245,9 @@ class Ruleset:
     advice: tuple[Advice, ...]
     path: str
     readiness: Readiness = Readiness()
+    # (kind, column): the society's own columns, read from its sheets (docs/rulesets.md)
+    columns: tuple[tuple[str, Column], ...] = ()
+    vocabulary: Vocabulary = Vocabulary()
 
     def competency_lookup(self) -> dict[str, str]:
         """Loosely folded id, number or title (values.loose_key) -> competency id."""
@@ -299,6 +325,7 @@ ROUTE_KEYS = {
     "activities",
     "since",
     "counterpart",
+    "counterpart_has",
     "column",
     "where",
     "until",
@@ -306,11 +333,68 @@ ROUTE_KEYS = {
     "per",
     "years",
     "share",
+    "over_months",
 }
+# The kinds a ruleset may add columns to, and the types it may give them.
+EXTENSIBLE = ("trainees", "leaders", "attendance", "supervision")
+COLUMN_TYPES = {
+    "date": ValueType.DATE,
+    "yes/no": ValueType.YESNO,
+    "number": ValueType.DECIMAL,
+    "text": ValueType.TEXT,
+}
+# `where = { days = ">= 4" }`: the operators a number filter may use.
+OPERATORS = (">=", "<=", ">", "<", "=")
+# Months in one period of a regularity route (`per`).
+PERIOD_MONTHS = {"month": 1, "quarter": 3}
 
 
-def _route(r: _Reader, competencies: int, condition: bool = False) -> Route:
-    """A route, or with `condition` the measure of an advice condition (no target or label)."""
+@dataclass(frozen=True)
+class Fields:
+    """What a ruleset's keys may name: the built-in columns and those it declares itself."""
+
+    yesno: tuple[str, ...]  # trainees-register yes/no fields
+    dates: tuple[str, ...]  # trainees-register dates
+    leader_yesno: tuple[str, ...]  # leaders-register yes/no fields
+    columns: dict[str, dict[str, Column]]  # source -> its columns by name
+
+    @classmethod
+    def of(cls, extra: tuple[tuple[str, Column], ...]) -> Fields:
+        """The fields of the built-in kinds with `extra` (kind, column) added."""
+        kinds = {k.name: k for k in with_columns(extra)}
+
+        def typed(kind: str, value_type: ValueType) -> tuple[str, ...]:
+            return tuple(c.name for c in kinds[kind].columns if c.type is value_type)
+
+        return cls(
+            yesno=typed("trainees", ValueType.YESNO),
+            dates=typed("trainees", ValueType.DATE),
+            leader_yesno=typed("leaders", ValueType.YESNO),
+            columns={s: {c.name: c for c in kinds[s].columns} for s in SOURCES},
+        )
+
+
+def _columns(r: _Reader) -> tuple[tuple[str, Column], ...]:
+    """[[columns]]: the society's own columns, read from its sheets under the names given."""
+    found: list[tuple[str, Column]] = []
+    for c in r.tables("columns"):
+        c.unknown_keys({"kind", "name", "type", "aliases"})
+        kind = c.text("kind")
+        if kind not in EXTENSIBLE:
+            raise c.fail("kind", f"one of {', '.join(EXTENSIBLE)}")
+        name = c.text("name")
+        taken = {col.name for col in KINDS_BY_NAME[kind].columns} | {n for k, n in found}
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in taken:
+            raise c.fail("name", "a new column name in lower_case_with_underscores")
+        value_type = COLUMN_TYPES.get(c.text("type"))
+        if value_type is None:
+            raise c.fail("type", f"one of {', '.join(COLUMN_TYPES)}")
+        found.append((kind, Column(name, value_type, aliases=c.strings("aliases"))))
+    return tuple((kind, col) for kind, col in found)
+
+
+def _what(r: _Reader, competencies: int, condition: bool) -> dict[str, Any]:
+    """source, count, column, share, target and label: what a route counts and how many."""
     source = r.text("source")
     if source not in SOURCES:
         raise r.fail("source", f"one of {', '.join(SOURCES)}")
@@ -326,59 +410,97 @@ def _route(r: _Reader, competencies: int, condition: bool = False) -> Route:
         raise r.fail("column", expected)
     share = r.get("share", bool, "true or false", False)
     if condition:
-        target, label = 0.0, r.text("label", "")
-    else:
-        target = r.number("target", competencies if count == "competencies" else ...)
-        if target <= 0 or (share and target > 1):
-            raise r.fail("target", "a fraction above 0 and at most 1" if share else "above 0")
-        label = r.text("label")
+        return {
+            "source": source,
+            "count": count,
+            "column": column,
+            "share": share,
+            "target": 0.0,
+            "label": r.text("label", ""),
+        }
+    target = r.number("target", competencies if count == "competencies" else ...)
+    if target <= 0 or (share and target > 1):
+        raise r.fail("target", "a fraction above 0 and at most 1" if share else "above 0")
+    return {
+        "source": source,
+        "count": count,
+        "column": column,
+        "share": share,
+        "target": target,
+        "label": r.text("label"),
+    }
+
+
+def _who(r: _Reader, source: str, fields: Fields) -> dict[str, Any]:
+    """activities, when, counterpart and counterpart_has: whose rows, and for whom."""
     activities = r.strings("activities")
-    for activity in activities:
-        if activity not in VOCABULARIES["activity"].values:
-            raise r.fail(
-                "activities", f"activities from {', '.join(VOCABULARIES['activity'].values)}"
-            )
+    if not set(activities) <= set(VOCABULARIES["activity"].values):
+        raise r.fail("activities", f"activities from {', '.join(VOCABULARIES['activity'].values)}")
     when = r.get("when", dict, "a table of yes/no register fields", {})
     for field_name, value in when.items():
-        if field_name not in YESNO_FIELDS or not isinstance(value, bool):
-            raise r.fail("when", f"register yes/no fields ({', '.join(YESNO_FIELDS)}) = true/false")
-    where = _where(r, source)
-    if share and not where:
-        raise r.fail("where", "a [where] table saying which rows make up the share")
-    dates = f"a register date field ({', '.join(DATE_FIELDS)})"
-    since, until = r.text("since", None), r.text("until", None)
-    for key, value in (("since", since), ("until", until)):
-        if value is not None and value not in DATE_FIELDS:
-            raise r.fail(key, dates)
-    within_years = r.get("within_years", int, "a whole number of years above 0", None)
-    if within_years is not None and (within_years <= 0 or since is None):
-        raise r.fail("within_years", "a whole number of years above 0, with `since` set")
+        if field_name not in fields.yesno or not isinstance(value, bool):
+            raise r.fail("when", f"register yes/no fields ({', '.join(fields.yesno)}) = true/false")
     counterpart = r.text("counterpart", None)
     if counterpart is not None and COUNTERPARTS.get(counterpart) != source:
         allowed = [c for c, s in COUNTERPARTS.items() if s == source]
         raise r.fail("counterpart", f"for {source}, one of {', '.join(allowed) or 'none'}")
+    counterpart_has = r.strings("counterpart_has")
+    if counterpart_has and (
+        source == "portfolio" or not set(counterpart_has) <= set(fields.leader_yesno)
+    ):
+        raise r.fail(
+            "counterpart_has",
+            "on attendance or supervision, leaders yes/no fields "
+            f"({', '.join(fields.leader_yesno)})",
+        )
+    return {
+        "activities": activities,
+        "when": tuple(when.items()),
+        "counterpart": counterpart,
+        "counterpart_has": counterpart_has,
+    }
+
+
+def _dates(r: _Reader, fields: Fields) -> dict[str, Any]:
+    """since, until and within_years: the register dates that bound the rows counted."""
+    since, until = r.text("since", None), r.text("until", None)
+    for key, value in (("since", since), ("until", until)):
+        if value is not None and value not in fields.dates:
+            raise r.fail(key, f"a register date field ({', '.join(fields.dates)})")
+    within_years = r.get("within_years", int, "a whole number of years above 0", None)
+    if within_years is not None and (within_years <= 0 or since is None):
+        raise r.fail("within_years", "a whole number of years above 0, with `since` set")
+    return {"since": since, "until": until, "within_years": within_years}
+
+
+def _per(r: _Reader, share: bool) -> dict[str, Any]:
+    """per, years and over_months: a target that holds in each pathway year, month or quarter."""
     per = r.text("per", None)
     if per is not None and (per not in PER or share):
         raise r.fail("per", f"one of {', '.join(PER)}, on a route that is not a share")
     years = r.get("years", int, "a whole number of pathway years, with `per` set", 0)
-    if years < 0 or (years and per is None):
-        raise r.fail("years", "a whole number of pathway years, with `per` set")
+    if years < 0 or (years and per != "pathway_year"):
+        raise r.fail("years", 'a whole number of pathway years, with per = "pathway_year"')
+    over = r.get("over_months", int, "a whole number of months", 0)
+    size = PERIOD_MONTHS.get(per or "")
+    if (size is None) != (over == 0) or (size and (over <= 0 or over % size)):
+        raise r.fail("over_months", 'with per = "month" or "quarter" only, a whole number of those')
+    return {"per": per, "years": years, "over_months": over}
+
+
+def _route(r: _Reader, competencies: int, fields: Fields, condition: bool = False) -> Route:
+    """A route, or with `condition` the measure of an advice condition (no target or label)."""
+    what = _what(r, competencies, condition)
+    where, compare = _where(r, what["source"], fields)
+    if what["share"] and not where and not compare:
+        raise r.fail("where", "a [where] table saying which rows make up the share")
     return Route(
-        source=source,
-        count=count,
-        target=target,
-        label=label,
-        when=tuple(when.items()),
-        activities=activities,
-        since=since,
-        counterpart=counterpart,
-        column=column,
+        **what,
+        **_who(r, what["source"], fields),
+        **_dates(r, fields),
+        **_per(r, what["share"]),
         where=where,
-        until=until,
-        within_years=within_years,
-        per=per,
-        years=years,
-        share=share,
+        compare=compare,
         next_step="" if condition else r.text("next_step", ""),
     )
 
@@ -390,22 +512,60 @@ def _route_tables(q: _Reader) -> list[_Reader]:
     return readers
 
 
-def _where(r: _Reader, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """`where = { format = "face_to_face" }`: vocabulary columns and the values that count."""
+def _filter(column: Column, wanted: object) -> tuple[str, Any]:
+    """One `where` entry: ("in", values) for vocabulary and text, (operator, value) otherwise.
+
+    Raises ValueError when `wanted` does not suit the column."""
+    if column.type is ValueType.YESNO:
+        if not isinstance(wanted, bool):
+            raise ValueError("true or false")
+        return "is", float(wanted)
+    if column.type in (ValueType.WHOLE, ValueType.DECIMAL):
+        match = re.fullmatch(r"\s*(>=|<=|>|<|=)?\s*(-?\d+(?:\.\d+)?)\s*", str(wanted))
+        if isinstance(wanted, bool) or not match:
+            raise ValueError('a comparison such as ">= 4"')
+        return match[1] or "=", float(match[2])
+    values = [wanted] if isinstance(wanted, str) else wanted
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        raise ValueError("a value or a list of values")
+    if column.type is ValueType.VOCAB:
+        known = VOCABULARIES[column.vocabulary or ""].values
+        if not all(v in known for v in values):
+            raise ValueError(f"values from {', '.join(known)}")
+        return "in", tuple(values)
+    if column.type is ValueType.TEXT:
+        # Text is matched as names are: capitals, accents and punctuation aside.
+        return "in", tuple(fold_name(v) for v in values)
+    raise ValueError("a column of values, numbers, yes/no or text")
+
+
+def _where(
+    r: _Reader, source: str, fields: Fields
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str, float], ...]]:
+    """`where = { format = "face_to_face", days = ">= 4" }`: the rows that count.
+
+    Vocabulary and text columns list the values that count; number columns a comparison;
+    yes/no columns true or false."""
     table = r.get("where", dict, "a table of column = value or [values]", {})
-    columns = WHERE_COLUMNS[source]
-    found = []
+    columns = fields.columns[source]
+    where: list[tuple[str, tuple[str, ...]]] = []
+    compare: list[tuple[str, str, float]] = []
     for name, wanted in table.items():
-        values = [wanted] if isinstance(wanted, str) else wanted
-        known = columns.get(name, ())
-        if not isinstance(values, list) or not values or not all(v in known for v in values):
-            choices = "; ".join(f"{c} from {', '.join(v)}" for c, v in columns.items())
-            raise r.fail("where", f"for {source}, {choices or 'no columns'}")
-        found.append((name, tuple(values)))
-    return tuple(found)
+        column = columns.get(name)
+        try:
+            if column is None:
+                raise ValueError(f"a column of {source}")
+            kind, value = _filter(column, wanted)
+        except ValueError as exc:
+            raise r.fail("where", f"for {name} ({source}), {exc}") from None
+        if kind == "in":
+            where.append((name, value))
+        else:
+            compare.append((name, kind, value))
+    return tuple(where), tuple(compare)
 
 
-def _advice(a: _Reader, competencies: int) -> Advice:
+def _advice(a: _Reader, competencies: int, fields: Fields) -> Advice:
     """A built-in check named by its code, or a check written as data conditions."""
     a.unknown_keys(
         {"code", "message", "min_days", "max_trainees_present", "conditions", "for_supervisor"}
@@ -417,7 +577,8 @@ def _advice(a: _Reader, competencies: int) -> Advice:
         below, at_least = c.number("below", None), c.number("at_least", None)
         if (below is None) == (at_least is None):
             raise c.fail("below", "exactly one of below = N or at_least = N")
-        conditions.append(Condition(_route(c, competencies, condition=True), below, at_least))
+        route = _route(c, competencies, fields, condition=True)
+        conditions.append(Condition(route, below, at_least))
     if conditions:
         if code in ADVICE_CHECKS or not code.isidentifier():
             raise a.fail("code", "a new code in lower_case_with_underscores (not a built-in one)")
@@ -436,21 +597,23 @@ def _advice(a: _Reader, competencies: int) -> Advice:
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# The step while a trainee has not been on the pathway for [readiness] min_months.
+TIME_STEP = "time_on_pathway"
 
 
-def _wording(w: _Reader) -> Wording:
+def _wording(w: _Reader, fields: Fields) -> Wording:
     """[wording] and its optional [wording.steps]: step texts may name register dates."""
     w.unknown_keys({"ready", "all_met_not_ready", "needs_data", "in_progress", "paused", "steps"})
     steps = []
     if "steps" in w.data:
         s = w.table("steps")
-        s.unknown_keys(set(STEP_FIELDS))
+        s.unknown_keys({*fields.yesno, *fields.dates, TIME_STEP})
         for name in s.data:
             text = s.text(name)
             for placeholder in _PLACEHOLDER.findall(text):
-                if placeholder not in DATE_FIELDS:
+                if placeholder not in fields.dates:
                     raise s.fail(
-                        name, f"text naming only register dates ({', '.join(DATE_FIELDS)})"
+                        name, f"text naming only register dates ({', '.join(fields.dates)})"
                     )
             steps.append((name, text))
     return Wording(
@@ -463,12 +626,12 @@ def _wording(w: _Reader) -> Wording:
     )
 
 
-def _readiness(r: _Reader, requirement_ids: list[str]) -> Readiness:
+def _readiness(r: _Reader, requirement_ids: list[str], fields: Fields) -> Readiness:
     """[readiness]: the requirements and register fields that make a trainee ready, in order."""
     if "readiness" not in r.data:
         return Readiness()
     x = r.table("readiness")
-    x.unknown_keys({"requirements", "fields", "order"})
+    x.unknown_keys({"requirements", "fields", "order", "min_months", "months_from"})
     default = Readiness()
     requirements: tuple[str, ...] = ()
     if x.data.get("requirements", "all") != "all":
@@ -477,13 +640,109 @@ def _readiness(r: _Reader, requirement_ids: list[str]) -> Readiness:
             raise x.fail(
                 "requirements", f'"all" or a list of ids from {", ".join(requirement_ids)}'
             )
-    fields = x.strings("fields") if "fields" in x.data else default.fields
-    if not set(fields) <= set(STEP_FIELDS):
-        raise x.fail("fields", f"register fields from {', '.join(STEP_FIELDS)}")
+    names = x.strings("fields") if "fields" in x.data else default.fields
+    if not set(names) <= {*fields.yesno, *fields.dates}:
+        raise x.fail("fields", f"register fields from {', '.join(fields.yesno + fields.dates)}")
     order = x.strings("order") if "order" in x.data else default.order
-    if not set(order) <= set(DATE_FIELDS):
-        raise x.fail("order", f"register dates from {', '.join(DATE_FIELDS)}")
-    return Readiness(requirements, fields, order)
+    months_from = x.text("months_from", "registered")
+    if not set(order) <= set(fields.dates) or months_from not in fields.dates:
+        key = "order" if months_from in fields.dates else "months_from"
+        raise x.fail(key, f"register dates from {', '.join(fields.dates)}")
+    min_months = x.get("min_months", int, "a whole number of months", 0)
+    if min_months < 0:
+        raise x.fail("min_months", "a whole number of months")
+    return Readiness(requirements, names, order, min_months, months_from)
+
+
+def _fee(r: _Reader) -> Fee | None:
+    """[fee]: a range per supervision hour (`low_per_hour`), or per year or once (`low`)."""
+    if "fee" not in r.data:  # a society without a suggested fee leaves it out
+        return None
+    f = r.table("fee")
+    # `note` is for people reading the file (where the fee comes from); nothing shows it.
+    f.unknown_keys({"currency", "low_per_hour", "high_per_hour", "note", "per", "low", "high"})
+    f.text("note", "")
+    per = f.text("per", "hour")
+    if per not in ("hour", "year", "once"):
+        raise f.fail("per", "one of hour, year, once")
+    if per == "hour":
+        return Fee(f.text("currency"), f.number("low_per_hour"), f.number("high_per_hour"))
+    low = f.number("low")
+    return Fee(f.text("currency"), low, f.number("high", low), per)
+
+
+def _vocabulary(r: _Reader) -> Vocabulary:
+    """[vocabulary]: the society's own words for what letters and digests name."""
+    if "vocabulary" not in r.data:
+        return Vocabulary()
+    v = r.table("vocabulary")
+    v.unknown_keys({"accreditation", "team", "activities"})
+    words = v.get("activities", dict, "a table of activity = its name", {})
+    known = VOCABULARIES["activity"].values
+    if not all(a in known and isinstance(w, str) for a, w in words.items()):
+        raise v.fail("activities", f"activities from {', '.join(known)} = their name")
+    default = Vocabulary()
+    return Vocabulary(
+        accreditation=v.text("accreditation", default.accreditation),
+        team=v.text("team", default.team),
+        activities=tuple(words.items()),
+    )
+
+
+REQUIREMENT_KEYS = {
+    "id",
+    "title",
+    "what_counts",
+    "unit",
+    "next_step",
+    "routes",
+    "missing_data",
+    "requires_set",
+    "requires_label",
+}
+
+
+def _requirement(q: _Reader, competencies: int, fields: Fields) -> Requirement:
+    """One [[requirements]] with its routes."""
+    q.unknown_keys(REQUIREMENT_KEYS)
+    routes = tuple(_route(x, competencies, fields) for x in _route_tables(q))
+    if not routes:
+        raise q.fail("routes", "at least one [[requirements.routes]]")
+    requires_set = q.strings("requires_set")
+    if not set(requires_set) <= set(fields.dates):
+        raise q.fail("requires_set", f"register date fields ({', '.join(fields.dates)})")
+    return Requirement(
+        id=q.text("id"),
+        title=q.text("title"),
+        what_counts=q.text("what_counts"),
+        unit=q.text("unit"),
+        next_step=q.text("next_step"),
+        routes=routes,
+        missing_data=q.text("missing_data", ""),
+        requires_set=requires_set,
+        requires_label=q.text("requires_label", ""),
+    )
+
+
+def _unique(path: str, key: str, values: list[str]) -> None:
+    if len(set(values)) != len(values):
+        what = "id" if key == "requirements" else "code"
+        raise RulesetError(f"{path}: {key}: each {what} must be used once ({', '.join(values)})")
+
+
+TOP_KEYS = {
+    "id",
+    "title",
+    "effective_from",
+    "fee",
+    "wording",
+    "competencies",
+    "requirements",
+    "advice",
+    "readiness",
+    "columns",
+    "vocabulary",
+}
 
 
 def parse_ruleset(text: str, path: str) -> Ruleset:
@@ -493,96 +752,36 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
     except tomllib.TOMLDecodeError as exc:
         raise RulesetError(f"{path}: not valid TOML: {exc}") from None
     r = _Reader(path, data, "")
-    r.unknown_keys(
-        {
-            "id",
-            "title",
-            "effective_from",
-            "fee",
-            "wording",
-            "competencies",
-            "requirements",
-            "advice",
-            "readiness",
-        }
-    )
+    r.unknown_keys(TOP_KEYS)
     effective_from = r.get("effective_from", dt.date, "a date such as 2019-01-01")
     if isinstance(effective_from, dt.datetime):
         raise r.fail("effective_from", "a date such as 2019-01-01")
-
-    fee = None
-    if "fee" in data:  # a society without a suggested supervision fee leaves it out
-        fee_r = r.table("fee")
-        # `note` is for people reading the file (where the fee comes from); nothing shows it.
-        fee_r.unknown_keys({"currency", "low_per_hour", "high_per_hour", "note"})
-        fee_r.text("note", "")
-        fee = Fee(
-            fee_r.text("currency"), fee_r.number("low_per_hour"), fee_r.number("high_per_hour")
-        )
-    wording = _wording(r.table("wording"))
-
+    columns = _columns(r)
+    fields = Fields.of(columns)
     competencies = []
     for c in r.tables("competencies"):
         c.unknown_keys({"number", "id", "title"})
         competencies.append(Competency(int(c.number("number")), c.text("id"), c.text("title")))
-
-    requirements = []
-    for q in r.tables("requirements"):
-        q.unknown_keys(
-            {
-                "id",
-                "title",
-                "what_counts",
-                "unit",
-                "next_step",
-                "routes",
-                "missing_data",
-                "requires_set",
-                "requires_label",
-            }
-        )
-        routes = tuple(_route(x, len(competencies)) for x in _route_tables(q))
-        if not routes:
-            raise q.fail("routes", "at least one [[requirements.routes]]")
-        requires_set = q.strings("requires_set")
-        for name in requires_set:
-            if name not in DATE_FIELDS:
-                raise q.fail("requires_set", f"register date fields ({', '.join(DATE_FIELDS)})")
-        requirements.append(
-            Requirement(
-                id=q.text("id"),
-                title=q.text("title"),
-                what_counts=q.text("what_counts"),
-                unit=q.text("unit"),
-                next_step=q.text("next_step"),
-                routes=routes,
-                missing_data=q.text("missing_data", ""),
-                requires_set=requires_set,
-                requires_label=q.text("requires_label", ""),
-            )
-        )
+    requirements = [_requirement(q, len(competencies), fields) for q in r.tables("requirements")]
     if not requirements:
         raise r.fail("requirements", "at least one [[requirements]]")
     ids = [q.id for q in requirements]
-    if len(set(ids)) != len(ids):
-        raise RulesetError(f"{path}: requirements: each id must be used once ({', '.join(ids)})")
-
-    advice = [_advice(a, len(competencies)) for a in r.tables("advice")]
-    codes = [a.code for a in advice]
-    if len(set(codes)) != len(codes):
-        raise RulesetError(f"{path}: advice: each code must be used once ({', '.join(codes)})")
-
+    _unique(path, "requirements", ids)
+    advice = [_advice(a, len(competencies), fields) for a in r.tables("advice")]
+    _unique(path, "advice", [a.code for a in advice])
     return Ruleset(
         id=r.text("id"),
         title=r.text("title"),
         effective_from=effective_from,
-        fee=fee,
-        wording=wording,
+        fee=_fee(r),
+        wording=_wording(r.table("wording"), fields),
         competencies=tuple(competencies),
         requirements=tuple(requirements),
         advice=tuple(advice),
         path=path,
-        readiness=_readiness(r, ids),
+        readiness=_readiness(r, ids, fields),
+        columns=columns,
+        vocabulary=_vocabulary(r),
     )
 
 
@@ -631,7 +830,21 @@ def load_rulesets(specs: tuple[str | Path, ...]) -> tuple[Ruleset, ...]:
                 f"{ruleset.path}: id {ruleset.id!r} is also used by {seen[ruleset.id]}"
             )
         seen[ruleset.id] = ruleset.path
+    _same_columns(rulesets)
     return tuple(sorted(rulesets, key=lambda r: r.effective_from))
+
+
+def _same_columns(rulesets: list[Ruleset]) -> None:
+    """Rulesets loaded together read one inbox: a column two of them declare must be one."""
+    declared: dict[tuple[str, str], tuple[Column, str]] = {}
+    for ruleset in rulesets:
+        for kind, column in ruleset.columns:
+            first = declared.setdefault((kind, column.name), (column, ruleset.path))
+            if first[0] != column:
+                raise RulesetError(
+                    f"{ruleset.path}: columns: {kind} column {column.name!r} is declared "
+                    f"differently in {first[1]}: give it the same type and aliases in both"
+                )
 
 
 def ruleset_for(rulesets: tuple[Ruleset, ...], registered: dt.date | None) -> Ruleset:

@@ -276,3 +276,23 @@ KINDS: tuple[Kind, ...] = (
 )
 
 KINDS_BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
+
+
+def with_columns(extra: tuple[tuple[str, Column], ...]) -> tuple[Kind, ...]:
+    """KINDS with columns a ruleset declares (docs/rulesets.md, "Columns of your own") added to
+    their kinds; KINDS itself when there are none."""
+    if not extra:
+        return KINDS
+    added: dict[str, list[Column]] = {}
+    for kind_name, column in extra:
+        added.setdefault(kind_name, []).append(column)
+    return tuple(
+        Kind(
+            kind.name,
+            kind.columns + tuple(added.get(kind.name, ())),
+            kind.id_column,
+            kind.duplicate_key,
+            kind.date_column,
+        )
+        for kind in KINDS
+    )

@@ -149,14 +149,26 @@ def _left_to_do(result: RequirementResult) -> float:
     return max(0.0, min(1.0, 1 - route.achieved / route.target))
 
 
-def readiness_step(ruleset: Ruleset, feels_ready: bool | None, dates: Mapping[str, dt.date]) -> str:
+def readiness_step(
+    ruleset: Ruleset,
+    feels_ready: bool | None,
+    dates: Mapping[str, dt.date],
+    waiting: Sequence[str] | None = None,
+) -> str:
     """Every requirement met: the step of each [readiness] field not yet holding, in its order
-    (uk-2019: feeling ready, then the reference's first missing step)."""
-    needed = [
-        name
-        for name in ruleset.readiness.fields
-        if not (name in dates or (name == "feels_ready" and feels_ready))
-    ]
+    (uk-2019: feeling ready, then the reference's first missing step).
+
+    `waiting`: what readiness waits for, as evaluate found it (its own yes/no fields and the
+    time on the pathway included); without it, worked out from `feels_ready` and `dates`."""
+    needed = (
+        list(waiting)
+        if waiting is not None
+        else [
+            name
+            for name in ruleset.readiness.fields
+            if not (name in dates or (name == "feels_ready" and feels_ready))
+        ]
+    )
     # Two blank dates of one chain wait on the same first gap: its step is given once.
     steps = list(dict.fromkeys(_field_step(ruleset, name, dates) for name in needed))
     if not all(steps):  # a ruleset without these words keeps its one sentence
@@ -171,6 +183,7 @@ def next_steps(
     results: Sequence[RequirementResult],
     feels_ready: bool | None,
     dates: Mapping[str, dt.date],
+    waiting: Sequence[str] | None = None,
 ) -> tuple[tuple[str, ...], str]:
     """Each requirement's next step, and the one overall step that unblocks most.
 
@@ -202,7 +215,7 @@ def next_steps(
     ]
     if unmet:
         return steps, max(unmet, key=lambda pair: _left_to_do(pair[0]))[1]
-    return steps, readiness_step(ruleset, feels_ready, dates)
+    return steps, readiness_step(ruleset, feels_ready, dates, waiting)
 
 
 # --- what changed since the last report ------------------------------------------------------
@@ -371,6 +384,14 @@ def per_year_words(values: Sequence[float], completed: int, years: int) -> str:
     return words
 
 
+def per_period_words(unit: str, over_months: int, short: int, periods: int, target: float) -> str:
+    """Which month (or quarter) a regularity route's number is from, and how many fell short."""
+    return (
+        f"in the weakest {unit} of the last {over_months} months "
+        f"({short} of {periods} {unit}s below {number_text(target)})"
+    )
+
+
 def route_detail(r: RouteResult) -> str:
     """A route's numbers for the detail column: `12 of 20 co-led sessions`, `24 ... (20 needed)`."""
     if r.target == 1 and not r.per_year and not r.share:
@@ -482,7 +503,11 @@ def competency_words(number: int, title: str, named: bool = True) -> str:
 
 
 def record_lines(
-    source: str, frame: pd.DataFrame, competencies: Mapping[str, str], names: Mapping[str, str]
+    source: str,
+    frame: pd.DataFrame,
+    competencies: Mapping[str, str],
+    names: Mapping[str, str],
+    activities: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Counted rows as a trainee can check them against their own diary, one line each.
 
@@ -493,6 +518,8 @@ def record_lines(
 
     if frame.empty:
         return []
+    # a ruleset's own names for activities ("intensive") before the built-in ones
+    words = {**ACTIVITY_WORDS, **(activities or {})}
 
     def day(value: object) -> str:
         return "" if _blank(value) else day_text(pd.Timestamp(str(value)))
@@ -519,7 +546,7 @@ def record_lines(
     else:
         columns = [
             map_unique(frame["date"], day),
-            map_unique(frame["activity"], lambda a: f": {ACTIVITY_WORDS.get(str(a), str(a))}"),
+            map_unique(frame["activity"], lambda a: f": {words.get(str(a), str(a))}"),
             map_unique(
                 frame["sessions"],
                 lambda n: (

@@ -72,6 +72,8 @@ def decide(requirement: str, decision: str, date: object = "01/06/2025", **field
 
 
 def _rows(header: list[str], rows: Sequence[dict[str, object]]) -> list[list[object]]:
+    """The header, with any column a row names beyond it (a ruleset's own), then the rows."""
+    header = list(dict.fromkeys([*header, *(column for row in rows for column in row)]))
     return [header] + [[row.get(column, "") for column in header] for row in rows]
 
 
@@ -119,22 +121,26 @@ def run_rules(
     as_of: str = AS_OF,
     decisions: Sequence[dict[str, object]] = (),
     rules: Sequence[str | Path] = (),
+    leaders: Sequence[Sequence[object]] = LEADERS,
 ) -> Outcome:
     """Write T1 (Jane Smith) with `trainee` register fields, plus the leaders and rows; run.
 
     `rules`: rulesets for --rules (files or built-in ids); a Decisions sheet only if given.
+    A `trainee` field outside TRAINEE_HEADER (a ruleset's own column) gets a column of its own.
     """
     sheets = {"Decisions": _rows(DECISIONS, decisions)} if decisions else {}
     inbox = tmp_path / "inbox"
     write_xlsx(
         inbox / "inbox.xlsx",
         {
-            "Trainees": [
+            "Trainees": _rows(
                 TRAINEE_HEADER,
-                trainee_row("T1", "Jane Smith", **(trainee or {})),
-                OTHER_TRAINEE,
-            ],
-            "Leaders": LEADERS,
+                [
+                    {"trainee_id": "T1", "name": "Jane Smith", **(trainee or {})},
+                    dict(zip(TRAINEE_HEADER, OTHER_TRAINEE, strict=True)),
+                ],
+            ),
+            "Leaders": list(leaders),
             "Attendance": _rows(ATTENDANCE, attendance),
             "Supervision": _rows(SUPERVISION, supervision),
             "Portfolio": _rows(PORTFOLIO, portfolio),

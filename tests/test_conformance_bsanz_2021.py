@@ -1,11 +1,15 @@
 """What bsanz-2021 means, case by case: for each requirement, just met, just not met, and
-cannot be assessed (or why it never is).
+cannot be assessed (or why it never is), then readiness.
 
 Each case is one trainee (T1) with a few rows, run through `balint-reports run` with only
 bsanz-2021 loaded; the Requirements sheet and progress.json must both say the expected status
-and count. To add a case, copy one: the comment above it says which rule it checks.
-`balint-reports rules explain bsanz-2021` prints the rules these cases check. The report
-date is 30 November 2026.
+and count. To add a case, copy one: the comment above it says which rule it checks, and the
+ruleset file quotes the text each rule encodes. `balint-reports rules explain bsanz-2021`
+prints the rules these cases check. The report date is 30 November 2026.
+
+The leaders: L1 is an accredited Leader Trainer; L2 is accredited and experienced in
+supervision but not a Leader Trainer (enough under uk-2019, not here); L3 is a Leader Trainer
+the register does not record as accredited.
 """
 
 from __future__ import annotations
@@ -16,21 +20,37 @@ from pathlib import Path
 
 import pytest
 
-from .rules_inbox import att, run_rules, sup
+from .rules_inbox import att, decide, run_rules, sup
 
+LEADERS = [
+    ["leader_id", "name", "accredited", "supervision_experience", "Leader trainer"],
+    ["L1", "Ann Trainer", "yes", "yes", "yes"],
+    ["L2", "Bob Accredited", "yes", "yes", "no"],
+    ["L3", "Cat Unaccredited", "no", "yes", "yes"],
+]
 REGISTERED_2024 = {"registered": dt.date(2024, 1, 1)}  # two pathway years completed
 ALL_DONE = {
     **REGISTERED_2024,
     "feels_ready": "yes",
     "reference_received": dt.date(2026, 10, 1),
-    "reference_shared": dt.date(2026, 10, 2),
-    "reference_forwarded": dt.date(2026, 10, 3),
 }
 
 
-def monthly(year: int, count: int, supervisor: str = "L1") -> list[dict]:
+def monthly(year: int, count: int, supervisor: str = "L1", **fields: object) -> list[dict]:
     """`count` supervision sessions, one on the 10th of each month from January of `year`."""
-    return [sup(dt.date(year, month, 10), supervisor) for month in range(1, count + 1)]
+    return [sup(dt.date(year, m, 10), supervisor, **fields) for m in range(1, count + 1)]
+
+
+def report(day: dt.date, supervisor: str = "L1") -> dict:
+    """A supervision session at which the supervisor gave a six-monthly report."""
+    return sup(day, supervisor, **{"Six-monthly report": "yes"})
+
+
+def intensive(day: dt.date, name: str, provider: str = "BSANZ") -> dict:
+    return att(day, "leadership_weekend", event=name, days=3, **{"Run by": provider})
+
+
+FOUR_REPORTS = [report(dt.date(y, m, 20)) for y in (2024, 2025) for m in (6, 12)]
 
 
 @dataclass(frozen=True)
@@ -44,10 +64,11 @@ class Case:
     target: float | None  # None: not checked when it cannot be assessed
     attendance: list = field(default_factory=list)
     supervision: list = field(default_factory=list)
+    decisions: list = field(default_factory=list)
 
 
 CASES = [
-    # --- case_discussions: 30 cases discussed in groups led or co-led ---------------------
+    # --- case_discussions: 30 cases discussed in groups led or co-led during the course ------
     # Cases add up over leading and co-leading: 18 + 12.
     pytest.param(
         Case(
@@ -78,13 +99,27 @@ CASES = [
         ),
         id="cases-29-just-not-met",
     ),
-    # Case discussions depend on no register field: never "cannot be assessed".
+    # "during the course": groups led before registering (31 December 2023) do not count.
+    pytest.param(
+        Case(
+            "case_discussions",
+            REGISTERED_2024,
+            "not_met",
+            20,
+            30,
+            [
+                att(dt.date(2023, 12, 31), "leader", cases=10),
+                att(dt.date(2024, 1, 1), "leader", cases=20),
+            ],
+        ),
+        id="cases-before-registering-do-not-count",
+    ),
+    # Without a registered date there is no cut (docs/rulesets.md): never "cannot be assessed".
     pytest.param(
         Case("case_discussions", {}, "not_met", 0, 30),
         id="cases-never-cannot-assess",
     ),
-    # --- leading_meetings: 20 meetings led or co-led ----------------------------------------
-    # Meetings add up over leading and co-leading: 10 + 10.
+    # --- leading_meetings: 20 meetings led or co-led during the course -------------------
     pytest.param(
         Case(
             "leading_meetings",
@@ -99,7 +134,7 @@ CASES = [
         ),
         id="meetings-20-just-met",
     ),
-    # 19 are one short; meetings attended as a member do not count.
+    # 19 are one short: the meetings before registering do not count.
     pytest.param(
         Case(
             "leading_meetings",
@@ -108,19 +143,18 @@ CASES = [
             19,
             20,
             [
+                att(dt.date(2023, 6, 1), "co_leader", sessions=10),
                 att(dt.date(2025, 3, 1), "co_leader", sessions=19),
                 att(dt.date(2025, 4, 1), "member", sessions=5),
             ],
         ),
         id="meetings-19-just-not-met",
     ),
-    # Meetings depend on no register field: never "cannot be assessed".
     pytest.param(
         Case("leading_meetings", {}, "not_met", 0, 20),
         id="meetings-never-cannot-assess",
     ),
-    # --- supervision: 10 sessions with an eligible supervisor in each pathway year ---------
-    # Registered 1 January 2024: 2024 and 2025 are completed pathway years, 10 sessions each.
+    # --- supervision: 10 sessions with an accredited Leader Trainer in each pathway year --
     pytest.param(
         Case(
             "supervision",
@@ -144,8 +178,8 @@ CASES = [
         ),
         id="supervision-9-in-one-year-just-not-met",
     ),
-    # Sessions with a supervisor who is accredited but not experienced in supervision (L2)
-    # do not count.
+    # An accredited, experienced supervisor who is not a Leader Trainer (L2), and a Leader
+    # Trainer not recorded as accredited (L3), do not count.
     pytest.param(
         Case(
             "supervision",
@@ -153,25 +187,12 @@ CASES = [
             "not_met",
             9,
             10,
-            supervision=monthly(2024, 10) + monthly(2025, 9) + [sup(dt.date(2025, 11, 10), "L2")],
+            supervision=monthly(2024, 10)
+            + monthly(2025, 9)
+            + [sup(dt.date(2025, 11, 10), "L2"), sup(dt.date(2025, 11, 11), "L3")],
         ),
-        id="supervision-ineligible-supervisor-does-not-count",
+        id="supervision-not-a-leader-trainer-does-not-count",
     ),
-    # No pathway year completed yet (registered 1 March 2026): the year under way is
-    # judged on what it has so far, and 10 sessions already meet it.
-    pytest.param(
-        Case(
-            "supervision",
-            {"registered": dt.date(2026, 3, 1)},
-            "met",
-            10,
-            10,
-            supervision=[sup(dt.date(2026, month, 10)) for month in range(3, 13) if month != 12]
-            + [sup(dt.date(2026, 11, 20))],
-        ),
-        id="supervision-first-year-under-way-just-met",
-    ),
-    # Without a registered date there are no pathway years: it cannot be assessed.
     pytest.param(
         Case(
             "supervision",
@@ -183,8 +204,7 @@ CASES = [
         ),
         id="supervision-registered-blank-cannot-assess",
     ),
-    # --- intensives: 2 Balint intensives (leadership weekends) ------------------------------
-    # Two named leadership weekends, a year apart.
+    # --- intensives: two BSANZ intensives, or one BSANZ and one approved international ----
     pytest.param(
         Case(
             "intensives",
@@ -193,13 +213,13 @@ CASES = [
             2,
             2,
             [
-                att(dt.date(2024, 5, 4), "leadership_weekend", event="Intensive 2024"),
-                att(dt.date(2025, 5, 3), "leadership_weekend", event="Intensive 2025"),
+                intensive(dt.date(2024, 5, 4), "Intensive 2024"),
+                intensive(dt.date(2025, 5, 3), "Intensive 2025"),
             ],
         ),
-        id="intensives-2-just-met",
+        id="intensives-2-bsanz-just-met",
     ),
-    # A leadership training day is not an intensive: one of two.
+    # An international intensive without the Committee's approval does not count.
     pytest.param(
         Case(
             "intensives",
@@ -208,16 +228,87 @@ CASES = [
             1,
             2,
             [
-                att(dt.date(2024, 5, 4), "leadership_weekend", event="Intensive 2024"),
+                intensive(dt.date(2024, 5, 4), "Intensive 2024"),
+                intensive(dt.date(2025, 7, 1), "Oxford leadership weekend", "Balint Society UK"),
                 att(dt.date(2025, 2, 1), "leadership_day", event="Training day"),
             ],
         ),
-        id="intensives-day-does-not-count-just-not-met",
+        id="intensives-international-unapproved-just-not-met",
     ),
-    # Intensives depend on no register field: never "cannot be assessed".
+    # The same international intensive, approved by the Committee: one BSANZ and one approved.
+    pytest.param(
+        Case(
+            "intensives",
+            REGISTERED_2024,
+            "met",
+            2,
+            2,
+            [
+                intensive(dt.date(2024, 5, 4), "Intensive 2024"),
+                intensive(dt.date(2025, 7, 1), "Oxford leadership weekend", "Balint Society UK"),
+            ],
+            decisions=[
+                decide("intensives", "approve", "01/05/2025", event="Oxford leadership weekend")
+            ],
+        ),
+        id="intensives-one-bsanz-one-approved-met",
+    ),
     pytest.param(
         Case("intensives", {}, "not_met", 0, 2),
         id="intensives-never-cannot-assess",
+    ),
+    # --- bsanz_intensive: two approved internationals never replace the BSANZ one ---------
+    pytest.param(
+        Case(
+            "bsanz_intensive",
+            REGISTERED_2024,
+            "not_met",
+            0,
+            1,
+            [intensive(dt.date(2025, 7, 1), "Oxford", "Balint Society UK")],
+            decisions=[decide("intensives", "approve", "01/05/2025", event="Oxford")],
+        ),
+        id="bsanz-intensive-0-just-not-met",
+    ),
+    pytest.param(
+        Case(
+            "bsanz_intensive",
+            REGISTERED_2024,
+            "met",
+            1,
+            1,
+            [intensive(dt.date(2025, 7, 1), "Hobart", "bsanz")],  # capitals aside
+        ),
+        id="bsanz-intensive-1-just-met",
+    ),
+    # --- reports: four six-monthly reports during the course, and the final report --------
+    pytest.param(
+        Case(
+            "reports",
+            {**REGISTERED_2024, "reference_received": dt.date(2026, 10, 1)},
+            "met",
+            4,
+            4,
+            supervision=FOUR_REPORTS,
+        ),
+        id="reports-4-and-final-just-met",
+    ),
+    # Three reports on the pathway (one before registering does not count).
+    pytest.param(
+        Case(
+            "reports",
+            {**REGISTERED_2024, "reference_received": dt.date(2026, 10, 1)},
+            "not_met",
+            3,
+            4,
+            supervision=[report(dt.date(2023, 12, 1)), *FOUR_REPORTS[1:]],
+        ),
+        id="reports-3-just-not-met",
+    ),
+    # Four reports but no final report received: not met.
+    pytest.param(
+        Case("reports", REGISTERED_2024, "not_met", 4, 4, supervision=FOUR_REPORTS),
+        id="reports-no-final-report-not-met",
     ),
 ]
 
@@ -229,7 +320,9 @@ def test_bsanz_2021_requirement(tmp_path: Path, case: Case) -> None:
         case.register,
         attendance=case.attendance,
         supervision=case.supervision,
+        decisions=case.decisions,
         rules=["bsanz-2021"],
+        leaders=LEADERS,
     )
     assert out.progress["ruleset"] == "bsanz-2021"
     status, achieved, target = out.requirement(case.requirement)
@@ -240,29 +333,140 @@ def test_bsanz_2021_requirement(tmp_path: Path, case: Case) -> None:
         assert (status, achieved, target) == (case.status, case.achieved, case.target)
 
 
-# --- ready: every requirement met, feels ready, and the report shared and forwarded -------
+# --- ready: every requirement met, two years on, feels ready, the final report received ----
 
 EVERYTHING = {
     "attendance": [
         att(dt.date(2024, 3, 1), "co_leader", sessions=20, cases=30),
-        att(dt.date(2024, 5, 4), "leadership_weekend", event="Intensive 2024"),
-        att(dt.date(2025, 5, 3), "leadership_weekend", event="Intensive 2025"),
+        intensive(dt.date(2024, 5, 4), "Intensive 2024"),
+        intensive(dt.date(2025, 5, 3), "Intensive 2025"),
     ],
-    "supervision": monthly(2024, 10) + monthly(2025, 10),
+    "supervision": monthly(2024, 10) + monthly(2025, 10) + FOUR_REPORTS,
+}
+
+# Registered 1 December 2024, everything else done during the course by 30 November 2026.
+RECENT = {
+    "attendance": [
+        att(dt.date(2025, 1, 10), "co_leader", sessions=20, cases=30),
+        intensive(dt.date(2025, 5, 4), "Intensive 2025"),
+        intensive(dt.date(2026, 5, 3), "Intensive 2026"),
+    ],
+    "supervision": monthly(2025, 10)
+    + [report(dt.date(y, m, 20)) for y, m in ((2025, 1), (2025, 6), (2025, 12), (2026, 6))],
 }
 
 READY_CASES = [
-    # Everything met, feels ready, the supervisor's report shared and forwarded: ready.
-    pytest.param(ALL_DONE, "ready", id="ready-just-met"),
-    # The same, but the report has not been sent on to the accreditation committee.
-    pytest.param({**ALL_DONE, "reference_forwarded": ""}, "in_progress", id="not-forwarded"),
-    # No registered date: supervision per year cannot be assessed, so data is needed.
-    pytest.param({**ALL_DONE, "registered": ""}, "needs_data", id="needs-data"),
+    # No need to share or forward the report, unlike the UK: received is enough.
+    pytest.param(
+        ALL_DONE, "ready", "You have met every requirement", EVERYTHING, id="ready-just-met"
+    ),
+    pytest.param(
+        {**ALL_DONE, "feels_ready": ""},
+        "in_progress",
+        "When you feel ready to apply for accreditation, let the Accreditation Committee know.",
+        EVERYTHING,
+        id="not-feeling-ready",
+    ),
+    # 23 months on the pathway by the report date: not yet, whatever else is done.
+    pytest.param(
+        {**ALL_DONE, "registered": dt.date(2024, 12, 1)},
+        "in_progress",
+        "The pathway runs for at least two years from your registration on 1 December 2024",
+        RECENT,
+        id="under-two-years",
+    ),
+    pytest.param({**ALL_DONE, "registered": ""}, "needs_data", "", EVERYTHING, id="needs-data"),
 ]
 
 
-@pytest.mark.parametrize(("register", "overall"), READY_CASES)
-def test_bsanz_2021_ready(tmp_path: Path, register: dict, overall: str) -> None:
-    out = run_rules(tmp_path, register, **EVERYTHING, rules=["bsanz-2021"])
+@pytest.mark.parametrize(("register", "overall", "step", "rows"), READY_CASES)
+def test_bsanz_2021_ready(
+    tmp_path: Path, register: dict, overall: str, step: str, rows: dict
+) -> None:
+    out = run_rules(tmp_path, register, **rows, rules=["bsanz-2021"], leaders=LEADERS)
+    # every requirement is met: only readiness's own steps remain
+    assert {r["status"] for r in out.progress["requirements"].values()} <= (
+        {"met"} if overall != "needs_data" else {"met", "cannot_assess"}
+    )
     assert out.progress["overall"] == overall
     assert out.overview["overall"] == overall
+    assert out.progress["next_step"].startswith(step)
+
+
+def test_a_bsanz_letter_speaks_of_the_committee_and_intensives(tmp_path: Path) -> None:
+    out = run_rules(tmp_path, ALL_DONE, **EVERYTHING, rules=["bsanz-2021"], leaders=LEADERS)
+    assert "as recorded by the Accreditation Committee on 30 November 2026" in out.letter
+    assert "4 May 2024: intensive, Intensive 2024" in out.letter
+    assert "leadership team" not in out.letter
+    assert "Assessed under: Balint Society of Australia and New Zealand" in out.letter
+
+
+DESIRABLE = [
+    # Co-led 5 sessions, none with an accredited leader: the desirable 20 are advised.
+    pytest.param(
+        [att(dt.date(2025, 3, 1), "co_leader", sessions=5, co_leader="Tom Other")],
+        [],
+        "little_coleading_with_accredited",
+        True,
+        id="coleading-with-accredited-advised",
+    ),
+    pytest.param(
+        [att(dt.date(2025, 3, 1), "co_leader", sessions=20, co_leader="Ann Trainer")],
+        [],
+        "little_coleading_with_accredited",
+        False,
+        id="coleading-with-accredited-20-not-advised",
+    ),
+    # Supervision in year one, but never in a group: a supervision group is advised.
+    pytest.param(
+        [],
+        [sup(dt.date(2024, 3, 1), "L1", trainees_present=1)],
+        "no_supervision_group_year_one",
+        True,
+        id="supervision-group-advised",
+    ),
+    pytest.param(
+        [],
+        [sup(dt.date(2024, 3, 1), "L1", trainees_present=3)],
+        "no_supervision_group_year_one",
+        False,
+        id="supervision-group-in-year-one-not-advised",
+    ),
+    # One face-to-face session of three: less than half.
+    pytest.param(
+        [],
+        [
+            sup(dt.date(2024, 3, 1), "L1", mode="zoom"),
+            sup(dt.date(2024, 4, 1), "L1", mode="zoom"),
+            sup(dt.date(2024, 5, 1), "L1", mode="in person"),
+        ],
+        "supervision_mostly_remote",
+        True,
+        id="face-to-face-under-half-advised",
+    ),
+    pytest.param(
+        [],
+        [
+            sup(dt.date(2024, 3, 1), "L1", mode="zoom"),
+            sup(dt.date(2024, 5, 1), "L1", mode="in person"),
+        ],
+        "supervision_mostly_remote",
+        False,
+        id="face-to-face-half-not-advised",
+    ),
+]
+
+
+@pytest.mark.parametrize(("attendance", "supervision", "code", "given"), DESIRABLE)
+def test_bsanz_2021_desirable_items_are_advice(
+    tmp_path: Path, attendance: list, supervision: list, code: str, given: bool
+) -> None:
+    out = run_rules(
+        tmp_path,
+        REGISTERED_2024,
+        attendance=attendance,
+        supervision=supervision,
+        rules=["bsanz-2021"],
+        leaders=LEADERS,
+    )
+    assert (code in out.advice()) is given

@@ -39,7 +39,7 @@ def test_report_requested_from_the_supervisor_is_awaited_with_its_date(tmp_path:
     )
     assert "Competencies not yet signed off (3): 2, exploring" in digest
     # The seed's advice to supervisors, in their words: one setting only.
-    assert "All of their leading so far has been in one setting" in digest
+    assert "All of their leading so far with a setting recorded has been in one setting" in digest
     # Never the trainee's own second-person wording, nor another trainee.
     for words in ("You have", "Your next step", "you feel ready", "Tom Other", "T2"):
         assert words not in digest, words

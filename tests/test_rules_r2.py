@@ -491,6 +491,11 @@ def test_out_of_order_dates_are_still_used(tmp_path: Path) -> None:
 def test_single_setting_only_on_known_settings(tmp_path: Path, rows: list, fires: bool) -> None:
     out = run_rules(tmp_path, NO_PSY, rows)
     assert ("single_setting" in out.advice()) is fires
+    # Blank settings say nothing, so the letter claims no more than the settings recorded.
+    assert ("all your leading with a setting recorded has been in one setting" in out.letter) is (
+        fires
+    )
+    assert "all your leading has been in one setting" not in out.letter
 
 
 # --- signoff_not_by_supervisor (3.3) -----------------------------------------------------

@@ -184,7 +184,7 @@ def test_cli_missing_rules_file(tmp_path: Path, inbox: Path) -> None:
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {tmp_path / 'nope.toml'}: no such ruleset file or built-in ruleset "
-        "(built in: bsanz-2021, uk-2019, uk-2023-example)\n"
+        "(built in: abs-credentialing, bsanz-2021, uk-2019, uk-2023-example)\n"
     )
 
 

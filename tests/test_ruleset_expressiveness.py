@@ -433,7 +433,8 @@ def test_advice_written_as_data_conditions(
         pytest.param(
             '[[requirements.routes]]\nsource = "attendance"\ncount = "sessions"\n'
             'where = { format = "hybrid" }\ntarget = 1\nlabel = "x"',
-            "requirements[1].routes[1].where: expected for attendance, activity from member",
+            "requirements[1].routes[1].where: expected for format (attendance), values from "
+            "face_to_face, online",
             id="where-unknown-value",
         ),
         pytest.param(
@@ -443,9 +444,9 @@ def test_advice_written_as_data_conditions(
             id="share-target-not-a-fraction",
         ),
         pytest.param(
-            '[[requirements.routes]]\nsource = "supervision"\ncount = "rows"\nper = "month"\n'
+            '[[requirements.routes]]\nsource = "supervision"\ncount = "rows"\nper = "week"\n'
             'target = 1\nlabel = "x"',
-            "requirements[1].routes[1].per: expected one of pathway_year",
+            "requirements[1].routes[1].per: expected one of pathway_year, month, quarter",
             id="per-unknown",
         ),
         pytest.param(

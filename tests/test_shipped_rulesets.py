@@ -16,28 +16,39 @@ def day(n: int, month: int, year: int) -> dt.date:
     return dt.date(year, month, n)
 
 
+# bsanz-2021's Leader Trainers are a column of the leaders register (issue 15 item 3).
+BSANZ_LEADERS = [[*LEADERS[0], "Leader trainer"], *[[*row, "yes"] for row in LEADERS[1:]]]
+
+
 def test_bsanz_pathway_met(tmp_path: Path) -> None:
-    # 20 meetings led or co-led with 30 cases; 10 eligible supervision sessions in each of
-    # two completed pathway years; two intensives.
+    # 20 meetings led or co-led with 30 cases; 10 supervision sessions with a Leader Trainer
+    # in each of two completed pathway years, four of them six-monthly reports; two BSANZ
+    # intensives; the final report received.
     attendance = [att(day(n, 4, 2024), "co_leader", cases=1, event="Tue") for n in range(1, 11)]
     attendance += [att(day(n, 5, 2024), "leader", cases=2, event="Thu") for n in range(1, 11)]
     attendance += [
-        att(day(7, 9, 2024), "leadership_weekend", event="Adelaide intensive 2024"),
-        att(day(7, 9, 2025), "leadership_weekend", event="Auckland intensive 2025"),
+        att(
+            day(7, 9, 2024), "leadership_weekend", event="Adelaide intensive 2024", provider="BSANZ"
+        ),
+        att(
+            day(7, 9, 2025), "leadership_weekend", event="Auckland intensive 2025", provider="BSANZ"
+        ),
     ]
     supervision = [sup(day(n, 6, 2024)) for n in range(1, 11)]
     supervision += [sup(day(n, 6, 2025)) for n in range(1, 11)]
+    for i in (0, 5, 10, 15):
+        supervision[i]["six_monthly_report"] = "yes"
     out = run_rules(
         tmp_path,
         {
             "registered": "01/03/2024",
             "feels_ready": "yes",
-            "reference_shared": "01/10/2026",
-            "reference_forwarded": "02/10/2026",
+            "reference_received": "01/10/2026",
         },
         attendance=attendance,
         supervision=supervision,
         rules=["bsanz-2021"],
+        leaders=BSANZ_LEADERS,
     )
     assert out.progress["ruleset"] == "bsanz-2021"
     assert out.overview["ruleset"] == "bsanz-2021"
@@ -45,6 +56,7 @@ def test_bsanz_pathway_met(tmp_path: Path) -> None:
     assert out.requirement("leading_meetings") == ("met", 20, 20)
     assert out.requirement("supervision") == ("met", 10, 10)
     assert out.requirement("intensives") == ("met", 2, 2)
+    assert out.requirement("reports") == ("met", 4, 4)
     assert out.progress["overall"] == "ready"
     # BSANZ suggests no fee: no cost is shown.
     assert out.overview["supervision_cost"] is None
@@ -54,8 +66,12 @@ def test_bsanz_pathway_met(tmp_path: Path) -> None:
 
 def test_bsanz_pathway_short_in_each_way(tmp_path: Path) -> None:
     attendance = [att(day(n, 4, 2024), "co_leader", event="Tue") for n in range(1, 20)]
-    attendance += [att(day(7, 9, 2024), "leadership_weekend", event="Adelaide intensive")]
-    attendance += [att(day(8, 9, 2024), "leadership_weekend", event="adelaide INTENSIVE")]
+    attendance += [
+        att(day(7, 9, 2024), "leadership_weekend", event="Adelaide intensive", provider="BSANZ")
+    ]
+    attendance += [
+        att(day(8, 9, 2024), "leadership_weekend", event="adelaide INTENSIVE", provider="BSANZ")
+    ]
     supervision = [sup(day(n, 6, 2024)) for n in range(1, 13)]
     supervision += [sup(day(n, 6, 2025)) for n in range(1, 10)]
     out = run_rules(
@@ -64,14 +80,22 @@ def test_bsanz_pathway_short_in_each_way(tmp_path: Path) -> None:
         attendance=attendance,
         supervision=supervision,
         rules=["bsanz-2021"],
+        leaders=BSANZ_LEADERS,
     )
     assert out.requirement("case_discussions") == ("not_met", 0, 30)
     assert out.requirement("leading_meetings") == ("not_met", 19, 20)
     assert out.requirement("supervision") == ("not_met", 9, 10)
     assert "(year 1: 12, year 2: 9)" in out.progress["requirements"]["supervision"]["detail"]
     assert out.requirement("intensives") == ("not_met", 1, 2)
-    # Meetings led with no cases recorded: the data-written advice says so.
-    assert out.advice() == ["no_cases_recorded"]
+    assert out.requirement("reports") == ("not_met", 0, 4)
+    # Meetings led with no cases recorded: the data-written advice says so; fewer than 20
+    # sessions co-led with an accredited leader, and none face to face: desirable items.
+    assert out.advice() == [
+        "no_cases_recorded",
+        "little_coleading_with_accredited",
+        "no_supervision_group_year_one",
+        "supervision_mostly_remote",
+    ]
 
 
 def test_bsanz_without_registration_date_needs_data(tmp_path: Path) -> None:
