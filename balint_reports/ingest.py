@@ -67,7 +67,7 @@ def parse_file(
     next_rid = 0
     for sheet in result.sheets:
         entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
-        found = classify(sheet, config)
+        found = classify(sheet, config, kinds)
         if found.near_miss is not None:
             # Its rows count as read and rejected, so that the loss shows in Sources.
             lost = report_near_miss(sheet, found.near_miss, log)
