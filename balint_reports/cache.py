@@ -14,6 +14,7 @@ changes how pandas 3 stores every text column in the program.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -171,7 +172,8 @@ class SheetCache:
             return
         for path in self.folder.iterdir():
             if path.name != _INDEX and path.name.removesuffix(_SUFFIX) not in self._used:
-                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # kept: the next run tries again
+                    path.unlink(missing_ok=True)
         index = self._index()
         kept = {k: v for k, v in index.items() if k in self._used}
         if kept != index:

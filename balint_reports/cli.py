@@ -13,6 +13,7 @@ import click
 # Only what the help texts need is imported here: `--help` must not wait for pandas, openpyxl
 # or jinja2, so each command imports the pipeline it runs when it runs.
 from . import deliver
+from .addresses import valid_address
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
 from .explain import explain as explain_ruleset
@@ -362,17 +363,30 @@ def _people(people: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} ({person})" for person, name in people)
 
 
+MAX_ERROR_LINES = 10  # problems listed one by one before send points to Data issues
+
+
 def _errors_line(errors: deliver.MonthErrors) -> str:
     if not errors.total:
         return "This month's report has no errors in its data."
     whom = [f"{n} about {name} ({person})" for person, name, n in errors.by_trainee]
-    if errors.unattributed:
+    # The problem's own words: for a misspelt trainee they name whom the row may be about.
+    whom += [
+        problem if rows == 1 else f"{problem} ({rows} rows)"
+        for problem, rows in errors.about_nobody
+    ]
+    listed = sum(n for *_, n in errors.by_trainee) + sum(n for _, n in errors.about_nobody)
+    if errors.total > listed:
         whom.append(
-            f"{errors.unattributed} not tied to a trainee in the register (e.g. a misspelt name)"
+            f"{errors.total - listed} not tied to a trainee in the register (e.g. a misspelt name)"
         )
+    if len(whom) > MAX_ERROR_LINES:
+        more = len(whom) - MAX_ERROR_LINES + 1
+        whom = [*whom[: MAX_ERROR_LINES - 1], f"and {more} more"]
+    lines = "".join(f"\n  {line}" for line in whom)
     return (
         f"This month's report has {_plural(errors.total, 'error')} in its data (rows left out "
-        f"of the counts): {'; '.join(whom)}. See Data issues in summary.xlsx: fix "
+        f"of the counts):{lines}\nSee Data issues in summary.xlsx: fix "
         f"{'it' if errors.total == 1 else 'them'} and run the month again before sending, or "
         "send anyway."
     )
@@ -433,7 +447,7 @@ def _closing(result: deliver.SendResult) -> list[str]:
     elif result.left_by_limit:
         lines.append(
             f"{counts.get(deliver.SENT, 0)} sent, {result.left_by_limit} left: run again "
-            "without --limit to send the rest."
+            f"without --limit to send the rest:\n  {result.again}"
         )
     if counts.get(deliver.UNKNOWN):
         lines.append(
@@ -442,6 +456,43 @@ def _closing(result: deliver.SendResult) -> list[str]:
             "--retry-unknown --only ID."
         )
     return lines
+
+
+def _email_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An option's value, refused (a usage error) unless it is one plain email address."""
+    if value is not None and not valid_address(value):
+        raise click.BadParameter(f"{value!r} is not an email address, e.g. me@example.org")
+    return value.strip() if value is not None else None
+
+
+def _held_lines(result: deliver.SendResult) -> list[str]:
+    """What earlier sends of the month hold back, by name, and the option that sends it."""
+    lines = []
+    changed = result.held(deliver.CHANGED)
+    if changed:
+        it = "it" if len(changed) == 1 else "them"
+        lines.append(
+            f"Changed since sent this month: {_named(changed)}. Add --resend-changed to send "
+            f"{it} as a correction that opens with what changed."
+        )
+    unknown = result.held(deliver.HELD_UNKNOWN)
+    if unknown:
+        lines.append(
+            f"Delivery unknown from an earlier send: {_named(unknown)}. Check with them; if it "
+            "did not arrive, use --retry-unknown --only ID."
+        )
+    refused = result.held(deliver.HELD_REFUSED)
+    if refused:
+        lines.append(
+            f"Refused for good by the server in an earlier send: {_named(refused)}. Correct "
+            "the address in the register and run the month again, or use --retry-failed "
+            "--only ID."
+        )
+    return lines
+
+
+def _named(outcomes: list[deliver.Outcome]) -> str:
+    return _people([(o.recipient, o.name) for o in outcomes])
 
 
 def _other_kind(result: deliver.SendResult) -> str:
@@ -492,6 +543,7 @@ def _other_kind(result: deliver.SendResult) -> str:
 @click.option(
     "--test-to",
     metavar="ADDRESS",
+    callback=_email_address,
     help="Send one letter and one digest (those of --only ID, else the first) to ADDRESS "
     "instead, marked as a test. Sends at once; never counts as sent.",
 )
@@ -594,17 +646,24 @@ def send(
         return
     other = _other_kind(result)
     if result.dry_run:
+        for line in _held_lines(result):
+            click.echo(line)
         if other:
             click.echo(other)
         if result.sender_problem:
             click.echo(f"Before sending: {result.sender_problem}.")
         would = counts.get(deliver.WOULD_SEND, 0)
+        if not would:
+            click.echo(
+                "This was a dry run: nothing was sent, and as it is this command sends nothing."
+            )
+            return
         click.echo(
             f"This was a dry run: nothing was sent. To send the {would} marked 'would send', "
             f"run:\n  {result.again}"
         )
         return
-    for line in _closing(result):
+    for line in [*_closing(result), *_held_lines(result)]:
         click.echo(line)
     if result.complete and other:
         click.echo(other)

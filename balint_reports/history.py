@@ -4,11 +4,19 @@ One snapshot per report month (YYYY-MM): every trainee's requirement values, ove
 advice codes, the data issues, and the sources with their sha256. Writing a month replaces its
 snapshot in one transaction. The schema is versioned: `schema_version` holds the number of
 migrations applied, and opening the store applies the missing ones in order.
+
+The store and the month folder are written in two steps so that a run killed anywhere leaves
+them consistent: the snapshot is first staged, durably, in a store of its own beside this one
+(`stage`) together with the sha256 of the progress.json it describes; the month folder is
+swapped in; then the staged snapshot is taken into the store in one transaction (`take_staged`).
+A run killed after the swap leaves the staged snapshot behind, and the next run takes it in
+before anything else if the month folder is the one it describes, or drops it if not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -26,8 +34,21 @@ from .model import (
     RunResult,
     TraineeSnapshot,
 )
+from .publish import sync_folder
 
 STORE_NAME = "history.sqlite"
+# A month's snapshot waiting for its folder to be swapped in (a dotfile: never read as input).
+STAGED_NAME = ".history-staged.sqlite"
+# The staged store's own table: which month folder, by its progress.json, the snapshot is of.
+_STAGED_FOR = "staged_for"
+
+# Called at the named points of taking a staged snapshot in ("history-commit": written, not yet
+# committed): a test passes a hook that stops there so that it can kill the process.
+Pause = Callable[[str], None]
+
+
+def _carry_on(point: str) -> None:
+    """The default pause: none."""
 
 
 def _create_tables(db: sqlite3.Connection) -> None:
@@ -164,12 +185,39 @@ class Snapshot:
     outlooks: dict[tuple[str, str], Outlook] = field(default_factory=dict)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+# SQLite's primary result codes for a store that cannot be written, as opposed to one damaged.
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 8, 10, 13, 14
+
+
+def _cannot_write(exc: sqlite3.Error) -> str | None:
+    """What to do when SQLite failed because it cannot write (disk full, permission), or None
+    when it failed for another reason (a damaged file, say)."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == _SQLITE_FULL:
+        return f"the disk is full ({exc}): free some space, then run again"
+    if code in (_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_CANTOPEN):
+        return (
+            f"permission denied ({exc}): check that you may write to this folder and "
+            "everything in it, then run again"
+        )
+    if code == _SQLITE_IOERR:
+        return (
+            f"the disk could not be written ({exc}): check that it has room and that you may "
+            "write to this folder, then run again"
+        )
+    return None
+
+
+def _connect(path: Path, shown: Path) -> sqlite3.Connection:
+    """Open (creating it if need be) and migrate the store at `path`; errors name `shown`."""
     try:
         db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit below
         db.execute("PRAGMA foreign_keys = ON")
         version = _schema_version(db)
     except sqlite3.DatabaseError as exc:
+        problem = _cannot_write(exc)
+        if problem:
+            raise OutputError(f"{shown}: cannot write the history store, {problem}") from None
         raise OutputError(
             f"{path}: the history store cannot be read ({exc}); move it aside and run again "
             "(the next report then has no Changes to show)"
@@ -185,6 +233,13 @@ def _connect(path: Path) -> sqlite3.Connection:
             MIGRATIONS[number](db)
             db.execute("UPDATE schema_version SET version = ?", (number + 1,))
             db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            db.close()
+            raise OutputError(
+                f"{path}: cannot bring the history store up to date, {_cannot_write(exc) or exc}"
+            ) from None
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
@@ -204,9 +259,11 @@ def _schema_version(db: sqlite3.Connection) -> int:
 class HistoryStore:
     """The store of one OUT folder; opened (and migrated) on creation."""
 
-    def __init__(self, out: Path) -> None:
-        self.path = out / STORE_NAME
-        self._db = _connect(self.path)
+    def __init__(self, out: Path, name: str = STORE_NAME) -> None:
+        self.path = out / name
+        # the staged store is ours alone: a problem with it is one with the folder
+        self._shown = self.path if name == STORE_NAME else out
+        self._db = _connect(self.path, self._shown)
 
     def close(self) -> None:
         """Close the database."""
@@ -369,13 +426,160 @@ class HistoryStore:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise OutputError(
-                f"{self.path}: the report was written but the history store could not be "
-                f"updated ({exc}); run the same month again"
+                f"{self._shown}: cannot write the history store, {_cannot_write(exc) or exc}"
             ) from None
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+
+    def stage(
+        self, month: str, result: RunResult, trainees: tuple[TraineeSnapshot, ...], progress: bytes
+    ) -> None:
+        """Write `month`'s snapshot durably to the staged store, for the month folder whose
+        progress.json is `progress`; `take_staged` takes it in once that folder is in place."""
+        self.discard_staged()
+        try:
+            staged = HistoryStore(self.path.parent, STAGED_NAME)
+            try:
+                staged.save(month, result, trainees)
+                # Last, so that a staged store without this row is an unfinished one
+                staged._db.execute(f"CREATE TABLE {_STAGED_FOR} (month TEXT, progress_sha256 TEXT)")
+                staged._db.execute(
+                    f"INSERT INTO {_STAGED_FOR} VALUES (?, ?)",
+                    (month, hashlib.sha256(progress).hexdigest()),
+                )
+            finally:
+                staged.close()
+            sync_folder(self.path.parent)
+        except sqlite3.Error as exc:
+            self.discard_staged()
+            raise OutputError(
+                f"{self.path.parent}: cannot write the history store, "
+                f"{_cannot_write(exc) or exc}; the previous report was left as it was"
+            ) from None
+        except OutputError as exc:
+            self.discard_staged()
+            raise OutputError(f"{exc}; the previous report was left as it was") from None
+        except BaseException:
+            self.discard_staged()
+            raise
+
+    def check_writable(self) -> None:
+        """Raise OutputError now, before anything is written, if the store cannot be written
+        (a store that refused the month after its folder was swapped in would lag behind)."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("UPDATE schema_version SET version = version")
+        except sqlite3.Error as exc:
+            raise OutputError(
+                f"{self.path}: cannot write the history store, {_cannot_write(exc) or exc}; "
+                "nothing was changed"
+            ) from None
+        finally:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        # SQLite makes its journal only when it commits: see that the folder takes new files
+        try:
+            HistoryStore(self.path.parent, STAGED_NAME).close()
+        except OutputError as exc:
+            raise OutputError(f"{exc}; nothing was changed") from None
+        finally:
+            self.discard_staged()
+
+    def take_staged(self, pause: Pause = _carry_on) -> str | None:
+        """Take a staged snapshot into the store if its month folder is the one in place, and
+        drop the staged store either way. Returns the month taken in, or None."""
+        staged = self.path.parent / STAGED_NAME
+        if not staged.exists():
+            return None
+        month = _staged_month(staged)
+        taken = None
+        if month is not None:
+            self._take(staged, month, pause)
+            taken = month
+        self.discard_staged()
+        return taken
+
+    def _take(self, staged: Path, month: str, pause: Pause) -> None:
+        """Replace `month` with the staged store's snapshot of it, in one transaction."""
+        db = self._db
+        try:
+            db.execute("ATTACH DATABASE ? AS staged", (str(staged),))
+        except sqlite3.Error as exc:
+            raise OutputError(
+                f"{self.path}: the report was written but the history store could not be "
+                f"updated, {_cannot_write(exc) or exc}; the next run brings it up to date"
+            ) from None
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("DELETE FROM months WHERE month = ?", (month,))  # cascades
+            for table in _month_tables(db):
+                columns = ", ".join(
+                    f'"{row[1]}"' for row in db.execute(f'PRAGMA main.table_info("{table}")')
+                )
+                db.execute(
+                    f'INSERT INTO main."{table}" ({columns}) SELECT {columns} '
+                    f'FROM staged."{table}" WHERE month = ? ORDER BY rowid',
+                    (month,),
+                )
+            pause("history-commit")
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise OutputError(
+                f"{self.path}: the report was written but the history store could not be "
+                f"updated, {_cannot_write(exc) or exc}; the next run brings it up to date"
+            ) from None
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            db.execute("DETACH DATABASE staged")
+
+    def discard_staged(self) -> None:
+        """Remove the staged store and its journal, if any."""
+        for name in (STAGED_NAME, f"{STAGED_NAME}-journal"):
+            (self.path.parent / name).unlink(missing_ok=True)
+
+
+def _staged_month(staged: Path) -> str | None:
+    """The month of a complete staged snapshot whose month folder is the one now in place."""
+    try:
+        db = sqlite3.connect(f"{staged.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = db.execute(f"SELECT month, progress_sha256 FROM {_STAGED_FOR}").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None  # unfinished: the run was killed before its swap
+    if row is None:
+        return None
+    month, digest = row
+    try:
+        progress = (staged.parent / month / "progress.json").read_bytes()
+    except OSError:
+        return None
+    return month if hashlib.sha256(progress).hexdigest() == digest else None
+
+
+def _month_tables(db: sqlite3.Connection) -> list[str]:
+    """Every table of the store that holds rows per month, `months` first (the others refer
+    to it)."""
+    names = [
+        row[0]
+        for row in db.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' ORDER BY name"
+        )
+    ]
+    per_month = [
+        name
+        for name in names
+        if any(row[1] == "month" for row in db.execute(f'PRAGMA main.table_info("{name}")'))
+    ]
+    return sorted(per_month, key=lambda name: name != "months")
 
 
 def fed_files(previous: Snapshot) -> frozenset[str]:

@@ -14,14 +14,14 @@ them in `LIMITS` below. SECURITY.md lists them.
 
 from __future__ import annotations
 
+import array
 import io
 import os
 import re
 import struct
-import sys
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +34,12 @@ MIB = 1024 * 1024
 class Limits:
     """How large an inbox file may be, on disk and once unpacked."""
 
-    file_bytes: int = 100 * MIB  # any spreadsheet or CSV, as stored
+    file_bytes: int = 100 * MIB  # an .xlsx/.xlsm/.ods, as stored (its parts: below)
+    # .xls and CSV files are parsed as stored, every cell into an object of its own, and an .xls
+    # is walked record by record before that: tighter bounds, still far above a society's logs
+    # (100,000 rows of a CSV log are about 4 MiB; an .xls holds at most 65,536 rows)
+    xls_bytes: int = 10 * MIB
+    csv_bytes: int = 20 * MIB
     archive_entries: int = 10_000  # parts in an .xlsx/.xlsm/.ods zip
     part_bytes: int = 100 * MIB  # one part, unpacked
     total_bytes: int = 200 * MIB  # all parts of one file, unpacked
@@ -47,6 +52,13 @@ class Limits:
 
 LIMITS = Limits()
 _CHUNK = 4 * MIB
+
+
+def file_limit(suffix: str, limits: Limits = LIMITS) -> int:
+    """How large a file with this suffix may be, as stored."""
+    return {".xls": limits.xls_bytes, ".csv": limits.csv_bytes}.get(
+        suffix.lower(), limits.file_bytes
+    )
 
 
 class Refusal(str):
@@ -79,7 +91,16 @@ def _size(count: int) -> str:
     return f"{count / MIB:,.0f} MiB" if count >= MIB else f"{count:,} bytes"
 
 
-def read_input(path: Path, limits: Limits = LIMITS) -> bytes:
+# Called with "mid-read" after each piece of a file is read: a test passes a hook that changes
+# the file there, to show that a file saved again while it is read is read again whole.
+Pause = Callable[[str], None]
+
+
+def _carry_on(point: str) -> None:
+    """The default pause: none."""
+
+
+def read_input(path: Path, limits: Limits = LIMITS, pause: Pause = _carry_on) -> bytes:
     """The file's bytes, read whole from one open file that did not change while it was read.
 
     A file saved again while we read it (a synced folder, a colleague saving in place) would
@@ -89,14 +110,15 @@ def read_input(path: Path, limits: Limits = LIMITS) -> bytes:
     for _attempt in range(3):
         with path.open("rb") as handle:
             before = os.fstat(handle.fileno())
-            if before.st_size > limits.file_bytes:
+            limit = file_limit(path.suffix, limits)
+            if before.st_size > limit:
                 raise InputRefused(
                     "file_too_large",
-                    f"the file is {_size(before.st_size)}, more than the "
-                    f"{_size(limits.file_bytes)} limit for one file: split it into smaller "
+                    f"the file is {_size(before.st_size)}, more than the {_size(limit)} limit "
+                    f"for one {path.suffix.lower() or 'such'} file: split it into smaller "
                     "files, or remove what the report does not need",
                 )
-            data = _read_all(handle, limits.file_bytes)
+            data = _read_all(handle, limit, pause)
             after = os.fstat(handle.fileno())
         now = path.stat()
         unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
@@ -115,7 +137,7 @@ def read_input(path: Path, limits: Limits = LIMITS) -> bytes:
     )
 
 
-def _read_all(handle: io.BufferedReader, limit: int) -> bytes:
+def _read_all(handle: io.BufferedReader, limit: int, pause: Pause) -> bytes:
     """Read to the end in pieces, no more than `limit` + 1 bytes (a file may grow meanwhile)."""
     parts = []
     total = 0
@@ -125,21 +147,8 @@ def _read_all(handle: io.BufferedReader, limit: int) -> bytes:
             break
         parts.append(piece)
         total += len(piece)
-        if len(piece) == _CHUNK:  # more may follow
-            _pause_between_pieces()
+        pause("mid-read")
     return b"".join(parts)
-
-
-_paused: list[bool] = []
-
-
-def _pause_between_pieces() -> None:
-    """Test-only (never set the variable in real use): hold the first read after its first
-    piece, until a line arrives on stdin, so that a test can change the file in between."""
-    if os.environ.get("BALINT_REPORTS_TEST_PAUSE") == "mid-read" and not _paused:
-        _paused.append(True)
-        print("paused: mid-read", file=sys.stderr, flush=True)
-        sys.stdin.readline()
 
 
 def check_content(suffix: str, data: bytes, limits: Limits = LIMITS) -> Refusal | None:
@@ -148,6 +157,8 @@ def check_content(suffix: str, data: bytes, limits: Limits = LIMITS) -> Refusal 
         return _check_archive(suffix, data, limits)
     if suffix == ".csv":
         return _check_csv(data, limits)
+    if suffix == ".xls" and data.startswith(_OLE2_MAGIC):
+        return _check_xls(data, limits)
     return None
 
 
@@ -161,6 +172,258 @@ def _check_csv(data: bytes, limits: Limits) -> Refusal | None:
             "limit for one sheet: split it into smaller files",
         )
     return None
+
+
+# --- .xls: an OLE2 compound file holding a BIFF workbook stream ---------------------------------
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_END_OF_CHAIN = 0xFFFFFFFE
+_FREE = 0xFFFFFFFF
+
+
+class _NotXls(ValueError):
+    """The compound file's structure is broken: no reader can make sense of it either."""
+
+
+def _xls_damaged() -> Refusal:
+    return Refusal(
+        "file_damaged",
+        "the file is damaged or incomplete (its internal structure is broken): ask the sender "
+        "for it again, or open it in Excel and save a fresh copy",
+    )
+
+
+def _check_xls(data: bytes, limits: Limits) -> Refusal | None:
+    """Cells and text of an old-format workbook, counted from its records before any reader.
+
+    A .xls is small for what it can cost: two cells at A1 and IV65536 make a reader lay out 16
+    million cells, and one long shared string named by every cell is copied into each. So the
+    extent of each sheet and the text its cells hold are checked against the .xlsx limits.
+    """
+    try:
+        stream = _workbook_stream(data)
+    except (_NotXls, struct.error, IndexError, ValueError, OverflowError):
+        return _xls_damaged()
+    if stream is None:
+        return None  # no workbook stream: the reader will say it cannot read the file
+    try:
+        sheets, text = _biff_cost(stream)
+    except (struct.error, IndexError, ValueError, OverflowError):
+        return _xls_damaged()
+    for rows, columns in sheets:
+        if rows * columns > limits.sheet_cells:
+            return Refusal(
+                "sheet_too_many_cells",
+                f"a sheet spans {rows:,} rows by {columns:,} columns, {rows * columns:,} cells, "
+                f"more than the {limits.sheet_cells:,} limit: delete the far-away cells "
+                "(Ctrl+End in Excel shows the last one) and save it again",
+            )
+    if text > limits.text_bytes:
+        return Refusal(
+            "sheet_too_much_text",
+            f"its cells repeat its text to {_size(text)} in all, more than the "
+            f"{_size(limits.text_bytes)} limit: a few long texts used by many cells can be "
+            "crafted to exhaust memory. Split the workbook, or ask the sender",
+        )
+    return None
+
+
+def _workbook_stream(data: bytes) -> bytes | None:
+    """The `Workbook` (or Excel 95 `Book`) stream of a compound file, every chain checked."""
+    if len(data) < 512:
+        raise _NotXls("header")
+    (shift, mini_shift) = struct.unpack_from("<HH", data, 30)
+    if shift not in (9, 12) or mini_shift != 6:
+        raise _NotXls("sector size")
+    size = 1 << shift
+    fat_count, first_dir = struct.unpack_from("<II", data, 44)
+    cutoff, first_mini_fat, _mini_fat_count, first_difat, difat_count = struct.unpack_from(
+        "<IIIII", data, 56
+    )
+    sectors = (len(data) - 512 + size - 1) // size  # the last one may be cut short
+    if fat_count > sectors or difat_count > sectors:
+        raise _NotXls("counts")
+
+    def sector(number: int) -> bytes:
+        if number >= sectors:
+            raise _NotXls("sector")
+        start = 512 + number * size
+        return data[start : start + size]
+
+    fat_sectors = list(struct.unpack_from("<109I", data, 76))[: min(fat_count, 109)]
+    seen: set[int] = set()
+    at = first_difat
+    while len(fat_sectors) < fat_count and at not in (_END_OF_CHAIN, _FREE):
+        if at in seen:
+            raise _NotXls("difat loop")
+        seen.add(at)
+        listed = struct.unpack_from(f"<{size // 4}I", sector(at).ljust(size, b"\0"))
+        fat_sectors.extend(listed[:-1])
+        at = listed[-1]
+    fat = np.frombuffer(
+        b"".join(sector(n).ljust(size, b"\0") for n in fat_sectors[:fat_count]), dtype="<u4"
+    )
+
+    def chain(start: int, table: np.ndarray, limit: int) -> list[int]:
+        found: list[int] = []
+        at = start
+        while at not in (_END_OF_CHAIN, _FREE):
+            if at >= len(table) or len(found) > limit:
+                raise _NotXls("chain")
+            found.append(at)
+            at = int(table[at])
+        return found
+
+    directory = b"".join(sector(n) for n in chain(first_dir, fat, sectors))
+    entries = {}
+    for offset in range(0, len(directory) - 127, 128):
+        name_length = struct.unpack_from("<H", directory, offset + 64)[0]
+        name = directory[offset : offset + min(name_length, 64)].decode("utf-16-le", "replace")
+        kind = directory[offset + 66]
+        start, length = struct.unpack_from("<II", directory, offset + 116)
+        entries[name.rstrip("\0")] = (kind, start, length)
+    found = entries.get("Workbook") or entries.get("Book")
+    root = entries.get("Root Entry")
+    if found is None or root is None:
+        return None
+    _kind, start, length = found
+    if length > len(data):
+        raise _NotXls("stream size")
+    if length >= cutoff:
+        stream = b"".join(sector(n) for n in chain(start, fat, sectors))
+    else:
+        # a small stream lives in 64-byte pieces inside the root entry's own stream
+        mini_fat = np.frombuffer(
+            b"".join(sector(n) for n in chain(first_mini_fat, fat, sectors)), dtype="<u4"
+        )
+        mini_stream = b"".join(sector(n) for n in chain(root[1], fat, sectors))
+        pieces = chain(start, mini_fat, len(mini_fat))
+        stream = b"".join(mini_stream[n * 64 : n * 64 + 64] for n in pieces)
+    if len(stream) < length:
+        raise _NotXls("stream cut short")
+    return stream[:length]
+
+
+# BIFF record types: where a sheet starts, the shared strings and the cells with content
+_BOF, _SST, _CONTINUE = 0x0809, 0x00FC, 0x003C
+_LABELSST, _LABEL, _NUMBER, _RK, _MULRK, _BOOLERR, _FORMULA, _STRING = (
+    0x00FD,
+    0x0204,
+    0x0203,
+    0x027E,
+    0x00BD,
+    0x0205,
+    0x0006,
+    0x0207,
+)
+_ONE_CELL = (_LABELSST, _LABEL, _NUMBER, _RK, _BOOLERR, _FORMULA)
+
+
+def _biff_cost(stream: bytes) -> tuple[list[tuple[int, int]], int]:
+    """(last row, last column) of each sheet's cells with content, and the text they hold.
+
+    One walk from record to record, then numpy over every cell record at once. A text cell
+    naming a shared string counts that string's length (a reader copies it into every cell
+    naming it), a text cell of its own its length.
+    """
+    offsets = array.array("q")
+    at, end = 0, len(stream) - 3
+    while at < end:
+        offsets.append(at)
+        at += 4 + (stream[at + 2] | stream[at + 3] << 8)
+    starts = np.frombuffer(offsets, dtype=np.int64)
+    a = np.frombuffer(stream + bytes(16), dtype=np.uint8)  # room to read past a cut record
+
+    def u16(at: np.ndarray) -> np.ndarray:
+        return a[at].astype(np.int64) | a[at + 1].astype(np.int64) << 8
+
+    kinds, sizes = u16(starts), u16(starts + 2)
+    lengths = _sst_lengths(stream, starts, kinds, sizes)
+    text = 0
+    labels = starts[kinds == _LABELSST] + 4
+    if len(labels):
+        index = u16(labels + 6) | u16(labels + 8) << 16
+        known = index < len(lengths)
+        text += int(lengths[index[known]].sum())
+    text += int(u16(starts[kinds == _LABEL] + 10).sum())
+    text += int(u16(starts[kinds == _STRING] + 4).sum())
+    cells = np.isin(kinds, _ONE_CELL) | (kinds == _MULRK)
+    body = starts[cells] + 4
+    rows = u16(body)
+    last = np.where(kinds[cells] == _MULRK, u16(body + sizes[cells] - 2), u16(body + 2))
+    # each BOF starts a sheet (the first, the workbook's globals, holds no cells)
+    sheet = np.searchsorted(starts[kinds == _BOF], starts[cells], side="right")
+    sheets = []
+    for number in np.unique(sheet):
+        mine = sheet == number
+        sheets.append((int(rows[mine].max()) + 1, int(last[mine].max()) + 1))
+    return sheets, text
+
+
+def _sst_lengths(
+    stream: bytes, starts: np.ndarray, kinds: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """The length, in characters, of each string of the shared string table (SST) and the
+    CONTINUE records after it. Text that runs on into a CONTINUE starts it with a flags byte
+    saying whether the characters there take one byte or two."""
+    found = np.flatnonzero(kinds == _SST)
+    if not len(found):
+        return np.zeros(0, dtype=np.int64)
+    first = int(found[0])
+    parts = [stream[int(starts[first]) + 4 : int(starts[first]) + 4 + int(sizes[first])]]
+    for k in range(first + 1, len(kinds)):
+        if kinds[k] != _CONTINUE:
+            break
+        parts.append(stream[int(starts[k]) + 4 : int(starts[k]) + 4 + int(sizes[k])])
+    if not parts or len(parts[0]) < 8:
+        return np.zeros(0, dtype=np.int64)
+    unique = struct.unpack_from("<I", parts[0], 4)[0]
+    segments = [parts[0][8:], *parts[1:]]
+    lengths: list[int] = []
+    part, at = 0, 0
+
+    def take(count: int) -> bytes:
+        """The next `count` bytes of structure, read across records."""
+        nonlocal part, at
+        found = b""
+        while len(found) < count:
+            if part < len(segments) and at >= len(segments[part]):
+                part, at = part + 1, 0
+                continue
+            if part >= len(segments):
+                raise IndexError("SST cut short")
+            piece = segments[part][at : at + count - len(found)]
+            found += piece
+            at += len(piece)
+        return found
+
+    try:
+        while len(lengths) < unique:
+            characters, flags = struct.unpack("<HB", take(3))
+            runs = struct.unpack("<H", take(2))[0] if flags & 0x08 else 0
+            extra = struct.unpack("<I", take(4))[0] if flags & 0x04 else 0
+            wide = flags & 0x01
+            left = characters
+            while left:
+                if part >= len(segments):
+                    raise IndexError("SST cut short")
+                room = len(segments[part]) - at
+                if room <= 0:  # the characters go on in the next record, after a flags byte
+                    part, at = part + 1, 0
+                    if part < len(segments):
+                        wide = segments[part][0] & 0x01
+                        at = 1
+                    continue
+                step = min(left, room // (2 if wide else 1))
+                if step == 0:  # half a character: not a well-formed table
+                    raise IndexError("SST character split")
+                at += step * (2 if wide else 1)
+                left -= step
+            take(4 * runs + extra)
+            lengths.append(characters)
+    except IndexError:
+        pass  # a table cut short: the strings read so far are what a reader finds too
+    return np.array(lengths, dtype=np.int64)
 
 
 def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:

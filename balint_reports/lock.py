@@ -7,6 +7,7 @@ is skipped and two runs at once are the team's to avoid.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Iterator
@@ -50,8 +51,10 @@ def locked(out: Path) -> Iterator[None]:
                 + "; wait for it to finish, then run again"
             )
         # Only a time: it tells the team how long the other run has been going, nothing personal.
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}\n".encode())
+        # Only a courtesy too: on a full disk the run goes on and says what failed later.
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}\n".encode())
         yield
     finally:
         os.close(fd)

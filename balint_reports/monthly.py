@@ -1,5 +1,6 @@
 """The monthly job around the pipeline: lock OUT, read (with the cache), compare with the month
-before in the history store, publish the month's folder, and only then record it in the store.
+before in the history store, stage the month's snapshot, publish the month's folder, and only
+then take the snapshot into the store (history.py says why a kill anywhere is safe).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from pathlib import Path
 from .cache import SheetCache
 from .changes import Change, compare, forecast_changes, moved_trainees
 from .config import Config
-from .errors import WouldReplaceBetter
+from .errors import OutputError, WouldReplaceBetter
 from .history import HistoryStore, fed_files, missing_sources, new_issues
 from .lock import locked
 from .model import RegisterStatus, RunResult, Severity, snapshot_of
 from .pipeline import EarlierReport, build_report
-from .publish import Pause, publish, recover_interrupted
+from .publish import Pause, publish, recover_interrupted, write_problem
 from .render import month_files
 from .ruleset import Ruleset
 from .wording import day_text
@@ -122,6 +123,10 @@ def run_month(
         cache = SheetCache(out, config, use=use_cache)
         store = HistoryStore(out)
         try:
+            # A run killed after its swap left its month's snapshot staged: take it in first,
+            # so that this run compares with what the folders hold.
+            store.take_staged()
+            store.check_writable()
             previous = store.previous(month)
             earlier = (
                 EarlierReport(previous.month, fed_files(previous), previous.outlooks)
@@ -129,6 +134,7 @@ def run_month(
                 else None
             )
             report = build_report(inbox, as_of, config, rulesets, cache, (out,), earlier)
+            pause("report-built")
             cache.prune()
             _refuse_emptier(existing, report, out / month)
             current = tuple(snapshot_of(t) for t in report.trainees)
@@ -141,11 +147,28 @@ def run_month(
                 if RegisterStatus.of(t.status).gets_letter
             )
             letters = not (strict and report.count(Severity.ERROR) > 0)
-            files = month_files(report, changes, had_letter, letters, pdf_browser)
-            folder = publish(out, month, files, pause)
-            # Only now: a store that says a month was written when its files are not is worse
-            # than a store one month behind (the next run of the month puts it right).
-            store.save(month, report, current)
+            try:
+                files = month_files(report, changes, had_letter, letters, pdf_browser)
+            except OSError as exc:  # openpyxl writes a workbook through temporary files
+                raise OutputError(
+                    f"{out}: cannot make the report's files in this computer's temporary "
+                    f"folder, {write_problem(exc)}; the previous report was left as it was"
+                ) from None
+            # The store's snapshot is staged before the swap and taken in after it: a kill
+            # anywhere leaves the store and the folders consistent, or repaired by the next run.
+            store.stage(month, report, current, files.files["progress.json"])
+            try:
+                pause("history-staged")
+                folder = publish(out, month, files, pause)
+            except BaseException:
+                store.discard_staged()
+                raise
+            pause("after-swap")
+            if store.take_staged(pause) != month:
+                raise OutputError(
+                    f"{store.path}: the report was written but the history store could not be "
+                    "updated; run the same month again"
+                )
         finally:
             store.close()
     return MonthResult(

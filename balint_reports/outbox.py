@@ -231,6 +231,18 @@ def _errors_per_trainee(report: RunResult) -> dict[str, int]:
     return errors["trainee_id"].astype(str).str.casefold().value_counts().to_dict()
 
 
+def _errors_about_nobody(report: RunResult) -> list[dict[str, object]]:
+    """The error-severity issues tied to no trainee, one entry per problem with its row count.
+
+    Often a row naming a misspelt trainee ("did you mean Priya Sharma (T04)?"): `send` shows
+    these words to the team, so that a session a letter says is missing is not sent unseen.
+    """
+    issues = report.issues
+    errors = issues.loc[(issues["severity"] == "error") & (issues["trainee_id"] == "")]
+    counts = errors.groupby(errors["problem"].astype(str), sort=False).size()
+    return [{"problem": problem, "rows": int(n)} for problem, n in counts.items()]
+
+
 def _entry(piece: Mailable, skip: str = "") -> dict:
     r = piece.recipient
     folder = FOLDERS[r.kind]
@@ -304,6 +316,7 @@ def outbox_files(
         "as_of": f"{report.as_of:%Y-%m-%d}",
         "config": str(config.resolve()) if config else None,
         "messages": entries,
+        "errors_about_nobody": _errors_about_nobody(report),
     }
     files[MANIFEST] = json.dumps(manifest, indent=2, ensure_ascii=False, default=str).encode(
         "utf-8"

@@ -8,6 +8,7 @@ tidies what is left (`recover_interrupted`). Call these with OUT locked (`lock.l
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -21,8 +22,9 @@ from .errors import OutputError
 # Temporary folders of a month being written (`new`) or replaced (`old`), inside OUT.
 _TEMPORARY = re.compile(r"^\.(\d{4}-\d{2})-(new|old)-")
 
-# Called at the named points of a swap ("before-swap", "mid-swap"): a test passes a hook that
-# stops there so that it can kill the process at exactly that point.
+# Called at the named points of a swap ("before-swap", "mid-swap"), and by the monthly job at
+# its own ("report-built", "history-staged", "after-swap", "history-commit"): a test passes a
+# hook that stops there, to kill the process or fill the disk at exactly that point.
 Pause = Callable[[str], None]
 
 
@@ -39,6 +41,27 @@ def _carry_on(point: str) -> None:
     """The default pause: none."""
 
 
+def write_problem(exc: OSError) -> str:
+    """Why a write failed and what to do, in one line of the team's words (no file names:
+    those inside a month folder are made from trainees' ids)."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk is full ({reason}): free some space, then run again"
+    if exc.errno == errno.EFBIG:
+        return (
+            f"a file would be larger than this computer allows ({reason}): free some space "
+            "or ask whoever looks after it, then run again"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"permission denied ({reason}): check that you may write to this folder and "
+            "everything in it (and that no file in it is open elsewhere), then run again"
+        )
+    if exc.errno == errno.EROFS:
+        return f"the folder is on a disk that cannot be written ({reason})"
+    return reason
+
+
 def recover_interrupted(out: Path) -> None:
     """Undo what a killed run left in OUT: put back a month it had moved aside, drop its temps.
 
@@ -47,18 +70,23 @@ def recover_interrupted(out: Path) -> None:
     """
     if not out.is_dir():
         return
-    temporaries = sorted(p for p in out.iterdir() if p.is_dir() and _TEMPORARY.match(p.name))
-    for path in temporaries:
-        match = _TEMPORARY.match(path.name)
-        assert match is not None
-        month, role = match.groups()
-        if role == "old" and (path / month).is_dir() and not (out / month).exists():
-            os.replace(path / month, out / month)
-        shutil.rmtree(path, ignore_errors=True)
-    _sync_folder(out)
+    try:
+        temporaries = sorted(p for p in out.iterdir() if p.is_dir() and _TEMPORARY.match(p.name))
+        for path in temporaries:
+            match = _TEMPORARY.match(path.name)
+            assert match is not None
+            month, role = match.groups()
+            if role == "old" and (path / month).is_dir() and not (out / month).exists():
+                os.replace(path / month, out / month)
+            shutil.rmtree(path, ignore_errors=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{out}: cannot tidy what an interrupted run left: {write_problem(exc)}"
+        ) from None
+    sync_folder(out)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the folder's entries (new names, renames) durable; not every system can."""
     try:
         descriptor = os.open(folder, os.O_RDONLY)
@@ -92,7 +120,7 @@ def _stage(staging: Path, month: MonthFolder) -> None:
             folders.add(path.parent)
         _write_durably(path, content)
     for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        _sync_folder(folder)
+        sync_folder(folder)
 
 
 def publish(out: Path, month: str, contents: MonthFolder, pause: Pause = _carry_on) -> Path:
@@ -109,7 +137,10 @@ def publish(out: Path, month: str, contents: MonthFolder, pause: Pause = _carry_
         os.umask(umask)
         staging.chmod(0o777 & ~umask)
     except OSError as exc:
-        raise OutputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+        raise OutputError(
+            f"{out}: cannot create the month's folder, {write_problem(exc)}; the previous "
+            "report was left as it was"
+        ) from None
     retired: Path | None = None
     target = out / month
     try:
@@ -122,10 +153,13 @@ def publish(out: Path, month: str, contents: MonthFolder, pause: Pause = _carry_
             os.replace(target, retired / month)
             pause("mid-swap")
         os.replace(staging, target)
-        _sync_folder(out)
+        sync_folder(out)
     except OSError as exc:
         _undo(staging, retired, target)
-        raise OutputError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+        raise OutputError(
+            f"{out}: cannot write the report, {write_problem(exc)}; the previous report was "
+            "left as it was"
+        ) from None
     except BaseException:
         _undo(staging, retired, target)
         raise

@@ -17,7 +17,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from .config import CONFIG_NAME
-from .limits import PASSWORD, InputRefused, Refusal, check_content, read_input
+from .limits import PASSWORD, InputRefused, Pause, Refusal, check_content, read_input
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
@@ -81,6 +81,10 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def _carry_on(point: str) -> None:
+    """The default pause: none."""
+
+
 @dataclass(frozen=True)
 class Loaded:
     """A file's bytes, read once (within the size limit), with their sha256; or why not."""
@@ -90,10 +94,13 @@ class Loaded:
     problem: Refusal | None = None
 
 
-def load(source: SourceFile) -> Loaded:
-    """Read a file's bytes once: the cache's key and the parsers' input are the same bytes."""
+def load(source: SourceFile, pause: Pause = _carry_on) -> Loaded:
+    """Read a file's bytes once: the cache's key and the parsers' input are the same bytes.
+
+    `pause` is called at named points of the read (limits.read_input): a test's hook.
+    """
     try:
-        data = read_input(source.path)
+        data = read_input(source.path, pause=pause)
     except InputRefused as exc:
         return Loaded(problem=exc.refusal)
     except OSError as exc:
@@ -107,11 +114,13 @@ def load(source: SourceFile) -> Loaded:
     return Loaded(data, hashlib.sha256(data).hexdigest())
 
 
-def read_source(source: SourceFile, loaded: Loaded | None = None) -> ReadResult:
+def read_source(
+    source: SourceFile, loaded: Loaded | None = None, pause: Pause = _carry_on
+) -> ReadResult:
     """Read every sheet of one file (from `loaded`, its bytes, when already read); a file that
-    cannot be read carries the likely cause."""
+    cannot be read carries the likely cause. `pause`: as for `load`."""
     if loaded is None:
-        loaded = load(source)
+        loaded = load(source, pause)
     if loaded.problem is not None:
         return ReadResult(source, loaded.sha256, problem=loaded.problem)
     data, sha256 = loaded.data, loaded.sha256

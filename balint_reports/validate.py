@@ -234,8 +234,8 @@ def check_addresses(
             ),
             code="trainee_address_invalid",
         )
-    if emailing:
-        _warn_non_ascii(letter, emails, valid, log)
+    # Even before a sender is set: the address is there to be used, and most servers refuse it.
+    _warn_non_ascii(letter, emails, valid, log)
     folded = emails.str.casefold()
     shared = valid & folded.duplicated(keep=False)
     if shared.any():
@@ -252,11 +252,13 @@ def check_addresses(
             code="address_shared",
         )
     supervising = leaders.loc[leaders.index.isin(set(letter["supervisor"].dropna()))]
-    if not emailing or "email" not in supervising:
+    if "email" not in supervising:
         return
     leader_emails = supervising["email"].fillna("").astype(str).str.strip()
     leader_valid = leader_emails.map(valid_address).astype(bool)
     _warn_non_ascii(supervising, leader_emails, leader_valid, log)
+    if not emailing:
+        return
     no_digest = ~leader_valid
     if no_digest.any():
         rows = supervising.loc[no_digest]

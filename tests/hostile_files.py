@@ -248,6 +248,37 @@ def external_entity_xlsx(url: str) -> bytes:
     return _replace_part(xlsx_bytes(), "xl/worksheets/sheet1.xml", sheet.encode())
 
 
+def _xls(write: Callable[[xlwt.Worksheet], None]) -> bytes:
+    book = xlwt.Workbook()
+    write(book.add_sheet("S"))
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def far_cell_xls() -> bytes:
+    """5 KiB: a cell at A1 and one at IV65536, the last an .xls can have. A reader lays out
+    the 16.7 million cells between them (30 s and 1.5 GiB when tried)."""
+
+    def write(sheet: xlwt.Worksheet) -> None:
+        sheet.write(0, 0, "trainee")
+        sheet.write(65_535, 255, "x")
+
+    return _xls(write)
+
+
+def shared_text_xls(cells: int = 7_000) -> bytes:
+    """270 KiB: one 32,000-character string, stored once, named by every cell; a reader gives
+    each cell its own copy (700 MiB when tried)."""
+
+    def write(sheet: xlwt.Worksheet) -> None:
+        text = "y" * 32_000
+        for row in range(cells):
+            sheet.write(row, 0, text)
+
+    return _xls(write)
+
+
 def sparse_file(path: Path, size: int) -> Path:
     """A file of `size` bytes that takes no disk space (only its size is ever looked at)."""
     with path.open("wb") as handle:
@@ -261,6 +292,8 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "entries.xlsm": many_entries_xlsx,
     "shared.xlsx": shared_text_xlsx,
     "far.xlsx": far_cell_xlsx,
+    "far.xls": far_cell_xls,
+    "shared.xls": shared_text_xls,
     "repeated.ods": repeated_ods,
     "laughs.xlsx": billion_laughs_xlsx,
     "cells.csv": lambda: b"," * (12 * MIB),

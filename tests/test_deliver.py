@@ -479,7 +479,11 @@ def test_limit_and_only(report: Path, smtp: tuple) -> None:
     assert _send_report(report)["T2"]["status"] == "not sent"
     # Stopping where asked is no failure.
     assert result.exit_code == 0, result.output
-    assert "1 sent, 1 left: run again without --limit to send the rest." in result.output
+    assert (
+        "1 sent, 1 left: run again without --limit to send the rest:\n"
+        f"  balint-reports send {report} --yes --host {HOST} --port {port} --security none "
+        "--no-dry-run\n"
+    ) in result.output
     assert "Error" not in result.output
     missing = _send(report, "--only", "T9", port=port)
     assert missing.exit_code == 1
@@ -502,6 +506,10 @@ def test_dropped_connection_then_rerun_sends_the_rest_once(report: Path, smtp: t
     assert _send_report(report)["T2"]["status"] == "skipped"
     assert "delivery unknown" in _send_report(report)["T2"]["detail"]
     assert server.recipients() == sorted(EMAILED.values())
+    assert (
+        "Delivery unknown from an earlier send: Bob <b>Jones</b> (T2). Check with them; if it "
+        "did not arrive, use --retry-unknown --only ID."
+    ) in second.output
 
 
 def test_interrupted_send_is_never_resent_blindly(report: Path, smtp: tuple) -> None:
@@ -565,6 +573,10 @@ def test_permanent_refusal_is_not_retried_until_the_address_changes(
     again = _send(report, "--no-dry-run", port=port)
     assert again.exit_code == 0, again.output
     assert len(server.rcpts) == rcpts
+    assert (
+        "Refused for good by the server in an earlier send: Bob <b>Jones</b> (T2). Correct the "
+        "address in the register and run the month again, or use --retry-failed --only ID."
+    ) in again.output
     detail = _send_report(report)["T2"]["detail"]
     assert _send_report(report)["T2"]["status"] == "skipped"
     assert detail.startswith("refused by the server on ")
@@ -618,6 +630,17 @@ def test_changed_letter_is_sent_only_as_a_correction(
     assert plain.exit_code == 0, plain.output
     assert len(server.messages) == 4
     assert "use --resend-changed" in _send_report(report)["T1"]["detail"]
+    # Said after the table, by name, in a real send and in a dry run alike.
+    held = (
+        "Changed since sent this month: Jane Smith (T1). Add --resend-changed to send it as a "
+        "correction that opens with what changed."
+    )
+    assert held in plain.output
+    dry = _send(report)
+    assert held in dry.output
+    assert dry.output.rstrip().endswith(
+        "This was a dry run: nothing was sent, and as it is this command sends nothing."
+    )
     corrected = _send(report, "--no-dry-run", "--resend-changed", port=port)
     assert corrected.exit_code == 0, corrected.output
     assert len(server.messages) == 5
@@ -906,8 +929,11 @@ def test_without_a_sender_there_is_no_outbox_and_no_address_warnings(
     (inbox / "balint.toml").write_text('[report]\nsociety = "Balint Society"\n', encoding="utf-8")
     progress = run_report(inbox, tmp_path / "out")
     problems = [i["problem"] for i in progress["issues"] if i["column"] == "email"]
-    # A wrong address is still worth fixing; a blank one is nobody's business yet.
-    assert len(problems) == 1 and problems[0].startswith("'fay at example.org' is not a valid")
+    # A wrong address is still worth fixing, and so is one most servers refuse; a blank one is
+    # nobody's business yet.
+    assert len(problems) == 2
+    assert problems[0].startswith("the address has letters outside plain ASCII")
+    assert problems[1].startswith("'fay at example.org' is not a valid")
     report = tmp_path / "out" / "2026-11"
     assert not (report / "outbox").exists()
     result = _send(report)
@@ -1032,8 +1058,9 @@ def test_send_begins_with_the_months_errors_and_a_real_send_needs_yes(
 ) -> None:
     server, port = smtp
     errors_line = (
-        "This month's report has 1 error in its data (rows left out of the counts): 1 about "
-        "Cat Brown (T3). See Data issues in summary.xlsx"
+        "This month's report has 1 error in its data (rows left out of the counts):\n"
+        "  1 about Cat Brown (T3)\n"
+        "See Data issues in summary.xlsx"
     )
     dry = _send(report, port=port)
     assert dry.output.startswith(errors_line)
@@ -1249,3 +1276,122 @@ def test_at_a_terminal_a_send_with_errors_asks_first(report: Path, smtp: tuple) 
         assert "Send anyway? [y/N]" in output.decode()
         assert len(server.messages) == sent, output.decode()
         assert process.returncode == (1 if answer == "n" else 0), output.decode()
+
+
+def test_send_names_whom_the_rejected_rows_may_be_about_in_the_terminal_only(
+    inbox: Path, tmp_path: Path, smtp: tuple
+) -> None:
+    server, port = smtp
+    _inbox(inbox)
+    # Jane's fourth session, typed with her name misspelt: rejected, so her letter is short.
+    write_csv(
+        inbox / "late.csv",
+        [["trainee", "date", "activity"], ["Jane Smyth", "04/03/2026", "member"]]
+        + [["Jane Smyth", "05/03/2026", "member"], ["Nobody Known", "06/03/2026", "member"]],
+    )
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
+    dry = _send(report, port=port)
+    assert dry.output.startswith(
+        "This month's report has 4 errors in its data (rows left out of the counts):\n"
+        "  1 about Cat Brown (T3)\n"
+        "  'Jane Smyth' is not in the trainees register; did you mean Jane Smith (T1)? (2 rows)\n"
+        "  'Nobody Known' is not in the trainees register: correct the name or add the person "
+        "to the register\n"
+        "See Data issues in summary.xlsx: fix them and run the month again before sending, or "
+        "send anyway.\n"
+    )
+    refused = _send(report, "--no-dry-run", port=port, yes=False)
+    assert refused.exit_code == 1 and server.messages == []
+    assert "did you mean Jane Smith (T1)? (2 rows)" in refused.output
+    sent = _send(report, "--no-dry-run", port=port)
+    assert sent.exit_code == 0, sent.output
+    # For the team's eyes only: no file a send writes names the rows, nor does any email.
+    for name in ("send-report.csv", "send-report-dry-run.csv"):
+        assert "Smyth" not in (report / name).read_text(encoding="utf-8")
+    assert not [m for _, m in server.messages if "Smyth" in m.as_string()]
+
+
+def test_a_long_list_of_errors_points_to_data_issues(inbox: Path, tmp_path: Path) -> None:
+    _inbox(inbox)
+    write_csv(
+        inbox / "late.csv",
+        [["trainee", "date", "activity"]]
+        + [[f"Stranger {n}", "04/03/2026", "member"] for n in range(12)],
+    )
+    run_report(inbox, tmp_path / "out")
+    lines = _send(tmp_path / "out" / "2026-11").output.splitlines()
+    assert lines[0].startswith("This month's report has 13 errors in its data")
+    assert lines[1:3] == [
+        "  1 about Cat Brown (T3)",
+        "  'Stranger 0' is not in the trainees register: correct the name or add the person to "
+        "the register",
+    ]
+    assert lines[10] == "  and 4 more"
+    assert lines[11].startswith("See Data issues in summary.xlsx")
+
+
+def test_limit_counts_only_messages_the_server_can_take(
+    inbox: Path, tmp_path: Path, plain_smtp: tuple
+) -> None:
+    server, port = plain_smtp
+    _inbox(inbox)
+    # Read first (inbox paths in order), so Zoë comes first in the register.
+    write_xlsx(
+        inbox / "0-new-trainees.xlsx",
+        {"Trainees": [TRAINEE_HEADER, trainee_row("T8", "Zoë Ünal", email="zoë@example.org")]},
+    )
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
+    result = _send(report, "--no-dry-run", "--limit", "1", port=port)
+    assert result.exit_code == 0, result.output
+    # The letters this server cannot take are set aside first: one letter really went.
+    assert server.recipients() == ["jane@example.org"]
+    rows = _send_report(report)
+    assert list(rows)[:2] == ["T8", "T1"]
+    assert rows["T8"]["status"] == rows["T5"]["status"] == "skipped"
+    assert [r for r, row in rows.items() if row["detail"] == "over the --limit of 1"] == [
+        "T2",
+        "T3",
+    ]
+    assert "1 sent, 2 left: run again without --limit to send the rest" in result.output
+    assert "2 letters not sent: this server does not take addresses" in result.output
+
+
+def test_test_to_needs_an_email_address(report: Path, smtp: tuple) -> None:
+    server, port = smtp
+    result = _send(report, "--test-to", "me at team", port=port)
+    assert result.exit_code == 2
+    assert "Invalid value for '--test-to': 'me at team' is not an email address" in result.output
+    assert server.messages == []
+
+
+def test_a_month_run_without_a_config_says_so_when_a_setting_is_missing(
+    inbox: Path, tmp_path: Path, smtp: tuple
+) -> None:
+    server, port = smtp
+    _inbox(inbox)
+    config = inbox / "balint.toml"
+    settings = tmp_path / "settings.toml"
+    config.rename(settings)
+    run_report(inbox, tmp_path / "out")
+    report = tmp_path / "out" / "2026-11"
+    missing = _send(report, "--no-dry-run", port=port)
+    assert missing.exit_code == 1
+    assert (
+        "Error: no sender address: set from in the [email] table of balint.toml (or "
+        "contact_email in [report]) (the month was run without a balint.toml: give --config "
+        "FILE)"
+    ) in missing.output
+    given = _send(report, "--no-dry-run", "--config", str(settings), port=port)
+    assert given.exit_code == 0, given.output
+    assert len(server.messages) == 4
+    # A month run with a config that has since gone: named, with what to do.
+    settings.rename(config)
+    run_report(inbox, tmp_path / "out")
+    config.unlink()
+    gone = _send(report, "--no-dry-run", "--digests", port=port)
+    assert gone.exit_code == 1
+    assert f"({config}, which the month was run with, is no longer there: give --config FILE)" in (
+        gone.output
+    )

@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import http.server
+import io
 import json
 import os
 import pickle
+import random
 import re
 import shutil
 import subprocess
@@ -20,16 +22,18 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 import python_calamine
+import xlwt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from balint_reports.limits import LIMITS
+from balint_reports.limits import LIMITS, Limits, check_content
+from balint_reports.read import SourceFile, read_source
 from balint_reports.values import cell_text
 
 from . import hostile_files as hostile
@@ -85,6 +89,8 @@ def _file_error(progress: dict, name: str) -> str:
         ("far.xlsx", hostile.far_cell_xlsx, "spans 1,048,576 rows by 16,384 columns"),
         ("repeated.ods", hostile.repeated_ods, "spans 1,048,576 rows by 16,384 columns"),
         ("cells.csv", lambda: b"," * (11 * 1024 * 1024), "more than the 10,000,000 limit"),
+        ("far.xls", hostile.far_cell_xls, "spans 65,536 rows by 256 columns"),
+        ("shared.xls", hostile.shared_text_xls, "repeat its text to 214 MiB in all"),
     ],
 )
 def test_archive_and_size_limits_refuse_the_file_and_name_the_limit(
@@ -95,13 +101,68 @@ def test_archive_and_size_limits_refuse_the_file_and_name_the_limit(
     assert says in problem
 
 
-@pytest.mark.parametrize("name", ["huge.csv", "huge.xls", "huge.xlsx"])
+@pytest.mark.parametrize(
+    ("name", "limit", "says"),
+    [
+        ("huge.csv", LIMITS.csv_bytes, "more than the 20 MiB limit for one .csv file"),
+        ("huge.xls", LIMITS.xls_bytes, "more than the 10 MiB limit for one .xls file"),
+        ("huge.xlsx", LIMITS.file_bytes, "more than the 100 MiB limit for one .xlsx file"),
+    ],
+)
 def test_files_over_the_size_limit_are_not_read(
-    registered: Path, tmp_path: Path, name: str
+    registered: Path, tmp_path: Path, name: str, limit: int, says: str
 ) -> None:
-    hostile.sparse_file(registered / name, LIMITS.file_bytes + 1)
+    hostile.sparse_file(registered / name, limit + 1)
     problem = _file_error(_run(registered, tmp_path / "out"), name)
-    assert "more than the 100 MiB limit for one file" in problem
+    assert says in problem
+
+
+def _xls_of_texts(texts: list[str]) -> bytes:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Groups")
+    for row, text in enumerate(texts):
+        sheet.write(row, 0, text)
+        sheet.write(row, 1, text)  # named twice: each cell gets its own copy once read
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def test_xls_text_is_counted_exactly_across_its_shared_string_records() -> None:
+    """Thousands of distinct strings, some in two-byte characters, so that the shared string
+    table runs on over many CONTINUE records, some strings split between two of them."""
+    rng = random.Random(7)
+    texts = [
+        rng.choice(["é中", "ab", "Ω"]) * rng.randint(0, 60) + f"note {i}" for i in range(3_000)
+    ]
+    data = _xls_of_texts(texts)
+    assert data.count(b"\x3c\x00") > 10  # CONTINUE records (0x003C) there
+    held = 2 * sum(len(t) for t in texts)
+    assert check_content(".xls", data, Limits(text_bytes=held)) is None
+    refused = check_content(".xls", data, Limits(text_bytes=held - 1))
+    assert refused is not None and refused.code == "sheet_too_much_text"
+    rows, columns = 3_000, 2
+    assert check_content(".xls", data, Limits(sheet_cells=rows * columns)) is None
+    refused = check_content(".xls", data, Limits(sheet_cells=rows * columns - 1))
+    assert refused is not None and f"spans {rows:,} rows by {columns} columns" in refused
+
+
+def test_a_large_ordinary_xls_passes_the_limits(registered: Path, tmp_path: Path) -> None:
+    """5,000 rows of an old-format log (repeats, so duplicates) are read as any other."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Groups")
+    for column, value in enumerate(GOOD_ROWS[0]):
+        sheet.write(0, column, value)
+    for row in range(1, 5_001):
+        for column, value in enumerate(GOOD_ROWS[1]):
+            sheet.write(row, column, value)
+    book.save(str(registered / "big.xls"))
+    progress = _run(registered, tmp_path / "out")
+    [big] = [s for s in progress["sources"] if s["file"] == "big.xls"]
+    assert big["rows_read"] == 5_000
+    assert not [
+        i for i in progress["issues"] if i["file"] == "big.xls" and i["severity"] == "error"
+    ]
 
 
 def test_a_large_ordinary_workbook_passes_the_limits(registered: Path, tmp_path: Path) -> None:
@@ -266,7 +327,7 @@ def _pdf() -> bytes:
         ("locked.xls", hostile.protected_xls, "the file is password-protected"),
         ("locked.ods", hostile.protected_ods, "the file is password-protected"),
         ("cut.xlsx", lambda: hostile.xlsx_bytes()[:-200], "the file is incomplete or damaged"),
-        ("cut.xls", lambda: hostile.xls_bytes()[:700], "could not be read: it may be damaged"),
+        ("cut.xls", lambda: hostile.xls_bytes()[:700], "the file is damaged or incomplete"),
         ("empty.xlsx", lambda: b"", "the file is empty (0 bytes)"),
         ("empty.csv", lambda: b"", "the file is empty (0 bytes)"),
         ("old.xlsx", hostile.xls_bytes, "old-format Excel (.xls) file named as .xlsx"),
@@ -311,57 +372,46 @@ def _attendance_csv(activity_rows: int, date: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def test_a_file_rewritten_while_it_is_read_is_read_again_whole(
-    registered: Path, tmp_path: Path
-) -> None:
-    """A real run, held after the first 4 MiB of a CSV; the file is rewritten in place then.
+def _rewriting(target: Path, versions: list[bytes]) -> Callable[[str], None]:
+    """A read hook that saves the next version over the file, in place, at each pause."""
+
+    def rewrite(point: str) -> None:
+        assert point == "mid-read"
+        if versions:
+            with target.open("r+b") as handle:  # the same file, new bytes
+                handle.write(versions.pop(0))
+
+    return rewrite
+
+
+def test_a_file_rewritten_while_it_is_read_is_read_again_whole(tmp_path: Path) -> None:
+    """The read is held after its first 4 MiB piece and the file rewritten in place there.
 
     Without the check, the hash and the rows would come from half of each version.
     """
-    (registered / "good.csv").unlink()
     old = _attendance_csv(1_200, "05/03/2025")
     new = _attendance_csv(1_200, "07/03/2025")  # same length, other dates
     assert len(old) == len(new) > 4 * 1024 * 1024
-    target = registered / "z.csv"
+    target = tmp_path / "z.csv"
     target.write_bytes(old)
-    out = tmp_path / "out"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "balint_reports",
-            "run",
-            registered,
-            "--out",
-            out,
-            "--as-of",
-            "2026-11-30",
-        ],
-        stdin=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "BALINT_REPORTS_TEST_PAUSE": "mid-read"},
-    )
-    assert process.stdin is not None and process.stderr is not None
-    line = process.stderr.readline()
-    assert line.startswith(b"paused: mid-read"), line
-    with target.open("r+b") as handle:  # in place: the same file, new bytes
-        handle.write(new)
-    process.stdin.write(b"\n")
-    process.stdin.close()
-    assert process.wait(timeout=120) == 0, process.stderr.read()
-    progress = json.loads((out / "2026-11" / "progress.json").read_text(encoding="utf-8"))
-    [source] = [s for s in progress["sources"] if s["file"] == "z.csv"]
-    assert source["accepted"] == 1 and source["duplicate"] == 1_199
-    # the rows counted are the new file's, whole: its date, not a mixture
-    assert not [i for i in progress["issues"] if i["file"] == "z.csv" and i["severity"] == "error"]
-    dates = {i["value"] for i in progress["issues"] if i["file"] == "z.csv"}
-    assert dates == {"2025-03-07"}
-    book = openpyxl.load_workbook(out / "2026-11" / "summary.xlsx", read_only=True)
-    rows = list(book["Sources"].iter_rows(values_only=True))
-    book.close()
-    [hashed] = [row[3] for row in rows if row[0] == "z.csv"]
-    assert hashed == hashlib.sha256(new).hexdigest()
+    result = read_source(SourceFile(target, "z.csv", True), pause=_rewriting(target, [new]))
+    assert result.problem is None
+    assert result.sha256 == hashlib.sha256(new).hexdigest()
+    [sheet] = result.sheets
+    assert len(sheet.cells) == 1_201
+    # the rows are the new file's, whole: its date, not a mixture
+    assert set(sheet.cells[1][1:]) == {"07/03/2025"}
+
+
+def test_a_file_that_keeps_changing_while_it_is_read_is_reported(tmp_path: Path) -> None:
+    """Rewritten during every attempt: one clear error, no rows from any version."""
+    target = tmp_path / "z.csv"
+    versions = [_attendance_csv(1_200, f"0{day}/03/2025") for day in range(1, 9)]
+    target.write_bytes(versions.pop())
+    result = read_source(SourceFile(target, "z.csv", True), pause=_rewriting(target, versions))
+    assert result.sheets == ()
+    assert result.problem is not None and result.problem.code == "file_changed_while_read"
+    assert "changed while it was being read" in result.problem
 
 
 # --- item 1: no value stops the month --------------------------------------------------------

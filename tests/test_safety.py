@@ -6,6 +6,7 @@ it at a named point of the folder swap, where the test kills it with SIGKILL.
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -129,3 +130,73 @@ def test_second_run_at_the_same_time_is_refused_at_once(inbox: Path, tmp_path: P
         assert (out / "2026-11" / "progress.json").read_bytes() == previous
     # the lock dies with the process that held it
     assert run_report(inbox, out, as_of=NOV)["as_of"] == NOV
+
+
+def _stored_achieved(out: Path, month: str) -> dict[tuple[str, str], float | None]:
+    with sqlite3.connect(out / "history.sqlite") as db:
+        rows = db.execute(
+            "SELECT trainee_id, requirement, achieved FROM requirements WHERE month = ?", (month,)
+        ).fetchall()
+    return {(trainee, requirement): achieved for trainee, requirement, achieved in rows}
+
+
+def _assert_store_matches_folders(out: Path) -> None:
+    """Every month folder's values are the ones the history store holds for that month."""
+    months = sorted(p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    with sqlite3.connect(out / "history.sqlite") as db:
+        stored = [row[0] for row in db.execute("SELECT month FROM months ORDER BY month")]
+        as_of = dict(db.execute("SELECT month, as_of FROM months").fetchall())
+    assert stored == months
+    for month in months:
+        progress = json.loads((out / month / "progress.json").read_text(encoding="utf-8"))
+        assert as_of[month] == progress["as_of"]
+        in_folder = {
+            (trainee["trainee_id"], requirement): values["achieved"]
+            for trainee in progress["trainees"]
+            for requirement, values in trainee["requirements"].items()
+        }
+        assert _stored_achieved(out, month) == in_folder, month
+
+
+@pytest.mark.parametrize(
+    ("point", "november"),
+    [
+        ("history-staged", 12.0),  # snapshot staged, the month's files not yet written
+        ("before-swap", 12.0),  # snapshot staged, folder not yet swapped: the old November
+        ("mid-swap", 12.0),  # old November moved aside: put back by the next run
+        ("after-swap", 14.0),  # new November in place, store not yet updated
+        ("history-commit", 14.0),  # store written but its transaction not committed
+    ],
+)
+def test_a_run_killed_anywhere_leaves_store_and_folders_consistent(
+    inbox: Path, tmp_path: Path, point: str, november: float
+) -> None:
+    """Killed at each point of its write; the next run (of another month) starts by making the
+    history store agree with the month folders, and compares with the November really there."""
+    out = tmp_path / "out"
+    _two_reports(inbox, out)
+    with _paused_run(inbox, out, NOV, point):
+        pass
+    if point in ("after-swap", "history-commit"):
+        # the folder is new and the store one month behind: until the next start repairs it
+        assert _stored_nov_co_leading(out) == [(12.0,)]
+        assert (out / ".history-staged.sqlite").exists()
+
+    result = run_cli("run", inbox, "--out", out, "--as-of", "2026-12-31")
+    assert result.exit_code == 0, result.output
+    progress = json.loads((out / "2026-11" / "progress.json").read_text(encoding="utf-8"))
+    assert progress["trainees"][0]["requirements"]["co_leading"]["achieved"] == november
+    assert _stored_nov_co_leading(out) == [(november,)]
+    _assert_store_matches_folders(out)
+    moved = "1 trainee moved" if november == 12.0 else "0 trainees moved"
+    assert f"Since 2026-11: {moved}" in result.output  # December: 14 co-led sessions
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache", ".lock"]
+
+
+def test_a_completed_run_leaves_nothing_staged(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _two_reports(inbox, out)
+    run_report(inbox, out, as_of=NOV)
+    _assert_store_matches_folders(out)
+    assert _stored_nov_co_leading(out) == [(14.0,)]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache", ".lock"]

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from email import policy
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
-from ..config import Config, load_config
+from ..config import CONFIG_NAME, Config, load_config
 from ..errors import DeliveryError
 from ..lock import locked
 from ..outbox import MANIFEST, Headers, build_message, headers_for, with_opening
@@ -24,7 +26,10 @@ from ..sendlog import FAILED, LOG_NAME, SENT, UNKNOWN, SendLog
 from .pacing import Clock, Planned, SystemClock, send_batch
 from .planner import Item, Month, Step, load_for_test, load_month, not_a_month, plan
 from .report import (
+    CHANGED,
     DRY_RUN_REPORT_NAME,
+    HELD_REFUSED,
+    HELD_UNKNOWN,
     PENDING,
     REPORT_NAME,
     SKIPPED,
@@ -41,9 +46,13 @@ PASSWORD_VARIABLE = "BALINT_SMTP_PASSWORD"
 CORRECTION_PREFIX = "Correction: "
 TEST_PREFIX = "[Test] "
 TEST_REPORT_NAME = "send-report-test.csv"
+_T = TypeVar("_T")
 
 __all__ = [
+    "CHANGED",
     "FAILED",
+    "HELD_REFUSED",
+    "HELD_UNKNOWN",
     "PASSWORD_VARIABLE",
     "PENDING",
     "SENT",
@@ -122,10 +131,33 @@ def _config(options: SendOptions, month: Month) -> Config:
     return load_config(path if path is not None and path.is_file() else None)
 
 
+def _without_config(options: SendOptions, month: Month) -> str:
+    """Why no config file was read, when none was: added to a missing-setting message."""
+    if options.config_file is not None or (month.config and month.config.is_file()):
+        return ""
+    if month.config is None:
+        return f" (the month was run without a {CONFIG_NAME}: give --config FILE)"
+    return (
+        f" ({month.config}, which the month was run with, is no longer there: give --config FILE)"
+    )
+
+
+def _settings_from(options: SendOptions, month: Month, read: Callable[[], _T]) -> _T:
+    """`read()`, with a missing setting's message saying which config was (not) read."""
+    try:
+        return read()
+    except DeliveryError as exc:
+        note = _without_config(options, month)
+        if not note:
+            raise
+        raise DeliveryError(f"{exc}{note}") from None
+
+
 def _client(
-    config: Config, options: SendOptions, password_prompt: Callable[[str], str]
+    config: Config, options: SendOptions, month: Month, password_prompt: Callable[[str], str]
 ) -> SmtpClient:
-    settings = smtp_settings(config.smtp, options.smtp_overrides())
+    overrides = options.smtp_overrides()
+    settings = _settings_from(options, month, partial(smtp_settings, config.smtp, overrides))
     if settings.username:
         password = os.environ.get(PASSWORD_VARIABLE) or password_prompt(settings.username)
         settings = replace(settings, password=password)
@@ -166,6 +198,7 @@ def _planned(steps: list[Step], headers: Headers | None, month: str) -> list[Pla
                 step.item.content_hash,
                 bool(step.references),
                 facts,
+                step.held,
             )
         )
     return planned
@@ -220,7 +253,9 @@ def send_month(
         headers: Headers | None = None
         sender_problem = ""
         try:
-            headers = headers_for(config, options.kind, month.as_of)
+            headers = _settings_from(
+                options, month, lambda: headers_for(config, options.kind, month.as_of)
+            )
         except DeliveryError as exc:
             if not options.dry_run:
                 raise
@@ -236,7 +271,7 @@ def send_month(
                 options.retry_failed,
             )
             planned = _planned(steps, headers, month.month)
-            client = None if options.dry_run else _client(config, options, password_prompt)
+            client = None if options.dry_run else _client(config, options, month, password_prompt)
             try:
                 batch = send_batch(planned, log, month.month, client, clock, options.limit)
             finally:
@@ -290,7 +325,11 @@ def send_test(
         if proceed is not None:  # a test goes to the team only: the errors need no consent
             proceed(month.errors)
         config = _config(options, month)
-        client = _client(config, options, password_prompt)
+        headers_by_kind = {
+            kind: _settings_from(options, month, partial(headers_for, config, kind, month.as_of))
+            for kind in sorted({item.recipient.kind for item in items})
+        }
+        client = _client(config, options, month, password_prompt)
         log = SendLog(report_dir.parent / LOG_NAME)
         outcomes = []
         try:
@@ -298,7 +337,7 @@ def send_test(
             utf8 = client.supports_utf8()
             for item in items:
                 r = item.recipient
-                headers = headers_for(config, r.kind, month.as_of)
+                headers = headers_by_kind[r.kind]
                 message = _test_message(item, headers, month.month, to)
                 sender = headers.from_address
                 status, detail = TEST_SENT, f"a test copy for {r.name}"

@@ -109,10 +109,12 @@ class Planned:
     content_hash: str = ""
     correction: bool = False
     facts: str = ""
+    held: str = ""  # why an earlier send holds it back, if it does
 
     def outcome(self, status: str, detail: str = "") -> Outcome:
         """This message's outcome."""
-        return Outcome(self.kind, self.recipient, self.name, self.to, status, detail)
+        held = self.held if status == SKIPPED else ""
+        return Outcome(self.kind, self.recipient, self.name, self.to, status, detail, held)
 
 
 @dataclass
@@ -212,19 +214,28 @@ def send_batch(
 ) -> BatchResult:
     """Send what is planned, at the pace asked; nothing at all when `client` is None (dry run)."""
     result = BatchResult([])
-    handed = 0
     to_send = [i for i, p in enumerate(planned) if p.send]
     outcomes: list[Outcome | None] = [
         None if p.send else p.outcome(SKIPPED, p.reason) for p in planned
     ]
-    chosen: list[int] = []
+    utf8 = True
+    if client is not None and to_send:
+        # Asked once, before the limit is applied: --limit N counts messages the server can
+        # take, and those it cannot are reported together, not tried one by one.
+        client.connect()
+        utf8 = client.supports_utf8()
+    offered = []
     for index in to_send:
-        if limit is not None and handed >= limit:
-            outcomes[index] = planned[index].outcome(PENDING, f"over the --limit of {limit}")
-            result.left_by_limit += 1
+        p = planned[index]
+        if not utf8 and not p.to.isascii():
+            outcomes[index] = p.outcome(SKIPPED, NO_UTF8)
+            result.no_utf8.append(outcomes[index])  # type: ignore[arg-type]
         else:
-            handed += 1
-            chosen.append(index)
+            offered.append(index)
+    chosen = offered if limit is None else offered[:limit]
+    for index in offered[len(chosen) :]:
+        outcomes[index] = planned[index].outcome(PENDING, f"over the --limit of {limit}")
+        result.left_by_limit += 1
     if client is None:
         for index in chosen:
             p = planned[index]
@@ -233,19 +244,11 @@ def send_batch(
             outcomes[index] = p.outcome(WOULD_SEND, note)
         result.outcomes = [o for o in outcomes if o is not None]
         return result
-    utf8 = True
-    if chosen:
-        client.connect()
-        utf8 = client.supports_utf8()
     batch = _Batch(planned, log, month, client, clock)
     batch.outcomes = outcomes
     for index in chosen:
-        p = planned[index]
-        if not utf8 and not p.to.isascii():
-            outcomes[index] = p.outcome(SKIPPED, NO_UTF8)
-            result.no_utf8.append(outcomes[index])  # type: ignore[arg-type]
-        elif batch.stopped:
-            outcomes[index] = p.outcome(PENDING, f"not attempted: {batch.stopped}")
+        if batch.stopped:
+            outcomes[index] = planned[index].outcome(PENDING, f"not attempted: {batch.stopped}")
         else:
             batch.attempt(index, 1)
     while batch.retries and not batch.stopped:

@@ -35,7 +35,7 @@ from ..sendlog import (
     SendLog,
     address_hash,
 )
-from .report import MonthErrors
+from .report import CHANGED, HELD_REFUSED, HELD_UNKNOWN, MonthErrors
 
 REGISTER = {"letter": "trainees", "digest": "leaders", FEEDBACK_KIND: "leaders"}
 
@@ -78,6 +78,7 @@ class Step:
     reason: str = ""
     references: str = ""  # Message-ID of the message this one corrects
     opening: str = ""  # the line a correction opens with
+    held: str = ""  # why an earlier send holds it back (report.CHANGED, ...), if it does
 
 
 def not_a_month(manifest: Path) -> str:
@@ -109,7 +110,7 @@ def _body(folder: Path, relative: str) -> str:
         ) from None
 
 
-def _errors(folder: Path, letters: list[dict]) -> MonthErrors:
+def _errors(folder: Path, manifest: dict, letters: list[dict]) -> MonthErrors:
     progress = _read_json(folder / "progress.json")
     try:
         issues = progress["issues"]
@@ -119,7 +120,14 @@ def _errors(folder: Path, letters: list[dict]) -> MonthErrors:
             f"{folder / 'progress.json'}: damaged: run the month again to write it afresh"
         ) from None
     by_trainee = tuple((e["id"], e["name"], e["errors"]) for e in letters if e.get("errors"))
-    return MonthErrors(total, by_trainee)
+    # Absent from a month prepared before it was recorded: those are then only counted.
+    nobody = manifest.get("errors_about_nobody")
+    about_nobody = tuple(
+        (str(e["problem"]), int(e["rows"]))
+        for e in (nobody if isinstance(nobody, list) else [])
+        if isinstance(e, dict) and "problem" in e and isinstance(e.get("rows"), int)
+    )
+    return MonthErrors(total, by_trainee, about_nobody)
 
 
 def _entry(e: dict) -> dict:
@@ -204,7 +212,7 @@ def _month(
         # Feedback is about the data's errors: sending it never waits for them to be fixed.
         errors=MonthErrors(0, ())
         if kind == FEEDBACK_KIND
-        else _errors(folder, [e for e in entries if e["kind"] == "letter"]),
+        else _errors(folder, manifest, [e for e in entries if e["kind"] == "letter"]),
         other_kind=0
         if kind == FEEDBACK_KIND
         else sum(1 for e in entries if e["kind"] != kind and not e["skip"]),
@@ -274,6 +282,7 @@ def _decide(
             False,
             "delivery unknown from an earlier send: check with the recipient, then use "
             f"--retry-unknown --only {person} if it did not arrive",
+            held=HELD_UNKNOWN,
         )
     address = address_hash(item.recipient.address)
     refused = [a for a in earlier if a.state == FAILED and a.address_hash == address]
@@ -285,6 +294,7 @@ def _decide(
             f"refused by the server on {last.started[:10]} ({last.detail}): correct the address "
             f"in the {REGISTER[item.recipient.kind]} register and run the month again, or use "
             f"--retry-failed --only {person} to try it as it is",
+            held=HELD_REFUSED,
         )
     other = [
         a for a in earlier if a.content_hash != item.content_hash and a.state in MAYBE_DELIVERED
@@ -297,6 +307,7 @@ def _decide(
             False,
             f"an earlier version was sent on {other[-1].started[:10]} and this one differs: "
             "use --resend-changed to send it as a correction",
+            held=CHANGED,
         )
     return Step(
         item,

@@ -15,6 +15,8 @@ REPORT_NAME = "send-report.csv"
 DRY_RUN_REPORT_NAME = "send-report-dry-run.csv"
 # Outcomes shown to the team, besides the log's sent / failed / unknown.
 SKIPPED, PENDING, WOULD_SEND, TEST_SENT = "skipped", "not sent", "would send", "test sent"
+# Why a message is held back by what earlier sends of the month did (the send log).
+CHANGED, HELD_UNKNOWN, HELD_REFUSED = "changed", "unknown", "refused"
 STATUSES = (SENT, TEST_SENT, WOULD_SEND, SKIPPED, PENDING, FAILED, UNKNOWN)
 
 
@@ -28,6 +30,7 @@ class Outcome:
     to: str
     status: str
     detail: str = ""
+    held: str = ""  # CHANGED, HELD_UNKNOWN or HELD_REFUSED when an earlier send holds it back
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class MonthErrors:
     total: int
     # (id, name, count) per trainee with any, in register order
     by_trainee: tuple[tuple[str, str, int], ...] = ()
+    # (problem, rows) for those tied to no trainee, e.g. a row naming a misspelt one: the
+    # problem's words name whom it may be about (for the team's terminal, never a file)
+    about_nobody: tuple[tuple[str, int], ...] = ()
 
     @property
     def unattributed(self) -> int:
@@ -66,6 +72,10 @@ class SendResult:
     test: bool = False
     # Why no message could be built, found on a dry run (a real send stops on it).
     sender_problem: str = ""
+
+    def held(self, why: str) -> list[Outcome]:
+        """The messages held back for this reason (CHANGED, HELD_UNKNOWN, HELD_REFUSED)."""
+        return [o for o in self.outcomes if o.held == why]
 
     @property
     def counts(self) -> dict[str, int]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from balint_reports.config import Config, ReportSettings
 from balint_reports.deliver.pacing import RetryQueue
 from balint_reports.deliver.planner import Item, correction_line, plan
+from balint_reports.deliver.report import CHANGED, HELD_REFUSED, HELD_UNKNOWN
 from balint_reports.outbox import Outgoing, Recipient, build_message, headers_for, with_opening
 from balint_reports.sendlog import DEFERRED, FAILED, NOT_SENT, SENT, UNKNOWN, SendLog
 
@@ -72,6 +73,11 @@ def _plan(log: SendLog, item: Item, **flags: bool) -> tuple[bool, str]:
     return step.send, step.reason
 
 
+def _held(log: SendLog, item: Item) -> str:
+    [step] = plan([item], log, "2026-11")
+    return step.held
+
+
 def _attempt(log: SendLog, item: Item, state: str, address: str = "jane@example.org") -> None:
     attempt = log.start("letter", "T1", "2026-11", item.content_hash, "<id@x>", False, address)
     log.finish(attempt, state, "550 no such mailbox" if state == FAILED else "")
@@ -87,6 +93,7 @@ def test_the_planner_sends_again_only_what_cannot_have_arrived(tmp_path: Path) -
     _attempt(log, item, UNKNOWN)
     send, reason = _plan(log, item)
     assert not send and reason.startswith("delivery unknown")
+    assert _held(log, item) == HELD_UNKNOWN  # named after the table, with --retry-unknown
     assert _plan(log, item, retry_unknown=True) == (True, "")
     _attempt(log, item, SENT)
     send, reason = _plan(log, item, retry_unknown=True)
@@ -101,6 +108,7 @@ def test_a_refusal_for_good_holds_until_the_address_changes(tmp_path: Path) -> N
     send, reason = _plan(log, item)
     assert not send
     assert "(550 no such mailbox)" in reason and "--retry-failed --only T1" in reason
+    assert _held(log, item) == HELD_REFUSED
     assert _plan(log, item, retry_failed=True) == (True, "")
     moved = Recipient("letter", "T1", "Jane Smith", "jane.smith@example.org")
     assert _plan(log, Item(moved, _letter(recipient=moved))) == (True, "")
@@ -118,6 +126,7 @@ def test_a_changed_letter_is_a_correction_that_says_what_changed(tmp_path: Path)
     corrected = Item(JANE, _letter("5 sessions"), facts=_facts(5))
     send, reason = _plan(log, corrected)
     assert not send and "use --resend-changed" in reason
+    assert _held(log, corrected) == CHANGED
     [step] = plan([corrected], log, "2026-11", resend_changed=True)
     assert step.send and step.references == "<first@x>"
     assert step.opening.endswith("after the records were corrected: 2 more member sessions.")
