@@ -21,7 +21,6 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -48,12 +47,6 @@ class ParsedFile:
     tables: list[tuple[str, pd.DataFrame]]  # (kind name, rows with file-local `_rid` from 0)
     issues: pd.DataFrame  # the file's issues, `rid` file-local too
     rows: int  # how many row ids the file uses
-
-
-def file_sha256(path: Path) -> str:
-    """The hex sha256 of a file's bytes."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _code_digest() -> str:
@@ -91,6 +84,7 @@ class SheetCache:
         self.use = use
         self._fingerprint = fingerprint(config)
         self._used: set[str] = set()
+        self._entries: dict[str, str] | None = None  # the index, read once a run
         self.hits = 0
         self.misses = 0
 
@@ -99,7 +93,13 @@ class SheetCache:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def _index(self) -> dict[str, str]:
-        """Entry key -> sha256 of the entry file, as last written."""
+        """Entry key -> sha256 of the entry file, as last written (the run holds OUT's lock,
+        so nobody else writes it meanwhile)."""
+        if self._entries is None:
+            self._entries = self._read_index()
+        return self._entries
+
+    def _read_index(self) -> dict[str, str]:
         try:
             index = json.loads((self.folder / _INDEX).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -109,27 +109,32 @@ class SheetCache:
             return {}
         return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str)}
 
-    def parsed(
-        self, path: Path, relative: str, parse: Callable[[], ParsedFile], salt: str = ""
-    ) -> ParsedFile:
-        """The file's parsed tables: from the cache when its bytes are unchanged, else `parse()`.
+    def lookup(self, relative: str, sha256: str, salt: str = "") -> ParsedFile | None:
+        """The file's parsed tables when a file of these bytes at this path was kept, else None.
 
-        `salt`: anything else the parse depends on (a ruleset's own columns)."""
-        sha256 = file_sha256(path)
+        `sha256` is of the bytes the run read (and will parse on a miss): the key and the
+        tables always come from the same bytes, however the file changes meanwhile. An empty
+        `sha256` (a file that could not be read) is a miss. `salt`: anything else the parse
+        depends on (a ruleset's own columns).
+        """
+        if not sha256:
+            self.misses += 1
+            return None
         key = self._key(relative, sha256, salt)
         self._used.add(key)
-        entry = self.folder / f"{key}{_SUFFIX}"
         if self.use:
-            found = self._load(entry, self._index().get(key))
+            found = self._load(self.folder / f"{key}{_SUFFIX}", self._index().get(key))
             if found is not None and found.sha256 == sha256:
                 self.hits += 1
                 return found
         self.misses += 1
-        result = parse()
-        # a file saved again while we read it must not be cached under its older bytes
-        if result.sha256 == sha256:
-            self._store(key, entry, result)
-        return result
+        return None
+
+    def keep(self, relative: str, parsed: ParsedFile, salt: str = "") -> None:
+        """Keep a file's parsed tables for the next run, under the hash of the bytes parsed."""
+        if parsed.sha256:
+            key = self._key(relative, parsed.sha256, salt)
+            self._store(key, self.folder / f"{key}{_SUFFIX}", parsed)
 
     def _load(self, entry: Path, expected: str | None) -> ParsedFile | None:
         """The entry if its bytes hash to what the index says; None for any doubt."""
@@ -152,10 +157,11 @@ class SheetCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             _write_atomically(entry, data)
-            index = self._index()
+            index = dict(self._index())
             index[key] = hashlib.sha256(data).hexdigest()
             document = {"format": _FORMAT, "entries": index}
             _write_atomically(self.folder / _INDEX, json.dumps(document).encode())
+            self._entries = index
         except OSError:
             # A cache that cannot be written only makes the next run slower.
             pass

@@ -6,27 +6,27 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+# Only what the help texts need is imported here: `--help` must not wait for pandas, openpyxl
+# or jinja2, so each command imports the pipeline it runs when it runs.
 from . import deliver
 from .addresses import valid_address
 from .config import CONFIG_NAME, Config, load_config
 from .errors import BalintError
 from .explain import explain as explain_ruleset
 from .explain import problems as ruleset_problems
-from .inbox import find_config, gather
-from .issues import issue_table
 from .model import RunResult, Severity
-from .monthly import MonthResult, run_month
 from .pdf import find_browser
-from .pipeline import build_report
 from .ruleset import load_ruleset, load_rulesets
-from .statements import statement_for
-from .template import TEMPLATE_KINDS, People, init_folder, write_template
+from .schema import TEMPLATE_KIND_NAMES
 from .values import parse_date
 from .wording import day_text
+
+if TYPE_CHECKING:
+    from .monthly import MonthResult
 
 
 class _Date(click.ParamType):
@@ -195,6 +195,8 @@ def run(
 
         balint-reports run inbox --out reports --pdf
     """
+    from .monthly import run_month
+
     try:
         # Before reading anything: a missing browser should not cost the team a whole run.
         browser = find_browser() if pdf else None
@@ -285,6 +287,10 @@ def check(
         balint-reports check inbox/december.xlsx inbox/registers.xlsx \\
             --as-of 31/12/2026
     """
+    from .inbox import find_config, gather
+    from .issues import issue_table
+    from .pipeline import build_report
+
     try:
         found = config_file is None
         config_file = config_file or find_config(paths)
@@ -671,7 +677,7 @@ def send(
 @click.argument("out_file", metavar="OUT.xlsx", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--kind",
-    type=click.Choice(list(TEMPLATE_KINDS)),
+    type=click.Choice(TEMPLATE_KIND_NAMES),
     default="attendance",
     show_default=True,
     help="Which spreadsheet: a group's attendance register, a supervisor's log, portfolio "
@@ -702,6 +708,9 @@ def template(
         balint-reports template attendance.xlsx --inbox inbox
         balint-reports template supervision.xlsx --kind supervision
     """
+    from .pipeline import build_report
+    from .template import People, write_template
+
     if out_file.exists() and not force:
         raise click.ClickException(f"{out_file} exists: choose another name, or add --force")
     try:
@@ -739,6 +748,8 @@ def init(folder: Path) -> None:
         balint-reports init accreditation
         balint-reports run accreditation/inbox --out accreditation/reports
     """
+    from .template import init_folder
+
     try:
         files = init_folder(folder, load_rulesets(()))
     except BalintError as exc:
@@ -775,6 +786,8 @@ def evidence(report_dir: Path, trainee_id: str, inbox: Path | None) -> None:
 
         balint-reports evidence reports/2026-11 T07
     """
+    from .statements import statement_for
+
     try:
         path = statement_for(report_dir, trainee_id, inbox)
     except BalintError as exc:

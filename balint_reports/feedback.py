@@ -22,11 +22,10 @@ from .config import sender
 from .errors import DeliveryError
 from .evidence import own_people_only
 from .model import RunResult
-from .outbox import Outgoing, Recipient, build_message, headers_for
+from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, headers_for
 
 FEEDBACK_FOLDER = "feedback"
 FEEDBACK_MANIFEST = "feedback.json"
-FEEDBACK_KIND = "feedback"  # the kind of message, in mail entries and the send log
 # Errors lose rows and warnings change what counts; notes (unused columns) are the team's.
 SENT_SEVERITIES = ("error", "warning")
 _VALUES = re.compile(r"'[^']*'|\d+")

@@ -3,6 +3,8 @@ normalise its sheets, and put each kind's rows into one table."""
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -15,7 +17,8 @@ from .inbox import without_ignored
 from .issues import IssueLog
 from .model import Severity
 from .normalise import classify, normalise_sheet, report_near_miss
-from .read import SourceFile, discover, read_source
+from .parallel import Parsing
+from .read import Loaded, SourceFile, discover, load, read_source
 from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, Kind, ValueType
 from .template import TEMPLATE_SHEETS
 
@@ -44,10 +47,16 @@ def empty_table(kind_name: str, kinds: tuple[Kind, ...] = KINDS) -> pd.DataFrame
     return frame
 
 
-def parse_file(source: SourceFile, config: Config, kinds: tuple[Kind, ...] = KINDS) -> ParsedFile:
-    """Read, classify and normalise one spreadsheet on its own: what the cache keeps."""
+def parse_file(
+    source: SourceFile,
+    config: Config,
+    kinds: tuple[Kind, ...] = KINDS,
+    loaded: Loaded | None = None,
+) -> ParsedFile:
+    """Read (from `loaded`, its bytes, when given), classify and normalise one spreadsheet on
+    its own: what the cache keeps."""
     log = IssueLog()
-    result = read_source(source)
+    result = read_source(source, loaded)
     if result.problem:
         # a Refusal names its kind (file_too_large, xml_doctype, csv_unclosed_quote...)
         code = getattr(result.problem, "code", "file_unreadable")
@@ -102,23 +111,67 @@ def read_inbox(
     table per kind, plus sources. `kinds`: KINDS with the loaded rulesets' own columns."""
     # A ruleset's own columns change what a file parses to: they are part of its cache key.
     salt = "" if kinds is KINDS else repr(kinds)
+    if files is None:
+        files = without_ignored(discover(inbox, skip), config.ignore)
+    parsed_files: list[ParsedFile] = []
+    # Each file's bytes are read once, here, in path order: hashed for the cache and, when the
+    # cache lacks them, handed to a parser (a worker, when there are enough files to pay for
+    # one) while the next files are read. Results are taken back in path order. Each entry:
+    # how to get a file's parsed tables, and the path to keep them under in the cache.
+    waiting: deque[tuple[Callable[[], ParsedFile], str | None]] = deque()
+
+    def take_next() -> None:
+        result, keep_as = waiting.popleft()
+        parsed = result()
+        if keep_as is not None and cache is not None:
+            cache.keep(keep_as, parsed, salt)
+        parsed_files.append(parsed)
+
+    parse = partial(_parse_loaded, config, kinds)
+    with Parsing([s for s in files if s.spreadsheet], parse) as parsing:
+        for source in files:
+            if not source.spreadsheet:
+                entry = {"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""}
+                ignored = ParsedFile("", [entry], [], IssueLog().frame(), 0)
+                waiting.append((partial(_ready, ignored), None))
+                continue
+            loaded = load(source)
+            found = cache.lookup(source.relative, loaded.sha256, salt) if cache else None
+            if found is not None:
+                waiting.append((partial(_ready, found), None))
+            elif loaded.problem is not None:  # nothing to parse, so no worker
+                waiting.append((partial(parse, source, loaded), None))
+            else:
+                waiting.append((parsing.start(source, loaded), source.relative))
+            while len(waiting) > parsing.ahead:
+                take_next()
+        while waiting:
+            take_next()
+    return _put_together(parsed_files, log, kinds)
+
+
+def _parse_loaded(
+    config: Config, kinds: tuple[Kind, ...], source: SourceFile, loaded: Loaded
+) -> ParsedFile:
+    """parse_file with the run's config and kinds bound first: what the workers are given."""
+    return parse_file(source, config, kinds, loaded)
+
+
+def _ready(parsed: ParsedFile) -> ParsedFile:
+    return parsed
+
+
+def _put_together(
+    parsed_files: list[ParsedFile], log: IssueLog, kinds: tuple[Kind, ...]
+) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+    """One table per kind from the files' own, row ids made run-wide; issues into `log`."""
     parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
     # Each file numbers its rows from 0; its offset in the inbox is added per kind after the
     # concat, in one pass, rather than by copying every table first.
     offsets: dict[str, list[int]] = {k.name: [] for k in KINDS}
     sources: list[dict] = []
     next_rid = 0
-    if files is None:
-        files = without_ignored(discover(inbox, skip), config.ignore)
-    for source in files:
-        if not source.spreadsheet:
-            sources.append({"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""})
-            continue
-        if cache is None:
-            parsed = parse_file(source, config, kinds)
-        else:
-            parse = partial(parse_file, source, config, kinds)
-            parsed = cache.parsed(source.path, source.relative, parse, salt)
+    for parsed in parsed_files:
         for kind_name, table in parsed.tables:
             parts[kind_name].append(table)
             offsets[kind_name].append(next_rid)

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from .config import CONFIGURABLE_VOCABULARIES, Config
 from .issues import IssueLog
-from .read import RawSheet
+from .read import RawSheet, fast_paths
 from .schema import KINDS, VOCABULARIES, Column, Kind, ValueType
 from .values import (
     DAY_FIRST,
@@ -239,6 +239,74 @@ def _parse_unique(
     return values[codes], problems[codes], blank[codes]
 
 
+Parser = Callable[[object], tuple[object, str | None]]
+Parsed = tuple[object, str | None, bool]  # value, problem, blank
+
+# What a parser made of a cell, kept for the whole process: the same names, dates and event
+# titles come back in file after file, so each distinct cell is parsed once per run, not once
+# per file. Only parsers that depend on nothing but the cell (and the column) are kept here.
+_MEMO: dict[tuple, dict[tuple[type, object], Parsed]] = {}
+_MEMO_LIMIT = 2_000_000  # cells kept in all; past it the memo starts again (memory, not speed)
+
+
+def _cell_blank(cell: object) -> bool:
+    return not cell.strip() if type(cell) is str else is_blank(cell)
+
+
+def _parsed_uniques(uniques: np.ndarray, parser: Parser, memo: dict) -> list[Parsed]:
+    """Each distinct cell's value, problem and blankness, from the memo when seen before."""
+    if sum(len(m) for m in _MEMO.values()) > _MEMO_LIMIT:
+        for kept in _MEMO.values():
+            kept.clear()
+    results = []
+    for cell in uniques:
+        # The type is part of the key: 1, 1.0 and True are equal, but not the same cell.
+        key = (type(cell), cell)
+        found = memo.get(key)
+        if found is None:
+            value, problem = parser(cell)
+            found = memo[key] = (value, problem, _cell_blank(cell))
+        results.append(found)
+    return results
+
+
+def _memo_for(column: Column, date_order: str = DAY_FIRST) -> dict:
+    """The run-wide memo of a column's parser; vocabularies (which the config extends) get a
+    fresh one per sheet, as they hold few distinct values anyway."""
+    key: tuple
+    match column.type:
+        case ValueType.VOCAB:
+            return {}
+        case ValueType.WHOLE | ValueType.DECIMAL:
+            key = (column,)  # its bounds are part of the parser
+        case ValueType.DATE:
+            key = (column.type, date_order)  # 05/03 is a different day month first
+        case _:
+            key = (column.type,)
+    return _MEMO.setdefault(key, {})
+
+
+def _factorized(frame: pd.DataFrame) -> dict[object, tuple[np.ndarray, np.ndarray]]:
+    """Each column's codes and distinct cells (code -1: a missing cell), found once."""
+    return {
+        label: pd.factorize(frame[label].to_numpy(dtype=object), use_na_sentinel=True)
+        for label in frame.columns
+    }
+
+
+def _blank_rows_fast(
+    columns: dict[object, tuple[np.ndarray, np.ndarray]], rows: int
+) -> dict[object, np.ndarray]:
+    """Per column, which rows are blank, testing each distinct cell once."""
+    blank = {}
+    for label, (codes, uniques) in columns.items():
+        blank_unique = np.fromiter(
+            (_cell_blank(u) for u in uniques), dtype=bool, count=len(uniques)
+        )
+        blank[label] = np.append(blank_unique, True)[codes] if rows else np.zeros(0, bool)
+    return blank
+
+
 def _vocab_parser(column: Column, config: Config) -> Callable[[object], tuple[object, str | None]]:
     vocabulary = VOCABULARIES[column.vocabulary or ""]
     spellings: dict[str, str] = {}
@@ -327,11 +395,17 @@ def normalise_sheet(
     """
     kind = match.kind
     body = sheet.cells.iloc[match.row_index + 1 :]
-    blank_cells = _blank_mask(body)
-    for row, col in sheet.unsaved_formulas:
-        if row in blank_cells.index and col in blank_cells.columns:
-            blank_cells.loc[row, col] = False
-    body = body.loc[~blank_cells.all(axis=1)]
+    fast = fast_paths()
+    if fast:
+        factorized = _factorized(body)
+        kept, columns = _kept_rows(sheet, body, factorized)
+        body = body.iloc[kept]
+    else:
+        blank_cells = _blank_mask(body)
+        for row, col in sheet.unsaved_formulas:
+            if row in blank_cells.index and col in blank_cells.columns:
+                blank_cells.loc[row, col] = False
+        body = body.loc[~blank_cells.all(axis=1)]
     table = pd.DataFrame(
         {
             "_file": sheet.file,
@@ -361,7 +435,13 @@ def normalise_sheet(
         date_order = DAY_FIRST
         if column.type is ValueType.DATE and label is not None:
             date_order = _date_order(sheet, match, column, raw, config, log)
-        values, problems, blank = _parse_unique(raw, _parser_for(column, config, date_order))
+        parser = _parser_for(column, config, date_order)
+        if fast:
+            values, problems, blank = _parse_codes(
+                columns.get(label), len(body), parser, _memo_for(column, date_order)
+            )
+        else:
+            values, problems, blank = _parse_unique(raw, parser)
         if label is not None and sheet.unsaved_formulas:
             formulas = _report_unsaved_formulas(sheet, label, column.name, body.index, table, log)
             blank = blank & ~formulas
@@ -400,6 +480,40 @@ def normalise_sheet(
             values = np.where(blank, cast(Any, column.default), values)
         table[column.name] = _typed(values, column)
     return table
+
+
+def _kept_rows(
+    sheet: RawSheet, body: pd.DataFrame, factorized: dict[object, tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, dict[object, tuple[np.ndarray, np.ndarray]]]:
+    """Positions of the body's non-blank rows, and each column's codes for those rows only."""
+    blank = _blank_rows_fast(factorized, len(body))
+    first = body.index[0] if len(body) else 0
+    for row, col in sheet.unsaved_formulas:
+        # a formula whose result was never saved is not a blank cell: it is reported
+        if first <= row < first + len(body) and col in blank:
+            blank[col][row - first] = False
+    if blank:
+        all_blank = np.logical_and.reduce(list(blank.values()))
+    else:
+        all_blank = np.ones(len(body), dtype=bool)
+    kept = np.flatnonzero(~all_blank)
+    return kept, {label: (codes[kept], uniques) for label, (codes, uniques) in factorized.items()}
+
+
+def _parse_codes(
+    column: tuple[np.ndarray, np.ndarray] | None, rows: int, parser: Parser, memo: dict
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What `_parse_unique` gives, from a column already factorized (None: the sheet lacks it)."""
+    codes, uniques = column if column is not None else (np.full(rows, -1), np.array([], object))
+    parsed = _parsed_uniques(uniques, parser, memo)
+    empty_value, empty_problem = parser(None)  # code -1, a missing cell
+    parsed.append((empty_value, empty_problem, True))
+    values = np.empty(len(parsed), dtype=object)
+    problems = np.empty(len(parsed), dtype=object)
+    for i, (value, problem, _) in enumerate(parsed):
+        values[i], problems[i] = value, problem
+    blank = np.fromiter((b for _, _, b in parsed), dtype=bool, count=len(parsed))
+    return values[codes], problems[codes], blank[codes]
 
 
 def _date_order(

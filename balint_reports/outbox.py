@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from .model import RunResult
 
 MANIFEST = "mail.json"
+# The kind of message of feedback to spreadsheet senders, in mail entries and the send log:
+# here, not in feedback.py, so that `send --help` need not import what feedback needs (pandas).
+FEEDBACK_KIND = "feedback"
 MANIFEST_VERSION = 2
 DEFAULT_SUBJECT = "{society}: your progress towards accreditation, {month}"
 DEFAULT_DIGEST_SUBJECT = "{society}: your supervisees' progress, {month}"

@@ -9,10 +9,16 @@ other workbook). Values come from the team's inbox and from mail servers, so a n
 from __future__ import annotations
 
 import math
+import re
+from typing import TYPE_CHECKING
 
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+# openpyxl's ILLEGAL_CHARACTERS_RE, the control characters an .xlsx cannot hold; copied so
+# that `send` (which loads this module for its CSV report) starts without openpyxl, and so
+# `--help` stays fast. tests/test_startup.py checks the two stay the same.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 # Excel, LibreOffice and Google Sheets treat a cell starting with any of these as a formula,
 # even in a CSV file: a name or address from a register could otherwise run as one.
@@ -45,6 +51,8 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
         if not text.startswith(FORMULA_STARTS):
             return text
+        from openpyxl.cell import WriteOnlyCell  # rare: only text that starts a formula
+
         cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"
         cell.quotePrefix = True

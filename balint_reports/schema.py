@@ -296,3 +296,8 @@ def with_columns(extra: tuple[tuple[str, Column], ...]) -> tuple[Kind, ...]:
         )
         for kind in KINDS
     )
+
+
+# The blank workbooks `template` writes (template.TEMPLATE_KINDS has their sheets); named here,
+# where the CLI can read them without loading openpyxl.
+TEMPLATE_KIND_NAMES = ("attendance", "supervision", "portfolio", "registers")

@@ -12,9 +12,10 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 _FOLD_SEPARATORS = re.compile(r"[\s_\-./]+")
 _WHITESPACE = re.compile(r"\s+")
@@ -24,7 +25,13 @@ def is_blank(cell: object) -> bool:
     """True for an empty cell: None, NaN, NaT or white space only."""
     if isinstance(cell, str):
         return not cell.strip()
-    return cell is None or cell is pd.NaT or (isinstance(cell, float) and math.isnan(cell))
+    # pandas' NaT is a datetime unequal to itself: tested so without importing pandas, which
+    # `--help` must not wait for (config imports this module).
+    return (
+        cell is None
+        or (isinstance(cell, float) and math.isnan(cell))
+        or (isinstance(cell, dt.datetime) and cell != cell)
+    )
 
 
 def cell_text(cell: object) -> str:
@@ -249,6 +256,9 @@ def loose_key(cell: object) -> str:
 
 def map_unique(series: pd.Series, function: Callable[[object], object]) -> pd.Series:
     """`series.map(function)`, calling it once per distinct value: columns repeat a lot."""
+    import numpy as np
+    import pandas as pd
+
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     results = np.array([*(function(u) for u in uniques), function(None)], dtype=object)
     return pd.Series(results[codes], index=series.index, dtype=object)

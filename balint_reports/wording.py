@@ -11,13 +11,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
 from .ruleset import Requirement, Route, Ruleset
 from .values import decision_credit, map_unique
 
 if TYPE_CHECKING:
+    # pandas only for the records' lines, imported there: `--help` loads this module (through
+    # `send`) and must not wait for pandas.
+    import pandas as pd
+
     from .model import RequirementResult, RouteResult
 
 OVERALL_WORDS = {
@@ -496,6 +498,8 @@ def co_led_not_counted(sessions: float, why: str) -> str:
 
 
 def _blank(value: object) -> bool:
+    import pandas as pd
+
     return value is None or value is pd.NA or value is pd.NaT or value == "" or value != value
 
 
@@ -516,6 +520,8 @@ def record_lines(
     Called once per table of counted rows, not per trainee: each distinct date and value is
     written once (map_unique), and the lines are joined in one pass.
     """
+    import pandas as pd
+
     if frame.empty:
         return []
     # a ruleset's own names for activities ("intensive") before the built-in ones

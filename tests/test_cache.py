@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from .conftest import run_cli, write_xlsx
 from .test_history import ATTENDANCE_HEADER, NOV, OCT, _october, _registers, _september
@@ -90,3 +94,53 @@ def test_a_config_change_or_a_damaged_entry_means_reading_again(
     assert "taken from the cache" not in _run(inbox, out)
     assert _progress(out) == before
     assert "2 unchanged files taken from the cache" in _run(inbox, out)
+
+
+def test_each_file_is_read_once_cold_or_warm(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bytes hashed for the cache are the bytes parsed: one read of a file, not one to
+    hash it and another to parse it; a file over the size limit is not even hashed."""
+    from balint_reports.cache import SheetCache
+    from balint_reports.config import Config
+    from balint_reports.ingest import read_inbox
+    from balint_reports.issues import IssueLog
+    from balint_reports.limits import LIMITS
+
+    _registers(inbox)
+    _september(inbox)
+    _groups_workbook(inbox, sessions=1)
+    with (inbox / "huge.csv").open("wb") as handle:
+        handle.truncate(LIMITS.file_bytes + 1)  # sparse: no disk used
+    opened: Counter[str] = Counter()
+    read_bytes: Counter[str] = Counter()
+    real_open = Path.open
+
+    def counting_open(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        stream = real_open(self, mode, *args, **kwargs)
+        if "b" not in mode or not self.is_relative_to(inbox):
+            return stream
+        opened[self.name] += 1
+        real_read = stream.read
+
+        def read(size: int = -1) -> bytes:
+            piece = real_read(size)
+            read_bytes[self.name] += len(piece)
+            return piece
+
+        stream.read = read
+        return stream
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    monkeypatch.setenv("BALINT_WORKERS", "1")  # in this process, where the counting is
+    names = sorted(p.name for p in inbox.iterdir())
+    for run in ("cold", "warm"):
+        cache = SheetCache(tmp_path / "out", Config())
+        log = IssueLog()
+        read_inbox(inbox, Config(), log, cache)
+        assert dict(opened) == dict.fromkeys(names, 1), run
+        assert read_bytes["huge.csv"] == 0, run
+        assert "huge.csv" in set(log.frame()["file"])
+        assert (cache.hits, cache.misses) == ((0, 4) if run == "cold" else (3, 1)), run
+        opened.clear()
+        read_bytes.clear()

@@ -232,3 +232,10 @@ def test_init_makes_a_working_folder_and_never_overwrites(tmp_path: Path) -> Non
     # The fresh folder runs as it is: blank templates and the commented config are valid.
     result = run_cli("run", folder / "inbox", "--out", folder / "reports", "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
+
+
+def test_the_cli_offers_exactly_the_kinds_a_template_can_be_written_for() -> None:
+    from balint_reports.schema import TEMPLATE_KIND_NAMES
+    from balint_reports.template import TEMPLATE_KINDS
+
+    assert list(TEMPLATE_KINDS) == list(TEMPLATE_KIND_NAMES)

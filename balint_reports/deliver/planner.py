@@ -16,8 +16,15 @@ from typing import Any
 
 from ..changes import requirement_words
 from ..errors import DeliveryError
-from ..feedback import FEEDBACK_KIND, feedback_entries
-from ..outbox import MANIFEST, MANIFEST_VERSION, NO_ADDRESS, Outgoing, Recipient, content_hash
+from ..outbox import (
+    FEEDBACK_KIND,
+    MANIFEST,
+    MANIFEST_VERSION,
+    NO_ADDRESS,
+    Outgoing,
+    Recipient,
+    content_hash,
+)
 from ..sendlog import (
     FAILED,
     MAYBE_DELIVERED,
@@ -179,7 +186,10 @@ def load_month(folder: Path, kind: str, only: Iterable[str] = ()) -> Month:
     """The month folder's messages of one kind (perhaps only some ids), read for sending."""
     path = folder / MANIFEST
     manifest, entries = _entries(path)
-    # Feedback to spreadsheet senders is listed apart, in feedback/feedback.json.
+    # Feedback to spreadsheet senders is listed apart, in feedback/feedback.json; its module
+    # is imported only here, so that `--help` stays free of pandas (tests/test_startup.py).
+    from ..feedback import feedback_entries
+
     pool = [_entry(e) for e in feedback_entries(folder)] if kind == FEEDBACK_KIND else entries
     wanted = {i.casefold() for i in only}
     chosen = [e for e in pool if e["kind"] == kind and (not wanted or e["id"].casefold() in wanted)]

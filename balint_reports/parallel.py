@@ -1,0 +1,113 @@
+"""Parse the inbox's spreadsheets in worker processes when there are enough to pay for them.
+
+The run reads each file's bytes once, in path order, in this process (hashing them for the
+cache, which decides which files need parsing at all); only the files the cache lacks are
+handed, bytes and all, to the workers, and their results are taken back in path order. What a
+file parses to depends on nothing but its bytes, its path and the config, so the results, and
+everything made from them, are the same byte for byte as a serial run's.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .cache import ParsedFile
+    from .read import Loaded, SourceFile
+
+WORKERS_VARIABLE = "BALINT_WORKERS"  # 1: parse in the main process only
+# Below this much spreadsheet the workers' start-up costs more than it saves.
+MINIMUM_BYTES = 2 * 1024 * 1024
+MINIMUM_FILES = 4
+
+ParseFile = Callable[["SourceFile", "Loaded"], "ParsedFile"]
+
+
+def worker_count(sources: list[SourceFile]) -> int:
+    """How many processes should parse `sources`: 1 (none besides this one) for a small inbox."""
+    chosen = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if chosen.isdigit() and int(chosen) >= 1:
+        return min(int(chosen), max(len(sources), 1))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        # Elsewhere each worker would import pandas afresh: slower than reading in one process.
+        return 1
+    if len(sources) < MINIMUM_FILES:
+        return 1
+    size = 0
+    for source in sources:
+        try:
+            size += source.path.stat().st_size
+        except OSError:
+            continue  # the reader will say what is wrong with it
+    return min(os.cpu_count() or 1, len(sources)) if size >= MINIMUM_BYTES else 1
+
+
+class Parsing:
+    """Starts parsing files, in worker processes when `sources` are enough to pay for them.
+
+    Use as a context manager; `start(source, loaded)` returns a function that gives what
+    `parse(source, loaded)` does (`parse` must pickle: a module's function, perhaps partial).
+    A serial run parses when that function is called; after a worker died, the rest is parsed
+    in this process.
+    """
+
+    def __init__(self, sources: list[SourceFile], parse: ParseFile) -> None:
+        self.parse = parse
+        self.workers = worker_count(sources)
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def ahead(self) -> int:
+        """How many files to have started before taking the first result: every worker busy."""
+        return 2 * self.workers if self.workers > 1 else 0
+
+    def __enter__(self) -> Parsing:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (after an error, the files still queued are dropped)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def start(self, source: SourceFile, loaded: Loaded) -> Callable[[], ParsedFile]:
+        """Begin parsing one file; call the result to wait for it."""
+        if self.workers <= 1:
+            return lambda: self.parse(source, loaded)
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    self.workers, mp_context=multiprocessing.get_context("fork")
+                )
+            future = self._pool.submit(self.parse, source, loaded)
+        except BrokenProcessPool:
+            return self._serial(source, loaded)
+
+        def result() -> ParsedFile:
+            try:
+                return future.result()
+            except (BrokenProcessPool, CancelledError):
+                # cancelled: queued behind a worker that died, and dropped when the pool closed
+                return self._serial(source, loaded)()
+
+        return result
+
+    def _serial(self, source: SourceFile, loaded: Loaded) -> Callable[[], ParsedFile]:
+        # A worker died (out of memory, killed): finish in this process, slower but whole.
+        self.workers = 1
+        self.close()
+        return lambda: self.parse(source, loaded)
