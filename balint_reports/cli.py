@@ -589,7 +589,7 @@ def _other_kind(result: deliver.SendResult) -> str:
     help="Config file for [email] and [smtp]. Default: the one the month's run used, as it is now.",
 )
 @click.pass_context
-def send(
+def send(  # noqa: C901 - to split (issue 9)
     ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None, **params: Any
 ) -> None:
     """Email the month's letters (or supervisor digests, or feedback) from REPORT_DIR.

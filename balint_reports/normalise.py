@@ -385,7 +385,7 @@ def _parser_for(
             return _text_parser
 
 
-def normalise_sheet(
+def normalise_sheet(  # noqa: C901 - to split (issue 9)
     sheet: RawSheet, match: HeaderMatch, config: Config, first_rid: int, log: IssueLog
 ) -> pd.DataFrame:
     """The sheet's non-blank data rows as typed columns, each row tagged with where it came from.

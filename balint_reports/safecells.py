@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # openpyxl's ILLEGAL_CHARACTERS_RE, the control characters an .xlsx cannot hold; copied so
 # that `send` (which loads this module for its CSV report) starts without openpyxl, and so
-# `--help` stays fast. tests/test_startup.py checks the two stay the same.
+# `--help` stays fast. tests/e2e/test_startup.py checks the two stay the same.
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 # Excel, LibreOffice and Google Sheets treat a cell starting with any of these as a formula,

@@ -2,7 +2,8 @@
 
 Every person, group and society here is invented. The data is fixed (no randomness), and the
 workbooks are saved with fixed timestamps, so running this again rewrites identical files.
-README.md in this folder says what each trainee illustrates; tests/test_sample_data.py checks it.
+README.md in this folder says what each trainee illustrates;
+tests/e2e/test_sample_data.py checks it.
 """
 
 from __future__ import annotations

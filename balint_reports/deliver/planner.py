@@ -187,7 +187,7 @@ def load_month(folder: Path, kind: str, only: Iterable[str] = ()) -> Month:
     path = folder / MANIFEST
     manifest, entries = _entries(path)
     # Feedback to spreadsheet senders is listed apart, in feedback/feedback.json; its module
-    # is imported only here, so that `--help` stays free of pandas (tests/test_startup.py).
+    # is imported only here, so that `--help` stays free of pandas (tests/e2e/test_startup.py).
     from ..feedback import feedback_entries
 
     pool = [_entry(e) for e in feedback_entries(folder)] if kind == FEEDBACK_KIND else entries

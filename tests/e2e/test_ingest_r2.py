@@ -1,0 +1,507 @@
+"""Nothing silently misread or dropped (issue 11, items 1, 2, 4, 8, 9): near-miss sheets,
+month-first columns, register copies, `check` on files, and dates typed day first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from balint_reports.inbox import ignored_by
+from balint_reports.normalise import decide_date_order
+from balint_reports.values import parse_date
+
+from ..conftest import TRAINEE_HEADER, run_cli, run_report, trainee_row, write_csv, write_xlsx
+
+REGISTERS = {
+    "Trainees": [
+        TRAINEE_HEADER,
+        trainee_row("T1", "Jane Smith", psychodynamic_training="no"),
+        trainee_row("T2", "Priya Sharma", psychodynamic_training="no"),
+    ],
+    "Leaders": [["leader_id", "name", "accredited"], ["L1", "Ann Leader", "yes"]],
+}
+
+# A group leader's December register, as received: "Date of session" is no known heading.
+LEADERS_SHEET = [
+    ["Tuesday group, December 2026"],
+    ["Name", "Date of session", "Role", "Group", "Co-leader", "Comments"],
+    ["Jane Smith", "01/12/2026", "member", "Tuesday", "", ""],
+    ["Priya Sharma", "01/12/2026", "member", "Tuesday", "", ""],
+    ["Jane Smith", "08/12/2026", "member", "Tuesday", "", "late"],
+    [],
+    ["Priya Sharma", "08/12/2026", "member", "Tuesday", "", ""],
+    ["Jane Smith", "15/12/2026", "member", "Tuesday", "", ""],
+]
+
+
+@pytest.fixture
+def registered(inbox: Path) -> Path:
+    write_xlsx(inbox / "registers.xlsx", REGISTERS)
+    return inbox
+
+
+def issues_about(progress: dict, file: str) -> list[dict]:
+    return [i for i in progress["issues"] if i["file"] == file]
+
+
+def source(progress: dict, file: str, sheet: str = "") -> dict:
+    return next(s for s in progress["sources"] if s["file"] == file and s["sheet"] == sheet)
+
+
+def membership(progress: dict, trainee_id: str) -> float | None:
+    trainee = next(t for t in progress["trainees"] if t["trainee_id"] == trainee_id)
+    return trainee["requirements"]["membership"]["achieved"]
+
+
+# --- 1. near-miss sheets ---------------------------------------------------------------------
+
+
+def test_a_sheet_missing_one_heading_is_an_error_with_the_line_that_fixes_it(
+    registered: Path, tmp_path: Path
+) -> None:
+    write_xlsx(registered / "attendance" / "december.xlsx", {"Tuesday": LEADERS_SHEET})
+    progress = run_report(registered, tmp_path / "out", as_of="2026-12-31")
+    [error] = issues_about(progress, "attendance/december.xlsx")
+    assert error["severity"] == "error"
+    assert (error["sheet"], error["row"], error["column"]) == ("Tuesday", 2, "date")
+    assert error["value"] == "Date of session"
+    problem = error["problem"]
+    assert "looks like attendance but has no date column" in problem
+    assert "none of its 5 rows could be read" in problem
+    assert "Name, Date of session, Role, Group, Co-leader, Comments" in problem
+    assert 'add the line "Date of session" = "date" under [columns.attendance]' in problem
+    # The loss shows in Sources: five rows read, five rejected.
+    counts = source(progress, "attendance/december.xlsx", "Tuesday")
+    assert counts["kind"] == "attendance"
+    assert (counts["rows_read"], counts["rejected"], counts["accepted"]) == (5, 5, 0)
+
+    result = run_cli("check", registered, "--as-of", "2026-12-31")
+    assert result.exit_code == 1, result.output
+    assert "1 error, 0 warnings." in result.output
+    assert "A run now would leave out 5 rows" in result.output
+
+    # The line it gives, added to the config, makes the sheet read.
+    (registered / "balint.toml").write_text(
+        '[columns.attendance]\n"Date of session" = "date"\n', encoding="utf-8"
+    )
+    progress = run_report(registered, tmp_path / "out2", as_of="2026-12-31")
+    assert source(progress, "attendance/december.xlsx", "Tuesday")["accepted"] == 5
+    assert membership(progress, "T1") == 3
+    assert run_cli("check", registered, "--as-of", "31/12/2026").exit_code == 0
+
+
+def test_a_near_miss_without_a_close_heading_says_how_to_map_one(
+    registered: Path, tmp_path: Path
+) -> None:
+    write_csv(
+        registered / "log.csv",
+        [["Supervisee", "Supervisor", "Hours", "Venue", "Colour"], ["T1", "L1", "1", "x", "y"]],
+    )
+    # One unknown heading is taken as the one meant; several unlike the column are not guessed.
+    write_csv(registered / "one.csv", [["Name", "When", "Role"], ["T1", "05/03/2025", "member"]])
+    progress = run_report(registered, tmp_path / "out")
+    [error] = issues_about(progress, "log.csv")
+    assert error["severity"] == "error" and error["column"] == "date"
+    assert "looks like supervision" in error["problem"]
+    assert '"<that heading>" = "date" under [columns.supervision]' in error["problem"]
+    assert error["value"] == ""
+    [error] = issues_about(progress, "one.csv")
+    assert '"When" = "date" under [columns.attendance]' in error["problem"]
+    assert source(progress, "one.csv")["rejected"] == 1
+
+
+def test_a_sheet_far_from_every_kind_is_still_only_a_note(registered: Path, tmp_path: Path) -> None:
+    # Two of attendance's three required columns are missing: a catering list, not a register.
+    write_xlsx(registered / "weekend.xlsx", {"Catering": [["Name", "Diet"], ["Jane", "vegan"]]})
+    progress = run_report(registered, tmp_path / "out")
+    [note] = issues_about(progress, "weekend.xlsx")
+    assert note["severity"] == "info"
+    assert source(progress, "weekend.xlsx", "Catering")["kind"] == "ignored"
+    assert run_cli("check", registered, "--as-of", "2026-11-30").exit_code == 0
+
+
+def test_inbox_ignore_globs_skip_files_and_list_them_as_ignored(
+    registered: Path, tmp_path: Path
+) -> None:
+    write_csv(
+        registered / "a.csv", [["trainee", "date", "activity"], ["T1", "05/03/2025", "member"]]
+    )
+    write_csv(
+        registered / "old" / "2024.csv", [["trainee", "date", "activity"], ["T1", "x", "member"]]
+    )
+    write_xlsx(registered / "sub" / "registers - Copy.xlsx", REGISTERS)
+    (registered / "balint.toml").write_text(
+        '[inbox]\nignore = ["old", "* - COPY.xlsx"]\n', encoding="utf-8"
+    )
+    progress = run_report(registered, tmp_path / "out")
+    for name in ("old/2024.csv", "sub/registers - Copy.xlsx"):
+        assert source(progress, name) == {
+            "file": name,
+            "sheet": "",
+            "kind": "ignored",
+            "rows_read": 0,
+            "accepted": 0,
+            "rejected": 0,
+            "duplicate": 0,
+            "future": 0,
+        }
+        assert issues_about(progress, name) == []
+    assert membership(progress, "T1") == 1
+    assert [i for i in progress["issues"] if i["severity"] != "info"] == []
+
+
+def test_inbox_ignore_must_be_a_list_of_patterns(registered: Path, tmp_path: Path) -> None:
+    (registered / "balint.toml").write_text('[inbox]\nignore = "old"\n', encoding="utf-8")
+    result = run_cli("run", registered, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "[inbox] ignore must be a list of file patterns in quotes" in result.output
+
+
+# --- 2. month-first columns ------------------------------------------------------------------
+
+# Each row's sessions are a power of two, so the sum counted says exactly which rows counted.
+GOOGLE_EXPORT = [
+    ["trainee", "date", "activity", "sessions"],
+    ["T1", "11/3/2026", "member", "1"],
+    ["T1", "11/10/2026", "member", "2"],
+    ["T1", "11/17/2026", "member", "4"],
+    ["T1", "11/24/2026", "member", "8"],
+    ["T1", "11/12/2026", "member", "16"],
+    ["T1", "2026-11-05", "member", "32"],
+]
+
+
+def test_a_column_with_a_date_only_valid_month_first_is_read_month_first(
+    registered: Path, tmp_path: Path
+) -> None:
+    write_csv(registered / "google.csv", GOOGLE_EXPORT)
+    progress = run_report(registered, tmp_path / "out", as_of="2026-11-20")
+    # 3, 10, 17, 12 and 5 November count; 24 November is after the report date.
+    assert membership(progress, "T1") == 1 + 2 + 4 + 16 + 32
+    [warning] = [i for i in issues_about(progress, "google.csv") if i["row"] == 1]
+    assert (warning["severity"], warning["column"], warning["value"]) == (
+        "warning",
+        "date",
+        "11/17/2026",
+    )
+    assert "read month first" in warning["problem"]
+    assert 'order = "day-first" under [dates]' in warning["problem"]
+    [future] = [i for i in issues_about(progress, "google.csv") if i["row"] == 5]
+    assert future["value"] == "2026-11-24"
+    assert source(progress, "google.csv")["future"] == 1
+
+
+def test_month_first_is_decided_per_sheet_and_never_touches_real_dates(
+    registered: Path, tmp_path: Path
+) -> None:
+    write_xlsx(
+        registered / "two.xlsx",
+        {
+            "US": [
+                ["trainee", "date", "activity", "sessions"],
+                ["T1", "11/17/2026", "member", 1],
+                ["T1", "11/3/2026", "member", 2],
+                # A real date cell: 1 December, after the report date whatever the column says.
+                ["T1", dt.datetime(2026, 12, 1), "member", 4],
+            ],
+            "UK": [["trainee", "date", "activity", "sessions"], ["T2", "11/3/2026", "member", 8]],
+        },
+    )
+    progress = run_report(registered, tmp_path / "out", as_of="2026-11-20")
+    assert membership(progress, "T1") == 1 + 2
+    assert membership(progress, "T2") == 8  # 11 March: the UK sheet stays day first
+    warnings = [i for i in issues_about(progress, "two.xlsx") if "month first" in i["problem"]]
+    assert [(w["sheet"], w["column"]) for w in warnings] == [("US", "date")]
+    assert source(progress, "two.xlsx", "US")["future"] == 1
+
+
+def test_a_column_with_evidence_both_ways_stays_day_first(registered: Path, tmp_path: Path) -> None:
+    write_csv(
+        registered / "mixed.csv",
+        [
+            ["trainee", "date", "activity"],
+            ["T1", "25/10/2026", "member"],
+            ["T1", "11/17/2026", "member"],
+            ["T1", "11/10/2026", "member"],
+        ],
+    )
+    progress = run_report(registered, tmp_path / "out")
+    issues = issues_about(progress, "mixed.csv")
+    assert [(i["severity"], i["row"], i["value"]) for i in issues] == [("error", 3, "11/17/2026")]
+    assert "has no month 17 (dates are day first)" in issues[0]["problem"]
+    assert membership(progress, "T1") == 2
+
+
+@pytest.mark.parametrize(
+    ("order", "counted", "errors"),
+    [
+        ("day-first", 1 + 2 + 16 + 32, 2),  # 11 Mar, 11 Oct, 11 Dec; 11/17 and 11/24 wrong
+        ("month-first", 1 + 2 + 4 + 16 + 32, 0),  # 24 Nov is future at 2026-11-20
+    ],
+)
+def test_dates_order_in_the_config_overrides_the_columns(
+    registered: Path, tmp_path: Path, order: str, counted: int, errors: int
+) -> None:
+    write_csv(registered / "google.csv", GOOGLE_EXPORT)
+    (registered / "balint.toml").write_text(f'[dates]\norder = "{order}"\n', encoding="utf-8")
+    as_of = "2026-12-20" if order == "day-first" else "2026-11-20"
+    progress = run_report(registered, tmp_path / "out", as_of=as_of)
+    issues = issues_about(progress, "google.csv")
+    assert membership(progress, "T1") == counted
+    assert sum(i["severity"] == "error" for i in issues) == errors
+    assert not any("read month first" in i["problem"] for i in issues)
+
+
+def test_an_unknown_dates_order_is_refused(registered: Path, tmp_path: Path) -> None:
+    (registered / "balint.toml").write_text('[dates]\norder = "US"\n', encoding="utf-8")
+    result = run_cli("check", registered)
+    assert result.exit_code == 1
+    assert "[dates] order = 'US': use one of" in result.output
+
+
+# --- 4. register conflicts and copies --------------------------------------------------------
+
+
+def test_a_stale_register_copy_is_named_and_each_conflict_says_which_value_won(
+    inbox: Path, tmp_path: Path
+) -> None:
+    current = {
+        "Trainees": [
+            TRAINEE_HEADER,
+            trainee_row("T1", "Jane Smith", status="withdrawn"),
+            trainee_row("T2", "Priya Sharma"),
+            trainee_row("T3", "Ann Other"),
+        ]
+    }
+    stale = {
+        "Trainees": [
+            TRAINEE_HEADER,
+            trainee_row("T1", "Jane Smith", status="active"),
+            trainee_row("T2", "Priya Sharma"),
+            trainee_row("T3", "Ann Other"),
+        ]
+    }
+    write_xlsx(inbox / "registers.xlsx", current)
+    write_xlsx(inbox / "registers - Copy.xlsx", stale)
+    progress = run_report(inbox, tmp_path / "out")
+    [conflict] = [i for i in progress["issues"] if i["severity"] == "error"]
+    assert (conflict["file"], conflict["sheet"], conflict["row"]) == (
+        "registers.xlsx",
+        "Trainees",
+        2,
+    )
+    assert (conflict["column"], conflict["value"]) == ("status", "withdrawn")
+    problem = conflict["problem"]
+    assert "'withdrawn' here (registers.xlsx, sheet Trainees, row 2)" in problem
+    assert "'active' at registers - Copy.xlsx, sheet Trainees, row 2" in problem
+    assert "'active' is used because files are read in name order" in problem
+    copies = [i for i in progress["issues"] if "hold mostly the same" in i["problem"]]
+    assert len(copies) == 1
+    assert copies[0]["severity"] == "warning"
+    assert "registers - Copy.xlsx and registers.xlsx" in copies[0]["problem"]
+    assert "3 trainee_ids in both" in copies[0]["problem"]
+    # The remedy it names works: ignored, the copy no longer wins.
+    (inbox / "balint.toml").write_text('[inbox]\nignore = ["* - Copy.xlsx"]\n', encoding="utf-8")
+    progress = run_report(inbox, tmp_path / "out2")
+    assert next(t for t in progress["trainees"] if t["trainee_id"] == "T1")["status"] == (
+        "withdrawn"
+    )
+    assert not [i for i in progress["issues"] if i["severity"] in ("error", "warning")]
+
+
+def test_a_conflict_names_the_row_a_filled_value_came_from(inbox: Path, tmp_path: Path) -> None:
+    for name, email in (("a", ""), ("b", "jane@example.org"), ("c", "js@example.org")):
+        write_xlsx(
+            inbox / f"{name}.xlsx",
+            {"Trainees": [TRAINEE_HEADER, trainee_row("T1", "Jane Smith", email=email)]},
+        )
+    progress = run_report(inbox, tmp_path / "out")
+    [conflict] = [i for i in progress["issues"] if i["severity"] == "error"]
+    assert conflict["file"] == "c.xlsx"
+    assert "'jane@example.org' at b.xlsx, sheet Trainees, row 2" in conflict["problem"]
+    # One shared id is an update, not a copy.
+    assert not any("hold mostly the same" in i["problem"] for i in progress["issues"])
+
+
+def test_registers_that_share_few_ids_are_not_called_copies(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        inbox / "a.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                *(trainee_row(f"T{n}", f"Person {n}") for n in range(1, 6)),
+            ]
+        },
+    )
+    write_xlsx(
+        inbox / "b.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                *(trainee_row(f"T{n}", f"Person {n}") for n in (1, 2, 6, 7, 8)),
+            ]
+        },
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    assert not any("hold mostly the same" in i["problem"] for i in progress["issues"])
+
+
+# --- 8. check on files -----------------------------------------------------------------------
+
+LONG_NAME = "Tuesday Balint group at St Luke's hospital - December 2026 register.xlsx"
+
+
+def test_check_takes_files_and_folders_and_prints_whole_names(
+    registered: Path, tmp_path: Path
+) -> None:
+    december = write_xlsx(
+        registered / "attendance" / LONG_NAME,
+        {"Sheet1": [["trainee", "date", "activity"], ["Jane Smyth", "01/12/2026", "member"]]},
+    )
+    # The registers as a file, the attendance as a file in a sub-folder: names as a run shows.
+    result = run_cli("check", december, registered / "registers.xlsx", "--as-of", "31/12/2026")
+    assert result.exit_code == 1, result.output
+    assert "Checked 2 files, 3 sheets, 4 rows, as of 31 December 2026." in result.output
+    assert "…" not in result.output
+    lines = result.output.splitlines()
+    [start] = [n for n, line in enumerate(lines) if line.startswith("error")]
+    # The name wraps in its column: the column's lines put together give it whole.
+    [header] = [line for line in lines if line.startswith("severity")]
+    column = header.index("file")
+    width = header.index("sheet") - column
+    pieces = [lines[start][column : column + width].strip()]
+    for line in lines[start + 1 :]:
+        if not line.startswith(" "):
+            break
+        pieces.append(line[column : column + width].strip())
+    assert len(pieces) > 1
+    assert " ".join(pieces).replace("/ ", "/") == "attendance/" + LONG_NAME
+    assert "did you mean Jane Smith (T1)?" in result.output
+    assert "A run now would leave out 1 row" in result.output
+
+    # Several folders and files at once, duplicates read once.
+    other = write_csv(
+        tmp_path / "elsewhere" / "extra.csv",
+        [["trainee", "date", "activity"], ["T1", "02/12/2026", "member"]],
+    )
+    result = run_cli(
+        "check", registered, other, registered / "registers.xlsx", "--as-of", "2026-12-31"
+    )
+    assert "Checked 3 files, 4 sheets, 5 rows" in result.output
+    # Named from the folder they share, so files of different folders cannot be confused.
+    [error] = [line for line in result.output.splitlines() if line.startswith("error")]
+    assert error.split()[1] == "inbox/attendance/Tuesday"
+    assert result.exit_code == 1
+
+
+def test_check_on_a_file_uses_the_inbox_config_above_it(registered: Path) -> None:
+    write_xlsx(registered / "attendance" / "december.xlsx", {"Tuesday": LEADERS_SHEET})
+    december = registered / "attendance" / "december.xlsx"
+    result = run_cli("check", december, registered / "registers.xlsx", "--as-of", "31 Dec 2026")
+    assert result.exit_code == 1
+    assert "attendance/december.xlsx" in result.output
+    assert '"Date of session" = "date"' in result.output
+    (registered / "balint.toml").write_text(
+        '[columns.attendance]\n"Date of session" = "date"\n', encoding="utf-8"
+    )
+    result = run_cli("check", december, registered / "registers.xlsx", "--as-of", "31 Dec 2026")
+    assert result.exit_code == 0, result.output
+    assert f"Config: {registered / 'balint.toml'}" in result.output
+    assert "Checked 2 files, 3 sheets, 8 rows, as of 31 December 2026." in result.output
+
+
+def test_check_without_as_of_says_the_date_it_used_and_what_is_future(registered: Path) -> None:
+    write_csv(
+        registered / "next.csv",
+        [["trainee", "date", "activity"], ["T1", "01/01/2099", "member"]],
+    )
+    result = run_cli("check", registered)
+    assert result.exit_code == 0, result.output
+    today = dt.date.today()
+    assert f"as of {today.day} {today:%B %Y} (today)." in result.output
+    assert "1 row dated after today would be left out" in result.output
+    assert "--as-of 31/12/2026" in result.output
+
+
+def test_check_exits_1_on_an_unreadable_file(registered: Path) -> None:
+    (registered / "broken.xlsx").write_bytes(b"not a spreadsheet at all")
+    result = run_cli("check", registered / "broken.xlsx", registered / "registers.xlsx")
+    assert result.exit_code == 1
+    assert "broken.xlsx" in result.output
+    assert "A run now would leave out 1 unreadable file" in result.output
+
+
+# --- 9. --as-of as the team types it --------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["31/12/2026", "31 Dec 2026", "31 December 2026", "2026-12-31"])
+def test_as_of_accepts_dates_typed_day_first(registered: Path, tmp_path: Path, typed: str) -> None:
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", typed)
+    assert result.exit_code == 0, result.output
+    progress = json.loads((tmp_path / "out" / "2026-12" / "progress.json").read_text("utf-8"))
+    assert progress["as_of"] == "2026-12-31"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12/31/2026", "'12/31/2026' has no month 31 (dates are day first)"),
+        ("next week", "'next week' is not a date"),
+        ("31/12/2926", "the year 2926 looks mistyped"),
+    ],
+)
+def test_as_of_refuses_what_is_not_a_day_first_date(
+    registered: Path, tmp_path: Path, typed: str, message: str
+) -> None:
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", typed)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "out").exists()
+
+
+# --- below the CLI: the decisions on their own ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "setting", "expected"),
+    [
+        (
+            ["11/3/2026", "11/17/2026", dt.datetime(2026, 1, 30)],
+            "auto",
+            ("month-first", "11/17/2026"),
+        ),
+        (["11/3/2026", "11/10/2026"], "auto", ("day-first", "")),  # no evidence: day first
+        (["11/17/2026", "25/11/2026"], "auto", ("day-first", "")),  # evidence both ways
+        (["31/02/2026", "2026-11-17", "17 Nov 2026"], "auto", ("day-first", "")),
+        (["11/17/26"], "auto", ("month-first", "11/17/26")),
+        (["11/17/2026"], "day-first", ("day-first", "")),
+        (["11/3/2026"], "month-first", ("month-first", "")),
+    ],
+)
+def test_decide_date_order(cells: list[object], setting: str, expected: tuple[str, str]) -> None:
+    assert decide_date_order(cells, setting) == expected
+
+
+def test_parse_date_reads_the_order_it_is_given() -> None:
+    assert parse_date("11/3/2026", order="month-first") == (dt.date(2026, 11, 3), None)
+    assert parse_date("11/3/2026") == (dt.date(2026, 3, 11), None)
+    assert parse_date(dt.datetime(2026, 3, 11), order="month-first") == (dt.date(2026, 3, 11), None)
+    assert "month first in this column" in (parse_date("17/11/2026", order="month-first")[1] or "")
+
+
+@pytest.mark.parametrize(
+    ("relative", "patterns", "expected"),
+    [
+        ("registers - Copy.xlsx", ["* - copy.xlsx"], "* - copy.xlsx"),
+        ("2025/registers - Copy.xlsx", ["* - Copy.xlsx"], "* - Copy.xlsx"),
+        ("archive/2024/a.csv", ["archive"], "archive"),
+        ("archive/2024/a.csv", ["archive/*"], "archive/*"),
+        ("attendance/a.csv", ["archive", "b.csv"], ""),
+        ("attendance/a.csv", ["attendance/b*.csv"], ""),
+    ],
+)
+def test_ignored_by(relative: str, patterns: list[str], expected: str) -> None:
+    assert ignored_by(relative, patterns) == expected

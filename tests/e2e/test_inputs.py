@@ -1,0 +1,733 @@
+"""Real-world spreadsheets (issue 3): formats, layouts, config, unreadable files, outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlwt
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from ..conftest import TRAINEE_HEADER, run_cli, run_report, trainee_row, write_csv, write_xlsx
+
+REGISTER = {
+    "Trainees": [
+        TRAINEE_HEADER,
+        trainee_row("T1", "Jane Smith", psychodynamic_training="no"),
+        trainee_row("T2", "Siân O’Brien", psychodynamic_training="no"),
+        trainee_row("T3", "José Álvarez", psychodynamic_training="no"),
+    ],
+    "Leaders": [["leader_id", "name", "accredited"], ["L1", "Ann Leader", "yes"]],
+}
+
+
+def membership(progress: dict, trainee_id: str) -> float | None:
+    """Accepted member sessions of one trainee (membership achieved)."""
+    trainee = next(t for t in progress["trainees"] if t["trainee_id"] == trainee_id)
+    return trainee["requirements"]["membership"]["achieved"]
+
+
+def issues_about(progress: dict, file: str) -> list[dict]:
+    """The issues that name one file."""
+    return [i for i in progress["issues"] if i["file"] == file]
+
+
+def source(progress: dict, file: str, sheet: str = "") -> dict:
+    """The Sources entry of one sheet."""
+    return next(s for s in progress["sources"] if s["file"] == file and s["sheet"] == sheet)
+
+
+@pytest.fixture
+def registered(inbox: Path) -> Path:
+    write_xlsx(inbox / "registers.xlsx", REGISTER)
+    return inbox
+
+
+# --- formats -------------------------------------------------------------------------------
+
+
+def test_xls_ods_xlsm_and_csv_are_all_read(registered: Path, tmp_path: Path) -> None:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Tuesday")
+    for r, row in enumerate([["trainee", "date", "activity"], ["T1", "05/03/2025", "member"]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(str(registered / "old.xls"))
+    pd.DataFrame([["trainee", "date", "activity"], ["T1", "06/03/2025", "member"]]).to_excel(
+        registered / "libre.ods", engine="odf", header=False, index=False
+    )
+    write_xlsx(
+        registered / "macro.xlsm",
+        {"S": [["trainee", "date", "activity"], ["T1", "07/03/2025", "member"]]},
+    )
+    write_csv(
+        registered / "GROUP.CSV", [["trainee", "date", "activity"], ["T1", "08/03/2025", "member"]]
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 4
+    kinds = {s["file"]: s["kind"] for s in progress["sources"]}
+    assert kinds["old.xls"] == kinds["libre.ods"] == kinds["macro.xlsm"] == "attendance"
+    assert kinds["GROUP.CSV"] == "attendance"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_csv_encodings_and_separators(
+    registered: Path, tmp_path: Path, encoding: str, sep: str
+) -> None:
+    write_csv(
+        registered / "groups.csv",
+        [
+            ["Participant", "Session date", "Role", "Notes"],
+            [
+                "Siân O’Brien" if encoding != "cp1252" else "Siân O'Brien",
+                "05/03/2025",
+                "member",
+                "£60 paid",
+            ],
+            ["José Álvarez", "06/03/2025", "member", "café"],
+        ],
+        encoding=encoding,
+        sep=sep,
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T2") == 1
+    assert membership(progress, "T3") == 1
+    assert source(progress, "groups.csv")["accepted"] == 2
+
+
+def test_lock_files_and_dotfiles_are_skipped_other_files_listed(
+    registered: Path, tmp_path: Path
+) -> None:
+    (registered / "~$registers.xlsx").write_bytes(b"lock")
+    (registered / ".DS_Store").write_bytes(b"junk")
+    (registered / "minutes.docx").write_bytes(b"not a spreadsheet")
+    progress = run_report(registered, tmp_path / "out")
+    files = [s["file"] for s in progress["sources"]]
+    assert "~$registers.xlsx" not in files and ".DS_Store" not in files
+    assert source(progress, "minutes.docx")["kind"] == "ignored"
+    assert not [i for i in progress["issues"] if i["severity"] == "error"]
+
+
+# --- layout --------------------------------------------------------------------------------
+
+
+def test_header_below_merged_titles_blank_rows_and_trailing_formatting(
+    registered: Path, tmp_path: Path
+) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "March"
+    sheet["A1"] = "Tuesday Balint group — attendance 2025"
+    sheet.merge_cells("A1:D1")
+    sheet["A2"] = "Kept by Dr Ann Leader"
+    sheet.append([])
+    sheet.append(["Name", "Meeting date", "Attended as", "Group"])  # row 4
+    sheet.append(["Jane Smith", dt.date(2025, 3, 4), "member", "Tuesday"])  # row 5
+    sheet.append([])  # row 6: blank in the middle
+    sheet.append(["Jane Smith", dt.datetime(2025, 3, 11, 19, 30), "member", "Tuesday"])  # row 7
+    sheet.append(["Jane Smyth", dt.date(2025, 3, 18), "member", "Tuesday"])  # row 8
+    sheet.cell(1_048_576, 1).font = openpyxl.styles.Font(bold=True)  # the sheet claims 1M rows
+    sheet.cell(5, 200).font = openpyxl.styles.Font(bold=True)
+    book.save(registered / "tuesday.xlsx")
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 2
+    assert source(progress, "tuesday.xlsx", "March") == {
+        "file": "tuesday.xlsx",
+        "sheet": "March",
+        "kind": "attendance",
+        "rows_read": 3,
+        "accepted": 2,
+        "rejected": 1,
+        "duplicate": 0,
+        "future": 0,
+    }
+    [error] = [i for i in issues_about(progress, "tuesday.xlsx") if i["severity"] == "error"]
+    assert (error["row"], error["column"], error["value"]) == (8, "trainee", "Jane Smyth")
+    assert "did you mean Jane Smith (T1)?" in error["problem"]
+
+
+def test_several_sheets_and_a_sheet_of_no_kind(registered: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        registered / "weekend.xlsx",
+        {
+            "Members": [["trainee", "date", "activity"], ["T1", "05/03/2025", "weekend member"]],
+            "Leaders group": [
+                ["trainee", "date", "activity"],
+                ["T1", "05/03/2025", "leadership weekend"],
+            ],
+            "Catering": [["Name", "Dietary needs"], ["Jane Smith", "vegetarian"]],
+        },
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert source(progress, "weekend.xlsx", "Catering")["kind"] == "ignored"
+    [note] = [i for i in issues_about(progress, "weekend.xlsx") if i["sheet"] == "Catering"]
+    assert note["severity"] == "info"
+    assert "missing" in note["problem"] and "Dietary needs" in note["problem"]
+    assert source(progress, "weekend.xlsx", "Leaders group")["accepted"] == 1
+
+
+def test_header_fitting_two_kinds_equally_is_an_error(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(inbox / "people.xlsx", {"People": [["id", "name"], ["X1", "Someone"]]})
+    progress = run_report(inbox, tmp_path / "out")
+    [error] = issues_about(progress, "people.xlsx")
+    assert error["severity"] == "error" and "trainees and leaders equally" in error["problem"]
+
+
+def test_unknown_columns_listed_once_per_sheet(registered: Path, tmp_path: Path) -> None:
+    write_csv(
+        registered / "g.csv",
+        [["trainee", "date", "activity", "Room", "Biscuits"]]
+        + [["T1", f"0{d}/03/2025", "member", "B12", "yes"] for d in range(1, 4)],
+    )
+    progress = run_report(registered, tmp_path / "out")
+    [info] = issues_about(progress, "g.csv")
+    assert info["severity"] == "info" and "'Room', 'Biscuits'" in info["problem"]
+
+
+# --- config --------------------------------------------------------------------------------
+
+
+def test_config_column_and_value_aliases(registered: Path, tmp_path: Path) -> None:
+    (registered / "balint.toml").write_text(
+        '[columns.attendance]\n"Wer" = "trainee"\n"Wann" = "date"\n'
+        '[values.activity]\n"Co-facilitator" = "co_leader"\n'
+        '[values.mode]\n"Carrier pigeon" = "telephone"\n',
+        encoding="utf-8",
+    )
+    write_csv(
+        registered / "g.csv",
+        [
+            ["Wer", "Wann", "Role"],
+            ["T1", "05/03/2025", "co-facilitator"],
+            ["T1", "06/03/2025", "member"],
+        ],
+    )
+    progress = run_report(registered, tmp_path / "out")
+    trainee = progress["trainees"][0]
+    assert trainee["requirements"]["co_leading"]["achieved"] == 1
+    assert trainee["requirements"]["membership"]["achieved"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[columns.atendance]\nX = 'trainee'\n", "[columns.atendance]: unknown kind"),
+        ("[columns.attendance]\nX = 'trainees'\n", "attendance has no column 'trainees'"),
+        ("[values.activity]\nX = 'lead'\n", "unknown activity"),
+        ("[report\nsociety = 1\n", "not valid TOML"),
+        ("[reports]\n", "unknown section [reports]"),
+    ],
+)
+def test_bad_config_stops_with_one_line(
+    registered: Path, tmp_path: Path, text: str, message: str
+) -> None:
+    (registered / "balint.toml").write_text(text, encoding="utf-8")
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert result.exit_code == 1
+    assert "balint.toml" in result.output and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def test_every_date_form_day_first_and_impossible_dates(registered: Path, tmp_path: Path) -> None:
+    rows = [["trainee", "date", "activity", "event"]]
+    accepted = [
+        dt.datetime(2025, 3, 4, 10, 0),
+        "2025-03-05",
+        "06/03/2025",
+        "7-3-2025",
+        "8.3.25",
+        "9 March 2025",
+        "10 Mar 2025",
+        "03/04/2025",
+    ]
+    rejected = ["31/02/2025", "2025/13/01", "March 11 2025", "11th of March"]
+    for i, value in enumerate(accepted + rejected):
+        rows.append(["T1", value, "member", f"group {i}"])
+    write_xlsx(registered / "dates.xlsx", {"S": rows})
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == len(accepted)
+    errors = {i["value"]: i for i in issues_about(progress, "dates.xlsx")}
+    assert set(errors) == set(rejected)
+    assert errors["31/02/2025"]["row"] == 2 + len(accepted)
+    assert all(e["column"] == "date" for e in errors.values())
+
+
+def test_03_04_is_the_third_of_april(registered: Path, tmp_path: Path) -> None:
+    write_csv(
+        registered / "g.csv", [["trainee", "date", "activity"], ["T1", "03/04/2025", "member"]]
+    )
+    progress = run_report(registered, tmp_path / "out", as_of="2025-03-31")
+    assert membership(progress, "T1") == 0  # 3 April is after a 31 March report
+    assert source(progress, "g.csv")["future"] == 1
+
+
+def test_formula_without_saved_value_is_rejected_with_its_cell(
+    registered: Path, tmp_path: Path
+) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["trainee", "date", "activity"])
+    sheet.append(["T1", "=DATE(2025,3,4)", "member"])  # openpyxl saves no result for it
+    sheet.append(["T1", "05/03/2025", "member"])
+    book.save(registered / "formula.xlsx")
+    progress = run_report(registered, tmp_path / "out")
+    [error] = [i for i in issues_about(progress, "formula.xlsx") if i["severity"] == "error"]
+    assert "B2" in error["problem"]
+    assert (error["row"], error["column"], error["severity"]) == (2, "date", "error")
+    assert membership(progress, "T1") == 1
+
+
+def test_numbers_as_text_yes_no_forms_and_odd_spaces(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                ["trainee id", "full\u00a0name", "Psychodynamic", "Registered"],
+                ["T1", "Jane\u00a0\u00a0Smith ", "Y", "2024-01-01"],
+                ["T2", "Bob  Jones", False, "2024-01-01"],
+                ["T3", "Cy Twombly", "perhaps", "2024-01-01"],
+            ],
+            "Leaders": [["leader id", "leader name"]],
+        },
+    )
+    write_csv(
+        inbox / "g.csv",
+        [
+            ["trainee", "date", "activity", "number of sessions"],
+            ["jane smith", "05/03/2025", "member", " 8 "],
+            ["T2", "05/03/2025", "member", "2.0"],
+            ["T2", "06/03/2025", "member", "1.5"],
+        ],
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    by_id = {t["trainee_id"]: t for t in progress["trainees"]}
+    assert by_id["T1"]["requirements"]["membership"]["status"] == "met"  # psychodynamic Y, 8
+    assert by_id["T2"]["requirements"]["membership"]["achieved"] == 2
+    assert "T3" not in by_id
+    problems = {(i["column"], i["value"]) for i in progress["issues"] if i["severity"] == "error"}
+    assert ("psychodynamic_training", "perhaps") in problems
+    assert ("sessions", "1.5") in problems
+
+
+# --- people --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["dr. jane SMITH", "Smith, Jane", "JANE SMITH", "t1", "Mrs Jane Smith", "Jane  Smith"],
+)
+def test_name_forms_resolve(registered: Path, tmp_path: Path, written: str) -> None:
+    write_csv(
+        registered / "g.csv", [["trainee", "date", "activity"], [written, "05/03/2025", "member"]]
+    )
+    assert membership(run_report(registered, tmp_path / "out"), "T1") == 1
+
+
+@pytest.mark.parametrize(
+    "written", ["Sian O'Brien", "SIÂN O’BRIEN", "O'Brien, Siân", "Siân O.Brien"]
+)
+def test_accents_and_curly_apostrophes_resolve(
+    registered: Path, tmp_path: Path, written: str
+) -> None:
+    write_csv(
+        registered / "g.csv", [["trainee", "date", "activity"], [written, "05/03/2025", "member"]]
+    )
+    assert membership(run_report(registered, tmp_path / "out"), "T2") == 1
+
+
+def test_ambiguous_name_lists_candidates(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith"),
+                trainee_row("T9", "Dr Jane Smith"),
+            ]
+        },
+    )
+    write_csv(
+        inbox / "g.csv", [["trainee", "date", "activity"], ["Jane Smith", "05/03/2025", "member"]]
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    [error] = issues_about(progress, "g.csv")
+    assert "Jane Smith (T1)" in error["problem"] and "Dr Jane Smith (T9)" in error["problem"]
+    assert source(progress, "g.csv")["rejected"] == 1
+
+
+def test_unknown_co_leader_is_a_warning_and_the_row_counts(
+    registered: Path, tmp_path: Path
+) -> None:
+    write_csv(
+        registered / "g.csv",
+        [
+            ["trainee", "date", "activity", "co-leader"],
+            ["T1", "05/03/2025", "co-leader", "Nobody Known"],
+        ],
+    )
+    progress = run_report(registered, tmp_path / "out")
+    [warning] = issues_about(progress, "g.csv")
+    assert warning["severity"] == "warning" and warning["column"] == "co_leader"
+    assert progress["trainees"][0]["requirements"]["co_leading"]["achieved"] == 1
+
+
+# --- outcomes ------------------------------------------------------------------------------
+
+
+def test_duplicates_across_files_name_the_first(registered: Path, tmp_path: Path) -> None:
+    row = ["T1", "05/03/2025", "member", "Tuesday group"]
+    write_csv(registered / "a.csv", [["trainee", "date", "activity", "event"], row])
+    write_csv(
+        registered / "b.csv",
+        [
+            ["trainee", "date", "activity", "event"],
+            ["Jane Smith", "5/3/2025", "Member", "TUESDAY  group"],
+        ],
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 1
+    [warning] = issues_about(progress, "b.csv")
+    assert warning["row"] == 2 and "same as a.csv, row 2" in warning["problem"]
+    assert source(progress, "b.csv")["duplicate"] == 1
+
+
+def test_rejected_and_future_row_counts_as_rejected(registered: Path, tmp_path: Path) -> None:
+    write_csv(
+        registered / "g.csv", [["trainee", "date", "activity"], ["Nobody", "05/03/2030", "member"]]
+    )
+    assert source(run_report(registered, tmp_path / "out"), "g.csv")["rejected"] == 1
+
+
+def test_register_rows_merge_and_conflicts_name_both_places(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        inbox / "a.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", email="", psychodynamic_training="no"),
+            ]
+        },
+    )
+    write_xlsx(
+        inbox / "b.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("t1", "Jane Smith", email="jane@example.org"),
+                trainee_row("T1", "Jane Smith", psychodynamic_training="yes"),
+            ]
+        },
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    assert progress["trainees"][0]["requirements"]["membership"]["target"] == 20  # first wins: "no"
+    counts = source(progress, "b.xlsx", "Trainees")
+    assert (counts["duplicate"], counts["rejected"]) == (1, 1)
+    [error] = [i for i in issues_about(progress, "b.xlsx") if i["severity"] == "error"]
+    assert error["row"] == 3 and error["column"] == "psychodynamic_training"
+    assert "a.xlsx, sheet Trainees, row 2" in error["problem"]
+
+
+# --- unreadable files ----------------------------------------------------------------------
+
+
+def _protected_xlsx() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(["trainee", "date", "activity"])
+    plain = io.BytesIO()
+    book.save(plain)
+    plain.seek(0)
+    locked = io.BytesIO()
+    OOXMLFile(plain).encrypt("secret", locked)
+    return locked.getvalue()
+
+
+def _xls_bytes() -> bytes:
+    book = xlwt.Workbook()
+    book.add_sheet("S").write(0, 0, "x")
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def _xlsx_bytes() -> bytes:
+    data = io.BytesIO()
+    openpyxl.Workbook().save(data)
+    return data.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "cause"),
+    [
+        ("empty.xlsx", lambda: b"", "empty (0 bytes)"),
+        ("locked.xlsx", _protected_xlsx, "password-protected: save an unprotected copy"),
+        ("renamed.xlsx", _xls_bytes, "old-format Excel (.xls) file named as .xlsx"),
+        ("renamed.xls", _xlsx_bytes, "new-format Excel (.xlsx) file named as .xls"),
+        ("truncated.xlsx", lambda: _xlsx_bytes()[:300], "the file is incomplete or damaged"),
+        ("garbage.ods", lambda: b"hello, world", "a text (CSV) file named as .ods"),
+    ],
+)
+def test_unreadable_file_is_one_error_and_the_run_goes_on(
+    registered: Path, tmp_path: Path, name: str, content, cause: str
+) -> None:
+    (registered / name).write_bytes(content())
+    write_csv(
+        registered / "g.csv", [["trainee", "date", "activity"], ["T1", "05/03/2025", "member"]]
+    )
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    progress = json.loads((tmp_path / "out" / "2026-11" / "progress.json").read_text())
+    [error] = issues_about(progress, name)
+    assert error["severity"] == "error" and cause in error["problem"]
+    assert membership(progress, "T1") == 1
+
+
+# --- reporting -----------------------------------------------------------------------------
+
+
+def test_data_issues_sorted_and_cli_counts(registered: Path, tmp_path: Path) -> None:
+    write_csv(
+        registered / "b.csv",
+        [
+            ["trainee", "date", "activity", "extra"],
+            ["T1", "05/03/2030", "member", ""],
+            ["T1", "31/02/2025", "member", ""],
+        ],
+    )
+    write_csv(
+        registered / "a.csv", [["trainee", "date", "activity"], ["Nobody", "05/03/2025", "member"]]
+    )
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert "2 errors, 1 warning — see Data issues in summary.xlsx" in result.output
+    book = openpyxl.load_workbook(tmp_path / "out" / "2026-11" / "summary.xlsx", read_only=True)
+    rows = list(book["Data issues"].iter_rows(values_only=True))
+    assert [(r[0], r[1], r[3]) for r in rows[1:]] == [
+        ("Error", "a.csv", 2),
+        ("Error", "b.csv", 3),
+        ("Warning", "b.csv", 2),
+        ("Note", "b.csv", 1),
+    ]
+
+
+def test_check_prints_a_table_and_exits_1_on_errors(registered: Path) -> None:
+    write_csv(
+        registered / "g.csv", [["trainee", "date", "activity"], ["T1", "31/02/2025", "member"]]
+    )
+    result = run_cli("check", registered, "--as-of", "2026-11-30")
+    assert result.exit_code == 1
+    assert "g.csv" in result.output and "31/02/2025" in result.output
+    assert "1 error, 0 warnings." in result.output
+
+
+def test_check_exits_0_when_clean(registered: Path) -> None:
+    write_csv(
+        registered / "g.csv", [["trainee", "date", "activity"], ["T1", "01/02/2025", "member"]]
+    )
+    result = run_cli("check", registered, "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    assert "No data issues." in result.output
+
+
+def test_formulas_and_control_characters_are_neutralised_in_the_summary(
+    registered: Path, tmp_path: Path
+) -> None:
+    write_csv(
+        registered / "g.csv",
+        [
+            ["trainee", "date", "activity"],
+            ["T1", "05/03/2025", '=HYPERLINK("http://evil.example","click")'],
+            ["T1", "06/03/2025", "dan\x01cing"],
+            ["@SUM(A1)", "06/03/2025", "member"],
+        ],
+    )
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(tmp_path / "out" / "2026-11" / "summary.xlsx")
+    cells = {row[5].value: row[5] for row in book["Data issues"].iter_rows(min_row=2)}
+    # exactly as written, stored as text and marked so that editing it keeps it text
+    for text in ('=HYPERLINK("http://evil.example","click")', "@SUM(A1)"):
+        assert cells[text].data_type == "s" and cells[text].quotePrefix
+    values = list(cells)
+    assert "dancing" in values
+    assert all(cell.data_type != "f" for row in book["Data issues"].iter_rows() for cell in row)
+
+
+def test_reports_folder_inside_the_inbox_is_not_read_back(registered: Path, tmp_path: Path) -> None:
+    write_csv(
+        registered / "g.csv", [["trainee", "date", "activity"], ["T1", "05/03/2025", "member"]]
+    )
+    for _ in range(2):
+        progress = run_report(registered, registered / "reports")
+    assert {s["file"] for s in progress["sources"]} == {"g.csv", "registers.xlsx"}
+    assert not [i for i in progress["issues"] if i["severity"] == "error"]
+
+
+@pytest.mark.parametrize(
+    ("sep", "notes"), [(";", "with Henry, Ruth, Sam, Ann"), (",", "a;b;c;d;e")]
+)
+def test_delimiter_is_not_fooled_by_the_other_one_in_notes(
+    registered: Path, tmp_path: Path, sep: str, notes: str
+) -> None:
+    write_csv(
+        registered / "g.csv",
+        [
+            ["Trainee", "Date", "Activity", "Notes"],
+            ["Smith, Jane", "01/01/2026", "member", notes],
+            ["Smith, Jane", "02/01/2026", "member", ""],
+        ],
+        sep=sep,
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert source(progress, "g.csv")["accepted"] == 2
+
+
+def test_na_typed_in_excel_is_text_not_blank(registered: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        registered / "g.xlsx",
+        {
+            "S": [
+                ["trainee", "date", "activity", "event"],
+                ["NA", "N/A", "n/a", "None"],
+                ["T1", "NULL", "member", "x"],
+                ["T1", "01/01/2026", "member", "NA"],
+            ]
+        },
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert source(progress, "g.xlsx", "S")["rows_read"] == 3
+    errors = {(i["row"], i["column"], i["value"]) for i in issues_about(progress, "g.xlsx")}
+    assert (2, "trainee", "NA") in errors and (3, "date", "NULL") in errors
+
+
+def test_co_leader_matching_two_people_is_an_error(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [TRAINEE_HEADER, trainee_row("T1", "Jane Smith")],
+            "Leaders": [["leader_id", "name"], ["L3", "Sam Lee"], ["L4", "Sam Lee"]],
+        },
+    )
+    write_csv(
+        inbox / "g.csv",
+        [
+            ["trainee", "date", "activity", "co-leader"],
+            ["T1", "05/03/2025", "co-leader", "Sam Lee"],
+        ],
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    [error] = issues_about(progress, "g.csv")
+    assert error["severity"] == "error" and "Sam Lee (L3)" in error["problem"]
+    assert source(progress, "g.csv")["rejected"] == 1
+
+
+def test_a_conflicting_register_row_lends_nothing(inbox: Path, tmp_path: Path) -> None:
+    write_xlsx(
+        inbox / "a.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", psychodynamic_training="yes"),
+            ]
+        },
+    )
+    write_xlsx(
+        inbox / "b.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row(
+                    "t1", "Jane Smith", email="jane@example.org", psychodynamic_training="no"
+                ),
+            ]
+        },
+    )
+    write_xlsx(
+        inbox / "c.xlsx",
+        {
+            "Leaders": [["leader_id", "name", "accredited"], ["L1", "Ann Leader", "yes"]],
+            "More leaders": [
+                ["leader_id", "name", "email", "accredited"],
+                ["l1", "Ann Leader", "ann@example.org", ""],
+            ],
+        },
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    [error] = [i for i in issues_about(progress, "b.xlsx") if i["severity"] == "error"]
+    assert error["value"] == "no" and "'yes'" in error["problem"]
+    # the leaders' second row only fills blanks (its blank 'accredited' is not a 'no')
+    assert source(progress, "c.xlsx", "More leaders")["duplicate"] == 1
+    assert all(i["severity"] != "error" for i in issues_about(progress, "c.xlsx"))
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("05/03/0024", "the year 24 looks mistyped"),
+        ("05/03/1524", "the year 1524 looks mistyped"),
+        ("03/13/2024", "has no month 13 (dates are day first): correct the month"),
+        ("31/04/2024", "no day 31 in month 4"),
+    ],
+)
+def test_date_mistakes_say_which_part_is_wrong(
+    registered: Path, tmp_path: Path, written: str, problem: str
+) -> None:
+    # 25/03/2024 can only be day first, so the column is read day first (SPEC r2 2.2).
+    rows = [
+        ["trainee", "date", "activity"],
+        ["T1", written, "member"],
+        ["T1", "25/03/2024", "member"],
+    ]
+    write_csv(registered / "g.csv", rows)
+    [error] = issues_about(run_report(registered, tmp_path / "out"), "g.csv")
+    assert problem in error["problem"]
+
+
+@pytest.mark.parametrize("written", ["1e19", "99999999999999999999999", "2000000"])
+def test_huge_numbers_are_an_error_not_a_crash(
+    registered: Path, tmp_path: Path, written: str
+) -> None:
+    write_csv(
+        registered / "g.csv",
+        [["trainee", "date", "activity", "sessions"], ["T1", "05/03/2025", "member", written]],
+    )
+    [error] = issues_about(run_report(registered, tmp_path / "out"), "g.csv")
+    assert error["column"] == "sessions" and "too large" in error["problem"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['[values.activity]\n"x" = ["member"]\n', '[columns.attendance]\n"x" = ["trainee"]\n'],
+)
+def test_a_list_where_a_name_belongs_is_one_line(
+    registered: Path, tmp_path: Path, text: str
+) -> None:
+    (registered / "balint.toml").write_text(text, encoding="utf-8")
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert result.exit_code == 1 and "balint.toml" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_file_name_that_is_not_utf8_is_read(registered: Path, tmp_path: Path) -> None:
+    name = b"Si\xe2n register.csv"
+    with open(os.fsencode(registered) + b"/" + name, "wb") as handle:
+        handle.write(b"trainee,date,activity\nT1,01/02/2025,member\n")
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 1
+    assert "Si\ufffdn register.csv" in {s["file"] for s in progress["sources"]}
+
+
+@pytest.mark.parametrize("as_of", ["0100-01-01", "0001-01-31", "3000-01-01"])
+def test_a_mistyped_report_year_is_a_usage_error(
+    registered: Path, tmp_path: Path, as_of: str
+) -> None:
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", as_of)
+    assert result.exit_code == 2 and "looks mistyped" in result.output

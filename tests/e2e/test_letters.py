@@ -1,0 +1,127 @@
+"""Letters: email-safe HTML, the same content as text, one trainee's data only."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ..conftest import TRAINEE_HEADER, run_report, trainee_row, write_csv, write_xlsx
+
+
+@pytest.fixture
+def letters(inbox: Path, tmp_path: Path) -> Path:
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Sophie Weekend", psychodynamic_training="yes"),
+                trainee_row("T2", "Oliver Other", psychodynamic_training="no", status="paused"),
+                trainee_row("T3", "Wendy Withdrawn", status="withdrawn"),
+                trainee_row("T4", "Adam Accredited", status="accredited"),
+            ],
+            "Leaders": [["leader_id", "name", "accredited"], ["L1", "Ann Leader", "yes"]],
+        },
+    )
+    (inbox / "balint.toml").write_text(
+        '[report]\nsociety = "The Test Society"\nsignature = "Dr A. Chair"\n'
+        'contact_email = "team@example.org"\n',
+        encoding="utf-8",
+    )
+    write_csv(
+        inbox / "weekends.csv",
+        [
+            ["trainee", "date", "activity", "event", "notes"],
+            ["T1", "05/03/2025", "weekend member", "Oxford 2025", '=HYPERLINK("http://x")'],
+            ["T1", "05/09/2025", "weekend member", "York 2025", ""],
+            ["T1", "06/09/2025", "member", "Tuesday", ""],
+            ["T2", "06/09/2025", "member", "Tuesday", ""],
+        ],
+    )
+    run_report(inbox, tmp_path / "out")
+    return tmp_path / "out" / "2026-11" / "letters"
+
+
+def test_letters_only_for_active_and_paused(letters: Path) -> None:
+    assert sorted(p.name for p in letters.iterdir()) == ["T1.html", "T1.txt", "T2.html", "T2.txt"]
+    assert "paused" in (letters / "T2.txt").read_text(encoding="utf-8")
+
+
+def test_html_is_email_safe(letters: Path) -> None:
+    html = (letters / "T1.html").read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    # One style block, for printing only: screens and email clients go by the inline styles.
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S | re.I)
+    assert len(styles) == 1 and styles[0].strip().startswith("@media print {")
+    assert styles[0].strip().endswith("}") and styles[0].count("@media") == 1
+    assert "<link" not in html.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!mailto:)""", html)
+    assert "http" not in html
+    bars = re.findall(r'<td width="(\d+)%" height="14" style="background-color:([^;]+);', html)
+    assert bars, "each requirement has a table-cell progress bar with inline styles"
+
+
+def test_letter_is_signed_from_the_config_and_dated(letters: Path) -> None:
+    text = (letters / "T1.txt").read_text(encoding="utf-8")
+    assert text.startswith("The Test Society · 30 November 2026")
+    assert "Dear Sophie Weekend," in text
+    assert "Dr A. Chair\nThe Test Society" in text
+    assert "team@example.org" in text
+
+
+def test_bar_follows_the_route_that_was_met(letters: Path) -> None:
+    text = (letters / "T1.txt").read_text(encoding="utf-8")
+    assert (
+        "[####################] 2 Balint Society weekends as an ordinary group member "
+        "(2 needed). Done." in text
+    )
+    html = (letters / "T1.html").read_text(encoding="utf-8")
+    assert (
+        "<strong>2</strong> Balint Society weekends as an ordinary group member (2 needed)" in html
+    )
+
+
+def test_text_and_html_carry_the_same_content(letters: Path) -> None:
+    text = (letters / "T2.txt").read_text(encoding="utf-8")
+    html = (letters / "T2.html").read_text(encoding="utf-8")
+    for needle in (
+        "Co-leading Balint groups",
+        "co-led sessions (0%)",
+        "20 more to go.",
+        "member sessions in an ongoing group or at Balint Society weekends (5%)",
+        "nothing is expected of you until you resume",
+        "6 September 2025: group member, Tuesday",
+    ):
+        assert needle in text and needle in html, needle
+    assert "THE RECORDS WE COUNTED" in text and "The records we counted" in html
+    # T2 is paused: no next step, for a requirement or overall
+    assert "Join an ongoing Balint group" not in text + html
+    assert "next step" not in (text + html).lower()
+
+
+def test_a_letter_shows_one_trainee_only(letters: Path) -> None:
+    for name, others in (("T1", ("Oliver", "Wendy", "Adam")), ("T2", ("Sophie", "Wendy", "Adam"))):
+        for suffix in (".html", ".txt"):
+            content = (letters / f"{name}{suffix}").read_text(encoding="utf-8")
+            assert not any(other in content for other in others)
+
+
+def test_ids_that_clean_to_the_same_name_get_their_own_letters(inbox: Path, tmp_path: Path) -> None:
+    people = [("T 1", "Alice A"), ("T_1", "Bob B"), ("T1.", "Carl C"), ("T1", "Dora D")]
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {"Trainees": [TRAINEE_HEADER, *(trainee_row(i, n) for i, n in people)]},
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    folder = tmp_path / "out" / "2026-11"
+    book = openpyxl.load_workbook(folder / "summary.xlsx", read_only=True)
+    rows = list(book["Overview"].iter_rows(values_only=True))
+    letter_of = {r[0]: r[rows[0].index("Letter")] for r in rows[1:]}
+    assert len(set(letter_of.values())) == 4
+    for trainee_id, name in people:
+        assert f"Dear {name}," in (folder / letter_of[trainee_id]).read_text(encoding="utf-8")
+    assert len(list((folder / "letters").glob("*.html"))) == 4
+    assert len(progress["trainees"]) == 4
