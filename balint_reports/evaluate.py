@@ -55,7 +55,7 @@ from .wording import (
 
 LEADING = ("leader", "co_leader")
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
-# An event's rows are each dated at most this many days after the previous one (SPEC 3.2 r2):
+# An event's rows are each dated at most this many days after the previous one (docs/rulesets.md):
 # a Friday-to-Monday weekend is one event, the same name a week later another.
 EVENT_GAP_DAYS = 3
 # The columns a route's count and dates read: the rows it counts carry only these (and the
@@ -90,7 +90,8 @@ class Tables:
 
 def event_runs(rows: pd.DataFrame) -> pd.Series:
     """Per row, a number for its event: a run of one trainee's rows with one folded `event`
-    name (blank is a name too), each dated at most EVENT_GAP_DAYS after the previous (SPEC 3.2).
+    name (blank is a name too), each dated at most EVENT_GAP_DAYS after the previous
+    (docs/rulesets.md).
 
     `rows` are the rows that count towards one requirement: events are told apart among them.
     One sort and one pass, whatever the number of trainees.
@@ -129,7 +130,8 @@ def _full_years(start: pd.Series, end: pd.Series | pd.Timestamp) -> pd.Series:
 def _events_lasting(rows: pd.DataFrame, route: Route) -> pd.DataFrame:
     """The rows of the events whose length passes the route's `days` filters (`where = { days
     = ">= 4" }` on distinct events): an event lasts its largest `days`, or its number of dates
-    if that is more (SPEC 3.2), so a four-day intensive logged a row per day is four days."""
+    if that is more (docs/rulesets.md): a four-day intensive logged a row per day is four days.
+    """
     tests = [(operator, value) for column, operator, value in route.compare if column == "days"]
     if not tests or rows.empty:
         return rows
@@ -472,7 +474,7 @@ def _evaluate_requirement(
     # An approved external event counts as one more of whatever the requirement counts.
     extra = decided.credit + decided.approved if decided else 0.0
     missing_set = tuple(name for name in requirement.requires_set if pd.isna(trainee[name]))
-    # A blank answer that decides which routes apply is tried both ways (SPEC 3.2 r2): "no"
+    # A blank answer that decides which routes apply is tried both ways (docs/rulesets.md): "no"
     # first, as the stricter answer is the one whose numbers a met requirement shows.
     blank = _blank_answers(requirement, trainee)
     answers = (
@@ -763,7 +765,7 @@ def _overall(
     return IN_PROGRESS
 
 
-# The reference steps in the order they happen (SPEC 3.2 r2), with how a warning names each.
+# The reference steps in the order they happen (docs/rulesets.md), with how a warning names each.
 REFERENCE_STEPS = (
     ("reference_requested", "requested"),
     ("reference_received", "received"),
@@ -774,7 +776,7 @@ REFERENCE_STEPS = (
 
 def reference_order_issues(tables: Tables, log: IssueLog) -> None:
     """Warn on each register row whose reference steps are dated out of order, or whose report
-    was received before the trainee's first eligible supervision session (SPEC 3.2 r2).
+    was received before the trainee's first eligible supervision session (docs/rulesets.md).
 
     Each later step is compared with the nearest earlier step that is set; the dates are still
     used as written, so these are warnings.

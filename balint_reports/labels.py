@@ -1,4 +1,4 @@
-"""The team's words for the machine values that progress.json keeps (SPEC r2 4)."""
+"""The team's words for the machine values that progress.json keeps (docs/contract.md#outputs)."""
 
 from __future__ import annotations
 

@@ -84,8 +84,8 @@ def file_stem(person_id: str) -> str:
     CON or COM1) is its own name. Any other id is cleaned, cut to 40 characters and given a
     hash of the id as written after a `.`, which no plain id has: so `BS 001` and `BS.001`
     never share a letter, nor does either with a plain id. Stems stay under 60 bytes of ASCII,
-    and ids that differ only by case are one person (SPEC 2.4), so no two collide even where
-    file names ignore case.
+    and ids that differ only by case are one person (docs/contract.md#people), so no two
+    collide even where file names ignore case.
     """
     if _PLAIN.fullmatch(person_id) and not _RESERVED.fullmatch(person_id):
         return person_id

@@ -427,7 +427,7 @@ def detail_requires_set(label: str, missing: bool) -> str:
 
 
 def detail_whatever_the_answer(met: bool, unknown: str) -> str:
-    """A blank answer that does not decide the outcome (SPEC 3.2 r2)."""
+    """A blank answer that does not decide the outcome (docs/rulesets.md)."""
     return f"{'met' if met else 'not met'} whatever the answer to {unknown or 'more'}"
 
 
@@ -769,7 +769,7 @@ _ISSUE_WORDS = {
 }
 # Issues whose words say all there is: no word on whether the row counts.
 _SAID_ENOUGH = ("register_repeat", "register_date_future", "non_ascii_address", *_ADDRESS_CODES)
-# Register dates that are used as written while the team checks them (SPEC 3.2 r2).
+# Register dates that are used as written while the team checks them (docs/rulesets.md).
 _DATES_AS_WRITTEN = ("reference_out_of_order", "reference_before_supervision")
 
 

@@ -1,4 +1,4 @@
-"""summary.xlsx: the month's report for the team, in their words (SPEC r2 4).
+"""summary.xlsx: the month's report for the team, in their words (docs/contract.md#outputs).
 
 Each sheet is a list of `Column`s (heading, width, how its cells look) and plain rows of
 values; `_write_sheet` turns them into cells. Values are words the team uses (`Not yet met`,
@@ -408,7 +408,7 @@ def _about(book: Workbook, looks: _Looks, report: RunResult, titles: dict[str, s
 
 
 def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = True) -> bytes:
-    """summary.xlsx: About, then the six sheets of SPEC 4 (and Decisions when there are any)."""
+    """summary.xlsx: About, the six sheets of docs/contract.md#outputs, Decisions if any."""
     book = Workbook(write_only=True)
     looks = _Looks()
     titles = _requirement_titles(report)
@@ -531,7 +531,7 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
         ),
         freeze="C2",
     )
-    # After the SPEC sheets, and only when the team has recorded discretion: a society that
+    # After the contract's sheets, and only when the team has recorded discretion: a society that
     # never does keeps exactly those.
     if report.decisions:
         _write_sheet(

@@ -1,4 +1,4 @@
-"""Every advice code of SPEC 3.3: a case where it fires and the nearest cases where it does not.
+"""Every advice code of docs/rulesets.md: a case where it fires, the nearest where it does not.
 
 Leaders (tests/e2e/rules_inbox.py): L1 eligible supervisor; L2 accredited, no supervision
 experience; L3 experienced, not accredited; L4 both blank. T2 is another trainee.
@@ -49,7 +49,7 @@ def fires(tmp_path: Path, code: str, trainee: dict, attendance: list, supervisio
             id="one-setting-folded",
         ),
         pytest.param(
-            # SPEC r2: blank settings say nothing, so no advice without a known setting
+            # Contract: blank settings say nothing, so no advice without a known setting
             [att(day(1), "co_leader"), att(day(2), "leader")],
             False,
             id="no-setting-written",
@@ -158,7 +158,7 @@ def test_unknown_coleader_is_a_warning_and_the_sessions_count(tmp_path: Path) ->
         pytest.param([att(day(1), "leadership_day")], True, id="day-blank-days"),
         pytest.param([att(day(1), "leadership_weekend", days=1)], True, id="weekend-of-one-day"),
         pytest.param(
-            # SPEC r2: blank event names on consecutive dates are one two-day event
+            # Contract: blank event names on consecutive dates are one two-day event
             [att(day(1), "leadership_day"), att(day(2), "leadership_day")],
             False,
             id="two-unnamed-days",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from balint_reports.cli import main as cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_benchmark_measures_every_target_at_a_tiny_scale(tmp_path: Path) -> None:

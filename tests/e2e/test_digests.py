@@ -1,4 +1,4 @@
-"""A supervisor's digest speaks to the supervisor about their trainees (SPEC r2 section 5):
+"""A supervisor's digest speaks to the supervisor about their trainees (docs/contract.md#letters):
 numbers in the third person, what is waited for from them, the seed's advice, plain issues."""
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def test_run_writes_every_output_and_counts_reconcile(inbox: Path, tmp_path: Pat
         "target": 20,
         "detail": "20 member sessions in an ongoing group or at Balint Society weekends"
         " (20 needed)",
-        # SPEC r2 §4: the route whose numbers are shown, and the forecast (none once met)
+        # docs/contract.md#outputs: the route whose numbers are shown, the forecast (none once met)
         "route": "member sessions in an ongoing group or at Balint Society weekends",
         "forecast": None,
     }

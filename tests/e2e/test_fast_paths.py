@@ -20,7 +20,7 @@ import pytest
 
 from ..conftest import TRAINEE_HEADER, run_cli, trainee_row, write_csv, write_xlsx
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import Shape, generate, preset  # noqa: E402 - the benchmarks' own generator

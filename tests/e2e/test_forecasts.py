@@ -1,6 +1,7 @@
 """Forecasts that hold still (issue 10, item 6): runs into the same OUT, month after month.
 
-The summary shows them in the team's words (SPEC r2 4): "Co-leading Balint groups: July 2027".
+The summary shows them in the team's words (docs/contract.md#outputs):
+"Co-leading Balint groups: July 2027".
 
 T1 co-leads; co-leading needs 20 sessions. A forecast is the month the target would be reached
 at the pace of the last 12 months, from three or more dated records in that window.

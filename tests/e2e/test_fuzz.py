@@ -166,8 +166,8 @@ def _check_reconciled(report: _Run) -> dict[tuple[str, str], int]:
         outcomes = sum(source[o] for o in ("accepted", "rejected", "duplicate", "future"))
         assert source["rows_read"] == outcomes, source
         if held.get(key, 0) != outcomes:
-            # a sheet that nearly fits a kind (SPEC 2.1): its rows count as read and
-            # rejected without being parsed, and an error on the sheet says why
+            # a sheet that nearly fits a kind (docs/contract.md#sheets-and-headers): its rows
+            # count as read and rejected without being parsed, and an error on the sheet says why
             assert source["rejected"] == outcomes and key not in held, source
             sheet_errors = errors[(errors["file"] == key[0]) & (errors["sheet"] == key[1])]
             assert len(sheet_errors), source

@@ -441,7 +441,7 @@ _CELL_TEXT = st.text(
 _SHORT = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters=_XLSX_ILLEGAL), max_size=3
 )
-# short ids meet each other, in both cases: 'ab' and 'AB' are one id (SPEC 2.4)
+# short ids meet each other, in both cases: 'ab' and 'AB' are one id (docs/contract.md#people)
 _IDS = st.one_of(
     st.sampled_from(_AWKWARD_IDS), _CELL_TEXT, _SHORT, _SHORT.map(str.upper), _SHORT.map(str.lower)
 )

@@ -680,7 +680,7 @@ def test_a_conflicting_register_row_lends_nothing(inbox: Path, tmp_path: Path) -
 def test_date_mistakes_say_which_part_is_wrong(
     registered: Path, tmp_path: Path, written: str, problem: str
 ) -> None:
-    # 25/03/2024 can only be day first, so the column is read day first (SPEC r2 2.2).
+    # 25/03/2024 can only be day first, so the column is read day first (docs/contract.md#values).
     rows = [
         ["trainee", "date", "activity"],
         ["T1", written, "member"],

@@ -1,5 +1,5 @@
-"""A run never silently replaces a better report (SPEC r2 §4): a later one, or one that had
-trainees when this run found none; --replace overrides."""
+"""A run never silently replaces a better report (docs/contract.md#outputs): a later one, or
+one that had trainees when this run found none; --replace overrides."""
 
 from __future__ import annotations
 

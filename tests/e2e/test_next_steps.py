@@ -1,5 +1,5 @@
 """Letters say only what is true for their reader: next steps from the missing part, reasons
-inside their requirement, honest numbers (SPEC r2 section 5)."""
+inside their requirement, honest numbers (docs/contract.md#letters)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Boundary tests for every requirement of SPEC 3.2 and the overall status, through the CLI.
+"""Boundary tests for every requirement of docs/rulesets.md and the overall status, through the CLI.
 
 Each case builds T1's rows beside its assertion, runs `balint-reports run` and checks both
 progress.json and the Requirements sheet of summary.xlsx (Outcome.requirement checks they agree).
@@ -150,7 +150,7 @@ def test_membership_without_psychodynamic_training_needs_twenty(
 
 
 def test_membership_psychodynamic_blank_cannot_be_assessed(tmp_path: Path) -> None:
-    # SPEC r2: 10 sessions meet the 8 with psychodynamic training, not the 20 without, so the
+    # Contract: 10 sessions meet the 8 with psychodynamic training, not the 20 without, so the
     # blank answer decides (30 sessions would be met either way: see test_rules_r2.py)
     rows = [att(day(1), "member", sessions=10)]
     out = run_rules(tmp_path, {"psychodynamic_training": ""}, attendance=rows)
@@ -209,7 +209,7 @@ def test_membership_psychodynamic_blank_cannot_be_assessed(tmp_path: Path) -> No
 def test_membership_psychodynamic_two_weekends(tmp_path: Path, rows: list, weekends: int) -> None:
     out = run_rules(tmp_path, {**PSY, "professional_training_from": day(1, 1, 2019)}, rows)
     status, achieved, target = out.requirement("membership")
-    # SPEC r2: the numbers are those of the route shown, the one met or furthest along
+    # Contract: the numbers are those of the route shown, the one met or furthest along
     sessions = sum(1 for row in rows if row["date"] >= day(1, 1, 2019))
     shown = (weekends, 2) if weekends / 2 >= sessions / 8 else (sessions, 8)
     assert (status, achieved, target) == ("met" if weekends >= 2 else "not_met", *shown)
@@ -489,7 +489,7 @@ ALL_MET_PORTFOLIO = [comp(n) for n in range(1, 6)]
             {"reference_forwarded": day(1, 12, 2026)}, "in_progress", id="forwarded-future"
         ),
         pytest.param({"reference_received": ""}, "in_progress", id="report-not-received"),
-        # SPEC r2: 20 member sessions meet membership whatever the psychodynamic answer
+        # Contract: 20 member sessions meet membership whatever the psychodynamic answer
         pytest.param({"psychodynamic_training": ""}, "ready", id="psychodynamic-blank"),
         pytest.param({"status": "paused"}, "ready", id="register-status-is-separate"),
     ],

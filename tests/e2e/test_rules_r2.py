@@ -1,4 +1,4 @@
-"""Boundary tests for the rules SPEC revision 2 changed (3.2, 3.3), through the CLI.
+"""Boundary tests for the rules the contract's revision 2 changed (3.2, 3.3), through the CLI.
 
 Events are runs of dates; a blank psychodynamic answer only blocks when it matters; reference
 dates out of order warn; `single_setting` needs a known setting; `signoff_not_by_supervisor`.

@@ -128,7 +128,7 @@ label = "events or dates"
         att(day(10), "co_leader"),
     ]
     out = run_rules(tmp_path, attendance=rows, rules=[rules])
-    # The events route is furthest along (3 of 5), so its numbers are shown (SPEC r2).
+    # The events route is furthest along (3 of 5), so its numbers are shown (docs/contract.md).
     assert out.requirement("r") == ("not_met", 3, 5)
     # A blank event is an event name for distinct_events (the 9th and 10th are one run of
     # dates; the Tuesday group a week apart is two), but is no group.
@@ -161,7 +161,7 @@ label = "weekends"
         att(day(12), "weekend_member", event="Leeds"),
     ]
     out = run_rules(tmp_path, attendance=rows, rules=[rules])
-    # The numbers shown are those of the route met (SPEC r2), as in the letter.
+    # The numbers shown are those of the route met (docs/contract.md), as in the letter.
     assert out.requirement("r") == ("met", 2, 2)
     detail = out.progress["requirements"]["r"]["detail"]
     assert detail == "3 of 10 member sessions; 2 weekends (2 needed)"

@@ -26,8 +26,8 @@ REQUIREMENT_TITLES = [
     "Portfolio of competencies",
     "Supervision and your supervisor's report",
 ]
-# SPEC r2 4: headings in words, in revision 1's order; each requirement's status is followed by
-# how far along it is.
+# docs/contract.md#outputs: headings in words, in revision 1's order; each requirement's status
+# is followed by how far along it is.
 SHEET_HEADERS = {
     "Overview": [
         "Trainee ID",
@@ -160,7 +160,7 @@ MISTAKES = [
         "most mail servers refuse such addresses",
     ),
     (
-        # SPEC r2: Nadia's report arrived, but none of her supervision is with an eligible
+        # Contract: Nadia's report arrived, but none of her supervision is with an eligible
         # supervisor, so it came before any eligible session
         "warning",
         "registers.xlsx",

@@ -1,5 +1,5 @@
 """What every stage promises, whatever the cells: it reports problems as issues and never raises,
-and every row it is given ends with exactly one outcome (SPEC 2.5)."""
+and every row it is given ends with exactly one outcome (docs/contract.md#row-outcomes)."""
 
 from __future__ import annotations
 
