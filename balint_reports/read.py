@@ -135,7 +135,12 @@ def read_source(
             book = _read_book(data) if fast_paths() else _read_book_with_pandas(data)
             formulas = _unsaved_formulas(data) if suffix in (".xlsx", ".xlsm") else {}
             sheets = tuple(
-                RawSheet(source.relative, name, cells, formulas.get(name, frozenset()))
+                RawSheet(
+                    source.relative,
+                    name,
+                    _cover(cells, formulas.get(name, frozenset())),
+                    formulas.get(name, frozenset()),
+                )
                 for name, cells in book.items()
             )
     except CsvProblem as exc:
@@ -204,6 +209,21 @@ def _column_index(letters: bytes) -> int:
     for letter in letters:
         index = index * 26 + letter - 64
     return index - 1
+
+
+def _cover(cells: pd.DataFrame, formulas: frozenset[tuple[int, int]]) -> pd.DataFrame:
+    """The grid grown to hold every unsaved formula cell.
+
+    The reader sees such a cell as empty, so it drops trailing rows and columns made only of
+    them; without them back, a row whose cells are all unsaved formulas would vanish uncounted.
+    """
+    if not formulas:
+        return cells
+    rows = max(max(r for r, _ in formulas) + 1, len(cells))
+    columns = max(max(c for _, c in formulas) + 1, len(cells.columns))
+    if rows == len(cells) and columns == len(cells.columns):
+        return cells
+    return cells.reindex(index=range(rows), columns=range(columns))
 
 
 def _unsaved_formulas(data: bytes) -> dict[str, frozenset[tuple[int, int]]]:

@@ -57,3 +57,17 @@ def test_an_unreadable_file_is_an_error_issue_and_the_rest_is_read(tmp_path: Pat
     ]
     assert len(tables["trainees"]) == 1
     assert {"file": "broken.xlsx", "sheet": "", "kind": "unreadable"}.items() <= sources[0].items()
+
+
+def test_a_last_row_of_only_unsaved_formulas_is_read_and_reported(tmp_path: Path) -> None:
+    # openpyxl saves formulas without a result, which the reader shows as empty cells: a last
+    # row made only of them must still be a row (found by hypothesis in test_properties).
+    write_xlsx(
+        tmp_path / "group.xlsx",
+        {"Register": [["trainee", "date", "activity"], ["T1", "1/2/2026", "member"], ["=1+1"]]},
+    )
+    log = IssueLog()
+    tables, _ = read_inbox(tmp_path, Config(), log)
+    assert tables["attendance"]["_row"].tolist() == [2, 3]
+    issues = log.frame()
+    assert issues[["code", "row", "column"]].values.tolist()[0] == ["formula_unsaved", 3, "trainee"]
