@@ -164,7 +164,7 @@ def _closest_heading(column: Column, unknown: list[str]) -> str:
 def report_near_miss(sheet: RawSheet, near: NearMiss, log: IssueLog) -> int:
     """Log the near-miss sheet as an error saying how to fix it; how many rows it loses."""
     body = sheet.cells.iloc[near.row_index + 1 :]
-    rows = int((~_blank_mask(body).all(axis=1)).sum()) if len(body) else 0
+    rows = int(_filled_rows(sheet, body).sum())
     kind, column = near.kind.name, near.missing.name
     also = (
         f" (also recognised as: {', '.join(near.missing.aliases)})" if near.missing.aliases else ""
@@ -212,6 +212,15 @@ def decide_date_order(cells: Iterable[object], setting: str) -> tuple[str, str]:
         if reading == MONTH_FIRST and not example:
             example = cell_text(cell)
     return (MONTH_FIRST, example) if example else (DAY_FIRST, "")
+
+
+def _filled_rows(sheet: RawSheet, body: pd.DataFrame) -> pd.Series:
+    """True for each body row with something in it; an unsaved formula counts, as it is reported."""
+    blank_cells = _blank_mask(body)
+    for row, col in sheet.unsaved_formulas:
+        if row in blank_cells.index and col in blank_cells.columns:
+            blank_cells.loc[row, col] = False
+    return ~blank_cells.all(axis=1)
 
 
 def _blank_mask(frame: pd.DataFrame) -> pd.DataFrame:
@@ -401,11 +410,7 @@ def normalise_sheet(  # noqa: C901 - to split (issue 9)
         kept, columns = _kept_rows(sheet, body, factorized)
         body = body.iloc[kept]
     else:
-        blank_cells = _blank_mask(body)
-        for row, col in sheet.unsaved_formulas:
-            if row in blank_cells.index and col in blank_cells.columns:
-                blank_cells.loc[row, col] = False
-        body = body.loc[~blank_cells.all(axis=1)]
+        body = body.loc[_filled_rows(sheet, body)]
     table = pd.DataFrame(
         {
             "_file": sheet.file,

@@ -71,3 +71,15 @@ def test_a_last_row_of_only_unsaved_formulas_is_read_and_reported(tmp_path: Path
     assert tables["attendance"]["_row"].tolist() == [2, 3]
     issues = log.frame()
     assert issues[["code", "row", "column"]].values.tolist()[0] == ["formula_unsaved", 3, "trainee"]
+
+
+def test_a_near_miss_sheet_counts_a_row_of_unsaved_formulas_among_those_it_loses(
+    tmp_path: Path,
+) -> None:
+    # A sheet that lacks its trainee column loses every row; the error must count them all,
+    # an unsaved formula's row included (found by hypothesis in test_properties).
+    write_xlsx(tmp_path / "group.xlsx", {"Register": [["event date", "type"], ["=1+1"]]})
+    log = IssueLog()
+    read_inbox(tmp_path, Config(), log)
+    problem = log.frame().set_index("code").loc["near_miss_sheet", "problem"]
+    assert "none of its 1 row could be read" in problem
