@@ -69,6 +69,10 @@ class Validated:
         table = self.rows[kind]
         return table.loc[table[OUTCOME_COLUMN] == Outcome.ACCEPTED].reset_index(drop=True)
 
+    def read_any(self, kind: str) -> bool:
+        """Whether any sheet of this kind was read, even one whose rows were all rejected."""
+        return bool((self.sources["kind"] == kind).any())
+
 
 def _decisions(
     decisions: pd.DataFrame, trainees: pd.DataFrame, leaders: pd.DataFrame
@@ -235,7 +239,7 @@ def build_report(
         as_of=pd.Timestamp(as_of),
     )
     results = tuple(evaluate(counted, rulesets))
-    reference_order_issues(counted, log)
+    reference_order_issues(counted, log, supervision_read=valid.read_any("supervision"))
     issues = log.frame()
     held, moves = hold_still(
         outlooks(counted, list(results), as_of), earlier.outlooks if earlier else None, as_of

@@ -434,6 +434,36 @@ def test_check_exits_1_on_an_unreadable_file(registered: Path) -> None:
     assert "A run now would leave out 1 unreadable file" in result.output
 
 
+def test_check_on_the_registers_alone_does_not_blame_received_reports(inbox: Path) -> None:
+    # Without the supervision logs every received report would seem to have no supervision
+    # behind it; with them, the one really received before any session is still warned about.
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", supervisor="L1", reference_received="01/10/2026"),
+                trainee_row("T2", "Priya Sharma", supervisor="L1", reference_received="01/10/2026"),
+            ],
+            "Leaders": [
+                ["leader_id", "name", "accredited", "supervision_experience"],
+                ["L1", "Ann Leader", "yes", "yes"],
+            ],
+        },
+    )
+    write_csv(
+        inbox / "supervision" / "log.csv",
+        [["trainee", "supervisor", "date", "hours"], ["T1", "L1", "01/09/2026", "1"]],
+    )
+    alone = run_cli("check", inbox / "registers.xlsx", "--as-of", "2026-11-30")
+    assert "reference_received" not in alone.output, alone.output
+    assert "No supervision log among these files" in alone.output
+    both = run_cli("check", inbox, "--as-of", "2026-11-30")
+    warned = [line for line in both.output.splitlines() if "reference_received" in line]
+    assert len(warned) == 1 and "Trainees  3 " in warned[0], both.output
+    assert "No supervision log" not in both.output
+
+
 # --- 9. --as-of as the team types it --------------------------------------------------------
 
 
