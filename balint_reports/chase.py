@@ -30,8 +30,8 @@ def chase_words(t: TraineeResult, as_of: dt.date, weeks: int) -> list[str]:
         return []
     waited = (as_of - requested).days // 7
     return [
-        f"Overdue: the report on {t.name} was asked for {waited} weeks ago; the leadership "
-        f"team sends a reminder after {weeks} weeks."
+        f"Overdue: the report on {t.name} was asked for {waited} weeks ago; the "
+        f"{t.ruleset.vocabulary.team} sends a reminder after {weeks} weeks."
     ]
 
 

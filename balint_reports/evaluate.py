@@ -39,10 +39,12 @@ from .ruleset import (
     Requirement,
     Route,
     Ruleset,
+    Vocabulary,
     ruleset_for,
 )
 from .values import decision_credit, fold_name, map_unique
 from .wording import (
+    DEFAULT_WORDS,
     decision_words,
     detail_cannot_assess,
     detail_requires_set,
@@ -424,8 +426,11 @@ class _Decided:
     words: tuple[str, ...]  # for the letter
 
 
-def _decisions(decisions: pd.DataFrame | None, leader_names: dict) -> dict[tuple, _Decided]:
-    """(trainee_id, requirement id) -> what the team decided, oldest decision first."""
+def _decisions(
+    decisions: pd.DataFrame | None, leader_names: dict, vocabularies: dict[str, Vocabulary]
+) -> dict[tuple, _Decided]:
+    """(trainee_id, requirement id) -> what the team decided, oldest decision first; the
+    letter's words in each trainee's society's `vocabularies`."""
     if decisions is None or decisions.empty:
         return {}
     found: dict[tuple, _Decided] = {}
@@ -439,6 +444,7 @@ def _decisions(decisions: pd.DataFrame | None, leader_names: dict) -> dict[tuple
                 leader_names.get(row["decided_by"], ""),
                 row["date"].date(),
                 row["reason"],
+                vocabularies.get(trainee_id, DEFAULT_WORDS),
             )
             short.append(brief)
             words.append(told)
@@ -652,12 +658,25 @@ def _advice_applies(
     return BUILT_IN[advice.code].applies(f, t, trainee, advice)
 
 
+def _decided_words(tables: Tables, rulesets: tuple[Ruleset, ...]) -> dict[str, Vocabulary]:
+    """The society's words of each trainee the team decided about, by their ruleset."""
+    if tables.decisions is None or tables.decisions.empty:
+        return {}
+    decided = set(tables.decisions["trainee"])
+    trainees = tables.trainees
+    return {
+        t: ruleset_for(rulesets, None if pd.isna(registered) else registered.date()).vocabulary
+        for t, registered in zip(trainees["trainee_id"], trainees["registered"], strict=True)
+        if t in decided
+    }
+
+
 def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResult]:
     """Assess every trainee in the register, in register order."""
     measures = _Measures(tables)
     facts = AdviceFacts(tables, measures)
     leader_names = tables.leaders["name"].to_dict()
-    decided = _decisions(tables.decisions, leader_names)
+    decided = _decisions(tables.decisions, leader_names, _decided_words(tables, rulesets))
     results = []
     for trainee in tables.trainees.to_dict("records"):
         registered = trainee["registered"]
