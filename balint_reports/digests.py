@@ -54,17 +54,33 @@ def issues_by_trainee(report: RunResult) -> dict[str, list[dict]]:
     return grouped
 
 
-def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
-    """What the trainee's accreditation waits for from this supervisor, in their words."""
+def _references_awaited(t: TraineeResult) -> list[str]:
+    """The references of the trainee's ruleset that their supervisor writes, at the step that
+    waits for the supervisor: written (asked for, not received), then shared and forwarded."""
     awaited = []
     dates = dict(t.dates)
     words = t.ruleset.vocabulary
-    if "reference_requested" in dates and "reference_received" not in dates:
-        awaited.append(report_awaited(t.name, dates["reference_requested"], words))
-    elif "reference_received" in dates and "reference_forwarded" not in dates:
-        shared = "reference_shared" in dates
-        if shared or t.feels_ready:
-            awaited.append(reference_to_pass_on(t.name, shared, words))
+    for reference in t.ruleset.references:
+        if reference.by != "supervisor":
+            continue  # a co-leader's report is not this supervisor's to write
+        requested, received = reference.field("requested"), reference.field("received")
+        shared, forwarded = reference.field("shared"), reference.field("forwarded")
+        if requested in dates and received not in dates:
+            awaited.append(report_awaited(t.name, dates[requested], words, reference.name))
+            continue
+        last = forwarded or shared
+        if received in dates and last is not None and last not in dates:
+            # with the trainee already, or with no sharing step: it is to be forwarded
+            with_trainee = forwarded is not None and (shared is None or shared in dates)
+            if with_trainee or t.feels_ready:
+                awaited.append(reference_to_pass_on(t.name, with_trainee, words, reference.name))
+    return awaited
+
+
+def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
+    """What the trainee's accreditation waits for from this supervisor, in their words."""
+    awaited = _references_awaited(t)
+    words = t.ruleset.vocabulary
     rules = {q.id: q for q in t.ruleset.requirements}
     for r in t.requirements:
         rule = rules[r.id]

@@ -36,6 +36,7 @@ from .ruleset import (
     WHERE_COLUMNS,
     Advice,
     Condition,
+    Reference,
     Requirement,
     Route,
     Ruleset,
@@ -784,18 +785,19 @@ def _overall(
     return IN_PROGRESS
 
 
-# The reference steps in the order they happen (docs/rulesets.md), with how a warning names each.
-REFERENCE_STEPS = (
-    ("reference_requested", "requested"),
-    ("reference_received", "received"),
-    ("reference_shared", "shared with the trainee"),
-    ("reference_forwarded", "forwarded to the leadership team"),
-)
+# How a warning names each step of a reference (docs/rulesets.md, References).
+STEP_WORDS = {
+    "requested": "requested",
+    "received": "received",
+    "shared": "shared with the trainee",
+    "forwarded": "forwarded to the {team}",
+}
 
 
-def reference_order_issues(tables: Tables, log: IssueLog) -> None:
-    """Warn on each register row whose reference steps are dated out of order, or whose report
-    was received before the trainee's first eligible supervision session (docs/rulesets.md).
+def reference_order_issues(tables: Tables, log: IssueLog, rulesets: tuple[Ruleset, ...]) -> None:
+    """Warn on each register row whose reference steps are dated out of order, or whose
+    supervisor's report was received before the trainee's first eligible supervision session
+    (docs/rulesets.md): each reference of the trainee's own ruleset, its own dates.
 
     Each later step is compared with the nearest earlier step that is set; the dates are still
     used as written, so these are warnings.
@@ -803,15 +805,42 @@ def reference_order_issues(tables: Tables, log: IssueLog) -> None:
     trainees = tables.trainees
     if trainees.empty:
         return
-    first, *rest = REFERENCE_STEPS
-    earlier = trainees[first[0]]
-    earlier_words = pd.Series(first[1], index=trainees.index)
-    for column, words in rest:
+    # each trainee's ruleset, as evaluate picks it: one pass over the register
+    ruleset_ids = np.array(
+        [
+            ruleset_for(rulesets, None if pd.isna(day) else day.date()).id
+            for day in trainees["registered"]
+        ],
+        dtype=object,
+    )
+    for ruleset in rulesets:
+        theirs = trainees.loc[ruleset_ids == ruleset.id]
+        if theirs.empty:
+            continue
+        for reference in ruleset.references:
+            _steps_out_of_order(theirs, reference, ruleset.vocabulary.team, log)
+        supervisor = ruleset.supervisor_reference()
+        if supervisor is not None:
+            _report_before_supervision(tables, theirs, supervisor, log)
+
+
+def _steps_out_of_order(
+    trainees: pd.DataFrame, reference: Reference, team: str, log: IssueLog
+) -> None:
+    """One reference's later steps dated before its earlier ones."""
+    if len(reference.steps) < 2:
+        return
+    noun = reference.name or "reference"
+    (first_role, first), *rest = reference.steps
+    earlier = trainees[first]
+    earlier_words = pd.Series(STEP_WORDS[first_role], index=trainees.index)
+    for role, column in rest:
+        words = STEP_WORDS[role].format(team=team)
         later = trainees[column]
         wrong = (later < earlier).fillna(False).to_numpy(dtype=bool)
         if wrong.any():
             problems = (
-                f"the reference was {words} on "
+                f"the {noun} was {words} on "
                 + later[wrong].dt.strftime("%Y-%m-%d")
                 + ", before it was "
                 + earlier_words[wrong]
@@ -830,18 +859,22 @@ def reference_order_issues(tables: Tables, log: IssueLog) -> None:
         is_set = later.notna().to_numpy(dtype=bool)
         earlier = earlier.where(~is_set, later)
         earlier_words = earlier_words.where(~is_set, words)
-    _report_before_supervision(tables, log)
 
 
-def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
-    """The report received before the first session with an eligible supervisor, or with none."""
-    trainees, leaders = tables.trainees, tables.leaders
+def _report_before_supervision(
+    tables: Tables, trainees: pd.DataFrame, reference: Reference, log: IssueLog
+) -> None:
+    """The supervisor's report received before the first session with an eligible supervisor,
+    or with none."""
+    column = reference.field("received") or "reference_received"
+    noun = reference.name or "supervisor's report"
+    leaders = tables.leaders
     eligible = leaders.index[
         leaders["accredited"].fillna(False) & leaders["supervision_experience"].fillna(False)
     ]
     sup = tables.supervision
     first = sup.loc[sup["supervisor"].isin(eligible)].groupby("trainee")["date"].min()
-    received = trainees["reference_received"]
+    received = trainees[column]
     first_session = first.reindex(trainees.index).astype("datetime64[ns]")
     early = received.notna() & (first_session.isna() | (received < first_session))
     early = early.to_numpy(dtype=bool)
@@ -849,9 +882,9 @@ def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
         return
     when = received[early].dt.strftime("%Y-%m-%d")
     first_words = first_session[early].dt.strftime("%Y-%m-%d")
-    problems = ("the supervisor's report was received on " + when).where(
+    problems = (f"the {noun} was received on " + when).where(
         first_words.isna(),
-        "the supervisor's report was received on "
+        f"the {noun} was received on "
         + when
         + ", before the first supervision session with an eligible supervisor on "
         + first_words
@@ -859,7 +892,7 @@ def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
     )
     problems = problems.where(
         first_words.notna(),
-        "the supervisor's report was received on "
+        f"the {noun} was received on "
         + when
         + ", but no supervision session with an eligible supervisor is recorded: check the "
         "register and the supervision logs",
@@ -867,7 +900,7 @@ def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
     log.add_rows(
         "warning",
         trainees[early],
-        "reference_received",
+        column,
         when,
         problems,
         code="reference_before_supervision",

@@ -719,22 +719,29 @@ def digest_numbers(
     return f"{title}: {status}, {numbers}"
 
 
-def report_awaited(name: str, requested: dt.date, words: Vocabulary = DEFAULT_WORDS) -> str:
-    """A reference the team asked this supervisor for and has not received."""
+def report_awaited(
+    name: str, requested: dt.date, words: Vocabulary = DEFAULT_WORDS, noun: str = ""
+) -> str:
+    """A reference the team asked this supervisor for and has not received; `noun`: the
+    ruleset's name for it."""
     return (
-        f"Your written report on {name}: the {words.team} asked for it on "
+        f"Your {noun or 'written report'} on {name}: the {words.team} asked for it on "
         f"{day_text(requested)} and has not received it yet."
     )
 
 
-def reference_to_pass_on(name: str, shared: bool, words: Vocabulary = DEFAULT_WORDS) -> str:
-    """A received reference that the trainee is ready for and that has not gone its way yet."""
+def reference_to_pass_on(
+    name: str, shared: bool, words: Vocabulary = DEFAULT_WORDS, noun: str = ""
+) -> str:
+    """A received reference that the trainee is ready for and that has not gone its way yet;
+    `shared`: it is with the trainee (or needs not be), so it is to be forwarded."""
+    noun = noun or "reference"
     if shared:
         return (
-            f"Your reference for {name} has been shared with them: please forward it to the "
+            f"Your {noun} for {name} has been shared with them: please forward it to the "
             f"{words.team}."
         )
-    return f"{name} feels ready to apply: please share your reference with them."
+    return f"{name} feels ready to apply: please share your {noun} with them."
 
 
 def signoffs_awaited(titles: Sequence[str]) -> str:
