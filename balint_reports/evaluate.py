@@ -794,13 +794,16 @@ STEP_WORDS = {
 }
 
 
-def reference_order_issues(tables: Tables, log: IssueLog, rulesets: tuple[Ruleset, ...]) -> None:
+def reference_order_issues(
+    tables: Tables, log: IssueLog, rulesets: tuple[Ruleset, ...], supervision_read: bool = True
+) -> None:
     """Warn on each register row whose reference steps are dated out of order, or whose
     supervisor's report was received before the trainee's first eligible supervision session
     (docs/rulesets.md): each reference of the trainee's own ruleset, its own dates.
 
     Each later step is compared with the nearest earlier step that is set; the dates are still
-    used as written, so these are warnings.
+    used as written, so these are warnings. Without any supervision sheet read (`check` on the
+    registers alone) the second test would blame every received report, so it is left out.
     """
     trainees = tables.trainees
     if trainees.empty:
@@ -820,7 +823,7 @@ def reference_order_issues(tables: Tables, log: IssueLog, rulesets: tuple[Rulese
         for reference in ruleset.references:
             _steps_out_of_order(theirs, reference, ruleset.vocabulary.team, log)
         supervisor = ruleset.supervisor_reference()
-        if supervisor is not None:
+        if supervisor is not None and supervision_read:
             _report_before_supervision(tables, theirs, supervisor, log)
 
 
