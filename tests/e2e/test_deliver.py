@@ -420,6 +420,27 @@ def test_send_digests_delivers_one_per_supervisor(report: Path, smtp: tuple) -> 
     )
 
 
+def test_the_default_subject_says_the_societys_word_for_accreditation(
+    inbox: Path, tmp_path: Path, smtp: tuple
+) -> None:
+    # Under the American Balint Society's rules the letter says "credentialing": so does the
+    # subject the config leaves to us, in the outbox and as sent.
+    _inbox(inbox)
+    config = CONFIG.replace('subject = "Your accreditation progress, {month}"\n', "")
+    (inbox / "balint.toml").write_text(config, encoding="utf-8")
+    run_report(inbox, tmp_path / "out", "--rules", "abs-credentialing")
+    report = tmp_path / "out" / "2026-11"
+    expected = "Balint Society: your progress towards credentialing, November 2026"
+    outbox = email.message_from_bytes(
+        (report / "outbox" / "T2.eml").read_bytes(), policy=policy.default
+    )
+    assert str(outbox["Subject"]) == expected
+    server, port = smtp
+    result = _send(report, "--no-dry-run", "--only", "T2", port=port)
+    assert result.exit_code == 0, result.output
+    assert [str(m["Subject"]) for _, m in server.messages] == [expected]
+
+
 # --- send ---------------------------------------------------------------------------------
 
 
