@@ -288,7 +288,10 @@ def test_header_values_with_line_breaks_or_nul_are_refused(inbox: Path) -> None:
         ("[smtp]\nmessages_per_minute = -1", "[smtp] messages_per_minute must be a number"),
         ('[smtp]\nserver = "x"', "[smtp] has unknown key 'server'"),
         ('[email]\nsender = "x"', "[email] has unknown key 'sender'"),
-        ('[email]\nsubject = "Progress {date}"', "only {month}, {society} may be written"),
+        (
+            '[email]\nsubject = "Progress {date}"',
+            "only {month}, {society}, {accreditation} may be written",
+        ),
         ('[email]\nfrom = "Balint Team"', "[email] from = 'Balint Team' is not an email address"),
         ('[email]\nfrom = "Team <team at balint.example>"', "[email] from = 'Team <team at"),
         ('[email]\nreply_to = "team@balint"', "[email] reply_to = 'team@balint' is not an email"),
