@@ -228,7 +228,7 @@ def _check_xls(data: bytes, limits: Limits) -> Refusal | None:
     return None
 
 
-def _workbook_stream(data: bytes) -> bytes | None:  # noqa: C901 - to split (issue 9)
+def _workbook_stream(data: bytes) -> bytes | None:
     """The `Workbook` (or Excel 95 `Book`) stream of a compound file, every chain checked."""
     if len(data) < 512:
         raise _NotXls("header")
@@ -240,48 +240,11 @@ def _workbook_stream(data: bytes) -> bytes | None:  # noqa: C901 - to split (iss
     cutoff, first_mini_fat, _mini_fat_count, first_difat, difat_count = struct.unpack_from(
         "<IIIII", data, 56
     )
-    sectors = (len(data) - 512 + size - 1) // size  # the last one may be cut short
-    if fat_count > sectors or difat_count > sectors:
+    compound = _Compound(data, size, (len(data) - 512 + size - 1) // size)
+    if fat_count > compound.sectors or difat_count > compound.sectors:
         raise _NotXls("counts")
-
-    def sector(number: int) -> bytes:
-        if number >= sectors:
-            raise _NotXls("sector")
-        start = 512 + number * size
-        return data[start : start + size]
-
-    fat_sectors = list(struct.unpack_from("<109I", data, 76))[: min(fat_count, 109)]
-    seen: set[int] = set()
-    at = first_difat
-    while len(fat_sectors) < fat_count and at not in (_END_OF_CHAIN, _FREE):
-        if at in seen:
-            raise _NotXls("difat loop")
-        seen.add(at)
-        listed = struct.unpack_from(f"<{size // 4}I", sector(at).ljust(size, b"\0"))
-        fat_sectors.extend(listed[:-1])
-        at = listed[-1]
-    fat = np.frombuffer(
-        b"".join(sector(n).ljust(size, b"\0") for n in fat_sectors[:fat_count]), dtype="<u4"
-    )
-
-    def chain(start: int, table: np.ndarray, limit: int) -> list[int]:
-        found: list[int] = []
-        at = start
-        while at not in (_END_OF_CHAIN, _FREE):
-            if at >= len(table) or len(found) > limit:
-                raise _NotXls("chain")
-            found.append(at)
-            at = int(table[at])
-        return found
-
-    directory = b"".join(sector(n) for n in chain(first_dir, fat, sectors))
-    entries = {}
-    for offset in range(0, len(directory) - 127, 128):
-        name_length = struct.unpack_from("<H", directory, offset + 64)[0]
-        name = directory[offset : offset + min(name_length, 64)].decode("utf-16-le", "replace")
-        kind = directory[offset + 66]
-        start, length = struct.unpack_from("<II", directory, offset + 116)
-        entries[name.rstrip("\0")] = (kind, start, length)
+    fat = compound.fat(fat_count, first_difat)
+    entries = _directory_entries(compound.stream(first_dir, fat))
     found = entries.get("Workbook") or entries.get("Book")
     root = entries.get("Root Entry")
     if found is None or root is None:
@@ -290,18 +253,82 @@ def _workbook_stream(data: bytes) -> bytes | None:  # noqa: C901 - to split (iss
     if length > len(data):
         raise _NotXls("stream size")
     if length >= cutoff:
-        stream = b"".join(sector(n) for n in chain(start, fat, sectors))
+        stream = compound.stream(start, fat)
     else:
-        # a small stream lives in 64-byte pieces inside the root entry's own stream
-        mini_fat = np.frombuffer(
-            b"".join(sector(n) for n in chain(first_mini_fat, fat, sectors)), dtype="<u4"
-        )
-        mini_stream = b"".join(sector(n) for n in chain(root[1], fat, sectors))
-        pieces = chain(start, mini_fat, len(mini_fat))
-        stream = b"".join(mini_stream[n * 64 : n * 64 + 64] for n in pieces)
+        stream = compound.mini_stream(start, fat, first_mini_fat, root[1])
     if len(stream) < length:
         raise _NotXls("stream cut short")
     return stream[:length]
+
+
+@dataclass(frozen=True)
+class _Compound:
+    """A compound (OLE2) file's sectors, read only through chains that are checked."""
+
+    data: bytes
+    size: int  # bytes per sector
+    sectors: int  # how many the file holds; the last one may be cut short
+
+    def sector(self, number: int) -> bytes:
+        """One sector's bytes; a number past the file's end is not a well-formed file."""
+        if number >= self.sectors:
+            raise _NotXls("sector")
+        start = 512 + number * self.size
+        return self.data[start : start + self.size]
+
+    def fat(self, fat_count: int, first_difat: int) -> np.ndarray:
+        """The file allocation table: the header lists its first 109 sectors, the DIFAT chain
+        the rest."""
+        size = self.size
+        fat_sectors = list(struct.unpack_from("<109I", self.data, 76))[: min(fat_count, 109)]
+        seen: set[int] = set()
+        at = first_difat
+        while len(fat_sectors) < fat_count and at not in (_END_OF_CHAIN, _FREE):
+            if at in seen:
+                raise _NotXls("difat loop")
+            seen.add(at)
+            listed = struct.unpack_from(f"<{size // 4}I", self.sector(at).ljust(size, b"\0"))
+            fat_sectors.extend(listed[:-1])
+            at = listed[-1]
+        return np.frombuffer(
+            b"".join(self.sector(n).ljust(size, b"\0") for n in fat_sectors[:fat_count]),
+            dtype="<u4",
+        )
+
+    def stream(self, start: int, fat: np.ndarray) -> bytes:
+        """The bytes of the sector chain from `start`."""
+        return b"".join(self.sector(n) for n in _chain(start, fat, self.sectors))
+
+    def mini_stream(self, start: int, fat: np.ndarray, first_mini_fat: int, root: int) -> bytes:
+        """A small stream: it lives in 64-byte pieces inside the root entry's own stream."""
+        mini_fat = np.frombuffer(self.stream(first_mini_fat, fat), dtype="<u4")
+        mini_stream = self.stream(root, fat)
+        pieces = _chain(start, mini_fat, len(mini_fat))
+        return b"".join(mini_stream[n * 64 : n * 64 + 64] for n in pieces)
+
+
+def _chain(start: int, table: np.ndarray, limit: int) -> list[int]:
+    """The sector numbers of a chain; one that loops or leaves the table is not well-formed."""
+    found: list[int] = []
+    at = start
+    while at not in (_END_OF_CHAIN, _FREE):
+        if at >= len(table) or len(found) > limit:
+            raise _NotXls("chain")
+        found.append(at)
+        at = int(table[at])
+    return found
+
+
+def _directory_entries(directory: bytes) -> dict[str, tuple[int, int, int]]:
+    """Each directory entry's name -> (kind, first sector, length)."""
+    entries = {}
+    for offset in range(0, len(directory) - 127, 128):
+        name_length = struct.unpack_from("<H", directory, offset + 64)[0]
+        name = directory[offset : offset + min(name_length, 64)].decode("utf-16-le", "replace")
+        kind = directory[offset + 66]
+        start, length = struct.unpack_from("<II", directory, offset + 116)
+        entries[name.rstrip("\0")] = (kind, start, length)
+    return entries
 
 
 # BIFF record types: where a sheet starts, the shared strings and the cells with content
@@ -360,48 +387,29 @@ def _biff_cost(stream: bytes) -> tuple[list[tuple[int, int]], int]:
     return sheets, text
 
 
-def _sst_lengths(  # noqa: C901 - to split (issue 9)
+def _sst_lengths(
     stream: bytes, starts: np.ndarray, kinds: np.ndarray, sizes: np.ndarray
 ) -> np.ndarray:
     """The length, in characters, of each string of the shared string table (SST) and the
     CONTINUE records after it. Text that runs on into a CONTINUE starts it with a flags byte
     saying whether the characters there take one byte or two."""
-    found = np.flatnonzero(kinds == _SST)
-    if not len(found):
+    table = _sst_segments(stream, starts, kinds, sizes)
+    if table is None:
         return np.zeros(0, dtype=np.int64)
-    first = int(found[0])
-    parts = [stream[int(starts[first]) + 4 : int(starts[first]) + 4 + int(sizes[first])]]
-    for k in range(first + 1, len(kinds)):
-        if kinds[k] != _CONTINUE:
-            break
-        parts.append(stream[int(starts[k]) + 4 : int(starts[k]) + 4 + int(sizes[k])])
-    if not parts or len(parts[0]) < 8:
-        return np.zeros(0, dtype=np.int64)
-    unique = struct.unpack_from("<I", parts[0], 4)[0]
-    segments = [parts[0][8:], *parts[1:]]
+    unique, segments = table
     lengths: list[int] = []
     part, at = 0, 0
-
-    def take(count: int) -> bytes:
-        """The next `count` bytes of structure, read across records."""
-        nonlocal part, at
-        found = b""
-        while len(found) < count:
-            if part < len(segments) and at >= len(segments[part]):
-                part, at = part + 1, 0
-                continue
-            if part >= len(segments):
-                raise IndexError("SST cut short")
-            piece = segments[part][at : at + count - len(found)]
-            found += piece
-            at += len(piece)
-        return found
-
     try:
         while len(lengths) < unique:
-            characters, flags = struct.unpack("<HB", take(3))
-            runs = struct.unpack("<H", take(2))[0] if flags & 0x08 else 0
-            extra = struct.unpack("<I", take(4))[0] if flags & 0x04 else 0
+            head, part, at = _sst_take(segments, part, at, 3)
+            characters, flags = struct.unpack("<HB", head)
+            runs, extra = 0, 0
+            if flags & 0x08:
+                counted, part, at = _sst_take(segments, part, at, 2)
+                runs = struct.unpack("<H", counted)[0]
+            if flags & 0x04:
+                counted, part, at = _sst_take(segments, part, at, 4)
+                extra = struct.unpack("<I", counted)[0]
             wide = flags & 0x01
             left = characters
             while left:
@@ -419,11 +427,46 @@ def _sst_lengths(  # noqa: C901 - to split (issue 9)
                     raise IndexError("SST character split")
                 at += step * (2 if wide else 1)
                 left -= step
-            take(4 * runs + extra)
+            _, part, at = _sst_take(segments, part, at, 4 * runs + extra)
             lengths.append(characters)
     except IndexError:
         pass  # a table cut short: the strings read so far are what a reader finds too
     return np.array(lengths, dtype=np.int64)
+
+
+def _sst_segments(
+    stream: bytes, starts: np.ndarray, kinds: np.ndarray, sizes: np.ndarray
+) -> tuple[int, list[bytes]] | None:
+    """How many strings the SST declares, and its bytes after that count, record by record
+    (the SST's own, then each CONTINUE's); None when the stream has no SST."""
+    found = np.flatnonzero(kinds == _SST)
+    if not len(found):
+        return None
+    first = int(found[0])
+    parts = [stream[int(starts[first]) + 4 : int(starts[first]) + 4 + int(sizes[first])]]
+    for k in range(first + 1, len(kinds)):
+        if kinds[k] != _CONTINUE:
+            break
+        parts.append(stream[int(starts[k]) + 4 : int(starts[k]) + 4 + int(sizes[k])])
+    if len(parts[0]) < 8:
+        return None
+    return struct.unpack_from("<I", parts[0], 4)[0], [parts[0][8:], *parts[1:]]
+
+
+def _sst_take(segments: list[bytes], part: int, at: int, count: int) -> tuple[bytes, int, int]:
+    """The next `count` bytes of the SST's structure from record `part`, offset `at`, read
+    across records, and where the bytes after them start."""
+    found = b""
+    while len(found) < count:
+        if part < len(segments) and at >= len(segments[part]):
+            part, at = part + 1, 0
+            continue
+        if part >= len(segments):
+            raise IndexError("SST cut short")
+        piece = segments[part][at : at + count - len(found)]
+        found += piece
+        at += len(piece)
+    return found, part, at
 
 
 def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:

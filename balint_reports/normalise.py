@@ -394,7 +394,7 @@ def _parser_for(
             return _text_parser
 
 
-def normalise_sheet(  # noqa: C901 - to split (issue 9)
+def normalise_sheet(
     sheet: RawSheet, match: HeaderMatch, config: Config, first_rid: int, log: IssueLog
 ) -> pd.DataFrame:
     """The sheet's non-blank data rows as typed columns, each row tagged with where it came from.
@@ -464,27 +464,40 @@ def normalise_sheet(  # noqa: C901 - to split (issue 9)
                 pd.Series(problems[has_problem]),
                 code=f"invalid_{column.type.value}",
             )
-        if column.required:
-            missing = blank
-            if missing.any():
-                log.add_rows(
-                    "error",
-                    table.loc[missing],
-                    column.name,
-                    pd.Series([""] * int(missing.sum())),
-                    f"{column.name} is missing: fill it in",
-                    code="required_missing",
-                )
-        elif column.default_from is not None:
-            other, by_value = column.default_from
-            defaults = table[other].map(dict(by_value)).fillna(column.default).to_numpy()
-            values = np.where(blank, defaults, values)
-        elif column.default is not None and kind.id_column is None:
-            # A register keeps its blanks until its rows are merged: a blank fills from the
-            # other row of the same id, and only then means the default (resolve.merge_register).
-            values = np.where(blank, cast(Any, column.default), values)
+        values = _fill_blanks(column, kind, table, values, blank, log)
         table[column.name] = _typed(values, column)
     return table
+
+
+def _fill_blanks(
+    column: Column,
+    kind: Kind,
+    table: pd.DataFrame,
+    values: np.ndarray,
+    blank: np.ndarray,
+    log: IssueLog,
+) -> np.ndarray:
+    """The column's values with its blank cells reported (a required column) or given their
+    default: one from another column's value, or the column's own."""
+    if column.required:
+        if blank.any():
+            log.add_rows(
+                "error",
+                table.loc[blank],
+                column.name,
+                pd.Series([""] * int(blank.sum())),
+                f"{column.name} is missing: fill it in",
+                code="required_missing",
+            )
+    elif column.default_from is not None:
+        other, by_value = column.default_from
+        defaults = table[other].map(dict(by_value)).fillna(column.default).to_numpy()
+        return np.where(blank, defaults, values)
+    elif column.default is not None and kind.id_column is None:
+        # A register keeps its blanks until its rows are merged: a blank fills from the
+        # other row of the same id, and only then means the default (resolve.merge_register).
+        return np.where(blank, cast(Any, column.default), values)
+    return values
 
 
 def _kept_rows(
