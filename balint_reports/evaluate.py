@@ -791,22 +791,15 @@ def reference_order_issues(tables: Tables, log: IssueLog) -> None:
         later = trainees[column]
         wrong = (later < earlier).fillna(False).to_numpy(dtype=bool)
         if wrong.any():
-            problems = (
-                f"the reference was {words} on "
-                + later[wrong].dt.strftime("%Y-%m-%d")
-                + ", before it was "
-                + earlier_words[wrong]
-                + " on "
-                + earlier[wrong].dt.strftime("%Y-%m-%d")
-                + ": check both dates in the register (both are used as written)"
-            )
             log.add_rows(
                 "warning",
                 trainees[wrong],
                 column,
                 later[wrong].dt.strftime("%Y-%m-%d"),
-                problems,
                 code="reference_out_of_order",
+                step=words,
+                earlier_step=earlier_words[wrong],
+                earlier=earlier[wrong].dt.strftime("%Y-%m-%d"),
             )
         is_set = later.notna().to_numpy(dtype=bool)
         earlier = earlier.where(~is_set, later)
@@ -830,28 +823,14 @@ def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
         return
     when = received[early].dt.strftime("%Y-%m-%d")
     first_words = first_session[early].dt.strftime("%Y-%m-%d")
-    problems = ("the supervisor's report was received on " + when).where(
-        first_words.isna(),
-        "the supervisor's report was received on "
-        + when
-        + ", before the first supervision session with an eligible supervisor on "
-        + first_words
-        + ": check the dates (both are used as written)",
-    )
-    problems = problems.where(
-        first_words.notna(),
-        "the supervisor's report was received on "
-        + when
-        + ", but no supervision session with an eligible supervisor is recorded: check the "
-        "register and the supervision logs",
-    )
     log.add_rows(
         "warning",
         trainees[early],
         "reference_received",
         when,
-        problems,
         code="reference_before_supervision",
+        case=np.where(first_words.notna(), "before_first", "no_session").astype(object),
+        first_session=first_words.fillna(""),
     )
 
 

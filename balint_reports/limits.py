@@ -24,8 +24,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from .issue_text import team_text
 
 MIB = 1024 * 1024
 
@@ -62,33 +65,37 @@ def file_limit(suffix: str, limits: Limits = LIMITS) -> int:
 
 
 class Refusal(str):
-    """Why a file is not parsed, in the team's words, with a stable `code` for the issue."""
+    """Why a file is not parsed, in the team's words (its code's template, issue_text.py),
+    with the stable `code`, `case` and `fields` the Data issue is worded from again."""
 
     code: str
+    case: str
+    fields: dict[str, Any]  # Any: they are passed on as keywords (IssueLog.add)
 
-    def __new__(cls, code: str, text: str) -> Refusal:
-        """The text, carrying its code."""
-        made = super().__new__(cls, text)
-        made.code = code
+    def __new__(cls, code: str, case: str = "", **fields: Any) -> Refusal:
+        """The code's words for these fields, carrying the code, case and fields."""
+        made = super().__new__(cls, team_text(code, case, fields))
+        made.code, made.case, made.fields = code, case, fields
         return made
 
+    def __reduce__(self) -> tuple:
+        """Pickled as what it is made from (a str subclass is otherwise rebuilt from its text)."""
+        return (_refusal, (self.code, self.case, self.fields))
 
-PASSWORD = Refusal(
-    "file_password_protected",
-    "the file is password-protected: save an unprotected copy into the folder",
-)
+
+def _refusal(code: str, case: str, fields: dict[str, Any]) -> Refusal:
+    return Refusal(code, case, **fields)
+
+
+PASSWORD = Refusal("file_password_protected")
 
 
 class InputRefused(Exception):
     """An inbox file that is not read; `refusal` says why."""
 
-    def __init__(self, code: str, text: str) -> None:
-        super().__init__(text)
-        self.refusal = Refusal(code, text)
-
-
-def _size(count: int) -> str:
-    return f"{count / MIB:,.0f} MiB" if count >= MIB else f"{count:,} bytes"
+    def __init__(self, code: str, case: str = "", **fields: object) -> None:
+        self.refusal = Refusal(code, case, **fields)
+        super().__init__(str(self.refusal))
 
 
 # Called with "mid-read" after each piece of a file is read: a test passes a hook that changes
@@ -112,11 +119,13 @@ def read_input(path: Path, limits: Limits = LIMITS, pause: Pause = _carry_on) ->
             before = os.fstat(handle.fileno())
             limit = file_limit(path.suffix, limits)
             if before.st_size > limit:
+                suffix = path.suffix.lower()
                 raise InputRefused(
                     "file_too_large",
-                    f"the file is {_size(before.st_size)}, more than the {_size(limit)} limit "
-                    f"for one {path.suffix.lower() or 'such'} file: split it into smaller "
-                    "files, or remove what the report does not need",
+                    "" if suffix else "no_suffix",
+                    size=before.st_size,
+                    limit=limit,
+                    **({"suffix": suffix} if suffix else {}),
                 )
             data = _read_all(handle, limit, pause)
             after = os.fstat(handle.fileno())
@@ -130,11 +139,7 @@ def read_input(path: Path, limits: Limits = LIMITS, pause: Pause = _carry_on) ->
         )
         if unchanged and same_file and len(data) == after.st_size:
             return data
-    raise InputRefused(
-        "file_changed_while_read",
-        "the file changed while it was being read (it is still being saved or synced): "
-        "wait until it is complete, then run again",
-    )
+    raise InputRefused("file_changed_while_read")
 
 
 def _read_all(handle: io.BufferedReader, limit: int, pause: Pause) -> bytes:
@@ -166,11 +171,7 @@ def _check_csv(data: bytes, limits: Limits) -> Refusal | None:
     """A CSV's cells, over-counted by every separator and line: each costs memory once read."""
     cells = data.count(b"\n") + max(data.count(b","), data.count(b";")) + 1
     if cells > limits.sheet_cells:
-        return Refusal(
-            "csv_too_many_cells",
-            f"the file holds about {cells:,} cells, more than the {limits.sheet_cells:,} "
-            "limit for one sheet: split it into smaller files",
-        )
+        return Refusal("csv_too_many_cells", cells=cells, limit=limits.sheet_cells)
     return None
 
 
@@ -186,11 +187,7 @@ class _NotXls(ValueError):
 
 
 def _xls_damaged() -> Refusal:
-    return Refusal(
-        "file_damaged",
-        "the file is damaged or incomplete (its internal structure is broken): ask the sender "
-        "for it again, or open it in Excel and save a fresh copy",
-    )
+    return Refusal("file_damaged", "structure")
 
 
 def _check_xls(data: bytes, limits: Limits) -> Refusal | None:
@@ -214,17 +211,13 @@ def _check_xls(data: bytes, limits: Limits) -> Refusal | None:
         if rows * columns > limits.sheet_cells:
             return Refusal(
                 "sheet_too_many_cells",
-                f"a sheet spans {rows:,} rows by {columns:,} columns, {rows * columns:,} cells, "
-                f"more than the {limits.sheet_cells:,} limit: delete the far-away cells "
-                "(Ctrl+End in Excel shows the last one) and save it again",
+                rows=rows,
+                columns=columns,
+                cells=rows * columns,
+                limit=limits.sheet_cells,
             )
     if text > limits.text_bytes:
-        return Refusal(
-            "sheet_too_much_text",
-            f"its cells repeat its text to {_size(text)} in all, more than the "
-            f"{_size(limits.text_bytes)} limit: a few long texts used by many cells can be "
-            "crafted to exhaust memory. Split the workbook, or ask the sender",
-        )
+        return Refusal("sheet_too_much_text", size=text, limit=limits.text_bytes)
     return None
 
 
@@ -474,21 +467,11 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
-        return Refusal(
-            "file_truncated",
-            "the file is incomplete or damaged (its zip directory is missing, as when a "
-            "download or copy was cut short): ask the sender for it again, or open it in Excel "
-            "and save a fresh copy into the folder",
-        )
+        return Refusal("file_truncated")
     with archive:
         infos = archive.infolist()
         if len(infos) > limits.archive_entries:
-            return Refusal(
-                "archive_too_many_parts",
-                f"the file is made of {len(infos):,} parts, more than the "
-                f"{limits.archive_entries:,} limit: a spreadsheet has a few dozen. It may be "
-                "crafted to slow the run down; ask the sender for a fresh copy",
-            )
+            return Refusal("archive_too_many_parts", parts=len(infos), limit=limits.archive_entries)
         declared = 0
         for info in infos:
             declared += info.file_size
@@ -498,7 +481,9 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
             if info.flag_bits & 0x1:
                 return PASSWORD
         if declared > limits.total_bytes:
-            return _too_big("all its parts", declared, limits.total_bytes)
+            return Refusal(
+                "archive_too_large", "all_parts", size=declared, limit=limits.total_bytes
+            )
         if suffix == ".ods" and _ods_encrypted(archive):
             return PASSWORD
         shared = _SharedText()
@@ -508,35 +493,22 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
                 return problem
         text = shared.total()
         if text > limits.text_bytes:
-            return Refusal(
-                "sheet_too_much_text",
-                f"its cells repeat its text to {_size(text)} in all, more than the "
-                f"{_size(limits.text_bytes)} limit: a few long texts used by many cells can be "
-                "crafted to exhaust memory. Split the workbook, or ask the sender",
-            )
+            return Refusal("sheet_too_much_text", size=text, limit=limits.text_bytes)
     return None
-
-
-def _too_big(what: str, size: int, limit: int) -> Refusal:
-    return Refusal(
-        "archive_too_large",
-        f"{what} would unpack to {_size(size)}, more than the {_size(limit)} limit: split the "
-        "workbook into smaller files (it may also be crafted to exhaust memory: if you did not "
-        "expect it, ask the sender)",
-    )
 
 
 def _check_sizes(name: str, size: int, packed: int, limits: Limits) -> Refusal | None:
     """One part's unpacked size and its compression ratio against the limits."""
     if size > limits.part_bytes:
-        return _too_big(f"its part {name}", size, limits.part_bytes)
+        return Refusal("archive_too_large", "part", part=name, size=size, limit=limits.part_bytes)
     if size >= limits.ratio_from and size > limits.ratio * max(packed, 1):
         return Refusal(
             "archive_ratio_too_high",
-            f"its part {name} unpacks {size // max(packed, 1):,} times over "
-            f"({_size(packed)} to {_size(size)}), more than the {limits.ratio}:1 limit: "
-            "real spreadsheets compress far less, so it may be crafted to exhaust memory; "
-            "open it in Excel and save a fresh copy, or ask the sender",
+            part=name,
+            times=size // max(packed, 1),
+            packed=packed,
+            size=size,
+            ratio=limits.ratio,
         )
     return None
 
@@ -564,13 +536,7 @@ def _check_part(
         if isinstance(piece, str):
             return piece
         if _declares_dtd(tail + piece):
-            return Refusal(
-                "xml_doctype",
-                f"its part {info.filename} declares an XML document type (<!DOCTYPE or "
-                "<!ENTITY), which spreadsheets never do: it may be crafted to expand without "
-                "end or to read other files, so it was not opened. Ask the sender for a copy "
-                "saved from Excel or LibreOffice",
-            )
+            return Refusal("xml_doctype", part=info.filename)
         if is_sheet:
             extent.feed(piece)
             if not ods:
@@ -588,9 +554,12 @@ def _check_part(
     if rows * columns > limits.sheet_cells:
         return Refusal(
             "sheet_too_many_cells",
-            f"a sheet ({info.filename}) spans {rows:,} rows by {columns:,} columns, "
-            f"{rows * columns:,} cells, more than the {limits.sheet_cells:,} limit: delete "
-            "the far-away cells (Ctrl+End in Excel shows the last one) and save it again",
+            "part",
+            part=info.filename,
+            rows=rows,
+            columns=columns,
+            cells=rows * columns,
+            limit=limits.sheet_cells,
         )
     return None
 
@@ -619,11 +588,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[byt
     parsers after us read the compressed stream to its end, so a part that lies about its size
     is caught only by unpacking all of it.
     """
-    damaged = Refusal(
-        "file_damaged",
-        f"the file is damaged or incomplete (its part {info.filename} is cut short or corrupt): "
-        "ask the sender for it again, or open it in Excel and save a fresh copy",
-    )
+    damaged = Refusal("file_damaged", "part", part=info.filename)
     offset = info.header_offset
     header = data[offset : offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -640,11 +605,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[byt
             yield bytes(packed[at : at + _CHUNK])
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
-        yield Refusal(
-            "file_damaged",
-            f"its part {info.filename} is packed in a way spreadsheets do not use: save a fresh "
-            "copy from Excel into the folder",
-        )
+        yield Refusal("file_damaged", "packing", part=info.filename)
         return
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     produced = 0
@@ -655,12 +616,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[byt
             pending = inflater.unconsumed_tail
             produced += len(piece)
             if produced > info.file_size:
-                yield Refusal(
-                    "archive_size_mismatch",
-                    f"its part {info.filename} unpacks to more than the {_size(info.file_size)} "
-                    "it declares: it may be crafted to exhaust memory, so it was not opened. "
-                    "Ask the sender for a copy saved from Excel or LibreOffice",
-                )
+                yield Refusal("archive_size_mismatch", part=info.filename, size=info.file_size)
                 return
             if piece:
                 yield piece
