@@ -62,3 +62,26 @@ def test_recovery_puts_back_a_month_a_killed_run_had_moved_aside(tmp_path: Path)
     recover_interrupted(out)
     assert (out / "2026-11" / "summary.xlsx").read_bytes() == b"october's"
     assert _temporaries(out) == []
+
+
+def test_every_file_is_whole_in_staging_before_the_swap_and_none_is_visible_yet(
+    tmp_path: Path,
+) -> None:
+    """The files are flushed together, not one by one: all of them, whole, before the swap."""
+    out = tmp_path / "out"
+    publish(out, "2026-11", MonthFolder({"summary.xlsx": b"october's"}))
+    files = {f"letters/T{i:03}.html": f"<p>{i}</p>".encode() * (i + 1) for i in range(300)}
+    files["digests/L1.txt"] = b"digest"
+    files["summary.xlsx"] = b"november's"
+    seen: dict[str, bytes] = {}
+
+    def look(at: str) -> None:
+        if at == "before-swap":
+            (staging,) = [p for p in out.iterdir() if p.name.startswith(".2026-11-new-")]
+            seen.update({str(p.relative_to(staging)): p.read_bytes() for p in staging.rglob("*.*")})
+            assert (out / "2026-11" / "summary.xlsx").read_bytes() == b"october's"
+
+    folder = publish(out, "2026-11", MonthFolder(files), look)
+    assert seen == files
+    assert {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*.*")} == files
+    assert _temporaries(out) == []
