@@ -127,7 +127,7 @@ _CONFLICT = (
     "{first:@first_because}, and this row is left out: make the two rows agree (if one of the "
     "files is an old copy, take it out of the inbox)"
 )
-_REPORT_RECEIVED = "the supervisor's report was received on {value}"
+_REPORT_RECEIVED = "the {reference} was received on {value}"
 _CANNOT_EMAIL = (
     ": the letter is written but cannot be emailed; add the address to the trainees register"
 )
@@ -331,7 +331,7 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     ),
     # --- register dates (evaluate.py) ---
     "reference_out_of_order": (
-        "the reference was {step} on {value}, before it was {earlier_step} on {earlier}: "
+        "the {reference} was {step} on {value}, before it was {earlier_step} on {earlier}: "
         "check both dates in the register (both are used as written)"
     ),
     "reference_before_supervision:before_first": (
