@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -95,19 +94,6 @@ class Evidence:
     requirements: tuple[RequirementEvidence, ...]
     not_used: tuple[EvidenceRow, ...]  # rejected, duplicate or future rows naming the trainee
     society: str = ""
-
-
-# A problem may suggest someone else ("did you mean Dán Grey (T5)?") or list the several people
-# a name matched: what one trainee or one sender reads keeps the problem, not the people.
-_SUGGESTION = re.compile(r"; did you mean .*?\?")
-_MATCHES = re.compile(r"matches several people \(.*?\): write")
-
-
-def own_people_only(problem: pd.Series) -> pd.Series:
-    """Issue texts without the names of other people that a lookup suggested."""
-    return problem.str.replace(
-        _SUGGESTION, ": correct the name or add the person to the register", regex=True
-    ).str.replace(_MATCHES, "matches several people: write", regex=True)
 
 
 @dataclass(frozen=True)
@@ -282,7 +268,8 @@ def _issue_problems(all_issues: pd.DataFrame, rows: pd.DataFrame) -> dict[tuple,
     issues = all_issues
     issues = issues.loc[issues["file"].isin(set(rows["_file"])) & issues["row"].notna()]
     problems: dict[tuple, list[str]] = {}
-    texts = own_people_only(issues["problem"].astype(str))
+    # the words that name nobody else: no "did you mean" another trainee
+    texts = issues["shared"].astype(str)
     for file, sheet, row, text in zip(
         issues["file"], issues["sheet"], issues["row"], texts, strict=True
     ):

@@ -20,7 +20,6 @@ import pandas as pd
 from .addresses import can_email
 from .config import sender
 from .errors import DeliveryError
-from .evidence import own_people_only
 from .model import RunResult
 from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, headers_for
 from .wording import signature_words
@@ -29,7 +28,6 @@ FEEDBACK_FOLDER = "feedback"
 FEEDBACK_MANIFEST = "feedback.json"
 # Errors lose rows and warnings change what counts; notes (unused columns) are the team's.
 SENT_SEVERITIES = ("error", "warning")
-_VALUES = re.compile(r"'[^']*'|\d+")
 DEFAULT_FEEDBACK_SUBJECT = "{society}: please check your spreadsheet {file}"
 
 
@@ -58,21 +56,11 @@ def _rows_words(rows: list[int]) -> str:
 def _lines(issues: pd.DataFrame) -> list[str]:
     """One line per sheet and kind of problem: the rows it is on, and the problem in words."""
     lines = []
-    # The issue's code where it has one, else the problem's shape (its values and numbers
-    # left out), so the same mistake on several rows is one line.
-    shape = issues["problem"].astype(str).str.replace(_VALUES, "…", regex=True)
-    key = (
-        issues["code"].fillna("").astype(str)
-        if "code" in issues
-        else pd.Series("", index=issues.index)
-    )
-    issues = issues.assign(
-        _key=key.where(key != "", shape),
-        problem=own_people_only(issues["problem"].astype(str)),
-    )
-    by_column = "heading" if "heading" in issues else "column"
+    # One line per code, so the same mistake on several rows is one line; in the words that
+    # name nobody else (a sender is not told who else a name might have been).
+    issues = issues.assign(problem=issues["shared"])
     for (sheet, _, column), group in issues.groupby(
-        ["sheet", "_key", by_column], sort=False, dropna=False
+        ["sheet", "code", "heading"], sort=False, dropna=False
     ):
         where = f"sheet {sheet}" if sheet else "the file"
         rows = sorted({int(r) for r in group["row"].dropna()})

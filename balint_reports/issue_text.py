@@ -287,6 +287,7 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
         "Where they disagree, {file} is used, as files are read in name order"
     ),
     "person_ambiguous": "'{value}' matches several people ({names}): write the id instead",
+    "person_ambiguous:shared": "'{value}' matches several people: write the id instead",
     **{f"person_unknown:{case}": text for case, text in _PERSON_CASES.items()},
     **{f"person_unknown_kept:{case}": text + _KEPT for case, text in _PERSON_CASES.items()},
     "unknown_competency:no_portfolio": (
@@ -472,6 +473,28 @@ def _check_fields(code: str, case: str, given: Iterable[str], passed: Iterable[s
             f"issue {code} uses no field {', '.join(sorted(unused))} in any of its templates"
         )
     return template
+
+
+# The cases whose words name other people (a suggested match, the people a name could be):
+# words that go beyond the team (feedback to a spreadsheet's sender, an evidence statement)
+# take the case beside them, which says the same without the names.
+SHARED_CASE: dict[tuple[str, str], str] = {
+    ("person_unknown", "suggestion"): "unknown",
+    ("person_unknown_kept", "suggestion"): "unknown",
+    ("person_ambiguous", ""): "shared",
+}
+
+
+def shared_case(code: str, case: str | np.ndarray) -> str | np.ndarray:
+    """The case to word an issue with for people outside the team: one naming nobody else."""
+    if isinstance(case, str):
+        return SHARED_CASE.get((code, case), case)
+    return np.array([SHARED_CASE.get((code, str(c)), c) for c in case], dtype=object)
+
+
+def names_others(code: str) -> bool:
+    """Whether some case of the code names people other than the row's own."""
+    return any(named == code for named, _ in SHARED_CASE)
 
 
 def team_text(code: str, case: str = "", fields: Mapping[str, object] | None = None) -> str:

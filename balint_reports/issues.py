@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .issue_text import IssueTextError, team_text, team_texts
+from .issue_text import IssueTextError, names_others, shared_case, team_text, team_texts
 from .model import SEVERITY_ORDER
 
 # The Data issues sheet's columns (docs/contract.md#outputs), in order.
@@ -21,7 +21,17 @@ ISSUE_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem
 # Every field an issue of a finished run has.
 # `heading`: the column as the sheet shows it ("Date of session (B)"), what the team's views
 # print under Column; `column` keeps our name for it, which progress.json and history use.
-ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "heading", "trainee_id", "leader_id", "outcome"]
+# `shared`: the problem in words that name nobody but the row's own person (no suggested
+# match), for words that leave the team: feedback to a sender, an evidence statement.
+ISSUE_FIELDS = [
+    "code",
+    *ISSUE_COLUMNS,
+    "shared",
+    "heading",
+    "trainee_id",
+    "leader_id",
+    "outcome",
+]
 NO_ROW = -1  # an issue about a file or sheet, not about one data row
 
 
@@ -54,6 +64,11 @@ class IssueLog:
         the code's template (issue_text.py) filled with `fields`, `column` and `value`."""
         own = {"file": file, "sheet": sheet, "column": column, "value": value}
         given = {name: v for name, v in own.items() if v is not None}
+        problem = team_text(code, case, {**given, **fields})
+        if names_others(code):
+            shared = team_text(code, str(shared_case(code, case)), {**given, **fields})
+        else:
+            shared = problem
         self._single.append(
             {
                 "code": code,
@@ -63,7 +78,8 @@ class IssueLog:
                 "row": row,
                 "column": column or "",
                 "value": value or "",
-                "problem": team_text(code, case, {**given, **fields}),
+                "problem": problem,
+                "shared": shared,
                 "rid": rid,
             }
         )
@@ -92,7 +108,13 @@ class IssueLog:
             for name, v in fields.items()
         }
         cases = case if isinstance(case, str) else _per_row("case", case, len(rows))
-        problems = team_texts(code, cases, {"column": column, "value": shown, **per_row}, len(rows))
+        words = {"column": column, "value": shown, **per_row}
+        problems = team_texts(code, cases, words, len(rows))
+        shared = (
+            team_texts(code, shared_case(code, cases), words, len(rows))
+            if names_others(code)
+            else problems
+        )
         self._frames.append(
             pd.DataFrame(
                 {
@@ -104,6 +126,7 @@ class IssueLog:
                     "column": column,
                     "value": shown,
                     "problem": problems,
+                    "shared": shared,
                     "rid": rows["_rid"].to_numpy(),
                 }
             )
@@ -121,7 +144,7 @@ class IssueLog:
         parts = [pd.DataFrame(self._single)] if self._single else []
         parts += self._frames
         if not parts:
-            return pd.DataFrame(columns=["code", *ISSUE_COLUMNS, "rid"])
+            return pd.DataFrame(columns=["code", *ISSUE_COLUMNS, "shared", "rid"])
         issues = pd.concat(parts, ignore_index=True)
         issues["row"] = issues["row"].astype("Int64")
         issues["_order"] = issues["severity"].map(SEVERITY_ORDER)

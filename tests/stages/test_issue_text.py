@@ -15,6 +15,7 @@ from balint_reports.issue_text import (
     _FORMATTER,
     ISSUE_CODES,
     PHRASES,
+    SHARED_CASE,
     TEAM_ISSUE_TEXT,
     IssueTextError,
     fields_of,
@@ -123,6 +124,48 @@ def test_words_per_row_follow_each_rows_case_and_fields() -> None:
         "'ann@' is not a valid email address" + tail,
         "no email address" + tail,
         "'bob@@x' is not a valid email address" + tail,
+    ]
+
+
+def test_words_that_leave_the_team_name_nobody_else_and_are_never_parsed_from_the_sentence() -> (
+    None
+):
+    # Feedback to a sender and evidence statements use `shared`: the same problem worded from
+    # a case that names nobody but the row's own person.
+    assert all(f"{code}:{case}".rstrip(":") in TEAM_ISSUE_TEXT for code, case in SHARED_CASE)
+    assert all(f"{code}:{case}" in TEAM_ISSUE_TEXT for (code, _), case in SHARED_CASE.items())
+    log = IssueLog()
+    rows = pd.DataFrame(
+        {"_file": ["g.csv"] * 2, "_sheet": [""] * 2, "_row": [2, 3], "_rid": [0, 1]}
+    )
+    log.add_rows(
+        "error",
+        rows,
+        "trainee",
+        pd.Series(["Priya Shrama", "Nobody Known"]),
+        code="person_unknown",
+        case=np.array(["suggestion", "unknown"], dtype=object),
+        pools="trainee",
+        closest=np.array(["Priya Sharma (T04)", ""], dtype=object),
+    )
+    log.add(
+        "error",
+        "g.csv",
+        "",
+        code="person_ambiguous",
+        row=4,
+        column="trainee",
+        value="J Smith",
+        names="Jane Smith (T1), John Smith (T2)",
+    )
+    issues = log.frame()
+    assert "did you mean Priya Sharma (T04)?" in issues["problem"][0]
+    assert "Jane Smith (T1)" in issues["problem"][2]
+    unknown = ": correct the name or add the person to the register"
+    assert issues["shared"].tolist() == [
+        "'Priya Shrama' is not in the trainees register" + unknown,
+        "'Nobody Known' is not in the trainees register" + unknown,
+        "'J Smith' matches several people: write the id instead",
     ]
 
 

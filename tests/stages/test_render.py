@@ -53,6 +53,8 @@ def _result() -> RunResult:
                 "trainee",
                 "Ann Abel",
                 "'Ann Abel' is not in the trainees register; did you mean Ann Able (T1)?",
+                "'Ann Abel' is not in the trainees register: correct the name or add the person "
+                "to the register",
                 "Name (A)",
                 "T3",
                 "",
