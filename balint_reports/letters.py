@@ -20,6 +20,7 @@ from .model import (
 )
 from .pdf import css_string
 from .records import Records
+from .rendered import Rendered, render_key
 from .ruleset import Requirement, Route, Ruleset
 from .wording import (
     PAUSED_FOR_TRAINEE,
@@ -289,11 +290,15 @@ def letter_context(
 
 
 def render_letters(
-    report: RunResult, changes: list[Change], had_letter: frozenset[str]
+    report: RunResult,
+    changes: list[Change],
+    had_letter: frozenset[str],
+    rendered: Rendered | None = None,
 ) -> list[Letter]:
     """The letter of every active or paused trainee.
 
-    `had_letter`: the trainees who were sent one last month.
+    `had_letter`: the trainees who were sent one last month; `rendered`: letters an earlier
+    run rendered from the same context, taken as they are (and this run's kept in it).
     """
     environment = template_environment()
     html = environment.get_template("letter.html.j2")
@@ -313,12 +318,11 @@ def render_letters(
             has_previous=result.trainee_id in had_letter,
             lines=lines,
         )
-        letters.append(
-            Letter(
-                result.trainee_id,
-                file_stem(result.trainee_id),
-                html.render(context),
-                text.render(context),
-            )
-        )
+        key = render_key("letter", context) if rendered is not None else None
+        texts = rendered.get(key) if rendered is not None else None
+        if texts is None:
+            texts = (html.render(context), text.render(context))
+            if rendered is not None:
+                rendered.put(key, texts)
+        letters.append(Letter(result.trainee_id, file_stem(result.trainee_id), *texts))
     return letters

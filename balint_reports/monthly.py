@@ -20,6 +20,7 @@ from .model import RegisterStatus, RunResult, Severity, snapshot_of
 from .pipeline import EarlierReport, build_report
 from .publish import Pause, publish, recover_interrupted, write_problem
 from .render import month_files
+from .rendered import Rendered, load_rendered, save_rendered
 from .ruleset import Ruleset
 from .wording import day_text
 
@@ -37,6 +38,9 @@ class MonthResult:
     from_cache: int
     read: int
     letters_written: bool
+    # letters and digests taken from the last run's as rendered, and rendered afresh
+    reused: int = 0
+    rendered: int = 0
 
     @property
     def moved(self) -> int:
@@ -121,6 +125,7 @@ def run_month(
         existing = None if replace else _existing(out / month)
         _refuse_later(existing, as_of, out / month)
         cache = SheetCache(out, config, use=use_cache)
+        rendered = load_rendered(out) if use_cache else Rendered()
         store = HistoryStore(out)
         try:
             # A run killed after its swap left its month's snapshot staged: take it in first,
@@ -148,7 +153,7 @@ def run_month(
             )
             letters = not (strict and report.count(Severity.ERROR) > 0)
             try:
-                files = month_files(report, changes, had_letter, letters, pdf_browser)
+                files = month_files(report, changes, had_letter, letters, pdf_browser, rendered)
             except OSError as exc:  # openpyxl writes a workbook through temporary files
                 raise OutputError(
                     f"{out}: cannot make the report's files in this computer's temporary "
@@ -164,6 +169,8 @@ def run_month(
                 store.discard_staged()
                 raise
             pause("after-swap")
+            if letters:  # else nothing was rendered: keep what the last run kept
+                save_rendered(out, rendered)
             if store.take_staged(pause) != month:
                 raise OutputError(
                     f"{store.path}: the report was written but the history store could not be "
@@ -181,4 +188,6 @@ def run_month(
         from_cache=cache.hits,
         read=cache.misses,
         letters_written=letters,
+        reused=rendered.hits,
+        rendered=rendered.misses,
     )

@@ -22,6 +22,7 @@ from .outbox import outbox_files
 from .pdf import letter_pdfs
 from .publish import MonthFolder
 from .references import reference_request_files
+from .rendered import Rendered
 from .workbook import workbook_bytes
 
 
@@ -86,12 +87,15 @@ def month_files(
     had_letter: frozenset[str] = frozenset(),
     letters: bool = True,
     pdf_browser: str | None = None,
+    rendered: Rendered | None = None,
 ) -> MonthFolder:
     """Every file of the month's folder, by its path inside it.
 
     `changes` are those since the previous month; `had_letter`, who got a letter then;
     `letters`: False writes the summary and progress.json only (a strict run with errors);
-    `pdf_browser`: the browser that prints each letter as PDF too, or None.
+    `pdf_browser`: the browser that prints each letter as PDF too, or None;
+    `rendered`: letters and digests an earlier run rendered from the same inputs, reused as they
+    are (the files are the same bytes as a full render's), and this run's kept in it.
     """
     document = progress_document(result, letters)
     files = {
@@ -107,8 +111,8 @@ def month_files(
     if letters:
         files.update(ready_evidence_files(result))
         files.update(reference_request_files(result))
-        written = render_letters(result, changes, had_letter)
-        digests = render_digests(result)
+        written = render_letters(result, changes, had_letter, rendered)
+        digests = render_digests(result, rendered)
         for letter in written:
             files[f"letters/{letter.stem}.html"] = letter.html.encode("utf-8")
             files[f"letters/{letter.stem}.txt"] = letter.text.encode("utf-8")
