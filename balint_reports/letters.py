@@ -191,6 +191,16 @@ class CountedLines:
         start, stop = rows.spans.get(trainee_id, (0, 0))
         return self._lines[key][start:stop]
 
+    def fill(self, trainees: list[TraineeResult]) -> CountedLines:
+        """Write every route's lines these trainees' letters may show, now: worker processes
+        started after this share them instead of each writing them again."""
+        rulesets = {t.ruleset.id: t.ruleset for t in trainees}
+        for ruleset in rulesets.values():
+            for rule in ruleset.requirements:
+                for route in rule.routes:
+                    self.of(route, ruleset, "")
+        return self
+
 
 def _counted_lines(
     rule: Requirement,
@@ -289,16 +299,26 @@ def letter_context(
     }
 
 
+def writes_to(report: RunResult) -> list[TraineeResult]:
+    """The trainees who get a letter, in the report's order."""
+    return [result for result in report.trainees if result.gets_letter]
+
+
 def render_letters(
     report: RunResult,
     changes: list[Change],
     had_letter: frozenset[str],
     rendered: Rendered | None = None,
+    part: tuple[int, int] = (0, 1),
+    lines: CountedLines | None = None,
 ) -> list[Letter]:
     """The letter of every active or paused trainee.
 
     `had_letter`: the trainees who were sent one last month; `rendered`: letters an earlier
-    run rendered from the same context, taken as they are (and this run's kept in it).
+    run rendered from the same context, taken as they are (and this run's kept in it);
+    `part`: (i, n) writes only the i-th of n equal runs of those trainees, in order, so that n
+    processes together write exactly what one does; `lines`: the counted rows as lines, if
+    the caller made them already.
     """
     environment = template_environment()
     html = environment.get_template("letter.html.j2")
@@ -307,10 +327,10 @@ def render_letters(
     for change in changes:  # grouped once: each letter looks only at its own trainee's
         changes_of.setdefault(change.trainee_id, []).append(change)
     letters = []
-    lines = CountedLines(report.records)
-    for result in report.trainees:
-        if not result.gets_letter:
-            continue
+    lines = lines or CountedLines(report.records)
+    everyone = writes_to(report)
+    index, parts = part
+    for result in everyone[len(everyone) * index // parts : len(everyone) * (index + 1) // parts]:
         context = letter_context(
             result,
             report,

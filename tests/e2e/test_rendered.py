@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import shutil
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+
+import pytest
 
 from balint_reports.config import load_config
 from balint_reports.monthly import MonthResult, run_month
+from balint_reports.pipeline import build_report
+from balint_reports.render import month_files, render_workers
+from balint_reports.rendered import Rendered, load_rendered, save_rendered
 from balint_reports.ruleset import load_rulesets
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
@@ -97,3 +104,50 @@ def test_a_damaged_store_is_rendered_again_not_trusted(tmp_path: Path) -> None:
     again = _month(inbox, out)
     assert again.reused == 0
     assert _files(out / "2026-11") == before
+
+
+def _normalised(files: Mapping[str, bytes]) -> dict[str, object]:
+    """A month's files as bytes, less what differs between any two renders (as `_files`)."""
+    normalised: dict[str, object] = {}
+    for name, content in files.items():
+        if name.endswith(".xlsx"):
+            with zipfile.ZipFile(io.BytesIO(content)) as book:
+                normalised[name] = [
+                    (i.filename, _RUN_TIME.sub(b"", book.read(i))) for i in book.infolist()
+                ]
+        else:
+            normalised[name] = _RUN_TIME.sub(b"", content)
+    return normalised
+
+
+def test_letters_written_by_worker_processes_are_the_bytes_one_process_writes(
+    tmp_path: Path,
+) -> None:
+    config = load_config(SAMPLE / "balint.toml")
+    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    assert render_workers(report, letters=True) == 1  # 19 letters: not worth a worker
+    had = frozenset({"T01", "T02"})
+    serial_store = Rendered()
+    serial = month_files(report, [], had, workers=1, rendered=serial_store)
+    for workers in (2, 3):
+        store = Rendered()
+        parallel = month_files(report, [], had, workers=workers, rendered=store)
+        assert list(parallel.files) == list(serial.files)  # the same files, in the same order
+        assert _normalised(parallel.files) == _normalised(serial.files)
+        assert store.used == serial_store.used
+        assert (store.hits, store.misses) == (serial_store.hits, serial_store.misses) == (0, 25)
+    # and from a store a run kept: every text reused, still the same bytes
+    save_rendered(tmp_path, serial_store)
+    kept = load_rendered(tmp_path)
+    again = month_files(report, [], had, workers=2, rendered=kept)
+    assert _normalised(again.files) == _normalised(serial.files)
+    assert (kept.hits, kept.misses) == (25, 0)
+
+
+def test_the_worker_count_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(SAMPLE / "balint.toml")
+    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    monkeypatch.setenv("BALINT_WORKERS", "2")
+    assert render_workers(report, letters=True) == 2
+    monkeypatch.setenv("BALINT_WORKERS", "1")
+    assert render_workers(report, letters=True) == 1
