@@ -70,8 +70,8 @@ def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
             # Sign-offs come out of supervision: with none yet, there is nothing to ask of them.
             signing = t.supervision_hours > 0
             if spec.count == "competencies" and r.status != MET and signing:
-                rows = records.rows(spec, t.trainee_id)
-                signed = set() if rows is None else set(rows["competency"])
+                rows = records.of_route(spec)[0]
+                signed = set() if rows is None else set(rows.values(t.trainee_id, "competency"))
                 missing = [
                     competency_words(c.number, c.title, named=False)
                     for c in t.ruleset.competencies

@@ -175,21 +175,32 @@ class CountedLines:
         self.records = records
         self.names = records.leader_names()
         self._lines: dict[tuple[Route, str], list[str]] = {}
+        self._by_route: dict[tuple[int, int], tuple[Route, Ruleset, list[str]]] = {}
 
     def of(self, route: Route, ruleset: Ruleset, trainee_id: str) -> list[str] | None:
         """The trainee's counted rows of a route, oldest first; None if it was not gathered."""
-        measure = route.measure()
-        rows = self.records.counted.get(measure)
+        rows = self.records.of_route(route)[0]
         if rows is None:
             return None
-        key = (measure, ruleset.id)  # a competency's title is its ruleset's
-        if key not in self._lines:
-            titles = {c.id: competency_words(c.number, c.title) for c in ruleset.competencies}
-            self._lines[key] = record_lines(
-                route.source, rows.frame, titles, self.names, dict(ruleset.vocabulary.activities)
-            )
+        # per measure (routes with equal measures list the same rows) and ruleset (a
+        # competency's title is its ruleset's); found by the route object first, as hashing a
+        # measure field by field for every letter costs more than writing it
+        lines = self._by_route.get((id(route), id(ruleset)))
+        if lines is None or lines[0] is not route or lines[1] is not ruleset:
+            key = (route.measure(), ruleset.id)
+            if key not in self._lines:
+                titles = {c.id: competency_words(c.number, c.title) for c in ruleset.competencies}
+                self._lines[key] = record_lines(
+                    route.source,
+                    rows.frame,
+                    titles,
+                    self.names,
+                    dict(ruleset.vocabulary.activities),
+                )
+            lines = (route, ruleset, self._lines[key])
+            self._by_route[(id(route), id(ruleset))] = lines
         start, stop = rows.spans.get(trainee_id, (0, 0))
-        return self._lines[key][start:stop]
+        return lines[2][start:stop]
 
     def fill(self, trainees: list[TraineeResult]) -> CountedLines:
         """Write every route's lines these trainees' letters may show, now: worker processes
