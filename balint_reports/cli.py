@@ -323,6 +323,12 @@ def check(
             f"{_plural(future, 'row')} dated after today would be left out: to check a month "
             "that has not ended yet, give its last day, e.g. --as-of 31/12/2026."
         )
+    kinds = set(sources["kind"])
+    if "trainees" in kinds and "supervision" not in kinds:
+        click.echo(
+            "No supervision log among these files, so the dates the supervisors' reports were "
+            "received were not compared with supervision sessions: give the logs too to check that."
+        )
     lost = _losses(report)
     if lost:
         click.echo(f"A run now would leave out {lost}: see the errors above.")

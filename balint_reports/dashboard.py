@@ -152,7 +152,7 @@ def _issues_by_file(issues: pd.DataFrame) -> list[dict]:
                         "severity": i["severity"],
                         "sheet": i["sheet"],
                         "row": "" if pd.isna(i["row"]) else int(i["row"]),
-                        "column": i["column"],
+                        "column": i["heading"],
                         "value": i["value"],
                         "problem": i["problem"],
                     }

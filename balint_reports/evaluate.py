@@ -774,12 +774,13 @@ REFERENCE_STEPS = (
 )
 
 
-def reference_order_issues(tables: Tables, log: IssueLog) -> None:
+def reference_order_issues(tables: Tables, log: IssueLog, supervision_read: bool = True) -> None:
     """Warn on each register row whose reference steps are dated out of order, or whose report
     was received before the trainee's first eligible supervision session (docs/rulesets.md).
 
     Each later step is compared with the nearest earlier step that is set; the dates are still
-    used as written, so these are warnings.
+    used as written, so these are warnings. Without any supervision sheet read (`check` on the
+    registers alone) the second test would blame every received report, so it is left out.
     """
     trainees = tables.trainees
     if trainees.empty:
@@ -811,7 +812,8 @@ def reference_order_issues(tables: Tables, log: IssueLog) -> None:
         is_set = later.notna().to_numpy(dtype=bool)
         earlier = earlier.where(~is_set, later)
         earlier_words = earlier_words.where(~is_set, words)
-    _report_before_supervision(tables, log)
+    if supervision_read:
+        _report_before_supervision(tables, log)
 
 
 def _report_before_supervision(tables: Tables, log: IssueLog) -> None:

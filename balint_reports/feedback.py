@@ -69,20 +69,21 @@ def _lines(issues: pd.DataFrame) -> list[str]:
         _key=key.where(key != "", shape),
         problem=own_people_only(issues["problem"].astype(str)),
     )
+    by_column = "heading" if "heading" in issues else "column"
     for (sheet, _, column), group in issues.groupby(
-        ["sheet", "_key", "column"], sort=False, dropna=False
+        ["sheet", "_key", by_column], sort=False, dropna=False
     ):
         where = f"sheet {sheet}" if sheet else "the file"
         rows = sorted({int(r) for r in group["row"].dropna()})
         first = group.iloc[0]
-        what = f"{column}: " if column else ""
+        what = f", column {column}" if column else ""
         if not rows:
-            lines.append(f"In {where}: {what}{first['problem']}")
+            lines.append(f"In {where}{what}: {first['problem']}")
         elif len(group) == 1:
-            lines.append(f"{_rows_words(rows).capitalize()} of {where}: {what}{first['problem']}")
+            lines.append(f"{_rows_words(rows).capitalize()} of {where}{what}: {first['problem']}")
         else:
             lines.append(
-                f"{_rows_words(rows).capitalize()} of {where}: {what}{first['problem']}"
+                f"{_rows_words(rows).capitalize()} of {where}{what}: {first['problem']}"
                 + (f" (row {int(first['row'])}; the others alike)" if len(rows) > 1 else "")
             )
     return lines

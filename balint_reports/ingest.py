@@ -16,7 +16,7 @@ from .config import Config
 from .inbox import without_ignored
 from .issues import IssueLog
 from .model import Severity
-from .normalise import classify, normalise_sheet, report_near_miss
+from .normalise import classify, headings_of, normalise_sheet, report_near_miss
 from .parallel import Parsing
 from .read import Loaded, SourceFile, discover, load, read_source
 from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, Kind, ValueType
@@ -94,7 +94,8 @@ def parse_file(
         table = normalise_sheet(sheet, found.match, config, next_rid, log)
         next_rid += len(table)
         tables.append((found.match.kind.name, table))
-        sources.append({**entry, "kind": found.match.kind.name})
+        headings = headings_of(sheet, found.match)
+        sources.append({**entry, "kind": found.match.kind.name, "headings": headings})
     return ParsedFile(result.sha256, sources, tables, log.frame(), next_rid)
 
 

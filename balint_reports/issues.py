@@ -16,7 +16,9 @@ from .model import SEVERITY_ORDER
 # The Data issues sheet's columns (docs/contract.md#outputs), in order.
 ISSUE_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem"]
 # Every field an issue of a finished run has.
-ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "trainee_id", "leader_id", "outcome"]
+# `heading`: the column as the sheet shows it ("Date of session (B)"), what the team's views
+# print under Column; `column` keeps our name for it, which progress.json and history use.
+ISSUE_FIELDS = ["code", *ISSUE_COLUMNS, "heading", "trainee_id", "leader_id", "outcome"]
 NO_ROW = -1  # an issue about a file or sheet, not about one data row
 
 
@@ -135,10 +137,14 @@ def issue_table(issues: pd.DataFrame, width: int = 40) -> str:
     """Issues as a plain-text table for a terminal; long cells wrap onto more lines, whole."""
     header = ["severity", "file", "sheet", "row", "column", "value"]
     records = issues.to_dict("records")
+    shown = {c: c for c in header} | ({"column": "heading"} if "heading" in issues else {})
     cells = [
         [
             # A path in a sub-folder is usually longer than other cells: most fit on one line.
-            _wrap("" if r[c] is None or r[c] is pd.NA else str(r[c]), width + 20 * (c == "file"))
+            _wrap(
+                "" if r[shown[c]] is None or r[shown[c]] is pd.NA else str(r[shown[c]]),
+                width + 20 * (c == "file"),
+            )
             for c in header
         ]
         for r in records

@@ -100,6 +100,17 @@ def _match_row(
     return positions, unknown
 
 
+def headings_of(sheet: RawSheet, match: HeaderMatch) -> dict[str, str]:
+    """Each matched column's heading as the sheet shows it, with its column letter: how the
+    team finds the cell an issue is about ("Date of session (B)"), whatever name we use."""
+    found = {}
+    for name, label in match.positions.items():
+        position = sheet.cells.columns.get_loc(label)
+        written = cell_text(sheet.cells.iat[match.row_index, position]).strip()
+        found[name] = f"{written or name} ({get_column_letter(position + 1)})"
+    return found
+
+
 def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -> Classification:
     """The first of the first 10 rows that some kind fits, and the kind that fits it best.
 

@@ -63,11 +63,17 @@ class Validated:
     trainees: pd.DataFrame  # the merged register, one row per trainee, indexed by id
     leaders: pd.DataFrame
     sources: pd.DataFrame  # SOURCE_COLUMNS
+    # (file, sheet) -> column name -> the heading as the sheet shows it, with its letter
+    headings: dict[tuple[str, str], dict[str, str]]
 
     def accepted(self, kind: str) -> pd.DataFrame:
         """The rows of a kind that count."""
         table = self.rows[kind]
         return table.loc[table[OUTCOME_COLUMN] == Outcome.ACCEPTED].reset_index(drop=True)
+
+    def read_any(self, kind: str) -> bool:
+        """Whether any sheet of this kind was read, even one whose rows were all rejected."""
+        return bool((self.sources["kind"] == kind).any())
 
 
 def _decisions(
@@ -199,7 +205,8 @@ def validate_inbox(
     for kind_name in ACTIVITY_KINDS:
         set_outcomes(tables[kind_name], kind_name, report_day, log)
     check_addresses(trainees, leaders, config, log)
-    return Validated(tables, trainees, leaders, source_counts(sources, tables))
+    headings = {(s["file"], s["sheet"]): s["headings"] for s in sources if "headings" in s}
+    return Validated(tables, trainees, leaders, source_counts(sources, tables), headings)
 
 
 def build_report(
@@ -235,7 +242,7 @@ def build_report(
         as_of=pd.Timestamp(as_of),
     )
     results = tuple(evaluate(counted, rulesets))
-    reference_order_issues(counted, log)
+    reference_order_issues(counted, log, supervision_read=valid.read_any("supervision"))
     issues = log.frame()
     held, moves = hold_still(
         outlooks(counted, list(results), as_of), earlier.outlooks if earlier else None, as_of
@@ -248,6 +255,10 @@ def build_report(
         ("outcome", outcome_of),
     ):
         issues[column] = issues["rid"].map(whom).astype(object).where(about_a_row, "").fillna("")
+    places = zip(issues["file"], issues["sheet"], issues["column"], strict=True)
+    issues["heading"] = [
+        valid.headings.get((file, sheet), {}).get(column, column) for file, sheet, column in places
+    ]
     return RunResult(
         as_of=as_of,
         trainees=results,

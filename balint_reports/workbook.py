@@ -463,7 +463,8 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
         freeze="C2",
         size=sum(len(t.advice) for t in report.trainees),
     )
-    issues = report.issues[ISSUE_COLUMNS]
+    # Column shows the heading as the sheet has it, so the team can find the cell.
+    issues = report.issues[ISSUE_COLUMNS].assign(column=report.issues["heading"])
     _write_sheet(
         book,
         looks,

@@ -46,7 +46,8 @@ def test_sample_feedback_per_file_with_an_email_to_the_mapped_leader(tmp_path: P
     assert whitfield["leader_id"] == "L02"
     text = (folder.parent / whitfield["note"]).read_text(encoding="utf-8")
     assert text.startswith("Dear Dr Henry Whitfield,")
-    assert "- Row 113 of the file: trainee: 'Priya Shrama' is not in the trainees register" in text
+    said = "- Row 113 of the file, column Name (B): 'Priya Shrama' is not in the trainees register"
+    assert said in text
     assert "T04" not in text and "Priya Sharma" not in text  # nobody else's name or id
     message = BytesParser(policy=policy.default).parsebytes(
         (folder.parent / whitfield["eml"]).read_bytes()
@@ -89,9 +90,9 @@ def test_rows_with_the_same_problem_are_one_line(inbox: Path, tmp_path: Path) ->
     note = tmp_path / "out" / "2026-11" / "feedback" / "groups__tuesday.csv.txt"
     lines = [line for line in note.read_text(encoding="utf-8").splitlines() if line[:2] == "- "]
     assert len(lines) == 2, lines
-    assert lines[0].startswith("- Rows 2, 3 and 5 of the file: date: '31/02/2026'")
+    assert lines[0].startswith("- Rows 2, 3 and 5 of the file, column date (B): '31/02/2026'")
     assert lines[0].endswith("(row 2; the others alike)")
-    assert lines[1].startswith("- Row 6 of the file: activity: ")
+    assert lines[1].startswith("- Row 6 of the file, column activity (C): ")
     assert "Hello," in note.read_text(encoding="utf-8")  # no [senders]: nobody by name
     assert not list(note.parent.glob("*.eml"))
 
@@ -180,7 +181,7 @@ def test_send_feedback_emails_each_mapped_sender_once(
     assert to == ["h.whitfield@example.org"]
     body = message.get_body(("plain",)).get_content()
     assert body.startswith("Dear Dr Henry Whitfield,")
-    assert "Row 113 of the file: trainee: 'Priya Shrama'" in body
+    assert "Row 113 of the file, column Name (B): 'Priya Shrama'" in body
     assert "Priya Sharma" not in body  # the suggestion names someone else: left out
     assert "Row 113 of the file" in message.get_body(("html",)).get_content()
 

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from balint_reports.inbox import ignored_by
@@ -432,6 +433,61 @@ def test_check_exits_1_on_an_unreadable_file(registered: Path) -> None:
     assert result.exit_code == 1
     assert "broken.xlsx" in result.output
     assert "A run now would leave out 1 unreadable file" in result.output
+
+
+def test_check_on_the_registers_alone_does_not_blame_received_reports(inbox: Path) -> None:
+    # Without the supervision logs every received report would seem to have no supervision
+    # behind it; with them, the one really received before any session is still warned about.
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", supervisor="L1", reference_received="01/10/2026"),
+                trainee_row("T2", "Priya Sharma", supervisor="L1", reference_received="01/10/2026"),
+            ],
+            "Leaders": [
+                ["leader_id", "name", "accredited", "supervision_experience"],
+                ["L1", "Ann Leader", "yes", "yes"],
+            ],
+        },
+    )
+    write_csv(
+        inbox / "supervision" / "log.csv",
+        [["trainee", "supervisor", "date", "hours"], ["T1", "L1", "01/09/2026", "1"]],
+    )
+    alone = run_cli("check", inbox / "registers.xlsx", "--as-of", "2026-11-30")
+    assert "reference_received" not in alone.output, alone.output
+    assert "No supervision log among these files" in alone.output
+    both = run_cli("check", inbox, "--as-of", "2026-11-30")
+    warned = [line for line in both.output.splitlines() if "reference_received" in line]
+    assert len(warned) == 1 and "Trainees  3 " in warned[0], both.output
+    assert "No supervision log" not in both.output
+
+
+def test_issues_name_the_column_by_the_heading_the_sheet_shows(
+    registered: Path, tmp_path: Path
+) -> None:
+    # A leader's own headings: the team and the leader look for "Date of session", not "date".
+    (registered / "balint.toml").write_text(
+        '[columns.attendance]\n"Date of session" = "date"\n', encoding="utf-8"
+    )
+    sheet = [*LEADERS_SHEET, ["Jane Smyth", "31/02/2026", "member", "Tuesday", "", ""]]
+    write_xlsx(registered / "attendance" / "december.xlsx", {"Tuesday": sheet})
+    progress = run_report(registered, tmp_path / "out", as_of="2026-12-31")
+    found = {(i["row"], i["column"]) for i in issues_about(progress, "attendance/december.xlsx")}
+    assert {(9, "trainee"), (9, "date")} <= found  # machines keep our names
+    book = openpyxl.load_workbook(tmp_path / "out" / "2026-12" / "summary.xlsx", read_only=True)
+    shown = {
+        (row[3], row[4])
+        for row in book["Data issues"].iter_rows(min_row=2, values_only=True)
+        if row[1] == "attendance/december.xlsx"
+    }
+    assert {(9, "Name (A)"), (9, "Date of session (B)")} <= shown
+    feedback = tmp_path / "out" / "2026-12" / "feedback" / "attendance__december.xlsx.txt"
+    assert "Row 9 of sheet Tuesday, column Date of session (B): " in feedback.read_text("utf-8")
+    checked = run_cli("check", registered, "--as-of", "2026-12-31")
+    assert "Date of session (B)" in checked.output
 
 
 # --- 9. --as-of as the team types it --------------------------------------------------------

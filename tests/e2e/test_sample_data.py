@@ -427,8 +427,12 @@ def test_deliberate_mistakes_are_in_data_issues_where_they_are(report: tuple[dic
         for r in _sheets(folder)["Data issues"][1:]
         if r[0] in ("Error", "Warning")
     ]
+    # progress.json names the column as we do; the sheet as the spreadsheet's heading does,
+    # with its letter, so the team can find the cell.
+    assert [f[:6] for f in in_json] == [m[:6] for m in MISTAKES]
+    assert [f[:4] + f[5:6] for f in in_sheet] == [m[:4] + m[5:6] for m in MISTAKES]
+    assert [re.sub(r" \([A-Z]+\)$", "", f[4]) for f in in_sheet] == FILE_HEADERS
     for found in (in_json, in_sheet):
-        assert [f[:6] for f in found] == [m[:6] for m in MISTAKES]
         for issue, mistake in zip(found, MISTAKES, strict=True):
             assert mistake[6] in issue[6], issue
     # The row numbers are the spreadsheet's own: the file holds the value at that row.

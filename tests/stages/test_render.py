@@ -53,6 +53,7 @@ def _result() -> RunResult:
                 "trainee",
                 "Ann Abel",
                 "'Ann Abel' is not in the trainees register; did you mean Ann Able (T1)?",
+                "Name (A)",
                 "T3",
                 "",
                 "rejected",
