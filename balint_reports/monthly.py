@@ -159,6 +159,12 @@ def run_month(
                     f"{out}: cannot make the report's files in this computer's temporary "
                     f"folder, {write_problem(exc)}; the previous report was left as it was"
                 ) from None
+            rendered.release()
+            if letters:  # else nothing was rendered: keep what the last run kept
+                # now, not after the swap, so the letters' text is not held meanwhile beside
+                # their bytes (entries are keyed by content: right whichever month is published)
+                save_rendered(out, rendered)
+                rendered.used.clear()
             # The store's snapshot is staged before the swap and taken in after it: a kill
             # anywhere leaves the store and the folders consistent, or repaired by the next run.
             store.stage(month, report, current, files.files["progress.json"])
@@ -169,8 +175,6 @@ def run_month(
                 store.discard_staged()
                 raise
             pause("after-swap")
-            if letters:  # else nothing was rendered: keep what the last run kept
-                save_rendered(out, rendered)
             if store.take_staged(pause) != month:
                 raise OutputError(
                     f"{store.path}: the report was written but the history store could not be "

@@ -6,6 +6,7 @@ the publish module writes them.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -158,6 +159,9 @@ class _Rendering:
         if letters:
             lines.fill(writes_to(result))  # once, here: the workers share them
         _JOB = self.job  # the workers fork with it (all at the first submit)
+        # The collector would write to every object it scans, copying each page a worker
+        # shares with this process: frozen, the workers copy only what they change.
+        gc.freeze()
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         try:
             self.workbook = self.pool.submit(_render_workbook, None)
@@ -206,6 +210,7 @@ class _Rendering:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+            gc.unfreeze()
         _JOB = None
 
 

@@ -18,6 +18,8 @@ import datetime as dt
 import enum
 import hashlib
 import json
+import os
+import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -97,6 +99,10 @@ class Rendered:
         self.used[key] = found
         return found
 
+    def release(self) -> None:
+        """Let go of the last run's texts once this run has taken what it needs."""
+        self._data, self._kept = b"", {}
+
     def put(self, key: str | None, texts: tuple[str, ...]) -> None:
         """Keep what was rendered for `key`, for the next run."""
         if key is not None:
@@ -135,29 +141,39 @@ def load_rendered(out: Path) -> Rendered:
 
 def save_rendered(out: Path, rendered: Rendered) -> None:
     """Keep what this run used and made (and nothing else: the inbox moved on)."""
-    parts: list[bytes] = []
-    entries: dict[str, list[tuple[int, int]]] = {}
-    position = 0
-    for key, texts in rendered.used.items():
-        spans = []
-        for text in texts:
-            part = text.encode("utf-8", "surrogatepass")
-            parts.append(part)
-            spans.append((position, position + len(part)))
-            position += len(part)
-        entries[key] = spans
-    data = b"".join(parts)
-    index = {
-        "format": _FORMAT,
-        "renderer": _renderer_digest(),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "entries": entries,
-    }
     folder = out / CACHE_FOLDER
     try:
         folder.mkdir(parents=True, exist_ok=True)
         # the texts first: an index never names texts that are not there whole
-        _write_atomically(folder / _TEXTS, data)
+        entries, sha256 = _write_texts(folder / _TEXTS, rendered.used)
+        index = {"format": _FORMAT, "renderer": _renderer_digest(), "sha256": sha256}
+        index["entries"] = entries
         _write_atomically(folder / _INDEX, json.dumps(index).encode())
     except OSError:
         pass  # a cache that cannot be written only makes the next run slower
+
+
+def _write_texts(path: Path, used: dict[str, tuple[str, ...]]) -> tuple[dict, str]:
+    """Write every text one after another, whole or not at all; return where each is and the
+    sha256 of them all. One text at a time: a federation's letters are hundreds of MB, and a
+    copy of them all joined would double the run's memory at its peak."""
+    entries: dict[str, list[tuple[int, int]]] = {}
+    digest = hashlib.sha256()
+    handle, temporary = tempfile.mkstemp(prefix=".entry-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            position = 0
+            for key, texts in used.items():
+                spans = []
+                for text in texts:
+                    part = text.encode("utf-8", "surrogatepass")
+                    stream.write(part)
+                    digest.update(part)
+                    spans.append((position, position + len(part)))
+                    position += len(part)
+                entries[key] = spans
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return entries, digest.hexdigest()
