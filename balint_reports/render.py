@@ -126,16 +126,21 @@ def _render_workbook(_: object) -> bytes:
 
 
 def render_workers(result: RunResult, letters: bool) -> int:
-    """How many processes should write the letters and the workbook: 1 (this one only) for a
-    small month, or where worker processes would import everything afresh."""
+    """How many worker processes should write the workbook and the letters while this one
+    writes the rest: as many as BALINT_WORKERS asks (the processes in all, this one
+    included), for a month of PARALLEL_LETTERS letters or more where fork exists; else none.
+
+    None unless asked: on the federation inbox (1,000,000 rows, 2 cores, shared) one worker
+    took peak memory from 1.08 to 1.62 GiB (each worker copies the pages of the report it
+    touches), over the 1.5 GiB target, and saved no wall time that could be measured under
+    that machine's load (benchmarks/README.md).
+    """
+    if not letters or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if sum(t.gets_letter for t in result.trainees) < PARALLEL_LETTERS:
+        return 0  # a small month: a worker costs more to start than it saves
     chosen = os.environ.get(WORKERS_VARIABLE, "").strip()
-    if chosen.isdigit() and int(chosen) >= 1:
-        return int(chosen)
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    if not letters or sum(t.gets_letter for t in result.trainees) < PARALLEL_LETTERS:
-        return 1
-    return min(os.cpu_count() or 1, 4)
+    return int(chosen) - 1 if chosen.isdigit() and int(chosen) >= 1 else 0
 
 
 class _Rendering:
@@ -154,7 +159,7 @@ class _Rendering:
         lines = CountedLines(result.records)
         self.job = _Job(result, changes, had_letter, letters, rendered, lines)
         self.pool: ProcessPoolExecutor | None = None
-        if workers <= 1:
+        if workers < 1:
             return
         if letters:
             lines.fill(writes_to(result))  # once, here: the workers share them
@@ -165,8 +170,9 @@ class _Rendering:
         self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         try:
             self.workbook = self.pool.submit(_render_workbook, None)
-            # more parts than workers: a worker done with the workbook takes the rest
-            parts = 2 * workers if letters else 0
+            # more parts than workers: a worker done with the workbook takes the rest, and
+            # each part's letters wait in memory to be taken in for less long
+            parts = 4 * workers if letters else 0
             self.parts = [self.pool.submit(_render_part, (i, parts)) for i in range(parts)]
         except BrokenProcessPool:
             self.close()
@@ -230,8 +236,8 @@ def month_files(
     `pdf_browser`: the browser that prints each letter as PDF too, or None;
     `rendered`: letters and digests an earlier run rendered from the same inputs, reused as they
     are (the files are the same bytes as a full render's), and this run's kept in it;
-    `workers`: processes that write the workbook and the letters (None: as many as pay; the
-    files are the same bytes however many).
+    `workers`: processes besides this one that write the workbook and the letters (None: as
+    many as pay; 0: none; the files are the same bytes however many).
     """
     if workers is None:
         workers = render_workers(result, letters)
