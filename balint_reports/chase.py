@@ -6,8 +6,6 @@ import datetime as dt
 
 from .model import MET, TraineeResult
 
-REFERENCE_FIELD = "reference_received"
-
 
 def overdue(requested: dt.date | None, as_of: dt.date, weeks: int) -> bool:
     """Whether a report asked for on `requested` is older than `weeks` at the report date."""
@@ -15,10 +13,14 @@ def overdue(requested: dt.date | None, as_of: dt.date, weeks: int) -> bool:
 
 
 def overdue_since(t: TraineeResult, as_of: dt.date, weeks: int) -> dt.date | None:
-    """The date a still-missing report was asked for, when that is more than `weeks` ago."""
+    """The date a still-missing supervisor's report was asked for, when that is more than
+    `weeks` ago: the dates of the supervisor's reference of the trainee's ruleset."""
+    reference = t.ruleset.supervisor_reference()
+    if reference is None:
+        return None
     dates = dict(t.dates)
-    requested = dates.get("reference_requested")
-    if REFERENCE_FIELD in dates or not overdue(requested, as_of, weeks):
+    requested = dates.get(reference.field("requested") or "")
+    if reference.field("received") in dates or not overdue(requested, as_of, weeks):
         return None
     return requested
 
@@ -29,14 +31,20 @@ def chase_words(t: TraineeResult, as_of: dt.date, weeks: int) -> list[str]:
     if requested is None:
         return []
     waited = (as_of - requested).days // 7
+    reference = t.ruleset.supervisor_reference()
+    noun = (reference.name if reference else "") or "report"
     return [
-        f"Overdue: the report on {t.name} was asked for {waited} weeks ago; the leadership "
-        f"team sends a reminder after {weeks} weeks."
+        f"Overdue: the {noun} on {t.name} was asked for {waited} weeks ago; the "
+        f"{t.ruleset.vocabulary.team} sends a reminder after {weeks} weeks."
     ]
 
 
 def only_report_missing(t: TraineeResult) -> bool:
     """Every requirement met except those whose only gap is the supervisor's report."""
+    reference = t.ruleset.supervisor_reference()
+    received = reference.field("received") if reference else None
+    if received is None:
+        return False
     rules = {q.id: q for q in t.ruleset.requirements}
     dates = dict(t.dates)
     waiting = False
@@ -45,10 +53,10 @@ def only_report_missing(t: TraineeResult) -> bool:
             continue
         rule = rules[r.id]
         if (
-            REFERENCE_FIELD in rule.requires_set
-            and REFERENCE_FIELD not in dates
+            received in rule.requires_set
+            and received not in dates
             and any(route.met for route in r.routes)
-            and all(name in dates for name in rule.requires_set if name != REFERENCE_FIELD)
+            and all(name in dates for name in rule.requires_set if name != received)
         ):
             waiting = True
             continue

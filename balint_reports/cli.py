@@ -216,22 +216,7 @@ def run(
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
     report, folder = result.report, result.folder
-    counts: dict[str, int] = {}
-    for t in report.trainees:
-        counts[t.overall] = counts.get(t.overall, 0) + 1
-    overall = ", ".join(
-        f"{counts[k]} {label}"
-        for k, label in (
-            ("ready", "ready"),
-            ("in_progress", "in progress"),
-            ("needs_data", "need data"),
-        )
-        if counts.get(k)
-    )
-    click.echo(
-        f"Report as of {day_text(report.as_of)} written to {folder}: "
-        f"{_plural(len(report.trainees), 'trainee')} ({overall or 'none'})."
-    )
+    click.echo(f"Report as of {day_text(report.as_of)} written to {folder}: {_who(report)}.")
     click.echo(_issue_counts(report))
     for line in _since_previous(result):
         click.echo(line)
@@ -334,6 +319,31 @@ def check(
         click.echo(f"A run now would leave out {lost}: see the errors above.")
     if report.count(Severity.ERROR):
         raise SystemExit(1)
+
+
+def _who(report: RunResult) -> str:
+    """The trainees in words: those on the pathway by overall status, the others by register
+    status (an accredited trainee is not an application to consider, a withdrawn one is not
+    in progress)."""
+    counts: dict[str, int] = {}
+    others: dict[str, int] = {}
+    for t in report.trainees:
+        if t.gets_letter:
+            counts[t.overall] = counts.get(t.overall, 0) + 1
+        else:
+            others[str(t.status)] = others.get(str(t.status), 0) + 1
+    overall = ", ".join(
+        f"{counts[k]} {label}"
+        for k, label in (
+            ("ready", "ready"),
+            ("in_progress", "in progress"),
+            ("needs_data", "need data"),
+        )
+        if counts.get(k)
+    )
+    on_pathway = sum(counts.values())
+    words = f"{_plural(on_pathway, 'trainee')} on the pathway ({overall or 'none'})"
+    return ", ".join([words, *(f"{n} {status}" for status, n in sorted(others.items()))])
 
 
 def _losses(report: RunResult) -> str:

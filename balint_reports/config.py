@@ -34,7 +34,8 @@ class ReportSettings:
     """Who the letters come from."""
 
     society: str = "The Balint Society"
-    signature: str = "The Leadership Team"
+    # blank: "The <team>" in the trainee's ruleset's words (wording.signature_words)
+    signature: str = ""
     contact_email: str = ""
     opening: str = ""  # the letter's first paragraph, instead of the built-in one
     logo: str = ""  # the logo file as a data: URI, read once when the config is loaded

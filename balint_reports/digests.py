@@ -13,6 +13,7 @@ from .letters import file_stem, template_environment
 from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
 from .records import Records
 from .rendered import Rendered, render_key
+from .ruleset import Vocabulary
 from .wording import (
     DIGEST_OVERALL_WORDS,
     PAUSED_FOR_SUPERVISOR,
@@ -22,6 +23,7 @@ from .wording import (
     issue_for_supervisor,
     reference_to_pass_on,
     report_awaited,
+    signature_words,
     signoffs_awaited,
     supervision_not_counted_for_supervisor,
     unmatched_for_supervisor,
@@ -53,16 +55,33 @@ def issues_by_trainee(report: RunResult) -> dict[str, list[dict]]:
     return grouped
 
 
-def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
-    """What the trainee's accreditation waits for from this supervisor, in their words."""
+def _references_awaited(t: TraineeResult) -> list[str]:
+    """The references of the trainee's ruleset that their supervisor writes, at the step that
+    waits for the supervisor: written (asked for, not received), then shared and forwarded."""
     awaited = []
     dates = dict(t.dates)
-    if "reference_requested" in dates and "reference_received" not in dates:
-        awaited.append(report_awaited(t.name, dates["reference_requested"]))
-    elif "reference_received" in dates and "reference_forwarded" not in dates:
-        shared = "reference_shared" in dates
-        if shared or t.feels_ready:
-            awaited.append(reference_to_pass_on(t.name, shared))
+    words = t.ruleset.vocabulary
+    for reference in t.ruleset.references:
+        if reference.by != "supervisor":
+            continue  # a co-leader's report is not this supervisor's to write
+        requested, received = reference.field("requested"), reference.field("received")
+        shared, forwarded = reference.field("shared"), reference.field("forwarded")
+        if requested in dates and received not in dates:
+            awaited.append(report_awaited(t.name, dates[requested], words, reference.name))
+            continue
+        last = forwarded or shared
+        if received in dates and last is not None and last not in dates:
+            # with the trainee already, or with no sharing step: it is to be forwarded
+            with_trainee = forwarded is not None and (shared is None or shared in dates)
+            if with_trainee or t.feels_ready:
+                awaited.append(reference_to_pass_on(t.name, with_trainee, words, reference.name))
+    return awaited
+
+
+def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
+    """What the trainee's accreditation waits for from this supervisor, in their words."""
+    awaited = _references_awaited(t)
+    words = t.ruleset.vocabulary
     rules = {q.id: q for q in t.ruleset.requirements}
     for r in t.requirements:
         rule = rules[r.id]
@@ -92,9 +111,15 @@ def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
                             left_out.person == leader,
                             accredited,
                             experienced,
+                            words,
                         )
                     )
     return list(dict.fromkeys(awaited))  # alternative routes may find the same rows
+
+
+def _digest_words(vocabularies: set[Vocabulary], report: RunResult) -> Vocabulary:
+    """The words of a supervisor's trainees' rulesets when they agree, else the newest's."""
+    return next(iter(vocabularies)) if len(vocabularies) == 1 else report.rulesets[-1].vocabulary
 
 
 def digest_contexts(report: RunResult) -> list[dict]:
@@ -104,13 +129,15 @@ def digest_contexts(report: RunResult) -> list[dict]:
     by_leader: dict[str, list[dict]] = {}
     # The society's own words ("credentialing"): those of the supervisor's trainees' rulesets
     # when they agree, else those of the newest ruleset loaded.
-    vocabularies: dict[str, set] = {}
+    vocabularies: dict[str, set[Vocabulary]] = {}
     for t in report.trainees:
         leader = t.supervisor_id
         if not t.gets_letter or leader not in report.leaders:
             continue
         rules = {q.id: q for q in t.ruleset.requirements}
-        vocabularies.setdefault(leader, set()).add(t.ruleset.vocabulary)
+        # each trainee's lines in their own society's words
+        words = t.ruleset.vocabulary
+        vocabularies.setdefault(leader, set()).add(words)
         paused = t.status is RegisterStatus.PAUSED
         by_leader.setdefault(leader, []).append(
             {
@@ -119,7 +146,7 @@ def digest_contexts(report: RunResult) -> list[dict]:
                 "status": t.status,
                 "overall": DIGEST_OVERALL_WORDS[t.overall],
                 "paused": PAUSED_FOR_SUPERVISOR if paused else "",
-                "requirements": [digest_numbers(rules[r.id], r) for r in t.requirements],
+                "requirements": [digest_numbers(rules[r.id], r, words) for r in t.requirements],
                 "awaited": []
                 if paused
                 else _awaited(t, leader, report.records)
@@ -129,27 +156,26 @@ def digest_contexts(report: RunResult) -> list[dict]:
                 else [a.for_supervisor for a in t.advice if a.for_supervisor],
                 "issues": list(
                     dict.fromkeys(
-                        issue_for_supervisor(issue, report.as_of)
+                        issue_for_supervisor(issue, report.as_of, words)
                         for issue in issues.get(t.trainee_id.casefold(), [])
                     )
                 )
                 + [
-                    unmatched_for_supervisor(t.name, u.file, u.rows)
+                    unmatched_for_supervisor(t.name, u.file, u.rows, words)
                     for u in report.records.rejected.get(t.trainee_id, [])
                     if u.outcome == "unmatched"
                 ],
             }
         )
+    words_of = {leader: _digest_words(found, report) for leader, found in vocabularies.items()}
     return [
         {
             "leader_id": leader,
             "leader_name": report.leaders[leader].name,
             "email": report.leaders[leader].email,
             "society": settings.society,
-            "words": next(iter(vocabularies[leader]))
-            if len(vocabularies[leader]) == 1
-            else report.rulesets[-1].vocabulary,
-            "signature": settings.signature,
+            "words": words_of[leader],
+            "signature": signature_words(settings.signature, words_of[leader]),
             "logo": settings.logo,
             "contact_email": settings.contact_email,
             "date": day_text(report.as_of),

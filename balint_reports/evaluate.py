@@ -36,13 +36,16 @@ from .ruleset import (
     WHERE_COLUMNS,
     Advice,
     Condition,
+    Reference,
     Requirement,
     Route,
     Ruleset,
+    Vocabulary,
     ruleset_for,
 )
 from .values import decision_credit, fold_name, map_unique
 from .wording import (
+    DEFAULT_WORDS,
     decision_words,
     detail_cannot_assess,
     detail_requires_set,
@@ -424,8 +427,11 @@ class _Decided:
     words: tuple[str, ...]  # for the letter
 
 
-def _decisions(decisions: pd.DataFrame | None, leader_names: dict) -> dict[tuple, _Decided]:
-    """(trainee_id, requirement id) -> what the team decided, oldest decision first."""
+def _decisions(
+    decisions: pd.DataFrame | None, leader_names: dict, vocabularies: dict[str, Vocabulary]
+) -> dict[tuple, _Decided]:
+    """(trainee_id, requirement id) -> what the team decided, oldest decision first; the
+    letter's words in each trainee's society's `vocabularies`."""
     if decisions is None or decisions.empty:
         return {}
     found: dict[tuple, _Decided] = {}
@@ -439,6 +445,7 @@ def _decisions(decisions: pd.DataFrame | None, leader_names: dict) -> dict[tuple
                 leader_names.get(row["decided_by"], ""),
                 row["date"].date(),
                 row["reason"],
+                vocabularies.get(trainee_id, DEFAULT_WORDS),
             )
             short.append(brief)
             words.append(told)
@@ -652,12 +659,25 @@ def _advice_applies(
     return BUILT_IN[advice.code].applies(f, t, trainee, advice)
 
 
+def _decided_words(tables: Tables, rulesets: tuple[Ruleset, ...]) -> dict[str, Vocabulary]:
+    """The society's words of each trainee the team decided about, by their ruleset."""
+    if tables.decisions is None or tables.decisions.empty:
+        return {}
+    decided = set(tables.decisions["trainee"])
+    trainees = tables.trainees
+    return {
+        t: ruleset_for(rulesets, None if pd.isna(registered) else registered.date()).vocabulary
+        for t, registered in zip(trainees["trainee_id"], trainees["registered"], strict=True)
+        if t in decided
+    }
+
+
 def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResult]:
     """Assess every trainee in the register, in register order."""
     measures = _Measures(tables)
     facts = AdviceFacts(tables, measures)
     leader_names = tables.leaders["name"].to_dict()
-    decided = _decisions(tables.decisions, leader_names)
+    decided = _decisions(tables.decisions, leader_names, _decided_words(tables, rulesets))
     results = []
     for trainee in tables.trainees.to_dict("records"):
         registered = trainee["registered"]
@@ -765,18 +785,21 @@ def _overall(
     return IN_PROGRESS
 
 
-# The reference steps in the order they happen (docs/rulesets.md), with how a warning names each.
-REFERENCE_STEPS = (
-    ("reference_requested", "requested"),
-    ("reference_received", "received"),
-    ("reference_shared", "shared with the trainee"),
-    ("reference_forwarded", "forwarded to the leadership team"),
-)
+# How a warning names each step of a reference (docs/rulesets.md, References).
+STEP_WORDS = {
+    "requested": "requested",
+    "received": "received",
+    "shared": "shared with the trainee",
+    "forwarded": "forwarded to the {team}",
+}
 
 
-def reference_order_issues(tables: Tables, log: IssueLog, supervision_read: bool = True) -> None:
-    """Warn on each register row whose reference steps are dated out of order, or whose report
-    was received before the trainee's first eligible supervision session (docs/rulesets.md).
+def reference_order_issues(
+    tables: Tables, log: IssueLog, rulesets: tuple[Ruleset, ...], supervision_read: bool = True
+) -> None:
+    """Warn on each register row whose reference steps are dated out of order, or whose
+    supervisor's report was received before the trainee's first eligible supervision session
+    (docs/rulesets.md): each reference of the trainee's own ruleset, its own dates.
 
     Each later step is compared with the nearest earlier step that is set; the dates are still
     used as written, so these are warnings. Without any supervision sheet read (`check` on the
@@ -785,15 +808,42 @@ def reference_order_issues(tables: Tables, log: IssueLog, supervision_read: bool
     trainees = tables.trainees
     if trainees.empty:
         return
-    first, *rest = REFERENCE_STEPS
-    earlier = trainees[first[0]]
-    earlier_words = pd.Series(first[1], index=trainees.index)
-    for column, words in rest:
+    # each trainee's ruleset, as evaluate picks it: one pass over the register
+    ruleset_ids = np.array(
+        [
+            ruleset_for(rulesets, None if pd.isna(day) else day.date()).id
+            for day in trainees["registered"]
+        ],
+        dtype=object,
+    )
+    for ruleset in rulesets:
+        theirs = trainees.loc[ruleset_ids == ruleset.id]
+        if theirs.empty:
+            continue
+        for reference in ruleset.references:
+            _steps_out_of_order(theirs, reference, ruleset.vocabulary.team, log)
+        supervisor = ruleset.supervisor_reference()
+        if supervisor is not None and supervision_read:
+            _report_before_supervision(tables, theirs, supervisor, log)
+
+
+def _steps_out_of_order(
+    trainees: pd.DataFrame, reference: Reference, team: str, log: IssueLog
+) -> None:
+    """One reference's later steps dated before its earlier ones."""
+    if len(reference.steps) < 2:
+        return
+    noun = reference.name or "reference"
+    (first_role, first), *rest = reference.steps
+    earlier = trainees[first]
+    earlier_words = pd.Series(STEP_WORDS[first_role], index=trainees.index)
+    for role, column in rest:
+        words = STEP_WORDS[role].format(team=team)
         later = trainees[column]
         wrong = (later < earlier).fillna(False).to_numpy(dtype=bool)
         if wrong.any():
             problems = (
-                f"the reference was {words} on "
+                f"the {noun} was {words} on "
                 + later[wrong].dt.strftime("%Y-%m-%d")
                 + ", before it was "
                 + earlier_words[wrong]
@@ -812,19 +862,22 @@ def reference_order_issues(tables: Tables, log: IssueLog, supervision_read: bool
         is_set = later.notna().to_numpy(dtype=bool)
         earlier = earlier.where(~is_set, later)
         earlier_words = earlier_words.where(~is_set, words)
-    if supervision_read:
-        _report_before_supervision(tables, log)
 
 
-def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
-    """The report received before the first session with an eligible supervisor, or with none."""
-    trainees, leaders = tables.trainees, tables.leaders
+def _report_before_supervision(
+    tables: Tables, trainees: pd.DataFrame, reference: Reference, log: IssueLog
+) -> None:
+    """The supervisor's report received before the first session with an eligible supervisor,
+    or with none."""
+    column = reference.field("received") or "reference_received"
+    noun = reference.name or "supervisor's report"
+    leaders = tables.leaders
     eligible = leaders.index[
         leaders["accredited"].fillna(False) & leaders["supervision_experience"].fillna(False)
     ]
     sup = tables.supervision
     first = sup.loc[sup["supervisor"].isin(eligible)].groupby("trainee")["date"].min()
-    received = trainees["reference_received"]
+    received = trainees[column]
     first_session = first.reindex(trainees.index).astype("datetime64[ns]")
     early = received.notna() & (first_session.isna() | (received < first_session))
     early = early.to_numpy(dtype=bool)
@@ -832,9 +885,9 @@ def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
         return
     when = received[early].dt.strftime("%Y-%m-%d")
     first_words = first_session[early].dt.strftime("%Y-%m-%d")
-    problems = ("the supervisor's report was received on " + when).where(
+    problems = (f"the {noun} was received on " + when).where(
         first_words.isna(),
-        "the supervisor's report was received on "
+        f"the {noun} was received on "
         + when
         + ", before the first supervision session with an eligible supervisor on "
         + first_words
@@ -842,7 +895,7 @@ def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
     )
     problems = problems.where(
         first_words.notna(),
-        "the supervisor's report was received on "
+        f"the {noun} was received on "
         + when
         + ", but no supervision session with an eligible supervisor is recorded: check the "
         "register and the supervision logs",
@@ -850,7 +903,7 @@ def _report_before_supervision(tables: Tables, log: IssueLog) -> None:
     log.add_rows(
         "warning",
         trainees[early],
-        "reference_received",
+        column,
         when,
         problems,
         code="reference_before_supervision",

@@ -18,6 +18,7 @@ from .ruleset import (
     Route,
     Ruleset,
     Vocabulary,
+    default_references,
 )
 from .wording import day_text
 
@@ -291,6 +292,21 @@ def _readiness_lines(ruleset: Ruleset) -> list[str]:
             subsequent_indent="  ",
         )
     lines.append(f'  The letter to a ready trainee says: "{ruleset.wording.ready}"')
+    return lines + _references_lines(ruleset)
+
+
+def _references_lines(ruleset: Ruleset) -> list[str]:
+    """[[references]], when the file gives its own: each report, who writes it, its steps."""
+    if ruleset.references == default_references(ruleset.readiness):
+        return []  # the readiness order's supervisor's reference: said above
+    lines = [
+        "References (a step dated before an earlier one is a warning; a supervisor's digest "
+        "asks for those the supervisor writes):"
+    ]
+    for reference in ruleset.references:
+        who = "the supervisor" if reference.by == "supervisor" else "someone else"
+        steps = ", ".join(f"{role} ({_field(name)})" for role, name in reference.steps)
+        lines.append(f"  - {reference.name or 'reference'}, written by {who}: {steps}")
     return lines
 
 

@@ -23,6 +23,7 @@ from .errors import DeliveryError
 from .evidence import own_people_only
 from .model import RunResult
 from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, headers_for
+from .wording import signature_words
 
 FEEDBACK_FOLDER = "feedback"
 FEEDBACK_MANIFEST = "feedback.json"
@@ -176,7 +177,7 @@ def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, byte
     entries = []
     for note in notes:
         stem = f"{FEEDBACK_FOLDER}/{_file_stem(note.file)}"
-        text = feedback_text(note, settings.society, settings.signature, month)
+        text = feedback_text(note, settings.society, signature_words(settings.signature), month)
         files[f"{stem}.txt"] = text.encode("utf-8")
         mapped = sender_of(note.file, senders)
         subject = DEFAULT_FEEDBACK_SUBJECT.format(society=settings.society, file=note.file)

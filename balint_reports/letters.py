@@ -26,7 +26,6 @@ from .wording import (
     PAUSED_FOR_TRAINEE,
     SAID_AS_REASON,
     STATUS_WORDS,
-    WAIVED,
     co_leader_reason,
     co_led_not_counted,
     competency_words,
@@ -38,12 +37,14 @@ from .wording import (
     progress_words,
     record_lines,
     route_spec,
+    signature_words,
     since_last_letter,
     supervision_not_counted,
     supervisor_reason,
     unknown_target_words,
     unused_rows_words,
     waiting_on_a_fix,
+    waived_words,
 )
 
 BAR_COLOURS = {MET: "#2e7d32", NOT_MET: "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
@@ -246,6 +247,7 @@ def letter_context(
     by_id = {q.id: q for q in result.ruleset.requirements}
     records = report.records
     paused = result.status == "paused"
+    words = result.ruleset.vocabulary
     requirements = []
     for r in result.requirements:
         rule = by_id[r.id]
@@ -253,7 +255,11 @@ def letter_context(
         when = report.forecasts.get((result.trainee_id, r.id))
         if route is None:
             bold = ""
-            rest = WAIVED if r.status == MET else unknown_target_words(rule).removesuffix(".")
+            rest = (
+                waived_words(words)
+                if r.status == MET
+                else unknown_target_words(rule).removesuffix(".")
+            )
         else:
             bold, rest = progress_words(route)
         others = [
@@ -284,11 +290,11 @@ def letter_context(
     settings = report.config.report
     wording = result.ruleset.wording
     rejected = records.rejected.get(result.trainee_id, [])
-    unused = [unused_rows_words(u.file, u.outcome, u.rows, report.as_of) for u in rejected]
+    unused = [unused_rows_words(u.file, u.outcome, u.rows, report.as_of, words) for u in rejected]
     return {
         "society": settings.society,
-        "words": result.ruleset.vocabulary,  # the society's own words: "credentialing"
-        "signature": settings.signature,
+        "words": words,  # the society's own words: "credentialing"
+        "signature": signature_words(settings.signature, words),
         "contact_email": settings.contact_email,
         "opening": settings.opening,
         "logo": settings.logo,
@@ -306,7 +312,7 @@ def letter_context(
         "since": _since_last_letter(result, changes),
         "has_previous": has_previous,
         "unused": unused,
-        "waiting": waiting_on_a_fix([u.outcome for u in rejected]),
+        "waiting": waiting_on_a_fix([u.outcome for u in rejected], words),
     }
 
 

@@ -242,7 +242,7 @@ def build_report(
         as_of=pd.Timestamp(as_of),
     )
     results = tuple(evaluate(counted, rulesets))
-    reference_order_issues(counted, log, supervision_read=valid.read_any("supervision"))
+    reference_order_issues(counted, log, rulesets, supervision_read=valid.read_any("supervision"))
     issues = log.frame()
     held, moves = hold_still(
         outlooks(counted, list(results), as_of), earlier.outlooks if earlier else None, as_of

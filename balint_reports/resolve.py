@@ -44,7 +44,10 @@ def merge_register(
     """
     kind = KINDS_BY_NAME[kind_name]
     id_column = kind.id_column or ""
-    columns = [c.name for c in kind.columns]
+    # The built-in columns, then any a ruleset declared for this kind (docs/rulesets.md,
+    # "Columns of your own"): the table carries them under their names, beside the "_" ones.
+    builtin = [c.name for c in kind.columns]
+    columns = builtin + [c for c in table.columns if c not in builtin and not c.startswith("_")]
     records: dict[str, dict] = {}
     # per id and column, the row its value came from: a blank filled from a later row is
     # that row's value, and a conflict must name where the value it lost to is

@@ -200,6 +200,38 @@ class Readiness:
         return field_name
 
 
+# A reference's steps, in the order they happen, as the keys of [[references]] name them.
+REFERENCE_ROLES = ("requested", "received", "shared", "forwarded")
+# Who writes a reference: the trainee's supervisor (their digest asks for it), or someone else
+# (a co-leader: nobody's digest asks for it).
+REFERENCE_BY = ("supervisor", "other")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A written report the pathway waits for: who writes it, and the register dates that
+    record its steps, in order (docs/rulesets.md, References)."""
+
+    steps: tuple[tuple[str, str], ...]  # (role, register date), roles in REFERENCE_ROLES order
+    by: str = "supervisor"
+    name: str = ""  # how warnings and digests name it; blank: the UK's words
+
+    def field(self, role: str) -> str | None:
+        """The register date of a step (`received`), or None when the reference has none."""
+        return dict(self.steps).get(role)
+
+
+def default_references(readiness: Readiness) -> tuple[Reference, ...]:
+    """Without [[references]]: the supervisor's reference, its steps the built-in reference
+    dates of the readiness `order` (uk-2019: requested, received, shared, forwarded)."""
+    steps = tuple(
+        (name.removeprefix("reference_"), name)
+        for name in readiness.order
+        if name in REFERENCE_CHAIN
+    )
+    return (Reference(steps),) if steps else ()
+
+
 @dataclass(frozen=True)
 class Wording:
     """The ruleset's words for the overall status, and the step for each missing register field."""
@@ -248,6 +280,13 @@ class Ruleset:
     # (kind, column): the society's own columns, read from its sheets (docs/rulesets.md)
     columns: tuple[tuple[str, Column], ...] = ()
     vocabulary: Vocabulary = Vocabulary()
+    # the written reports the pathway waits for; the default is the readiness order's
+    references: tuple[Reference, ...] = default_references(Readiness())
+
+    def supervisor_reference(self) -> Reference | None:
+        """The first reference the trainee's supervisor writes: the one their digest asks
+        for, chased when overdue."""
+        return next((r for r in self.references if r.by == "supervisor"), None)
 
     def competency_lookup(self) -> dict[str, str]:
         """Loosely folded id, number or title (values.loose_key) -> competency id."""
@@ -654,6 +693,27 @@ def _readiness(r: _Reader, requirement_ids: list[str], fields: Fields) -> Readin
     return Readiness(requirements, names, order, min_months, months_from)
 
 
+def _references(r: _Reader, fields: Fields, readiness: Readiness) -> tuple[Reference, ...]:
+    """[[references]]: each written report, who writes it and the register dates of its steps;
+    without them, the supervisor's reference of the readiness order."""
+    if "references" not in r.data:
+        return default_references(readiness)
+    found = []
+    for x in r.tables("references"):
+        x.unknown_keys({"by", "name", *REFERENCE_ROLES})
+        by = x.text("by", "supervisor")
+        if by not in REFERENCE_BY:
+            raise x.fail("by", f"one of {', '.join(REFERENCE_BY)}")
+        steps = tuple((role, x.text(role)) for role in REFERENCE_ROLES if role in x.data)
+        for role, name in steps:
+            if name not in fields.dates:
+                raise x.fail(role, f"a register date ({', '.join(fields.dates)})")
+        if dict(steps).get("received") is None:
+            raise x.fail("received", "the register date the report is received on")
+        found.append(Reference(steps, by, x.text("name", "")))
+    return tuple(found)
+
+
 def _fee(r: _Reader) -> Fee | None:
     """[fee]: a range per supervision hour (`low_per_hour`), or per year or once (`low`)."""
     if "fee" not in r.data:  # a society without a suggested fee leaves it out
@@ -742,6 +802,7 @@ TOP_KEYS = {
     "readiness",
     "columns",
     "vocabulary",
+    "references",
 }
 
 
@@ -769,6 +830,7 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
     _unique(path, "requirements", ids)
     advice = [_advice(a, len(competencies), fields) for a in r.tables("advice")]
     _unique(path, "advice", [a.code for a in advice])
+    readiness = _readiness(r, ids, fields)
     return Ruleset(
         id=r.text("id"),
         title=r.text("title"),
@@ -779,9 +841,10 @@ def parse_ruleset(text: str, path: str) -> Ruleset:
         requirements=tuple(requirements),
         advice=tuple(advice),
         path=path,
-        readiness=_readiness(r, ids, fields),
+        readiness=readiness,
         columns=columns,
         vocabulary=_vocabulary(r),
+        references=_references(r, fields, readiness),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
-from .ruleset import Requirement, Route, Ruleset
+from .ruleset import Requirement, Route, Ruleset, Vocabulary
 from .values import decision_credit, map_unique
 
 if TYPE_CHECKING:
@@ -39,9 +39,11 @@ ACTIVITY_WORDS = {
     "leadership_day": "leadership training day",
 }
 # Advice whose subject a letter already gives as a reason inside its requirement: rows that
-# do not count hold accreditation up, so they are never among the suggestions.
+# do not count hold the trainee up, so they are never among the suggestions.
 SAID_AS_REASON = frozenset({"ineligible_supervisor"})
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# The words of a ruleset without a [vocabulary]: "accreditation", "leadership team".
+DEFAULT_WORDS = Vocabulary()
 
 
 def number_text(value: float) -> str:
@@ -356,7 +358,19 @@ def left_words(route: RouteResult | None, status: str, missing_label: str = "") 
     return f"{number_text(route.target - route.achieved)} more to go."
 
 
-WAIVED = "Waived by the leadership team"
+def signature_words(signature: str, words: Vocabulary = DEFAULT_WORDS) -> str:
+    """How a letter is signed: the config's signature, else the society's team as a name
+    ("The Leadership Team", "The Accreditation Committee")."""
+    if signature:
+        return signature
+    return "The " + " ".join(word[:1].upper() + word[1:] for word in words.team.split())
+
+
+def waived_words(words: Vocabulary = DEFAULT_WORDS) -> str:
+    """A waived requirement's line in a letter: `Waived by the Accreditation Committee`."""
+    return f"Waived by the {words.team}"
+
+
 # For a ruleset without words of its own for a paused trainee.
 PAUSED_FOR_TRAINEE = (
     "Your training is recorded as paused; nothing is expected of you until you resume."
@@ -431,25 +445,33 @@ def detail_whatever_the_answer(met: bool, unknown: str) -> str:
     return f"{'met' if met else 'not met'} whatever the answer to {unknown or 'more'}"
 
 
-def decision_words(decision: str, event: str, by: str, on: dt.date, reason: str) -> tuple[str, str]:
-    """A decision of the team on a requirement: (for the detail column, for the letter)."""
+def decision_words(
+    decision: str,
+    event: str,
+    by: str,
+    on: dt.date,
+    reason: str,
+    words: Vocabulary = DEFAULT_WORDS,
+) -> tuple[str, str]:
+    """A decision of the team on a requirement: (for the detail column, for the letter, in
+    the trainee's society's `words`)."""
     why = f": {reason}" if reason else ""
     by_short = f" by {by}" if by else ""
+    team = f"The {words.team}"
     if decision == "waive":
         return (
             f"waived{by_short} on {on:%Y-%m-%d}{why}",
-            f"The leadership team waived this requirement on {day_text(on)}{why}.",
+            f"{team} waived this requirement on {day_text(on)}{why}.",
         )
     if decision == "approve":
         return (
             f"approved as equivalent: {event}{by_short} on {on:%Y-%m-%d}{why}",
-            f"The leadership team approved {event} as an equivalent on {day_text(on)}{why}.",
+            f"{team} approved {event} as an equivalent on {day_text(on)}{why}.",
         )
     n = number_text(decision_credit(decision))
     return (
         f"credit {n}{by_short} on {on:%Y-%m-%d}{why}",
-        f"The leadership team credited {n} towards this from your earlier experience on "
-        f"{day_text(on)}{why}.",
+        f"{team} credited {n} towards this from your earlier experience on {day_text(on)}{why}.",
     )
 
 
@@ -564,7 +586,9 @@ def record_lines(
     return ["".join(parts) for parts in zip(*columns, strict=True)]
 
 
-def unused_rows_words(file: str, outcome: str, rows: int, as_of: dt.date) -> str:
+def unused_rows_words(
+    file: str, outcome: str, rows: int, as_of: dt.date, words: Vocabulary = DEFAULT_WORDS
+) -> str:
     """Rows of this trainee that were not used, told without anything of anyone else's."""
     amount = "1 row" if rows == 1 else f"{rows} rows"
     if outcome == "future":
@@ -577,16 +601,16 @@ def unused_rows_words(file: str, outcome: str, rows: int, as_of: dt.date) -> str
         verb, it = ("has", "it") if rows == 1 else ("have", "they")
         return (
             f"{amount} in {file} {verb} a name like yours that we could not match to you for "
-            f"certain: the leadership team is checking, and if {it} {'is' if rows == 1 else 'are'} "
+            f"certain: the {words.team} is checking, and if {it} {'is' if rows == 1 else 'are'} "
             f"yours, {it} will count once corrected."
         )
     return (
         f"{amount} in {file} naming you could not be counted because of a mistake in the "
-        "spreadsheet: the leadership team is checking it."
+        f"spreadsheet: the {words.team} is checking it."
     )
 
 
-def waiting_on_a_fix(outcomes: Sequence[str]) -> str:
+def waiting_on_a_fix(outcomes: Sequence[str], words: Vocabulary = DEFAULT_WORDS) -> str:
     """Near the top of a letter: some rows wait on the team (the list at its end says which)."""
     if not {"rejected", "unmatched"} & set(outcomes):
         return ""
@@ -594,19 +618,21 @@ def waiting_on_a_fix(outcomes: Sequence[str]) -> str:
         "Some of your records" if "unmatched" not in outcomes else "Some records that may be yours"
     )
     return (
-        f"{whose} could not be counted yet because of a mistake in a spreadsheet: the leadership "
-        "team is correcting it, and the list under Not counted at the end of this letter says "
-        "which."
+        f"{whose} could not be counted yet because of a mistake in a spreadsheet: the "
+        f"{words.team} is correcting it, and the list under Not counted at the end of this letter "
+        "says which."
     )
 
 
-def unmatched_for_supervisor(name: str, file: str, rows: int) -> str:
+def unmatched_for_supervisor(
+    name: str, file: str, rows: int, words: Vocabulary = DEFAULT_WORDS
+) -> str:
     """Rows that may be the trainee's but name nobody for certain, told to their supervisor."""
     amount = "1 row" if rows == 1 else f"{rows} rows"
     verb, it = ("has", "it does") if rows == 1 else ("have", "they do")
     return (
         f"{amount} in {file} {verb} a name like {name}'s that is not in the register: "
-        f"{it} not count until the leadership team has corrected the name."
+        f"{it} not count until the {words.team} has corrected the name."
     )
 
 
@@ -663,14 +689,16 @@ def third_person(title: str) -> str:
     )
 
 
-def digest_numbers(rule: Requirement, result: RequirementResult) -> str:
+def digest_numbers(
+    rule: Requirement, result: RequirementResult, words: Vocabulary = DEFAULT_WORDS
+) -> str:
     """`Co-leading Balint groups: not yet met, 17 of 20 sessions`."""
     status = DIGEST_STATUS_WORDS[result.status]
     route = result.shown_route
     title = third_person(result.title)
     if route is None:
         if result.status == MET:
-            return f"{title}: waived by the leadership team"
+            return f"{title}: waived by the {words.team}"
         return f"{title}: {status} (the register lacks what decides the target)"
     spec = route_spec(rule, route)
     noun = _count_noun(rule, spec)
@@ -691,22 +719,29 @@ def digest_numbers(rule: Requirement, result: RequirementResult) -> str:
     return f"{title}: {status}, {numbers}"
 
 
-def report_awaited(name: str, requested: dt.date) -> str:
-    """A reference the team asked this supervisor for and has not received."""
+def report_awaited(
+    name: str, requested: dt.date, words: Vocabulary = DEFAULT_WORDS, noun: str = ""
+) -> str:
+    """A reference the team asked this supervisor for and has not received; `noun`: the
+    ruleset's name for it."""
     return (
-        f"Your written report on {name}: the leadership team asked for it on "
+        f"Your {noun or 'written report'} on {name}: the {words.team} asked for it on "
         f"{day_text(requested)} and has not received it yet."
     )
 
 
-def reference_to_pass_on(name: str, shared: bool) -> str:
-    """A received reference that the trainee is ready for and that has not gone its way yet."""
+def reference_to_pass_on(
+    name: str, shared: bool, words: Vocabulary = DEFAULT_WORDS, noun: str = ""
+) -> str:
+    """A received reference that the trainee is ready for and that has not gone its way yet;
+    `shared`: it is with the trainee (or needs not be), so it is to be forwarded."""
+    noun = noun or "reference"
     if shared:
         return (
-            f"Your reference for {name} has been shared with them: please forward it to the "
-            "leadership team."
+            f"Your {noun} for {name} has been shared with them: please forward it to the "
+            f"{words.team}."
         )
-    return f"{name} feels ready to apply: please share your reference with them."
+    return f"{name} feels ready to apply: please share your {noun} with them."
 
 
 def signoffs_awaited(titles: Sequence[str]) -> str:
@@ -716,7 +751,13 @@ def signoffs_awaited(titles: Sequence[str]) -> str:
 
 
 def supervision_not_counted_for_supervisor(
-    sessions: int, hours: float | None, name: str, you: bool, accredited: bool, experienced: bool
+    sessions: int,
+    hours: float | None,
+    name: str,
+    you: bool,
+    accredited: bool,
+    experienced: bool,
+    words: Vocabulary = DEFAULT_WORDS,
 ) -> str:
     """Supervision of the trainee that does not count, told to their supervisor."""
     amount = count_words(sessions, "sessions")
@@ -732,8 +773,8 @@ def supervision_not_counted_for_supervisor(
     verb_count = "does" if sessions == 1 else "do"
     return (
         f"{amount[:1].upper()}{amount[1:]} of supervision with {who} {verb_count} not count "
-        f"towards accreditation: {who} {verb} not recorded as {missing}. If that is out of "
-        "date, please tell the leadership team."
+        f"towards {words.accreditation}: {who} {verb} not recorded as {missing}. If that is out "
+        f"of date, please tell the {words.team}."
     )
 
 
@@ -834,21 +875,21 @@ def _issue_what(code: str, outcome: str, issue: Mapping, as_of: dt.date) -> str:
     return f"the {column}{shown} needs checking" if column else "the row needs checking"
 
 
-def _issue_tail(code: str, outcome: str, severity: str) -> str:
+def _issue_tail(code: str, outcome: str, severity: str, team: str) -> str:
     """Whether the row counts meanwhile."""
     if outcome in ("future", "duplicate") or code in _SAID_ENOUGH:
         return ""
     if code in _DATES_AS_WRITTEN:
-        return ": the dates are used as written while the leadership team checks them"
+        return f": the dates are used as written while the {team} checks them"
     if severity == "error" or outcome == "rejected":
-        return ": the row does not count until it is corrected, and the leadership team is on it"
+        return f": the row does not count until it is corrected, and the {team} is on it"
     if outcome == "accepted" or (code and severity == "warning"):
         # A warning never rejects a row (later and repeated rows have codes of their own).
-        return ": the row counts as it is while the leadership team checks it"
-    return ": the leadership team is checking it"
+        return f": the row counts as it is while the {team} checks it"
+    return f": the {team} is checking it"
 
 
-def issue_for_supervisor(issue: Mapping, as_of: dt.date) -> str:
+def issue_for_supervisor(issue: Mapping, as_of: dt.date, words: Vocabulary = DEFAULT_WORDS) -> str:
     """A data issue on a trainee's row in plain words: what it means for the trainee.
 
     Built from the issue's code and fields, never from the team's sentence, which may carry
@@ -857,5 +898,5 @@ def issue_for_supervisor(issue: Mapping, as_of: dt.date) -> str:
     place = _issue_place(issue)
     code, outcome = _issue_code_and_outcome(issue)
     what = _issue_what(code, outcome, issue, as_of)
-    tail = _issue_tail(code, outcome, str(issue.get("severity") or ""))
+    tail = _issue_tail(code, outcome, str(issue.get("severity") or ""), words.team)
     return f"{place[:1].upper()}{place[1:]}: {what}{tail}."

@@ -2,9 +2,10 @@
 and cannot be assessed (or why it never is), then readiness and the letter's words.
 
 Each case is one trainee (T1) with a few rows, run through `balint-reports run` with only
-abs-credentialing loaded; the Requirements sheet and progress.json must both say the expected
-status and count. To add a case, copy one: the comment above it says which rule it checks,
-and the ruleset file quotes the text each rule encodes. `balint-reports rules explain
+abs-credentialing loaded (by tests/e2e/conformance.py); the Requirements sheet and
+progress.json must both say the expected status and count. To add a case, copy one: the
+comment above it says which rule it checks, and the ruleset file quotes the text each rule
+encodes. `balint-reports rules explain
 abs-credentialing` prints the rules these cases check. The report date is 30 November 2026,
 so "the last 24 months" are December 2024 to November 2026.
 """
@@ -12,12 +13,12 @@ so "the last 24 months" are December 2024 to November 2026.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from .rules_inbox import att, run_rules, sup
+from .conformance import Case, check_case, check_overall, run_case
+from .rules_inbox import att, sup
 
 REGISTERED_2024 = {"registered": dt.date(2024, 1, 1)}  # two pathway years completed
 MONTHS = [(2024, 12)] + [(2025, m) for m in range(1, 13)] + [(2026, m) for m in range(1, 12)]
@@ -41,19 +42,6 @@ THREE = [
     intensive(dt.date(2025, 3, 1), "Spring 2025"),
     intensive(dt.date(2026, 3, 1), "Credentialing intensive 2026"),
 ]
-
-
-@dataclass(frozen=True)
-class Case:
-    """T1's register fields and rows, and what abs-credentialing must say of one requirement."""
-
-    requirement: str
-    register: dict
-    status: str
-    achieved: float | None
-    target: float | None
-    attendance: list = field(default_factory=list)
-    supervision: list = field(default_factory=list)
 
 
 CASES = [
@@ -176,32 +164,17 @@ CASES = [
 ]
 
 
-def register(fields: dict) -> dict:
-    """The register fields as the ruleset's own headings write them."""
-    headings = {
-        "application_approved": "Application approved",
-        "fee_paid": "Annual fee paid",
-        "evaluated": "Evaluated at credentialing intensive",
-    }
-    return {headings.get(k, k): v for k, v in fields.items()}
+# The register fields of the ruleset's own, as its headings write them in the register.
+HEADINGS = {
+    "application_approved": "Application approved",
+    "fee_paid": "Annual fee paid",
+    "evaluated": "Evaluated at credentialing intensive",
+}
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_abs_credentialing_requirement(tmp_path: Path, case: Case) -> None:
-    out = run_rules(
-        tmp_path,
-        register(case.register),
-        attendance=case.attendance,
-        supervision=case.supervision,
-        rules=["abs-credentialing"],
-    )
-    assert out.progress["ruleset"] == "abs-credentialing"
-    status, achieved, target = out.requirement(case.requirement)
-    if case.status == "cannot_assess":
-        assert (status, achieved) == (case.status, None)
-        assert out.progress["overall"] == "needs_data"
-    else:
-        assert (status, achieved, target) == (case.status, case.achieved, case.target)
+    check_case(tmp_path, case, "abs-credentialing", headings=HEADINGS)
 
 
 EVERYTHING = {
@@ -240,16 +213,16 @@ READY_CASES = [
 
 @pytest.mark.parametrize(("fields", "overall", "step"), READY_CASES)
 def test_abs_credentialing_ready(tmp_path: Path, fields: dict, overall: str, step: str) -> None:
-    out = run_rules(tmp_path, register(fields), **EVERYTHING, rules=["abs-credentialing"])
-    assert out.progress["overall"] == overall
+    out = run_case(tmp_path, "abs-credentialing", fields, EVERYTHING, headings=HEADINGS)
+    check_overall(out, overall)
     assert step in out.progress["next_step"]
 
 
 def test_an_abs_letter_and_digest_speak_of_credentialing(tmp_path: Path) -> None:
-    fields = register({**ALL_DONE, "evaluated": "no", "supervisor": "L1"})
+    fields = {**ALL_DONE, "evaluated": "no", "supervisor": "L1"}
     short = intensive(dt.date(2026, 6, 1), "Short weekend", days=3)
     rows = {**EVERYTHING, "attendance": [*EVERYTHING["attendance"], short]}
-    out = run_rules(tmp_path, fields, **rows, rules=["abs-credentialing"])
+    out = run_case(tmp_path, "abs-credentialing", fields, rows, headings=HEADINGS)
     # a three-day event is not among the records counted for the four-day intensives
     assert "Short weekend" not in out.letter
     assert "YOUR PROGRESS TOWARDS CREDENTIALING AS A BALINT GROUP LEADER" in out.letter

@@ -2,10 +2,11 @@
 cannot be assessed (or why it never is), then readiness.
 
 Each case is one trainee (T1) with a few rows, run through `balint-reports run` with only
-bsanz-2021 loaded; the Requirements sheet and progress.json must both say the expected status
-and count. To add a case, copy one: the comment above it says which rule it checks, and the
-ruleset file quotes the text each rule encodes. `balint-reports rules explain bsanz-2021`
-prints the rules these cases check. The report date is 30 November 2026.
+bsanz-2021 loaded (by tests/e2e/conformance.py); the Requirements sheet and progress.json
+must both say the expected status and count. To add a case, copy one: the comment above it
+says which rule it checks, and the ruleset file quotes the text each rule encodes.
+`balint-reports rules explain bsanz-2021` prints the rules these cases check. The report date
+is 30 November 2026.
 
 The leaders: L1 is an accredited Leader Trainer; L2 is accredited and experienced in
 supervision but not a Leader Trainer (enough under uk-2019, not here); L3 is a Leader Trainer
@@ -15,13 +16,11 @@ the register does not record as accredited.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from balint_reports.labels import OVERALL_WORDS
-
+from .conformance import Case, check_case, check_overall, run_case
 from .rules_inbox import att, decide, run_rules, sup
 
 LEADERS = [
@@ -53,20 +52,6 @@ def intensive(day: dt.date, name: str, provider: str = "BSANZ") -> dict:
 
 
 FOUR_REPORTS = [report(dt.date(y, m, 20)) for y in (2024, 2025) for m in (6, 12)]
-
-
-@dataclass(frozen=True)
-class Case:
-    """T1's register fields and rows, and what bsanz-2021 must say about one requirement."""
-
-    requirement: str
-    register: dict
-    status: str  # met, not_met or cannot_assess
-    achieved: float | None  # the count shown; None when it cannot be assessed
-    target: float | None  # None: not checked when it cannot be assessed
-    attendance: list = field(default_factory=list)
-    supervision: list = field(default_factory=list)
-    decisions: list = field(default_factory=list)
 
 
 CASES = [
@@ -317,22 +302,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_bsanz_2021_requirement(tmp_path: Path, case: Case) -> None:
-    out = run_rules(
-        tmp_path,
-        case.register,
-        attendance=case.attendance,
-        supervision=case.supervision,
-        decisions=case.decisions,
-        rules=["bsanz-2021"],
-        leaders=LEADERS,
-    )
-    assert out.progress["ruleset"] == "bsanz-2021"
-    status, achieved, target = out.requirement(case.requirement)
-    if case.status == "cannot_assess":
-        assert (status, achieved) == (case.status, None)
-        assert out.progress["overall"] == "needs_data"
-    else:
-        assert (status, achieved, target) == (case.status, case.achieved, case.target)
+    check_case(tmp_path, case, "bsanz-2021", leaders=LEADERS)
 
 
 # --- ready: every requirement met, two years on, feels ready, the final report received ----
@@ -385,13 +355,12 @@ READY_CASES = [
 def test_bsanz_2021_ready(
     tmp_path: Path, register: dict, overall: str, step: str, rows: dict
 ) -> None:
-    out = run_rules(tmp_path, register, **rows, rules=["bsanz-2021"], leaders=LEADERS)
+    out = run_case(tmp_path, "bsanz-2021", register, rows, LEADERS)
     # every requirement is met: only readiness's own steps remain
     assert {r["status"] for r in out.progress["requirements"].values()} <= (
         {"met"} if overall != "needs_data" else {"met", "cannot_assess"}
     )
-    assert out.progress["overall"] == overall
-    assert out.overview["Overall"] == OVERALL_WORDS[overall]  # the summary says it in words
+    check_overall(out, overall)
     assert out.progress["next_step"].startswith(step)
 
 

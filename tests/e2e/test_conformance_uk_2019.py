@@ -2,22 +2,20 @@
 cannot be assessed (or why it never is).
 
 Each case is one trainee (T1) with a few rows, run through `balint-reports run` under
-uk-2019; the Requirements sheet and progress.json must both say the expected status and count.
-To add a case, copy one: the comment above it says which rule it checks. `balint-reports rules
-explain uk-2019` prints the rules these cases check.
+uk-2019 (by tests/e2e/conformance.py); the Requirements sheet and progress.json must both say
+the expected status and count. To add a case, copy one: the comment above it says which rule
+it checks. `balint-reports rules explain uk-2019` prints the rules these cases check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from balint_reports.labels import OVERALL_WORDS
-
-from .rules_inbox import att, comp, run_rules, sup
+from .conformance import Case, check_case, check_overall, run_case
+from .rules_inbox import att, comp, sup
 
 PSY = {"psychodynamic_training": "yes", "professional_training_from": dt.date(2025, 3, 10)}
 NO_PSY = {"psychodynamic_training": "no"}
@@ -33,22 +31,6 @@ ALL_DONE = {
 def march(day: int) -> dt.date:
     """A day in March 2025, well before the report date (30 November 2026)."""
     return dt.date(2025, 3, day)
-
-
-@dataclass(frozen=True)
-class Case:
-    """T1's register fields and rows, and what uk-2019 must say about one requirement."""
-
-    requirement: str
-    register: dict
-    status: str  # met, not_met or cannot_assess
-    achieved: float | None  # the count shown; None when it cannot be assessed
-    target: float | None  # None: not checked (what a requirement that cannot be assessed
-    # shows as its target is not part of the rules)
-    attendance: list = field(default_factory=list)
-    supervision: list = field(default_factory=list)
-    portfolio: list = field(default_factory=list)
-    route: str | None = None  # the route the letter shows, when it is not the first
 
 
 CASES = [
@@ -265,29 +247,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_uk_2019_requirement(tmp_path: Path, case: Case) -> None:
-    out = run_rules(
-        tmp_path,
-        case.register,
-        attendance=case.attendance,
-        supervision=case.supervision,
-        portfolio=case.portfolio,
-        rules=["uk-2019"],
-    )
-    assert out.progress["ruleset"] == "uk-2019"
-    status, achieved, target = out.requirement(case.requirement)
-    result = out.progress["requirements"][case.requirement]
-    if case.route:
-        # a route other than the first: its own count is in the detail and the letter
-        assert (status, result["route"]) == (case.status, case.route)
-        if case.achieved < case.target:
-            assert f"{case.achieved:g} of {case.target:g} {case.route}" in result["detail"]
-        else:
-            assert f"{case.achieved:g} {case.route} ({case.target:g} needed)" in result["detail"]
-    elif case.status == "cannot_assess":
-        assert (status, achieved) == (case.status, None)
-        assert out.progress["overall"] == "needs_data"
-    else:
-        assert (status, achieved, target) == (case.status, case.achieved, case.target)
+    check_case(tmp_path, case, "uk-2019")
 
 
 # --- ready: every requirement met, feels ready, and the reference shared and forwarded -----
@@ -326,6 +286,4 @@ READY_CASES = [
 
 @pytest.mark.parametrize(("register", "overall"), READY_CASES)
 def test_uk_2019_ready(tmp_path: Path, register: dict, overall: str) -> None:
-    out = run_rules(tmp_path, register, **EVERYTHING, rules=["uk-2019"])
-    assert out.progress["overall"] == overall
-    assert out.overview["Overall"] == OVERALL_WORDS[overall]  # the summary says it in words
+    check_overall(run_case(tmp_path, "uk-2019", register, EVERYTHING), overall)

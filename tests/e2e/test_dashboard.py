@@ -68,8 +68,11 @@ def sample_month(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_dashboard_totals_close_and_stalled_on_the_sample(sample_month: Path) -> None:
     page = _parse((sample_month / "index.html").read_text(encoding="utf-8"))
+    # The tiles count the 18 on the pathway: the accredited T13 is no application to consider
+    # and the withdrawn T12 is not in progress; both are named by their register status.
     assert _words(page.sections["totals"]).strip() == (
-        "20 trainees 4 Ready 14 In progress 2 Needs data"
+        "18 trainees on the pathway 3 Ready 13 In progress 2 Needs data "
+        "Also in the register: 1 accredited, 1 withdrawn."
     )
     close = _words(page.sections["close"])
     # All met but feeling ready and the reference steps (T07, T15); all met but supervision.

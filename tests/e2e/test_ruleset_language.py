@@ -14,7 +14,7 @@ import pytest
 from balint_reports.errors import RulesetError
 from balint_reports.ruleset import parse_ruleset
 
-from ..conftest import run_cli
+from ..conftest import run_cli, run_report, write_xlsx
 from .rules_inbox import att, run_rules, sup
 
 HEAD = """
@@ -160,10 +160,7 @@ missing_data = "your registration date"
 """
 
 
-def test_the_rulesets_own_register_dates_and_yes_no_fields(tmp_path: Path) -> None:
-    rules = write(
-        tmp_path,
-        """
+OWN_COLUMNS = """
 [[columns]]
 kind = "trainees"
 name = "final_report"
@@ -176,6 +173,29 @@ name = "fee_paid"
 type = "yes/no"
 aliases = ["Annual fee paid"]
 """
+ONE_ROUTE = """
+[[requirements.routes]]
+source = "attendance"
+count = "sessions"
+activities = ["co_leader"]
+target = 2
+label = "co-led sessions"
+"""
+OWN_READINESS = """
+[readiness]
+fields = ["fee_paid", "final_report"]
+order = []
+
+[wording.steps]
+fee_paid = "Pay this year's fee."
+final_report = "Ask for your final report."
+"""
+
+
+def test_the_rulesets_own_register_dates_and_yes_no_fields(tmp_path: Path) -> None:
+    rules = write(
+        tmp_path,
+        OWN_COLUMNS
         + ONE
         + """
 [[requirements.routes]]
@@ -209,6 +229,49 @@ final_report = "Ask for your final report."
     assert run_rules(tmp_path / "c", late, rows, rules=[rules]).progress["overall"] == "ready"
     no_report = run_rules(tmp_path / "d", {"Annual fee paid": "yes"}, rows, rules=[rules])
     assert no_report.progress["next_step"] == "Ask for your final report."
+
+
+def test_two_register_rows_merge_the_rulesets_own_columns(tmp_path: Path) -> None:
+    """A trainee listed twice (a register and a later copy): a column of the ruleset's own
+    fills its blanks from the other row, and two different values are an error naming the
+    column, the first kept, as the built-in columns are (resolve.merge_register)."""
+    rules = write(tmp_path, OWN_COLUMNS + ONE + ONE_ROUTE + OWN_READINESS)
+    header = ["trainee_id", "name", "Annual fee paid", "Final report received"]
+    inbox = tmp_path / "inbox"
+    write_xlsx(
+        inbox / "a.xlsx",
+        {
+            "Trainees": [header, ["T1", "Jane Smith", "yes", ""]],
+            "Attendance": [
+                ["trainee", "date", "activity"],
+                *[["T1", d, "co_leader"] for d in ("01/03/2025", "08/03/2025")],
+            ],
+        },
+    )
+    # The second file's T1 row gives the final report the first lacks, and says the fee was
+    # not paid, where the first says it was.
+    write_xlsx(
+        inbox / "b.xlsx",
+        {
+            "Trainees": [
+                header,
+                ["t1", "Jane Smith", "", "01/10/2026"],
+                ["T1", "Jane Smith", "no", ""],
+            ]
+        },
+    )
+    out = tmp_path / "out"
+    document = run_report(inbox, out, "--rules", str(rules))
+    (t1,) = [t for t in document["trainees"] if t["trainee_id"] == "T1"]
+    # ready: the fee from the first row, the final report filled from the second
+    assert t1["overall"] == "ready"
+    issues = {i["row"]: i for i in document["issues"] if i["file"] == "b.xlsx"}
+    assert {row: (i["severity"], i["column"]) for row, i in issues.items()} == {
+        2: ("warning", "trainee_id"),  # counted once, its blanks filled from here
+        3: ("error", "fee_paid"),  # left out: 'no' here, 'yes' in a.xlsx
+    }
+    assert "fee_paid 'no' here" in issues[3]["problem"]
+    assert "but 'yes' at a.xlsx, sheet Trainees, row 2" in issues[3]["problem"]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 from balint_reports.labels import OVERALL_WORDS, STATUS_WORDS, advice_words
 from balint_reports.read import decode_csv
 
-from ..conftest import run_report
+from ..conftest import run_cli, run_report
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 AS_OF = "2026-11-30"
@@ -448,3 +448,14 @@ def test_progress_json_is_plain_utf8_with_names_intact(report: tuple[dict, Path]
     text = (folder / "progress.json").read_text(encoding="utf-8")
     assert "Siân Pritchard" in text and "José Álvarez" in text
     assert json.loads(text)["as_of"] == AS_OF
+
+
+def test_the_run_says_who_is_on_the_pathway_and_who_is_not(tmp_path: Path) -> None:
+    # The accredited T13 is "ready" by the rules but no application to consider, and the
+    # withdrawn T12 is not in progress: the line the team reads counts them apart.
+    result = run_cli("run", SAMPLE, "--out", tmp_path / "out", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].endswith(
+        ": 18 trainees on the pathway (3 ready, 13 in progress, 2 need data), "
+        "1 accredited, 1 withdrawn."
+    )
