@@ -605,7 +605,7 @@ def _other_kind(result: deliver.SendResult) -> str:
     help="Config file for [email] and [smtp]. Default: the one the month's run used, as it is now.",
 )
 @click.pass_context
-def send(  # noqa: C901 - to split (issue 9)
+def send(
     ctx: click.Context, report_dir: Path, dry_run: bool, limit: int | None, **params: Any
 ) -> None:
     """Email the month's letters (or supervisor digests, or feedback) from REPORT_DIR.
@@ -649,6 +649,11 @@ def send(  # noqa: C901 - to split (issue 9)
         result = deliver.send_month(report_dir, options, clock, _ask_password, proceed)
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
+    _say_sent(result)
+
+
+def _say_sent(result: deliver.SendResult) -> None:
+    """What `send` did: the table, the counts, then what to do next (a test, a dry run, a send)."""
     if not result.outcomes:
         what = "feedback notes" if result.kind == "feedback" else f"{result.kind}s"
         click.echo(f"No {what} to send in {result.report_dir}.")
@@ -660,28 +665,36 @@ def send(  # noqa: C901 - to split (issue 9)
         if counts.get(deliver.FAILED):
             raise click.ClickException(f"the test was not delivered: see {result.report_file}")
         click.echo("Test copies only: nobody else was sent anything, and nothing counts as sent.")
-        return
+    elif result.dry_run:
+        _say_dry_run(result)
+    else:
+        _say_real_send(result)
+
+
+def _say_dry_run(result: deliver.SendResult) -> None:
+    """After a dry run: what was held back, and the command that would send the rest."""
     other = _other_kind(result)
-    if result.dry_run:
-        for line in _held_lines(result):
-            click.echo(line)
-        if other:
-            click.echo(other)
-        if result.sender_problem:
-            click.echo(f"Before sending: {result.sender_problem}.")
-        would = counts.get(deliver.WOULD_SEND, 0)
-        if not would:
-            click.echo(
-                "This was a dry run: nothing was sent, and as it is this command sends nothing."
-            )
-            return
-        click.echo(
-            f"This was a dry run: nothing was sent. To send the {would} marked 'would send', "
-            f"run:\n  {result.again}"
-        )
+    for line in _held_lines(result):
+        click.echo(line)
+    if other:
+        click.echo(other)
+    if result.sender_problem:
+        click.echo(f"Before sending: {result.sender_problem}.")
+    would = result.counts.get(deliver.WOULD_SEND, 0)
+    if not would:
+        click.echo("This was a dry run: nothing was sent, and as it is this command sends nothing.")
         return
+    click.echo(
+        f"This was a dry run: nothing was sent. To send the {would} marked 'would send', "
+        f"run:\n  {result.again}"
+    )
+
+
+def _say_real_send(result: deliver.SendResult) -> None:
+    """After a real send: the closing lines, and an error when not everything went out."""
     for line in [*_closing(result), *_held_lines(result)]:
         click.echo(line)
+    other = _other_kind(result)
     if result.complete and other:
         click.echo(other)
     if not result.complete:

@@ -241,7 +241,7 @@ def _check_dates(dates: dict, where: str) -> str:
 
 # --- [email] and [smtp]: checked here so that `send` never meets a bad setting mid-batch ---
 EMAIL_KEYS = ("from", "reply_to", "subject", "digest_subject")
-SUBJECT_FIELDS = ("month", "society")
+SUBJECT_FIELDS = ("month", "society", "accreditation")
 SMTP_SECURITY = ("starttls", "ssl", "none")
 
 

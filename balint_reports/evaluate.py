@@ -842,22 +842,16 @@ def _steps_out_of_order(
         later = trainees[column]
         wrong = (later < earlier).fillna(False).to_numpy(dtype=bool)
         if wrong.any():
-            problems = (
-                f"the {noun} was {words} on "
-                + later[wrong].dt.strftime("%Y-%m-%d")
-                + ", before it was "
-                + earlier_words[wrong]
-                + " on "
-                + earlier[wrong].dt.strftime("%Y-%m-%d")
-                + ": check both dates in the register (both are used as written)"
-            )
             log.add_rows(
                 "warning",
                 trainees[wrong],
                 column,
                 later[wrong].dt.strftime("%Y-%m-%d"),
-                problems,
                 code="reference_out_of_order",
+                reference=noun,
+                step=words,
+                earlier_step=earlier_words[wrong],
+                earlier=earlier[wrong].dt.strftime("%Y-%m-%d"),
             )
         is_set = later.notna().to_numpy(dtype=bool)
         earlier = earlier.where(~is_set, later)
@@ -885,28 +879,15 @@ def _report_before_supervision(
         return
     when = received[early].dt.strftime("%Y-%m-%d")
     first_words = first_session[early].dt.strftime("%Y-%m-%d")
-    problems = (f"the {noun} was received on " + when).where(
-        first_words.isna(),
-        f"the {noun} was received on "
-        + when
-        + ", before the first supervision session with an eligible supervisor on "
-        + first_words
-        + ": check the dates (both are used as written)",
-    )
-    problems = problems.where(
-        first_words.notna(),
-        f"the {noun} was received on "
-        + when
-        + ", but no supervision session with an eligible supervisor is recorded: check the "
-        "register and the supervision logs",
-    )
     log.add_rows(
         "warning",
         trainees[early],
         column,
         when,
-        problems,
         code="reference_before_supervision",
+        reference=noun,
+        case=np.where(first_words.notna(), "before_first", "no_session").astype(object),
+        first_session=first_words.fillna(""),
     )
 
 

@@ -23,8 +23,8 @@ import pandas as pd
 from .errors import OutputError
 from .evaluate import COMPARE, Tables, counted_rows
 from .letters import file_stem, template_environment
-from .model import MET, READY, TraineeResult
-from .ruleset import Route, Ruleset
+from .model import MET, READY, RequirementResult, TraineeResult
+from .ruleset import Requirement, Route, Ruleset
 from .schema import OUTCOME_COLUMN
 from .values import fold_name
 from .wording import day_text, number_text
@@ -290,7 +290,7 @@ def _issue_problems(all_issues: pd.DataFrame, rows: pd.DataFrame) -> dict[tuple,
     return {key: "; ".join(found) for key, found in problems.items()}
 
 
-def collect_evidence(  # noqa: C901 - to split (issue 9)
+def collect_evidence(
     source: EvidenceSource, trainees_results: Sequence[TraineeResult], trainee_ids: set[str]
 ) -> dict[str, Evidence]:
     """Each wanted trainee's evidence, from the tables narrowed to them once."""
@@ -299,30 +299,134 @@ def collect_evidence(  # noqa: C901 - to split (issue 9)
     if not wanted:
         return {}
     describe = _Describer(source)
-    trainees = source.trainees
-    leaders = source.leaders
-    accepted = {kind: _accepted(source, kind, wanted) for kind in (*ACTIVITY_TABLES, "decisions")}
-    tables = Tables(
-        trainees=trainees.loc[trainees.index.isin(wanted)],
-        leaders=leaders,
-        attendance=accepted["attendance"],
-        supervision=accepted["supervision"],
-        portfolio=accepted["portfolio"],
-        decisions=accepted["decisions"],
-        as_of=pd.Timestamp(source.as_of),
-    )
-    eligible = set(
-        leaders.index[
-            leaders["accredited"].fillna(False) & leaders["supervision_experience"].fillna(False)
-        ]
-    )
-    accredited = set(leaders.index[leaders["accredited"].fillna(False)])
+    grouped = _Grouped.of(source, wanted)
+    not_used = _not_used(source, wanted, describe)
+    register_rows = _register_rows(source, wanted, describe)
+    facts = source.trainees.loc[source.trainees.index.isin(wanted)].to_dict("index")
+    found = {}
+    for trainee_id, result in results.items():
+        by_id = {q.id: q for q in result.ruleset.requirements}
+        found[trainee_id] = Evidence(
+            trainee_id=trainee_id,
+            name=result.name,
+            as_of=f"{source.as_of:%Y-%m-%d}",
+            overall=result.overall,
+            ruleset=f"{result.ruleset.title} ({result.ruleset.id})",
+            register=_register_facts(facts.get(trainee_id, {}), describe),
+            register_rows=tuple(register_rows.get(trainee_id, [])),
+            requirements=tuple(
+                grouped.requirement(trainee_id, r, by_id[r.id], describe)
+                for r in result.requirements
+            ),
+            not_used=tuple(not_used.get(trainee_id, [])),
+            society=source.society,
+        )
+    return found
 
-    # Per distinct route: the rows it counts, and the rows of its own kind (same activities)
-    # it could have counted, each grouped by trainee once.
+
+@dataclass(frozen=True)
+class _Grouped:
+    """The accepted rows of the wanted trainees, and per distinct route the rows it counts and
+    the rows of its own kind (same activities) it could have counted, grouped by trainee once."""
+
+    tables: Tables
+    records: dict[str, list[dict]]  # per kind, the accepted rows by position
+    counted: dict[Route, dict[str, np.ndarray]]
+    domain: dict[Route, dict[str, np.ndarray]]
+    decided: dict[tuple, list[int]]  # (trainee, requirement) -> positions of its decisions
+    eligible: set
+    accredited: set
+
+    @classmethod
+    def of(cls, source: EvidenceSource, wanted: set[str]) -> _Grouped:
+        """Narrow the tables to the wanted trainees and group them by route."""
+        accepted = {
+            kind: _accepted(source, kind, wanted) for kind in (*ACTIVITY_TABLES, "decisions")
+        }
+        trainees, leaders = source.trainees, source.leaders
+        tables = Tables(
+            trainees=trainees.loc[trainees.index.isin(wanted)],
+            leaders=leaders,
+            attendance=accepted["attendance"],
+            supervision=accepted["supervision"],
+            portfolio=accepted["portfolio"],
+            decisions=accepted["decisions"],
+            as_of=pd.Timestamp(source.as_of),
+        )
+        accredited_mask = leaders["accredited"].fillna(False)
+        eligible = set(
+            leaders.index[accredited_mask & leaders["supervision_experience"].fillna(False)]
+        )
+        counted, domain = _route_rows(source.rulesets, tables)
+        decisions = accepted["decisions"]
+        decided: dict[tuple, list[int]] = {}
+        keys = zip(decisions["trainee"], decisions["requirement"], strict=True)
+        for position, key in enumerate(keys):
+            decided.setdefault(key, []).append(position)
+        return cls(
+            tables=tables,
+            records={kind: frame.to_dict("records") for kind, frame in accepted.items()},
+            counted=counted,
+            domain=domain,
+            decided=decided,
+            eligible=eligible,
+            accredited=set(leaders.index[accredited_mask]),
+        )
+
+    def requirement(
+        self,
+        trainee_id: str,
+        result: RequirementResult,
+        requirement: Requirement,
+        describe: _Describer,
+    ) -> RequirementEvidence:
+        """One requirement's evidence for one trainee: counted rows, others and decisions."""
+        shown = {route.label for route in result.routes}
+        applied = [q for q in requirement.routes if q.label in shown]
+        counted_here: list[EvidenceRow] = []
+        left_out: list[EvidenceRow] = []
+        for kind in dict.fromkeys(q.source for q in requirement.routes):
+            routes = [q for q in applied if q.source == kind]
+            took = set().union(*(self.counted[q].get(trainee_id, ()) for q in routes))
+            could = set().union(
+                *(
+                    self.domain[q].get(trainee_id, ())
+                    for q in requirement.routes
+                    if q.source == kind
+                )
+            )
+            for position in sorted(took):
+                counted_here.append(describe.row(kind, self.records[kind][position]))
+            for position in sorted(could - took):
+                row = self.records[kind][position]
+                left_out.append(describe.row(kind, row, self._why_not(routes, row, requirement)))
+        return RequirementEvidence(
+            id=result.id,
+            title=result.title,
+            status=result.status,
+            detail=result.detail,
+            counted=tuple(counted_here),
+            not_counted=tuple(left_out),
+            decisions=tuple(
+                describe.row("decisions", self.records["decisions"][p])
+                for p in self.decided.get((trainee_id, result.id), [])
+            ),
+        )
+
+    def _why_not(self, routes: list[Route], row: dict, requirement: Requirement) -> str:
+        """Why a row of the requirement's kind did not count (the first applied route's say)."""
+        if routes:
+            return _why_not(routes[0], row, self.tables, self.eligible, self.accredited)
+        return "cannot be assessed until we know " + (requirement.missing_data or "more")
+
+
+def _route_rows(
+    rulesets: Sequence[Ruleset], tables: Tables
+) -> tuple[dict[Route, dict[str, np.ndarray]], dict[Route, dict[str, np.ndarray]]]:
+    """Per distinct route of the rulesets: the rows it counts, and the rows it could have."""
     counted: dict[Route, dict[str, np.ndarray]] = {}
     domain: dict[Route, dict[str, np.ndarray]] = {}
-    for ruleset in source.rulesets:
+    for ruleset in rulesets:
         for requirement in ruleset.requirements:
             for route in requirement.routes:
                 if route in counted:
@@ -333,83 +437,22 @@ def collect_evidence(  # noqa: C901 - to split (issue 9)
                 if route.activities and len(table):
                     own = table[table["activity"].isin(route.activities)]
                 domain[route] = _by_trainee(own)
+    return counted, domain
 
-    decisions = accepted["decisions"]
-    decided: dict[tuple, list[int]] = {}
-    keys = zip(decisions["trainee"], decisions["requirement"], strict=True)
-    for position, key in enumerate(keys):
-        decided.setdefault(key, []).append(position)
-    records = {kind: frame.to_dict("records") for kind, frame in accepted.items()}
-    not_used = _not_used(source, wanted, describe)
-    register_rows = _register_rows(source, wanted, describe)
-    facts = trainees.loc[trainees.index.isin(wanted)].to_dict("index")
 
-    found = {}
-    for trainee_id, result in results.items():
-        by_id = {q.id: q for q in result.ruleset.requirements}
-        requirements = []
-        for r in result.requirements:
-            requirement = by_id[r.id]
-            shown = {route.label for route in r.routes}
-            applied = [q for q in requirement.routes if q.label in shown]
-            counted_here: list[EvidenceRow] = []
-            left_out: list[EvidenceRow] = []
-            for kind in dict.fromkeys(q.source for q in requirement.routes):
-                routes = [q for q in applied if q.source == kind]
-                took = set().union(*(counted[q].get(trainee_id, ()) for q in routes))
-                could = set().union(
-                    *(domain[q].get(trainee_id, ()) for q in requirement.routes if q.source == kind)
-                )
-                for position in sorted(took):
-                    counted_here.append(describe.row(kind, records[kind][position]))
-                for position in sorted(could - took):
-                    row = records[kind][position]
-                    if routes:
-                        reason = _why_not(routes[0], row, tables, eligible, accredited)
-                    else:
-                        reason = "cannot be assessed until we know " + (
-                            requirement.missing_data or "more"
-                        )
-                    left_out.append(describe.row(kind, row, reason))
-            requirements.append(
-                RequirementEvidence(
-                    id=r.id,
-                    title=r.title,
-                    status=r.status,
-                    detail=r.detail,
-                    counted=tuple(counted_here),
-                    not_counted=tuple(left_out),
-                    decisions=tuple(
-                        describe.row("decisions", records["decisions"][p])
-                        for p in decided.get((trainee_id, r.id), [])
-                    ),
-                )
-            )
-        fact = facts.get(trainee_id, {})
-        register = tuple(
-            (
-                label,
-                _yes_no(fact.get(key))
-                if key in ("psychodynamic_training", "feels_ready")
-                else describe.person(fact.get(key))
-                if key == "supervisor"
-                else _day(fact.get(key)) or "not recorded",
-            )
-            for key, label in REGISTER_FACTS
+def _register_facts(fact: dict, describe: _Describer) -> tuple[tuple[str, str], ...]:
+    """The register facts the overall status rests on, as the statement shows them."""
+    return tuple(
+        (
+            label,
+            _yes_no(fact.get(key))
+            if key in ("psychodynamic_training", "feels_ready")
+            else describe.person(fact.get(key))
+            if key == "supervisor"
+            else _day(fact.get(key)) or "not recorded",
         )
-        found[trainee_id] = Evidence(
-            trainee_id=trainee_id,
-            name=result.name,
-            as_of=f"{source.as_of:%Y-%m-%d}",
-            overall=result.overall,
-            ruleset=f"{result.ruleset.title} ({result.ruleset.id})",
-            register=register,
-            register_rows=tuple(register_rows.get(trainee_id, [])),
-            requirements=tuple(requirements),
-            not_used=tuple(not_used.get(trainee_id, [])),
-            society=source.society,
-        )
-    return found
+        for key, label in REGISTER_FACTS
+    )
 
 
 def _by_trainee(frame: pd.DataFrame) -> dict[str, np.ndarray]:

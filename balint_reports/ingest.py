@@ -59,8 +59,15 @@ def parse_file(
     result = read_source(source, loaded)
     if result.problem:
         # a Refusal names its kind (file_too_large, xml_doctype, csv_unclosed_quote...)
-        code = getattr(result.problem, "code", "file_unreadable")
-        log.add(Severity.ERROR, source.relative, "", result.problem, code=code)
+        refused = result.problem
+        log.add(
+            Severity.ERROR,
+            source.relative,
+            "",
+            code=refused.code,
+            case=refused.case,
+            **refused.fields,
+        )
         entry = {"file": source.relative, "sheet": "", "kind": "unreadable"}
         return ParsedFile(result.sha256, [{**entry, "sha256": result.sha256}], [], log.frame(), 0)
     sources: list[dict] = []
@@ -75,19 +82,26 @@ def parse_file(
             sources.append({**entry, "kind": found.near_miss.kind.name, "unread": lost})
             continue
         if found.match is None:
-            if found.error:
+            if found.tied:
                 log.add(
-                    Severity.ERROR, sheet.file, sheet.sheet, found.error, code="sheet_ambiguous"
+                    Severity.ERROR,
+                    sheet.file,
+                    sheet.sheet,
+                    code="sheet_ambiguous",
+                    header_row=found.header_row,
+                    kinds=found.tied,
                 )
             elif sheet.sheet in TEMPLATE_SHEETS:
                 pass  # a template's own instructions and lists: expected, not news
             else:
+                case, fields = found.not_used()
                 log.add(
                     Severity.INFO,
                     sheet.file,
                     sheet.sheet,
-                    f"sheet not used: {found.ignored_reason}",
                     code="sheet_not_used",
+                    case=case,
+                    **fields,
                 )
             sources.append({**entry, "kind": "ignored"})
             continue

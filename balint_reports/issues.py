@@ -1,16 +1,19 @@
 """Data issues: problems in the team's spreadsheets, kept as values, never raised.
 
 Each issue has a stable `code` (what kind of problem, whatever its wording), the place it is
-about (file, sheet, row, column, value) and the words for the team (`problem`), which may name
-other people (a suggested match): a supervisor's digest words an issue from its code and fields
-instead. Once a run has resolved its people, each issue about a row also says which trainee
-or leader it concerns and what became of the row (its outcome).
+about (file, sheet, row, column, value) and the words for the team (`problem`), worded from the
+code's template in issue_text.py, which may name other people (a suggested match): a
+supervisor's digest words an issue from its code and fields instead. Once a run has resolved
+its people, each issue about a row also says which trainee or leader it concerns and what
+became of the row (its outcome).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from .issue_text import IssueTextError, team_text, team_texts
 from .model import SEVERITY_ORDER
 
 # The Data issues sheet's columns (docs/contract.md#outputs), in order.
@@ -38,15 +41,19 @@ class IssueLog:
         severity: str,
         file: str,
         sheet: str,
-        problem: str,
         *,
-        row: int | None = None,
-        column: str = "",
-        value: str = "",
-        rid: int = NO_ROW,
         code: str,
+        case: str = "",
+        row: int | None = None,
+        column: str | None = None,
+        value: str | None = None,
+        rid: int = NO_ROW,
+        **fields: object,
     ) -> None:
-        """Record one issue; `code` names its kind stably (snake_case), whatever its wording."""
+        """Record one issue; `code` names its kind stably (snake_case), and its words come from
+        the code's template (issue_text.py) filled with `fields`, `column` and `value`."""
+        own = {"file": file, "sheet": sheet, "column": column, "value": value}
+        given = {name: v for name, v in own.items() if v is not None}
         self._single.append(
             {
                 "code": code,
@@ -54,9 +61,9 @@ class IssueLog:
                 "file": file,
                 "sheet": sheet,
                 "row": row,
-                "column": column,
-                "value": value,
-                "problem": problem,
+                "column": column or "",
+                "value": value or "",
+                "problem": team_text(code, case, {**given, **fields}),
                 "rid": rid,
             }
         )
@@ -67,13 +74,25 @@ class IssueLog:
         rows: pd.DataFrame,
         column: str,
         values: pd.Series,
-        problems: pd.Series | str,
         *,
         code: str,
+        case: str | pd.Series | np.ndarray = "",
+        **fields: object,
     ) -> None:
-        """Record one issue per row of `rows` (which carries `_file`, `_sheet`, `_row`, `_rid`)."""
+        """Record one issue per row of `rows` (which carries `_file`, `_sheet`, `_row`, `_rid`).
+
+        A field (or the case) given as a Series or array holds one value per row, in order;
+        any other value is the same for every row.
+        """
         if rows.empty:
             return
+        shown = values.astype(object).fillna("").astype(str).to_numpy()
+        per_row = {
+            name: _per_row(name, v, len(rows)) if isinstance(v, pd.Series | np.ndarray) else v
+            for name, v in fields.items()
+        }
+        cases = case if isinstance(case, str) else _per_row("case", case, len(rows))
+        problems = team_texts(code, cases, {"column": column, "value": shown, **per_row}, len(rows))
         self._frames.append(
             pd.DataFrame(
                 {
@@ -83,8 +102,8 @@ class IssueLog:
                     "sheet": rows["_sheet"].to_numpy(),
                     "row": rows["_row"].to_numpy(),
                     "column": column,
-                    "value": values.astype(object).fillna("").astype(str).to_numpy(),
-                    "problem": problems if isinstance(problems, str) else problems.to_numpy(),
+                    "value": shown,
+                    "problem": problems,
                     "rid": rows["_rid"].to_numpy(),
                 }
             )
@@ -118,6 +137,14 @@ class IssueLog:
             rids.update(frame.loc[frame["severity"] == "error", "rid"].tolist())
         rids.discard(NO_ROW)
         return rids
+
+
+def _per_row(name: str, values: pd.Series | np.ndarray, rows: int) -> np.ndarray:
+    """A field's values, one per row, in order, as an object array."""
+    found = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    if len(found) != rows:
+        raise IssueTextError(f"field {name} has {len(found)} values for {rows} rows")
+    return np.asarray(found, dtype=object)
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -24,8 +24,11 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from .issue_text import team_text
 
 MIB = 1024 * 1024
 
@@ -62,33 +65,37 @@ def file_limit(suffix: str, limits: Limits = LIMITS) -> int:
 
 
 class Refusal(str):
-    """Why a file is not parsed, in the team's words, with a stable `code` for the issue."""
+    """Why a file is not parsed, in the team's words (its code's template, issue_text.py),
+    with the stable `code`, `case` and `fields` the Data issue is worded from again."""
 
     code: str
+    case: str
+    fields: dict[str, Any]  # Any: they are passed on as keywords (IssueLog.add)
 
-    def __new__(cls, code: str, text: str) -> Refusal:
-        """The text, carrying its code."""
-        made = super().__new__(cls, text)
-        made.code = code
+    def __new__(cls, code: str, case: str = "", **fields: Any) -> Refusal:
+        """The code's words for these fields, carrying the code, case and fields."""
+        made = super().__new__(cls, team_text(code, case, fields))
+        made.code, made.case, made.fields = code, case, fields
         return made
 
+    def __reduce__(self) -> tuple:
+        """Pickled as what it is made from (a str subclass is otherwise rebuilt from its text)."""
+        return (_refusal, (self.code, self.case, self.fields))
 
-PASSWORD = Refusal(
-    "file_password_protected",
-    "the file is password-protected: save an unprotected copy into the folder",
-)
+
+def _refusal(code: str, case: str, fields: dict[str, Any]) -> Refusal:
+    return Refusal(code, case, **fields)
+
+
+PASSWORD = Refusal("file_password_protected")
 
 
 class InputRefused(Exception):
     """An inbox file that is not read; `refusal` says why."""
 
-    def __init__(self, code: str, text: str) -> None:
-        super().__init__(text)
-        self.refusal = Refusal(code, text)
-
-
-def _size(count: int) -> str:
-    return f"{count / MIB:,.0f} MiB" if count >= MIB else f"{count:,} bytes"
+    def __init__(self, code: str, case: str = "", **fields: object) -> None:
+        self.refusal = Refusal(code, case, **fields)
+        super().__init__(str(self.refusal))
 
 
 # Called with "mid-read" after each piece of a file is read: a test passes a hook that changes
@@ -112,11 +119,13 @@ def read_input(path: Path, limits: Limits = LIMITS, pause: Pause = _carry_on) ->
             before = os.fstat(handle.fileno())
             limit = file_limit(path.suffix, limits)
             if before.st_size > limit:
+                suffix = path.suffix.lower()
                 raise InputRefused(
                     "file_too_large",
-                    f"the file is {_size(before.st_size)}, more than the {_size(limit)} limit "
-                    f"for one {path.suffix.lower() or 'such'} file: split it into smaller "
-                    "files, or remove what the report does not need",
+                    "" if suffix else "no_suffix",
+                    size=before.st_size,
+                    limit=limit,
+                    **({"suffix": suffix} if suffix else {}),
                 )
             data = _read_all(handle, limit, pause)
             after = os.fstat(handle.fileno())
@@ -130,11 +139,7 @@ def read_input(path: Path, limits: Limits = LIMITS, pause: Pause = _carry_on) ->
         )
         if unchanged and same_file and len(data) == after.st_size:
             return data
-    raise InputRefused(
-        "file_changed_while_read",
-        "the file changed while it was being read (it is still being saved or synced): "
-        "wait until it is complete, then run again",
-    )
+    raise InputRefused("file_changed_while_read")
 
 
 def _read_all(handle: io.BufferedReader, limit: int, pause: Pause) -> bytes:
@@ -166,11 +171,7 @@ def _check_csv(data: bytes, limits: Limits) -> Refusal | None:
     """A CSV's cells, over-counted by every separator and line: each costs memory once read."""
     cells = data.count(b"\n") + max(data.count(b","), data.count(b";")) + 1
     if cells > limits.sheet_cells:
-        return Refusal(
-            "csv_too_many_cells",
-            f"the file holds about {cells:,} cells, more than the {limits.sheet_cells:,} "
-            "limit for one sheet: split it into smaller files",
-        )
+        return Refusal("csv_too_many_cells", cells=cells, limit=limits.sheet_cells)
     return None
 
 
@@ -186,11 +187,7 @@ class _NotXls(ValueError):
 
 
 def _xls_damaged() -> Refusal:
-    return Refusal(
-        "file_damaged",
-        "the file is damaged or incomplete (its internal structure is broken): ask the sender "
-        "for it again, or open it in Excel and save a fresh copy",
-    )
+    return Refusal("file_damaged", "structure")
 
 
 def _check_xls(data: bytes, limits: Limits) -> Refusal | None:
@@ -214,21 +211,17 @@ def _check_xls(data: bytes, limits: Limits) -> Refusal | None:
         if rows * columns > limits.sheet_cells:
             return Refusal(
                 "sheet_too_many_cells",
-                f"a sheet spans {rows:,} rows by {columns:,} columns, {rows * columns:,} cells, "
-                f"more than the {limits.sheet_cells:,} limit: delete the far-away cells "
-                "(Ctrl+End in Excel shows the last one) and save it again",
+                rows=rows,
+                columns=columns,
+                cells=rows * columns,
+                limit=limits.sheet_cells,
             )
     if text > limits.text_bytes:
-        return Refusal(
-            "sheet_too_much_text",
-            f"its cells repeat its text to {_size(text)} in all, more than the "
-            f"{_size(limits.text_bytes)} limit: a few long texts used by many cells can be "
-            "crafted to exhaust memory. Split the workbook, or ask the sender",
-        )
+        return Refusal("sheet_too_much_text", size=text, limit=limits.text_bytes)
     return None
 
 
-def _workbook_stream(data: bytes) -> bytes | None:  # noqa: C901 - to split (issue 9)
+def _workbook_stream(data: bytes) -> bytes | None:
     """The `Workbook` (or Excel 95 `Book`) stream of a compound file, every chain checked."""
     if len(data) < 512:
         raise _NotXls("header")
@@ -240,48 +233,11 @@ def _workbook_stream(data: bytes) -> bytes | None:  # noqa: C901 - to split (iss
     cutoff, first_mini_fat, _mini_fat_count, first_difat, difat_count = struct.unpack_from(
         "<IIIII", data, 56
     )
-    sectors = (len(data) - 512 + size - 1) // size  # the last one may be cut short
-    if fat_count > sectors or difat_count > sectors:
+    compound = _Compound(data, size, (len(data) - 512 + size - 1) // size)
+    if fat_count > compound.sectors or difat_count > compound.sectors:
         raise _NotXls("counts")
-
-    def sector(number: int) -> bytes:
-        if number >= sectors:
-            raise _NotXls("sector")
-        start = 512 + number * size
-        return data[start : start + size]
-
-    fat_sectors = list(struct.unpack_from("<109I", data, 76))[: min(fat_count, 109)]
-    seen: set[int] = set()
-    at = first_difat
-    while len(fat_sectors) < fat_count and at not in (_END_OF_CHAIN, _FREE):
-        if at in seen:
-            raise _NotXls("difat loop")
-        seen.add(at)
-        listed = struct.unpack_from(f"<{size // 4}I", sector(at).ljust(size, b"\0"))
-        fat_sectors.extend(listed[:-1])
-        at = listed[-1]
-    fat = np.frombuffer(
-        b"".join(sector(n).ljust(size, b"\0") for n in fat_sectors[:fat_count]), dtype="<u4"
-    )
-
-    def chain(start: int, table: np.ndarray, limit: int) -> list[int]:
-        found: list[int] = []
-        at = start
-        while at not in (_END_OF_CHAIN, _FREE):
-            if at >= len(table) or len(found) > limit:
-                raise _NotXls("chain")
-            found.append(at)
-            at = int(table[at])
-        return found
-
-    directory = b"".join(sector(n) for n in chain(first_dir, fat, sectors))
-    entries = {}
-    for offset in range(0, len(directory) - 127, 128):
-        name_length = struct.unpack_from("<H", directory, offset + 64)[0]
-        name = directory[offset : offset + min(name_length, 64)].decode("utf-16-le", "replace")
-        kind = directory[offset + 66]
-        start, length = struct.unpack_from("<II", directory, offset + 116)
-        entries[name.rstrip("\0")] = (kind, start, length)
+    fat = compound.fat(fat_count, first_difat)
+    entries = _directory_entries(compound.stream(first_dir, fat))
     found = entries.get("Workbook") or entries.get("Book")
     root = entries.get("Root Entry")
     if found is None or root is None:
@@ -290,18 +246,82 @@ def _workbook_stream(data: bytes) -> bytes | None:  # noqa: C901 - to split (iss
     if length > len(data):
         raise _NotXls("stream size")
     if length >= cutoff:
-        stream = b"".join(sector(n) for n in chain(start, fat, sectors))
+        stream = compound.stream(start, fat)
     else:
-        # a small stream lives in 64-byte pieces inside the root entry's own stream
-        mini_fat = np.frombuffer(
-            b"".join(sector(n) for n in chain(first_mini_fat, fat, sectors)), dtype="<u4"
-        )
-        mini_stream = b"".join(sector(n) for n in chain(root[1], fat, sectors))
-        pieces = chain(start, mini_fat, len(mini_fat))
-        stream = b"".join(mini_stream[n * 64 : n * 64 + 64] for n in pieces)
+        stream = compound.mini_stream(start, fat, first_mini_fat, root[1])
     if len(stream) < length:
         raise _NotXls("stream cut short")
     return stream[:length]
+
+
+@dataclass(frozen=True)
+class _Compound:
+    """A compound (OLE2) file's sectors, read only through chains that are checked."""
+
+    data: bytes
+    size: int  # bytes per sector
+    sectors: int  # how many the file holds; the last one may be cut short
+
+    def sector(self, number: int) -> bytes:
+        """One sector's bytes; a number past the file's end is not a well-formed file."""
+        if number >= self.sectors:
+            raise _NotXls("sector")
+        start = 512 + number * self.size
+        return self.data[start : start + self.size]
+
+    def fat(self, fat_count: int, first_difat: int) -> np.ndarray:
+        """The file allocation table: the header lists its first 109 sectors, the DIFAT chain
+        the rest."""
+        size = self.size
+        fat_sectors = list(struct.unpack_from("<109I", self.data, 76))[: min(fat_count, 109)]
+        seen: set[int] = set()
+        at = first_difat
+        while len(fat_sectors) < fat_count and at not in (_END_OF_CHAIN, _FREE):
+            if at in seen:
+                raise _NotXls("difat loop")
+            seen.add(at)
+            listed = struct.unpack_from(f"<{size // 4}I", self.sector(at).ljust(size, b"\0"))
+            fat_sectors.extend(listed[:-1])
+            at = listed[-1]
+        return np.frombuffer(
+            b"".join(self.sector(n).ljust(size, b"\0") for n in fat_sectors[:fat_count]),
+            dtype="<u4",
+        )
+
+    def stream(self, start: int, fat: np.ndarray) -> bytes:
+        """The bytes of the sector chain from `start`."""
+        return b"".join(self.sector(n) for n in _chain(start, fat, self.sectors))
+
+    def mini_stream(self, start: int, fat: np.ndarray, first_mini_fat: int, root: int) -> bytes:
+        """A small stream: it lives in 64-byte pieces inside the root entry's own stream."""
+        mini_fat = np.frombuffer(self.stream(first_mini_fat, fat), dtype="<u4")
+        mini_stream = self.stream(root, fat)
+        pieces = _chain(start, mini_fat, len(mini_fat))
+        return b"".join(mini_stream[n * 64 : n * 64 + 64] for n in pieces)
+
+
+def _chain(start: int, table: np.ndarray, limit: int) -> list[int]:
+    """The sector numbers of a chain; one that loops or leaves the table is not well-formed."""
+    found: list[int] = []
+    at = start
+    while at not in (_END_OF_CHAIN, _FREE):
+        if at >= len(table) or len(found) > limit:
+            raise _NotXls("chain")
+        found.append(at)
+        at = int(table[at])
+    return found
+
+
+def _directory_entries(directory: bytes) -> dict[str, tuple[int, int, int]]:
+    """Each directory entry's name -> (kind, first sector, length)."""
+    entries = {}
+    for offset in range(0, len(directory) - 127, 128):
+        name_length = struct.unpack_from("<H", directory, offset + 64)[0]
+        name = directory[offset : offset + min(name_length, 64)].decode("utf-16-le", "replace")
+        kind = directory[offset + 66]
+        start, length = struct.unpack_from("<II", directory, offset + 116)
+        entries[name.rstrip("\0")] = (kind, start, length)
+    return entries
 
 
 # BIFF record types: where a sheet starts, the shared strings and the cells with content
@@ -360,48 +380,29 @@ def _biff_cost(stream: bytes) -> tuple[list[tuple[int, int]], int]:
     return sheets, text
 
 
-def _sst_lengths(  # noqa: C901 - to split (issue 9)
+def _sst_lengths(
     stream: bytes, starts: np.ndarray, kinds: np.ndarray, sizes: np.ndarray
 ) -> np.ndarray:
     """The length, in characters, of each string of the shared string table (SST) and the
     CONTINUE records after it. Text that runs on into a CONTINUE starts it with a flags byte
     saying whether the characters there take one byte or two."""
-    found = np.flatnonzero(kinds == _SST)
-    if not len(found):
+    table = _sst_segments(stream, starts, kinds, sizes)
+    if table is None:
         return np.zeros(0, dtype=np.int64)
-    first = int(found[0])
-    parts = [stream[int(starts[first]) + 4 : int(starts[first]) + 4 + int(sizes[first])]]
-    for k in range(first + 1, len(kinds)):
-        if kinds[k] != _CONTINUE:
-            break
-        parts.append(stream[int(starts[k]) + 4 : int(starts[k]) + 4 + int(sizes[k])])
-    if not parts or len(parts[0]) < 8:
-        return np.zeros(0, dtype=np.int64)
-    unique = struct.unpack_from("<I", parts[0], 4)[0]
-    segments = [parts[0][8:], *parts[1:]]
+    unique, segments = table
     lengths: list[int] = []
     part, at = 0, 0
-
-    def take(count: int) -> bytes:
-        """The next `count` bytes of structure, read across records."""
-        nonlocal part, at
-        found = b""
-        while len(found) < count:
-            if part < len(segments) and at >= len(segments[part]):
-                part, at = part + 1, 0
-                continue
-            if part >= len(segments):
-                raise IndexError("SST cut short")
-            piece = segments[part][at : at + count - len(found)]
-            found += piece
-            at += len(piece)
-        return found
-
     try:
         while len(lengths) < unique:
-            characters, flags = struct.unpack("<HB", take(3))
-            runs = struct.unpack("<H", take(2))[0] if flags & 0x08 else 0
-            extra = struct.unpack("<I", take(4))[0] if flags & 0x04 else 0
+            head, part, at = _sst_take(segments, part, at, 3)
+            characters, flags = struct.unpack("<HB", head)
+            runs, extra = 0, 0
+            if flags & 0x08:
+                counted, part, at = _sst_take(segments, part, at, 2)
+                runs = struct.unpack("<H", counted)[0]
+            if flags & 0x04:
+                counted, part, at = _sst_take(segments, part, at, 4)
+                extra = struct.unpack("<I", counted)[0]
             wide = flags & 0x01
             left = characters
             while left:
@@ -419,11 +420,46 @@ def _sst_lengths(  # noqa: C901 - to split (issue 9)
                     raise IndexError("SST character split")
                 at += step * (2 if wide else 1)
                 left -= step
-            take(4 * runs + extra)
+            _, part, at = _sst_take(segments, part, at, 4 * runs + extra)
             lengths.append(characters)
     except IndexError:
         pass  # a table cut short: the strings read so far are what a reader finds too
     return np.array(lengths, dtype=np.int64)
+
+
+def _sst_segments(
+    stream: bytes, starts: np.ndarray, kinds: np.ndarray, sizes: np.ndarray
+) -> tuple[int, list[bytes]] | None:
+    """How many strings the SST declares, and its bytes after that count, record by record
+    (the SST's own, then each CONTINUE's); None when the stream has no SST."""
+    found = np.flatnonzero(kinds == _SST)
+    if not len(found):
+        return None
+    first = int(found[0])
+    parts = [stream[int(starts[first]) + 4 : int(starts[first]) + 4 + int(sizes[first])]]
+    for k in range(first + 1, len(kinds)):
+        if kinds[k] != _CONTINUE:
+            break
+        parts.append(stream[int(starts[k]) + 4 : int(starts[k]) + 4 + int(sizes[k])])
+    if len(parts[0]) < 8:
+        return None
+    return struct.unpack_from("<I", parts[0], 4)[0], [parts[0][8:], *parts[1:]]
+
+
+def _sst_take(segments: list[bytes], part: int, at: int, count: int) -> tuple[bytes, int, int]:
+    """The next `count` bytes of the SST's structure from record `part`, offset `at`, read
+    across records, and where the bytes after them start."""
+    found = b""
+    while len(found) < count:
+        if part < len(segments) and at >= len(segments[part]):
+            part, at = part + 1, 0
+            continue
+        if part >= len(segments):
+            raise IndexError("SST cut short")
+        piece = segments[part][at : at + count - len(found)]
+        found += piece
+        at += len(piece)
+    return found, part, at
 
 
 def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
@@ -431,21 +467,11 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
-        return Refusal(
-            "file_truncated",
-            "the file is incomplete or damaged (its zip directory is missing, as when a "
-            "download or copy was cut short): ask the sender for it again, or open it in Excel "
-            "and save a fresh copy into the folder",
-        )
+        return Refusal("file_truncated")
     with archive:
         infos = archive.infolist()
         if len(infos) > limits.archive_entries:
-            return Refusal(
-                "archive_too_many_parts",
-                f"the file is made of {len(infos):,} parts, more than the "
-                f"{limits.archive_entries:,} limit: a spreadsheet has a few dozen. It may be "
-                "crafted to slow the run down; ask the sender for a fresh copy",
-            )
+            return Refusal("archive_too_many_parts", parts=len(infos), limit=limits.archive_entries)
         declared = 0
         for info in infos:
             declared += info.file_size
@@ -455,7 +481,9 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
             if info.flag_bits & 0x1:
                 return PASSWORD
         if declared > limits.total_bytes:
-            return _too_big("all its parts", declared, limits.total_bytes)
+            return Refusal(
+                "archive_too_large", "all_parts", size=declared, limit=limits.total_bytes
+            )
         if suffix == ".ods" and _ods_encrypted(archive):
             return PASSWORD
         shared = _SharedText()
@@ -465,35 +493,22 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
                 return problem
         text = shared.total()
         if text > limits.text_bytes:
-            return Refusal(
-                "sheet_too_much_text",
-                f"its cells repeat its text to {_size(text)} in all, more than the "
-                f"{_size(limits.text_bytes)} limit: a few long texts used by many cells can be "
-                "crafted to exhaust memory. Split the workbook, or ask the sender",
-            )
+            return Refusal("sheet_too_much_text", size=text, limit=limits.text_bytes)
     return None
-
-
-def _too_big(what: str, size: int, limit: int) -> Refusal:
-    return Refusal(
-        "archive_too_large",
-        f"{what} would unpack to {_size(size)}, more than the {_size(limit)} limit: split the "
-        "workbook into smaller files (it may also be crafted to exhaust memory: if you did not "
-        "expect it, ask the sender)",
-    )
 
 
 def _check_sizes(name: str, size: int, packed: int, limits: Limits) -> Refusal | None:
     """One part's unpacked size and its compression ratio against the limits."""
     if size > limits.part_bytes:
-        return _too_big(f"its part {name}", size, limits.part_bytes)
+        return Refusal("archive_too_large", "part", part=name, size=size, limit=limits.part_bytes)
     if size >= limits.ratio_from and size > limits.ratio * max(packed, 1):
         return Refusal(
             "archive_ratio_too_high",
-            f"its part {name} unpacks {size // max(packed, 1):,} times over "
-            f"({_size(packed)} to {_size(size)}), more than the {limits.ratio}:1 limit: "
-            "real spreadsheets compress far less, so it may be crafted to exhaust memory; "
-            "open it in Excel and save a fresh copy, or ask the sender",
+            part=name,
+            times=size // max(packed, 1),
+            packed=packed,
+            size=size,
+            ratio=limits.ratio,
         )
     return None
 
@@ -521,13 +536,7 @@ def _check_part(
         if isinstance(piece, str):
             return piece
         if _declares_dtd(tail + piece):
-            return Refusal(
-                "xml_doctype",
-                f"its part {info.filename} declares an XML document type (<!DOCTYPE or "
-                "<!ENTITY), which spreadsheets never do: it may be crafted to expand without "
-                "end or to read other files, so it was not opened. Ask the sender for a copy "
-                "saved from Excel or LibreOffice",
-            )
+            return Refusal("xml_doctype", part=info.filename)
         if is_sheet:
             extent.feed(piece)
             if not ods:
@@ -545,9 +554,12 @@ def _check_part(
     if rows * columns > limits.sheet_cells:
         return Refusal(
             "sheet_too_many_cells",
-            f"a sheet ({info.filename}) spans {rows:,} rows by {columns:,} columns, "
-            f"{rows * columns:,} cells, more than the {limits.sheet_cells:,} limit: delete "
-            "the far-away cells (Ctrl+End in Excel shows the last one) and save it again",
+            "part",
+            part=info.filename,
+            rows=rows,
+            columns=columns,
+            cells=rows * columns,
+            limit=limits.sheet_cells,
         )
     return None
 
@@ -576,11 +588,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[byt
     parsers after us read the compressed stream to its end, so a part that lies about its size
     is caught only by unpacking all of it.
     """
-    damaged = Refusal(
-        "file_damaged",
-        f"the file is damaged or incomplete (its part {info.filename} is cut short or corrupt): "
-        "ask the sender for it again, or open it in Excel and save a fresh copy",
-    )
+    damaged = Refusal("file_damaged", "part", part=info.filename)
     offset = info.header_offset
     header = data[offset : offset + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -597,11 +605,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[byt
             yield bytes(packed[at : at + _CHUNK])
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
-        yield Refusal(
-            "file_damaged",
-            f"its part {info.filename} is packed in a way spreadsheets do not use: save a fresh "
-            "copy from Excel into the folder",
-        )
+        yield Refusal("file_damaged", "packing", part=info.filename)
         return
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     produced = 0
@@ -612,12 +616,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo, limits: Limits) -> Iterator[byt
             pending = inflater.unconsumed_tail
             produced += len(piece)
             if produced > info.file_size:
-                yield Refusal(
-                    "archive_size_mismatch",
-                    f"its part {info.filename} unpacks to more than the {_size(info.file_size)} "
-                    "it declares: it may be crafted to exhaust memory, so it was not opened. "
-                    "Ask the sender for a copy saved from Excel or LibreOffice",
-                )
+                yield Refusal("archive_size_mismatch", part=info.filename, size=info.file_size)
                 return
             if piece:
                 yield piece

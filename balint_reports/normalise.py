@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from rapidfuzz import fuzz, process
 
 from .config import CONFIGURABLE_VOCABULARIES, Config
+from .issue_text import team_text
 from .issues import IssueLog
 from .read import RawSheet, fast_paths
 from .schema import KINDS, VOCABULARIES, Column, Kind, ValueType
@@ -68,9 +69,33 @@ class Classification:
     """The outcome of looking for a header: a match, a near miss, or why the sheet is not used."""
 
     match: HeaderMatch | None = None
-    ignored_reason: str = ""
-    error: str = ""
     near_miss: NearMiss | None = None
+    # a header row that fits several kinds equally well (an error): which, and its row (1-based)
+    tied: tuple[str, ...] = ()
+    header_row: int = 0
+    # a sheet not used: the kind its best row came closest to, what it lacks, headings seen
+    closest: tuple[str, tuple[str, ...], tuple[str, ...]] | None = None
+
+    def not_used(self) -> tuple[str, dict[str, Any]]:
+        """The sheet_not_used issue's case and fields, for a sheet that no kind fits."""
+        if self.closest is None:
+            return "no_header", {"search_rows": HEADER_SEARCH_ROWS}
+        kind, missing, seen = self.closest
+        return "closest", {"kind": kind, "missing": missing, "seen": seen}
+
+    @property
+    def ignored_reason(self) -> str:
+        """Why the sheet is not used, in the team's words ("" when it is used or an error)."""
+        if self.match or self.near_miss or self.tied:
+            return ""
+        return team_text("sheet_not_used", *self.not_used())
+
+    @property
+    def error(self) -> str:
+        """The error a header row fitting several kinds equally well is, in the team's words."""
+        if not self.tied:
+            return ""
+        return team_text("sheet_ambiguous", "", {"header_row": self.header_row, "kinds": self.tied})
 
 
 def header_lookup(kind: Kind, config: Config) -> dict[str, str]:
@@ -142,21 +167,15 @@ def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -
             continue
         fits.sort(key=lambda f: -f[0])
         if len(fits) > 1 and fits[0][0] == fits[1][0]:
-            tied = " and ".join(f[1].kind.name for f in fits if f[0] == fits[0][0])
-            return Classification(
-                error=f"the header in row {index + 1} fits {tied} equally well: "
-                "rename a column so it says which it is (e.g. 'trainee_id' or 'leader_id')"
-            )
+            tied = tuple(f[1].kind.name for f in fits if f[0] == fits[0][0])
+            return Classification(tied=tied, header_row=index + 1)
         return Classification(match=fits[0][1])
     if near_miss is not None:
         return Classification(near_miss=near_miss[1])
     if best_partial is None or best_partial[0] == 0:
-        return Classification(ignored_reason="no header row of a known kind in the first 10 rows")
+        return Classification()
     _, kind, missing, seen = best_partial
-    return Classification(
-        ignored_reason=f"closest to {kind.name} but missing {', '.join(missing)}; "
-        f"headers seen: {', '.join(seen[:12])}"
-    )
+    return Classification(closest=(kind.name, tuple(missing), tuple(seen[:12])))
 
 
 def _closest_heading(column: Column, unknown: list[str]) -> str:
@@ -177,32 +196,21 @@ def report_near_miss(sheet: RawSheet, near: NearMiss, log: IssueLog) -> int:
     body = sheet.cells.iloc[near.row_index + 1 :]
     rows = int(_filled_rows(sheet, body).sum())
     kind, column = near.kind.name, near.missing.name
-    also = (
-        f" (also recognised as: {', '.join(near.missing.aliases)})" if near.missing.aliases else ""
-    )
-    if near.suggestion:
-        line = f"{json.dumps(near.suggestion, ensure_ascii=False)} = {json.dumps(column)}"
-        fix = (
-            f"if '{near.suggestion}' is the {column}, add the line {line} under "
-            f"[columns.{kind}] in balint.toml, or rename that heading to {column}{also}"
-        )
-    else:
-        fix = (
-            f"add a {column} column headed {column}{also}, or map the heading that holds it by "
-            f'adding the line "<that heading>" = {json.dumps(column)} under [columns.{kind}] '
-            "in balint.toml"
-        )
     log.add(
         "error",
         sheet.file,
         sheet.sheet,
-        f"this sheet looks like {kind} but has no {column} column, so none of its "
-        f"{rows} row{'' if rows == 1 else 's'} could be read (headings seen: "
-        f"{', '.join(near.seen)}): {fix}",
+        code="near_miss_sheet",
+        case="suggestion" if near.suggestion else "no_suggestion",
         row=near.row_index + 1,
         column=column,
         value=near.suggestion,
-        code="near_miss_sheet",
+        kind=kind,
+        rows=rows,
+        seen=near.seen,
+        aliases=near.missing.aliases,
+        toml_line=f"{json.dumps(near.suggestion, ensure_ascii=False)} = {json.dumps(column)}",
+        column_toml=json.dumps(column),
     )
     return rows
 
@@ -405,7 +413,7 @@ def _parser_for(
             return _text_parser
 
 
-def normalise_sheet(  # noqa: C901 - to split (issue 9)
+def normalise_sheet(
     sheet: RawSheet, match: HeaderMatch, config: Config, first_rid: int, log: IssueLog
 ) -> pd.DataFrame:
     """The sheet's non-blank data rows as typed columns, each row tagged with where it came from.
@@ -431,15 +439,14 @@ def normalise_sheet(  # noqa: C901 - to split (issue 9)
         }
     )
     if match.unknown_headers:
-        names = ", ".join(f"'{h}'" for h in match.unknown_headers)
         log.add(
             "info",
             sheet.file,
             sheet.sheet,
-            f"column(s) {names} not used for {kind.name}; if one of them should be, "
-            f"map it under [columns.{kind.name}] in balint.toml",
-            row=match.row_index + 1,
             code="columns_not_used",
+            row=match.row_index + 1,
+            headings=match.unknown_headers,
+            kind=kind.name,
         )
     for column in kind.columns:
         label = match.positions.get(column.name)
@@ -472,30 +479,42 @@ def normalise_sheet(  # noqa: C901 - to split (issue 9)
                 table.loc[has_problem],
                 column.name,
                 raw[has_problem].map(cell_text),
-                pd.Series(problems[has_problem]),
                 code=f"invalid_{column.type.value}",
+                detail=problems[has_problem],
             )
-        if column.required:
-            missing = blank
-            if missing.any():
-                log.add_rows(
-                    "error",
-                    table.loc[missing],
-                    column.name,
-                    pd.Series([""] * int(missing.sum())),
-                    f"{column.name} is missing: fill it in",
-                    code="required_missing",
-                )
-        elif column.default_from is not None:
-            other, by_value = column.default_from
-            defaults = table[other].map(dict(by_value)).fillna(column.default).to_numpy()
-            values = np.where(blank, defaults, values)
-        elif column.default is not None and kind.id_column is None:
-            # A register keeps its blanks until its rows are merged: a blank fills from the
-            # other row of the same id, and only then means the default (resolve.merge_register).
-            values = np.where(blank, cast(Any, column.default), values)
+        values = _fill_blanks(column, kind, table, values, blank, log)
         table[column.name] = _typed(values, column)
     return table
+
+
+def _fill_blanks(
+    column: Column,
+    kind: Kind,
+    table: pd.DataFrame,
+    values: np.ndarray,
+    blank: np.ndarray,
+    log: IssueLog,
+) -> np.ndarray:
+    """The column's values with its blank cells reported (a required column) or given their
+    default: one from another column's value, or the column's own."""
+    if column.required:
+        if blank.any():
+            log.add_rows(
+                "error",
+                table.loc[blank],
+                column.name,
+                pd.Series([""] * int(blank.sum())),
+                code="required_missing",
+            )
+    elif column.default_from is not None:
+        other, by_value = column.default_from
+        defaults = table[other].map(dict(by_value)).fillna(column.default).to_numpy()
+        return np.where(blank, defaults, values)
+    elif column.default is not None and kind.id_column is None:
+        # A register keeps its blanks until its rows are merged: a blank fills from the
+        # other row of the same id, and only then means the default (resolve.merge_register).
+        return np.where(blank, cast(Any, column.default), values)
+    return values
 
 
 def _kept_rows(
@@ -549,15 +568,11 @@ def _date_order(
             "warning",
             sheet.file,
             sheet.sheet,
-            f"the {column.name} column has dates written month first ('{example}' can only "
-            f"be {day.day} {day:%B %Y}) and none that can only be day first, so all its dates "
-            "are read month first, as US-style and Google Sheets exports write them. If they "
-            'are day first, correct the ones that cannot be, or add order = "day-first" under '
-            "[dates] in balint.toml",
+            code="month_first_column",
             row=match.row_index + 1,
             column=column.name,
             value=example,
-            code="month_first_column",
+            day=day,
         )
     return order
 
@@ -583,14 +598,8 @@ def _report_unsaved_formulas(
             table.loc[hit],
             column_name,
             pd.Series(["(formula)"] * len(cells)),
-            pd.Series(
-                [
-                    f"cell {cell} holds a formula whose result was never saved: open the file "
-                    "in Excel or LibreOffice and save it again, or type the value in"
-                    for cell in cells
-                ]
-            ),
             code="formula_unsaved",
+            cell=np.array(cells, dtype=object),
         )
     return hit
 

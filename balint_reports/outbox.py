@@ -31,13 +31,15 @@ if TYPE_CHECKING:
     from .digests import Digest
     from .letters import Letter
     from .model import RunResult
+    from .ruleset import Ruleset
 
 MANIFEST = "mail.json"
 # The kind of message of feedback to spreadsheet senders, in mail entries and the send log:
 # here, not in feedback.py, so that `send --help` need not import what feedback needs (pandas).
 FEEDBACK_KIND = "feedback"
 MANIFEST_VERSION = 2
-DEFAULT_SUBJECT = "{society}: your progress towards accreditation, {month}"
+# {accreditation}: the society's word for it, from the rulesets' [vocabulary] ("credentialing")
+DEFAULT_SUBJECT = "{society}: your progress towards {accreditation}, {month}"
 DEFAULT_DIGEST_SUBJECT = "{society}: your supervisees' progress, {month}"
 FOLDERS = {"letter": "letters", "digest": "digests"}
 EML_FOLDERS = {"letter": "outbox", "digest": "digests"}
@@ -103,16 +105,29 @@ class Headers:
     subject: str
 
 
-def subject_for(config: Config, kind: str, as_of: dt.date) -> str:
-    """The configured subject for letters or digests, with the month filled in."""
+def subject_for(
+    config: Config, kind: str, as_of: dt.date, accreditation: str = "accreditation"
+) -> str:
+    """The configured subject for letters or digests, with the month and words filled in."""
     if kind == "letter":
         template = config.email.get("subject", DEFAULT_SUBJECT)
     else:
         template = config.email.get("digest_subject", DEFAULT_DIGEST_SUBJECT)
-    return template.format(month=f"{as_of:%B %Y}", society=config.report.society)
+    return template.format(
+        month=f"{as_of:%B %Y}", society=config.report.society, accreditation=accreditation
+    )
 
 
-def headers_for(config: Config, kind: str, as_of: dt.date) -> Headers:
+def accreditation_word(rulesets: Sequence[Ruleset]) -> str:
+    """The month's word for accreditation: the rulesets' own when they share one (a society
+    runs its own rules), else the plain word."""
+    words = {ruleset.vocabulary.accreditation for ruleset in rulesets}
+    return words.pop() if len(words) == 1 else "accreditation"
+
+
+def headers_for(
+    config: Config, kind: str, as_of: dt.date, accreditation: str = "accreditation"
+) -> Headers:
     """From, Reply-To and Subject as the config says now; no sender is an error."""
     found = sender(config)
     if found is None:
@@ -122,7 +137,8 @@ def headers_for(config: Config, kind: str, as_of: dt.date) -> Headers:
         )
     from_name, from_address = found
     reply_to = config.email.get("reply_to") or config.report.contact_email or from_address
-    return Headers(from_name, from_address, reply_to, subject_for(config, kind, as_of))
+    subject = subject_for(config, kind, as_of, accreditation)
+    return Headers(from_name, from_address, reply_to, subject)
 
 
 def content_hash(piece: Mailable) -> str:
@@ -302,11 +318,12 @@ def outbox_files(
         entries.append({**entry, "errors": errors.get(t.trainee_id.casefold(), 0)})
     entries += [_entry(p) for p in ready if p.recipient.kind == "digest"]
     files: dict[str, bytes] = {}
+    accreditation = accreditation_word(report.rulesets)
     if sender(report.config) is not None:
         for piece in ready:
             if piece.recipient.reachable:
                 kind = piece.recipient.kind
-                headers = headers_for(report.config, kind, report.as_of)
+                headers = headers_for(report.config, kind, report.as_of, accreditation)
                 message = build_message(piece, headers, month)
                 files[f"{EML_FOLDERS[kind]}/{piece.stem}.eml"] = message.as_bytes()
     config = report.config.path
@@ -315,6 +332,7 @@ def outbox_files(
         "month": month,
         "as_of": f"{report.as_of:%Y-%m-%d}",
         "config": str(config.resolve()) if config else None,
+        "accreditation": accreditation,
         "messages": entries,
         "errors_about_nobody": _errors_about_nobody(report),
     }

@@ -155,9 +155,8 @@ def _warn_gone(earlier: EarlierReport, sources: pd.DataFrame, log: IssueLog) -> 
             Severity.WARNING,
             name,
             "",
-            f"this file fed the {earlier.month} report but is no longer in the inbox: "
-            "if it was removed by mistake, put it back and run again",
             code="file_gone",
+            month=earlier.month,
         )
 
 
@@ -184,8 +183,6 @@ def validate_inbox(
             Severity.WARNING,
             "",
             "",
-            "no trainees register found in the inbox, so there is nobody to report on: check "
-            "the folder, or that the register's heading row has trainee_id and name",
             code="no_trainee_register",
         )
 

@@ -51,7 +51,7 @@ class ReadResult:
     source: SourceFile
     sha256: str
     sheets: tuple[RawSheet, ...] = ()
-    problem: str | None = None  # a Refusal when known, whose `code` names the kind of problem
+    problem: Refusal | None = None  # its `code`, `case` and `fields` word the Data issue
 
 
 def discover(inbox: Path, skip: tuple[Path, ...] = ()) -> list[SourceFile]:
@@ -104,13 +104,7 @@ def load(source: SourceFile, pause: Pause = _carry_on) -> Loaded:
     except InputRefused as exc:
         return Loaded(problem=exc.refusal)
     except OSError as exc:
-        return Loaded(
-            problem=Refusal(
-                "file_cannot_open",
-                f"the file cannot be opened ({exc.strerror}): check it is not "
-                "open elsewhere and that you may read it",
-            )
-        )
+        return Loaded(problem=Refusal("file_cannot_open", reason=exc.strerror))
     return Loaded(data, hashlib.sha256(data).hexdigest())
 
 
@@ -149,12 +143,7 @@ def read_source(
         return ReadResult(
             source,
             sha256,
-            problem=Refusal(
-                "file_unreadable",
-                "the file could not be read: it may be damaged or not really a "
-                f"{source.path.suffix} file; open it in Excel and save a fresh copy into the "
-                "folder",
-            ),
+            problem=Refusal("file_unreadable", suffix=source.path.suffix),
         )
     return ReadResult(source, sha256, sheets=sheets)
 
@@ -261,43 +250,21 @@ def _sniff_problem(source: SourceFile, data: bytes) -> Refusal | None:
     """Explain the common unreadable cases in the team's words, before a reader fails on them."""
     suffix = source.path.suffix.lower()
     if not data:
-        return Refusal(
-            "file_empty",
-            "the file is empty (0 bytes): save it again from Excel and put it back in the folder",
-        )
+        return Refusal("file_empty")
     if suffix in (".xlsx", ".xlsm") and data.startswith(_OLE2_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
             return PASSWORD
-        return Refusal(
-            "file_misnamed",
-            "this is an old-format Excel (.xls) file named as .xlsx: "
-            "open it in Excel and save it as .xlsx, or rename it to .xls",
-        )
+        return Refusal("file_misnamed", "xls_as_xlsx")
     if suffix == ".xls" and data.startswith(_ZIP_MAGIC):
-        return Refusal(
-            "file_misnamed",
-            "this is a new-format Excel (.xlsx) file named as .xls: rename it to .xlsx",
-        )
+        return Refusal("file_misnamed", "xlsx_as_xls")
     if suffix == ".xls" and _xls_has_password(data):
         return PASSWORD
     if suffix != ".csv" and data.startswith(b"%PDF"):
-        return Refusal(
-            "file_misnamed",
-            f"this is a PDF document named as {suffix}, not a spreadsheet: ask the sender for "
-            "the spreadsheet itself",
-        )
+        return Refusal("file_misnamed", "pdf", suffix=suffix)
     if suffix in (".xlsx", ".xlsm", ".ods", ".xls") and _looks_like_text(data):
-        return Refusal(
-            "file_misnamed",
-            f"this is a text (CSV) file named as {suffix}: rename it to .csv, or open it in "
-            "Excel and save it as a workbook",
-        )
+        return Refusal("file_misnamed", "text", suffix=suffix)
     if suffix in (".xlsx", ".xlsm", ".ods") and not data.startswith(_ZIP_MAGIC):
-        return Refusal(
-            "file_misnamed",
-            f"the file is not really a {suffix} spreadsheet (it may be damaged or truncated): "
-            "open it in Excel and save a fresh copy into the folder",
-        )
+        return Refusal("file_misnamed", "not_really", suffix=suffix)
     return None
 
 
@@ -320,9 +287,9 @@ def _looks_like_text(data: bytes) -> bool:
 class CsvProblem(ValueError):
     """A CSV file that cannot be read as a table; the message names the line."""
 
-    def __init__(self, code: str, text: str) -> None:
-        super().__init__(text)
-        self.refusal = Refusal(code, text)
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
 
 
 def decode_csv(data: bytes) -> str:
@@ -340,11 +307,7 @@ def decode_csv(data: bytes) -> str:
         # cp1252 leaves five bytes undefined: such a file is in some other encoding, and
         # reading it anyway would garble names so that nobody matches.
         line = data.count(b"\n", 0, exc.start) + 1
-        raise CsvProblem(
-            "csv_encoding",
-            f"line {line} is neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02X}):"
-            " open the file in Excel and save it again as 'CSV UTF-8'",
-        ) from None
+        raise CsvProblem(Refusal("csv_encoding", line=line, byte=data[exc.start])) from None
 
 
 def _unclosed_quote(text: str, delimiter: str) -> Refusal | None:
@@ -355,11 +318,7 @@ def _unclosed_quote(text: str, delimiter: str) -> Refusal | None:
         for _row in reader:
             ended = reader.line_num
     except csv.Error:
-        return Refusal(
-            "csv_unclosed_quote",
-            f'line {ended + 1} opens a quoted cell (") that is never closed, so every line '
-            "after it would be one cell: close the quote or remove it, then save the file again",
-        )
+        return Refusal("csv_unclosed_quote", line=ended + 1)
     return None
 
 
@@ -387,7 +346,7 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     if '"' in text:
         problem = _unclosed_quote(text, delimiter)
         if problem:
-            raise CsvProblem(problem.code, problem)
+            raise CsvProblem(problem)
     options = {
         "sep": delimiter,
         "header": None,

@@ -3,12 +3,14 @@ an id (docs/contract.md#people). A cell that cannot be resolved is an issue on i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from .issue_text import DECISION_ISSUE_COLUMNS
 from .issues import IssueLog
 from .model import Outcome
 from .ruleset import Ruleset, ruleset_for
@@ -78,28 +80,29 @@ def merge_register(
                 "error",
                 row["_file"],
                 row["_sheet"],
-                f"{id_column} {row[id_column]} has {column} '{_shown(mine)}' here "
-                f"({place(row)}) but '{_shown(theirs)}' at {place(used)}; '{_shown(theirs)}' "
-                f"is used because {_first_because(used, row)}, and this row is left out: make "
-                "the two rows agree (if one of the files is an old copy, take it out of the "
-                "inbox)",
+                code="register_conflict",
                 row=row["_row"],
                 column=column,
                 value=_shown(mine),
                 rid=row["_rid"],
-                code="register_conflict",
+                id_column=id_column,
+                person_id=row[id_column],
+                here=place(row),
+                theirs=_shown(theirs),
+                there=place(used),
+                first=_first_because(used, row),
             )
         if not conflicts:
             log.add(
                 "warning",
                 row["_file"],
                 row["_sheet"],
-                f"same {id_column} as {place(first)}: counted once, blank fields filled from here",
+                code="register_repeat",
                 row=row["_row"],
                 column=id_column,
                 value=str(row[id_column]),
                 rid=row["_rid"],
-                code="register_repeat",
+                first=place(first),
             )
         outcomes[row["_rid"]] = Outcome.REJECTED if conflicts else Outcome.DUPLICATE
     merged = pd.DataFrame(list(records.values()), columns=table.columns)
@@ -110,12 +113,13 @@ def merge_register(
 
 
 def _first_because(first: dict, later: dict) -> str:
-    """Why a register row wins over a later one, in the order the files are read."""
+    """Why a register row wins over a later one, in the order the files are read: what comes
+    first (issue_text.PHRASES["first_because"] words it)."""
     if first["_file"] != later["_file"]:
-        return "files are read in name order and that file comes first"
+        return "file"
     if first["_sheet"] != later["_sheet"]:
-        return "that sheet comes first in the workbook"
-    return "that row comes first"
+        return "sheet"
+    return "row"
 
 
 # Two register files sharing more than this share of the smaller one's ids look like copies.
@@ -147,15 +151,7 @@ def warn_register_copies(registers: dict[str, pd.DataFrame], log: IssueLog) -> N
                     shared.append(f"{len(both)} {KINDS_BY_NAME[kind_name].id_column}s")
             if shared:
                 log.add(
-                    "warning",
-                    first,
-                    "",
-                    f"{first} and {second} hold mostly the same register rows "
-                    f"({' and '.join(shared)} in both): if one is an old copy, take it out of "
-                    "the inbox or add it to [inbox] ignore in balint.toml. Where they disagree, "
-                    f"{first} is used, as files are read in name order",
-                    value=second,
-                    code="register_copy",
+                    "warning", first, "", code="register_copy", value=second, shared=tuple(shared)
                 )
 
 
@@ -248,11 +244,6 @@ POOLS = {
     ValueType.LEADER: ("leader",),
     ValueType.PERSON: ("trainee", "leader"),
 }
-POOL_WORDS = {
-    ("trainee",): "the trainees register",
-    ("leader",): "the leaders register",
-    ("trainee", "leader"): "the trainees or leaders registers",
-}
 
 
 def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log: IssueLog) -> None:
@@ -285,13 +276,18 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
             hit = kinds == code
             first = next(f for f in found if f.code == code)
             per_row = [found[c] for c in codes[hit]]
+            names = {name for f in per_row for name in f.fields}
             log.add_rows(
                 first.severity,
                 table.loc[hit],
                 column.name,
                 texts[hit],
-                pd.Series([f.problem for f in per_row]),
                 code=code,
+                case=np.array([f.case for f in per_row], dtype=object),
+                **{
+                    name: np.array([f.fields.get(name, "") for f in per_row], dtype=object)
+                    for name in sorted(names)
+                },
             )
 
 
@@ -302,7 +298,8 @@ class _Resolution:
     person: str  # the id (pool-qualified for a column of trainees and leaders), or "" / "?"
     severity: str = ""
     code: str = ""
-    problem: str = ""  # for the team: may suggest or list other people
+    case: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)  # for the team: may name others
     maybe: tuple[str, ...] = ()  # unresolved: the ids it is close to or matches several of
 
 
@@ -323,21 +320,20 @@ def _resolve_one(
             "",
             "error",
             "person_ambiguous",
-            f"'{text}' matches several people ({names}): write the id instead",
-            tuple(person_id for _, person_id in found),
+            fields={"names": names},
+            maybe=tuple(person_id for _, person_id in found),
         )
-    unknown = f"'{text}' is not in {POOL_WORDS[pools]}"
+    words = {"pools": " ".join(pools)}
     if rejected_at:
-        problem = f"{unknown}; their register row at {rejected_at} was rejected: fix it first"
+        case, words["rejected_at"] = "rejected", rejected_at
     elif closest:
-        problem = f"{unknown}; did you mean {index.display[closest]}?"
+        case, words["closest"] = "suggestion", index.display[closest]
     else:
-        problem = f"{unknown}: correct the name or add the person to the register"
+        case = "unknown"
     if lenient:
-        kept = "; counted as an unknown, not accredited person"
-        return _Resolution("?", "warning", "person_unknown_kept", problem + kept)
+        return _Resolution("?", "warning", "person_unknown_kept", case, words)
     maybe = (closest[1],) if closest else ()
-    return _Resolution("", "error", "person_unknown", problem, maybe)
+    return _Resolution("", "error", "person_unknown", case, words, maybe)
 
 
 def register_people(
@@ -370,7 +366,7 @@ def resolve_competencies(
     registered = portfolio["trainee"].map(trainees["registered"]) if len(trainees) else None
     lookups = {r.id: r.competency_lookup() for r in rulesets}
     resolved = []
-    problems: list[str | None] = []
+    problems: list[tuple[str, str, int] | None] = []  # case, ruleset, its competencies
     for trainee_date, text in zip(
         registered if registered is not None else [pd.NaT] * len(portfolio),
         portfolio["competency"],
@@ -381,27 +377,22 @@ def resolve_competencies(
         resolved.append(competency or "")
         if competency or not text:
             problems.append(None)
-        elif not ruleset.competencies:
-            problems.append(
-                f"{ruleset.id}, the trainee's ruleset, has no portfolio of competencies: "
-                "this sign-off cannot count"
-            )
         else:
-            problems.append(
-                f"'{text}' is not a competency of {ruleset.id}: use its number (1–"
-                f"{len(ruleset.competencies)}), id or title"
-            )
-    problem_series = pd.Series(problems, index=portfolio.index)
-    bad = problem_series.notna()
+            case = "unknown" if ruleset.competencies else "no_portfolio"
+            problems.append((case, ruleset.id, len(ruleset.competencies)))
+    bad = np.array([p is not None for p in problems], dtype=bool)
     if bad.any():
         rows = portfolio.loc[bad]
+        found = [p for p in problems if p is not None]
         log.add_rows(
             "error",
             rows,
             "competency",
             rows["competency"],
-            problem_series[bad],
             code="unknown_competency",
+            case=np.array([p[0] for p in found], dtype=object),
+            ruleset=np.array([p[1] for p in found], dtype=object),
+            competencies=np.array([p[2] for p in found], dtype=object),
         )
     portfolio["competency"] = resolved
 
@@ -425,7 +416,8 @@ def resolve_decisions(
         for r in rulesets
     }
     resolved = []
-    problems: dict[str, list[str | None]] = {"requirement": [], "event": []}
+    # per checked column, per row: the row's ruleset when the cell is wrong, else None
+    problems: dict[str, list[Ruleset | None]] = {c: [] for c in DECISION_ISSUE_COLUMNS}
     for trainee, day, text, decision, event in zip(
         decisions["trainee"],
         registered,
@@ -437,23 +429,38 @@ def resolve_decisions(
         ruleset = ruleset_for(rulesets, None if pd.isna(day) else day.date())
         requirement = lookups[ruleset.id].get(fold(text), "")
         resolved.append(requirement)
-        problems["requirement"].append(
-            f"'{text}' is not a requirement of {ruleset.id}, the trainee's ruleset: use one of "
-            + ", ".join(q.id for q in ruleset.requirements)
-            if trainee and text and not requirement
-            else None
-        )
-        problems["event"].append(
-            "an approve decision needs the external event it approves in the event column"
-            if decision == "approve" and not event
-            else None
-        )
-    for column, found in problems.items():
-        problem = pd.Series(found, index=decisions.index, dtype=object)
-        bad = problem.notna()
-        if bad.any():
-            rows = decisions.loc[bad]
-            log.add_rows(
-                "error", rows, column, rows[column], problem[bad], code=f"invalid_decision_{column}"
-            )
+        problems["requirement"].append(ruleset if trainee and text and not requirement else None)
+        problems["event"].append(ruleset if decision == "approve" and not event else None)
+    _log_decision_problems(decisions, problems, log)
     decisions["requirement"] = resolved
+
+
+def _log_decision_problems(
+    decisions: pd.DataFrame, problems: dict[str, list[Ruleset | None]], log: IssueLog
+) -> None:
+    """An error per wrong cell of each checked column, with the row's ruleset for the words."""
+    for column, found in problems.items():
+        bad = np.array([r is not None for r in found], dtype=bool)
+        if not bad.any():
+            continue
+        rows = decisions.loc[bad]
+        rulesets = [r for r in found if r is not None]
+        fields = (
+            {
+                "ruleset": np.array([r.id for r in rulesets], dtype=object),
+                "requirements": _tuples([tuple(q.id for q in r.requirements) for r in rulesets]),
+            }
+            if column == "requirement"
+            else {}
+        )
+        log.add_rows(
+            "error", rows, column, rows[column], code=f"invalid_decision_{column}", **fields
+        )
+
+
+def _tuples(items: list[tuple[str, ...]]) -> np.ndarray:
+    """An object array of tuples, one per row (np.array would make a grid of them)."""
+    out = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        out[i] = item
+    return out

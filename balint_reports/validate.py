@@ -37,7 +37,6 @@ def set_outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: 
             rows,
             date_column,
             rows[date_column].dt.strftime("%Y-%m-%d"),
-            "dated after the report date: left out of this report until then",
             code="future_row",
         )
     if "event" in table:
@@ -62,16 +61,14 @@ def set_outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: 
         firsts = table.iloc[np.unique(first_at)]
         where_by_rid = {row["_rid"]: place(row) for row in firsts.to_dict("records")}
         dups = table.iloc[candidates[duplicated]]
-        problems = pd.Series(table["_rid"].to_numpy()[first_at]).map(
-            lambda rid: f"same as {where_by_rid[rid]}: counted once"
-        )
+        firsts_of_dups = pd.Series(table["_rid"].to_numpy()[first_at]).map(where_by_rid)
         log.add_rows(
             "warning",
             dups,
             date_column,
             dups[date_column].dt.strftime("%Y-%m-%d"),
-            problems,
             code="duplicate_row",
+            first=firsts_of_dups,
         )
         outcome[candidates[duplicated]] = Outcome.DUPLICATE
     table[OUTCOME_COLUMN] = outcome
@@ -90,7 +87,6 @@ def unset_future_register_dates(trainees: pd.DataFrame, as_of: pd.Timestamp, log
                 rows,
                 column.name,
                 rows[column.name].dt.strftime("%Y-%m-%d"),
-                "after the report date: counted as not yet set",
                 code="register_date_future",
             )
             trainees.loc[later, column.name] = pd.NaT
@@ -150,13 +146,8 @@ def warn_leading_alone_with_co_leader(attendance: pd.DataFrame, log: IssueLog) -
             rows,
             "activity",
             rows["activity"],
-            rows["co_leader"].map(
-                lambda who: (
-                    f"the role says leading alone, but '{who}' is named as co-leader: the session "
-                    "counts as leading alone; if it was co-led, write co-leader as the role"
-                )
-            ),
             code="leading_alone_with_co_leader",
+            co_leader=rows["co_leader"],
         )
 
 
@@ -168,13 +159,6 @@ def _letter_trainees(trainees: pd.DataFrame) -> pd.DataFrame:
     return trainees.loc[gets_letter.astype(bool)]
 
 
-NON_ASCII_PROBLEM = (
-    "the address has letters outside plain ASCII: most mail servers refuse such addresses "
-    "(only those offering SMTPUTF8 take them), so this email may not be delivered; ask for a "
-    "plain address, or check with your email provider before sending"
-)
-
-
 def _warn_non_ascii(rows: pd.DataFrame, emails: pd.Series, valid: pd.Series, log: IssueLog) -> None:
     """A warning per valid address with letters like á or ß: usually refused at send time."""
     non_ascii = valid & ~emails.map(str.isascii).astype(bool)
@@ -184,7 +168,6 @@ def _warn_non_ascii(rows: pd.DataFrame, emails: pd.Series, valid: pd.Series, log
             rows.loc[non_ascii],
             "email",
             emails[non_ascii],
-            NON_ASCII_PROBLEM,
             code="non_ascii_address",
         )
 
@@ -212,7 +195,6 @@ def check_addresses(
             rows,
             "name",
             rows["name"].str.replace("\0", "\\0"),
-            "the name holds a control character: no email can be addressed to it; retype it",
             code="name_unaddressable",
         )
     bad &= ~unsafe_name
@@ -225,14 +207,8 @@ def check_addresses(
             rows,
             "email",
             emails[bad],
-            emails[bad].map(
-                lambda e: (
-                    (f"'{e}' is not a valid email address" if e else "no email address")
-                    + ": the letter is written but cannot be emailed; add the address to the "
-                    "trainees register"
-                )
-            ),
             code="trainee_address_invalid",
+            case=np.where(emails[bad] != "", "invalid", "blank").astype(object),
         )
     # Even before a sender is set: the address is there to be used, and most servers refuse it.
     _warn_non_ascii(letter, emails, valid, log)
@@ -247,8 +223,6 @@ def check_addresses(
             rows,
             "email",
             emails[shared],
-            "another trainee in the register has the same address, so both letters go to one "
-            "mailbox: check the register",
             code="address_shared",
         )
     supervising = leaders.loc[leaders.index.isin(set(letter["supervisor"].dropna()))]
@@ -267,7 +241,5 @@ def check_addresses(
             rows,
             "email",
             leader_emails[no_digest],
-            "this supervisor has no valid email address: their digest is written but cannot be "
-            "emailed; add the address to the leaders register",
             code="supervisor_address_invalid",
         )

@@ -254,7 +254,9 @@ def send_month(
         sender_problem = ""
         try:
             headers = _settings_from(
-                options, month, lambda: headers_for(config, options.kind, month.as_of)
+                options,
+                month,
+                lambda: headers_for(config, options.kind, month.as_of, month.accreditation),
             )
         except DeliveryError as exc:
             if not options.dry_run:
@@ -326,7 +328,11 @@ def send_test(
             proceed(month.errors)
         config = _config(options, month)
         headers_by_kind = {
-            kind: _settings_from(options, month, partial(headers_for, config, kind, month.as_of))
+            kind: _settings_from(
+                options,
+                month,
+                partial(headers_for, config, kind, month.as_of, month.accreditation),
+            )
             for kind in sorted({item.recipient.kind for item in items})
         }
         client = _client(config, options, month, password_prompt)

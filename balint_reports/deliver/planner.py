@@ -67,6 +67,8 @@ class Month:
     items: list[Item]  # of the kind asked for (and only the ids asked for)
     errors: MonthErrors
     other_kind: int  # messages of the other kind that could be sent
+    # the society's word the run found in its rulesets, for the subject's {accreditation}
+    accreditation: str = "accreditation"
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,7 @@ def _month(
         other_kind=0
         if kind == FEEDBACK_KIND
         else sum(1 for e in entries if e["kind"] != kind and not e["skip"]),
+        accreditation=str(manifest.get("accreditation") or "accreditation"),
     )
 
 

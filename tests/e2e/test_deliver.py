@@ -288,7 +288,10 @@ def test_header_values_with_line_breaks_or_nul_are_refused(inbox: Path) -> None:
         ("[smtp]\nmessages_per_minute = -1", "[smtp] messages_per_minute must be a number"),
         ('[smtp]\nserver = "x"', "[smtp] has unknown key 'server'"),
         ('[email]\nsender = "x"', "[email] has unknown key 'sender'"),
-        ('[email]\nsubject = "Progress {date}"', "only {month}, {society} may be written"),
+        (
+            '[email]\nsubject = "Progress {date}"',
+            "only {month}, {society}, {accreditation} may be written",
+        ),
         ('[email]\nfrom = "Balint Team"', "[email] from = 'Balint Team' is not an email address"),
         ('[email]\nfrom = "Team <team at balint.example>"', "[email] from = 'Team <team at"),
         ('[email]\nreply_to = "team@balint"', "[email] reply_to = 'team@balint' is not an email"),
@@ -418,6 +421,27 @@ def test_send_digests_delivers_one_per_supervisor(report: Path, smtp: tuple) -> 
     assert str(server.messages[0][1]["Subject"]) == (
         "Balint Society: your supervisees' progress, November 2026"
     )
+
+
+def test_the_default_subject_says_the_societys_word_for_accreditation(
+    inbox: Path, tmp_path: Path, smtp: tuple
+) -> None:
+    # Under the American Balint Society's rules the letter says "credentialing": so does the
+    # subject the config leaves to us, in the outbox and as sent.
+    _inbox(inbox)
+    config = CONFIG.replace('subject = "Your accreditation progress, {month}"\n', "")
+    (inbox / "balint.toml").write_text(config, encoding="utf-8")
+    run_report(inbox, tmp_path / "out", "--rules", "abs-credentialing")
+    report = tmp_path / "out" / "2026-11"
+    expected = "Balint Society: your progress towards credentialing, November 2026"
+    outbox = email.message_from_bytes(
+        (report / "outbox" / "T2.eml").read_bytes(), policy=policy.default
+    )
+    assert str(outbox["Subject"]) == expected
+    server, port = smtp
+    result = _send(report, "--no-dry-run", "--only", "T2", port=port)
+    assert result.exit_code == 0, result.output
+    assert [str(m["Subject"]) for _, m in server.messages] == [expected]
 
 
 # --- send ---------------------------------------------------------------------------------
