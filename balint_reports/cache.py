@@ -34,6 +34,8 @@ CACHE_FOLDER = ".cache"
 _SUFFIX = ".npz"
 _INDEX = "index.json"
 _FORMAT = 1
+# Kept in the same folder by rendered.py, which prunes them itself.
+_OTHERS = frozenset({"rendered.json", "rendered.bin"})
 # The libraries whose behaviour decides what a parsed file holds, besides our own code.
 _READERS = ("pandas", "python-calamine", "openpyxl")
 
@@ -171,6 +173,8 @@ class SheetCache:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
+            if path.name in _OTHERS:
+                continue
             if path.name != _INDEX and path.name.removesuffix(_SUFFIX) not in self._used:
                 with contextlib.suppress(OSError):  # kept: the next run tries again
                     path.unlink(missing_ok=True)

@@ -154,8 +154,8 @@ def main() -> None:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help="Read every spreadsheet again, even those unchanged since the last run "
-    "(the cache in OUT/.cache is rebuilt).",
+    help="Read every spreadsheet and render every letter again, even those unchanged since "
+    "the last run (the cache in OUT/.cache is rebuilt).",
 )
 @click.option(
     "--pdf",

@@ -12,6 +12,7 @@ from .issues import ISSUE_COLUMNS
 from .letters import file_stem, template_environment
 from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
 from .records import Records
+from .rendered import Rendered, render_key
 from .ruleset import Vocabulary
 from .wording import (
     DIGEST_OVERALL_WORDS,
@@ -88,8 +89,8 @@ def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
             # Sign-offs come out of supervision: with none yet, there is nothing to ask of them.
             signing = t.supervision_hours > 0
             if spec.count == "competencies" and r.status != MET and signing:
-                rows = records.rows(spec, t.trainee_id)
-                signed = set() if rows is None else set(rows["competency"])
+                rows = records.of_route(spec)[0]
+                signed = set() if rows is None else set(rows.values(t.trainee_id, "competency"))
                 missing = [
                     competency_words(c.number, c.title, named=False)
                     for c in t.ruleset.competencies
@@ -184,17 +185,22 @@ def digest_contexts(report: RunResult) -> list[dict]:
     ]
 
 
-def render_digests(report: RunResult) -> list[Digest]:
-    """The digest of every supervisor who has a trainee written to this month."""
+def render_digests(report: RunResult, rendered: Rendered | None = None) -> list[Digest]:
+    """The digest of every supervisor who has a trainee written to this month.
+
+    `rendered`: digests an earlier run rendered from the same context, taken as they are.
+    """
     environment = template_environment()
     html_template = environment.get_template("digest.html.j2")
     text_template = environment.get_template("digest.txt.j2")
-    return [
-        Digest(
-            report.leaders[context["leader_id"]],
-            file_stem(context["leader_id"]),
-            html_template.render(context),
-            text_template.render(context),
-        )
-        for context in digest_contexts(report)
-    ]
+    digests = []
+    for context in digest_contexts(report):
+        key = render_key("digest", context) if rendered is not None else None
+        texts = rendered.get(key) if rendered is not None else None
+        if texts is None:
+            texts = (html_template.render(context), text_template.render(context))
+            if rendered is not None:
+                rendered.put(key, texts)
+        leader = context["leader_id"]
+        digests.append(Digest(report.leaders[leader], file_stem(leader), *texts))
+    return digests

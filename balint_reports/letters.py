@@ -20,6 +20,7 @@ from .model import (
 )
 from .pdf import css_string
 from .records import Records
+from .rendered import Rendered, render_key
 from .ruleset import Requirement, Route, Ruleset
 from .wording import (
     PAUSED_FOR_TRAINEE,
@@ -175,21 +176,42 @@ class CountedLines:
         self.records = records
         self.names = records.leader_names()
         self._lines: dict[tuple[Route, str], list[str]] = {}
+        self._by_route: dict[tuple[int, int], tuple[Route, Ruleset, list[str]]] = {}
 
     def of(self, route: Route, ruleset: Ruleset, trainee_id: str) -> list[str] | None:
         """The trainee's counted rows of a route, oldest first; None if it was not gathered."""
-        measure = route.measure()
-        rows = self.records.counted.get(measure)
+        rows = self.records.of_route(route)[0]
         if rows is None:
             return None
-        key = (measure, ruleset.id)  # a competency's title is its ruleset's
-        if key not in self._lines:
-            titles = {c.id: competency_words(c.number, c.title) for c in ruleset.competencies}
-            self._lines[key] = record_lines(
-                route.source, rows.frame, titles, self.names, dict(ruleset.vocabulary.activities)
-            )
+        # per measure (routes with equal measures list the same rows) and ruleset (a
+        # competency's title is its ruleset's); found by the route object first, as hashing a
+        # measure field by field for every letter costs more than writing it
+        lines = self._by_route.get((id(route), id(ruleset)))
+        if lines is None or lines[0] is not route or lines[1] is not ruleset:
+            key = (route.measure(), ruleset.id)
+            if key not in self._lines:
+                titles = {c.id: competency_words(c.number, c.title) for c in ruleset.competencies}
+                self._lines[key] = record_lines(
+                    route.source,
+                    rows.frame,
+                    titles,
+                    self.names,
+                    dict(ruleset.vocabulary.activities),
+                )
+            lines = (route, ruleset, self._lines[key])
+            self._by_route[(id(route), id(ruleset))] = lines
         start, stop = rows.spans.get(trainee_id, (0, 0))
-        return self._lines[key][start:stop]
+        return lines[2][start:stop]
+
+    def fill(self, trainees: list[TraineeResult]) -> CountedLines:
+        """Write every route's lines these trainees' letters may show, now: worker processes
+        started after this share them instead of each writing them again."""
+        rulesets = {t.ruleset.id: t.ruleset for t in trainees}
+        for ruleset in rulesets.values():
+            for rule in ruleset.requirements:
+                for route in rule.routes:
+                    self.of(route, ruleset, "")
+        return self
 
 
 def _counted_lines(
@@ -294,12 +316,26 @@ def letter_context(
     }
 
 
+def writes_to(report: RunResult) -> list[TraineeResult]:
+    """The trainees who get a letter, in the report's order."""
+    return [result for result in report.trainees if result.gets_letter]
+
+
 def render_letters(
-    report: RunResult, changes: list[Change], had_letter: frozenset[str]
+    report: RunResult,
+    changes: list[Change],
+    had_letter: frozenset[str],
+    rendered: Rendered | None = None,
+    part: tuple[int, int] = (0, 1),
+    lines: CountedLines | None = None,
 ) -> list[Letter]:
     """The letter of every active or paused trainee.
 
-    `had_letter`: the trainees who were sent one last month.
+    `had_letter`: the trainees who were sent one last month; `rendered`: letters an earlier
+    run rendered from the same context, taken as they are (and this run's kept in it);
+    `part`: (i, n) writes only the i-th of n equal runs of those trainees, in order, so that n
+    processes together write exactly what one does; `lines`: the counted rows as lines, if
+    the caller made them already.
     """
     environment = template_environment()
     html = environment.get_template("letter.html.j2")
@@ -308,10 +344,10 @@ def render_letters(
     for change in changes:  # grouped once: each letter looks only at its own trainee's
         changes_of.setdefault(change.trainee_id, []).append(change)
     letters = []
-    lines = CountedLines(report.records)
-    for result in report.trainees:
-        if not result.gets_letter:
-            continue
+    lines = lines or CountedLines(report.records)
+    everyone = writes_to(report)
+    index, parts = part
+    for result in everyone[len(everyone) * index // parts : len(everyone) * (index + 1) // parts]:
         context = letter_context(
             result,
             report,
@@ -319,12 +355,11 @@ def render_letters(
             has_previous=result.trainee_id in had_letter,
             lines=lines,
         )
-        letters.append(
-            Letter(
-                result.trainee_id,
-                file_stem(result.trainee_id),
-                html.render(context),
-                text.render(context),
-            )
-        )
+        key = render_key("letter", context) if rendered is not None else None
+        texts = rendered.get(key) if rendered is not None else None
+        if texts is None:
+            texts = (html.render(context), text.render(context))
+            if rendered is not None:
+                rendered.put(key, texts)
+        letters.append(Letter(result.trainee_id, file_stem(result.trainee_id), *texts))
     return letters

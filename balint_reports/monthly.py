@@ -20,6 +20,7 @@ from .model import RegisterStatus, RunResult, Severity, snapshot_of
 from .pipeline import EarlierReport, build_report
 from .publish import Pause, publish, recover_interrupted, write_problem
 from .render import month_files
+from .rendered import Rendered, load_rendered, save_rendered
 from .ruleset import Ruleset
 from .wording import day_text
 
@@ -37,6 +38,9 @@ class MonthResult:
     from_cache: int
     read: int
     letters_written: bool
+    # letters and digests taken from the last run's as rendered, and rendered afresh
+    reused: int = 0
+    rendered: int = 0
 
     @property
     def moved(self) -> int:
@@ -121,6 +125,7 @@ def run_month(
         existing = None if replace else _existing(out / month)
         _refuse_later(existing, as_of, out / month)
         cache = SheetCache(out, config, use=use_cache)
+        rendered = load_rendered(out) if use_cache else Rendered()
         store = HistoryStore(out)
         try:
             # A run killed after its swap left its month's snapshot staged: take it in first,
@@ -148,12 +153,18 @@ def run_month(
             )
             letters = not (strict and report.count(Severity.ERROR) > 0)
             try:
-                files = month_files(report, changes, had_letter, letters, pdf_browser)
+                files = month_files(report, changes, had_letter, letters, pdf_browser, rendered)
             except OSError as exc:  # openpyxl writes a workbook through temporary files
                 raise OutputError(
                     f"{out}: cannot make the report's files in this computer's temporary "
                     f"folder, {write_problem(exc)}; the previous report was left as it was"
                 ) from None
+            rendered.release()
+            if letters:  # else nothing was rendered: keep what the last run kept
+                # now, not after the swap, so the letters' text is not held meanwhile beside
+                # their bytes (entries are keyed by content: right whichever month is published)
+                save_rendered(out, rendered)
+                rendered.used.clear()
             # The store's snapshot is staged before the swap and taken in after it: a kill
             # anywhere leaves the store and the folders consistent, or repaired by the next run.
             store.stage(month, report, current, files.files["progress.json"])
@@ -181,4 +192,6 @@ def run_month(
         from_cache=cache.hits,
         read=cache.misses,
         letters_written=letters,
+        reused=rendered.hits,
+        rendered=rendered.misses,
     )

@@ -32,10 +32,20 @@ class TraineeRows:
     frame: pd.DataFrame
     spans: dict[str, tuple[int, int]]
 
+    # a column as an array, taken out of the frame once: slicing a frame per trainee costs more
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
     def of(self, trainee_id: str) -> pd.DataFrame:
         """This trainee's rows only."""
         start, stop = self.spans.get(trainee_id, (0, 0))
         return self.frame.iloc[start:stop]
+
+    def values(self, trainee_id: str, column: str) -> np.ndarray:
+        """One column of this trainee's rows."""
+        if column not in self._columns:
+            self._columns[column] = self.frame[column].to_numpy()
+        start, stop = self.spans.get(trainee_id, (0, 0))
+        return self._columns[column][start:stop]
 
 
 def by_trainee(frame: pd.DataFrame, date: str) -> TraineeRows:
@@ -86,19 +96,33 @@ class Records:
     rejected: dict[str, list[Rejected]] = field(default_factory=dict)
     # leader id -> (name, accredited, experienced in supervision): who the rows were with
     leaders: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
+    # per route object: (it, its counted rows, its rows left out); a route's measure is a new
+    # object each time, hashed field by field, and letters ask for it thousands of times
+    _by_route: dict[int, tuple[Route, TraineeRows | None, dict[str, list[NotCounted]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def leader_names(self) -> dict[str, str]:
         """Leader id -> name."""
         return {leader: found[0] for leader, found in self.leaders.items()}
 
+    def of_route(self, route: Route) -> tuple[TraineeRows | None, dict[str, list[NotCounted]]]:
+        """The route's counted rows (None if not gathered) and the rows it left out."""
+        found = self._by_route.get(id(route))
+        if found is None or found[0] is not route:  # `is`: an id may be reused
+            measure = route.measure()
+            found = (route, self.counted.get(measure), self.not_counted.get(measure, {}))
+            self._by_route[id(route)] = found
+        return found[1], found[2]
+
     def rows(self, route: Route, trainee_id: str) -> pd.DataFrame | None:
         """The rows the route counted for the trainee, oldest first."""
-        found = self.counted.get(route.measure())
+        found = self.of_route(route)[0]
         return None if found is None else found.of(trainee_id)
 
     def excluded(self, route: Route, trainee_id: str) -> list[NotCounted]:
         """The trainee's rows the route left out because of the person they were with."""
-        return self.not_counted.get(route.measure(), {}).get(trainee_id, [])
+        return self.of_route(route)[1].get(trainee_id, [])
 
 
 def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted]]:

@@ -1,0 +1,153 @@
+"""Letters and digests kept by what they are rendered from: a warm run writes the same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from balint_reports.config import load_config
+from balint_reports.monthly import MonthResult, run_month
+from balint_reports.pipeline import build_report
+from balint_reports.render import month_files, render_workers
+from balint_reports.rendered import Rendered, load_rendered, save_rendered
+from balint_reports.ruleset import load_rulesets
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+AS_OF = dt.date(2026, 11, 30)
+
+
+def _month(inbox: Path, out: Path, use_cache: bool = True) -> MonthResult:
+    config = load_config(inbox / "balint.toml")
+    return run_month(
+        inbox, out, AS_OF, config, load_rulesets(config.rule_files), use_cache=use_cache
+    )
+
+
+# What differs between any two runs, cached or not: an email's date and its random MIME
+# boundary; the time stamps inside the workbook's zip, and its created/modified times.
+_RUN_TIME = re.compile(rb"(?m)^Date: .*$|={15}\d+==|<dcterms:(created|modified)[^<]*</dcterms")
+
+
+def _files(folder: Path) -> dict[str, object]:
+    """Every file of a month folder, as bytes, less what differs between any two runs."""
+    files: dict[str, object] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = str(path.relative_to(folder))
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                files[name] = [
+                    (i.filename, _RUN_TIME.sub(b"", book.read(i))) for i in book.infolist()
+                ]
+        else:
+            files[name] = _RUN_TIME.sub(b"", path.read_bytes())
+    return files
+
+
+def _letter_of(folder: Path, name: str) -> str:
+    trainees = json.loads((folder / "progress.json").read_text(encoding="utf-8"))["trainees"]
+    (letter,) = [t["letter_file"] for t in trainees if t["name"] == name]
+    return letter
+
+
+def test_a_warm_run_writes_byte_for_byte_what_a_cold_one_does(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    out = tmp_path / "out"
+    first = _month(inbox, out, use_cache=False)
+    assert first.reused == 0 and first.rendered > 0
+    before = _files(out / "2026-11")
+    # one new session for one trainee
+    (inbox / "attendance" / "late.csv").write_text(
+        "Session date,Name,Attended as,Group name,Setting,With,Notes\n"
+        "15/11/2026,Eleanor Whitaker,member,St Luke's Balint group,Hospital,,\n",
+        encoding="utf-8",
+    )
+    warm = _month(inbox, out)
+    cold_out = tmp_path / "cold"
+    _month(inbox, cold_out, use_cache=False)
+
+    warm_files, cold_files = _files(out / "2026-11"), _files(cold_out / "2026-11")
+    assert warm_files == cold_files
+    letter = _letter_of(out / "2026-11", "Eleanor Whitaker")
+    assert warm_files[letter] != before[letter]  # hers changed...
+    unchanged = [
+        path
+        for path in before
+        if path.startswith("letters/") and Path(path).stem != Path(letter).stem
+    ]
+    assert unchanged and all(warm_files[path] == before[path] for path in unchanged)
+    # ...and only the texts whose inputs moved were rendered again: her letter, her
+    # supervisor's digest, and whatever else her new row reaches, not everyone's
+    assert warm.reused > 0
+    assert warm.rendered < first.rendered / 2
+    assert warm.reused + warm.rendered == first.rendered
+
+
+def test_a_damaged_store_is_rendered_again_not_trusted(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    out = tmp_path / "out"
+    _month(inbox, out, use_cache=False)
+    before = _files(out / "2026-11")
+    store = out / ".cache" / "rendered.bin"
+    data = bytearray(store.read_bytes())
+    data[100:110] = b"<b>oops</b>"[:10]
+    store.write_bytes(bytes(data))
+    again = _month(inbox, out)
+    assert again.reused == 0
+    assert _files(out / "2026-11") == before
+
+
+def _normalised(files: Mapping[str, bytes]) -> dict[str, object]:
+    """A month's files as bytes, less what differs between any two renders (as `_files`)."""
+    normalised: dict[str, object] = {}
+    for name, content in files.items():
+        if name.endswith(".xlsx"):
+            with zipfile.ZipFile(io.BytesIO(content)) as book:
+                normalised[name] = [
+                    (i.filename, _RUN_TIME.sub(b"", book.read(i))) for i in book.infolist()
+                ]
+        else:
+            normalised[name] = _RUN_TIME.sub(b"", content)
+    return normalised
+
+
+def test_letters_written_by_worker_processes_are_the_bytes_one_process_writes(
+    tmp_path: Path,
+) -> None:
+    config = load_config(SAMPLE / "balint.toml")
+    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    assert render_workers(report, letters=True) == 0  # 19 letters: not worth a worker
+    had = frozenset({"T01", "T02"})
+    serial_store = Rendered()
+    serial = month_files(report, [], had, workers=0, rendered=serial_store)
+    for workers in (1, 2):
+        store = Rendered()
+        parallel = month_files(report, [], had, workers=workers, rendered=store)
+        assert list(parallel.files) == list(serial.files)  # the same files, in the same order
+        assert _normalised(parallel.files) == _normalised(serial.files)
+        assert store.used == serial_store.used
+        assert (store.hits, store.misses) == (serial_store.hits, serial_store.misses) == (0, 25)
+    # and from a store a run kept: every text reused, still the same bytes
+    save_rendered(tmp_path, serial_store)
+    kept = load_rendered(tmp_path)
+    again = month_files(report, [], had, workers=2, rendered=kept)
+    assert _normalised(again.files) == _normalised(serial.files)
+    assert (kept.hits, kept.misses) == (25, 0)
+
+
+def test_a_small_month_is_rendered_in_one_process_even_when_workers_are_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = load_config(SAMPLE / "balint.toml")
+    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    monkeypatch.setenv("BALINT_WORKERS", "3")
+    assert render_workers(report, letters=True) == 0  # 19 letters: a pool would cost more
