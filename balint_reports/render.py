@@ -144,7 +144,7 @@ def render_workers(result: RunResult, letters: bool) -> int:
 
 
 class _Rendering:
-    """The workbook and the letters, in worker processes when `workers` > 1, else here."""
+    """The workbook and the letters: in `workers` worker processes when there are any, else here."""
 
     def __init__(
         self,
