@@ -140,7 +140,10 @@ def render_workers(result: RunResult, letters: bool) -> int:
     if sum(t.gets_letter for t in result.trainees) < PARALLEL_LETTERS:
         return 0  # a small month: a worker costs more to start than it saves
     chosen = os.environ.get(WORKERS_VARIABLE, "").strip()
-    return int(chosen) - 1 if chosen.isdigit() and int(chosen) >= 1 else 0
+    if not chosen.isdigit() or int(chosen) < 1:
+        return 0
+    # each worker is a copy of the report: never more than the cores can run
+    return min(int(chosen), os.cpu_count() or 1) - 1
 
 
 class _Rendering:
@@ -167,14 +170,16 @@ class _Rendering:
         # The collector would write to every object it scans, copying each page a worker
         # shares with this process: frozen, the workers copy only what they change.
         gc.freeze()
-        self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         try:
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
             self.workbook = self.pool.submit(_render_workbook, None)
             # more parts than workers: a worker done with the workbook takes the rest, and
             # each part's letters wait in memory to be taken in for less long
             parts = 4 * workers if letters else 0
             self.parts = [self.pool.submit(_render_part, (i, parts)) for i in range(parts)]
-        except BrokenProcessPool:
+        except (BrokenProcessPool, OSError):
+            # a fork refused (memory, a process limit) is OSError at the first submit: this
+            # process then writes everything, as it would with no workers
             self.close()
 
     def summary(self) -> bytes:
@@ -211,12 +216,13 @@ class _Rendering:
         return written
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers, if any were started, and leave no state behind for later runs."""
         global _JOB
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
-            gc.unfreeze()
+        if _JOB is self.job:
+            gc.unfreeze()  # frozen just before the workers were asked for
         _JOB = None
 
 
@@ -237,7 +243,8 @@ def month_files(
     `rendered`: letters and digests an earlier run rendered from the same inputs, reused as they
     are (the files are the same bytes as a full render's), and this run's kept in it;
     `workers`: processes besides this one that write the workbook and the letters (None: as
-    many as pay; 0: none; the files are the same bytes however many).
+    `render_workers` says, which is none unless BALINT_WORKERS asks; the files are the same
+    bytes however many).
     """
     if workers is None:
         workers = render_workers(result, letters)

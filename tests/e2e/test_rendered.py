@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from balint_reports import render
 from balint_reports.config import load_config
 from balint_reports.monthly import MonthResult, run_month
 from balint_reports.pipeline import build_report
@@ -142,6 +145,34 @@ def test_letters_written_by_worker_processes_are_the_bytes_one_process_writes(
     again = month_files(report, [], had, workers=2, rendered=kept)
     assert _normalised(again.files) == _normalised(serial.files)
     assert (kept.hits, kept.misses) == (25, 0)
+
+
+def test_a_refused_fork_renders_everything_here_and_leaves_nothing_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The operating system may refuse a process (memory, a process limit): the month is then
+    # written by this process, the same bytes, and no frozen objects or job are left over.
+    config = load_config(SAMPLE / "balint.toml")
+    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    serial = month_files(report, [], workers=0)
+
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    frozen = gc.get_freeze_count()
+    refused_fork = month_files(report, [], workers=2)
+    assert _normalised(refused_fork.files) == _normalised(serial.files)
+    assert gc.get_freeze_count() == frozen
+    assert render._JOB is None
+
+
+def test_workers_asked_for_are_never_more_than_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(SAMPLE / "balint.toml")
+    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    monkeypatch.setattr(render, "PARALLEL_LETTERS", 1)
+    monkeypatch.setenv("BALINT_WORKERS", "500")
+    assert render_workers(report, letters=True) == (os.cpu_count() or 1) - 1
 
 
 def test_a_small_month_is_rendered_in_one_process_even_when_workers_are_asked_for(
