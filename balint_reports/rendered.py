@@ -7,8 +7,9 @@ and template engine that render it. Its key is the sha256 of all of those: the p
 version and code, every template's bytes, Jinja2's and MarkupSafe's versions, and the context
 written as canonical JSON. The same key therefore renders the same bytes, and the published
 month is byte for byte what a full render gives (tests/e2e/test_rendered.py). The store is data
-only (UTF-8 text and a JSON index holding the text's sha256, checked before use): whoever can
-write OUT/.cache can at worst make a run render everything again.
+only: UTF-8 text, and a JSON index of where each entry's texts are with the sha256 of the key
+and its texts, checked before an entry is used. A damaged store, or one whose entries were
+mixed up (one trainee's texts under another's key), is rendered afresh, never served.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .cache import CACHE_FOLDER, _code_digest, _write_atomically
 
 _INDEX = "rendered.json"
 _TEXTS = "rendered.bin"
-_FORMAT = 1
+_FORMAT = 2
 
 
 @lru_cache(maxsize=1)
@@ -79,22 +80,26 @@ def render_key(kind: str, context: dict) -> str | None:
 class Rendered:
     """Rendered texts by key: those kept by the last run, and those this run used or made."""
 
-    def __init__(self, data: bytes = b"", kept: dict[str, list[list[int]]] | None = None) -> None:
+    def __init__(self, data: bytes = b"", kept: dict[str, list] | None = None) -> None:
         self._data = data  # the last run's texts, UTF-8, one after another
-        self._kept = kept or {}  # key -> each text's [start, stop] in `_data`
+        # key -> each text's [start, stop] in `_data`, then the entry's sha256 (`_entry_hash`)
+        self._kept = kept or {}
         self.used: dict[str, tuple[str, ...]] = {}
         self.hits = 0
         self.misses = 0
 
     def get(self, key: str | None) -> tuple[str, ...] | None:
         """The texts rendered for `key`, if kept."""
-        spans = self._kept.get(key) if key is not None else None
-        if key is None or spans is None:
+        entry = self._kept.get(key) if key is not None else None
+        if key is None or entry is None:
             self.misses += 1
             return None
-        found = tuple(
-            self._data[start:stop].decode("utf-8", "surrogatepass") for start, stop in spans
-        )
+        *spans, expected = entry
+        parts = [self._data[start:stop] for start, stop in spans]
+        if _entry_hash(key, parts) != expected:
+            self.misses += 1  # damaged, or another entry's texts: rendered afresh
+            return None
+        found = tuple(part.decode("utf-8", "surrogatepass") for part in parts)
         self.hits += 1
         self.used[key] = found
         return found
@@ -125,18 +130,33 @@ def load_rendered(out: Path) -> Rendered:
         return Rendered()
     entries = index.get("entries")
     if not isinstance(entries, dict) or not all(
-        isinstance(spans, list)
+        isinstance(entry, list)
+        and len(entry) == _TEXTS_PER_ENTRY + 1
+        and isinstance(entry[-1], str)
         and all(
             isinstance(span, list)
             and len(span) == 2
             and all(isinstance(n, int) for n in span)
             and 0 <= span[0] <= span[1] <= len(data)
-            for span in spans
+            for span in entry[:-1]
         )
-        for spans in entries.values()
+        for entry in entries.values()
     ):
         return Rendered()
     return Rendered(data, entries)
+
+
+# a letter or a digest: its HTML and its plain text
+_TEXTS_PER_ENTRY = 2
+
+
+def _entry_hash(key: str, parts: list[bytes]) -> str:
+    """The sha256 of an entry's key and texts: texts filed under another key do not match."""
+    digest = hashlib.sha256(key.encode())
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
 
 
 def save_rendered(out: Path, rendered: Rendered) -> None:
@@ -157,21 +177,21 @@ def _write_texts(path: Path, used: dict[str, tuple[str, ...]]) -> tuple[dict, st
     """Write every text one after another, whole or not at all; return where each is and the
     sha256 of them all. One text at a time: a federation's letters are hundreds of MB, and a
     copy of them all joined would double the run's memory at its peak."""
-    entries: dict[str, list[tuple[int, int]]] = {}
+    entries: dict[str, list[object]] = {}
     digest = hashlib.sha256()
     handle, temporary = tempfile.mkstemp(prefix=".entry-", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             position = 0
             for key, texts in used.items():
-                spans = []
-                for text in texts:
-                    part = text.encode("utf-8", "surrogatepass")
+                spans: list[object] = []
+                parts = [text.encode("utf-8", "surrogatepass") for text in texts]
+                for part in parts:
                     stream.write(part)
                     digest.update(part)
                     spans.append((position, position + len(part)))
                     position += len(part)
-                entries[key] = spans
+                entries[key] = [*spans, _entry_hash(key, parts)]
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -109,6 +109,35 @@ def test_a_damaged_store_is_rendered_again_not_trusted(tmp_path: Path) -> None:
     assert _files(out / "2026-11") == before
 
 
+@pytest.mark.parametrize("mix_up", ["swap", "trim"])
+def test_mixed_up_or_trimmed_index_entries_are_rendered_again_never_served(
+    tmp_path: Path, mix_up: str
+) -> None:
+    # An index whose entries were swapped (one trainee's texts under another's key) or cut
+    # short: each such entry is rendered afresh, so nobody is sent another's letter and the
+    # run does not fail.
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    out = tmp_path / "out"
+    _month(inbox, out, use_cache=False)
+    before = _files(out / "2026-11")
+    index_path = out / ".cache" / "rendered.json"
+    index = json.loads(index_path.read_text(encoding="utf-8"))
+    first, second = list(index["entries"])[:2]
+    entries = index["entries"]
+    if mix_up == "swap":
+        entries[first][:2], entries[second][:2] = entries[second][:2], entries[first][:2]
+    else:
+        entries[first] = entries[first][1:]  # one text fewer
+    index_path.write_text(json.dumps(index), encoding="utf-8")
+    again = _month(inbox, out)
+    assert _files(out / "2026-11") == before
+    if mix_up == "swap":
+        assert again.rendered == 2  # the two mixed-up entries, and only they
+    else:
+        assert again.reused == 0  # an index of the wrong shape is not used at all
+
+
 def _normalised(files: Mapping[str, bytes]) -> dict[str, object]:
     """A month's files as bytes, less what differs between any two renders (as `_files`)."""
     normalised: dict[str, object] = {}
