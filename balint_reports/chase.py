@@ -20,7 +20,7 @@ def overdue_since(t: TraineeResult, as_of: dt.date, weeks: int) -> dt.date | Non
         return None
     dates = dict(t.dates)
     requested = dates.get(reference.field("requested") or "")
-    if reference.field("received") in dates or not overdue(requested, as_of, weeks):
+    if reference.received in dates or not overdue(requested, as_of, weeks):
         return None
     return requested
 

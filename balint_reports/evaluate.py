@@ -863,7 +863,7 @@ def _report_before_supervision(
 ) -> None:
     """The supervisor's report received before the first session with an eligible supervisor,
     or with none."""
-    column = reference.field("received") or "reference_received"
+    column = reference.received
     noun = reference.name or "supervisor's report"
     leaders = tables.leaders
     eligible = leaders.index[

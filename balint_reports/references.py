@@ -41,13 +41,16 @@ def requests(result: RunResult) -> list[Request]:
         if t.status != "active" or not only_report_missing(t):
             continue
         leader = result.leaders.get(t.supervisor_id)
+        # the date the trainee's own ruleset keeps for it, as the digest's overdue chase reads
+        reference = t.ruleset.supervisor_reference()
+        asked_on = reference.field("requested") if reference is not None else None
         found.append(
             Request(
                 trainee=t,
                 supervisor_id=leader.leader_id if leader else "",
                 supervisor_name=leader.name if leader else "",
                 address=leader.email if leader else "",
-                requested=dict(t.dates).get("reference_requested"),
+                requested=dict(t.dates).get(asked_on) if asked_on else None,
             )
         )
     return found

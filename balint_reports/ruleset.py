@@ -217,19 +217,27 @@ class Reference:
     name: str = ""  # how warnings and digests name it; blank: the UK's words
 
     def field(self, role: str) -> str | None:
-        """The register date of a step (`received`), or None when the reference has none."""
+        """The register date of a step (`requested`), or None when the reference has none."""
         return dict(self.steps).get(role)
+
+    @property
+    def received(self) -> str:
+        """The register date of its receipt, which every reference has ([[references]] require
+        it; default_references makes none without it)."""
+        return dict(self.steps)["received"]
 
 
 def default_references(readiness: Readiness) -> tuple[Reference, ...]:
     """Without [[references]]: the supervisor's reference, its steps the built-in reference
-    dates of the readiness `order` (uk-2019: requested, received, shared, forwarded)."""
+    dates of the readiness `order` (uk-2019: requested, received, shared, forwarded). As with
+    [[references]], only an order with a received date makes one: a report that can never be
+    seen as received would be chased for ever."""
     steps = tuple(
         (name.removeprefix("reference_"), name)
         for name in readiness.order
         if name in REFERENCE_CHAIN
     )
-    return (Reference(steps),) if steps else ()
+    return (Reference(steps),) if "received" in dict(steps) else ()
 
 
 @dataclass(frozen=True)

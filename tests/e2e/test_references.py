@@ -124,3 +124,31 @@ def test_chase_weeks_must_be_a_whole_number(inbox: Path, tmp_path: Path, value: 
     result = run_cli("run", inbox, "--out", tmp_path / "out")
     assert result.exit_code == 1
     assert "[report] reference_chase_weeks must be a whole number of weeks, e.g. 6" in result.output
+
+
+def test_a_draft_asks_again_by_the_date_the_trainees_own_ruleset_keeps(
+    inbox: Path, tmp_path: Path
+) -> None:
+    # A society's file keeps the supervisor's report in dates of its own ("Final report
+    # requested"): the draft says when it was first asked for, as the digest's chase does.
+    from .test_ruleset_references import two_reports
+
+    _inbox(inbox)
+    book = openpyxl.load_workbook(inbox / "registers.xlsx")
+    sheet = book["Trainees"]
+    sheet.cell(1, sheet.max_column + 1, "Final report requested")
+    sheet.cell(2, sheet.max_column, dt.datetime(2026, 9, 1))
+    for column in range(1, sheet.max_column + 1):  # the UK's date is not this ruleset's
+        if sheet.cell(1, column).value == "reference_requested":
+            sheet.cell(2, column).value = None
+    book.save(inbox / "registers.xlsx")
+    rules = two_reports(tmp_path)
+    rules.write_text(
+        rules.read_text("utf-8").replace(
+            'requires_set = ["reference_received"]', 'requires_set = ["final_report_received"]'
+        ),
+        encoding="utf-8",
+    )
+    run_report(inbox, tmp_path / "out", "--rules", str(rules))
+    draft = (tmp_path / "out" / "2026-11" / "references" / "T1.html").read_text("utf-8")
+    assert "We first asked for it on 1 September 2026, so this is a gentle reminder." in draft
