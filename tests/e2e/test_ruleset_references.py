@@ -12,7 +12,7 @@ import pytest
 
 import balint_reports
 from balint_reports.errors import RulesetError
-from balint_reports.ruleset import parse_ruleset
+from balint_reports.ruleset import Readiness, default_references, parse_ruleset
 
 from ..conftest import run_cli
 from .rules_inbox import Outcome, run_rules, sup
@@ -254,3 +254,11 @@ def test_explain_lists_the_references(tmp_path: Path) -> None:
     )
     # uk-2019's one reference is its readiness order, said there already
     assert "References" not in run_cli("rules", "explain", "uk-2019").output
+
+
+def test_an_order_without_a_received_date_makes_no_reference_to_chase() -> None:
+    # A report that can never be seen as received would be chased for ever: without a
+    # received date in the order there is no supervisor's reference at all.
+    assert default_references(Readiness(order=("reference_requested",))) == ()
+    (uk,) = default_references(Readiness())
+    assert (uk.field("requested"), uk.received) == ("reference_requested", "reference_received")
