@@ -22,6 +22,7 @@ from .config import sender
 from .errors import DeliveryError
 from .model import RunResult
 from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, headers_for
+from .ruleset import shared_vocabulary
 from .wording import signature_words
 
 FEEDBACK_FOLDER = "feedback"
@@ -165,7 +166,8 @@ def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, byte
     entries = []
     for note in notes:
         stem = f"{FEEDBACK_FOLDER}/{_file_stem(note.file)}"
-        text = feedback_text(note, settings.society, signature_words(settings.signature), month)
+        signature = signature_words(settings.signature, shared_vocabulary(result.rulesets))
+        text = feedback_text(note, settings.society, signature, month)
         files[f"{stem}.txt"] = text.encode("utf-8")
         mapped = sender_of(note.file, senders)
         subject = DEFAULT_FEEDBACK_SUBJECT.format(society=settings.society, file=note.file)

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from .digests import Digest
     from .letters import Letter
     from .model import RunResult
-    from .ruleset import Ruleset
 
 MANIFEST = "mail.json"
 # The kind of message of feedback to spreadsheet senders, in mail entries and the send log:
@@ -116,13 +115,6 @@ def subject_for(
     return template.format(
         month=f"{as_of:%B %Y}", society=config.report.society, accreditation=accreditation
     )
-
-
-def accreditation_word(rulesets: Sequence[Ruleset]) -> str:
-    """The month's word for accreditation: the rulesets' own when they share one (a society
-    runs its own rules), else the plain word."""
-    words = {ruleset.vocabulary.accreditation for ruleset in rulesets}
-    return words.pop() if len(words) == 1 else "accreditation"
 
 
 def headers_for(
@@ -318,7 +310,9 @@ def outbox_files(
         entries.append({**entry, "errors": errors.get(t.trainee_id.casefold(), 0)})
     entries += [_entry(p) for p in ready if p.recipient.kind == "digest"]
     files: dict[str, bytes] = {}
-    accreditation = accreditation_word(report.rulesets)
+    from .ruleset import shared_vocabulary  # here: `send --help` imports this module
+
+    accreditation = shared_vocabulary(report.rulesets).accreditation
     if sender(report.config) is not None:
         for piece in ready:
             if piece.recipient.reachable:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -269,6 +269,14 @@ class Vocabulary:
     def activity(self, activity: str, default: str) -> str:
         """The society's name for an activity, or `default`."""
         return dict(self.activities).get(activity, default)
+
+
+def shared_vocabulary(rulesets: Iterable[Ruleset]) -> Vocabulary:
+    """The words of what speaks for the month, not for one trainee (an email's subject, a
+    note to a spreadsheet's sender): the rulesets' own when they agree, as they do when a
+    society runs its own rules; else the plain ones."""
+    found = {ruleset.vocabulary for ruleset in rulesets}
+    return found.pop() if len(found) == 1 else Vocabulary()
 
 
 @dataclass(frozen=True)

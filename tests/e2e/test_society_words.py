@@ -119,3 +119,15 @@ def test_supervision_that_does_not_count_is_told_in_the_societys_words(tmp_path:
         "2 sessions (3 hours) with Cat Novice do not count: Cat Novice is not recorded as an "
         "accredited Balint leader." in outputs["letters/T1.txt"]
     )
+
+
+@pytest.mark.parametrize(("ruleset", "team", "accreditation"), SOCIETIES)
+def test_a_note_to_a_spreadsheets_sender_is_signed_in_the_societys_words(
+    tmp_path: Path, ruleset: str, team: str, accreditation: str
+) -> None:
+    # No signature in balint.toml: the note about inbox.xlsx's bad date is signed by the
+    # society's own team, as its letters are.
+    run_rules(tmp_path, REGISTER, **ROWS, rules=[ruleset])
+    note = (tmp_path / "out" / MONTH / "feedback" / "inbox.xlsx.txt").read_text("utf-8")
+    assert note.rstrip().splitlines()[-2:] == [f"The {team}", "The Balint Society"]
+    assert "leadership team" not in note.casefold()
