@@ -14,7 +14,6 @@ from openpyxl.utils import get_column_letter
 from rapidfuzz import fuzz, process
 
 from .config import CONFIGURABLE_VOCABULARIES, Config
-from .issue_text import team_text
 from .issues import IssueLog
 from .read import RawSheet, fast_paths
 from .schema import KINDS, VOCABULARIES, Column, Kind, ValueType
@@ -82,20 +81,6 @@ class Classification:
             return "no_header", {"search_rows": HEADER_SEARCH_ROWS}
         kind, missing, seen = self.closest
         return "closest", {"kind": kind, "missing": missing, "seen": seen}
-
-    @property
-    def ignored_reason(self) -> str:
-        """Why the sheet is not used, in the team's words ("" when it is used or an error)."""
-        if self.match or self.near_miss or self.tied:
-            return ""
-        return team_text("sheet_not_used", *self.not_used())
-
-    @property
-    def error(self) -> str:
-        """The error a header row fitting several kinds equally well is, in the team's words."""
-        if not self.tied:
-            return ""
-        return team_text("sheet_ambiguous", "", {"header_row": self.header_row, "kinds": self.tied})
 
 
 def header_lookup(kind: Kind, config: Config) -> dict[str, str]:

@@ -30,7 +30,7 @@ def table_of(
     """The kind and the normalised table of a sheet with these rows (header first)."""
     sheet = raw_sheet(rows, file)
     found = classify(sheet, Config())
-    assert found.match is not None, found.ignored_reason or found.error
+    assert found.match is not None, (found.tied, found.closest)
     return found.match.kind.name, normalise_sheet(sheet, found.match, Config(), first_rid, log)
 
 

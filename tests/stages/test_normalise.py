@@ -49,5 +49,5 @@ def test_a_bad_cell_is_an_issue_with_its_code_and_place_not_an_exception() -> No
 
 def test_a_sheet_that_fits_no_kind_says_why() -> None:
     found = classify(raw_sheet([["Shopping list"], ["milk", "eggs"]]), Config())
-    assert found.match is None
-    assert found.ignored_reason
+    assert found.match is None and found.near_miss is None and not found.tied
+    assert found.not_used() == ("no_header", {"search_rows": 10})
