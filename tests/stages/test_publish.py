@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -64,12 +65,24 @@ def test_recovery_puts_back_a_month_a_killed_run_had_moved_aside(tmp_path: Path)
     assert _temporaries(out) == []
 
 
+@pytest.mark.skipif(
+    not Path("/proc/self/fd").is_dir(), reason="names a flushed file by /proc/self/fd (Linux)"
+)
 def test_every_file_is_whole_in_staging_before_the_swap_and_none_is_visible_yet(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The files are flushed together, not one by one: all of them, whole, before the swap."""
     out = tmp_path / "out"
     publish(out, "2026-11", MonthFolder({"summary.xlsx": b"october's"}))
+    # What the system was asked to flush to disk, by path: the real fsync still runs.
+    flushed: set[str] = set()
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        flushed.add(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
     files = {f"letters/T{i:03}.html": f"<p>{i}</p>".encode() * (i + 1) for i in range(300)}
     files["digests/L1.txt"] = b"digest"
     files["summary.xlsx"] = b"november's"
@@ -80,6 +93,9 @@ def test_every_file_is_whole_in_staging_before_the_swap_and_none_is_visible_yet(
             (staging,) = [p for p in out.iterdir() if p.name.startswith(".2026-11-new-")]
             seen.update({str(p.relative_to(staging)): p.read_bytes() for p in staging.rglob("*.*")})
             assert (out / "2026-11" / "summary.xlsx").read_bytes() == b"october's"
+            # durable before anything is renamed: every file, and every folder holding one
+            staged = {str(p) for p in staging.rglob("*")} | {str(staging)}
+            assert staged <= flushed
 
     folder = publish(out, "2026-11", MonthFolder(files), look)
     assert seen == files
