@@ -16,7 +16,7 @@ slip shows in the tests, never as a sentence with a gap in a user's workbook.
 Besides Python's own format specs (`{cells:,}`, `{day:%B %Y}`), a field may be shown as:
 
 * `{x:list}` the items joined with ", "; `{x:quoted}` the same, each in single quotes;
-  `{x:and}` joined with " and ";
+  `{x:and}` as "a and b", "a, b and c";
 * `{x:bytes}` a size in bytes, as "12 MiB" or "1,234 bytes";
 * `{x:#one|many}` "one" when x is 1, else "many";
 * `{x:?text}` nothing when x is empty, else the text with `%` replaced by x (a list joined
@@ -72,6 +72,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
         # cells (normalise.py): one code per value type
         *(f"invalid_{value_type.value}" for value_type in ValueType),
         "required_missing",
+        "lone_cell",
         "formula_unsaved",
         # registers and references (resolve.py)
         "register_conflict",
@@ -274,6 +275,10 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     # --- cells (normalise.py): a parser's own words say what is wrong with the cell ---
     **{f"invalid_{value_type.value}": "{detail}" for value_type in ValueType},
     "required_missing": "{column} is missing: fill it in",
+    "lone_cell": (
+        "the row holds only '{value}', with nothing under {missing:and}, so it is not counted: "
+        "if it is a note (a total, a comment), delete the row; if it is a record, fill it in"
+    ),
     "formula_unsaved": (
         "cell {cell} holds a formula whose result was never saved: open the file in Excel or "
         "LibreOffice and save it again, or type the value in"
@@ -400,7 +405,8 @@ class _TeamFormatter(string.Formatter):
             case _, "quoted":
                 return ", ".join(f"'{item}'" for item in items)
             case _, "and":
-                return " and ".join(str(item) for item in items)
+                words = [str(item) for item in items]
+                return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
             case _, "bytes":
                 return size_text(int(value))  # type: ignore[call-overload]
             case "#", _:

@@ -433,6 +433,8 @@ def normalise_sheet(
             headings=match.unknown_headers,
             kind=kind.name,
         )
+    parsed: dict[str, tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]] = {}
+    with_formula = np.zeros(len(body), dtype=bool)
     for column in kind.columns:
         label = match.positions.get(column.name)
         raw = (
@@ -453,6 +455,16 @@ def normalise_sheet(
         if label is not None and sheet.unsaved_formulas:
             formulas = _report_unsaved_formulas(sheet, label, column.name, body.index, table, log)
             blank = blank & ~formulas
+            with_formula |= formulas
+        parsed[column.name] = (raw, values, problems, blank)
+    lone = _report_lone_cells(sheet, match, body, table, parsed, with_formula, log)
+    for column in kind.columns:
+        raw, values, problems, blank = parsed[column.name]
+        # a lone cell's row is one issue (above), not one per column; its cell counts for no one
+        if lone.any():
+            values, problems = values.copy(), problems.copy()
+            values[lone], problems[lone] = None, None
+            blank = blank & ~lone
         has_problem = pd.notna(problems)
         if column.type is ValueType.VOCAB and VOCABULARIES[column.vocabulary or ""].keep_unknown:
             severity = "warning"
@@ -470,6 +482,55 @@ def normalise_sheet(
         values = _fill_blanks(column, kind, table, values, blank, log)
         table[column.name] = _typed(values, column)
     return table
+
+
+def _report_lone_cells(
+    sheet: RawSheet,
+    match: HeaderMatch,
+    body: pd.DataFrame,
+    table: pd.DataFrame,
+    parsed: dict[str, tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]],
+    with_formula: np.ndarray,
+    log: IssueLog,
+) -> np.ndarray:
+    """Rows holding one cell and lacking a required column: a total, a comment, or a record
+    half written. Each is one error saying so (rather than one per empty column and a name
+    nobody has); returns which rows they are."""
+    required = [c.name for c in match.kind.columns if c.required and c.name in match.positions]
+    lone = np.zeros(len(body), dtype=bool)
+    if not required or not len(body):
+        return lone
+    filled = sum((~parsed[c.name][3]).astype(int) for c in match.kind.columns)
+    missing_any = np.logical_or.reduce([parsed[name][3] for name in required])
+    # the known columns hold at most one cell: look at the whole row, few rows, to be sure
+    candidates = np.flatnonzero((filled <= 1) & missing_any & ~with_formula)
+    headings = headings_of(sheet, match)
+    by_label = {label: name for name, label in match.positions.items()}
+    texts, columns, missing = [], [], []
+    for position in candidates:
+        cells = [(label, cell) for label, cell in body.iloc[position].items() if not is_blank(cell)]
+        if len(cells) != 1:
+            continue
+        label, cell = cells[0]
+        lone[position] = True
+        texts.append(cell_text(cell))
+        written = sheet.cells.iat[match.row_index, sheet.cells.columns.get_loc(label)]
+        columns.append(by_label.get(label, cell_text(written).strip()))
+        missing.append([headings[name] for name in required if parsed[name][3][position]])
+    rows = table.loc[lone]
+    for column in dict.fromkeys(columns):
+        mine = np.array([c == column for c in columns], dtype=bool)
+        lacking = np.empty(int(mine.sum()), dtype=object)
+        lacking[:] = [m for m, keep in zip(missing, mine, strict=True) if keep]
+        log.add_rows(
+            "error",
+            rows.loc[mine],
+            column,
+            pd.Series(texts, dtype=object)[mine].reset_index(drop=True),
+            code="lone_cell",
+            missing=lacking,
+        )
+    return lone
 
 
 def _fill_blanks(

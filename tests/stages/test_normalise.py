@@ -51,3 +51,42 @@ def test_a_sheet_that_fits_no_kind_says_why() -> None:
     found = classify(raw_sheet([["Shopping list"], ["milk", "eggs"]]), Config())
     assert found.match is None and found.near_miss is None and not found.tied
     assert found.not_used() == ("no_header", {"search_rows": 10})
+
+
+def test_a_row_of_one_cell_lacking_a_required_column_is_one_issue_not_one_per_column() -> None:
+    # A group leader's totals line, a comment in an unused column, a name with nothing else:
+    # each is one error naming what it lacks by the sheet's own headings. A row with two cells
+    # is a record half filled in, and each gap is said as before.
+    log = IssueLog()
+    _, table = table_of(
+        [
+            ["Participant", "Session date", "Role", "Comments"],
+            ["Ann Able", "05/03/2026", "member", ""],
+            ["Total sessions: 1", None, None, None],
+            [None, None, None, "snowed off, no session"],
+            ["Ann Able", "12/03/2026", None, None],
+        ],
+        log,
+    )
+    issues = log.frame()
+    lone = issues[issues["code"] == "lone_cell"]
+    assert lone[["row", "column", "value"]].values.tolist() == [
+        [3, "trainee", "Total sessions: 1"],
+        [4, "Comments", "snowed off, no session"],
+    ]
+    assert lone["problem"].tolist()[0] == (
+        "the row holds only 'Total sessions: 1', with nothing under Session date (B) and "
+        "Role (C), so it is not counted: if it is a note (a total, a comment), delete the "
+        "row; if it is a record, fill it in"
+    )
+    assert (
+        "with nothing under Participant (A), Session date (B) and Role (C)"
+        in (lone["problem"].tolist()[1])
+    )
+    others = issues[(issues["code"] != "lone_cell") & (issues["severity"] == "error")]
+    assert others[["row", "code", "column"]].values.tolist() == [
+        [5, "required_missing", "activity"]
+    ]
+    # the lone rows are kept, to be rejected by their error, and hold no one's name
+    assert table["_row"].tolist() == [2, 3, 4, 5]
+    assert table["trainee"].fillna("").tolist() == ["Ann Able", "", "", "Ann Able"]
