@@ -13,7 +13,7 @@ from .letters import file_stem, template_environment
 from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
 from .records import Records
 from .rendered import Rendered, render_key
-from .ruleset import Vocabulary
+from .ruleset import Vocabulary, shared_vocabulary
 from .wording import (
     DIGEST_OVERALL_WORDS,
     PAUSED_FOR_SUPERVISOR,
@@ -117,11 +117,6 @@ def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
     return list(dict.fromkeys(awaited))  # alternative routes may find the same rows
 
 
-def _digest_words(vocabularies: set[Vocabulary], report: RunResult) -> Vocabulary:
-    """The words of a supervisor's trainees' rulesets when they agree, else the newest's."""
-    return next(iter(vocabularies)) if len(vocabularies) == 1 else report.rulesets[-1].vocabulary
-
-
 def digest_contexts(report: RunResult) -> list[dict]:
     """One context per supervisor of a trainee who gets a letter: only their own trainees."""
     issues = issues_by_trainee(report)
@@ -167,7 +162,9 @@ def digest_contexts(report: RunResult) -> list[dict]:
                 ],
             }
         )
-    words_of = {leader: _digest_words(found, report) for leader, found in vocabularies.items()}
+    # a supervisor's trainees' rulesets' words when they agree, else the newest ruleset's
+    newest = report.rulesets[-1].vocabulary
+    words_of = {leader: shared_vocabulary(found, newest) for leader, found in vocabularies.items()}
     return [
         {
             "leader_id": leader,

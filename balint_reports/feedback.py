@@ -166,7 +166,9 @@ def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, byte
     entries = []
     for note in notes:
         stem = f"{FEEDBACK_FOLDER}/{_file_stem(note.file)}"
-        signature = signature_words(settings.signature, shared_vocabulary(result.rulesets))
+        signature = signature_words(
+            settings.signature, shared_vocabulary(r.vocabulary for r in result.rulesets)
+        )
         text = feedback_text(note, settings.society, signature, month)
         files[f"{stem}.txt"] = text.encode("utf-8")
         mapped = sender_of(note.file, senders)

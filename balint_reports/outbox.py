@@ -312,7 +312,7 @@ def outbox_files(
     files: dict[str, bytes] = {}
     from .ruleset import shared_vocabulary  # here: `send --help` imports this module
 
-    accreditation = shared_vocabulary(report.rulesets).accreditation
+    accreditation = shared_vocabulary(r.vocabulary for r in report.rulesets).accreditation
     if sender(report.config) is not None:
         for piece in ready:
             if piece.recipient.reachable:

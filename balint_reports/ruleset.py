@@ -271,12 +271,14 @@ class Vocabulary:
         return dict(self.activities).get(activity, default)
 
 
-def shared_vocabulary(rulesets: Iterable[Ruleset]) -> Vocabulary:
-    """The words of what speaks for the month, not for one trainee (an email's subject, a
-    note to a spreadsheet's sender): the rulesets' own when they agree, as they do when a
-    society runs its own rules; else the plain ones."""
-    found = {ruleset.vocabulary for ruleset in rulesets}
-    return found.pop() if len(found) == 1 else Vocabulary()
+def shared_vocabulary(
+    vocabularies: Iterable[Vocabulary], otherwise: Vocabulary = Vocabulary()
+) -> Vocabulary:
+    """The words of what speaks for several trainees at once (an email's subject, a note to a
+    spreadsheet's sender, a supervisor's digest): theirs when they agree, as they do when a
+    society runs its own rules; else `otherwise`."""
+    found = set(vocabularies)
+    return found.pop() if len(found) == 1 else otherwise
 
 
 @dataclass(frozen=True)
