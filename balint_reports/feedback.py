@@ -162,13 +162,13 @@ def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, byte
     settings = result.config.report
     month = f"{result.as_of:%B %Y}"
     can_send = sender(result.config) is not None
+    signature = signature_words(
+        settings.signature, shared_vocabulary(r.vocabulary for r in result.rulesets)
+    )
     files: dict[str, bytes] = {}
     entries = []
     for note in notes:
         stem = f"{FEEDBACK_FOLDER}/{_file_stem(note.file)}"
-        signature = signature_words(
-            settings.signature, shared_vocabulary(r.vocabulary for r in result.rulesets)
-        )
         text = feedback_text(note, settings.society, signature, month)
         files[f"{stem}.txt"] = text.encode("utf-8")
         mapped = sender_of(note.file, senders)
