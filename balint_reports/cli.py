@@ -323,15 +323,8 @@ def check(
 
 def _who(report: RunResult) -> str:
     """The trainees in words: those on the pathway by overall status, the others by register
-    status (an accredited trainee is not an application to consider, a withdrawn one is not
-    in progress)."""
-    counts: dict[str, int] = {}
-    others: dict[str, int] = {}
-    for t in report.trainees:
-        if t.gets_letter:
-            counts[t.overall] = counts.get(t.overall, 0) + 1
-        else:
-            others[str(t.status)] = others.get(str(t.status), 0) + 1
+    status."""
+    counts, others = report.headcount()
     overall = ", ".join(
         f"{counts[k]} {label}"
         for k, label in (

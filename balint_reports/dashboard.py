@@ -67,17 +67,10 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
             requirement_titles.setdefault(q.id, q.title)
 
     weeks = report.config.report.reference_chase_weeks
-    # The tiles count the trainees on the pathway: an accredited trainee is "ready" by the
-    # rules, but not an application for the team to consider, and a withdrawn one is not
-    # "in progress". Those two are counted by their register status instead.
-    totals = {key: 0 for key in OVERALL_LABELS}
-    off_pathway: dict[str, int] = {}
+    # the tiles: those on the pathway by overall status, the others by register status
+    totals, off_pathway = report.headcount()
     trainees, close, stalled, overdue = [], [], [], []
     for t in report.trainees:
-        if t.gets_letter:
-            totals[t.overall] = totals.get(t.overall, 0) + 1
-        else:
-            off_pathway[str(t.status)] = off_pathway.get(str(t.status), 0) + 1
         by_id = {r.id: r for r in t.requirements}
         met = sum(r.status == MET for r in t.requirements)
         last = pd.Timestamp(latest[t.trainee_id]) if t.trainee_id in latest else None

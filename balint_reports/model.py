@@ -7,6 +7,7 @@ The stages before evaluation work on DataFrames; from evaluation on, everything 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -251,6 +252,14 @@ class RunResult:
     def count(self, severity: Severity) -> int:
         """How many issues of a severity."""
         return int((self.issues["severity"] == severity).sum())
+
+    def headcount(self) -> tuple[Counter[str], Counter[str]]:
+        """The trainees on the pathway by overall status, and the others by register status:
+        an accredited trainee is "ready" by the rules but no application to consider, and a
+        withdrawn one is not in progress."""
+        on_pathway = Counter(str(t.overall) for t in self.trainees if t.gets_letter)
+        others = Counter(str(t.status) for t in self.trainees if not t.gets_letter)
+        return on_pathway, others
 
 
 @dataclass(frozen=True)
