@@ -115,10 +115,14 @@ def headings_of(sheet: RawSheet, match: HeaderMatch) -> dict[str, str]:
     team finds the cell an issue is about ("Date of session (B)"), whatever name we use."""
     found = {}
     for name, label in match.positions.items():
-        position = sheet.cells.columns.get_loc(label)
-        written = cell_text(sheet.cells.iat[match.row_index, position]).strip()
-        found[name] = f"{written or name} ({get_column_letter(position + 1)})"
+        letter = get_column_letter(sheet.cells.columns.get_loc(label) + 1)
+        found[name] = f"{_heading_at(sheet, match, label) or name} ({letter})"
     return found
+
+
+def _heading_at(sheet: RawSheet, match: HeaderMatch, label: object) -> str:
+    """The heading of a column of the sheet, as written in its header row."""
+    return cell_text(sheet.cells.iat[match.row_index, sheet.cells.columns.get_loc(label)]).strip()
 
 
 def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -> Classification:
@@ -514,8 +518,7 @@ def _report_lone_cells(
         label, cell = cells[0]
         lone[position] = True
         texts.append(cell_text(cell))
-        written = sheet.cells.iat[match.row_index, sheet.cells.columns.get_loc(label)]
-        columns.append(by_label.get(label, cell_text(written).strip()))
+        columns.append(by_label.get(label, _heading_at(sheet, match, label)))
         missing.append([headings[name] for name in required if parsed[name][3][position]])
     rows = table.loc[lone]
     for column in dict.fromkeys(columns):
