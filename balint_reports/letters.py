@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -60,10 +62,38 @@ class Letter:
     text: str
 
 
+class _TemplateCodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs (in the user's temporary folder), so that a run
+    does not spend a tenth of a second compiling them again. Jinja checks each against its
+    template's text and the Python version; a cache that cannot be read or written costs only
+    that compile, never the run."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _template_code_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _TemplateCodeCache()
+    except (OSError, RuntimeError):  # no private temporary folder to be had
+        return None
+
+
+@functools.cache
 def template_environment() -> jinja2.Environment:
-    """Letters and digests: HTML templates autoescaped, text ones not, nothing undefined."""
+    """Letters and digests: HTML templates autoescaped, text ones not, nothing undefined.
+
+    One per process: each template is loaded and compiled once, however many renderers ask."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("balint_reports", "templates"),
+        bytecode_cache=_template_code_cache(),
         autoescape=jinja2.select_autoescape(["html.j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -203,16 +233,6 @@ class CountedLines:
         start, stop = rows.spans.get(trainee_id, (0, 0))
         return lines[2][start:stop]
 
-    def fill(self, trainees: list[TraineeResult]) -> CountedLines:
-        """Write every route's lines these trainees' letters may show, now: worker processes
-        started after this share them instead of each writing them again."""
-        rulesets = {t.ruleset.id: t.ruleset for t in trainees}
-        for ruleset in rulesets.values():
-            for rule in ruleset.requirements:
-                for route in rule.routes:
-                    self.of(route, ruleset, "")
-        return self
-
 
 def _counted_lines(
     rule: Requirement,
@@ -326,16 +346,11 @@ def render_letters(
     changes: list[Change],
     had_letter: frozenset[str],
     rendered: Rendered | None = None,
-    part: tuple[int, int] = (0, 1),
-    lines: CountedLines | None = None,
 ) -> list[Letter]:
     """The letter of every active or paused trainee.
 
     `had_letter`: the trainees who were sent one last month; `rendered`: letters an earlier
-    run rendered from the same context, taken as they are (and this run's kept in it);
-    `part`: (i, n) writes only the i-th of n equal runs of those trainees, in order, so that n
-    processes together write exactly what one does; `lines`: the counted rows as lines, if
-    the caller made them already.
+    run rendered from the same context, taken as they are (and this run's kept in it).
     """
     environment = template_environment()
     html = environment.get_template("letter.html.j2")
@@ -344,10 +359,8 @@ def render_letters(
     for change in changes:  # grouped once: each letter looks only at its own trainee's
         changes_of.setdefault(change.trainee_id, []).append(change)
     letters = []
-    lines = lines or CountedLines(report.records)
-    everyone = writes_to(report)
-    index, parts = part
-    for result in everyone[len(everyone) * index // parts : len(everyone) * (index + 1) // parts]:
+    lines = CountedLines(report.records)
+    for result in writes_to(report):
         context = letter_context(
             result,
             report,
