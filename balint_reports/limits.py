@@ -156,10 +156,18 @@ def _read_all(handle: io.BufferedReader, limit: int, pause: Pause) -> bytes:
     return b"".join(parts)
 
 
-def check_content(suffix: str, data: bytes, limits: Limits = LIMITS) -> Refusal | None:
-    """Why a file's bytes must not reach a parser, or None when they may."""
+def check_content(
+    suffix: str, data: bytes, limits: Limits = LIMITS, formula_parts: set[str] | None = None
+) -> Refusal | None:
+    """Why a file's bytes must not reach a parser, or None when they may.
+
+    `formula_parts`: given, it gains the workbook's sheet parts that hold a formula (`<f`), as
+    seen while each is unpacked here, so that the formula check need not unpack the others.
+    """
     if suffix in (".xlsx", ".xlsm", ".ods") and data.startswith(b"PK"):
-        return _check_archive(suffix, data, limits)
+        return _check_archive(
+            suffix, data, limits, set() if formula_parts is None else formula_parts
+        )
     if suffix == ".csv":
         return _check_csv(data, limits)
     if suffix == ".xls" and data.startswith(_OLE2_MAGIC):
@@ -462,7 +470,9 @@ def _sst_take(segments: list[bytes], part: int, at: int, count: int) -> tuple[by
     return found, part, at
 
 
-def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
+def _check_archive(
+    suffix: str, data: bytes, limits: Limits, formula_parts: set[str]
+) -> Refusal | None:
     """Entry count, sizes as declared and as really unpacked, ratios, DTDs and sheet extents."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -488,7 +498,7 @@ def _check_archive(suffix: str, data: bytes, limits: Limits) -> Refusal | None:
             return PASSWORD
         shared = _SharedText()
         for info in infos:
-            problem = _check_part(data, info, limits, shared)
+            problem = _check_part(data, info, limits, shared, formula_parts)
             if problem:
                 return problem
         text = shared.total()
@@ -524,7 +534,11 @@ def _ods_encrypted(archive: zipfile.ZipFile) -> bool:
 
 
 def _check_part(
-    data: bytes, info: zipfile.ZipInfo, limits: Limits, shared: _SharedText
+    data: bytes,
+    info: zipfile.ZipInfo,
+    limits: Limits,
+    shared: _SharedText,
+    formula_parts: set[str],
 ) -> Refusal | None:
     """Unpack one part as a stream, never holding it whole, checking what it really holds."""
     ods = info.filename == "content.xml"
@@ -535,8 +549,11 @@ def _check_part(
     for piece in _inflate(data, info, limits):
         if isinstance(piece, str):
             return piece
-        if _declares_dtd(tail + piece):
+        window = tail + piece
+        if _declares_dtd(window):
             return Refusal("xml_doctype", part=info.filename)
+        if b"<f" in window:  # any part: the workbook, not this, says which parts are sheets
+            formula_parts.add(info.filename)
         if is_sheet:
             extent.feed(piece)
             if not ods:

@@ -118,16 +118,21 @@ def read_source(
     if loaded.problem is not None:
         return ReadResult(source, loaded.sha256, problem=loaded.problem)
     data, sha256 = loaded.data, loaded.sha256
-    problem = _sniff_problem(source, data) or check_content(source.path.suffix.lower(), data)
+    suffix = source.path.suffix.lower()
+    formula_parts: set[str] = set()
+    problem = _sniff_problem(source, data) or check_content(
+        suffix, data, formula_parts=formula_parts
+    )
     if problem:
         return ReadResult(source, sha256, problem=problem)
-    suffix = source.path.suffix.lower()
     try:
         if suffix == ".csv":
             sheets: tuple[RawSheet, ...] = (RawSheet(source.relative, "", _read_csv(data)),)
         else:
             book = _read_book(data) if fast_paths() else _read_book_with_pandas(data)
-            formulas = _unsaved_formulas(data) if suffix in (".xlsx", ".xlsm") else {}
+            formulas = (
+                _unsaved_formulas(data, formula_parts) if suffix in (".xlsx", ".xlsm") else {}
+            )
             sheets = tuple(
                 RawSheet(
                     source.relative,
@@ -215,10 +220,13 @@ def _cover(cells: pd.DataFrame, formulas: frozenset[tuple[int, int]]) -> pd.Data
     return cells.reindex(index=range(rows), columns=range(columns))
 
 
-def _unsaved_formulas(data: bytes) -> dict[str, frozenset[tuple[int, int]]]:
+def _unsaved_formulas(
+    data: bytes, formula_parts: set[str]
+) -> dict[str, frozenset[tuple[int, int]]]:
     """Per sheet, the formula cells with no saved result (files written by scripts, not Excel).
 
-    The reader shows such a cell as blank; this finds them so the team is told why.
+    The reader shows such a cell as blank; this finds them so the team is told why. Only the
+    sheet parts in `formula_parts` (those check_content saw a formula in) are unpacked again.
     """
     found: dict[str, frozenset[tuple[int, int]]] = {}
     try:
@@ -231,9 +239,9 @@ def _unsaved_formulas(data: bytes) -> dict[str, frozenset[tuple[int, int]]]:
             for sheet in book.iterfind("main:sheets/main:sheet", _NS):
                 target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "").lstrip("/")
                 path = target if target.startswith("xl/") else f"xl/{target}"
-                xml = archive.read(path)
-                if b"<f" not in xml:
+                if path not in formula_parts:
                     continue
+                xml = archive.read(path)
                 cells = frozenset(
                     (int(m[2]) - 1, _column_index(m[1]))
                     for m in _CELL.finditer(xml)
