@@ -601,8 +601,8 @@ def test_cache_entries_are_data_only_and_a_planted_pickle_never_runs(
     before, index = _cached_month(registered, out)
     marker = tmp_path / "ran"
     for key in index["entries"]:
-        entry = out / ".cache" / f"{key}.npz"
-        assert entry.read_bytes().startswith(b"PK")  # numpy's .npz: a zip of plain arrays
+        entry = out / ".cache" / f"{key}.entry"
+        assert entry.read_bytes().startswith(b"balint-reports parsed file\n")
         planted = pickle.dumps(_Payload(marker))
         entry.write_bytes(planted)
         index["entries"][key] = hashlib.sha256(planted).hexdigest()
@@ -614,6 +614,33 @@ def test_cache_entries_are_data_only_and_a_planted_pickle_never_runs(
     assert (out / "2026-11" / "progress.json").read_bytes() == before
 
 
+def test_a_cache_entry_naming_objects_instead_of_plain_arrays_is_not_loaded(
+    registered: Path, tmp_path: Path
+) -> None:
+    """An entry whose description asks for Python objects (what pickle would bring back), with
+    its hash in the index: refused, and the file read again."""
+    out = tmp_path / "out"
+    before, index = _cached_month(registered, out)
+    for key in index["entries"]:
+        entry = out / ".cache" / f"{key}.entry"
+        data = entry.read_bytes()
+        magic = b"balint-reports parsed file\n"
+        start = len(magic) + 8
+        end = start + int.from_bytes(data[len(magic) : start], "little")
+        head = json.loads(data[start:end])
+        for place in head["arrays"].values():
+            place[0] = "|O"
+        text = json.dumps(head).encode()
+        planted = magic + len(text).to_bytes(8, "little") + text + data[end:]
+        entry.write_bytes(planted)
+        index["entries"][key] = hashlib.sha256(planted).hexdigest()
+    (out / ".cache" / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    result = run_cli("run", registered, "--out", out, "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    assert "taken from the cache" not in result.output  # both read again
+    assert (out / "2026-11" / "progress.json").read_bytes() == before
+
+
 def test_a_tampered_cache_entry_is_ignored_and_the_file_read_again(
     registered: Path, tmp_path: Path
 ) -> None:
@@ -621,7 +648,7 @@ def test_a_tampered_cache_entry_is_ignored_and_the_file_read_again(
     out = tmp_path / "out"
     before, index = _cached_month(registered, out)
     entries = sorted(index["entries"])
-    first, second = (out / ".cache" / f"{key}.npz" for key in entries)
+    first, second = (out / ".cache" / f"{key}.entry" for key in entries)
     first.write_bytes(second.read_bytes())  # well-formed, but not what was written there
     result = run_cli("run", registered, "--out", out, "--as-of", "2026-11-30")
     assert result.exit_code == 0, result.output
