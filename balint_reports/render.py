@@ -12,7 +12,6 @@ import multiprocessing
 import os
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -22,7 +21,7 @@ from .digests import render_digests
 from .evidence import ready_evidence_files, run_record_file
 from .feedback import feedback_files
 from .issues import ISSUE_COLUMNS
-from .letters import CountedLines, Letter, letter_file, render_letters, writes_to
+from .letters import letter_file, render_letters
 from .model import RunResult
 from .outbox import outbox_files
 from .parallel import WORKERS_VARIABLE
@@ -88,142 +87,78 @@ def progress_document(result: RunResult, letters: bool = True) -> dict:
     }
 
 
-# Below this many letters a worker process costs more to start than it saves.
+# Below this many letters the workbook is quick and a worker costs more to start than it saves.
 PARALLEL_LETTERS = 400
 
-
-@dataclass(frozen=True)
-class _Job:
-    """What the rendering workers need, left in this module for them before they fork."""
-
-    result: RunResult
-    changes: list[Change]
-    had_letter: frozenset[str]
-    letters: bool
-    rendered: Rendered | None
-    lines: CountedLines
+# What the workbook's worker writes from, left in this module for it before it forks.
+_JOB: tuple[RunResult, list[Change], bool] | None = None
 
 
-_JOB: _Job | None = None
-
-
-def _render_part(part: tuple[int, int]) -> tuple[list[Letter], dict[str, tuple[str, ...]], int]:
-    """In a worker: one run of the letters, what it took from or added to the store, hits."""
-    job = _JOB
-    assert job is not None  # set before the workers forked
-    rendered = Rendered() if job.rendered is None else job.rendered
-    rendered.used.clear()  # only what this part used goes back
-    hits = rendered.hits
-    written = render_letters(job.result, job.changes, job.had_letter, job.rendered, part, job.lines)
-    return written, dict(rendered.used), rendered.hits - hits
-
-
-def _render_workbook(_: object) -> bytes:
-    """In a worker: summary.xlsx."""
-    job = _JOB
-    assert job is not None
-    return workbook_bytes(job.result, job.changes, job.letters)
+def _render_workbook() -> bytes:
+    """In the worker: summary.xlsx."""
+    assert _JOB is not None  # set before the worker forked
+    return workbook_bytes(*_JOB)
 
 
 def render_workers(result: RunResult, letters: bool) -> int:
-    """How many worker processes should write the workbook and the letters while this one
-    writes the rest: as many as BALINT_WORKERS asks (the processes in all, this one
-    included), for a month of PARALLEL_LETTERS letters or more where fork exists; else none.
+    """1 when a worker process should write the workbook while this one writes the letters and
+    the rest, else 0: for a month of PARALLEL_LETTERS letters or more, where fork exists,
+    unless BALINT_WORKERS=1 asks for one process.
 
-    None unless asked: on the federation inbox (1,000,000 rows, 2 cores, shared) one worker
-    took peak memory from 1.08 to 1.62 GiB (each worker copies the pages of the report it
-    touches), over the 1.5 GiB target, and saved no wall time that could be measured under
-    that machine's load (benchmarks/README.md).
+    Only the workbook: it takes about as long as everything else together (on the federation
+    inbox 6 s against 7 s), so the two halves end together. A worker writing letters as well
+    added half a GiB of memory and saved no time (benchmarks/README.md).
     """
     if not letters or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     if sum(t.gets_letter for t in result.trainees) < PARALLEL_LETTERS:
-        return 0  # a small month: a worker costs more to start than it saves
-    chosen = os.environ.get(WORKERS_VARIABLE, "").strip()
-    if not chosen.isdigit() or int(chosen) < 1:
         return 0
-    # each worker is a copy of the report: never more than the cores can run
-    return min(int(chosen), os.cpu_count() or 1) - 1
+    if os.environ.get(WORKERS_VARIABLE, "").strip() == "1":
+        return 0
+    return 1 if (os.cpu_count() or 1) > 1 else 0
 
 
-class _Rendering:
-    """The workbook and the letters: in `workers` worker processes when there are any, else here."""
+class _Workbook:
+    """summary.xlsx: from a worker process when `in_worker`, else written here when asked."""
 
     def __init__(
-        self,
-        result: RunResult,
-        changes: list[Change],
-        had_letter: frozenset[str],
-        letters: bool,
-        rendered: Rendered | None,
-        workers: int,
+        self, result: RunResult, changes: list[Change], letters: bool, in_worker: bool
     ) -> None:
         global _JOB
-        lines = CountedLines(result.records)
-        self.job = _Job(result, changes, had_letter, letters, rendered, lines)
+        self.job = (result, changes, letters)
         self.pool: ProcessPoolExecutor | None = None
-        if workers < 1:
+        if not in_worker:
             return
-        if letters:
-            lines.fill(writes_to(result))  # once, here: the workers share them
-        _JOB = self.job  # the workers fork with it (all at the first submit)
-        # The collector would write to every object it scans, copying each page a worker
-        # shares with this process: frozen, the workers copy only what they change.
+        _JOB = self.job  # the worker forks with it, at the submit
+        # The collector would write to every object it scans, copying each page the worker
+        # shares with this process: frozen, the worker copies only what it changes.
         gc.freeze()
         try:
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-            self.workbook = self.pool.submit(_render_workbook, None)
-            # more parts than workers: a worker done with the workbook takes the rest, and
-            # each part's letters wait in memory to be taken in for less long
-            parts = 4 * workers if letters else 0
-            self.parts = [self.pool.submit(_render_part, (i, parts)) for i in range(parts)]
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self.future = self.pool.submit(_render_workbook)
         except (BrokenProcessPool, OSError):
-            # a fork refused (memory, a process limit) is OSError at the first submit: this
-            # process then writes everything, as it would with no workers
+            # a fork refused (memory, a process limit) is OSError at the submit: this process
+            # then writes it, as with no worker
             self.close()
 
-    def summary(self) -> bytes:
-        """summary.xlsx, from a worker or made here."""
+    def bytes(self) -> bytes:
+        """The workbook, from the worker or made here."""
         if self.pool is not None:
             try:
-                return self.workbook.result()
+                return self.future.result()
             except (BrokenProcessPool, CancelledError):
-                self.close()  # a worker died (out of memory, killed): make it here, slower
-        return workbook_bytes(self.job.result, self.job.changes, self.job.letters)
-
-    def letters(self) -> list[Letter]:
-        """Every letter, in the report's order, as one process would write them."""
-        job = self.job
-        if self.pool is not None:
-            try:
-                return self._from_workers()
-            except (BrokenProcessPool, CancelledError):
-                self.close()
-        return render_letters(
-            job.result, job.changes, job.had_letter, job.rendered, lines=job.lines
-        )
-
-    def _from_workers(self) -> list[Letter]:
-        job = self.job
-        results = [future.result() for future in self.parts]  # all, before taking any in
-        written: list[Letter] = []
-        for part, used, hits in results:
-            written.extend(part)
-            if job.rendered is not None:
-                job.rendered.used.update(used)
-                job.rendered.hits += hits
-                job.rendered.misses += len(part) - hits
-        return written
+                self.close()  # the worker died (out of memory, killed): make it here, slower
+        return workbook_bytes(*self.job)
 
     def close(self) -> None:
-        """Stop the workers, if any were started, and leave no state behind for later runs."""
+        """Stop the worker, if one was started, and leave no state behind for later runs."""
         global _JOB
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
         if _JOB is self.job:
-            gc.unfreeze()  # frozen just before the workers were asked for
-        _JOB = None
+            gc.unfreeze()  # frozen just before the worker was asked for
+            _JOB = None
 
 
 def month_files(
@@ -242,15 +177,13 @@ def month_files(
     `pdf_browser`: the browser that prints each letter as PDF too, or None;
     `rendered`: letters and digests an earlier run rendered from the same inputs, reused as they
     are (the files are the same bytes as a full render's), and this run's kept in it;
-    `workers`: processes besides this one that write the workbook and the letters (None: as
-    `render_workers` says, which is none unless BALINT_WORKERS asks; the files are the same
-    bytes however many).
+    `workers`: 1 writes the workbook in a worker process while this one writes the rest, 0
+    writes all here (None: as `render_workers` says; the files are the same bytes either way).
     """
     if workers is None:
         workers = render_workers(result, letters)
-    rendering = _Rendering(result, changes, had_letter, letters, rendered, workers)
+    workbook = _Workbook(result, changes, letters, in_worker=workers > 0)
     try:
-        # this process writes the rest while the workers write the workbook and letters
         document = progress_document(result, letters)
         files = {
             "progress.json": json.dumps(document, indent=2, ensure_ascii=False, default=str).encode(
@@ -265,7 +198,7 @@ def month_files(
             files.update(ready_evidence_files(result))
             files.update(reference_request_files(result))
             digests = render_digests(result, rendered)
-            written = rendering.letters()
+            written = render_letters(result, changes, had_letter, rendered)
             for letter in written:
                 files[f"letters/{letter.stem}.html"] = letter.html.encode("utf-8")
                 files[f"letters/{letter.stem}.txt"] = letter.text.encode("utf-8")
@@ -275,9 +208,9 @@ def month_files(
             files.update(outbox_files(result, written, digests))
             if pdf_browser:
                 files.update(letter_pdfs(files, pdf_browser))
-        files["summary.xlsx"] = rendering.summary()
+        files["summary.xlsx"] = workbook.bytes()
     finally:
-        rendering.close()
+        workbook.close()
     return MonthFolder(_in_order(files), folders=("letters",) if letters else ())
 
 
