@@ -6,6 +6,7 @@ the publish module writes them.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import multiprocessing
@@ -118,6 +119,22 @@ def render_workers(result: RunResult, letters: bool) -> int:
     return 1 if (os.cpu_count() or 1) > 1 else 0
 
 
+def _return_free_memory() -> None:
+    """Give the system back the pages the C heap keeps free, before forking.
+
+    Reading the inbox frees hundreds of MB that glibc keeps for later; a forked worker would
+    share them, and the two processes' copies of the pages around them add up. On the
+    federation inbox this takes the peak from 1.5 to 1.0 GiB. Where the C library has no
+    malloc_trim (macOS, musl), nothing to do.
+    """
+    gc.collect()  # cycles freed first, so that their pages are free too
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return
+    trim(0)
+
+
 class _Workbook:
     """summary.xlsx: from a worker process when `in_worker`, else written here when asked."""
 
@@ -130,6 +147,7 @@ class _Workbook:
         if not in_worker:
             return
         _JOB = self.job  # the worker forks with it, at the submit
+        _return_free_memory()
         # The collector would write to every object it scans, copying each page the worker
         # shares with this process: frozen, the worker copies only what it changes.
         gc.freeze()
