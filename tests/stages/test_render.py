@@ -11,11 +11,13 @@ from pathlib import Path
 import jinja2
 import openpyxl
 import pandas as pd
+import pytest
+from markupsafe import escape
 
 from balint_reports.config import Config
 from balint_reports.evaluate import evaluate
 from balint_reports.issues import ISSUE_FIELDS, IssueLog
-from balint_reports.letters import _TemplateCodeCache, template_environment
+from balint_reports.letters import _TemplateCodeCache, list_items, template_environment
 from balint_reports.model import Person, RunResult
 from balint_reports.render import month_files
 from balint_reports.ruleset import load_rulesets
@@ -155,3 +157,22 @@ def test_a_template_cache_that_cannot_be_read_or_written_costs_a_compile_not_the
     shutil.rmtree(kept)
     kept.write_text("a file where the folder was: nothing can be read or written there")
     assert compiled(kept) == fresh
+
+
+def test_listed_records_are_escaped_as_one_text_or_line_by_line_alike() -> None:
+    lines = ["12 Mar 2026 <script>alert(1)</script>", 'Tom & Jerry\'s "group"', "plain"]
+    one_by_one = "\n    ".join(f"<li>{escape(line)}</li>" for line in lines)
+    assert list_items(lines) == one_by_one
+    assert "<script>" not in list_items(lines)
+    # a NUL in a cell (a CSV can hold one) cannot split a line in two
+    with_nul = ["a\0b <i>", "c"]
+    assert list_items(with_nul) == "<li>a\0b &lt;i&gt;</li>\n    <li>c</li>"
+    assert list_items([]) == ""
+
+
+def test_templates_read_a_context_key_first_and_a_method_otherwise() -> None:
+    environment = template_environment()
+    template = environment.from_string('{{ d.title }} {{ d.get("absent", "default") }} {{ d.n }}')
+    assert template.render(d={"title": "<b>", "n": 3}) == "&lt;b&gt; default 3"
+    with pytest.raises(jinja2.UndefinedError):  # StrictUndefined, as before
+        environment.from_string("{{ d.missing }}").render(d={})
