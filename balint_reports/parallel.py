@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .cache import ParsedFile
     from .read import Loaded, SourceFile
 
-WORKERS_VARIABLE = "BALINT_WORKERS"  # 1: parse in the main process only
+WORKERS_VARIABLE = "BALINT_WORKERS"  # 1: the whole run in one process (parsing and the workbook)
 # Below this much spreadsheet the workers' start-up costs more than it saves.
 MINIMUM_BYTES = 2 * 1024 * 1024
 MINIMUM_FILES = 4
