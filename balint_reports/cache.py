@@ -134,11 +134,15 @@ class SheetCache:
         self.misses += 1
         return None
 
-    def keep(self, relative: str, parsed: ParsedFile, salt: str = "") -> None:
-        """Keep a file's parsed tables for the next run, under the hash of the bytes parsed."""
+    def keep(
+        self, relative: str, parsed: ParsedFile, salt: str = "", entry: bytes | None = None
+    ) -> None:
+        """Keep a file's parsed tables for the next run, under the hash of the bytes parsed.
+
+        `entry`: `encode(parsed)`, when a worker made it already."""
         if parsed.sha256:
             key = self._key(relative, parsed.sha256, salt)
-            self._store(key, self.folder / f"{key}{_SUFFIX}", parsed)
+            self._store(key, self.folder / f"{key}{_SUFFIX}", parsed, entry)
 
     def _load(self, entry: Path, expected: str | None) -> ParsedFile | None:
         """The entry if its bytes hash to what the index says; None for any doubt."""
@@ -152,10 +156,10 @@ class SheetCache:
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
 
-    def _store(self, key: str, entry: Path, parsed: ParsedFile) -> None:
+    def _store(self, key: str, entry: Path, parsed: ParsedFile, data: bytes | None) -> None:
         """Write an entry whole or not at all, then record its hash in the index."""
         try:
-            data = encode(parsed)
+            data = encode(parsed) if data is None else data
         except Uncacheable:
             return  # read again next time: correct, only slower
         try:

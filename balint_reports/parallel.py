@@ -27,6 +27,9 @@ MINIMUM_BYTES = 2 * 1024 * 1024
 MINIMUM_FILES = 4
 
 ParseFile = Callable[["SourceFile", "Loaded"], "ParsedFile"]
+# In a worker: the parsed file as the cache keeps it (cache.encode), or the parsed file itself
+# when the cache cannot keep it. Bytes travel back far cheaper than pickled tables.
+ParseInWorker = Callable[["SourceFile", "Loaded"], "ParsedFile | bytes"]
 
 
 def worker_count(sources: list[SourceFile]) -> int:
@@ -52,13 +55,17 @@ class Parsing:
     """Starts parsing files, in worker processes when `sources` are enough to pay for them.
 
     Use as a context manager; `start(source, loaded)` returns a function that gives what
-    `parse(source, loaded)` does (`parse` must pickle: a module's function, perhaps partial).
-    A serial run parses when that function is called; after a worker died, the rest is parsed
-    in this process.
+    `parse(source, loaded)` does, or what `in_worker(source, loaded)` does when a worker
+    parsed the file (`in_worker` must pickle: a module's function, perhaps partial). A serial
+    run parses when that function is called; after a worker died, the rest is parsed in this
+    process.
     """
 
-    def __init__(self, sources: list[SourceFile], parse: ParseFile) -> None:
+    def __init__(
+        self, sources: list[SourceFile], parse: ParseFile, in_worker: ParseInWorker
+    ) -> None:
         self.parse = parse
+        self.in_worker = in_worker
         self.workers = worker_count(sources)
         self._pool: ProcessPoolExecutor | None = None
 
@@ -84,8 +91,9 @@ class Parsing:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def start(self, source: SourceFile, loaded: Loaded) -> Callable[[], ParsedFile]:
-        """Begin parsing one file; call the result to wait for it."""
+    def start(self, source: SourceFile, loaded: Loaded) -> Callable[[], ParsedFile | bytes]:
+        """Begin parsing one file; call the result to wait for it: what `parse` gives, or
+        what `in_worker` gives when a worker parsed it."""
         if self.workers <= 1:
             return lambda: self.parse(source, loaded)
         try:
@@ -93,11 +101,11 @@ class Parsing:
                 self._pool = ProcessPoolExecutor(
                     self.workers, mp_context=multiprocessing.get_context("fork")
                 )
-            future = self._pool.submit(self.parse, source, loaded)
+            future = self._pool.submit(self.in_worker, source, loaded)
         except BrokenProcessPool:
             return self._serial(source, loaded)
 
-        def result() -> ParsedFile:
+        def result() -> ParsedFile | bytes:
             try:
                 return future.result()
             except (BrokenProcessPool, CancelledError):
