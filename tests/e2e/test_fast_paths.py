@@ -10,6 +10,7 @@ outputs compared: progress.json byte for byte, every workbook cell, every letter
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import sys
 from dataclasses import replace
@@ -254,3 +255,39 @@ def test_parallel_reading_gives_the_serial_tables(
     for kind, table in serial.items():
         assert parallel[kind].equals(table), kind
     assert len(serial["attendance"]) > 2000
+
+
+def test_a_file_the_cache_cannot_keep_comes_back_from_a_worker_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker sends back each file as a cache entry; one the cache refuses (a NUL inside a
+    cell of a CSV) comes back as tables, read the same as in one process, and is not kept."""
+    from balint_reports.cache import SheetCache
+    from balint_reports.config import Config
+    from balint_reports.ingest import read_inbox
+    from balint_reports.issues import IssueLog
+
+    inbox = tmp_path / "inbox"
+    _mixed(inbox)
+    (inbox / "odd.csv").write_bytes(
+        b"trainee,date,activity,sessions\nT0001,2026-03-12,co-leader,5\nT00\x0002,2026-03-12,member,1\n"
+    )
+    read = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("BALINT_WORKERS", workers)
+        out = tmp_path / f"out{workers}"
+        cache = SheetCache(out, Config())
+        log = IssueLog()
+        tables, sources = read_inbox(inbox, Config(), log, cache)
+        read[workers] = (tables, sources, log.frame())
+        kept = json.loads((out / ".cache" / "index.json").read_text(encoding="utf-8"))
+        files = [s for s in sources if s["kind"] != "ignored"]
+        assert len(kept["entries"]) == len({s["file"] for s in files}) - 1  # all but odd.csv
+    (serial, serial_sources, serial_issues) = read["1"]
+    (parallel, parallel_sources, parallel_issues) = read["2"]
+    assert parallel_sources == serial_sources
+    assert parallel_issues.equals(serial_issues)
+    for kind, table in serial.items():
+        assert parallel[kind].equals(table), kind
+    odd = serial["attendance"][serial["attendance"]["_file"] == "odd.csv"]
+    assert len(odd) == 2
