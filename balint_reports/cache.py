@@ -153,7 +153,7 @@ class SheetCache:
             if hashlib.sha256(data).hexdigest() != expected:
                 return None  # changed since we wrote it: read the file again
             return decode(data)
-        except (OSError, ValueError, KeyError, TypeError, EOFError):
+        except Exception:  # any entry that does not decode as written: read the file again
             return None
 
     def _store(self, key: str, entry: Path, parsed: ParsedFile, data: bytes | None) -> None:
@@ -273,7 +273,9 @@ def _decode_frame(layout: dict, arrays: _Arrays) -> pd.DataFrame:
             uniques = np.empty(count + 1, dtype=object)
             uniques[:count] = text.split("\0") if count else []
             codes = arrays[base + ".codes"]
-            if len(codes) and codes.max(initial=-1) >= count:
+            if codes.dtype.kind != "i" or (
+                len(codes) and not -1 <= codes.min() <= codes.max() < count
+            ):
                 raise ValueError("text codes")
             values = uniques[codes]
             if dtype == "str":
@@ -338,7 +340,8 @@ def decode(data: bytes) -> ParsedFile:
     end = start + int.from_bytes(data[len(_MAGIC) : start], "little")
     head = json.loads(data[start:end].decode("utf-8"))
     meta = head["meta"]
-    arrays = _Arrays(bytearray(data[end:]), head["arrays"])  # writable, as pandas may write
+    # one copy of the arrays' bytes, writable, as pandas may write to them
+    arrays = _Arrays(bytearray(memoryview(data)[end:]), head["arrays"])
     tables = [(kind, _decode_frame(layout, arrays)) for kind, layout in meta["tables"]]
     issues = _decode_frame(meta["issues"], arrays)
     return ParsedFile(meta["sha256"], meta["sources"], tables, issues, int(meta["rows"]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import re
@@ -63,30 +62,6 @@ class Letter:
     text: str
 
 
-class _TemplateCodeCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept between runs (in the user's temporary folder), so that a run
-    does not spend a tenth of a second compiling them again. Jinja checks each against its
-    template's text and the Python version; a cache that cannot be read or written costs only
-    that compile, never the run."""
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except (OSError, EOFError, ValueError, TypeError):
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-def _template_code_cache() -> jinja2.BytecodeCache | None:
-    try:
-        return _TemplateCodeCache()
-    except (OSError, RuntimeError):  # no private temporary folder to be had
-        return None
-
-
 class _Environment(jinja2.Environment):
     """Jinja2's environment, looking a dict's key up before its attributes.
 
@@ -121,7 +96,6 @@ def template_environment() -> jinja2.Environment:
     One per process: each template is loaded and compiled once, however many renderers ask."""
     environment = _Environment(
         loader=jinja2.PackageLoader("balint_reports", "templates"),
-        bytecode_cache=_template_code_cache(),
         autoescape=jinja2.select_autoescape(["html.j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -9,8 +9,11 @@ everything made from them, are the same byte for byte as a serial run's.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,14 +35,40 @@ ParseFile = Callable[["SourceFile", "Loaded"], "ParsedFile"]
 ParseInWorker = Callable[["SourceFile", "Loaded"], "ParsedFile | bytes"]
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker, first of all: have Linux kill it when the run's process dies (killed, out of
+    memory). A worker outlives a killed run otherwise: it waits on a pipe that its own copy
+    keeps open, holding the copy of OUT's lock it was forked with, and every later run would
+    be told that another run is writing. Elsewhere there is no such request to make."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError, TypeError):
+        return
+    if os.getppid() != parent:  # the run died before the request was made
+        os._exit(1)
+
+
+def forks_safely() -> bool:
+    """Whether worker processes may be forked from the run: on Linux. macOS has fork but warns
+    against it (system libraries, numpy's among them, may hold locks a child inherits), and
+    Windows has none; there a worker would have to import everything afresh, costing more
+    than it saves."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
 def worker_count(sources: list[SourceFile]) -> int:
-    """How many processes should parse `sources`: 1 (none besides this one) for a small inbox."""
+    """How many processes should parse `sources`: 1 (none besides this one) for a small inbox,
+    or where workers cannot be forked, whatever BALINT_WORKERS asks."""
+    if not forks_safely():
+        return 1
     chosen = os.environ.get(WORKERS_VARIABLE, "").strip()
     if chosen.isdigit() and int(chosen) >= 1:
         return min(int(chosen), max(len(sources), 1))
-    if "fork" not in multiprocessing.get_all_start_methods():
-        # Elsewhere each worker would import pandas afresh: slower than reading in one process.
-        return 1
     if len(sources) < MINIMUM_FILES:
         return 1
     size = 0
@@ -99,7 +128,10 @@ class Parsing:
         try:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("fork")
+                    self.workers,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=die_with_parent,
+                    initargs=(os.getpid(),),
                 )
             future = self._pool.submit(self.in_worker, source, loaded)
         except BrokenProcessPool:

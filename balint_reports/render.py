@@ -6,7 +6,7 @@ the publish module writes them.
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -25,7 +25,7 @@ from .issues import ISSUE_COLUMNS
 from .letters import letter_file, render_letters
 from .model import RunResult
 from .outbox import outbox_files
-from .parallel import WORKERS_VARIABLE
+from .parallel import WORKERS_VARIABLE, die_with_parent, forks_safely
 from .pdf import letter_pdfs
 from .publish import MonthFolder
 from .references import reference_request_files
@@ -104,13 +104,13 @@ def _render_workbook() -> bytes:
 def render_workers(result: RunResult, letters: bool) -> int:
     """1 when a worker process should write the workbook while this one writes the letters and
     the rest, else 0: for a month of PARALLEL_LETTERS letters or more, where fork exists,
-    unless BALINT_WORKERS=1 asks for one process.
+    unless BALINT_WORKERS=1 asks for one process (`parallel.forks_safely` says where).
 
     Only the workbook: it takes about as long as everything else together (on the federation
     inbox 6 s against 7 s), so the two halves end together. A worker writing letters as well
     added half a GiB of memory and saved no time (benchmarks/README.md).
     """
-    if not letters or "fork" not in multiprocessing.get_all_start_methods():
+    if not letters or not forks_safely():
         return 0
     if sum(t.gets_letter for t in result.trainees) < PARALLEL_LETTERS:
         return 0
@@ -128,9 +128,11 @@ def _return_free_memory() -> None:
     malloc_trim (macOS, musl), nothing to do.
     """
     gc.collect()  # cycles freed first, so that their pages are free too
+    import ctypes  # only here: a run that never forks has no use for it
+
     try:
         trim = ctypes.CDLL(None).malloc_trim
-    except (AttributeError, OSError):
+    except (AttributeError, OSError, TypeError):
         return
     trim(0)
 
@@ -146,18 +148,33 @@ class _Workbook:
         self.pool: ProcessPoolExecutor | None = None
         if not in_worker:
             return
-        _JOB = self.job  # the worker forks with it, at the submit
         _return_free_memory()
         # The collector would write to every object it scans, copying each page the worker
         # shares with this process: frozen, the worker copies only what it changes.
         gc.freeze()
+        _JOB = self.job  # the worker forks with it, at the submit
         try:
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self.pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
             self.future = self.pool.submit(_render_workbook)
-        except (BrokenProcessPool, OSError):
-            # a fork refused (memory, a process limit) is OSError at the submit: this process
-            # then writes it, as with no worker
-            self.close()
+        except Exception:
+            # Whatever stops the worker starting (a fork refused is OSError; no thread to
+            # spare for the pool's manager, RuntimeError) leaves the workbook to this process.
+            self._abandon()
+
+    def _abandon(self) -> None:
+        """After the worker could not be started: nothing half-started left to wait for."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            with contextlib.suppress(Exception):
+                pool.shutdown(wait=False, cancel_futures=True)
+            for child in multiprocessing.active_children():
+                child.terminate()
+        self.close()
 
     def bytes(self) -> bytes:
         """The workbook, from the worker or made here."""

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -291,3 +294,50 @@ def test_a_file_the_cache_cannot_keep_comes_back_from_a_worker_whole(
         assert parallel[kind].equals(table), kind
     odd = serial["attendance"][serial["attendance"]["_file"] == "odd.csv"]
     assert len(odd) == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_workers_die_with_a_killed_run_and_leave_the_folder_unlocked(tmp_path: Path) -> None:
+    """A run killed while its workers parse: they go too, so they cannot keep OUT's lock (which
+    they were forked holding) and the next run starts."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    generate(inbox, Shape(rows=40000, trainees=150, files=8, format="xlsx"))
+    command = [sys.executable, "-m", "balint_reports", "run", str(inbox), "--out", str(out)]
+    run = subprocess.Popen(
+        [*command, "--as-of", "2026-11-30"],
+        env={**os.environ, "BALINT_WORKERS": "2"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers = _children_of(run.pid, wait=60)
+    assert workers, "the run never started its workers"
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    again = subprocess.run(
+        [*command, "--as-of", "2026-11-30"], capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0, again.stderr
+    assert "another balint-reports run" not in again.stderr
+
+
+def _children_of(parent: int, wait: float) -> list[int]:
+    """The processes `parent` has started, as soon as there are any (none after `wait` s)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                    found.append(int(entry.name))
+        if found:
+            return found
+        time.sleep(0.02)
+    return []

@@ -614,11 +614,19 @@ def test_cache_entries_are_data_only_and_a_planted_pickle_never_runs(
     assert (out / "2026-11" / "progress.json").read_bytes() == before
 
 
-def test_a_cache_entry_naming_objects_instead_of_plain_arrays_is_not_loaded(
-    registered: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("arrays", "dtype"),
+    [
+        ("", "|O"),  # Python objects, what a pickle would bring back
+        (".codes", "<f8"),  # text codes as fractions: indexing with them would raise
+        (".codes", "<m8[ns]"),
+    ],
+)
+def test_a_cache_entry_describing_other_arrays_than_it_should_is_not_loaded(
+    registered: Path, tmp_path: Path, arrays: str, dtype: str
 ) -> None:
-    """An entry whose description asks for Python objects (what pickle would bring back), with
-    its hash in the index: refused, and the file read again."""
+    """An entry whose description names other kinds of arrays than the entry was written
+    with, with its hash in the index: refused, and the file read again, never a traceback."""
     out = tmp_path / "out"
     before, index = _cached_month(registered, out)
     for key in index["entries"]:
@@ -628,8 +636,9 @@ def test_a_cache_entry_naming_objects_instead_of_plain_arrays_is_not_loaded(
         start = len(magic) + 8
         end = start + int.from_bytes(data[len(magic) : start], "little")
         head = json.loads(data[start:end])
-        for place in head["arrays"].values():
-            place[0] = "|O"
+        for name, place in head["arrays"].items():
+            if name.endswith(arrays):
+                place[0] = dtype
         text = json.dumps(head).encode()
         planted = magic + len(text).to_bytes(8, "little") + text + data[end:]
         entry.write_bytes(planted)

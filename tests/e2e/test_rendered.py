@@ -214,3 +214,27 @@ def test_a_small_month_is_rendered_in_one_process(monkeypatch: pytest.MonkeyPatc
     report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
     monkeypatch.delenv("BALINT_WORKERS", raising=False)
     assert render_workers(report, letters=True) == 0  # 19 letters: a worker would cost more
+
+
+def test_a_workbook_worker_that_dies_leaves_the_workbook_to_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The out-of-memory killer may end the worker at any time: the run writes the workbook
+    # itself, the same bytes, and leaves nothing frozen or pending behind.
+    config = load_config(SAMPLE / "balint.toml")
+    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    serial = month_files(report, [], workers=0)
+    real_fork = os.fork
+
+    def dying_fork() -> int:
+        pid = real_fork()
+        if pid == 0:
+            os._exit(1)  # the worker, gone before it wrote anything
+        return pid
+
+    monkeypatch.setattr(os, "fork", dying_fork)
+    frozen = gc.get_freeze_count()
+    died = month_files(report, [], workers=1)
+    assert _normalised(died.files) == _normalised(serial.files)
+    assert gc.get_freeze_count() == frozen
+    assert render._JOB is None

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import shutil
-from pathlib import Path
 
 import jinja2
 import openpyxl
@@ -17,7 +15,7 @@ from markupsafe import escape
 from balint_reports.config import Config
 from balint_reports.evaluate import evaluate
 from balint_reports.issues import ISSUE_FIELDS, IssueLog
-from balint_reports.letters import _TemplateCodeCache, list_items, template_environment
+from balint_reports.letters import list_items, template_environment
 from balint_reports.model import Person, RunResult
 from balint_reports.render import month_files
 from balint_reports.ruleset import load_rulesets
@@ -123,40 +121,10 @@ def test_a_digest_shows_its_trainees_issues_in_words_that_name_nobody_else() -> 
     assert "did you mean" not in digest and "Ann Able" not in digest  # not Lea's trainee
 
 
-def test_templates_are_compiled_once_and_kept_for_the_next_run(tmp_path: Path) -> None:
-    assert template_environment() is template_environment()  # one per process
-    kept = tmp_path / "kept"
-    kept.mkdir()
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("balint_reports", "templates"),
-        bytecode_cache=_TemplateCodeCache(str(kept)),
-    )
-    first = environment.get_template("letter.txt.j2")
-    assert len(list(kept.iterdir())) == 1  # compiled, and kept
-    environment.cache.clear()  # as a new process: only the kept code
-    assert environment.get_template("letter.txt.j2") is not first
-    assert len(list(kept.iterdir())) == 1
-
-
-def test_a_template_cache_that_cannot_be_read_or_written_costs_a_compile_not_the_run(
-    tmp_path: Path,
-) -> None:
-    def compiled(folder: Path) -> bytes:
-        environment = jinja2.Environment(
-            loader=jinja2.PackageLoader("balint_reports", "templates"),
-            bytecode_cache=_TemplateCodeCache(str(folder)),
-        )
-        return environment.get_template("letter.txt.j2").root_render_func.__code__.co_code
-
-    kept = tmp_path / "kept"
-    kept.mkdir()
-    fresh = compiled(kept)
-    for entry in kept.iterdir():  # a foreign file in its place
-        entry.write_bytes(b"not compiled code")
-    assert compiled(kept) == fresh
-    shutil.rmtree(kept)
-    kept.write_text("a file where the folder was: nothing can be read or written there")
-    assert compiled(kept) == fresh
+def test_templates_are_loaded_and_compiled_once_per_process() -> None:
+    environment = template_environment()
+    assert environment is template_environment()  # every renderer shares it
+    assert environment.get_template("letter.txt.j2") is environment.get_template("letter.txt.j2")
 
 
 def test_listed_records_are_escaped_as_one_text_or_line_by_line_alike() -> None:
