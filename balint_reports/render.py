@@ -103,8 +103,9 @@ def _render_workbook() -> bytes:
 
 def render_workers(result: RunResult, letters: bool) -> int:
     """1 when a worker process should write the workbook while this one writes the letters and
-    the rest, else 0: for a month of PARALLEL_LETTERS letters or more, where fork exists,
-    unless BALINT_WORKERS=1 asks for one process (`parallel.forks_safely` says where).
+    the rest, else 0: for a month of PARALLEL_LETTERS letters or more, on two cores or more
+    where workers may be forked (`parallel.forks_safely`: Linux), unless BALINT_WORKERS=1
+    asks for one process.
 
     Only the workbook: it takes about as long as everything else together (on the federation
     inbox 6 s against 7 s), so the two halves end together. A worker writing letters as well
