@@ -12,7 +12,7 @@ from .issues import ISSUE_COLUMNS
 from .letters import file_stem, template_environment
 from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
 from .records import Records
-from .rendered import Rendered, render_key
+from .rendered import Rendered, rendered_texts
 from .ruleset import Vocabulary, shared_vocabulary
 from .wording import (
     DIGEST_OVERALL_WORDS,
@@ -192,12 +192,7 @@ def render_digests(report: RunResult, rendered: Rendered | None = None) -> list[
     text_template = environment.get_template("digest.txt.j2")
     digests = []
     for context in digest_contexts(report):
-        key = render_key("digest", context) if rendered is not None else None
-        texts = rendered.get(key) if rendered is not None else None
-        if texts is None:
-            texts = (html_template.render(context), text_template.render(context))
-            if rendered is not None:
-                rendered.put(key, texts)
+        texts = rendered_texts(rendered, "digest", context, (html_template, text_template))
         leader = context["leader_id"]
         digests.append(Digest(report.leaders[leader], file_stem(leader), *texts))
     return digests

@@ -22,7 +22,7 @@ from .model import (
 )
 from .pdf import css_string
 from .records import Records
-from .rendered import Rendered, render_key
+from .rendered import Rendered, rendered_texts
 from .ruleset import Requirement, Route, Ruleset
 from .wording import (
     PAUSED_FOR_TRAINEE,
@@ -371,11 +371,6 @@ def render_letters(
             has_previous=result.trainee_id in had_letter,
             lines=lines,
         )
-        key = render_key("letter", context) if rendered is not None else None
-        texts = rendered.get(key) if rendered is not None else None
-        if texts is None:
-            texts = (html.render(context), text.render(context))
-            if rendered is not None:
-                rendered.put(key, texts)
+        texts = rendered_texts(rendered, "letter", context, (html, text))
         letters.append(Letter(result.trainee_id, file_stem(result.trainee_id), *texts))
     return letters

@@ -21,9 +21,11 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Protocol
 
 from .cache import CACHE_FOLDER, _code_digest, _write_atomically
 
@@ -112,6 +114,25 @@ class Rendered:
         """Keep what was rendered for `key`, for the next run."""
         if key is not None:
             self.used[key] = texts
+
+
+class _Template(Protocol):
+    def render(self, context: dict) -> str: ...
+
+
+def rendered_texts(
+    rendered: Rendered | None, kind: str, context: dict, templates: Sequence[_Template]
+) -> tuple[str, ...]:
+    """What `templates` render from `context`: taken from `rendered` when an earlier run
+    rendered the same context with the `kind` templates, else rendered now and kept in it."""
+    if rendered is None:
+        return tuple(template.render(context) for template in templates)
+    key = render_key(kind, context)
+    texts = rendered.get(key)
+    if texts is None:
+        texts = tuple(template.render(context) for template in templates)
+        rendered.put(key, texts)
+    return texts
 
 
 def load_rendered(out: Path) -> Rendered:

@@ -17,6 +17,7 @@ import pytest
 
 from balint_reports import render
 from balint_reports.config import load_config
+from balint_reports.model import RunResult
 from balint_reports.monthly import MonthResult, run_month
 from balint_reports.pipeline import build_report
 from balint_reports.render import month_files, render_workers
@@ -138,6 +139,11 @@ def test_mixed_up_or_trimmed_index_entries_are_rendered_again_never_served(
         assert again.reused == 0  # an index of the wrong shape is not used at all
 
 
+def _sample_report() -> RunResult:
+    config = load_config(SAMPLE / "balint.toml")
+    return build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+
+
 def _normalised(files: Mapping[str, bytes]) -> dict[str, object]:
     """A month's files as bytes, less what differs between any two renders (as `_files`)."""
     normalised: dict[str, object] = {}
@@ -155,8 +161,7 @@ def _normalised(files: Mapping[str, bytes]) -> dict[str, object]:
 def test_a_workbook_written_by_a_worker_process_is_the_bytes_one_process_writes(
     tmp_path: Path,
 ) -> None:
-    config = load_config(SAMPLE / "balint.toml")
-    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    report = _sample_report()
     assert render_workers(report, letters=True) == 0  # 19 letters: not worth a worker
     had = frozenset({"T01", "T02"})
     serial_store = Rendered()
@@ -181,8 +186,7 @@ def test_a_refused_fork_renders_everything_here_and_leaves_nothing_behind(
 ) -> None:
     # The operating system may refuse a process (memory, a process limit): the month is then
     # written by this process, the same bytes, and no frozen objects or job are left over.
-    config = load_config(SAMPLE / "balint.toml")
-    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    report = _sample_report()
     serial = month_files(report, [], workers=0)
 
     def refused() -> int:
@@ -199,8 +203,7 @@ def test_a_refused_fork_renders_everything_here_and_leaves_nothing_behind(
 def test_a_big_month_writes_its_workbook_in_a_worker_unless_one_process_is_asked_for(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    config = load_config(SAMPLE / "balint.toml")
-    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    report = _sample_report()
     monkeypatch.setattr(render, "PARALLEL_LETTERS", 1)
     monkeypatch.delenv("BALINT_WORKERS", raising=False)
     assert render_workers(report, letters=True) == (1 if (os.cpu_count() or 1) > 1 else 0)
@@ -210,8 +213,7 @@ def test_a_big_month_writes_its_workbook_in_a_worker_unless_one_process_is_asked
 
 
 def test_a_small_month_is_rendered_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    config = load_config(SAMPLE / "balint.toml")
-    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    report = _sample_report()
     monkeypatch.delenv("BALINT_WORKERS", raising=False)
     assert render_workers(report, letters=True) == 0  # 19 letters: a worker would cost more
 
@@ -221,8 +223,7 @@ def test_a_workbook_worker_that_dies_leaves_the_workbook_to_this_process(
 ) -> None:
     # The out-of-memory killer may end the worker at any time: the run writes the workbook
     # itself, the same bytes, and leaves nothing frozen or pending behind.
-    config = load_config(SAMPLE / "balint.toml")
-    report = build_report(SAMPLE, AS_OF, config, load_rulesets(config.rule_files))
+    report = _sample_report()
     serial = month_files(report, [], workers=0)
     real_fork = os.fork
 
