@@ -101,3 +101,67 @@ def test_every_file_is_whole_in_staging_before_the_swap_and_none_is_visible_yet(
     assert seen == files
     assert {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*.*")} == files
     assert _temporaries(out) == []
+
+
+def test_a_file_the_replaced_month_holds_byte_for_byte_is_linked_and_ends_unshared(
+    tmp_path: Path,
+) -> None:
+    """The "fix a sheet, run again" loop: unchanged letters are not written and flushed again."""
+    out = tmp_path / "out"
+    first = publish(out, "2026-11", MonthFolder({"letters/T1.html": b"same", "summary.xlsx": b"1"}))
+    kept = (first / "letters" / "T1.html").stat()
+    rewritten = (first / "summary.xlsx").stat()
+
+    folder = publish(
+        out, "2026-11", MonthFolder({"letters/T1.html": b"same", "summary.xlsx": b"2"})
+    )
+    letter = (folder / "letters" / "T1.html").stat()
+    assert letter.st_ino == kept.st_ino  # the same file, not a copy
+    assert letter.st_nlink == 1  # the replaced month is gone: nothing shares it
+    assert (folder / "summary.xlsx").read_bytes() == b"2"
+    assert (folder / "summary.xlsx").stat().st_ino != rewritten.st_ino
+    assert _temporaries(out) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="file permissions as POSIX has them")
+def test_a_file_linked_elsewhere_or_with_other_permissions_or_a_link_is_written_anew(
+    tmp_path: Path,
+) -> None:
+    """Only a plain file of ours alone is taken over: the new report never shares a file
+    with anything outside it, and its files have the permissions a new file gets."""
+    out = tmp_path / "out"
+    files = {"shared.html": b"same", "private.html": b"same", "linked.html": b"same"}
+    first = publish(out, "2026-11", MonthFolder(files))
+    elsewhere = tmp_path / "copy-kept-by-the-team.html"
+    os.link(first / "shared.html", elsewhere)
+    (first / "private.html").chmod(0o600)
+    (first / "linked.html").unlink()
+    (first / "linked.html").symlink_to(elsewhere)
+
+    folder = publish(out, "2026-11", MonthFolder(files))
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in files:
+        status = (folder / name).lstat()
+        assert (folder / name).read_bytes() == b"same"
+        assert status.st_nlink == 1 and not (folder / name).is_symlink()
+        assert status.st_mode & 0o777 == 0o666 & ~umask
+    assert elsewhere.stat().st_nlink == 1  # the team's copy is theirs alone again
+
+
+def test_a_failure_after_linking_leaves_the_previous_month_whole_and_unshared(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    publish(out, "2026-11", MonthFolder({"letters/T1.html": b"same", "summary.xlsx": b"1"}))
+
+    def stop(at: str) -> None:
+        if at == "before-swap":
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        publish(out, "2026-11", MonthFolder({"letters/T1.html": b"same"}), stop)
+    previous = out / "2026-11"
+    assert (previous / "letters" / "T1.html").stat().st_nlink == 1
+    assert (previous / "summary.xlsx").read_bytes() == b"1"
+    assert _temporaries(out) == []
