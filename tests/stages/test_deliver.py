@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from email import policy
+from email.parser import Parser
 from pathlib import Path
 
 from balint_reports.config import Config, ReportSettings
@@ -59,6 +61,35 @@ def test_a_message_is_built_from_an_object_in_memory_with_the_configs_headers() 
     test = build_message(_letter(), headers, "2026-11", to="me@x.org", subject_prefix="[Test] ")
     assert test["To"].addresses[0].addr_spec == "me@x.org"
     assert str(test["Subject"]) == "[Test] Progress, November 2026"
+
+
+def test_messages_sharing_a_quoted_sender_each_keep_their_own_recipient_and_form() -> None:
+    """The sender's headers are parsed once and shared: each message still reads back as its
+    own, ASCII and SMTPUTF8 forms alike, with the name quoted as the parser quotes it."""
+    config = Config(
+        report=ReportSettings(society="Balint Society", contact_email="team@balint.example"),
+        email={"from": '"Balint Society (North), UK" <team@balint.example>'},
+    )
+    headers = headers_for(config, "letter", dt.date(2026, 11, 30))
+    people = [
+        Recipient("letter", "T1", "Jane Smith", "jane@example.org"),
+        Recipient("letter", "T2", "Siân Ó Súilleabháin", "siân@example.org"),
+        Recipient("letter", "T3", "Pat O'Brien, Jr", "pat@example.org"),
+    ]
+    for _ in range(2):
+        for person in people:
+            message = build_message(_letter(recipient=person), headers, "2026-11")
+            raw = message.as_bytes()
+            # an SMTPUTF8 message carries UTF-8 in its headers: read back as text
+            again = Parser(policy=policy.default).parsestr(raw.decode("utf-8"))
+            (sender,) = again["From"].addresses
+            assert (sender.display_name, sender.addr_spec) == (
+                "Balint Society (North), UK",
+                "team@balint.example",
+            )
+            (to,) = again["To"].addresses
+            assert (to.display_name, to.addr_spec) == (person.name, person.address)
+            assert raw.isascii() is person.address.isascii()
 
 
 def test_an_opening_line_goes_before_the_first_paragraph_of_both_bodies() -> None:
