@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -54,3 +55,63 @@ def test_the_copied_illegal_characters_pattern_is_openpyxls() -> None:
     from balint_reports.safecells import ILLEGAL_CHARACTERS_RE as copied
 
     assert copied.pattern == ILLEGAL_CHARACTERS_RE.pattern
+
+
+# The installed command, as its console script calls it, after the probe registers what the
+# run itself might (a log to flush, a folder to remove) and, asked to, leaves a thread working.
+COMMAND_LINE = """
+import atexit, sys, threading, time
+from pathlib import Path
+from balint_reports.cli import command_line
+mark = Path(sys.argv.pop(1))
+atexit.register(lambda: mark.with_suffix(".atexit").write_text("ran"))
+if sys.argv.pop(1) == "thread":
+    def finish():
+        time.sleep(0.3)
+        mark.with_suffix(".thread").write_text("finished")
+    threading.Thread(target=finish).start()
+sys.argv[0] = "balint-reports"
+print("printed, not flushed")  # into a pipe: kept in Python's buffer until flushed
+command_line()
+"""
+
+
+# As a team member's shell has it: output into a pipe is buffered until flushed.
+BUFFERED = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
+@pytest.mark.parametrize(
+    ("words", "code", "said"),
+    [
+        (["--version"], 0, "balint-reports, version"),
+        (["run", "/no/such/folder"], 2, "does not exist"),
+    ],
+)
+def test_the_command_line_leaves_with_its_code_its_output_and_its_exit_handlers(
+    tmp_path, words: list[str], code: int, said: str
+) -> None:
+    """It skips taking the interpreter apart, and nothing else Python does on the way out:
+    what it printed into the pipe (block-buffered there) arrives, and exit handlers run."""
+    mark = tmp_path / "mark"
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_LINE, str(mark), "no thread", *words],
+        capture_output=True,
+        text=True,
+        env=BUFFERED,
+    )
+    assert done.returncode == code
+    assert said in done.stdout + done.stderr
+    assert "printed, not flushed" in done.stdout
+    assert mark.with_suffix(".atexit").read_text() == "ran"
+
+
+def test_the_command_line_waits_for_a_thread_still_working(tmp_path) -> None:
+    mark = tmp_path / "mark"
+    done = subprocess.run(
+        [sys.executable, "-c", COMMAND_LINE, str(mark), "thread", "--version"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0
+    assert mark.with_suffix(".thread").read_text() == "finished"
+    assert mark.with_suffix(".atexit").read_text() == "ran"
