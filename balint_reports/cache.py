@@ -89,6 +89,7 @@ class SheetCache:
         self._fingerprint = fingerprint(config)
         self._used: set[str] = set()
         self._entries: dict[str, str] | None = None  # the index, read once a run
+        self._unsaved = False  # entries kept that the index on disk does not name yet
         self.hits = 0
         self.misses = 0
 
@@ -165,14 +166,23 @@ class SheetCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             _write_atomically(entry, data)
-            index = dict(self._index())
-            index[key] = hashlib.sha256(data).hexdigest()
-            document = {"format": _FORMAT, "entries": index}
-            _write_atomically(self.folder / _INDEX, json.dumps(document).encode())
-            self._entries = index
         except OSError:
-            # A cache that cannot be written only makes the next run slower.
-            pass
+            return  # a cache that cannot be written only makes the next run slower
+        self._index()[key] = hashlib.sha256(data).hexdigest()
+        self._unsaved = True
+
+    def save_index(self) -> None:
+        """Write the index of the entries kept since it was last written: once per reading of
+        the inbox, not once per file (a federation's 200 entries rewrote it 200 times). An
+        entry the index does not name yet is never used, and the next prune deletes it."""
+        if not self._unsaved:
+            return
+        try:
+            document = {"format": _FORMAT, "entries": self._index()}
+            _write_atomically(self.folder / _INDEX, json.dumps(document).encode())
+            self._unsaved = False
+        except OSError:
+            pass  # as for an entry: only slower next time
 
     def prune(self) -> None:
         """Drop entries this run did not use, and any half-written ones: the inbox moved on."""
@@ -187,11 +197,8 @@ class SheetCache:
         index = self._index()
         kept = {k: v for k, v in index.items() if k in self._used}
         if kept != index:
-            try:
-                document = {"format": _FORMAT, "entries": kept}
-                _write_atomically(self.folder / _INDEX, json.dumps(document).encode())
-            except OSError:
-                pass
+            self._entries, self._unsaved = kept, True
+        self.save_index()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

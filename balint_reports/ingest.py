@@ -165,6 +165,8 @@ def read_inbox(
                 take_next()
         while waiting:
             take_next()
+    if cache is not None:
+        cache.save_index()
     return _put_together(parsed_files, log, kinds)
 
 

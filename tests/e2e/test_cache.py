@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,28 @@ def test_a_config_change_or_a_damaged_entry_means_reading_again(
     before = _progress(out)
     assert "taken from the cache" not in _run(inbox, out)
     assert _progress(out) == before
+    assert "2 unchanged files taken from the cache" in _run(inbox, out)
+
+
+def test_an_entry_its_index_does_not_name_is_never_used_and_is_dropped(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """The index is written once a reading of the inbox ends: a run killed before that leaves
+    entries no index names. The next run reads those files again and keeps only what it used."""
+    out = tmp_path / "out"
+    _registers(inbox)
+    _september(inbox)
+    _run(inbox, out)
+    index = out / ".cache" / "index.json"
+    entries = sorted(p.name for p in (out / ".cache").glob("*.entry"))
+    assert len(entries) == 2 and sorted(json.loads(index.read_text())["entries"]) == [
+        name.removesuffix(".entry") for name in entries
+    ]
+    index.unlink()  # as if killed between the entries and their index
+    orphan = out / ".cache" / ("0" * 64 + ".entry")
+    orphan.write_bytes((out / ".cache" / entries[0]).read_bytes())
+    assert "taken from the cache" not in _run(inbox, out)
+    assert sorted(p.name for p in (out / ".cache").glob("*.entry")) == entries
     assert "2 unchanged files taken from the cache" in _run(inbox, out)
 
 
