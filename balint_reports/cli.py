@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 # Only what the help texts need is imported here: `--help` must not wait for pandas, openpyxl
-# or jinja2, so each command imports the pipeline it runs when it runs.
-from . import deliver
+# or jinja2, so each command imports the pipeline it runs when it runs (`run` does not import
+# `deliver`, nor the SMTP and TLS modules it brings).
 from .addresses import valid_address
-from .config import CONFIG_NAME, Config, load_config
+from .config import CONFIG_NAME, PASSWORD_VARIABLE, Config, load_config
 from .errors import BalintError
 from .explain import explain as explain_ruleset
 from .explain import problems as ruleset_problems
@@ -29,6 +29,7 @@ from .values import parse_date
 from .wording import day_text
 
 if TYPE_CHECKING:
+    from . import deliver
     from .monthly import MonthResult
 
 
@@ -454,6 +455,8 @@ def _proceed(real_send: bool, yes: bool) -> Callable[[deliver.MonthErrors], None
 
 def _closing(result: deliver.SendResult) -> list[str]:
     """What to do next, after the table."""
+    from . import deliver
+
     counts = result.counts
     lines = []
     if result.no_utf8:
@@ -505,6 +508,8 @@ def _email_address(ctx: click.Context, param: click.Parameter, value: str | None
 
 def _held_lines(result: deliver.SendResult) -> list[str]:
     """What earlier sends of the month hold back, by name, and the option that sends it."""
+    from . import deliver
+
     lines = []
     changed = result.held(deliver.CHANGED)
     if changed:
@@ -612,7 +617,7 @@ def _other_kind(result: deliver.SendResult) -> str:
 @click.option(
     "--username",
     help="SMTP login. The password is read from "
-    f"{deliver.PASSWORD_VARIABLE} or asked for; it is never an option.",
+    f"{PASSWORD_VARIABLE} or asked for; it is never an option.",
 )
 @click.option(
     "--messages-per-minute",
@@ -659,6 +664,8 @@ def send(
 
         balint-reports send reports/2026-11 --no-dry-run --feedback
     """
+    from . import deliver
+
     clock = (ctx.obj or {}).get("clock") or deliver.SystemClock()
     options = deliver.SendOptions(dry_run=dry_run, limit=limit, **params)
     if options.feedback and (options.digests or options.test_to):
@@ -675,6 +682,8 @@ def send(
 
 def _say_sent(result: deliver.SendResult) -> None:
     """What `send` did: the table, the counts, then what to do next (a test, a dry run, a send)."""
+    from . import deliver
+
     if not result.outcomes:
         what = "feedback notes" if result.kind == "feedback" else f"{result.kind}s"
         click.echo(f"No {what} to send in {result.report_dir}.")
@@ -694,6 +703,8 @@ def _say_sent(result: deliver.SendResult) -> None:
 
 def _say_dry_run(result: deliver.SendResult) -> None:
     """After a dry run: what was held back, and the command that would send the rest."""
+    from . import deliver
+
     other = _other_kind(result)
     for line in _held_lines(result):
         click.echo(line)

@@ -243,6 +243,8 @@ def _check_dates(dates: dict, where: str) -> str:
 EMAIL_KEYS = ("from", "reply_to", "subject", "digest_subject")
 SUBJECT_FIELDS = ("month", "society", "accreditation")
 SMTP_SECURITY = ("starttls", "ssl", "none")
+# Where `send` finds the SMTP password: never in the config, never an option.
+PASSWORD_VARIABLE = "BALINT_SMTP_PASSWORD"
 
 
 def _check_subject(value: str, key: str, where: str) -> None:
@@ -294,7 +296,7 @@ def _check_smtp(table: dict, where: str) -> dict:
         if key == "password":
             raise ConfigError(
                 f"{where}: [smtp] password: never write the password in the config; set the "
-                "environment variable BALINT_SMTP_PASSWORD or type it when `send` asks"
+                f"environment variable {PASSWORD_VARIABLE} or type it when `send` asks"
             )
         if key not in _SMTP_CHECKS:
             raise ConfigError(

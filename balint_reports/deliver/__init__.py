@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from ..config import CONFIG_NAME, Config, load_config
+from ..config import CONFIG_NAME, PASSWORD_VARIABLE, Config, load_config
 from ..errors import DeliveryError
 from ..lock import locked
 from ..outbox import MANIFEST, Headers, build_message, headers_for, with_opening
@@ -42,7 +42,6 @@ from .report import (
 )
 from .smtp import ConnectionLost, SmtpClient, UnknownDelivery, smtp_settings
 
-PASSWORD_VARIABLE = "BALINT_SMTP_PASSWORD"
 CORRECTION_PREFIX = "Correction: "
 TEST_PREFIX = "[Test] "
 TEST_REPORT_NAME = "send-report-test.csv"

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +48,19 @@ def test_a_run_still_imports_what_it_needs(tmp_path) -> None:
         text=True,
     )
     assert "pandas" in json.loads(done.stderr.strip().splitlines()[-1])
+
+
+def test_a_run_does_not_import_what_only_send_needs(tmp_path) -> None:
+    """`run` starts without the sending code and the SMTP and TLS modules under it."""
+    sample = Path(__file__).parents[2] / "sample_data"
+    probe = PROBE.format(heavy=("balint_reports.deliver", "smtplib", "ssl", "pandas"))
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "run", str(sample), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert "written to" in done.stdout, done.stdout + done.stderr
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == ["pandas"]
 
 
 def test_the_copied_illegal_characters_pattern_is_openpyxls() -> None:
