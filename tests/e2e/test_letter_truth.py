@@ -166,10 +166,15 @@ def _check_nothing_done_is_asked(tid: str, trainee: dict, register: dict, where:
 
 
 def _check_next_steps(tid: str, trainee: dict, where: str) -> None:
-    """Paused: nothing expected, no step of any kind; ready: none; else progress.json's."""
+    """Paused: nothing expected, no step of any kind, suggestions for when they resume; ready:
+    none; else progress.json's."""
     if trainee["status"] == "paused":
         assert "nothing is expected of you until you resume" in where, tid
         assert "YOUR NEXT STEP" not in where and "\n  Next: " not in where, tid
+        if "SOME SUGGESTIONS" in where:
+            assert "SOME SUGGESTIONS\nFor when you resume: these do not hold up" in where, tid
+    else:
+        assert "For when you resume" not in where, tid
     if trainee["overall"] == "ready":
         assert "can now be considered" in where and "YOUR NEXT STEP" not in where, tid
     elif trainee["status"] == "active":
