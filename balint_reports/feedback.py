@@ -21,7 +21,7 @@ from .addresses import can_email
 from .config import sender
 from .errors import DeliveryError
 from .model import RunResult
-from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, headers_for
+from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, eml_bytes, headers_for
 from .ruleset import shared_vocabulary
 from .wording import signature_words
 
@@ -204,9 +204,9 @@ def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, byte
                 recipient=Recipient(FEEDBACK_KIND, note.file, note.leader_name, note.address),
             )
             headers = replace(headers_for(result.config, "digest", result.as_of), subject=subject)
-            message = build_message(item, headers, result.month)
+            message = build_message(item, headers, result.month, dated=result.as_of)
             files[f"{stem}.html"] = page.encode("utf-8")
-            files[f"{stem}.eml"] = message.as_bytes()
+            files[f"{stem}.eml"] = eml_bytes(message)
             entry.update(leader_id=note.leader_id, eml=f"{stem}.eml", html=f"{stem}.html")
         entry["skip"] = entry.get("no_email", "")
         entries.append(entry)

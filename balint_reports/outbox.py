@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address, BaseHeader
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime, formatdate
 from typing import TYPE_CHECKING, Protocol
 
 from .addresses import can_email, unsafe_header
@@ -177,10 +177,14 @@ def build_message(
     *,
     to: str | None = None,
     subject_prefix: str = "",
+    dated: dt.date | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message; header values with CR, LF or NUL are refused first.
 
     `to` sends it elsewhere than to its recipient (a test send); `subject_prefix` marks it.
+    `dated`: the day a ready-made .eml in the month folder gives, at noon UTC (the same day in
+    every time zone): the report's, which its letter gives too, so that the file is the same in
+    every run of the month. None, for a message being sent: dated now.
     """
     recipient = piece.recipient
     address = (to or recipient.address).strip()
@@ -203,7 +207,11 @@ def build_message(
     local, _, domain = address.rpartition("@")
     message["To"] = Address(display_name=recipient.name, username=local, domain=domain)
     message["Subject"] = subject
-    message["Date"] = formatdate(localtime=True)
+    message["Date"] = (
+        formatdate(localtime=True)
+        if dated is None
+        else format_datetime(dt.datetime.combine(dated, dt.time(12), dt.UTC))
+    )
     message.set_content(piece.text)
     message.add_alternative(piece.html, subtype="html")
     # Derived from the content, so the same letter keeps its Message-ID and a corrected one
@@ -226,6 +234,23 @@ def _sender_headers(
         form.header_factory("From", Address(display_name=from_name, addr_spec=from_address)),
         form.header_factory("Reply-To", reply_to),
     )
+
+
+def eml_bytes(message: EmailMessage) -> bytes:
+    """A ready-made message as its .eml file: the same bytes whenever its content is the same.
+
+    The email package draws each multipart boundary at random; here each comes from the
+    Message-ID (itself made from the content) and the part's place. Starting `===`, a boundary
+    cannot occur in a quoted-printable or base64 body, which writes `=` as `=3D` or only at the
+    end. A month run again with nothing changed then writes the same files, and publish keeps
+    the ones already there.
+    """
+    seed = str(message["Message-ID"])
+    for place, part in enumerate(message.walk()):
+        if part.is_multipart():
+            digest = hashlib.sha256(f"{seed}\0{place}".encode()).hexdigest()[:24]
+            part.set_boundary(f"==={digest}==")
+    return message.as_bytes()
 
 
 def _facts(report: RunResult) -> dict[str, dict]:
@@ -334,8 +359,8 @@ def outbox_files(
             if piece.recipient.reachable:
                 kind = piece.recipient.kind
                 headers = headers_for(report.config, kind, report.as_of, accreditation)
-                message = build_message(piece, headers, month)
-                files[f"{EML_FOLDERS[kind]}/{piece.stem}.eml"] = message.as_bytes()
+                message = build_message(piece, headers, month, dated=report.as_of)
+                files[f"{EML_FOLDERS[kind]}/{piece.stem}.eml"] = eml_bytes(message)
     config = report.config.path
     manifest = {
         "version": MANIFEST_VERSION,

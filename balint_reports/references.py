@@ -17,7 +17,7 @@ from .config import sender
 from .evidence import render_evidence
 from .letters import file_stem, template_environment
 from .model import RunResult, TraineeResult
-from .outbox import Outgoing, Recipient, build_message, headers_for
+from .outbox import Outgoing, Recipient, build_message, eml_bytes, headers_for
 from .wording import signature_words
 
 REFERENCES_FOLDER = "references"
@@ -104,12 +104,12 @@ def reference_request_files(result: RunResult) -> dict[str, bytes]:
             headers_for(result.config, "digest", result.as_of),
             subject=f"{result.config.report.society}: a report on {draft.trainee.name}, please",
         )
-        message = build_message(item, headers, result.month)
+        message = build_message(item, headers, result.month, dated=result.as_of)
         message.add_attachment(
             render_evidence(statement).encode("utf-8"),
             maintype="text",
             subtype="html",
             filename=f"evidence-{file_stem(draft.trainee.trainee_id)}.html",
         )
-        files[f"{stem}.eml"] = message.as_bytes()
+        files[f"{stem}.eml"] = eml_bytes(message)
     return files

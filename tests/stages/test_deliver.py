@@ -12,7 +12,14 @@ from balint_reports.config import Config, ReportSettings
 from balint_reports.deliver.pacing import RetryQueue
 from balint_reports.deliver.planner import Item, correction_line, plan
 from balint_reports.deliver.report import CHANGED, HELD_REFUSED, HELD_UNKNOWN
-from balint_reports.outbox import Outgoing, Recipient, build_message, headers_for, with_opening
+from balint_reports.outbox import (
+    Outgoing,
+    Recipient,
+    build_message,
+    eml_bytes,
+    headers_for,
+    with_opening,
+)
 from balint_reports.sendlog import DEFERRED, FAILED, NOT_SENT, SENT, UNKNOWN, SendLog
 
 CONFIG = Config(
@@ -61,6 +68,22 @@ def test_a_message_is_built_from_an_object_in_memory_with_the_configs_headers() 
     test = build_message(_letter(), headers, "2026-11", to="me@x.org", subject_prefix="[Test] ")
     assert test["To"].addresses[0].addr_spec == "me@x.org"
     assert str(test["Subject"]) == "[Test] Progress, November 2026"
+
+
+def test_a_sent_message_is_dated_now_and_a_ready_made_one_the_reports_day() -> None:
+    headers = headers_for(CONFIG, "letter", dt.date(2026, 11, 30))
+    sent = build_message(_letter(), headers, "2026-11")
+    age = dt.datetime.now(dt.UTC) - sent["Date"].datetime
+    assert dt.timedelta(0) <= age < dt.timedelta(minutes=5)
+    ready = build_message(_letter(), headers, "2026-11", dated=dt.date(2026, 11, 30))
+    assert ready["Date"].datetime == dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    # the same content, the same file: boundaries from the content, not drawn at random
+    again = build_message(_letter(), headers, "2026-11", dated=dt.date(2026, 11, 30))
+    assert eml_bytes(ready) == eml_bytes(again)
+    other = build_message(
+        _letter("Dear Jane, again"), headers, "2026-11", dated=dt.date(2026, 11, 30)
+    )
+    assert eml_bytes(other) != eml_bytes(ready)
 
 
 def test_messages_sharing_a_quoted_sender_each_keep_their_own_recipient_and_form() -> None:
