@@ -61,8 +61,19 @@ def day_text(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+# Words that end like plurals but are not nouns to make singular.
+_NOT_PLURAL = frozenset({"this", "thus", "does", "goes", "was", "has", "always", "perhaps"})
+# A later `or` alternative starting so qualifies the noun before it ("member sessions in a
+# group or at Balint Society weekends"): it has no noun of its own to make singular.
+_PREPOSITIONS = frozenset(
+    {"at", "in", "on", "after", "before", "during", "within", "with", "by", "from", "for", "of"}
+)
+
+
 def singular(label: str) -> str:
-    """`co-led sessions` -> `co-led session`: the first plural noun of each `or` alternative."""
+    """`co-led sessions` -> `co-led session`: the first plural noun of each `or` alternative
+    (`leadership weekends or training days` -> `leadership weekend or training day`), except
+    an alternative that qualifies the one before (`... in a group or at weekends`)."""
 
     def one(part: str) -> str:
         words = part.split(" ")
@@ -70,12 +81,16 @@ def singular(label: str) -> str:
             if word.endswith("ies") and len(word) > 4:
                 words[i] = word[:-3] + "y"
                 break
-            if re.fullmatch(r"[a-z-]{3,}[^su]s", word):
+            if re.fullmatch(r"[a-z-]{2,}[^su]s", word) and word not in _NOT_PLURAL:
                 words[i] = word[:-1]
                 break
         return " ".join(words)
 
-    return " or ".join(one(part) for part in label.split(" or "))
+    first, *others = label.split(" or ")
+    return " or ".join(
+        [one(first)]
+        + [part if part.split(" ", 1)[0] in _PREPOSITIONS else one(part) for part in others]
+    )
 
 
 def count_words(amount: float, label: str, more: str = "") -> str:
