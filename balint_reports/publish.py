@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -130,64 +131,129 @@ def _sync_files(paths: list[Path]) -> None:
         list(pool.map(_sync_file, paths))
 
 
-def _kept_as_it_is(previous: Path, content: bytes, mode: int) -> bool:
-    """Whether the replaced month's file `previous` holds exactly `content` and is ours alone.
+@dataclass(frozen=True)
+class _NewFile:
+    """What a file written now in the staging folder gets: permissions, owner and group."""
 
-    Such a file is hard-linked into the new folder instead of written and flushed again: in
-    the team's "fix a sheet, run again" loop nearly every letter is unchanged. A file with any
-    other link, another owner or other permissions, or anything but these bytes, is written.
-    """
+    mode: int
+    uid: int
+    gid: int
+
+    @classmethod
+    def in_folder(cls, staging: Path, umask: int) -> _NewFile:
+        folder = os.stat(staging)
+        # a folder with the set-group-ID bit gives its files its group, else they get ours
+        gid = folder.st_gid if folder.st_mode & stat.S_ISGID else os.getegid()
+        return cls(0o666 & ~umask, os.geteuid(), gid)
+
+
+# Linux only: there a file's further access rights (POSIX ACLs, security labels) show as
+# extended attributes, which are checked below. Elsewhere every file is written.
+_LINKS = sys.platform.startswith("linux")
+
+
+def _plain_files(folder: Path) -> dict[str, os.stat_result]:
+    """The plain files under `folder` by their path in it, found without following any link:
+    a month folder that is a symbolic link, or holds one (to a shared drive, say), offers only
+    what is really in it, so a new report never takes over a file from outside OUT."""
+    found: dict[str, os.stat_result] = {}
+
+    def walk(path: str, prefix: str) -> None:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, f"{prefix}{entry.name}/")
+                elif entry.is_file(follow_symlinks=False):
+                    found[prefix + entry.name] = entry.stat(follow_symlinks=False)
+
     try:
-        status = os.stat(previous, follow_symlinks=False)
-        if not (
-            stat.S_ISREG(status.st_mode)
-            and status.st_nlink == 1
-            and status.st_size == len(content)
-            and stat.S_IMODE(status.st_mode) == mode
-            and status.st_uid == _OWNER
-        ):
-            return False
-        with open(previous, "rb") as handle:
-            return handle.read() == content
+        if stat.S_ISDIR(os.lstat(folder).st_mode):
+            walk(os.fspath(folder), "")
+    except OSError:
+        return {}
+    return found
+
+
+def _link_if_unchanged(
+    old: Path, status: os.stat_result, content: bytes, new: Path, fresh: _NewFile
+) -> bool:
+    """Link the replaced month's file `old` as `new` if it holds exactly `content` and is
+    what a file written now would be: one link, our owner, the group and permissions a new
+    file gets, no further access rights. Returns whether it did.
+
+    In the team's "fix a sheet, run again" loop nearly every letter is unchanged, and linking
+    it saves writing it again. The file is opened without following links, read and checked
+    through that one handle, and the link is checked to be that same file.
+    """
+    if not (
+        status.st_nlink == 1
+        and status.st_size == len(content)
+        and stat.S_IMODE(status.st_mode) == fresh.mode
+        and (status.st_uid, status.st_gid) == (fresh.uid, fresh.gid)
+    ):
+        return False
+    try:
+        descriptor = os.open(old, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
         return False
+    try:
+        opened = os.fstat(descriptor)
+        if (opened.st_dev, opened.st_ino) != (status.st_dev, status.st_ino):
+            return False  # replaced since the folder was listed
+        if os.listxattr(descriptor):
+            return False  # an ACL or a label: rights a file written now would not have
+        with open(descriptor, "rb", closefd=False) as handle:
+            if handle.read() != content:
+                return False
+        if os.fstat(descriptor).st_mtime_ns != opened.st_mtime_ns:
+            return False  # changed while it was read
+        os.link(old, new, follow_symlinks=False)
+    except OSError:  # a file system without hard links, for one: write it
+        return False
+    finally:
+        os.close(descriptor)
+    linked = os.lstat(new)
+    if (linked.st_dev, linked.st_ino) != (opened.st_dev, opened.st_ino):
+        # Another file took the old one's name after it was read: ours is written instead.
+        # Should this fail, publish fails and leaves the previous month as it was.
+        os.unlink(new)
+        return False
+    return True
 
 
-# Who this process writes files as; Windows has no owners to compare (st_uid is 0 there).
-_OWNER = os.getuid() if hasattr(os, "getuid") else 0
-
-
-def _stage(staging: Path, month: MonthFolder, previous: Path | None, mode: int) -> None:
+def _stage(staging: Path, month: MonthFolder, previous: Path, umask: int) -> None:
     """Write every file under `staging`, then flush them all to disk, folders included.
 
-    A file the month folder being replaced (`previous`) already holds byte for byte is linked
-    from there, not written: its data is on disk since the run that wrote it flushed it, and
-    the replaced folder is deleted once the swap is done, so no file stays shared. `mode`: the
-    permissions a file written now gets. Nothing is
-    flushed file by file as it is written: the files are all written, then all fsync'd at once
-    from a few threads, then their folders. Only after every flush returned does publish()
-    rename anything, so whatever the rename makes visible is already on disk.
+    A file the month folder being replaced (`previous`, if there is one) already holds byte
+    for byte is linked from there, not written (`_link_if_unchanged`); the replaced folder is
+    deleted once the swap is done, so no file stays shared. Nothing is flushed file by file
+    as it is written: the files are all written or linked, then all fsync'd at once from a
+    few threads (a linked file too: whoever wrote it may not have flushed it), then their
+    folders. Only after every flush returned does publish() rename anything, so whatever the
+    rename makes visible is already on disk.
     """
     folders = {staging}
     for relative in month.folders:
         (staging / relative).mkdir(parents=True, exist_ok=True)
         folders.add(staging / relative)
-    written = []
+    kept = _plain_files(previous) if _LINKS else {}
+    fresh = _NewFile.in_folder(staging, umask) if kept else None
+    staged = []
     for relative, content in month.files.items():
         path = staging / relative
         if path.parent not in folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             folders.add(path.parent)
-        if previous is not None and _kept_as_it_is(previous / relative, content, mode):
-            try:
-                os.link(previous / relative, path)
-                continue
-            except OSError:  # a file system without hard links: write it
-                pass
-        with open(path, "wb") as handle:
-            handle.write(content)
-        written.append(path)
-    _sync_files(written)
+        status = kept.get(relative)
+        if (
+            status is None
+            or fresh is None
+            or not _link_if_unchanged(previous / relative, status, content, path, fresh)
+        ):
+            with open(path, "wb") as handle:
+                handle.write(content)
+        staged.append(path)
+    _sync_files(staged)
     for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
         sync_folder(folder)
 
@@ -219,7 +285,7 @@ def publish(out: Path, month: str, contents: MonthFolder, pause: Pause = _carry_
     retired: Path | None = None
     target = out / month
     try:
-        _stage(staging, contents, target if target.is_dir() else None, 0o666 & ~umask)
+        _stage(staging, contents, target, umask)
         pause("before-swap")
         if target.exists():
             # Two renames, not one: a directory cannot replace a non-empty one. A run killed

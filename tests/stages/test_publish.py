@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from balint_reports.errors import OutputError
 from balint_reports.publish import MonthFolder, publish, recover_interrupted
+
+LINUX = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="publish links files on Linux only"
+)
 
 
 def _temporaries(out: Path) -> list[str]:
@@ -103,6 +108,7 @@ def test_every_file_is_whole_in_staging_before_the_swap_and_none_is_visible_yet(
     assert _temporaries(out) == []
 
 
+@LINUX
 def test_a_file_the_replaced_month_holds_byte_for_byte_is_linked_and_ends_unshared(
     tmp_path: Path,
 ) -> None:
@@ -123,7 +129,7 @@ def test_a_file_the_replaced_month_holds_byte_for_byte_is_linked_and_ends_unshar
     assert _temporaries(out) == []
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid"), reason="file permissions as POSIX has them")
+@LINUX
 def test_a_file_linked_elsewhere_or_with_other_permissions_or_a_link_is_written_anew(
     tmp_path: Path,
 ) -> None:
@@ -165,3 +171,44 @@ def test_a_failure_after_linking_leaves_the_previous_month_whole_and_unshared(
     assert (previous / "letters" / "T1.html").stat().st_nlink == 1
     assert (previous / "summary.xlsx").read_bytes() == b"1"
     assert _temporaries(out) == []
+
+
+@LINUX
+@pytest.mark.parametrize("linked", ["month", "letters"])
+def test_a_month_folder_that_is_a_link_never_shares_a_file_from_outside(
+    tmp_path: Path, linked: str
+) -> None:
+    """A month folder, or a folder in it, that is a symbolic link (to a shared drive, say):
+    its files are outside OUT, and the new report writes its own."""
+    out = tmp_path / "out"
+    elsewhere = tmp_path / "shared-drive"
+    (elsewhere / "letters").mkdir(parents=True)
+    (elsewhere / "letters" / "T1.html").write_bytes(b"same")
+    out.mkdir()
+    if linked == "month":
+        (out / "2026-11").symlink_to(elsewhere)
+    else:
+        (out / "2026-11").mkdir()
+        (out / "2026-11" / "letters").symlink_to(elsewhere / "letters")
+    folder = publish(out, "2026-11", MonthFolder({"letters/T1.html": b"same"}))
+    assert (folder / "letters" / "T1.html").read_bytes() == b"same"
+    assert (elsewhere / "letters" / "T1.html").stat().st_nlink == 1
+    assert not folder.is_symlink() and not (folder / "letters").is_symlink()
+
+
+@LINUX
+def test_a_file_with_another_group_or_further_access_rights_is_written_anew(
+    tmp_path: Path,
+) -> None:
+    """Rights beyond the permission bits (a group, an ACL or a label, which Linux keeps as
+    an extended attribute) would follow a linked file into the new report: written anew."""
+    out = tmp_path / "out"
+    first = publish(out, "2026-11", MonthFolder({"grouped.html": b"same", "noted.html": b"same"}))
+    try:
+        os.chown(first / "grouped.html", -1, os.getegid() + 1)
+        os.setxattr(first / "noted.html", "user.shared_with", b"everyone")
+    except OSError as exc:
+        pytest.skip(f"cannot change a file's group or attributes here: {exc}")
+    folder = publish(out, "2026-11", MonthFolder({"grouped.html": b"same", "noted.html": b"same"}))
+    assert (folder / "grouped.html").stat().st_gid == os.getegid()
+    assert os.listxattr(folder / "noted.html") == []
