@@ -109,8 +109,15 @@ def command_line() -> None:
         main()
     except SystemExit as finished:
         code = 0 if finished.code is None else finished.code
-    if not isinstance(code, int) or threading.active_count() > 1:
-        sys.exit(code)  # a message to print, or a thread still working: Python's own way out
+    if (
+        not isinstance(code, int)
+        or threading.active_count() > 1
+        or sys.gettrace() is not None
+        or sys.getprofile() is not None
+    ):
+        # A message to print, a thread still working, or a profiler or coverage that writes
+        # its results once the program is over: Python's own way out.
+        sys.exit(code)
     atexit._run_exitfuncs()  # what Python itself runs first on the way out
     try:
         sys.stdout.flush()

@@ -79,6 +79,14 @@ from pathlib import Path
 from balint_reports.cli import command_line
 mark = Path(sys.argv.pop(1))
 atexit.register(lambda: mark.with_suffix(".atexit").write_text("ran"))
+
+
+class TakenApart:  # freed when Python takes the interpreter apart: the command line skips it
+    def __del__(self):
+        mark.with_suffix(".teardown").write_text("freed")
+
+
+kept = TakenApart()
 if sys.argv.pop(1) == "thread":
     def finish():
         time.sleep(0.3)
@@ -117,6 +125,7 @@ def test_the_command_line_leaves_with_its_code_its_output_and_its_exit_handlers(
     assert said in done.stdout + done.stderr
     assert "printed, not flushed" in done.stdout
     assert mark.with_suffix(".atexit").read_text() == "ran"
+    assert not mark.with_suffix(".teardown").exists()  # the process ended without it
 
 
 def test_the_command_line_waits_for_a_thread_still_working(tmp_path) -> None:
@@ -129,3 +138,15 @@ def test_the_command_line_waits_for_a_thread_still_working(tmp_path) -> None:
     assert done.returncode == 0
     assert mark.with_suffix(".thread").read_text() == "finished"
     assert mark.with_suffix(".atexit").read_text() == "ran"
+
+
+def test_under_a_profiler_the_command_line_leaves_it_its_results(tmp_path) -> None:
+    """cProfile (and coverage) write what they found once the program is over."""
+    results = tmp_path / "profile.out"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(results), "-m", "balint_reports", "--version"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert results.stat().st_size > 0
