@@ -144,7 +144,9 @@ def content_hash(piece: Mailable) -> str:
 
 def _refuse_unsafe(values: dict[str, str]) -> None:
     for header, value in values.items():
-        if unsafe_header(value):
+        # splitlines: every line break Python knows (\v, \x85, \u2028 too), as EmailMessage
+        # refuses a header value it is given as text; parsed once, the sender's are not
+        if unsafe_header(value) or len(value.splitlines()) > 1:
             raise DeliveryError(
                 f"{header} {value!r} holds a line break or NUL character: refused, as it could "
                 "add headers to the email; correct it and run again"
@@ -182,9 +184,9 @@ def build_message(
     """A multipart/alternative message; header values with CR, LF or NUL are refused first.
 
     `to` sends it elsewhere than to its recipient (a test send); `subject_prefix` marks it.
-    `dated`: the day a ready-made .eml in the month folder gives, at noon UTC (the same day in
-    every time zone): the report's, which its letter gives too, so that the file is the same in
-    every run of the month. None, for a message being sent: dated now.
+    `dated`: the day a ready-made .eml in the month folder gives, at noon by this computer's
+    clock: the report's, which its letter gives too, so that the file is the same in every run
+    of the month. None, for a message being sent: dated now.
     """
     recipient = piece.recipient
     address = (to or recipient.address).strip()
@@ -210,7 +212,7 @@ def build_message(
     message["Date"] = (
         formatdate(localtime=True)
         if dated is None
-        else format_datetime(dt.datetime.combine(dated, dt.time(12), dt.UTC))
+        else format_datetime(dt.datetime.combine(dated, dt.time(12)).astimezone())
     )
     message.set_content(piece.text)
     message.add_alternative(piece.html, subtype="html")
@@ -239,11 +241,10 @@ def _sender_headers(
 def eml_bytes(message: EmailMessage) -> bytes:
     """A ready-made message as its .eml file: the same bytes whenever its content is the same.
 
-    The email package draws each multipart boundary at random; here each comes from the
-    Message-ID (itself made from the content) and the part's place. Starting `===`, a boundary
-    cannot occur in a quoted-printable or base64 body, which writes `=` as `=3D` or only at the
-    end. A month run again with nothing changed then writes the same files, and publish keeps
-    the ones already there.
+    The email package draws each multipart boundary at random; here each is a hash of the
+    Message-ID (itself made from the content) and the part's place, which no body holds. A
+    month run again with nothing changed then writes the same files, and publish keeps the
+    ones already there.
     """
     seed = str(message["Message-ID"])
     for place, part in enumerate(message.walk()):

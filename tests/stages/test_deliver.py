@@ -8,10 +8,13 @@ from email import policy
 from email.parser import Parser
 from pathlib import Path
 
+import pytest
+
 from balint_reports.config import Config, ReportSettings
 from balint_reports.deliver.pacing import RetryQueue
 from balint_reports.deliver.planner import Item, correction_line, plan
 from balint_reports.deliver.report import CHANGED, HELD_REFUSED, HELD_UNKNOWN
+from balint_reports.errors import DeliveryError
 from balint_reports.outbox import (
     Outgoing,
     Recipient,
@@ -76,7 +79,8 @@ def test_a_sent_message_is_dated_now_and_a_ready_made_one_the_reports_day() -> N
     age = dt.datetime.now(dt.UTC) - sent["Date"].datetime
     assert dt.timedelta(0) <= age < dt.timedelta(minutes=5)
     ready = build_message(_letter(), headers, "2026-11", dated=dt.date(2026, 11, 30))
-    assert ready["Date"].datetime == dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    # noon by this computer's clock: the report's day wherever the team is
+    assert ready["Date"].datetime == dt.datetime(2026, 11, 30, 12).astimezone()
     # the same content, the same file: boundaries from the content, not drawn at random
     again = build_message(_letter(), headers, "2026-11", dated=dt.date(2026, 11, 30))
     assert eml_bytes(ready) == eml_bytes(again)
@@ -84,6 +88,19 @@ def test_a_sent_message_is_dated_now_and_a_ready_made_one_the_reports_day() -> N
         _letter("Dear Jane, again"), headers, "2026-11", dated=dt.date(2026, 11, 30)
     )
     assert eml_bytes(other) != eml_bytes(ready)
+
+
+@pytest.mark.parametrize("breaking", ["\v", "\x85", "\u2028"])
+def test_a_sender_name_with_any_line_break_is_refused(breaking: str) -> None:
+    """The sender's headers are parsed once, not given to the message as text, which would
+    refuse every line break Python knows: build_message refuses them itself."""
+    config = Config(
+        report=ReportSettings(society="Balint Society", contact_email="team@balint.example"),
+        email={"from": f'"Team{breaking}Bcc: x@evil.example" <team@balint.example>'},
+    )
+    headers = headers_for(config, "letter", dt.date(2026, 11, 30))
+    with pytest.raises(DeliveryError, match="line break"):
+        build_message(_letter(), headers, "2026-11")
 
 
 def test_messages_sharing_a_quoted_sender_each_keep_their_own_recipient_and_form() -> None:
