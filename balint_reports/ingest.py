@@ -146,27 +146,29 @@ def read_inbox(
 
     parse = partial(_parse_loaded, config, kinds)
     in_worker = partial(_parse_to_entry, config, kinds)
-    with Parsing([s for s in files if s.spreadsheet], parse, in_worker) as parsing:
-        for source in files:
-            if not source.spreadsheet:
-                entry = {"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""}
-                ignored = ParsedFile("", [entry], [], IssueLog().frame(), 0)
-                waiting.append((partial(_ready, ignored), None))
-                continue
-            loaded = load(source)
-            found = cache.lookup(source.relative, loaded.sha256, salt) if cache else None
-            if found is not None:
-                waiting.append((partial(_ready, found), None))
-            elif loaded.problem is not None:  # nothing to parse, so no worker
-                waiting.append((partial(parse, source, loaded), None))
-            else:
-                waiting.append((parsing.start(source, loaded), source.relative))
-            while len(waiting) > parsing.ahead:
+    try:
+        with Parsing([s for s in files if s.spreadsheet], parse, in_worker) as parsing:
+            for source in files:
+                if not source.spreadsheet:
+                    entry = {"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""}
+                    ignored = ParsedFile("", [entry], [], IssueLog().frame(), 0)
+                    waiting.append((partial(_ready, ignored), None))
+                    continue
+                loaded = load(source)
+                found = cache.lookup(source.relative, loaded.sha256, salt) if cache else None
+                if found is not None:
+                    waiting.append((partial(_ready, found), None))
+                elif loaded.problem is not None:  # nothing to parse, so no worker
+                    waiting.append((partial(parse, source, loaded), None))
+                else:
+                    waiting.append((parsing.start(source, loaded), source.relative))
+                while len(waiting) > parsing.ahead:
+                    take_next()
+            while waiting:
                 take_next()
-        while waiting:
-            take_next()
-    if cache is not None:
-        cache.save_index()
+    finally:
+        if cache is not None:  # what was kept, even when the reading stopped part way
+            cache.save_index()
     return _put_together(parsed_files, log, kinds)
 
 

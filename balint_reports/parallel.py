@@ -79,7 +79,10 @@ def worker_count(sources: list[SourceFile]) -> int:
             size += source.path.stat().st_size
         except OSError:
             continue  # the reader will say what is wrong with it
-    return min(os.cpu_count() or 1, len(sources)) if size >= MINIMUM_BYTES else 1
+    if size < MINIMUM_BYTES:
+        return 1
+    # each worker at least half of MINIMUM_BYTES: a small inbox gets two workers, not one per core
+    return min(os.cpu_count() or 1, len(sources), size // (MINIMUM_BYTES // 2))
 
 
 class Parsing:

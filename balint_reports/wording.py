@@ -61,8 +61,8 @@ def day_text(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-# Words that end like plurals but are not nouns to make singular.
-_NOT_PLURAL = frozenset({"this", "thus", "does", "goes", "was", "has", "always", "perhaps"})
+# Words of four letters or more that end like plurals but are not nouns to make singular.
+_NOT_PLURAL = frozenset({"this", "does", "goes", "news", "ours", "yours", "bias", "always"})
 # A later `or` alternative starting so qualifies the noun before it ("member sessions in a
 # group or at Balint Society weekends"): it has no noun of its own to make singular.
 _PREPOSITIONS = frozenset(

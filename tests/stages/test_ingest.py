@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+
+import pytest
 
 from balint_reports.config import Config
 from balint_reports.ingest import read_inbox
@@ -83,3 +87,25 @@ def test_a_near_miss_sheet_counts_a_row_of_unsaved_formulas_among_those_it_loses
     read_inbox(tmp_path, Config(), log)
     problem = log.frame().set_index("code").loc["near_miss_sheet", "problem"]
     assert "none of its 1 row could be read" in problem
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_a_small_inbox_gets_two_parsing_workers_however_many_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker gets at least half of MINIMUM_BYTES of spreadsheets to parse: the sample
+    inbox (87 KB) would otherwise start one per core on a large machine, most of them idle."""
+    from balint_reports.parallel import MINIMUM_BYTES, worker_count
+    from balint_reports.read import discover
+
+    monkeypatch.delenv("BALINT_WORKERS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    for i in range(11):
+        (tmp_path / f"group{i:02}.csv").write_bytes(b"x" * (MINIMUM_BYTES // 8))
+    sources = discover(tmp_path, ())
+    assert worker_count(sources) == 2  # 88 KB
+    (tmp_path / "big.csv").write_bytes(b"x" * (4 * MINIMUM_BYTES))
+    assert worker_count(discover(tmp_path, ())) == 10  # 344 KB: one worker per 32 KB
+    for path in tmp_path.iterdir():
+        path.write_bytes(b"x" * 1024)
+    assert worker_count(discover(tmp_path, ())) == 1  # 12 KB: not worth a worker
