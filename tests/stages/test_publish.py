@@ -76,9 +76,11 @@ def test_recovery_puts_back_a_month_a_killed_run_had_moved_aside(tmp_path: Path)
 def test_every_file_is_whole_in_staging_before_the_swap_and_none_is_visible_yet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The files are flushed together, not one by one: all of them, whole, before the swap."""
+    """The files are flushed together, not one by one: all of them, whole, before the swap,
+    those linked from the month being replaced too (whoever wrote them may not have)."""
     out = tmp_path / "out"
-    publish(out, "2026-11", MonthFolder({"summary.xlsx": b"october's"}))
+    same = {f"letters/T{i:03}.html": f"<p>{i}</p>".encode() * (i + 1) for i in range(0, 300, 3)}
+    publish(out, "2026-11", MonthFolder({"summary.xlsx": b"october's", **same}))
     # What the system was asked to flush to disk, by path: the real fsync still runs.
     flushed: set[str] = set()
     real_fsync = os.fsync
@@ -98,6 +100,9 @@ def test_every_file_is_whole_in_staging_before_the_swap_and_none_is_visible_yet(
             (staging,) = [p for p in out.iterdir() if p.name.startswith(".2026-11-new-")]
             seen.update({str(p.relative_to(staging)): p.read_bytes() for p in staging.rglob("*.*")})
             assert (out / "2026-11" / "summary.xlsx").read_bytes() == b"october's"
+            if sys.platform.startswith("linux"):  # a hundred letters linked, not written
+                kept = [p for p in (staging / "letters").iterdir() if p.stat().st_nlink == 2]
+                assert len(kept) == len(same)
             # durable before anything is renamed: every file, and every folder holding one
             staged = {str(p) for p in staging.rglob("*")} | {str(staging)}
             assert staged <= flushed
