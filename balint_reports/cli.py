@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ from .values import parse_date
 from .wording import day_text
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from . import deliver
     from .monthly import MonthResult
 
@@ -298,8 +301,11 @@ def check(
     a run (a row rejected, a sheet or file that cannot be read), 0 otherwise.
 
     Names in attendance and supervision sheets are matched against the trainee
-    and leader registers, so give the registers too (without them every row is
-    reported as naming an unknown person).
+    and leader registers. A file named inside an inbox (a folder with its
+    balint.toml) is checked with the inbox's other files, so their registers are
+    used and rows the same as another file's are found, as in a run; only the
+    named files' issues are listed. Elsewhere, give the registers too (without
+    them every row is reported as naming an unknown person).
 
     Example:
 
@@ -308,7 +314,7 @@ def check(
         balint-reports check inbox/december.xlsx inbox/registers.xlsx \\
             --as-of 31/12/2026
     """
-    from .inbox import find_config, gather
+    from .inbox import find_config, gather, inbox_context
     from .issues import issue_table
     from .pipeline import build_report
 
@@ -316,15 +322,19 @@ def check(
         found = config_file is None
         config_file = config_file or find_config(paths)
         config = load_config(config_file)
-        root, files = gather(
-            paths, config.ignore, config_file.parent if found and config_file else None
-        )
+        inbox = config_file.parent.resolve() if found and config_file else None
+        root, files = gather(paths, config.ignore, inbox)
+        context = inbox_context(paths, root, files, config.ignore) if root == inbox else []
         report_date = _report_date(as_of)
+        read = sorted(files + context, key=lambda source: source.relative)
         report = build_report(
-            root, report_date, config, load_rulesets(rules or config.rule_files), files=files
+            root, report_date, config, load_rulesets(rules or config.rule_files), files=read
         )
     except BalintError as exc:
         raise click.ClickException(str(exc)) from None
+    all_sources = report.sources
+    if context:
+        report = _about(report, {source.relative for source in files})
     sources = report.sources
     sheets = int((~sources["kind"].isin(["ignored", "unreadable"])).sum())
     rows = int(sources["rows_read"].sum())
@@ -335,6 +345,12 @@ def check(
     )
     if config_file is not None:
         click.echo(f"Config: {config_file}")
+    registers = sorted({s.relative for s in context} & set(_register_files(all_sources)))
+    if registers:
+        click.echo(
+            f"Names were matched against the inbox's registers ({', '.join(registers)}); "
+            "its other files were read for that, but their own issues are not listed here."
+        )
     if not report.issues.empty:
         click.echo(issue_table(report.issues))
     click.echo(_issue_counts(report).replace(" — see Data issues in summary.xlsx", "."))
@@ -355,6 +371,22 @@ def check(
         click.echo(f"A run now would leave out {lost}: see the errors above.")
     if report.count(Severity.ERROR):
         raise SystemExit(1)
+
+
+def _about(report: RunResult, files: set[str]) -> RunResult:
+    """The report of a check that read the inbox's other files too, narrowed to the files
+    named: their sources, and the issues about them or about no file in particular."""
+    issues = report.issues
+    return replace(
+        report,
+        issues=issues[issues["file"].isin(files) | (issues["file"] == "")],
+        sources=report.sources[report.sources["file"].isin(files)],
+    )
+
+
+def _register_files(sources: pd.DataFrame) -> list[str]:
+    """The files holding a trainees or leaders register, by the sources of a report."""
+    return list(sources.loc[sources["kind"].isin(["trainees", "leaders"]), "file"])
 
 
 def _who(report: RunResult) -> str:

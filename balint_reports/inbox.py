@@ -88,3 +88,20 @@ def gather(
             # A file named is checked even when a folder named holds it and ignores it.
             chosen[path] = SourceFile(path, relative, spreadsheet)
     return root, sorted(chosen.values(), key=lambda s: s.relative)
+
+
+def inbox_context(
+    paths: Sequence[Path], root: Path, named: Sequence[SourceFile], patterns: Sequence[str]
+) -> list[SourceFile]:
+    """For a check of files named in an inbox (`root`, its config's folder), the inbox's other
+    spreadsheets: read with them, so that their names are matched against the registers there
+    (and rows the same as another file's are found), as in a run. None when a folder is named
+    or a file lies outside `root`: then what is named is all there is."""
+    if not all(p.is_file() and p.resolve().is_relative_to(root) for p in paths):
+        return []
+    taken = {source.path.resolve() for source in named}
+    return [
+        source
+        for source in without_ignored(discover(root), patterns)
+        if source.spreadsheet and source.path.resolve() not in taken
+    ]

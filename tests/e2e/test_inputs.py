@@ -537,6 +537,46 @@ def test_check_exits_0_when_clean(registered: Path) -> None:
     assert "No data issues." in result.output
 
 
+def test_a_file_checked_in_its_inbox_is_read_with_the_inboxs_registers(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A group leader's new file, checked on its own where it sits in the inbox: its names are
+    matched against the inbox's registers (as a run would), and only its own issues listed."""
+    (registered / "balint.toml").write_text("", encoding="utf-8")
+    (registered / "attendance").mkdir()
+    december = registered / "attendance" / "december.csv"
+    write_csv(
+        december,
+        [
+            ["name", "date", "activity"],
+            ["Jane Smith", "01/12/2026", "member"],
+            ["Jane Smyth", "08/12/2026", "member"],
+        ],
+    )
+    write_csv(
+        registered / "other.csv", [["trainee", "date", "activity"], ["T1", "31/02/2025", "member"]]
+    )
+
+    result = run_cli("check", december, "--as-of", "2026-12-31")
+    assert result.exit_code == 1, result.output  # Jane Smyth's row would be left out
+    assert "Checked 1 file, 1 sheet, 2 rows" in result.output
+    assert "matched against the inbox's registers (registers.xlsx)" in result.output
+    assert "'Jane Smyth' is not in the trainees register; did you mean Jane Smith (T1)?" in (
+        result.output
+    )
+    assert "'Jane Smith' is not in" not in result.output
+    assert "other.csv" not in result.output  # another file's error: not this check's
+    assert "1 error, 0 warnings." in result.output
+
+    # The same file from elsewhere has no inbox to read: the registers must be named with it.
+    elsewhere = tmp_path / "downloads" / "december.csv"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(december.read_bytes())
+    alone = run_cli("check", elsewhere, "--as-of", "2026-12-31")
+    assert "'Jane Smith' is not in the trainees register" in alone.output
+    assert "inbox's registers" not in alone.output
+
+
 def test_formulas_and_control_characters_are_neutralised_in_the_summary(
     registered: Path, tmp_path: Path
 ) -> None:
