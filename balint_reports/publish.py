@@ -143,6 +143,7 @@ class _NewFile:
     def in_folder(cls, staging: Path, umask: int) -> _NewFile:
         folder = os.stat(staging)
         # a folder with the set-group-ID bit gives its files its group, else they get ours
+        # (publish sets the staging folder's permissions without it: ours, then)
         gid = folder.st_gid if folder.st_mode & stat.S_ISGID else os.getegid()
         return cls(0o666 & ~umask, os.geteuid(), gid)
 
@@ -185,12 +186,7 @@ def _link_if_unchanged(
     it saves writing it again. The file is opened without following links, read and checked
     through that one handle, and the link is checked to be that same file.
     """
-    if not (
-        status.st_nlink == 1
-        and status.st_size == len(content)
-        and stat.S_IMODE(status.st_mode) == fresh.mode
-        and (status.st_uid, status.st_gid) == (fresh.uid, fresh.gid)
-    ):
+    if not _as_if_new(status, content, fresh):
         return False
     try:
         descriptor = os.open(old, os.O_RDONLY | os.O_NOFOLLOW)
@@ -200,6 +196,8 @@ def _link_if_unchanged(
         opened = os.fstat(descriptor)
         if (opened.st_dev, opened.st_ino) != (status.st_dev, status.st_ino):
             return False  # replaced since the folder was listed
+        if not _as_if_new(opened, content, fresh):
+            return False  # its rights changed since the folder was listed
         if os.listxattr(descriptor):
             return False  # an ACL or a label: rights a file written now would not have
         with open(descriptor, "rb", closefd=False) as handle:
@@ -213,12 +211,25 @@ def _link_if_unchanged(
     finally:
         os.close(descriptor)
     linked = os.lstat(new)
-    if (linked.st_dev, linked.st_ino) != (opened.st_dev, opened.st_ino):
-        # Another file took the old one's name after it was read: ours is written instead.
+    if (linked.st_dev, linked.st_ino, linked.st_nlink) != (opened.st_dev, opened.st_ino, 2):
+        # Another file took the old one's name after it was read, or a link was made to it
+        # meanwhile: ours is written instead.
         # Should this fail, publish fails and leaves the previous month as it was.
         os.unlink(new)
         return False
     return True
+
+
+def _as_if_new(status: os.stat_result, content: bytes, fresh: _NewFile) -> bool:
+    """Whether a file could not be told from one holding `content` written now, but by its
+    extended attributes: one link, the size, and the permissions, owner and group."""
+    return (
+        stat.S_ISREG(status.st_mode)
+        and status.st_nlink == 1
+        and status.st_size == len(content)
+        and stat.S_IMODE(status.st_mode) == fresh.mode
+        and (status.st_uid, status.st_gid) == (fresh.uid, fresh.gid)
+    )
 
 
 def _stage(staging: Path, month: MonthFolder, previous: Path, umask: int) -> None:
