@@ -301,11 +301,11 @@ def check(
     a run (a row rejected, a sheet or file that cannot be read), 0 otherwise.
 
     Names in attendance and supervision sheets are matched against the trainee
-    and leader registers. A file named inside an inbox (a folder with its
-    balint.toml) is checked with the inbox's other files, so their registers are
-    used and rows the same as another file's are found, as in a run; only the
-    named files' issues are listed. Elsewhere, give the registers too (without
-    them every row is reported as naming an unknown person).
+    and leader registers. A file named inside an inbox (the folder its
+    balint.toml is found in) is checked with the inbox's other files, as a run
+    reads it, so their registers are used; only the named files' issues are
+    listed. Elsewhere, or with --config, give the registers too (without them
+    every row is reported as naming an unknown person).
 
     Example:
 
@@ -360,7 +360,7 @@ def check(
             f"{_plural(future, 'row')} dated after today would be left out: to check a month "
             "that has not ended yet, give its last day, e.g. --as-of 31/12/2026."
         )
-    kinds = set(sources["kind"])
+    kinds = set(all_sources["kind"])  # the files read, named or not
     if "trainees" in kinds and "supervision" not in kinds:
         click.echo(
             "No supervision log among these files, so the dates the supervisors' reports were "

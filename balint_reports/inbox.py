@@ -95,13 +95,29 @@ def inbox_context(
 ) -> list[SourceFile]:
     """For a check of files named in an inbox (`root`, its config's folder), the inbox's other
     spreadsheets: read with them, so that their names are matched against the registers there
-    (and rows the same as another file's are found), as in a run. None when a folder is named
-    or a file lies outside `root`: then what is named is all there is."""
+    and their issues are those a run would give them. None when a folder is named or a file
+    lies outside `root`: then what is named is all there is. A reports folder kept inside the
+    inbox (it holds the history store) is left out, as `run` leaves out its own."""
+    from .history import STORE_NAME  # here: `run` reads the inbox without this module
+
     if not all(p.is_file() and p.resolve().is_relative_to(root) for p in paths):
         return []
-    taken = {source.path.resolve() for source in named}
+    # The same file by what it is, not by its name: macOS keeps a name as it was typed.
+    taken = {_identity(source.path) for source in named}
+
+    def of_reports(path: Path) -> bool:
+        folders = path.resolve().parents
+        return any((f / STORE_NAME).is_file() for f in folders if f.is_relative_to(root))
+
     return [
         source
         for source in without_ignored(discover(root), patterns)
-        if source.spreadsheet and source.path.resolve() not in taken
+        if source.spreadsheet
+        and _identity(source.path) not in taken
+        and not of_reports(source.path)
     ]
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_dev, status.st_ino

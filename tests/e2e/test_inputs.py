@@ -556,11 +556,15 @@ def test_a_file_checked_in_its_inbox_is_read_with_the_inboxs_registers(
     write_csv(
         registered / "other.csv", [["trainee", "date", "activity"], ["T1", "31/02/2025", "member"]]
     )
+    # last month's reports, kept inside the inbox: not read as registers (a run skips them too)
+    reports = registered / "reports"
+    assert run_cli("run", registered, "--out", reports, "--as-of", "2026-11-30").exit_code == 0
+    assert (reports / "2026-11" / "summary.xlsx").is_file()
 
     result = run_cli("check", december, "--as-of", "2026-12-31")
     assert result.exit_code == 1, result.output  # Jane Smyth's row would be left out
     assert "Checked 1 file, 1 sheet, 2 rows" in result.output
-    assert "matched against the inbox's registers (registers.xlsx)" in result.output
+    assert "matched against the inbox's registers (registers.xlsx);" in result.output
     assert "'Jane Smyth' is not in the trainees register; did you mean Jane Smith (T1)?" in (
         result.output
     )
