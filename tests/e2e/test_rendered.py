@@ -22,6 +22,7 @@ from balint_reports.config import load_config
 from balint_reports.model import RunResult
 from balint_reports.monthly import MonthResult, run_month
 from balint_reports.pipeline import build_report
+from balint_reports.publish import MonthFolder
 from balint_reports.render import month_files, render_workers
 from balint_reports.rendered import Rendered, load_rendered, save_rendered
 from balint_reports.ruleset import load_rulesets
@@ -69,18 +70,19 @@ def test_a_month_run_again_unchanged_keeps_every_file_but_the_workbook(tmp_path:
     out = tmp_path / "out"
     _month(SAMPLE, out)
     folder = out / "2026-11"
-    before = {
-        str(p.relative_to(folder)): (p.stat().st_ino, p.read_bytes())
-        for p in folder.rglob("*")
-        if p.is_file()
-    }
+
+    def held() -> dict[str, tuple[int, bytes]]:
+        """Each file of the month folder: the file it is, and its bytes."""
+        return {
+            str(p.relative_to(folder)): (p.stat().st_ino, p.read_bytes())
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
+
+    before = held()
     assert any(name.endswith(".eml") for name in before)
     _month(SAMPLE, out)
-    after = {
-        str(p.relative_to(folder)): (p.stat().st_ino, p.read_bytes())
-        for p in folder.rglob("*")
-        if p.is_file()
-    }
+    after = held()
     assert after.keys() == before.keys()
     changed = {name for name in after if after[name] != before[name]}
     assert changed <= {"summary.xlsx"}  # it says when it was written, to the second
@@ -221,9 +223,15 @@ def test_a_refused_fork_renders_everything_here_and_leaves_nothing_behind(
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(os, "fork", refused)
+    _check_written_here(report, serial)
+
+
+def _check_written_here(report: RunResult, serial: MonthFolder) -> None:
+    """Asked for a workbook worker that never writes it, the month is the same bytes as a
+    one-process month's, with no frozen objects or job left over."""
     frozen = gc.get_freeze_count()
-    refused_fork = month_files(report, [], workers=1)
-    assert _normalised(refused_fork.files) == _normalised(serial.files)
+    written = month_files(report, [], workers=1)
+    assert _normalised(written.files) == _normalised(serial.files)
     assert gc.get_freeze_count() == frozen
     assert render._JOB is None
 
@@ -262,8 +270,4 @@ def test_a_workbook_worker_that_dies_leaves_the_workbook_to_this_process(
         return pid
 
     monkeypatch.setattr(os, "fork", dying_fork)
-    frozen = gc.get_freeze_count()
-    died = month_files(report, [], workers=1)
-    assert _normalised(died.files) == _normalised(serial.files)
-    assert gc.get_freeze_count() == frozen
-    assert render._JOB is None
+    _check_written_here(report, serial)
