@@ -19,10 +19,15 @@ if TYPE_CHECKING:
 # that `send` (which loads this module for its CSV report) starts without openpyxl, and so
 # `--help` stays fast. tests/e2e/test_startup.py checks the two stay the same.
 ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+# Characters no XML may hold, which openpyxl lets through and lxml then refuses, failing the
+# whole workbook: a lone surrogate (from a file's undecodable bytes) and U+FFFE, U+FFFF.
+NOT_XML_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 # Excel, LibreOffice and Google Sheets treat a cell starting with any of these as a formula,
 # even in a CSV file: a name or address from a register could otherwise run as one.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text openpyxl would write as one of Excel's error values, not as the text someone typed.
+ERROR_VALUES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -38,20 +43,21 @@ def spreadsheet_safe(value: object) -> object:
 def xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     """For openpyxl: the value to append, as the team should read it, never a formula.
 
-    Text that would start a formula becomes a text cell holding exactly that text, marked
-    `quotePrefix` so that Excel keeps it as text even when someone edits the cell (openpyxl
-    would otherwise write any text starting with `=` as a formula). Blanks (None, NaN, NA) are
-    empty; numpy numbers plain ones; characters an .xlsx file cannot hold (from a CSV) dropped.
+    Text that would start a formula, or is an error value such as `#N/A`, becomes a text cell
+    holding exactly that text, marked `quotePrefix` so that Excel keeps it as text even when
+    someone edits the cell (openpyxl would otherwise write any text starting with `=` as a
+    formula, and `#N/A` as an error). Blanks (None, NaN, NA) are empty; numpy numbers plain
+    ones; characters an .xlsx file cannot hold (from a CSV) dropped.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if type(value).__name__ in ("NAType", "NaTType"):  # pandas' blanks, without importing it
         return None
     if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if not text.startswith(FORMULA_STARTS):
+        text = NOT_XML_RE.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
+        if not text.startswith(FORMULA_STARTS) and text not in ERROR_VALUES:
             return text
-        from openpyxl.cell import WriteOnlyCell  # rare: only text that starts a formula
+        from openpyxl.cell import WriteOnlyCell  # rare: a formula's start or an error value
 
         cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"

@@ -558,6 +558,25 @@ def test_summary_cells_starting_like_formulas_are_text_in_openpyxl(injected: Pat
     assert {"=6*7", "@SUM(40,2)", "=6*7 Name0", "-6*72"} <= seen
 
 
+def test_error_values_and_characters_no_xml_holds_leave_a_readable_summary(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """`#N/A` is text someone typed, not an error value; U+FFFE (from a file's stray bytes)
+    is dropped, where it once stopped the whole run with a traceback."""
+    write_csv(
+        inbox / "trainees.csv",
+        [TRAINEE_HEADER, trainee_row("T1", "Ann \ufffe Lee"), trainee_row("T2", "#N/A")],
+    )
+    write_csv(inbox / "groups.csv", [["trainee", "date", "activity"], ["T1", "#N/A", "group"]])
+    _run(inbox, tmp_path / "out")
+    book = openpyxl.load_workbook(tmp_path / "out" / "2026-11" / "summary.xlsx")
+    names = {row[1].value: row[1] for row in book["Overview"].iter_rows(min_row=2)}
+    assert set(names) == {"Ann  Lee", "#N/A"}
+    assert names["#N/A"].data_type == "s" and names["#N/A"].quotePrefix
+    [value] = [r[5] for r in book["Data issues"].iter_rows(min_row=2) if r[5].value == "#N/A"]
+    assert value.data_type == "s" and value.quotePrefix
+
+
 def test_summary_and_send_report_are_text_in_libreoffice(injected: Path, tmp_path: Path) -> None:
     """LibreOffice evaluates what it takes for formulas: no 42 may appear anywhere."""
     summary = _calc_values(injected / "summary.xlsx", tmp_path / "summary")

@@ -71,6 +71,14 @@ def test_the_copied_illegal_characters_pattern_is_openpyxls() -> None:
     assert copied.pattern == ILLEGAL_CHARACTERS_RE.pattern
 
 
+def test_the_copied_error_values_are_openpyxls() -> None:
+    from openpyxl.cell.cell import ERROR_CODES
+
+    from balint_reports.safecells import ERROR_VALUES as copied
+
+    assert copied == set(ERROR_CODES)
+
+
 # The installed command, as its console script calls it, after the probe registers what the
 # run itself might (a log to flush, a folder to remove) and, asked to, leaves a thread working.
 COMMAND_LINE = """
