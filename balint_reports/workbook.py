@@ -37,7 +37,9 @@ from .labels import (
 )
 from .letters import letter_file
 from .model import MET, RunResult, TraineeResult
+from .read import fast_paths
 from .safecells import spreadsheet_safe, xlsx_cell
+from .sheetxml import DirectRows
 from .validate import SOURCE_COLUMNS
 
 # Fills from the Okabe-Ito palette, lightened: blue for done, orange for not yet, grey for
@@ -155,6 +157,11 @@ class _Looks:
             cell.hyperlink = value  # a path relative to summary.xlsx: the letter beside it
         return cell
 
+    def style(self, sheet: Worksheet, look: str, value: object) -> StyleArray | None:
+        """The style `cell` gives `value` in `look`; None for a cell without one."""
+        cell = self.cell(sheet, value, look)
+        return cell._style if isinstance(cell, Cell) and cell.has_style else None
+
 
 def _lines(value: object, width: int) -> int:
     """How many lines `value` takes wrapped in a column `width` characters wide (roughly)."""
@@ -163,14 +170,21 @@ def _lines(value: object, width: int) -> int:
     return sum(max(1, math.ceil(len(part) / width)) for part in value.split("\n"))
 
 
+def _height(cells: list[tuple[object, int]]) -> int | None:
+    """The height in points of a row with these (value, column width) cells wrapped; None for
+    one line, which needs none."""
+    lines = max((_lines(value, width) for value, width in cells), default=1)
+    return min(409, LINE_HEIGHT * lines) if lines > 1 else None
+
+
 def _fit_height(sheet: Worksheet, row: int, cells: list[tuple[object, int]]) -> None:
     """Give a row with wrapped text the height it needs: not every program works it out.
 
     Call before the row is appended: a write-only sheet writes each row as it comes.
     """
-    lines = max((_lines(value, width) for value, width in cells), default=1)
-    if lines > 1:
-        sheet.row_dimensions[row].height = min(409, LINE_HEIGHT * lines)
+    height = _height(cells)
+    if height:
+        sheet.row_dimensions[row].height = height
 
 
 def _print_setup(sheet: Worksheet, columns: int) -> None:
@@ -220,11 +234,19 @@ def _write_sheet(
     if size is not None and size <= STYLED_ROWS:
         looks_of = ["text" if look == "plain" else look for look in looks_of]
     wrapped = [(i, c.width) for i, c in enumerate(columns) if c.look == "wrap"]
+    direct = DirectRows(sheet, looks_of, looks.cell, looks.style, 2) if fast_paths() else None
     for row in rows:
         count += 1
-        _fit_height(sheet, count + 1, [(row[i], width) for i, width in wrapped])
+        height = _height([(row[i], width) for i, width in wrapped])
+        if direct:
+            direct.append(row, height)
+            continue
+        if height:
+            sheet.row_dimensions[count + 1].height = height
         sheet.append([looks.cell(sheet, v, look) for v, look in zip(row, looks_of, strict=True)])
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    if direct:
+        direct.close()
     return sheet
 
 
