@@ -88,28 +88,45 @@ def progress_document(result: RunResult, letters: bool = True) -> dict:
     }
 
 
-# Below this many letters the workbook is quick and a worker costs more to start than it saves.
+# Below this many letters the team's files are quick and a worker costs more to start than it
+# saves.
 PARALLEL_LETTERS = 400
 
-# What the workbook's worker writes from, left in this module for it before it forks.
+# What the worker writes from, left in this module for it before it forks.
 _JOB: tuple[RunResult, list[Change], bool] | None = None
 
 
-def _render_workbook() -> bytes:
-    """In the worker: summary.xlsx."""
+def team_files(result: RunResult, changes: list[Change], letters: bool) -> dict[str, bytes]:
+    """The files made from the whole result alone, for the team: progress.json, the dashboard,
+    the run record, the senders' notes and summary.xlsx (last: the longest to make)."""
+    return {
+        "progress.json": json.dumps(
+            progress_document(result, letters), indent=2, ensure_ascii=False, default=str
+        ).encode("utf-8"),
+        "index.html": dashboard_html(result, letters).encode("utf-8"),
+        "run.json": run_record_file(result),
+        # the senders' notes most of all when there are errors, so even without letters
+        **feedback_files(result, result.config.senders),
+        "summary.xlsx": workbook_bytes(result, changes, letters),
+    }
+
+
+def _render_team_files() -> dict[str, bytes]:
+    """In the worker: the team's files."""
     assert _JOB is not None  # set before the worker forked
-    return workbook_bytes(*_JOB)
+    return team_files(*_JOB)
 
 
 def render_workers(result: RunResult, letters: bool) -> int:
-    """1 when a worker process should write the workbook while this one writes the letters and
-    the rest, else 0: for a month of PARALLEL_LETTERS letters or more, on two cores or more
+    """1 when a worker process should write the team's files while this one writes the letters
+    and the rest, else 0: for a month of PARALLEL_LETTERS letters or more, on two cores or more
     where workers may be forked (`parallel.forks_safely`: Linux), unless BALINT_WORKERS=1
     asks for one process.
 
-    Only the workbook: it takes about as long as everything else together (on the federation
-    inbox 6 s against 7 s), so the two halves end together. A worker writing letters as well
-    added half a GiB of memory and saved no time (benchmarks/README.md).
+    The team's files (the workbook, 1.7 s on the federation inbox, and the rest, 1.2 s) take
+    about as long as the letters, digests and emails (3 to 5 s), so the two halves end close
+    together. A worker writing letters as well added half a GiB of memory and saved no time
+    (benchmarks/README.md).
     """
     if not letters or not forks_safely():
         return 0
@@ -138,8 +155,8 @@ def _return_free_memory() -> None:
     trim(0)
 
 
-class _Workbook:
-    """summary.xlsx: from a worker process when `in_worker`, else written here when asked."""
+class _TeamFiles:
+    """The team's files: from a worker process when `in_worker`, else made here when asked."""
 
     def __init__(
         self, result: RunResult, changes: list[Change], letters: bool, in_worker: bool
@@ -161,10 +178,10 @@ class _Workbook:
                 initializer=die_with_parent,
                 initargs=(os.getpid(),),
             )
-            self.future = self.pool.submit(_render_workbook)
+            self.future = self.pool.submit(_render_team_files)
         except Exception:
             # Whatever stops the worker starting (a fork refused is OSError; no thread to
-            # spare for the pool's manager, RuntimeError) leaves the workbook to this process.
+            # spare for the pool's manager, RuntimeError) leaves the files to this process.
             self._abandon()
 
     def _abandon(self) -> None:
@@ -177,14 +194,14 @@ class _Workbook:
                 child.terminate()
         self.close()
 
-    def bytes(self) -> bytes:
-        """The workbook, from the worker or made here."""
+    def files(self) -> dict[str, bytes]:
+        """The files, from the worker or made here."""
         if self.pool is not None:
             try:
                 return self.future.result()
             except (BrokenProcessPool, CancelledError):
-                self.close()  # the worker died (out of memory, killed): make it here, slower
-        return workbook_bytes(*self.job)
+                self.close()  # the worker died (out of memory, killed): make them here, slower
+        return team_files(*self.job)
 
     def close(self) -> None:
         """Stop the worker, if one was started, and leave no state behind for later runs."""
@@ -213,40 +230,32 @@ def month_files(
     `pdf_browser`: the browser that prints each letter as PDF too, or None;
     `rendered`: letters and digests an earlier run rendered from the same inputs, reused as they
     are (the files are the same bytes as a full render's), and this run's kept in it;
-    `workers`: 1 writes the workbook in a worker process while this one writes the rest, 0
-    writes all here (None: as `render_workers` says; the files are the same bytes either way).
+    `workers`: 1 writes the team's files (`team_files`) in a worker process while this one
+    writes the rest, 0 writes all here (None: as `render_workers` says; the files are the same
+    bytes either way).
     """
     if workers is None:
         workers = render_workers(result, letters)
-    workbook = _Workbook(result, changes, letters, in_worker=workers > 0)
+    team = _TeamFiles(result, changes, letters, in_worker=workers > 0)
     try:
-        document = progress_document(result, letters)
-        files = {
-            "progress.json": json.dumps(document, indent=2, ensure_ascii=False, default=str).encode(
-                "utf-8"
-            ),
-            "index.html": dashboard_html(result, letters).encode("utf-8"),
-            "run.json": run_record_file(result),
-            # the senders' notes most of all when there are errors, so even without letters
-            **feedback_files(result, result.config.senders),
-        }
+        for_trainees: dict[str, bytes] = {}
         if letters:
-            files.update(ready_evidence_files(result))
-            files.update(reference_request_files(result))
+            for_trainees.update(ready_evidence_files(result))
+            for_trainees.update(reference_request_files(result))
             digests = render_digests(result, rendered)
             written = render_letters(result, changes, had_letter, rendered)
             for letter in written:
-                files[f"letters/{letter.stem}.html"] = letter.html.encode("utf-8")
-                files[f"letters/{letter.stem}.txt"] = letter.text.encode("utf-8")
+                for_trainees[f"letters/{letter.stem}.html"] = letter.html.encode("utf-8")
+                for_trainees[f"letters/{letter.stem}.txt"] = letter.text.encode("utf-8")
             for digest in digests:
-                files[f"digests/{digest.stem}.html"] = digest.html.encode("utf-8")
-                files[f"digests/{digest.stem}.txt"] = digest.text.encode("utf-8")
-            files.update(outbox_files(result, written, digests))
+                for_trainees[f"digests/{digest.stem}.html"] = digest.html.encode("utf-8")
+                for_trainees[f"digests/{digest.stem}.txt"] = digest.text.encode("utf-8")
+            for_trainees.update(outbox_files(result, written, digests))
             if pdf_browser:
-                files.update(letter_pdfs(files, pdf_browser))
-        files["summary.xlsx"] = workbook.bytes()
+                for_trainees.update(letter_pdfs(for_trainees, pdf_browser))
+        files = {**team.files(), **for_trainees}
     finally:
-        workbook.close()
+        team.close()
     return MonthFolder(_in_order(files), folders=("letters",) if letters else ())
 
 

@@ -188,7 +188,7 @@ def _normalised(files: Mapping[str, bytes]) -> dict[str, object]:
     return normalised
 
 
-def test_a_workbook_written_by_a_worker_process_is_the_bytes_one_process_writes(
+def test_the_team_files_written_by_a_worker_process_are_the_bytes_one_process_writes(
     tmp_path: Path,
 ) -> None:
     report = _sample_report()
@@ -227,8 +227,8 @@ def test_a_refused_fork_renders_everything_here_and_leaves_nothing_behind(
 
 
 def _check_written_here(report: RunResult, serial: MonthFolder) -> None:
-    """Asked for a workbook worker that never writes it, the month is the same bytes as a
-    one-process month's, with no frozen objects or job left over."""
+    """Asked for a worker for the team's files that never writes them, the month is the same
+    bytes as a one-process month's, with no frozen objects or job left over."""
     frozen = gc.get_freeze_count()
     written = month_files(report, [], workers=1)
     assert _normalised(written.files) == _normalised(serial.files)
@@ -236,7 +236,7 @@ def _check_written_here(report: RunResult, serial: MonthFolder) -> None:
     assert render._JOB is None
 
 
-def test_a_big_month_writes_its_workbook_in_a_worker_unless_one_process_is_asked_for(
+def test_a_big_month_writes_the_team_files_in_a_worker_unless_one_process_is_asked_for(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     report = _sample_report()
@@ -254,10 +254,10 @@ def test_a_small_month_is_rendered_in_one_process(monkeypatch: pytest.MonkeyPatc
     assert render_workers(report, letters=True) == 0  # 19 letters: a worker would cost more
 
 
-def test_a_workbook_worker_that_dies_leaves_the_workbook_to_this_process(
+def test_a_worker_that_dies_leaves_the_team_files_to_this_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The out-of-memory killer may end the worker at any time: the run writes the workbook
+    # The out-of-memory killer may end the worker at any time: the run writes the team's files
     # itself, the same bytes, and leaves nothing frozen or pending behind.
     report = _sample_report()
     serial = month_files(report, [], workers=0)
