@@ -37,6 +37,10 @@ NEAR_MISS_REQUIRED = 3
 # How close (rapidfuzz WRatio, 0-100) an unknown heading must be to a column's name or
 # aliases to be offered as that column: "Date of session" is 95 from "session date".
 HEADING_SUGGESTION_CUTOFF = 60
+# How close each unknown heading must be for a row lacking two or more required columns to
+# count as a near miss all the same: a heading holding a column's name as a word or two
+# ("Name of supervisee" has "supervisee": 90), or its words in another order.
+HEADINGS_CLOSE_CUTOFF = 90
 # No count or duration in these registers comes near this; beyond it a cell is a typing slip
 # (and past 2**63 it would not even fit the column).
 LARGEST_NUMBER = 1_000_000
@@ -54,13 +58,15 @@ class HeaderMatch:
 
 @dataclass(frozen=True)
 class NearMiss:
-    """A header row holding all but one required column of a kind: a sheet that would be lost."""
+    """A header row holding all but one required column of a kind, or lacking more but with a
+    heading close to each that it lacks: a sheet that would be lost."""
 
     kind: Kind
     row_index: int  # 0-based
-    missing: Column
+    missing: tuple[Column, ...]  # in the kind's order
     seen: tuple[str, ...]  # every heading of the row, as written
-    suggestion: str  # the unknown heading most like the missing column, or ""
+    # per missing column, the unknown heading most like it; "" for none (one missing only)
+    suggestions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,8 @@ def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -
     `kinds`: KINDS, with the columns the loaded rulesets declare added."""
     lookups = {kind.name: header_lookup(kind, config) for kind in kinds}
     best_partial: tuple[int, Kind, list[str], list[str]] | None = None
-    near_miss: tuple[int, NearMiss] | None = None
+    # the nearest miss: fewest columns missing, then most matched
+    near_miss: tuple[tuple[int, int], NearMiss] | None = None
     for index in range(min(HEADER_SEARCH_ROWS, len(sheet.cells))):
         row = sheet.cells.iloc[index]
         fits: list[tuple[int, HeaderMatch]] = []
@@ -145,13 +152,16 @@ def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -
                 seen = [cell_text(c) for c in row if cell_text(c)]
                 if best_partial is None or len(positions) > best_partial[0]:
                     best_partial = (len(positions), kind, missing, seen)
-                near = len(missing) == 1 and len(kind.required) >= NEAR_MISS_REQUIRED
-                if near and (near_miss is None or len(positions) > near_miss[0]):
-                    column = next(c for c in kind.required if c.name == missing[0])
-                    found = NearMiss(
-                        kind, index, column, tuple(seen), _closest_heading(column, unknown)
-                    )
-                    near_miss = (len(positions), found)
+                if len(kind.required) < NEAR_MISS_REQUIRED or len(missing) == len(kind.required):
+                    continue
+                nearness = (-len(missing), len(positions))
+                if near_miss is not None and nearness <= near_miss[0]:
+                    continue
+                columns = tuple(c for c in kind.required if c.name in missing)
+                suggestions = _suggestions(columns, unknown)
+                if suggestions is not None:
+                    found = NearMiss(kind, index, columns, tuple(seen), suggestions)
+                    near_miss = (nearness, found)
         if not fits:
             continue
         fits.sort(key=lambda f: -f[0])
@@ -167,9 +177,33 @@ def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -
     return Classification(closest=(kind.name, tuple(missing), tuple(seen[:12])))
 
 
-def _closest_heading(column: Column, unknown: list[str]) -> str:
-    """The unknown heading most like the column's name or aliases; a lone one is taken as is."""
-    if len(unknown) == 1:
+def _suggestions(missing: tuple[Column, ...], unknown: list[str]) -> tuple[str, ...] | None:
+    """The heading to offer for each missing required column; None when the row is not a near
+    miss. One missing column makes a near miss whatever the headings (the heading most like it,
+    if any, is offered); more make one only when each has an unknown heading of its own that is
+    close to it (HEADINGS_CLOSE_CUTOFF): a supervisor's "Name of supervisee" and "Date of
+    session", not a list of groups that happens to have a Supervisor column."""
+    if len(missing) == 1:
+        return (_closest_heading(missing[0], unknown),)
+    offered: list[str] = []
+    for column in missing:
+        left = [heading for heading in unknown if heading not in offered]
+        heading = _closest_heading(column, left, HEADINGS_CLOSE_CUTOFF, lone_as_is=False)
+        if not heading:
+            return None
+        offered.append(heading)
+    return tuple(offered)
+
+
+def _closest_heading(
+    column: Column,
+    unknown: list[str],
+    cutoff: float = HEADING_SUGGESTION_CUTOFF,
+    lone_as_is: bool = True,
+) -> str:
+    """The unknown heading most like the column's name or aliases, if `cutoff` close; a lone
+    one is taken as it is unless `lone_as_is` is False."""
+    if lone_as_is and len(unknown) == 1:
         return unknown[0]
     names = [fold(column.name), *(fold(a) for a in column.aliases)]
     best: tuple[float, str] | None = None
@@ -177,30 +211,33 @@ def _closest_heading(column: Column, unknown: list[str]) -> str:
         found = process.extractOne(fold(heading), names, scorer=fuzz.WRatio)
         if found is not None and (best is None or found[1] > best[0]):
             best = (found[1], heading)
-    return best[1] if best is not None and best[0] >= HEADING_SUGGESTION_CUTOFF else ""
+    return best[1] if best is not None and best[0] >= cutoff else ""
 
 
 def report_near_miss(sheet: RawSheet, near: NearMiss, log: IssueLog) -> int:
-    """Log the near-miss sheet as an error saying how to fix it; how many rows it loses."""
+    """Log the near-miss sheet as an error saying how to fix it, one for each column it lacks;
+    how many rows it loses."""
     body = sheet.cells.iloc[near.row_index + 1 :]
     rows = int(_filled_rows(sheet, body).sum())
-    kind, column = near.kind.name, near.missing.name
-    log.add(
-        "error",
-        sheet.file,
-        sheet.sheet,
-        code="near_miss_sheet",
-        case="suggestion" if near.suggestion else "no_suggestion",
-        row=near.row_index + 1,
-        column=column,
-        value=near.suggestion,
-        kind=kind,
-        rows=rows,
-        seen=near.seen,
-        aliases=near.missing.aliases,
-        toml_line=f"{json.dumps(near.suggestion, ensure_ascii=False)} = {json.dumps(column)}",
-        column_toml=json.dumps(column),
-    )
+    kind = near.kind.name
+    for missing, suggestion in zip(near.missing, near.suggestions, strict=True):
+        column = missing.name
+        log.add(
+            "error",
+            sheet.file,
+            sheet.sheet,
+            code="near_miss_sheet",
+            case="suggestion" if suggestion else "no_suggestion",
+            row=near.row_index + 1,
+            column=column,
+            value=suggestion,
+            kind=kind,
+            rows=rows,
+            seen=near.seen,
+            aliases=missing.aliases,
+            toml_line=f"{json.dumps(suggestion, ensure_ascii=False)} = {json.dumps(column)}",
+            column_toml=json.dumps(column),
+        )
     return rows
 
 

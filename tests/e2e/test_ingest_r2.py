@@ -114,6 +114,56 @@ def test_a_near_miss_without_a_close_heading_says_how_to_map_one(
     assert source(progress, "one.csv")["rejected"] == 1
 
 
+def test_a_sheet_missing_two_headings_close_to_its_own_is_an_error_for_each(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A supervisor's own log: only Supervisor is a known heading, but "Name of supervisee" and
+    "Date of session" are plainly the other two. It once vanished into a note ("closest to
+    trainees"), its sessions missing from the letters with no error to say so."""
+    log = [
+        ["Supervision record kept by Ann Leader"],
+        ["Name of supervisee", "Date of session", "Length (hours)", "Supervisor"],
+        ["Jane Smith", "02/12/2026", 1, "Ann Leader"],
+        ["Priya Sharma", "09/12/2026", 1.5, "Ann Leader"],
+    ]
+    write_xlsx(registered / "supervision" / "december.xlsx", {"Dec": log})
+    progress = run_report(registered, tmp_path / "out", as_of="2026-12-31")
+    errors = issues_about(progress, "supervision/december.xlsx")
+    assert [(e["severity"], e["column"], e["value"]) for e in errors] == [
+        ("error", "trainee", "Name of supervisee"),
+        ("error", "date", "Date of session"),
+    ]
+    assert "looks like supervision but has no trainee column" in errors[0]["problem"]
+    assert (
+        'add the line "Date of session" = "date" under [columns.supervision]'
+        in (errors[1]["problem"])
+    )
+    counts = source(progress, "supervision/december.xlsx", "Dec")
+    assert counts["kind"] == "supervision"
+    assert (counts["rows_read"], counts["rejected"]) == (2, 2)  # counted once, not per error
+
+    (registered / "balint.toml").write_text(
+        '[columns.supervision]\n"Name of supervisee" = "trainee"\n"Date of session" = "date"\n',
+        encoding="utf-8",
+    )
+    progress = run_report(registered, tmp_path / "out2", as_of="2026-12-31")
+    assert source(progress, "supervision/december.xlsx", "Dec")["accepted"] == 2
+
+
+def test_a_sheet_missing_two_headings_with_nothing_like_them_stays_a_note(
+    registered: Path, tmp_path: Path
+) -> None:
+    # A room list with a Supervisor column: nothing in it is like a trainee or a date.
+    write_xlsx(
+        registered / "rooms.xlsx",
+        {"Rooms": [["Supervisor", "Room", "Notes"], ["Ann Leader", "2.14", "projector"]]},
+    )
+    progress = run_report(registered, tmp_path / "out")
+    [note] = issues_about(progress, "rooms.xlsx")
+    assert note["severity"] == "info"
+    assert source(progress, "rooms.xlsx", "Rooms")["kind"] == "ignored"
+
+
 def test_a_sheet_far_from_every_kind_is_still_only_a_note(registered: Path, tmp_path: Path) -> None:
     # Two of attendance's three required columns are missing: a catering list, not a register.
     write_xlsx(registered / "weekend.xlsx", {"Catering": [["Name", "Diet"], ["Jane", "vegan"]]})
