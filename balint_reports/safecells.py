@@ -63,6 +63,6 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
         cell.data_type = "s"
         cell.quotePrefix = True
         return cell
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
+    if hasattr(value, "item"):  # numpy scalars, a float32 NaN among them
+        return xlsx_cell(sheet, value.item())
     return value

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 
+import openpyxl
 from lxml.etree import xmlfile
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import lxml_write_cell
@@ -35,6 +36,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from .safecells import ERROR_VALUES, FORMULA_STARTS, ILLEGAL_CHARACTERS_RE, NOT_XML_RE
 
 LONGEST_TEXT = 32767  # characters: openpyxl cuts longer text, as Excel would
+# What this module writes is what openpyxl 3.1 writes through lxml, and it uses some of that
+# version's inner parts; with another openpyxl, or with lxml switched off (OPENPYXL_LXML=False),
+# the summary is written cell by cell as before.
+WRITES_AS_OPENPYXL = openpyxl.LXML and openpyxl.__version__.split(".")[:2] == ["3", "1"]
 # Rows held as text before they are encoded and written out: about a megabyte.
 _ROWS_PER_WRITE = 2000
 
@@ -163,12 +168,23 @@ class DirectRows:
                 number_type = "b" if type(value) is bool else "n"
                 parts.append(f'<c r="{ref}"{style} t="{number_type}"><v>{value:.16g}</v></c>')
             else:
+                if look == "plain":
+                    self._looks_before_plain(values, column)
                 parts.append(self._openpyxl_cell(value, look, ref, column))
         parts.append("</row>")
         self._pending.append("".join(parts))
         self._row += 1
         if len(self._pending) >= _ROWS_PER_WRITE:
             self._write_pending()
+
+    def _looks_before_plain(self, values: Sequence[object], column: int) -> None:
+        """Before openpyxl makes a cell of a value in an unstyled column (a date, say): the
+        styled cells after it in the row made first, as the plain path makes every styled
+        cell of a row before openpyxl makes the unstyled ones, so that number formats new to
+        the workbook are numbered in the same order. Making a cell again registers nothing."""
+        for value, look in zip(values[column:], self._looks[column:], strict=True):
+            if look != "plain":
+                self._make_cell(self._sheet, value, look)
 
     def _write_pending(self) -> None:
         # libxml2 writes ASCII, every other character as a decimal reference: so does this.

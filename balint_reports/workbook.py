@@ -14,10 +14,9 @@ from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
@@ -38,8 +37,8 @@ from .labels import (
 from .letters import letter_file
 from .model import MET, RunResult, TraineeResult
 from .read import fast_paths
-from .safecells import spreadsheet_safe, xlsx_cell
-from .sheetxml import DirectRows
+from .safecells import xlsx_cell
+from .sheetxml import WRITES_AS_OPENPYXL, DirectRows
 from .validate import SOURCE_COLUMNS
 
 # Fills from the Okabe-Ito palette, lightened: blue for done, orange for not yet, grey for
@@ -96,16 +95,11 @@ def _month(value: str) -> str:
         return value
 
 
-def _safe(value: object) -> object:
-    """A value a cell can hold and no spreadsheet program runs as a formula."""
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, str):
-        # A CSV can carry control characters that an .xlsx file cannot hold.
-        return spreadsheet_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    return value
+def _text_cell(sheet: Worksheet, text: str) -> Cell:
+    """A cell holding `text` as text: a heading or title from the team's config or rulesets,
+    kept from becoming a formula or an error value as every other value is (safecells)."""
+    safe = xlsx_cell(sheet, text)
+    return safe if isinstance(safe, Cell) else WriteOnlyCell(sheet, value=safe)
 
 
 class _Looks:
@@ -221,7 +215,7 @@ def _write_sheet(
     _print_setup(sheet, len(columns))
     header = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
+        cell = _text_cell(sheet, column.header)
         cell.font = looks.header_font
         cell.fill = looks.header_fill
         cell.border = looks.header_border
@@ -234,7 +228,9 @@ def _write_sheet(
     if size is not None and size <= STYLED_ROWS:
         looks_of = ["text" if look == "plain" else look for look in looks_of]
     wrapped = [(i, c.width) for i, c in enumerate(columns) if c.look == "wrap"]
-    direct = DirectRows(sheet, looks_of, looks.cell, looks.style, 2) if fast_paths() else None
+    direct = None
+    if fast_paths() and WRITES_AS_OPENPYXL:
+        direct = DirectRows(sheet, looks_of, looks.cell, looks.style, 2)
     for row in rows:
         count += 1
         height = _height([(row[i], width) for i, width in wrapped])
@@ -347,9 +343,7 @@ def _about(book: Workbook, looks: _Looks, report: RunResult, titles: dict[str, s
     _print_setup(sheet, 4)
     sheet.print_title_rows = None
     sheet.print_options.gridLines = False  # a page of text and a chart, not a table
-    heading = WriteOnlyCell(
-        sheet, value=_safe(f"Accreditation progress — {report.config.report.society}")
-    )
+    heading = _text_cell(sheet, f"Accreditation progress — {report.config.report.society}")
     heading.font = Font(bold=True, size=14)
     sheet.append([heading])
     date = WriteOnlyCell(sheet, value=report.as_of)
@@ -411,7 +405,7 @@ def _about(book: Workbook, looks: _Looks, report: RunResult, titles: dict[str, s
             assessed[r.id] += 1
             met[r.id] += r.status == MET
     for rid, title in titles.items():
-        sheet.append([_safe(title), met[rid], assessed[rid]])
+        sheet.append([_text_cell(sheet, title), met[rid], assessed[rid]])
     if titles and report.trainees:
         chart = BarChart()
         chart.type = "bar"  # horizontal: long requirement titles read on the left

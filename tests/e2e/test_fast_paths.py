@@ -239,6 +239,32 @@ def test_fast_paths_give_what_plain_paths_give(
         assert any("month first" in str(row[-1]) for row in issues)
 
 
+def test_with_lxml_switched_off_the_summary_is_written_cell_by_cell(tmp_path: Path) -> None:
+    """OPENPYXL_LXML=False (openpyxl's own switch) leaves the direct rows aside: they are what
+    openpyxl writes through lxml. Values only openpyxl writes (text that would start a formula,
+    an error value) are there, so that a direct path taken by mistake would fail."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _messy_inbox(inbox)
+    write_csv(
+        inbox / "more" / "trainees.csv",
+        [TRAINEE_HEADER, trainee_row("T9", "=1+1"), trainee_row("T10", "#N/A")],
+    )
+    with_lxml = _report(inbox, tmp_path / "lxml")
+    done = subprocess.run(
+        [sys.executable, "-m", "balint_reports", "run", str(inbox), "--out", str(tmp_path / "no")]
+        + ["--as-of", "2026-11-30", "--no-cache"],
+        env={**os.environ, "OPENPYXL_LXML": "False"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    cells = _cells(tmp_path / "no" / "2026-11" / "summary.xlsx")
+    assert cells == _cells(with_lxml / "summary.xlsx")
+    assert any("=1+1" in row for row in cells["Overview"])
+
+
 def test_parallel_reading_gives_the_serial_tables(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

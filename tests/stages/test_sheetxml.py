@@ -57,6 +57,7 @@ VALUES: list[object] = [
     np.int64(12),
     np.float64(0.75),
     np.float64("nan"),
+    np.float32("nan"),
     np.bool_(True),
     dt.date(2026, 3, 5),
     dt.datetime(2026, 3, 5, 14, 30),
@@ -82,9 +83,10 @@ def _workbook(monkeypatch: pytest.MonkeyPatch, plain: bool, rows: list[list[obje
     book = Workbook(write_only=True)
     looks = _Looks()
     columns = [Column(f"{look} column", 12, look) for look in LOOKS]
-    # Twice: a long sheet's plain cells stay unstyled, a short one's are top-aligned.
-    _write_sheet(book, looks, "Short", columns, rows, size=len(rows))
+    # Twice: a long sheet's plain cells stay unstyled, a short one's are top-aligned. The long
+    # one first, so that its unstyled cells are the first to meet each number format.
     _write_sheet(book, looks, "Long", columns, rows, size=10**6)
+    _write_sheet(book, looks, "Short", columns, rows, size=len(rows))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -101,7 +103,23 @@ def test_every_value_in_every_look_is_written_as_openpyxl_writes_it(
 ) -> None:
     # Each value across a row, and down a column beside the others, so that styles are met
     # for the first time in many orders (openpyxl numbers them in the order of first use).
-    rows = [_row([value] * len(LOOKS)) for value in VALUES]
+    # First, a date in an unstyled column before one in a date column: openpyxl numbers the
+    # number formats new to the workbook in the order it makes the cells.
+    rows = [
+        _row(
+            [
+                dt.datetime(2026, 3, 5, 14, 30),
+                None,
+                None,
+                None,
+                None,
+                dt.date(2026, 3, 5),
+                None,
+                None,
+            ]
+        )
+    ]
+    rows += [_row([value] * len(LOOKS)) for value in VALUES]
     rows += [_row([VALUES[(i + j) % len(VALUES)] for j in range(len(LOOKS))]) for i in range(50)]
     rows.append([None] * len(LOOKS))
     plain = _members(_workbook(monkeypatch, True, rows))
@@ -110,8 +128,8 @@ def test_every_value_in_every_look_is_written_as_openpyxl_writes_it(
     for name in plain:
         assert direct[name] == plain[name], name
     # The comparison means something only if the rows were really written (and a hyperlink).
-    assert plain["xl/worksheets/sheet2.xml"].count(b"<row ") == len(rows) + 1
-    assert b"<hyperlink " in plain["xl/worksheets/sheet1.xml"]
+    assert plain["xl/worksheets/sheet1.xml"].count(b"<row ") == len(rows) + 1
+    assert b"<hyperlink " in plain["xl/worksheets/sheet2.xml"]
 
 
 def test_text_that_excel_would_take_for_something_else_stays_text(
@@ -126,3 +144,19 @@ def test_text_that_excel_would_take_for_something_else_stays_text(
     assert [c.data_type for c in cells[:2]] == ["s", "s"]
     assert cells[0].quotePrefix and cells[1].quotePrefix
     assert len(cells[3].value) == 32767
+
+
+def test_headings_and_titles_from_the_config_stay_text(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """A requirement's title is a column heading: the team's own words, kept as text too."""
+    monkeypatch.delenv("BALINT_PLAIN_PATHS", raising=False)
+    book = Workbook(write_only=True)
+    columns = [Column("=1+1", 10), Column("#N/A", 10), Column("Not \ufffe XML", 10)]
+    _write_sheet(book, _Looks(), "Titles", columns, [["a", "b", "c"]])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    header = list(openpyxl.load_workbook(path)["Titles"].iter_rows(max_row=1))[0]
+    assert [c.value for c in header] == ["=1+1", "#N/A", "Not  XML"]
+    assert [c.data_type for c in header] == ["s", "s", "s"]
+    assert header[0].quotePrefix and header[1].quotePrefix and header[0].font.bold
