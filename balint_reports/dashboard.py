@@ -37,6 +37,13 @@ def requirement_percent(result: RequirementResult) -> int:
     return max(0, min(100, round(100 * shown.achieved / shown.target))) if shown else 0
 
 
+def _count_done(result: RequirementResult) -> bool:
+    """Whether a requirement not yet met has its count complete, and waits for something else
+    (a supervisor's report): its full bar is then labelled so, not "100%"."""
+    shown = result.shown_route
+    return result.status != MET and shown is not None and shown.met
+
+
 def _remaining(t: TraineeResult) -> str:
     """What stands between a nearly complete trainee and `ready`, in a few words."""
     unmet = [r.title for r in t.requirements if r.status != MET]
@@ -95,6 +102,7 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
                     "status": by_id[q].status,
                     "label": STATUS_LABELS.get(by_id[q].status, by_id[q].status),
                     "percent": requirement_percent(by_id[q]),
+                    "count_done": _count_done(by_id[q]),
                     "detail": by_id[q].detail,
                 }
                 for q in requirement_titles

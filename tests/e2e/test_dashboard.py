@@ -97,6 +97,11 @@ def test_dashboard_lists_every_trainee_with_bars_and_working_letter_links(
     # five requirements per trainee, each a bar with its word and percentage
     assert len(re.findall(r'<div class="bar" role="img"', html)) == 20 * 5
     assert "Not yet met · 95%" in everyone  # T04: 19 of 20 co-led sessions
+    # T04's supervision sessions are all there but her supervisor's report is not: the bar is
+    # full, and says the count is done rather than "100%" under "Not yet met"
+    t04 = re.search(r"<td>T04</td>.*?</tr>", html, re.S)
+    assert t04 is not None and "Not yet met &middot; count done" in _words(t04.group())
+    assert "Not yet met · 100%" not in everyone
     letters = [link for link in page.links if link.startswith("letters/")]
     # every active or paused trainee's letter; none for the withdrawn (T12) or accredited (T13)
     expected = {f"T{n:02d}" for n in range(1, 21)} - {"T12", "T13"}
