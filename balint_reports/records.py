@@ -138,17 +138,22 @@ def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted
     groups = rows.groupby(["trainee", person], sort=False)
     found: dict[str, list[NotCounted]] = {}
     sizes = groups.size()
-    sessions = groups["sessions"].sum() if "sessions" in rows else None
-    hours = groups["hours"].sum() if "hours" in rows else None
-    for key, size in sizes.items():
-        trainee, who = key
+    # Each group's sums as arrays in the order of `sizes`: looking a group up in a Series by
+    # its (trainee, person) key took 0.35 s for a federation's 33,000 groups.
+    sessions = (
+        groups["sessions"].sum().reindex(sizes.index).to_numpy()
+        if "sessions" in rows
+        else sizes.to_numpy()
+    )
+    hours = groups["hours"].sum().reindex(sizes.index).to_numpy() if "hours" in rows else None
+    for i, ((trainee, who), size) in enumerate(sizes.items()):
         found.setdefault(trainee, []).append(
             NotCounted(
                 trainee,
                 who,
                 int(size),
-                float(sessions[key]) if sessions is not None else float(size),
-                float(hours[key]) if hours is not None else None,
+                float(sessions[i]),
+                float(hours[i]) if hours is not None else None,
             )
         )
     return found

@@ -137,10 +137,12 @@ def warn_leading_alone_with_co_leader(attendance: pd.DataFrame, log: IssueLog) -
     """
     if attendance.empty:
         return
-    named = attendance["co_leader"].fillna("").astype(str).str.strip() != ""
-    contradicted = named & (attendance["activity"] == "leader")
-    if contradicted.any():
-        rows = attendance.loc[contradicted]
+    # The few rows that lead alone first: stripping every co-leader cell of a million rows
+    # took 0.4 s of each run.
+    leading = attendance.loc[(attendance["activity"] == "leader").fillna(False).astype(bool)]
+    named = leading["co_leader"].fillna("").astype(str).str.strip() != ""
+    if named.any():
+        rows = leading.loc[named]
         log.add_rows(
             "warning",
             rows,
