@@ -111,8 +111,9 @@ _PERSON_CASES = {
     "unknown": _BAD_PERSON + ": correct the name or add the person to the register",
 }
 _NEAR_MISS = (
-    "this sheet looks like {kind} but has no {column} column, so none of its {rows} "
-    "{rows:#row|rows} could be read (headings seen: {seen:list}): "
+    "this sheet looks like {kind} but has no {column} column{also:? (nor a % column: each "
+    "has an error of its own)}, so none of its {rows} {rows:#row|rows} could be read "
+    "(headings seen: {seen:list}): "
 )
 _TOO_MANY_CELLS = (
     "spans {rows:,} rows by {columns:,} columns, {cells:,} cells, more than the {limit:,} "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -37,10 +39,11 @@ NEAR_MISS_REQUIRED = 3
 # How close (rapidfuzz WRatio, 0-100) an unknown heading must be to a column's name or
 # aliases to be offered as that column: "Date of session" is 95 from "session date".
 HEADING_SUGGESTION_CUTOFF = 60
-# How close each unknown heading must be for a row lacking two or more required columns to
-# count as a near miss all the same: a heading holding a column's name as a word or two
-# ("Name of supervisee" has "supervisee": 90), or its words in another order.
-HEADINGS_CLOSE_CUTOFF = 90
+# A row lacking two required columns is a near miss only when it also holds a required heading
+# that is none of these, and holds every word of a name of each missing column (none of these
+# either) in a heading of its own: a supervisor's "Name of supervisee" and "Date of session"
+# beside "Supervisor". These are on contact, booking and membership lists too.
+GENERIC_HEADINGS = frozenset(("name", "date", "type", "role", "member", "participant"))
 # No count or duration in these registers comes near this; beyond it a cell is a typing slip
 # (and past 2**63 it would not even fit the column).
 LARGEST_NUMBER = 1_000_000
@@ -63,7 +66,7 @@ class NearMiss:
 
     kind: Kind
     row_index: int  # 0-based
-    missing: tuple[Column, ...]  # in the kind's order
+    missing: tuple[Column, ...]  # one or two, in the kind's order
     seen: tuple[str, ...]  # every heading of the row, as written
     # per missing column, the unknown heading most like it; "" for none (one missing only)
     suggestions: tuple[str, ...]
@@ -152,16 +155,11 @@ def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -
                 seen = [cell_text(c) for c in row if cell_text(c)]
                 if best_partial is None or len(positions) > best_partial[0]:
                     best_partial = (len(positions), kind, missing, seen)
-                if len(kind.required) < NEAR_MISS_REQUIRED or len(missing) == len(kind.required):
-                    continue
                 nearness = (-len(missing), len(positions))
-                if near_miss is not None and nearness <= near_miss[0]:
-                    continue
-                columns = tuple(c for c in kind.required if c.name in missing)
-                suggestions = _suggestions(columns, unknown)
-                if suggestions is not None:
-                    found = NearMiss(kind, index, columns, tuple(seen), suggestions)
-                    near_miss = (nearness, found)
+                if near_miss is None or nearness > near_miss[0]:
+                    found = _near_miss(row, index, kind, positions, unknown, seen)
+                    if found is not None:
+                        near_miss = (nearness, found)
         if not fits:
             continue
         fits.sort(key=lambda f: -f[0])
@@ -177,33 +175,66 @@ def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -
     return Classification(closest=(kind.name, tuple(missing), tuple(seen[:12])))
 
 
+def _near_miss(
+    row: pd.Series,
+    index: int,
+    kind: Kind,
+    positions: dict[str, object],
+    unknown: list[str],
+    seen: list[str],
+) -> NearMiss | None:
+    """The row as a near miss of the kind (docs/contract.md#sheets-and-headers), if it is one:
+    a kind with three required columns or more, one of them missing, or two with a specific
+    heading among those there and a heading of its own for each missing one."""
+    missing = tuple(c for c in kind.required if c.name not in positions)
+    if len(kind.required) < NEAR_MISS_REQUIRED or not 1 <= len(missing) <= 2:
+        return None
+    if len(missing) == 2 and not _specific_heading(row, positions, kind):
+        return None
+    suggestions = _suggestions(missing, unknown)
+    if suggestions is None:
+        return None
+    return NearMiss(kind, index, missing, tuple(seen), suggestions)
+
+
+def _specific_heading(row: pd.Series, positions: dict[str, object], kind: Kind) -> bool:
+    """Whether some required column of the kind is under a heading that is not GENERIC."""
+    return any(
+        fold(row[positions[c.name]]) not in GENERIC_HEADINGS
+        for c in kind.required
+        if c.name in positions
+    )
+
+
+def _words(text: object) -> set[str]:
+    return set(re.findall(r"\w+", fold(text)))
+
+
+def _holds_name_of(heading: str, column: Column) -> bool:
+    """Whether the heading has every word of one of the column's names, a generic one aside."""
+    words = _words(heading)
+    return any(
+        _words(name) <= words
+        for name in (column.name, *column.aliases)
+        if fold(name) not in GENERIC_HEADINGS
+    )
+
+
 def _suggestions(missing: tuple[Column, ...], unknown: list[str]) -> tuple[str, ...] | None:
     """The heading to offer for each missing required column; None when the row is not a near
     miss. One missing column makes a near miss whatever the headings (the heading most like it,
-    if any, is offered); more make one only when each has an unknown heading of its own that is
-    close to it (HEADINGS_CLOSE_CUTOFF): a supervisor's "Name of supervisee" and "Date of
-    session", not a list of groups that happens to have a Supervisor column."""
+    if any, is offered); two make one only when the unknown headings holding their names can be
+    read one way only: a heading of its own for each."""
     if len(missing) == 1:
         return (_closest_heading(missing[0], unknown),)
-    offered: list[str] = []
-    for column in missing:
-        left = [heading for heading in unknown if heading not in offered]
-        heading = _closest_heading(column, left, HEADINGS_CLOSE_CUTOFF, lone_as_is=False)
-        if not heading:
-            return None
-        offered.append(heading)
-    return tuple(offered)
+    candidates = [[h for h in unknown if _holds_name_of(h, column)] for column in missing]
+    readings = [pair for pair in itertools.product(*candidates) if len(set(pair)) == len(pair)]
+    return readings[0] if len(readings) == 1 else None
 
 
-def _closest_heading(
-    column: Column,
-    unknown: list[str],
-    cutoff: float = HEADING_SUGGESTION_CUTOFF,
-    lone_as_is: bool = True,
-) -> str:
-    """The unknown heading most like the column's name or aliases, if `cutoff` close; a lone
-    one is taken as it is unless `lone_as_is` is False."""
-    if lone_as_is and len(unknown) == 1:
+def _closest_heading(column: Column, unknown: list[str]) -> str:
+    """The unknown heading most like the column's name or aliases; a lone one is taken as is."""
+    if len(unknown) == 1:
         return unknown[0]
     names = [fold(column.name), *(fold(a) for a in column.aliases)]
     best: tuple[float, str] | None = None
@@ -211,7 +242,7 @@ def _closest_heading(
         found = process.extractOne(fold(heading), names, scorer=fuzz.WRatio)
         if found is not None and (best is None or found[1] > best[0]):
             best = (found[1], heading)
-    return best[1] if best is not None and best[0] >= cutoff else ""
+    return best[1] if best is not None and best[0] >= HEADING_SUGGESTION_CUTOFF else ""
 
 
 def report_near_miss(sheet: RawSheet, near: NearMiss, log: IssueLog) -> int:
@@ -237,6 +268,7 @@ def report_near_miss(sheet: RawSheet, near: NearMiss, log: IssueLog) -> int:
             aliases=missing.aliases,
             toml_line=f"{json.dumps(suggestion, ensure_ascii=False)} = {json.dumps(column)}",
             column_toml=json.dumps(column),
+            also=tuple(other.name for other in near.missing if other is not missing),
         )
     return rows
 
