@@ -73,6 +73,25 @@ def _issue_counts(report: RunResult) -> str:
     return f"{counted} — see Data issues in summary.xlsx"
 
 
+def _not_read(report: RunResult, notes: str) -> str:
+    """A line naming the sheets that fit no kind and so were not read, if any: a register
+    with headings of its own is one of them, and its note (`notes`: where) is easily missed."""
+    issues = report.issues
+    unused = issues.loc[issues["code"] == "sheet_not_used", ["file", "sheet"]]
+    if unused.empty:
+        return ""
+    named = [f"{file}{f' ({sheet})' if sheet else ''}" for file, sheet in unused.to_numpy()]
+    shown = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+    one = len(named) == 1
+    return (
+        f"{_plural(len(named), 'sheet')} {'fits' if one else 'fit'} no kind of record and "
+        f"{'was' if one else 'were'} not read: {shown}. If {'it holds' if one else 'one holds'} "
+        "records, name its headings under [columns.<kind>] in balint.toml ("
+        + (f"its note {notes} says" if one else f"their notes {notes} say")
+        + f" which kind {'it' if one else 'each'} came closest to)."
+    )
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -257,6 +276,8 @@ def run(
     report, folder = result.report, result.folder
     click.echo(f"Report as of {day_text(report.as_of)} written to {folder}: {_who(report)}.")
     click.echo(_issue_counts(report))
+    if not_read := _not_read(report, "in Data issues"):
+        click.echo(not_read)
     for line in _since_previous(result):
         click.echo(line)
     if result.from_cache:
@@ -366,6 +387,8 @@ def check(
             "No supervision log among these files, so the dates the supervisors' reports were "
             "received were not compared with supervision sessions: give the logs too to check that."
         )
+    if not_read := _not_read(report, "above"):
+        click.echo(not_read)
     lost = _losses(report)
     if lost:
         click.echo(f"A run now would leave out {lost}: see the errors above.")

@@ -190,6 +190,31 @@ def test_a_sheet_far_from_every_kind_is_still_only_a_note(registered: Path, tmp_
     assert run_cli("check", registered, "--as-of", "2026-11-30").exit_code == 0
 
 
+def test_run_and_check_name_the_sheets_they_did_not_read(registered: Path, tmp_path: Path) -> None:
+    """A sheet that fits no kind is a note, as SPEC 2.1 says; a weekend organiser's register
+    headed "Delegate, Day, Group role" is one, and a note alone is easily missed."""
+    write_xlsx(registered / "weekend.xlsx", {"Catering": [["Name", "Diet"], ["Jane", "vegan"]]})
+    write_csv(
+        registered / "oxford.csv",
+        [["Delegate", "Day", "Group role", "Sessions"], ["Jane Smith", "9/12/2026", "member", 5]],
+    )
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-12-31")
+    assert result.exit_code == 0, result.output
+    assert (
+        "2 sheets fit no kind of record and were not read: oxford.csv, weekend.xlsx (Catering). "
+        "If one holds records, name its headings under [columns.<kind>] in balint.toml (their "
+        "notes in Data issues say which kind each came closest to)."
+    ) in " ".join(result.output.split())
+    (registered / "oxford.csv").unlink()
+    result = run_cli("check", registered, "--as-of", "2026-12-31")
+    assert result.exit_code == 0, result.output
+    assert (
+        "1 sheet fits no kind of record and was not read: weekend.xlsx (Catering). If it holds "
+        "records, name its headings under [columns.<kind>] in balint.toml (its note above says "
+        "which kind it came closest to)."
+    ) in " ".join(result.output.split())
+
+
 def test_inbox_ignore_globs_skip_files_and_list_them_as_ignored(
     registered: Path, tmp_path: Path
 ) -> None:
