@@ -61,8 +61,8 @@ class HeaderMatch:
 
 @dataclass(frozen=True)
 class NearMiss:
-    """A header row holding all but one required column of a kind, or lacking more but with a
-    heading close to each that it lacks: a sheet that would be lost."""
+    """A header row holding all but one required column of a kind, or all but two with a
+    heading of its own for each (`_near_miss`): a sheet that would be lost."""
 
     kind: Kind
     row_index: int  # 0-based
