@@ -28,6 +28,22 @@ NOT_XML_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Text openpyxl would write as one of Excel's error values, not as the text someone typed.
 ERROR_VALUES = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+# Text that xlsx_cell changes or makes a text cell of: a formula's first character, a
+# character an .xlsx or XML cannot hold (one search, not three: the summary asks for each cell).
+_NOT_AS_IT_IS = re.compile(
+    "|".join(
+        [
+            "^(?:" + "|".join(map(re.escape, FORMULA_STARTS)) + ")",
+            ILLEGAL_CHARACTERS_RE.pattern,
+            NOT_XML_RE.pattern,
+        ]
+    )
+)
+
+
+def kept_as_is(text: str) -> bool:
+    """Whether xlsx_cell gives this text back as it is, for a plain text cell."""
+    return text not in ERROR_VALUES and _NOT_AS_IT_IS.search(text) is None
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -54,6 +70,8 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     if type(value).__name__ in ("NAType", "NaTType"):  # pandas' blanks, without importing it
         return None
     if isinstance(value, str):
+        if kept_as_is(value):
+            return value
         text = NOT_XML_RE.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
         if not text.startswith(FORMULA_STARTS) and text not in ERROR_VALUES:
             return text

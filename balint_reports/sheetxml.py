@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -33,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from .safecells import ERROR_VALUES, FORMULA_STARTS, ILLEGAL_CHARACTERS_RE, NOT_XML_RE
+from .safecells import kept_as_is
 
 LONGEST_TEXT = 32767  # characters: openpyxl cuts longer text, as Excel would
 # What this module writes is what openpyxl 3.1 writes through lxml, and it uses some of that
@@ -57,27 +56,10 @@ def _text(value: str) -> str:
     )
 
 
-# Text that safecells.xlsx_cell would change or make a text cell of: a formula's first
-# character, a character an .xlsx or XML cannot hold.
-_NOT_AS_IT_IS = re.compile(
-    "|".join(
-        [
-            "^(?:" + "|".join(map(re.escape, FORMULA_STARTS)) + ")",
-            ILLEGAL_CHARACTERS_RE.pattern,
-            NOT_XML_RE.pattern,
-        ]
-    )
-)
-
-
 def _plain_text(value: str) -> bool:
     """Text that goes into its cell as it is: nothing safecells.xlsx_cell changes or makes a
     text cell of, and nothing openpyxl cuts."""
-    return (
-        len(value) <= LONGEST_TEXT
-        and value not in ERROR_VALUES
-        and _NOT_AS_IT_IS.search(value) is None
-    )
+    return len(value) <= LONGEST_TEXT and kept_as_is(value)
 
 
 class DirectRows:
