@@ -36,8 +36,9 @@ _SUFFIX = ".entry"
 _INDEX = "index.json"
 _FORMAT = 2
 _MAGIC = b"balint-reports parsed file\n"
-# Kept in the same folder by rendered.py, which prunes them itself.
-_OTHERS = frozenset({"rendered.json", "rendered.bin"})
+# rendered.py keeps its files (rendered.json, rendered-*.bin) in the same folder, and prunes
+# them itself.
+_OTHERS = "rendered"
 # The libraries whose behaviour decides what a parsed file holds, besides our own code.
 _READERS = ("pandas", "python-calamine", "openpyxl")
 
@@ -189,7 +190,7 @@ class SheetCache:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            if path.name in _OTHERS:
+            if path.name.startswith(_OTHERS):
                 continue
             if path.name != _INDEX and path.name.removesuffix(_SUFFIX) not in self._used:
                 with contextlib.suppress(OSError):  # kept: the next run tries again

@@ -125,19 +125,96 @@ def test_a_warm_run_writes_byte_for_byte_what_a_cold_one_does(tmp_path: Path) ->
     assert warm.reused + warm.rendered == first.rendered
 
 
-def test_a_damaged_store_is_rendered_again_not_trusted(tmp_path: Path) -> None:
+def _segments(out: Path) -> list[Path]:
+    return sorted((out / ".cache").glob("rendered-*.bin"))
+
+
+def test_a_damaged_text_is_rendered_again_not_trusted(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE, inbox)
     out = tmp_path / "out"
-    _month(inbox, out, use_cache=False)
+    first = _month(inbox, out, use_cache=False)
     before = _files(out / "2026-11")
-    store = out / ".cache" / "rendered.bin"
+    (store,) = _segments(out)
     data = bytearray(store.read_bytes())
-    data[100:110] = b"<b>oops</b>"[:10]
+    data[100:110] = b"<b>oops</b>"[:10]  # inside the first text kept
     store.write_bytes(bytes(data))
     again = _month(inbox, out)
-    assert again.reused == 0
+    assert (again.rendered, again.reused) == (1, first.rendered - 1)  # that text, only it
     assert _files(out / "2026-11") == before
+
+
+def test_a_run_writes_only_the_texts_it_rendered_and_drops_what_is_no_longer_used(
+    tmp_path: Path,
+) -> None:
+    # A month run again after one file changed reuses nearly every letter: they stay in the
+    # segment file they are in, and only the new texts are written, as a new segment.
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    out = tmp_path / "out"
+    (out / ".cache").mkdir(parents=True)
+    legacy = out / ".cache" / "rendered.bin"  # where an older version kept every text
+    legacy.write_bytes(b"texts")
+    first = _month(inbox, out, use_cache=False)
+    assert not legacy.exists()
+    (whole,) = _segments(out)
+    kept = whole.read_bytes()
+    (inbox / "attendance" / "late.csv").write_text(
+        "Session date,Name,Attended as,Group name,Setting,With,Notes\n"
+        "15/11/2026,Eleanor Whitaker,member,St Luke's Balint group,Hospital,,\n",
+        encoding="utf-8",
+    )
+    warm = _month(inbox, out)
+    assert 0 < warm.rendered < first.rendered / 2
+    old, new = sorted(_segments(out), key=lambda p: p != whole)
+    assert old == whole and old.read_bytes() == kept  # not written again
+    assert 0 < new.stat().st_size < whole.stat().st_size / 2
+    index = json.loads((out / ".cache" / "rendered.json").read_text(encoding="utf-8"))
+    assert sorted(index["segments"]) == sorted([old.name, new.name])
+    assert {entry[0] for entry in index["entries"].values()} == {old.name, new.name}
+    # ...and the next run serves every text from the two, byte for byte
+    before = _files(out / "2026-11")
+    again = _month(inbox, out)
+    assert (again.rendered, again.reused) == (0, first.rendered)
+    assert _files(out / "2026-11") == before
+    # a run that renders everything afresh leaves one segment: nothing dead is kept
+    _month(inbox, out, use_cache=False)
+    (only,) = _segments(out)
+    index = json.loads((out / ".cache" / "rendered.json").read_text(encoding="utf-8"))
+    assert index["segments"] == [only.name]
+    assert {entry[0] for entry in index["entries"].values()} == {only.name}
+
+
+def _texts(n: int) -> tuple[str, str]:
+    return (f"<p>letter {n}</p>" * 50, f"letter {n}\n" * 50)
+
+
+@pytest.mark.parametrize(("reused", "segments"), [(3, 2), (1, 1)])
+def test_a_segment_mostly_dead_is_written_again_with_its_live_texts(
+    tmp_path: Path, reused: int, segments: int
+) -> None:
+    # Four texts kept; the next run reuses some and renders one new. Three of four still used:
+    # their segment stays as it is, and the new text gets one of its own. One of four: less
+    # than half is live, so it goes into the new segment with the new text and the old
+    # segment is deleted, so dead texts never pile up run after run.
+    first = Rendered()
+    for n in range(4):
+        first.put(f"key{n}", _texts(n))
+    save_rendered(tmp_path, first)
+    (old,) = _segments(tmp_path)
+    second = load_rendered(tmp_path)
+    for n in range(reused):
+        assert second.get(f"key{n}") == _texts(n)
+    second.put("key9", _texts(9))
+    second.release()
+    save_rendered(tmp_path, second)
+    assert len(_segments(tmp_path)) == segments
+    assert old.exists() == (segments == 2)
+    third = load_rendered(tmp_path)
+    for n in [*range(reused), 9]:
+        assert third.get(f"key{n}") == _texts(n)
+    assert third.get("key3" if reused < 3 else "key8") is None  # not used last run: gone
+    assert (third.hits, third.misses) == (reused + 1, 1)
 
 
 @pytest.mark.parametrize("mix_up", ["swap", "trim"])
