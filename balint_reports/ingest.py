@@ -16,7 +16,13 @@ from .config import Config
 from .inbox import without_ignored
 from .issues import IssueLog
 from .model import Severity
-from .normalise import classify, headings_of, normalise_sheet, report_near_miss
+from .normalise import (
+    classify,
+    headings_of,
+    normalise_sheet,
+    report_grid,
+    report_near_miss,
+)
 from .parallel import Parsing
 from .read import Loaded, SourceFile, discover, load, read_source
 from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, Kind, ValueType
@@ -80,6 +86,10 @@ def parse_file(
             # Its rows count as read and rejected, so that the loss shows in Sources.
             lost = report_near_miss(sheet, found.near_miss, log)
             sources.append({**entry, "kind": found.near_miss.kind.name, "unread": lost})
+            continue
+        if found.grid is not None:
+            lost = report_grid(sheet, found.grid, log)
+            sources.append({**entry, "kind": found.grid.kind.name, "unread": lost})
             continue
         if found.match is None:
             if found.tied:

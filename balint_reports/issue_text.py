@@ -67,6 +67,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
         "sheet_ambiguous",
         "sheet_not_used",
         "near_miss_sheet",
+        "grid_sheet",
         "columns_not_used",
         "month_first_column",
         # cells (normalise.py): one code per value type
@@ -114,6 +115,11 @@ _NEAR_MISS = (
     "this sheet looks like {kind} but has no {column} column{also:? (nor a % column: each "
     "has an error of its own)}, so none of its {rows} {rows:#row|rows} could be read "
     "(headings seen: {seen:list}): "
+)
+_GRID = (
+    "this sheet is a grid, names down and dates across ({dates:list}), so none of its "
+    "{rows} {rows:#row|rows} could be read: {kind} is read as one row per person per "
+    "session, under the headings {required:list}. "
 )
 _TOO_MANY_CELLS = (
     "spans {rows:,} rows by {columns:,} columns, {cells:,} cells, more than the {limit:,} "
@@ -262,6 +268,19 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
         'heading that holds it by adding the line "<that heading>" = {column_toml} under '
         "[columns.{kind}] in balint.toml"
     ),
+    # what the sheet's sender is told: the fix that is theirs, not the team's config line
+    "near_miss_sheet:sender_suggestion": _NEAR_MISS
+    + "if '{value}' is the {column}, rename that heading to {column}"
+    + "{aliases:? (also recognised as: %)}",
+    "near_miss_sheet:sender_no_suggestion": _NEAR_MISS
+    + "add a {column} column headed {column}{aliases:? (also recognised as: %)}",
+    "grid_sheet": _GRID
+    + (
+        "Put each session someone came to on a row of its own (balint-reports template "
+        "{kind}.xlsx --kind {kind} writes a blank sheet with those columns), or ask the sender "
+        "to keep the register that way"
+    ),
+    "grid_sheet:sender": _GRID + "Each session someone came to needs a row of its own",
     "columns_not_used": (
         "column(s) {headings:quoted} not used for {kind}; if one of them should be, "
         "map it under [columns.{kind}] in balint.toml"
@@ -482,13 +501,17 @@ def _check_fields(code: str, case: str, given: Iterable[str], passed: Iterable[s
     return template
 
 
-# The cases whose words name other people (a suggested match, the people a name could be):
-# words that go beyond the team (feedback to a spreadsheet's sender, an evidence statement)
-# take the case beside them, which says the same without the names.
+# The cases whose words name other people (a suggested match, the people a name could be),
+# or give a fix only the team can make (a line in its balint.toml): words that go beyond the
+# team (feedback to a spreadsheet's sender, an evidence statement) take the case beside them,
+# which says the same without the names, and the sender's own fix.
 SHARED_CASE: dict[tuple[str, str], str] = {
     ("person_unknown", "suggestion"): "unknown",
     ("person_unknown_kept", "suggestion"): "unknown",
     ("person_ambiguous", ""): "shared",
+    ("near_miss_sheet", "suggestion"): "sender_suggestion",
+    ("near_miss_sheet", "no_suggestion"): "sender_no_suggestion",
+    ("grid_sheet", ""): "sender",
 }
 
 
@@ -499,8 +522,8 @@ def shared_case(code: str, case: str | np.ndarray) -> str | np.ndarray:
     return np.array([SHARED_CASE.get((code, str(c)), c) for c in case], dtype=object)
 
 
-def names_others(code: str) -> bool:
-    """Whether some case of the code names people other than the row's own."""
+def has_shared_case(code: str) -> bool:
+    """Whether some case of the code has other words for people outside the team."""
     return any(named == code for named, _ in SHARED_CASE)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .issue_text import IssueTextError, names_others, shared_case, team_text, team_texts
+from .issue_text import IssueTextError, has_shared_case, shared_case, team_text, team_texts
 from .model import SEVERITY_ORDER
 
 # The Data issues sheet's columns (docs/contract.md#outputs), in order.
@@ -65,7 +65,7 @@ class IssueLog:
         own = {"file": file, "sheet": sheet, "column": column, "value": value}
         given = {name: v for name, v in own.items() if v is not None}
         problem = team_text(code, case, {**given, **fields})
-        if names_others(code):
+        if has_shared_case(code):
             shared = team_text(code, str(shared_case(code, case)), {**given, **fields})
         else:
             shared = problem
@@ -112,7 +112,7 @@ class IssueLog:
         problems = team_texts(code, cases, words, len(rows))
         shared = (
             team_texts(code, shared_case(code, cases), words, len(rows))
-            if names_others(code)
+            if has_shared_case(code)
             else problems
         )
         self._frames.append(

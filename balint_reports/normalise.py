@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
 import json
@@ -33,6 +34,10 @@ from .values import (
 )
 
 HEADER_SEARCH_ROWS = 10
+# A header row with a person column and this many dates is a grid register (`_grid`): one
+# date could be the heading of a column for notes made on the day.
+GRID_DATES = 2
+GRID_DATES_SHOWN = 4
 # A sheet that lacks one required column of a kind with this many is most likely that kind
 # with a heading we do not know, not some other list (docs/contract.md#sheets-and-headers).
 NEAR_MISS_REQUIRED = 3
@@ -73,11 +78,23 @@ class NearMiss:
 
 
 @dataclass(frozen=True)
+class Grid:
+    """A header row of names down and session dates across, as many group leaders keep a
+    register: one column a kind's person column, two or more headings dates. No column
+    mapping reads it, so it is an error (docs/contract.md#sheets-and-headers)."""
+
+    kind: Kind
+    row_index: int  # 0-based
+    dates: tuple[str, ...]  # the headings that are dates, as written
+
+
+@dataclass(frozen=True)
 class Classification:
     """The outcome of looking for a header: a match, a near miss, or why the sheet is not used."""
 
     match: HeaderMatch | None = None
     near_miss: NearMiss | None = None
+    grid: Grid | None = None
     # a header row that fits several kinds equally well (an error): which, and its row (1-based)
     tied: tuple[str, ...] = ()
     header_row: int = 0
@@ -169,10 +186,37 @@ def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -
         return Classification(match=fits[0][1])
     if near_miss is not None:
         return Classification(near_miss=near_miss[1])
+    grid = _grid(sheet, kinds, lookups)
+    if grid is not None:
+        return Classification(grid=grid)
     if best_partial is None or best_partial[0] == 0:
         return Classification()
     _, kind, missing, seen = best_partial
     return Classification(closest=(kind.name, tuple(missing), tuple(seen[:12])))
+
+
+def _grid(sheet: RawSheet, kinds: tuple[Kind, ...], lookups: dict[str, dict]) -> Grid | None:
+    """The first of the first 10 rows laid out as a grid of a dated kind with a person
+    column: that column's heading and at least GRID_DATES headings that are dates."""
+    dated = [kind for kind in kinds if kind.date_column is not None]
+    for index in range(min(HEADER_SEARCH_ROWS, len(sheet.cells))):
+        row = sheet.cells.iloc[index]
+        dates = tuple(cell_text(cell) for cell in row if _is_date_heading(cell))
+        if len(dates) < GRID_DATES:
+            continue
+        for kind in dated:
+            person = next((c.name for c in kind.columns if c.type is ValueType.TRAINEE), None)
+            if person and any(lookups[kind.name].get(fold(cell)) == person for cell in row):
+                return Grid(kind, index, dates)
+    return None
+
+
+def _is_date_heading(cell: object) -> bool:
+    """A heading that is a date: a date cell, or text that reads as one (not a number, which
+    a grid's columns of session numbers would be)."""
+    if isinstance(cell, dt.date):
+        return True
+    return isinstance(cell, str) and parse_date(cell)[0] is not None
 
 
 def _near_miss(
@@ -270,6 +314,31 @@ def report_near_miss(sheet: RawSheet, near: NearMiss, log: IssueLog) -> int:
             column_toml=json.dumps(column),
             also=tuple(other.name for other in near.missing if other is not missing),
         )
+    return rows
+
+
+def report_grid(sheet: RawSheet, grid: Grid, log: IssueLog) -> int:
+    """Log the grid sheet as an error saying how to lay it out; how many rows it loses."""
+    body = sheet.cells.iloc[grid.row_index + 1 :]
+    rows = int(_filled_rows(sheet, body).sum())
+    log.add(
+        "error",
+        sheet.file,
+        sheet.sheet,
+        code="grid_sheet",
+        row=grid.row_index + 1,
+        value=grid.dates[0],
+        kind=grid.kind.name,
+        rows=rows,
+        # a year's register has fifty dates: the first few say what the sheet is
+        dates=grid.dates[:GRID_DATES_SHOWN]
+        + (
+            (f"{len(grid.dates) - GRID_DATES_SHOWN} more",)
+            if len(grid.dates) > GRID_DATES_SHOWN
+            else ()
+        ),
+        required=tuple(c.name for c in grid.kind.required),
+    )
     return rows
 
 

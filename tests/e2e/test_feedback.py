@@ -97,6 +97,50 @@ def test_rows_with_the_same_problem_are_one_line(inbox: Path, tmp_path: Path) ->
     assert not list(note.parent.glob("*.eml"))
 
 
+def test_a_sender_is_told_the_fix_that_is_theirs_not_the_teams_config_line(
+    inbox: Path, tmp_path: Path
+) -> None:
+    # A sheet that nearly fits, and a grid register: the team is given its balint.toml line
+    # and the template command; the group leader who sent the sheet is told what to change
+    # in it, with no config of ours in the words.
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [TRAINEE_HEADER, trainee_row("T1", "Jane Smith")],
+            "Leaders": [["leader_id", "name"], ["L1", "Ann Leader"]],
+        },
+    )
+    write_csv(
+        inbox / "tuesday.csv", [["Name", "When", "Role"], ["Jane Smith", "1/11/2026", "member"]]
+    )
+    write_csv(
+        inbox / "thursday.csv",
+        [["Name", "05/11/2026", "12/11/2026"], ["Jane Smith", "yes", "yes"]],
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    team = {i["file"]: i["problem"] for i in progress["issues"] if i["severity"] == "error"}
+    assert '"When" = "date" under [columns.attendance] in balint.toml' in team["tuesday.csv"]
+    assert "balint-reports template attendance.xlsx" in team["thursday.csv"]
+    folder = tmp_path / "out" / "2026-11" / "feedback"
+    tuesday = (folder / "tuesday.csv.txt").read_text(encoding="utf-8")
+    assert (
+        "- Row 1 of the file, column date: this sheet looks like attendance but has no date "
+        "column, so none of its 1 row could be read (headings seen: Name, When, Role): if "
+        "'When' is the date, rename that heading to date (also recognised as: session date, "
+        "meeting date, event date)\n"
+    ) in tuesday
+    thursday = (folder / "thursday.csv.txt").read_text(encoding="utf-8")
+    assert thursday.count("- ") == 1
+    assert (
+        "- Row 1 of the file: this sheet is a grid, names down and dates across (05/11/2026, "
+        "12/11/2026), so none of its 1 row could be read: attendance is read as one row per "
+        "person per session, under the headings trainee, date, activity. Each session someone "
+        "came to needs a row of its own\n"
+    ) in thursday
+    for note in (tuesday, thursday):
+        assert "balint.toml" not in note and "balint-reports" not in note
+
+
 def test_a_sender_that_is_not_a_leader_id_is_a_config_error(inbox: Path, tmp_path: Path) -> None:
     (inbox / "balint.toml").write_text('[senders]\n"attendance/*" = 2\n', encoding="utf-8")
     result = run_cli("run", inbox, "--out", tmp_path / "out")

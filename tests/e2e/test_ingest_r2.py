@@ -190,6 +190,69 @@ def test_a_sheet_far_from_every_kind_is_still_only_a_note(registered: Path, tmp_
     assert run_cli("check", registered, "--as-of", "2026-11-30").exit_code == 0
 
 
+def test_a_grid_register_is_an_error_that_says_how_to_lay_it_out(
+    registered: Path, tmp_path: Path
+) -> None:
+    """Names down, session dates across, a tick for each session: how many group leaders keep a
+    register. No heading mapping reads it; as a note ("closest to trainees but missing
+    trainee_id") its sessions were lost from the letters with nothing saying why."""
+    grid = [
+        ["Thursday group, December 2026"],
+        ["Name", dt.datetime(2026, 12, 3), "10/12/2026", "17 Dec 2026", "Comments"],
+        ["Jane Smith", "✓", "✓", "", ""],
+        ["Priya Sharma", "✓", "", "✓", "new"],
+        [],
+        ["Total", 2, 1, 1, ""],
+    ]
+    write_xlsx(registered / "attendance" / "thursday.xlsx", {"Register": grid})
+    # a log of supervision sessions kept the same way, by a supervisor
+    weeks = [f"{day:02}/12/2026" for day in range(1, 8)]
+    write_csv(
+        registered / "supervision.csv",
+        [["Supervisee", *weeks], ["Jane Smith", "1", "1.5", "", "", "", "", ""]],
+    )
+    progress = run_report(registered, tmp_path / "out", as_of="2026-12-31")
+    [error] = issues_about(progress, "attendance/thursday.xlsx")
+    assert (error["severity"], error["sheet"], error["row"]) == ("error", "Register", 2)
+    assert error["value"] == "2026-12-03"
+    assert error["problem"].startswith(
+        "this sheet is a grid, names down and dates across (2026-12-03, 10/12/2026, 17 Dec "
+        "2026), so none of its 3 rows could be read: attendance is read as one row per person "
+        "per session, under the headings trainee, date, activity."
+    )
+    assert "balint-reports template attendance.xlsx --kind attendance" in error["problem"]
+    lost = source(progress, "attendance/thursday.xlsx", "Register")
+    assert (lost["kind"], lost["rows_read"], lost["rejected"]) == ("attendance", 3, 3)
+    [error] = issues_about(progress, "supervision.csv")
+    assert "supervision is read as one row per person per session" in error["problem"]
+    assert "trainee, supervisor, date" in error["problem"]
+    assert (
+        "dates across (01/12/2026, 02/12/2026, 03/12/2026, 04/12/2026, 3 more)"
+        in (error["problem"])
+    )
+    assert membership(progress, "T1") == 0
+    result = run_cli("check", registered, "--as-of", "31/12/2026")
+    assert result.exit_code == 1
+    assert "A run now would leave out 4 rows" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ["Name", "1", "2", "3"],  # sessions numbered, not dated: a grid we cannot tell from a list
+        ["Name", "Date joined", "03/12/2026"],  # one date: a heading for notes made that day
+        ["Colour", "03/12/2026", "10/12/2026"],  # dates, but no column of people
+    ],
+)
+def test_a_sheet_is_a_grid_only_with_a_person_column_and_two_dated_headings(
+    registered: Path, tmp_path: Path, headings: list[str]
+) -> None:
+    write_csv(registered / "sheet.csv", [headings, ["Jane Smith", "x", "x", "x"][: len(headings)]])
+    progress = run_report(registered, tmp_path / "out")
+    [note] = issues_about(progress, "sheet.csv")
+    assert note["severity"] == "info" and note["code"] == "sheet_not_used"
+
+
 def test_run_and_check_name_the_sheets_they_did_not_read(registered: Path, tmp_path: Path) -> None:
     """A sheet that fits no kind is a note, as SPEC 2.1 says; a weekend organiser's register
     headed "Delegate, Day, Group role" is one, and a note alone is easily missed."""
