@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 import jinja2
+import numpy as np
 from markupsafe import Markup, escape
 
 from .changes import Change
@@ -21,7 +22,7 @@ from .model import (
     TraineeResult,
 )
 from .pdf import css_string
-from .records import Records
+from .records import Records, TraineeRows
 from .rendered import Rendered, rendered_texts
 from .ruleset import Requirement, Route, Ruleset
 from .wording import (
@@ -34,10 +35,11 @@ from .wording import (
     congratulations,
     day_text,
     forecast_words,
+    joined_lines,
     left_words,
     progress_percent,
     progress_words,
-    record_lines,
+    record_pieces,
     route_spec,
     signature_words,
     since_last_letter,
@@ -202,39 +204,116 @@ def _missing_label(rule: Requirement, result: RequirementResult) -> str:
     return rule.requires_label or ", ".join(result.missing_set)
 
 
+class _TableLines:
+    """One table of counted rows (every trainee's) as pieces of lines: a trainee's lines, or a
+    key that stands for them, made from their run of rows alone."""
+
+    def __init__(self, pieces: list[tuple[np.ndarray, np.ndarray]], rows: TraineeRows) -> None:
+        self.pieces = pieces
+        self.spans = rows.spans
+        self._row_keys: np.ndarray | None = None
+
+    def count(self, trainee_id: str) -> int:
+        start, stop = self.spans.get(trainee_id, (0, 0))
+        return stop - start
+
+    def lines(self, trainee_id: str) -> list[str]:
+        start, stop = self.spans.get(trainee_id, (0, 0))
+        return joined_lines(self.pieces, start, stop) if stop > start else []
+
+    def key(self, trainee_id: str) -> str:
+        """The sha256 of the trainee's lines' pieces, in order: equal keys, equal lines."""
+        if self._row_keys is None:
+            self._row_keys = _row_keys(self.pieces)
+        start, stop = self.spans.get(trainee_id, (0, 0))
+        return hashlib.sha256(self._row_keys[start:stop].tobytes()).hexdigest()
+
+
+def _row_keys(pieces: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Per row, 64 bits that differ (but once in 2**64) wherever a piece of its line does.
+
+    Each distinct text of a part gets 8 bytes of its BLAKE2b, keyed by the part, and a row
+    mixes its parts' by rotating each by its own amount: two rows with a piece apart match
+    only by chance, and the key of a run of rows hashes them with sha256.
+    """
+    mixed = np.zeros(len(pieces[0][0]), dtype=np.uint64)
+    for part, (codes, texts) in enumerate(pieces):
+        hashed = np.fromiter(
+            (
+                int.from_bytes(
+                    hashlib.blake2b(
+                        str(text).encode("utf-8", "surrogatepass"),
+                        digest_size=8,
+                        person=f"part {part}".encode(),
+                    ).digest(),
+                    "little",
+                )
+                for text in texts
+            ),
+            dtype=np.uint64,
+            count=len(texts),
+        )[codes]
+        turn = np.uint64(part * 17 % 64)
+        if turn:
+            hashed = (hashed << turn) | (hashed >> (np.uint64(64) - turn))
+        mixed ^= hashed
+    return mixed
+
+
 class CountedLines:
-    """Each route's counted rows written as lines once for all letters, sliced per trainee."""
+    """Each route's counted rows as lines (or keys for them), sliced per trainee, from one
+    table of pieces per measure made once for all letters."""
 
     def __init__(self, records: Records) -> None:
         self.records = records
         self.names = records.leader_names()
-        self._lines: dict[tuple[Route, str], list[str]] = {}
-        self._by_route: dict[tuple[int, int], tuple[Route, Ruleset, list[str]]] = {}
+        self._tables: dict[tuple[Route, str], _TableLines] = {}
+        self._by_route: dict[tuple[int, int], tuple[Route, Ruleset, _TableLines]] = {}
 
-    def of(self, route: Route, ruleset: Ruleset, trainee_id: str) -> list[str] | None:
-        """The trainee's counted rows of a route, oldest first; None if it was not gathered."""
+    def table(self, route: Route, ruleset: Ruleset) -> _TableLines | None:
+        """The route's counted rows as pieces of lines; None if they were not gathered."""
         rows = self.records.of_route(route)[0]
         if rows is None:
             return None
         # per measure (routes with equal measures list the same rows) and ruleset (a
         # competency's title is its ruleset's); found by the route object first, as hashing a
         # measure field by field for every letter costs more than writing it
-        lines = self._by_route.get((id(route), id(ruleset)))
-        if lines is None or lines[0] is not route or lines[1] is not ruleset:
+        found = self._by_route.get((id(route), id(ruleset)))
+        if found is None or found[0] is not route or found[1] is not ruleset:
             key = (route.measure(), ruleset.id)
-            if key not in self._lines:
+            if key not in self._tables:
                 titles = {c.id: competency_words(c.number, c.title) for c in ruleset.competencies}
-                self._lines[key] = record_lines(
+                pieces = record_pieces(
                     route.source,
                     rows.frame,
                     titles,
                     self.names,
                     dict(ruleset.vocabulary.activities),
                 )
-            lines = (route, ruleset, self._lines[key])
-            self._by_route[(id(route), id(ruleset))] = lines
-        start, stop = rows.spans.get(trainee_id, (0, 0))
-        return lines[2][start:stop]
+                self._tables[key] = _TableLines(pieces, rows)
+            found = (route, ruleset, self._tables[key])
+            self._by_route[(id(route), id(ruleset))] = found
+        return found[2]
+
+
+def _counted_route(
+    rule: Requirement,
+    result: RequirementResult,
+    ruleset: Ruleset,
+    trainee_id: str,
+    lines: CountedLines,
+) -> _TableLines | None:
+    """The rows behind the requirement's numbers; when it cannot be assessed yet, the route
+    that holds the most of the trainee's rows."""
+    spec = _route_of(rule, result)
+    if spec is not None:
+        return lines.table(spec, ruleset)
+    found = [lines.table(route, ruleset) for route in rule.routes]
+    return max(
+        (table for table in found if table is not None),
+        key=lambda table: table.count(trainee_id),
+        default=None,
+    )
 
 
 def _counted_lines(
@@ -243,14 +322,14 @@ def _counted_lines(
     ruleset: Ruleset,
     trainee_id: str,
     lines: CountedLines,
-) -> list[str]:
-    """The dated rows behind the requirement's numbers, oldest first."""
-    spec = _route_of(rule, result)
-    if spec is not None:
-        return lines.of(spec, ruleset, trainee_id) or []
-    # Not yet assessable: the route that holds the most of their rows.
-    found = [lines.of(route, ruleset, trainee_id) or [] for route in rule.routes]
-    return max(found, key=len, default=[])
+    as_key: bool,
+) -> list[str] | str:
+    """The dated rows behind the requirement's numbers, oldest first; `as_key`: a key that
+    stands for them, made without writing them."""
+    table = _counted_route(rule, result, ruleset, trainee_id, lines)
+    if as_key:
+        return f"{table.count(trainee_id)} rows {table.key(trainee_id)}" if table else ""
+    return table.lines(trainee_id) if table else []
 
 
 def letter_context(
@@ -259,11 +338,14 @@ def letter_context(
     changes: list[Change],
     has_previous: bool,
     lines: CountedLines | None = None,
+    counted_as_keys: bool = False,
 ) -> dict:
     """Everything one letter shows: this trainee's results only.
 
     `has_previous`: the trainee had a letter last month, so it can say what changed since;
-    `lines`: the counted rows as lines, made once for all letters by the caller.
+    `lines`: the counted rows as lines, made once for all letters by the caller;
+    `counted_as_keys`: each requirement's counted rows as a key that stands for them
+    (`with_counted_lines` puts the lines in), for looking the letter up before writing them.
     """
     if lines is None:
         lines = CountedLines(report.records)
@@ -307,7 +389,9 @@ def letter_context(
                 "reasons": _reasons(rule, r, result.trainee_id, records),
                 "step": "" if paused else r.next_step,
                 "decisions": list(r.decisions),
-                "counted": _counted_lines(rule, r, result.ruleset, result.trainee_id, lines),
+                "counted": _counted_lines(
+                    rule, r, result.ruleset, result.trainee_id, lines, counted_as_keys
+                ),
             }
         )
     settings = report.config.report
@@ -339,6 +423,21 @@ def letter_context(
     }
 
 
+def with_counted_lines(context: dict, result: TraineeResult, lines: CountedLines) -> dict:
+    """A context made with `counted_as_keys`, with each requirement's counted rows as lines."""
+    by_id = {q.id: q for q in result.ruleset.requirements}
+    requirements = [
+        {
+            **shown,
+            "counted": _counted_lines(
+                by_id[r.id], r, result.ruleset, result.trainee_id, lines, as_key=False
+            ),
+        }
+        for shown, r in zip(context["requirements"], result.requirements, strict=True)
+    ]
+    return {**context, "requirements": requirements}
+
+
 def writes_to(report: RunResult) -> list[TraineeResult]:
     """The trainees who get a letter, in the report's order."""
     return [result for result in report.trainees if result.gets_letter]
@@ -364,13 +463,24 @@ def render_letters(
     letters = []
     lines = CountedLines(report.records)
     for result in writes_to(report):
+        # Looked up by a context whose counted rows are keys: most letters of a run after one
+        # file changed are kept, and writing every trainee's rows as lines only to hash them
+        # took most of the time such a run spent on letters.
         context = letter_context(
             result,
             report,
             changes_of.get(result.trainee_id, []),
             has_previous=result.trainee_id in had_letter,
             lines=lines,
+            counted_as_keys=rendered is not None,
         )
-        texts = rendered_texts(rendered, "letter", context, (html, text))
+        complete = functools.partial(with_counted_lines, result=result, lines=lines)
+        texts = rendered_texts(
+            rendered,
+            "letter",
+            context,
+            (html, text),
+            complete if rendered is not None else None,
+        )
         letters.append(Letter(result.trainee_id, file_stem(result.trainee_id), *texts))
     return letters

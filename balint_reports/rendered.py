@@ -24,7 +24,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -133,16 +133,26 @@ class _Template(Protocol):
 
 
 def rendered_texts(
-    rendered: Rendered | None, kind: str, context: dict, templates: Sequence[_Template]
+    rendered: Rendered | None,
+    kind: str,
+    context: dict,
+    templates: Sequence[_Template],
+    complete: Callable[[dict], dict] | None = None,
 ) -> tuple[str, ...]:
     """What `templates` render from `context`: taken from `rendered` when an earlier run
-    rendered the same context with the `kind` templates, else rendered now and kept in it."""
+    rendered the same context with the `kind` templates, else rendered now and kept in it.
+
+    `complete`: given, the context is the key's, with stand-ins for what is costly to make,
+    and `complete(context)` is what is rendered; a stand-in must differ wherever what it
+    stands for does.
+    """
     if rendered is None:
         return tuple(template.render(context) for template in templates)
     key = render_key(kind, context)
     texts = rendered.get(key)
     if texts is None:
-        texts = tuple(template.render(context) for template in templates)
+        shown = complete(context) if complete else context
+        texts = tuple(template.render(shown) for template in templates)
         rendered.put(key, texts)
     return texts
 

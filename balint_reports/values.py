@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 _FOLD_SEPARATORS = re.compile(r"[\s_\-./]+")
@@ -256,9 +257,21 @@ def loose_key(cell: object) -> str:
 
 def map_unique(series: pd.Series, function: Callable[[object], object]) -> pd.Series:
     """`series.map(function)`, calling it once per distinct value: columns repeat a lot."""
+    import pandas as pd
+
+    codes, results = written_once(series, function)
+    return pd.Series(results[codes], index=series.index, dtype=object)
+
+
+def written_once(
+    series: pd.Series, function: Callable[[object], object]
+) -> tuple[np.ndarray, np.ndarray]:
+    """`function` of each distinct value of the series (a missing one as None), and each
+    row's code into them: what `map_unique` gives, before it is spread over the rows."""
     import numpy as np
     import pandas as pd
 
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     results = np.array([*(function(u) for u in uniques), function(None)], dtype=object)
-    return pd.Series(results[codes], index=series.index, dtype=object)
+    codes[codes < 0] = len(results) - 1
+    return codes, results

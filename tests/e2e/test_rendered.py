@@ -125,6 +125,33 @@ def test_a_warm_run_writes_byte_for_byte_what_a_cold_one_does(tmp_path: Path) ->
     assert warm.reused + warm.rendered == first.rendered
 
 
+def test_a_change_only_the_record_lines_show_renders_that_letter_again(tmp_path: Path) -> None:
+    # Letters are looked up by a key standing for each trainee's counted rows, not by the rows
+    # written out: a change that moves no number, only what one line says (a group's name on
+    # one row), must still reach that trainee's letter, and only hers.
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    out = tmp_path / "out"
+    first = _month(inbox, out, use_cache=False)
+    before = _files(out / "2026-11")
+    register = inbox / "attendance" / "whitfield_st_lukes_hospital.csv"
+    rows = register.read_text(encoding="utf-8-sig").splitlines()
+    assert rows[93] == "11/01/2024,Eleanor Whitaker,member,St Luke's Balint group,Hospital,,"
+    rows[93] = "11/01/2024,Eleanor Whitaker,member,St Luke's Balint group (Tuesdays),Hospital,,"
+    register.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    warm = _month(inbox, out)
+    _month(inbox, tmp_path / "cold", use_cache=False)
+    warm_files = _files(out / "2026-11")
+    assert warm_files == _files(tmp_path / "cold" / "2026-11")
+    letter = _letter_of(out / "2026-11", "Eleanor Whitaker")
+    assert b"St Luke&#39;s Balint group (Tuesdays)" in warm_files[letter]
+    changed = {
+        name for name in before if name.startswith("letters/") and warm_files[name] != before[name]
+    }
+    assert changed == {letter, letter.replace(".html", ".txt")}
+    assert 1 <= warm.rendered < first.rendered / 4
+
+
 def _segments(out: Path) -> list[Path]:
     return sorted((out / ".cache").glob("rendered-*.bin"))
 
