@@ -48,7 +48,7 @@ HEADING_SUGGESTION_CUTOFF = 60
 # that is none of these, and holds every word of a name of each missing column (none of these
 # either) in a heading of its own: a supervisor's "Name of supervisee" and "Date of session"
 # beside "Supervisor". These are on contact, booking and membership lists too.
-GENERIC_HEADINGS = frozenset(("name", "date", "type", "role", "member", "participant"))
+GENERIC_HEADINGS = frozenset(("name", "date", "type", "role", "member", "participant", "delegate"))
 # No count or duration in these registers comes near this; beyond it a cell is a typing slip
 # (and past 2**63 it would not even fit the column).
 LARGEST_NUMBER = 1_000_000

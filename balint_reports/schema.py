@@ -173,7 +173,13 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "attendance",
         (
-            Column("trainee", T.TRAINEE, True, ("name", "participant", "trainee name", "member")),
+            Column(
+                "trainee",
+                T.TRAINEE,
+                True,
+                # beyond SPEC r2: what a weekend's organisers call those who come
+                ("name", "participant", "trainee name", "member", "delegate", "delegate name"),
+            ),
             Column("date", T.DATE, True, ("session date", "meeting date", "event date")),
             Column(
                 "activity", T.VOCAB, True, ("role", "type", "attended as"), vocabulary="activity"

@@ -190,6 +190,28 @@ def test_a_sheet_far_from_every_kind_is_still_only_a_note(registered: Path, tmp_
     assert run_cli("check", registered, "--as-of", "2026-11-30").exit_code == 0
 
 
+def test_a_weekend_register_of_delegates_is_read_as_attendance(
+    registered: Path, tmp_path: Path
+) -> None:
+    """Weekend organisers head their lists "Delegate name" or "Delegate": read as the trainee
+    column, not an error asking for a line in balint.toml."""
+    weekend = [
+        ["Leadership training weekend, Oxford, November 2026"],
+        ["Delegate name", "Date", "Attended as", "Weekend"],
+        ["Jane Smith", "14/11/2026", "leadership weekend", "Oxford weekend"],
+        ["Priya Sharma", "14/11/2026", "leadership weekend", "Oxford weekend"],
+    ]
+    write_xlsx(registered / "weekends" / "oxford.xlsx", {"Delegates": weekend})
+    write_csv(
+        registered / "day.csv",
+        [["Delegate", "Date", "Role"], ["Jane Smith", "21/11/2026", "leadership day"]],
+    )
+    progress = run_report(registered, tmp_path / "out", as_of="2026-11-30")
+    assert issues_about(progress, "weekends/oxford.xlsx") == []
+    assert source(progress, "weekends/oxford.xlsx", "Delegates")["accepted"] == 2
+    assert source(progress, "day.csv")["accepted"] == 1
+
+
 def test_a_grid_register_is_an_error_that_says_how_to_lay_it_out(
     registered: Path, tmp_path: Path
 ) -> None:
