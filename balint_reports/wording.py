@@ -609,20 +609,6 @@ def joined_lines(pieces: list[tuple[np.ndarray, np.ndarray]], start: int, stop: 
     return lines.tolist()
 
 
-def record_lines(
-    source: str,
-    frame: pd.DataFrame,
-    competencies: Mapping[str, str],
-    names: Mapping[str, str],
-    activities: Mapping[str, str] | None = None,
-) -> list[str]:
-    """Every counted row of the table as its line (`record_pieces`), in the table's order."""
-    if frame.empty:
-        return []
-    pieces = record_pieces(source, frame, competencies, names, activities)
-    return joined_lines(pieces, 0, len(frame))
-
-
 def unused_rows_words(
     file: str, outcome: str, rows: int, as_of: dt.date, words: Vocabulary = DEFAULT_WORDS
 ) -> str:
