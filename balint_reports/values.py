@@ -112,6 +112,23 @@ _DAY_FIRST = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
 _WRITTEN = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
 
 DATE_HELP = "write it as day/month/year, e.g. 05/03/2024 or 5 March 2024"
+# A day of the week before a date, as registers of a weekend's days have it: `Sat 5 Dec 2026`.
+_WEEKDAY_FIRST = re.compile(r"^([a-z]+)\.?,?\s+(\S.*)$")
+_WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        )
+    )
+    for name in names
+}
 
 
 # Balint groups began in the 1950s; a year outside this range is a typing mistake.
@@ -154,22 +171,45 @@ def parse_date(cell: object, order: str = DAY_FIRST) -> tuple[dt.date | None, st
     if isinstance(cell, bool | int | float):
         return None, f"{cell_text(cell)!r} is a number, not a date: {DATE_HELP}"
     text = cell_text(cell)
+    weekday, date_text = _without_weekday(text)
+    day, problem = _text_date(date_text, text, order)
+    if day is not None and weekday is not None and day.weekday() != weekday:
+        said = next(name for name, number in _WEEKDAYS.items() if number == weekday)
+        return None, (
+            f"'{text}': {day.day} {day:%B %Y} is a {day:%A}, not a {said.capitalize()}: "
+            "correct the day of the week or the date"
+        )
+    return day, problem
+
+
+def _without_weekday(text: str) -> tuple[int | None, str]:
+    """The day of the week a text date begins with (Monday 0), if any, and the rest."""
+    m = _WEEKDAY_FIRST.match(text.casefold())
+    if m is None or m[1] not in _WEEKDAYS:
+        return None, text
+    return _WEEKDAYS[m[1]], text[m.start(2) :]  # the names are ASCII: the same positions
+
+
+def _text_date(text: str, shown: str, order: str) -> tuple[dt.date | None, str | None]:
+    """A date from text without a day of the week; `shown`: the cell, for the messages."""
     if m := _ISO_DATE.match(text):
-        return _make_date(int(m[1]), int(m[2]), int(m[3]), text)
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), shown)
     if m := _DAY_FIRST.match(text):
         year = int(m[4]) + (2000 if len(m[4]) == 2 else 0)
         if order == MONTH_FIRST:
-            return _make_date(year, int(m[1]), int(m[3]), text, order)
-        return _make_date(year, int(m[3]), int(m[1]), text)
+            return _make_date(year, int(m[1]), int(m[3]), shown, order)
+        return _make_date(year, int(m[3]), int(m[1]), shown)
     if (m := _WRITTEN.match(text.casefold())) and m[2] in _MONTHS:
-        return _make_date(int(m[3]), _MONTHS[m[2]], int(m[1]), text)
-    return None, f"'{text}' is not a date: {DATE_HELP}"
+        return _make_date(int(m[3]), _MONTHS[m[2]], int(m[1]), shown)
+    return None, f"'{shown}' is not a date: {DATE_HELP}"
 
 
 def slash_date_reading(cell: object) -> str | None:
     """Which order alone makes a text date such as `11/17/2026` real: `DAY_FIRST`,
     `MONTH_FIRST`, or None (not such a date, valid both ways, or neither way)."""
-    if not isinstance(cell, str) or not (m := _DAY_FIRST.match(cell_text(cell))):
+    if not isinstance(cell, str) or not (
+        m := _DAY_FIRST.match(_without_weekday(cell_text(cell))[1])
+    ):
         return None
     year = int(m[4]) + (2000 if len(m[4]) == 2 else 0)
     day_first = _make_date(year, int(m[3]), int(m[1]), "")[0] is not None

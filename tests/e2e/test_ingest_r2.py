@@ -194,11 +194,11 @@ def test_a_weekend_register_of_delegates_is_read_as_attendance(
     registered: Path, tmp_path: Path
 ) -> None:
     """Weekend organisers head their lists "Delegate name" or "Delegate": read as the trainee
-    column, not an error asking for a line in balint.toml."""
+    column, not an error asking for a line in balint.toml; their days may name the weekday."""
     weekend = [
         ["Leadership training weekend, Oxford, November 2026"],
         ["Delegate name", "Date", "Attended as", "Weekend"],
-        ["Jane Smith", "14/11/2026", "leadership weekend", "Oxford weekend"],
+        ["Jane Smith", "Sat 14 Nov 2026", "leadership weekend", "Oxford weekend"],
         ["Priya Sharma", "14/11/2026", "leadership weekend", "Oxford weekend"],
     ]
     write_xlsx(registered / "weekends" / "oxford.xlsx", {"Delegates": weekend})

@@ -62,6 +62,21 @@ def test_dates_are_always_day_first(day: dt.date) -> None:
         assert parse_date(text) == (day, None), text
 
 
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)))
+def test_a_day_of_the_week_before_a_date_must_be_its_own(day: dt.date) -> None:
+    # "Sat 5 Dec 2026", as a weekend's register of its days has it: read when Saturday is
+    # right, an error naming the real day when it is not.
+    assert parse_date(f"{day:%a} {day.day} {day:%b %Y}") == (day, None)
+    assert parse_date(f"{day:%A}, {day.day:02}/{day.month:02}/{day.year}") == (day, None)
+    other = day + dt.timedelta(days=1)
+    value, problem = parse_date(f"{other:%a} {day.day} {day:%B %Y}")
+    assert value is None
+    assert problem == (
+        f"'{other:%a} {day.day} {day:%B %Y}': {day.day} {day:%B %Y} is a {day:%A}, not a "
+        f"{other:%A}: correct the day of the week or the date"
+    )
+
+
 @given(st.text())
 def test_unparseable_text_is_never_a_date_and_says_why(text: str) -> None:
     value, problem = parse_date(text)
