@@ -160,7 +160,8 @@ def rendered_texts(
 def load_rendered(out: Path) -> Rendered:
     """What the last run in OUT kept; empty when there is none or any doubt about its index.
 
-    A damaged segment costs only its damaged entries: each is checked when it is used.
+    A segment whose bytes were damaged costs only its damaged entries: each is checked when
+    it is used.
     """
     folder = out / CACHE_FOLDER
     try:
@@ -179,7 +180,7 @@ def load_rendered(out: Path) -> Rendered:
         try:
             segments[name] = (folder / name).read_bytes()
         except OSError:
-            segments[name] = b""  # its entries fail their check: rendered afresh
+            return Rendered()  # gone or unreadable: the index cannot be trusted
     if not isinstance(entries, dict) or not all(
         _well_formed(entry, segments) for entry in entries.values()
     ):

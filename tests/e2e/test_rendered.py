@@ -244,6 +244,17 @@ def test_a_segment_mostly_dead_is_written_again_with_its_live_texts(
     assert (third.hits, third.misses) == (reused + 1, 1)
 
 
+def test_a_store_missing_a_segment_is_not_used(tmp_path: Path) -> None:
+    kept = Rendered()
+    kept.put("key0", _texts(0))
+    save_rendered(tmp_path, kept)
+    (segment,) = _segments(tmp_path)
+    assert load_rendered(tmp_path).get("key0") == _texts(0)
+    segment.unlink()
+    again = load_rendered(tmp_path)
+    assert again.get("key0") is None and again.misses == 1
+
+
 @pytest.mark.parametrize("mix_up", ["swap", "trim"])
 def test_mixed_up_or_trimmed_index_entries_are_rendered_again_never_served(
     tmp_path: Path, mix_up: str
