@@ -38,6 +38,14 @@ def _month(inbox: Path, out: Path, use_cache: bool = True) -> MonthResult:
     )
 
 
+def _sample_month(tmp_path: Path) -> tuple[Path, Path, MonthResult]:
+    """A copy of the sample inbox, and its month run cold into tmp_path/out."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    out = tmp_path / "out"
+    return inbox, out, _month(inbox, out, use_cache=False)
+
+
 # What differs between any two runs, cached or not: the time stamps inside the workbook's zip,
 # and its created/modified times. Nothing else (the emails are dated the report's day).
 _RUN_TIME = re.compile(rb"<dcterms:(created|modified)[^<]*</dcterms")
@@ -92,10 +100,7 @@ def test_a_month_run_again_unchanged_keeps_every_file_but_the_workbook(tmp_path:
 
 
 def test_a_warm_run_writes_byte_for_byte_what_a_cold_one_does(tmp_path: Path) -> None:
-    inbox = tmp_path / "inbox"
-    shutil.copytree(SAMPLE, inbox)
-    out = tmp_path / "out"
-    first = _month(inbox, out, use_cache=False)
+    inbox, out, first = _sample_month(tmp_path)
     assert first.reused == 0 and first.rendered > 0
     before = _files(out / "2026-11")
     # one new session for one trainee
@@ -129,10 +134,7 @@ def test_a_change_only_the_record_lines_show_renders_that_letter_again(tmp_path:
     # Letters are looked up by a key standing for each trainee's counted rows, not by the rows
     # written out: a change that moves no number, only what one line says (a group's name on
     # one row), must still reach that trainee's letter, and only hers.
-    inbox = tmp_path / "inbox"
-    shutil.copytree(SAMPLE, inbox)
-    out = tmp_path / "out"
-    first = _month(inbox, out, use_cache=False)
+    inbox, out, first = _sample_month(tmp_path)
     before = _files(out / "2026-11")
     register = inbox / "attendance" / "whitfield_st_lukes_hospital.csv"
     rows = register.read_text(encoding="utf-8-sig").splitlines()
@@ -157,10 +159,7 @@ def _segments(out: Path) -> list[Path]:
 
 
 def test_a_damaged_text_is_rendered_again_not_trusted(tmp_path: Path) -> None:
-    inbox = tmp_path / "inbox"
-    shutil.copytree(SAMPLE, inbox)
-    out = tmp_path / "out"
-    first = _month(inbox, out, use_cache=False)
+    inbox, out, first = _sample_month(tmp_path)
     before = _files(out / "2026-11")
     (store,) = _segments(out)
     data = bytearray(store.read_bytes())
@@ -262,10 +261,7 @@ def test_mixed_up_or_trimmed_index_entries_are_rendered_again_never_served(
     # An index whose entries were swapped (one trainee's texts under another's key) or cut
     # short: each such entry is rendered afresh, so nobody is sent another's letter and the
     # run does not fail.
-    inbox = tmp_path / "inbox"
-    shutil.copytree(SAMPLE, inbox)
-    out = tmp_path / "out"
-    _month(inbox, out, use_cache=False)
+    inbox, out, _ = _sample_month(tmp_path)
     before = _files(out / "2026-11")
     index_path = out / ".cache" / "rendered.json"
     index = json.loads(index_path.read_text(encoding="utf-8"))
