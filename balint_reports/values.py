@@ -113,7 +113,7 @@ _WRITTEN = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
 
 DATE_HELP = "write it as day/month/year, e.g. 05/03/2024 or 5 March 2024"
 # A day of the week before a date, as registers of a weekend's days have it: `Sat 5 Dec 2026`.
-_WEEKDAY_FIRST = re.compile(r"^([a-z]+)\.?,?\s+(\S.*)$")
+_WEEKDAY_FIRST = re.compile(r"^([a-z]+)\.?,?\s+(\S.*)$", re.IGNORECASE)
 _WEEKDAYS = {
     name: number
     for number, names in enumerate(
@@ -184,10 +184,10 @@ def parse_date(cell: object, order: str = DAY_FIRST) -> tuple[dt.date | None, st
 
 def _without_weekday(text: str) -> tuple[int | None, str]:
     """The day of the week a text date begins with (Monday 0), if any, and the rest."""
-    m = _WEEKDAY_FIRST.match(text.casefold())
-    if m is None or m[1] not in _WEEKDAYS:
+    m = _WEEKDAY_FIRST.match(text)
+    if m is None or m[1].casefold() not in _WEEKDAYS:
         return None, text
-    return _WEEKDAYS[m[1]], text[m.start(2) :]  # the names are ASCII: the same positions
+    return _WEEKDAYS[m[1].casefold()], m[2]
 
 
 def _text_date(text: str, shown: str, order: str) -> tuple[dt.date | None, str | None]:
