@@ -328,7 +328,7 @@ def _counted_lines(
     stands for them, made without writing them."""
     table = _counted_route(rule, result, ruleset, trainee_id, lines)
     if as_key:
-        return f"{table.count(trainee_id)} rows {table.key(trainee_id)}" if table else ""
+        return table.key(trainee_id) if table else ""
     return table.lines(trainee_id) if table else []
 
 
@@ -475,12 +475,6 @@ def render_letters(
             counted_as_keys=rendered is not None,
         )
         complete = functools.partial(with_counted_lines, result=result, lines=lines)
-        texts = rendered_texts(
-            rendered,
-            "letter",
-            context,
-            (html, text),
-            complete if rendered is not None else None,
-        )
+        texts = rendered_texts(rendered, "letter", context, (html, text), complete)
         letters.append(Letter(result.trainee_id, file_stem(result.trainee_id), *texts))
     return letters

@@ -142,9 +142,9 @@ def rendered_texts(
     """What `templates` render from `context`: taken from `rendered` when an earlier run
     rendered the same context with the `kind` templates, else rendered now and kept in it.
 
-    `complete`: given, the context is the key's, with stand-ins for what is costly to make,
-    and `complete(context)` is what is rendered; a stand-in must differ wherever what it
-    stands for does.
+    `complete`: given with a store, the context is the key's, with stand-ins for what is
+    costly to make, and `complete(context)` is what is rendered; a stand-in must differ
+    wherever what it stands for does. Without a store the context is rendered as it is.
     """
     if rendered is None:
         return tuple(template.render(context) for template in templates)
