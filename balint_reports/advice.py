@@ -43,8 +43,9 @@ def _solo_leading_only(f: AdviceFacts, t: str, trainee: dict, advice: Advice) ->
 
 
 def _no_accredited_coleader(f: AdviceFacts, t: str, trainee: dict, advice: Advice) -> bool:
-    accredited = {f"leader:{i}" for i in f.accredited}
-    return f.co_sessions.get(t, 0) > 0 and not (f.co_leaders.get(t, set()) & accredited)
+    return f.co_sessions.get(t, 0) > 0 and f.co_leaders.get(t, set()).isdisjoint(
+        f.accredited_co_leaders
+    )
 
 
 def _no_two_day_event(f: AdviceFacts, t: str, trainee: dict, advice: Advice) -> bool:

@@ -161,6 +161,8 @@ class _Measures:
             ]
         )
         self.accredited = set(leaders.index[leaders["accredited"].fillna(False)])
+        # as a co_leader cell holds them: asked for once per trainee by the advice
+        self.accredited_co_leaders = frozenset(f"leader:{i}" for i in self.accredited)
         self._cache: dict[Route, tuple[pd.Series, pd.Series | None]] = {}
         # The same counts as plain dicts: looked up once per trainee, where Series.get is slow.
         self._lookups: dict[Route, tuple[dict[str, float], dict[str, float] | None]] = {}
@@ -191,8 +193,7 @@ class _Measures:
         if route.counterpart == "eligible_supervisor":
             keep &= self._in(route.source, "supervisor", self.eligible)
         elif route.counterpart == "accredited_co_leader":
-            accredited = {f"leader:{i}" for i in self.accredited}
-            keep &= self._in(route.source, "co_leader", accredited)
+            keep &= self._in(route.source, "co_leader", self.accredited_co_leaders)
         if route.counterpart_has:
             keep &= self._counterpart_has(route)
         counted = {*COUNTED_COLUMNS, route.column, *(c for c, _, _ in route.compare)}
@@ -620,6 +621,7 @@ class AdviceFacts:
         eligible = sup["supervisor"].isin(measures.eligible)
         self.eligible_hours = sup[eligible].groupby("trainee")["hours"].sum().to_dict()
         self.accredited = measures.accredited
+        self.accredited_co_leaders = measures.accredited_co_leaders
         self.outside_signoffs = _outside_signoffs(tables, measures.eligible)
 
 

@@ -692,7 +692,8 @@ class _XlsxExtent:
         opens = np.flatnonzero(a[:end] == 0x3C)  # every `<`, some before `begin` (for context)
         after = a[opens + 1]
         third = a[opens + 2]
-        cell_tag = (after == 0x63) & np.isin(third, (0x20, 0x3E, 0x2F))  # `<c ` `<c>` `<c/`
+        # `<c ` `<c>` `<c/`; compared one by one: np.isin sorts, 25 times slower here
+        cell_tag = (after == 0x63) & ((third == 0x20) | (third == 0x3E) | (third == 0x2F))
         row_tag = (after == 0x72) & (third == 0x6F) & (a[opens + 3] == 0x77)  # `<row`
         counted = opens >= begin
         self.cell_tags += int((cell_tag & counted).sum())
