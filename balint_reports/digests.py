@@ -27,6 +27,7 @@ from .wording import (
     signoffs_awaited,
     supervision_not_counted_for_supervisor,
     unmatched_for_supervisor,
+    unread_for_supervisor,
 )
 
 
@@ -156,9 +157,11 @@ def digest_contexts(report: RunResult) -> list[dict]:
                     )
                 )
                 + [
-                    unmatched_for_supervisor(t.name, u.file, u.rows, words)
+                    (unread_for_supervisor if u.outcome == "unread" else unmatched_for_supervisor)(
+                        t.name, u.file, u.rows, words
+                    )
                     for u in report.records.rejected.get(t.trainee_id, [])
-                    if u.outcome == "unmatched"
+                    if u.outcome in ("unread", "unmatched")
                 ],
             }
         )

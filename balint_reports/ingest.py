@@ -17,15 +17,26 @@ from .inbox import without_ignored
 from .issues import IssueLog
 from .model import Severity
 from .normalise import (
+    Grid,
+    NearMiss,
     classify,
     headings_of,
     normalise_sheet,
     report_grid,
     report_near_miss,
+    unread_people,
 )
 from .parallel import Parsing
 from .read import Loaded, SourceFile, discover, load, read_source
-from .schema import KINDS, KINDS_BY_NAME, PROVENANCE_COLUMNS, Kind, ValueType
+from .schema import (
+    KINDS,
+    KINDS_BY_NAME,
+    PROVENANCE_COLUMNS,
+    UNREAD,
+    UNREAD_COLUMNS,
+    Kind,
+    ValueType,
+)
 from .template import TEMPLATE_SHEETS
 
 
@@ -82,14 +93,18 @@ def parse_file(
     for sheet in result.sheets:
         entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
         found = classify(sheet, config, kinds)
+        unread: NearMiss | Grid | None = None
         if found.near_miss is not None:
-            # Its rows count as read and rejected, so that the loss shows in Sources.
-            lost = report_near_miss(sheet, found.near_miss, log)
-            sources.append({**entry, "kind": found.near_miss.kind.name, "unread": lost})
-            continue
-        if found.grid is not None:
-            lost = report_grid(sheet, found.grid, log)
-            sources.append({**entry, "kind": found.grid.kind.name, "unread": lost})
+            lost, unread = report_near_miss(sheet, found.near_miss, log), found.near_miss
+        elif found.grid is not None:
+            lost, unread = report_grid(sheet, found.grid, log), found.grid
+        if unread is not None:
+            # Its rows count as read and rejected, so that the loss shows in Sources, and
+            # whom they name is kept for their letters.
+            sources.append({**entry, "kind": unread.kind.name, "unread": lost})
+            people = unread_people(sheet, unread.kind, unread.row_index, unread.person)
+            if not people.empty:
+                tables.append((UNREAD, people))
             continue
         if found.match is None:
             if found.tied:
@@ -131,9 +146,10 @@ def read_inbox(
     skip: tuple[Path, ...] = (),
     files: list[SourceFile] | None = None,
     kinds: tuple[Kind, ...] = KINDS,
-) -> tuple[dict[str, pd.DataFrame], list[dict]]:
+) -> tuple[dict[str, pd.DataFrame], list[dict], pd.DataFrame]:
     """Every sheet of every file (the inbox's, or `files`), classified and normalised: one
-    table per kind, plus sources. `kinds`: KINDS with the loaded rulesets' own columns."""
+    table per kind, sources, and whom the rows of the sheets that could not be read name
+    (UNREAD_COLUMNS). `kinds`: KINDS with the loaded rulesets' own columns."""
     # A ruleset's own columns change what a file parses to: they are part of its cache key.
     salt = "" if kinds is KINDS else repr(kinds)
     if files is None:
@@ -207,9 +223,11 @@ def _ready(parsed: ParsedFile) -> ParsedFile:
 
 def _put_together(
     parsed_files: list[ParsedFile], log: IssueLog, kinds: tuple[Kind, ...]
-) -> tuple[dict[str, pd.DataFrame], list[dict]]:
-    """One table per kind from the files' own, row ids made run-wide; issues into `log`."""
+) -> tuple[dict[str, pd.DataFrame], list[dict], pd.DataFrame]:
+    """One table per kind from the files' own, row ids made run-wide, sources, and the rows
+    of sheets that could not be read; issues into `log`."""
     parts: dict[str, list[pd.DataFrame]] = {k.name: [] for k in KINDS}
+    unread: list[pd.DataFrame] = []
     # Each file numbers its rows from 0; its offset in the inbox is added per kind after the
     # concat, in one pass, rather than by copying every table first.
     offsets: dict[str, list[int]] = {k.name: [] for k in KINDS}
@@ -217,6 +235,9 @@ def _put_together(
     next_rid = 0
     for parsed in parsed_files:
         for kind_name, table in parsed.tables:
+            if kind_name == UNREAD:  # no row ids: no issue is about these rows
+                unread.append(table)
+                continue
             parts[kind_name].append(table)
             offsets[kind_name].append(next_rid)
         log.absorb(parsed.issues, next_rid)
@@ -231,4 +252,9 @@ def _put_together(
         shift = np.repeat(np.array(offsets[name], dtype="int64"), [len(f) for f in frames])
         table["_rid"] = table["_rid"] + shift
         tables[name] = table
-    return tables, sources
+    unread_rows = (
+        pd.concat(unread, ignore_index=True)
+        if unread
+        else pd.DataFrame(columns=list(UNREAD_COLUMNS), dtype=object)
+    )
+    return tables, sources, unread_rows

@@ -18,7 +18,7 @@ Besides Python's own format specs (`{cells:,}`, `{day:%B %Y}`), a field may be s
 * `{x:list}` the items joined with ", "; `{x:quoted}` the same, each in single quotes;
   `{x:and}` as "a and b", "a, b and c";
 * `{x:bytes}` a size in bytes, as "12 MiB" or "1,234 bytes";
-* `{x:#one|many}` "one" when x is 1, else "many";
+* `{x:#one|many}` "one" when x is 1, else "many", with `%` replaced by x;
 * `{x:?text}` nothing when x is empty, else the text with `%` replaced by x (a list joined
   with ", ");
 * `{x:@name}` the phrase `PHRASES[name][x]`.
@@ -113,12 +113,12 @@ _PERSON_CASES = {
 }
 _NEAR_MISS = (
     "this sheet looks like {kind} but has no {column} column{also:? (nor a % column: each "
-    "has an error of its own)}, so none of its {rows} {rows:#row|rows} could be read "
-    "(headings seen: {seen:list}): "
+    "has an error of its own)}, so {rows:#its one row could not|none of its % rows could} be "
+    "read (headings seen: {seen:list}): "
 )
 _GRID = (
-    "this sheet is a grid, names down and dates across ({dates:list}), so none of its "
-    "{rows} {rows:#row|rows} could be read: {kind} is read as one row per person per "
+    "this sheet is a grid, names down and dates across ({dates:list}), so {rows:#its one "
+    "row could not|none of its % rows could} be read: {kind} is read as one row per person per "
     "session, under the headings {required:list}. "
 )
 _TOO_MANY_CELLS = (
@@ -431,7 +431,7 @@ class _TeamFormatter(string.Formatter):
                 return size_text(int(value))  # type: ignore[call-overload]
             case "#", _:
                 one, many = format_spec[1:].split("|")
-                return one if value == 1 else many
+                return (one if value == 1 else many).replace("%", _shown(value))
             case "?", _:
                 return format_spec[1:].replace("%", _shown(value)) if value else ""
             case "@", _:

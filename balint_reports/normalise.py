@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from .config import CONFIGURABLE_VOCABULARIES, Config
 from .issues import IssueLog
 from .read import RawSheet, fast_paths
-from .schema import KINDS, VOCABULARIES, Column, Kind, ValueType
+from .schema import KINDS, UNREAD_COLUMNS, VOCABULARIES, Column, Kind, ValueType
 from .values import (
     DAY_FIRST,
     MONTH_FIRST,
@@ -75,6 +75,7 @@ class NearMiss:
     seen: tuple[str, ...]  # every heading of the row, as written
     # per missing column, the unknown heading most like it; "" for none (one missing only)
     suggestions: tuple[str, ...]
+    person: object | None = None  # the label of the column under the kind's trainee heading
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Grid:
     kind: Kind
     row_index: int  # 0-based
     dates: tuple[str, ...]  # the headings that are dates, as written
+    person: object  # the label of the column under the kind's trainee heading
 
 
 @dataclass(frozen=True)
@@ -205,10 +207,15 @@ def _grid(sheet: RawSheet, kinds: tuple[Kind, ...], lookups: dict[str, dict]) ->
         if len(dates) < GRID_DATES:
             continue
         for kind in dated:
-            person = next((c.name for c in kind.columns if c.type is ValueType.TRAINEE), None)
-            if person and any(lookups[kind.name].get(fold(cell)) == person for cell in row):
-                return Grid(kind, index, dates)
+            person = _trainee_column(kind)
+            for label, cell in row.items():
+                if person and lookups[kind.name].get(fold(cell)) == person:
+                    return Grid(kind, index, dates, label)
     return None
+
+
+def _trainee_column(kind: Kind) -> str | None:
+    return next((c.name for c in kind.columns if c.type is ValueType.TRAINEE), None)
 
 
 def _is_date_heading(cell: object) -> bool:
@@ -238,7 +245,9 @@ def _near_miss(
     suggestions = _suggestions(missing, unknown)
     if suggestions is None:
         return None
-    return NearMiss(kind, index, missing, tuple(seen), suggestions)
+    trainee = _trainee_column(kind)
+    person = positions.get(trainee) if trainee else None
+    return NearMiss(kind, index, missing, tuple(seen), suggestions, person)
 
 
 def _specific_heading(row: pd.Series, positions: dict[str, object], kind: Kind) -> bool:
@@ -340,6 +349,30 @@ def report_grid(sheet: RawSheet, grid: Grid, log: IssueLog) -> int:
         required=tuple(c.name for c in grid.kind.required),
     )
     return rows
+
+
+def unread_people(
+    sheet: RawSheet, kind: Kind, row_index: int, person: object | None
+) -> pd.DataFrame:
+    """Who each filled row below the heading row of a sheet that could not be read names, as
+    written: so that their letters can say that rows naming them wait on a fix (records.py).
+    Columns `_file`, `_sheet`, `_row`, `kind` and `trainee`; none when the sheet has no
+    trainee column to read."""
+    body = sheet.cells.iloc[row_index + 1 :]
+    if person is None or body.empty:
+        return pd.DataFrame(columns=list(UNREAD_COLUMNS), dtype=object)
+    names = np.array([cell_text(cell) for cell in body[person]], dtype=object)
+    named = _filled_rows(sheet, body).to_numpy() & (names != "")
+    return pd.DataFrame(
+        {
+            "_file": sheet.file,
+            "_sheet": sheet.sheet,
+            "_row": np.asarray(body.index[named], dtype=np.int64) + 1,
+            "kind": kind.name,
+            "trainee": names[named],
+        },
+        columns=list(UNREAD_COLUMNS),
+    )
 
 
 def decide_date_order(cells: Iterable[object], setting: str) -> tuple[str, str]:

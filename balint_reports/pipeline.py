@@ -30,6 +30,7 @@ from .resolve import (
     resolve_competencies,
     resolve_decisions,
     resolve_people,
+    resolve_unread,
     warn_register_copies,
 )
 from .ruleset import Ruleset
@@ -65,6 +66,8 @@ class Validated:
     sources: pd.DataFrame  # SOURCE_COLUMNS
     # (file, sheet) -> column name -> the heading as the sheet shows it, with its letter
     headings: dict[tuple[str, str], dict[str, str]]
+    # the rows of sheets that could not be read, by whom they name (resolve_unread)
+    unread: pd.DataFrame
 
     def accepted(self, kind: str) -> pd.DataFrame:
         """The rows of a kind that count."""
@@ -174,7 +177,7 @@ def validate_inbox(
     give each row its outcome."""
     # Two rulesets may declare the same column (load_rulesets checks that they agree).
     kinds = with_columns(tuple(dict.fromkeys(c for ruleset in rulesets for c in ruleset.columns)))
-    tables, sources = read_inbox(inbox, config, log, cache, skip, files, kinds)
+    tables, sources, unread = read_inbox(inbox, config, log, cache, skip, files, kinds)
     report_day = pd.Timestamp(as_of)
     index = PeopleIndex()
     if not any(source["kind"] == "trainees" for source in sources):
@@ -203,7 +206,14 @@ def validate_inbox(
         set_outcomes(tables[kind_name], kind_name, report_day, log)
     check_addresses(trainees, leaders, config, log)
     headings = {(s["file"], s["sheet"]): s["headings"] for s in sources if "headings" in s}
-    return Validated(tables, trainees, leaders, source_counts(sources, tables), headings)
+    return Validated(
+        tables,
+        trainees,
+        leaders,
+        source_counts(sources, tables),
+        headings,
+        resolve_unread(unread, index),
+    )
 
 
 def build_report(
@@ -268,7 +278,7 @@ def build_report(
         outlooks=held,
         forecast_moves=tuple(moves),
         leaders=_leaders(valid.leaders),
-        records=collect(counted, valid.rows, rulesets),
+        records=collect(counted, valid.rows, rulesets, valid.unread),
         last_records=last_records(counted),
         evidence=collect_evidence(
             EvidenceSource(

@@ -81,8 +81,9 @@ class Rejected:
     """How many of a trainee's rows in one file could not be used, and why in one word."""
 
     file: str
-    # rejected; future; or unmatched: a row whose name is close to theirs (or matches them
-    # and someone else), so it may be theirs once the team has looked
+    # rejected; future; unread: in a sheet that could not be read (schema.UNREAD); or
+    # unmatched: a row whose name is close to theirs (or matches them and someone else), so it
+    # may be theirs once the team has looked
     outcome: str
     rows: int
 
@@ -172,10 +173,15 @@ def _unmatched(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _rejected(rows: dict[str, pd.DataFrame]) -> dict[str, list[Rejected]]:
+def _rejected(rows: dict[str, pd.DataFrame], unread: pd.DataFrame) -> dict[str, list[Rejected]]:
     """Per trainee, their rows that were rejected or are dated later, and the rows that may be
-    theirs but name nobody for certain, counted per file."""
-    parts = []
+    theirs but name nobody for certain, counted per file; and their rows in a sheet that could
+    not be read (`unread`, schema.UNREAD)."""
+    unread = unread[unread["kind"].isin(ACTIVITY_KINDS)]
+    parts = [
+        unread.loc[unread["trainee"] != "", ["trainee", "_file"]].assign(_outcome="unread"),
+        _unmatched(unread.assign(_outcome="rejected")),
+    ]
     for kind in ACTIVITY_KINDS:
         table = rows.get(kind)
         if table is None or table.empty or "_outcome" not in table:
@@ -185,8 +191,6 @@ def _rejected(rows: dict[str, pd.DataFrame]) -> dict[str, list[Rejected]]:
             ["trainee", "_file", "_outcome"],
         ]
         parts += [unused, _unmatched(table)]
-    if not parts:
-        return {}
     unused = pd.concat(parts, ignore_index=True)
     found: dict[str, list[Rejected]] = {}
     counts = unused.groupby(["trainee", "_file", "_outcome"], sort=True).size()
@@ -196,12 +200,16 @@ def _rejected(rows: dict[str, pd.DataFrame]) -> dict[str, list[Rejected]]:
 
 
 def collect(
-    tables: Tables, rows: dict[str, pd.DataFrame], rulesets: tuple[Ruleset, ...]
+    tables: Tables,
+    rows: dict[str, pd.DataFrame],
+    rulesets: tuple[Ruleset, ...],
+    unread: pd.DataFrame,
 ) -> Records:
-    """The records of every route of every loaded ruleset, each measure grouped once."""
+    """The records of every route of every loaded ruleset, each measure grouped once; `unread`:
+    the rows of sheets that could not be read, by whom they name (resolve.resolve_unread)."""
     measures = _Measures(tables)
     records = Records(
-        rejected=_rejected(rows),
+        rejected=_rejected(rows, unread),
         leaders={
             leader: (str(name), accredited is True, experienced is True)
             for leader, name, accredited, experienced in zip(

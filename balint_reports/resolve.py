@@ -291,6 +291,19 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
             )
 
 
+def resolve_unread(unread: pd.DataFrame, index: PeopleIndex) -> pd.DataFrame:
+    """The rows of unreadable sheets (schema.UNREAD) with each trainee cell made an id, or ""
+    with MAYBE_TRAINEE the ids it may be, as resolve_people does; nothing logged, as the sheet
+    is an error of its own already."""
+    codes, uniques = pd.factorize(unread["trainee"], use_na_sentinel=True)
+    found = [_resolve_one(text, POOLS[ValueType.TRAINEE], index, False) for text in uniques]
+    found.append(_Resolution(""))
+    people = np.array([f.person for f in found], dtype=object)
+    maybe = np.empty(len(found), dtype=object)
+    maybe[:] = [f.maybe for f in found]
+    return unread.assign(trainee=people[codes], **{MAYBE_TRAINEE: maybe[codes]})
+
+
 @dataclass(frozen=True)
 class _Resolution:
     """What a person cell resolved to, or why it did not."""

@@ -108,6 +108,10 @@ VOCABULARIES: dict[str, Vocabulary] = {
 # and, once validated, its outcome. Columns of a kind's own never start with "_".
 PROVENANCE_COLUMNS = ("_file", "_sheet", "_row", "_rid")
 OUTCOME_COLUMN = "_outcome"
+# The rows of sheets that could not be read (a near miss, a grid), by the trainee they name:
+# kept apart from every kind's table under UNREAD, for the letters alone (records.py).
+UNREAD = "unread"
+UNREAD_COLUMNS = ("_file", "_sheet", "_row", "kind", "trainee")
 
 T = ValueType
 # Where a leadership weekend's length is not given, it lasts two days (docs/spreadsheets.md).

@@ -635,7 +635,7 @@ def unused_rows_words(
 
 def waiting_on_a_fix(outcomes: Sequence[str], words: Vocabulary = DEFAULT_WORDS) -> str:
     """Near the top of a letter: some rows wait on the team (the list at its end says which)."""
-    if not {"rejected", "unmatched"} & set(outcomes):
+    if not {"rejected", "unread", "unmatched"} & set(outcomes):
         return ""
     whose = (
         "Some of your records" if "unmatched" not in outcomes else "Some records that may be yours"
@@ -656,6 +656,19 @@ def unmatched_for_supervisor(
     return (
         f"{amount} in {file} {verb} a name like {name}'s that is not in the register: "
         f"{it} not count until the {words.team} has corrected the name."
+    )
+
+
+def unread_for_supervisor(
+    name: str, file: str, rows: int, words: Vocabulary = DEFAULT_WORDS
+) -> str:
+    """The trainee's rows in a sheet that could not be read, told to their supervisor: no data
+    issue is about a trainee there, as the sheet's one is about its headings."""
+    amount = "1 row" if rows == 1 else f"{rows} rows"
+    verb, it = ("does", "it") if rows == 1 else ("do", "they")
+    return (
+        f"{amount} in {file} naming {name} could not be read, because of a mistake in how the "
+        f"spreadsheet is laid out: {it} {verb} not count until the {words.team} has corrected it."
     )
 
 

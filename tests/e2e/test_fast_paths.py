@@ -34,6 +34,14 @@ from generate import Shape, generate, preset  # noqa: E402 - the benchmarks' own
 
 def _messy_inbox(inbox: Path) -> None:
     """Everything the plain parsers have an opinion on, spread over workbooks and CSVs."""
+    # sheets that cannot be read, whose rows' people are kept for their letters
+    write_xlsx(
+        inbox / "groups" / "unreadable.xlsx",
+        {
+            "Near": [["Name", "When", "Role"], ["Ann Lee", "01/11/2026", "member"], ["T2", 1, 2]],
+            "Grid": [["Name", "03/11/2026", "10/11/2026"], ["Bo Chen", "x", ""], ["Cy Dun", 1, 1]],
+        },
+    )
     write_xlsx(
         inbox / "registers.xlsx",
         {
@@ -281,8 +289,8 @@ def test_parallel_reading_gives_the_serial_tables(
     for workers in ("1", "2"):
         monkeypatch.setenv("BALINT_WORKERS", workers)
         log = IssueLog()
-        tables, sources = read_inbox(inbox, Config(), log)
-        read[workers] = (tables, sources, log.frame())
+        tables, sources, unread = read_inbox(inbox, Config(), log)
+        read[workers] = ({**tables, "unread": unread}, sources, log.frame())
     (serial, serial_sources, serial_issues), (parallel, parallel_sources, parallel_issues) = (
         read["1"],
         read["2"],
@@ -316,7 +324,7 @@ def test_a_file_the_cache_cannot_keep_comes_back_from_a_worker_whole(
         out = tmp_path / f"out{workers}"
         cache = SheetCache(out, Config())
         log = IssueLog()
-        tables, sources = read_inbox(inbox, Config(), log, cache)
+        tables, sources, _ = read_inbox(inbox, Config(), log, cache)
         read[workers] = (tables, sources, log.frame())
         kept = json.loads((out / ".cache" / "index.json").read_text(encoding="utf-8"))
         files = [s for s in sources if s["kind"] != "ignored"]

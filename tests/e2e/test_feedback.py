@@ -125,7 +125,7 @@ def test_a_sender_is_told_the_fix_that_is_theirs_not_the_teams_config_line(
     tuesday = (folder / "tuesday.csv.txt").read_text(encoding="utf-8")
     assert (
         "- Row 1 of the file, column date: this sheet looks like attendance but has no date "
-        "column, so none of its 1 row could be read (headings seen: Name, When, Role): if "
+        "column, so its one row could not be read (headings seen: Name, When, Role): if "
         "'When' is the date, rename that heading to date (also recognised as: session date, "
         "meeting date, event date)\n"
     ) in tuesday
@@ -133,7 +133,7 @@ def test_a_sender_is_told_the_fix_that_is_theirs_not_the_teams_config_line(
     assert thursday.count("- ") == 1
     assert (
         "- Row 1 of the file: this sheet is a grid, names down and dates across (05/11/2026, "
-        "12/11/2026), so none of its 1 row could be read: attendance is read as one row per "
+        "12/11/2026), so its one row could not be read: attendance is read as one row per "
         "person per session, under the headings trainee, date, activity. Each session someone "
         "came to needs a row of its own\n"
     ) in thursday

@@ -111,6 +111,7 @@ def test_a_near_miss_without_a_close_heading_says_how_to_map_one(
     assert error["value"] == ""
     [error] = issues_about(progress, "one.csv")
     assert '"When" = "date" under [columns.attendance]' in error["problem"]
+    assert "so its one row could not be read" in error["problem"]
     assert source(progress, "one.csv")["rejected"] == 1
 
 
@@ -256,6 +257,57 @@ def test_a_grid_register_is_an_error_that_says_how_to_lay_it_out(
     result = run_cli("check", registered, "--as-of", "31/12/2026")
     assert result.exit_code == 1
     assert "A run now would leave out 4 rows" in " ".join(result.output.split())
+
+
+def _letter(out: Path, trainee_id: str) -> str:
+    return (out / "2026-12" / "letters" / f"{trainee_id}.txt").read_text(encoding="utf-8")
+
+
+def test_the_rows_of_a_sheet_that_could_not_be_read_are_in_the_letters_of_whom_they_name(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A trainee whose sessions are in a near-miss or a grid sheet was told how many sessions
+    are left as if those were not there: their letter now says that rows naming them wait on a
+    fix, and a row under a name like theirs that it may be theirs. Nobody else's letter does."""
+    supervised = {**REGISTERS, "Trainees": [*REGISTERS["Trainees"][:2]]}
+    supervised["Trainees"].append(trainee_row("T2", "Priya Sharma", supervisor="L1"))
+    write_xlsx(registered / "registers.xlsx", supervised)
+    write_xlsx(registered / "attendance" / "december.xlsx", {"Tuesday": LEADERS_SHEET})
+    grid = [
+        ["Name", "03/12/2026", "10/12/2026"],
+        ["Priya Sharma", "x", "x"],
+        ["Jane Smyth", "x", ""],  # misspelt: it may be Jane Smith's
+        ["Total", 2, 1],
+    ]
+    write_xlsx(registered / "attendance" / "thursday.xlsx", {"Register": grid})
+    # the column missing is the trainee's own: nobody can be told
+    write_csv(registered / "nameless.csv", [["Who", "Date", "Role"], ["Jane Smith", "01/12/2026"]])
+    out = tmp_path / "out"
+    progress = run_report(registered, out, as_of="2026-12-31")
+    [error] = issues_about(progress, "nameless.csv")
+    assert (error["code"], error["column"]) == ("near_miss_sheet", "trainee")
+    jane, priya = _letter(out, "T1"), _letter(out, "T2")
+    assert "Some records that may be yours could not be counted yet because of a" in jane
+    assert "Some of your records could not be counted yet because of a mistake" in priya
+    assert (
+        "3 rows in attendance/december.xlsx naming you could not be counted because of a "
+        "mistake in the spreadsheet" in " ".join(jane.split())
+    )
+    assert "1 row in attendance/thursday.xlsx has a name like yours" in " ".join(jane.split())
+    assert "2 rows in attendance/december.xlsx naming you" in " ".join(priya.split())
+    assert "1 row in attendance/thursday.xlsx naming you" in " ".join(priya.split())
+    assert "name like yours" not in priya and "nameless.csv" not in jane + priya
+    # and to her supervisor, as no data issue is about her
+    digest = " ".join((out / "2026-12" / "digests" / "L1.txt").read_text(encoding="utf-8").split())
+    assert (
+        "2 rows in attendance/december.xlsx naming Priya Sharma could not be read, because of a "
+        "mistake in how the spreadsheet is laid out: they do not count until the leadership team "
+        "has corrected it." in digest
+    )
+    assert "1 row in attendance/thursday.xlsx naming Priya Sharma" in digest
+    # the same from the cache, when the files are unchanged
+    run_report(registered, out, "--replace", as_of="2026-12-31")
+    assert (_letter(out, "T1"), _letter(out, "T2")) == (jane, priya)
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_files_of_every_kind_end_up_in_one_table_per_kind_with_provenance(tmp_pa
     )
     (tmp_path / "notes.txt").write_text("not a spreadsheet")
     log = IssueLog()
-    tables, sources = read_inbox(tmp_path, Config(), log)
+    tables, sources, _ = read_inbox(tmp_path, Config(), log)
     assert tables["trainees"][["_file", "_sheet", "_row", "trainee_id"]].values.tolist() == [
         ["registers.xlsx", "Trainees", 2, "T1"]
     ]
@@ -53,7 +53,7 @@ def test_an_unreadable_file_is_an_error_issue_and_the_rest_is_read(tmp_path: Pat
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     write_csv(tmp_path / "trainees.csv", [["trainee_id", "name"], ["T1", "Ann Able"]])
     log = IssueLog()
-    tables, sources = read_inbox(tmp_path, Config(), log)
+    tables, sources, _ = read_inbox(tmp_path, Config(), log)
     issues = log.frame()
     assert issues[["code", "severity", "file"]].values.tolist() == [
         # the code names what is wrong: a zip without its directory was cut short
@@ -71,7 +71,7 @@ def test_a_last_row_of_only_unsaved_formulas_is_read_and_reported(tmp_path: Path
         {"Register": [["trainee", "date", "activity"], ["T1", "1/2/2026", "member"], ["=1+1"]]},
     )
     log = IssueLog()
-    tables, _ = read_inbox(tmp_path, Config(), log)
+    tables, _, _ = read_inbox(tmp_path, Config(), log)
     assert tables["attendance"]["_row"].tolist() == [2, 3]
     issues = log.frame()
     assert issues[["code", "row", "column"]].values.tolist()[0] == ["formula_unsaved", 3, "trainee"]
@@ -86,7 +86,7 @@ def test_a_near_miss_sheet_counts_a_row_of_unsaved_formulas_among_those_it_loses
     log = IssueLog()
     read_inbox(tmp_path, Config(), log)
     problem = log.frame().set_index("code").loc["near_miss_sheet", "problem"]
-    assert "none of its 1 row could be read" in problem
+    assert "so its one row could not be read" in problem
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
