@@ -19,6 +19,7 @@ from .model import (
     RunResult,
     TraineeResult,
 )
+from .wording import third_person
 
 # The summary's words (docs/contract.md#outputs), so the page and the workbook say the same.
 OVERALL_LABELS = {READY: "Ready", "in_progress": "In progress", "needs_data": "Needs data"}
@@ -46,7 +47,7 @@ def _count_done(result: RequirementResult) -> bool:
 
 def _remaining(t: TraineeResult) -> str:
     """What stands between a nearly complete trainee and `ready`, in a few words."""
-    unmet = [r.title for r in t.requirements if r.status != MET]
+    unmet = [third_person(r.title) for r in t.requirements if r.status != MET]
     if unmet:
         return "still to meet: " + ", ".join(unmet)
     dates = dict(t.dates)
@@ -71,7 +72,7 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
     requirement_titles: dict[str, str] = {}
     for ruleset in report.rulesets:
         for q in ruleset.requirements:
-            requirement_titles.setdefault(q.id, q.title)
+            requirement_titles.setdefault(q.id, third_person(q.title))
 
     weeks = report.config.report.reference_chase_weeks
     # the tiles: those on the pathway by overall status, the others by register status

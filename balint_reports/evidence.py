@@ -26,7 +26,7 @@ from .model import MET, READY, RequirementResult, TraineeResult
 from .ruleset import Requirement, Route, Ruleset
 from .schema import OUTCOME_COLUMN
 from .values import fold_name
-from .wording import day_text, number_text
+from .wording import day_text, number_text, third_person
 
 if TYPE_CHECKING:
     from .model import RunResult
@@ -389,7 +389,7 @@ class _Grouped:
                 left_out.append(describe.row(kind, row, self._why_not(routes, row, requirement)))
         return RequirementEvidence(
             id=result.id,
-            title=result.title,
+            title=third_person(result.title),  # for the panel, not the trainee
             status=result.status,
             detail=result.detail,
             counted=tuple(counted_here),

@@ -40,6 +40,7 @@ from .read import fast_paths
 from .safecells import xlsx_cell
 from .sheetxml import WRITES_AS_OPENPYXL, DirectRows
 from .validate import SOURCE_COLUMNS
+from .wording import third_person
 
 # Fills from the Okabe-Ito palette, lightened: blue for done, orange for not yet, grey for
 # unknown tell apart for every common colour blindness, and the word is always in the cell.
@@ -247,12 +248,13 @@ def _write_sheet(
 
 
 def _requirement_titles(report: RunResult) -> dict[str, str]:
-    """Requirement id -> its heading: the title in the first ruleset that has it, made unique."""
+    """Requirement id -> its heading: the title in the first ruleset that has it, for the team
+    (a title speaks to the trainee: `wording.third_person`), made unique."""
     titles: dict[str, str] = {}
     for ruleset in report.rulesets:
         for q in ruleset.requirements:
             if q.id not in titles:
-                titles[q.id] = q.title
+                titles[q.id] = third_person(q.title)
     seen: dict[str, int] = {}
     for title in titles.values():
         seen[title] = seen.get(title, 0) + 1

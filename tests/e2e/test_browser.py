@@ -267,7 +267,7 @@ def test_the_printed_dashboard_shows_every_column_and_every_files_issues(
     pages = [_squeezed(p.extract_text()) for p in reader.pages]
     whole = "".join(pages)
     # The table's last columns are printed, not cut off with its scrolling box.
-    assert _squeezed("Supervision and your supervisor's report") in whole
+    assert _squeezed("Supervision and their supervisor's report") in whole
     assert _squeezed("Last record") in whole
     # A file's issues folded away on screen are printed too (registers.xlsx starts closed).
     assert _squeezed("the address has letters outside plain ASCII") in whole

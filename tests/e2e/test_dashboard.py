@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -161,3 +162,15 @@ def test_stalled_is_six_months_without_a_record_and_text_is_escaped(
     run_report(inbox, tmp_path / "out")
     written = (tmp_path / "out" / "2026-11" / "index.html").read_text(encoding="utf-8")
     assert written == html
+
+
+def test_the_team_views_speak_of_the_trainee_not_to_them(sample_month: Path) -> None:
+    """A requirement's title is written for the trainee's letter ("Supervision and your
+    supervisor's report"); the dashboard and the evidence statements, read by the team and the
+    panel, say "their"."""
+    views = [sample_month / "index.html", *sorted((sample_month / "evidence").glob("*.html"))]
+    assert len(views) > 1
+    for view in views:
+        text = _words(html.unescape(view.read_text(encoding="utf-8")))
+        assert "your supervisor's report" not in text, view.name
+        assert "their supervisor's report" in text, view.name

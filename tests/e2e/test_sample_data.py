@@ -24,7 +24,8 @@ REQUIREMENT_TITLES = [
     "Co-leading Balint groups",
     "Leadership training",
     "Portfolio of competencies",
-    "Supervision and your supervisor's report",
+    # a title speaks to the trainee; the team's views speak of them
+    "Supervision and their supervisor's report",
 ]
 # docs/contract.md#outputs: headings in words, in revision 1's order; each requirement's status
 # is followed by how far along it is.
