@@ -18,7 +18,7 @@ from .history import HistoryStore, fed_files, missing_sources, new_issues
 from .lock import locked
 from .model import RegisterStatus, RunResult, Severity, snapshot_of
 from .pipeline import EarlierReport, build_report
-from .publish import Pause, publish, recover_interrupted, write_problem
+from .publish import Pause, Staging, recover_interrupted, write_problem
 from .render import month_files
 from .rendered import Rendered, load_rendered, save_rendered
 from .ruleset import Ruleset
@@ -159,19 +159,25 @@ def run_month(
                     f"{out}: cannot make the report's files in this computer's temporary "
                     f"folder, {write_problem(exc)}; the previous report was left as it was"
                 ) from None
-            rendered.release()
-            if letters:  # else nothing was rendered: keep what the last run kept
-                # now, not after the swap, so the letters' text is not held meanwhile beside
-                # their bytes (entries are keyed by content: right whichever month is published)
-                save_rendered(out, rendered)
-                rendered.used.clear()
-            # The store's snapshot is staged before the swap and taken in after it: a kill
-            # anywhere leaves the store and the folders consistent, or repaired by the next run.
-            store.stage(month, report, current, files.files["progress.json"])
+            # The month's files are written from here on, by a thread of their own, while this
+            # one saves the letter store and the history store's snapshot.
+            staging = Staging(out, month, files, pause)
             try:
+                rendered.release()
+                if letters:  # else nothing was rendered: keep what the last run kept
+                    # now, not after the swap, so the letters' text is not held meanwhile beside
+                    # their bytes (entries are keyed by content: right whichever month is
+                    # published)
+                    save_rendered(out, rendered)
+                    rendered.used.clear()
+                # The store's snapshot is staged before the swap and taken in after it: a kill
+                # anywhere leaves the store and the folders consistent, or repaired by the
+                # next run.
+                store.stage(month, report, current, files.files["progress.json"])
                 pause("history-staged")
-                folder = publish(out, month, files, pause)
+                folder = staging.swap()
             except BaseException:
+                staging.discard()
                 store.discard_staged()
                 raise
             pause("after-swap")

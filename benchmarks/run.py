@@ -86,7 +86,8 @@ STAGES = (
     "render_digests",
     "outbox_files",
     "letter_pdfs",
-    "publish",
+    "_stage",  # writing the month's files, in a thread of its own
+    "swap",  # waiting for that thread, then the swap
     "save",
     "prune",
 )
@@ -118,8 +119,9 @@ for module in [m for n, m in sys.modules.items() if n.startswith("balint_reports
             wrapped.setdefault(key, timed(name, original))
             setattr(module, name, wrapped[key])
     for cls in [v for v in vars(module).values() if isinstance(v, type)]:
-        if cls.__module__ == module.__name__ and "save" in stages and "save" in vars(cls):
-            cls.save = timed(f"{cls.__name__}.save", vars(cls)["save"])
+        for method in ("save", "swap"):
+            if cls.__module__ == module.__name__ and method in stages and method in vars(cls):
+                setattr(cls, method, timed(f"{cls.__name__}.{method}", vars(cls)[method]))
 began, began_cpu = time.perf_counter(), time.process_time()
 try:
     cli.main(sys.argv[2:], standalone_mode=False)

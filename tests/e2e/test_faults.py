@@ -35,8 +35,25 @@ def _no_file_may_grow() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
 
 
+# The month's files are written by a thread of their own from before the history store's
+# snapshot is staged: a hook that fills the disk at "history-staged" holds that thread back
+# until then, as if the disk filled while the files were being written.
+_HOLD_THE_FILES = """
+import threading
+
+filled = threading.Event()
+
+
+def held(at):
+    if at == "staging" and point == "history-staged":
+        filled.wait(60)
+        return True
+    return False
+"""
+
 # The monthly job as `run` does it, with a hook that fills the disk at the named point.
-_FILLED_RUN = """
+_FILLED_RUN = (
+    """
 import datetime as dt, resource, signal, sys
 from pathlib import Path
 from balint_reports.config import load_config
@@ -45,12 +62,17 @@ from balint_reports.monthly import run_month
 from balint_reports.ruleset import load_rulesets
 
 inbox, out, as_of, point = sys.argv[1:]
-
+"""
+    + _HOLD_THE_FILES
+    + """
 
 def fill(at):
+    if held(at):
+        return
     if at == point:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
+        filled.set()
 
 
 try:
@@ -62,6 +84,7 @@ except BalintError as exc:
     print(f"Error: {exc}", file=sys.stderr)
     sys.exit(1)
 """
+)
 
 
 def _cli(inbox: Path, out: Path, prefix: list[str] | None = None, **options):
@@ -248,15 +271,18 @@ print(json.dumps(found))
 
 # Full from the start ("" = point): the CLI itself. Else the monthly job as `run` does it,
 # with a hook that fills the disk to its last byte at `point`.
-_FILLING_RUN = """
+_FILLING_RUN = (
+    """
 import datetime as dt, os, sys
 from pathlib import Path
 
 inbox, out, point, ballast = sys.argv[1:]
-
+"""
+    + _HOLD_THE_FILES
+    + """
 
 def fill(at=""):
-    if at != point or not ballast:
+    if held(at) or at != point or not ballast:
         return
     handle = os.open(ballast, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     size = 1 << 20
@@ -266,6 +292,7 @@ def fill(at=""):
         except OSError:
             size //= 2
     os.close(handle)
+    filled.set()
 
 
 if not point:
@@ -288,6 +315,7 @@ except BalintError as exc:
     print(f"Error: {exc}", file=sys.stderr)
     sys.exit(1)
 """
+)
 
 
 @pytest.mark.parametrize(

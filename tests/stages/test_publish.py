@@ -9,11 +9,16 @@ from pathlib import Path
 import pytest
 
 from balint_reports.errors import OutputError
-from balint_reports.publish import MonthFolder, publish, recover_interrupted
+from balint_reports.publish import MonthFolder, Pause, Staging, recover_interrupted
 
 LINUX = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="publish links files on Linux only"
 )
+
+
+def publish(out: Path, month: str, contents: MonthFolder, pause: Pause | None = None) -> Path:
+    """Write the month's files and swap them in, as the monthly job does."""
+    return (Staging(out, month, contents, pause) if pause else Staging(out, month, contents)).swap()
 
 
 def _temporaries(out: Path) -> list[str]:
@@ -33,7 +38,7 @@ class _Stop(Exception):
     pass
 
 
-@pytest.mark.parametrize("point", ["before-swap", "mid-swap"])
+@pytest.mark.parametrize("point", ["staging", "before-swap", "mid-swap"])
 def test_a_failure_at_any_point_leaves_the_previous_month_as_it_was(
     tmp_path: Path, point: str
 ) -> None:
@@ -47,6 +52,20 @@ def test_a_failure_at_any_point_leaves_the_previous_month_as_it_was(
     with pytest.raises(_Stop):
         publish(out, "2026-11", MonthFolder({"summary.xlsx": b"november's"}), stop)
     assert (out / "2026-11" / "summary.xlsx").read_bytes() == b"october's"
+    assert _temporaries(out) == []
+
+
+def test_a_month_discarded_while_its_files_are_written_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    """The run stops (the history store could not be staged, say) while the thread is still
+    writing the month's files: it waits for the thread and removes what it wrote."""
+    out = tmp_path / "out"
+    publish(out, "2026-11", MonthFolder({"summary.xlsx": b"october's"}))
+    letters = {f"letters/T{i}.html": b"<p>x</p>" for i in range(500)}
+    Staging(out, "2026-11", MonthFolder({"summary.xlsx": b"november's", **letters})).discard()
+    assert (out / "2026-11" / "summary.xlsx").read_bytes() == b"october's"
+    assert sorted(p.name for p in (out / "2026-11").iterdir()) == ["summary.xlsx"]
     assert _temporaries(out) == []
 
 
