@@ -199,13 +199,16 @@ def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -
 
 def _grid(sheet: RawSheet, kinds: tuple[Kind, ...], lookups: dict[str, dict]) -> Grid | None:
     """The first of the first 10 rows laid out as a grid of a dated kind with a person
-    column: that column's heading and at least GRID_DATES headings that are dates."""
+    column: that column's heading and at least GRID_DATES headings that are dates, above a row
+    with something in it (a grid with no names yet loses nothing: a blank register)."""
     dated = [kind for kind in kinds if kind.date_column is not None]
     for index in range(min(HEADER_SEARCH_ROWS, len(sheet.cells))):
         row = sheet.cells.iloc[index]
         dates = tuple(cell_text(cell) for cell in row if _is_date_heading(cell))
         if len(dates) < GRID_DATES:
             continue
+        if not _filled_rows(sheet, sheet.cells.iloc[index + 1 :]).any():
+            return None
         for kind in dated:
             person = _trainee_column(kind)
             for label, cell in row.items():

@@ -327,6 +327,19 @@ def test_a_sheet_is_a_grid_only_with_a_person_column_and_two_dated_headings(
     assert note["severity"] == "info" and note["code"] == "sheet_not_used"
 
 
+def test_a_grid_with_no_names_yet_is_a_blank_register_not_an_error(
+    registered: Path, tmp_path: Path
+) -> None:
+    """Nothing is lost from a grid's heading row alone (a register ready for the month), and
+    a data row (`member` and two dates) is not taken for one."""
+    write_csv(registered / "blank.csv", [["Name", "03/12/2026", "10/12/2026"]])
+    write_csv(registered / "list.csv", [["Notes"], ["member", "05/03/2025", "06/03/2025"]])
+    progress = run_report(registered, tmp_path / "out")
+    for file in ("blank.csv", "list.csv"):
+        [note] = issues_about(progress, file)
+        assert (note["severity"], note["code"]) == ("info", "sheet_not_used"), note
+
+
 def test_run_and_check_name_the_sheets_they_did_not_read(registered: Path, tmp_path: Path) -> None:
     """A sheet that fits no kind is a note, as SPEC 2.1 says; a weekend organiser's register
     headed "Delegate, Day, Group role" is one, and a note alone is easily missed."""
