@@ -21,11 +21,14 @@ from .wording import (
     day_text,
     digest_numbers,
     issue_for_supervisor,
+    leader_headings,
     reference_to_pass_on,
     report_awaited,
     signature_words,
     signoffs_awaited,
     supervision_not_counted_for_supervisor,
+    supervisor_gaps,
+    tier_gaps,
     unmatched_for_supervisor,
     unread_for_supervisor,
 )
@@ -99,10 +102,15 @@ def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
                 ]
                 if missing:
                     awaited.append(signoffs_awaited(missing))
-            if spec.counterpart == "eligible_supervisor":
+            if spec.source == "supervision" and (spec.counterpart or spec.counterpart_has):
                 for left_out in records.excluded(spec, t.trainee_id):
                     name, accredited, experienced = records.leaders.get(
                         left_out.person, ("another supervisor", False, False)
+                    )
+                    gaps = (
+                        tier_gaps(left_out.lacks, leader_headings(t.ruleset))
+                        if left_out.lacks
+                        else supervisor_gaps(accredited, experienced)
                     )
                     awaited.append(
                         supervision_not_counted_for_supervisor(
@@ -110,8 +118,7 @@ def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
                             left_out.hours,
                             name,
                             left_out.person == leader,
-                            accredited,
-                            experienced,
+                            gaps,
                             words,
                         )
                     )

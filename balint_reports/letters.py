@@ -36,6 +36,7 @@ from .wording import (
     day_text,
     forecast_words,
     joined_lines,
+    leader_headings,
     left_words,
     progress_percent,
     progress_words,
@@ -44,7 +45,8 @@ from .wording import (
     signature_words,
     since_last_letter,
     supervision_not_counted,
-    supervisor_reason,
+    supervisor_gaps,
+    tier_gaps,
     unknown_target_words,
     unused_rows_words,
     waiting_on_a_fix,
@@ -169,12 +171,17 @@ def _route_of(rule: Requirement, result: RequirementResult) -> Route | None:
 
 
 def _reasons(
-    rule: Requirement, result: RequirementResult, trainee_id: str, records: Records
+    rule: Requirement,
+    result: RequirementResult,
+    trainee_id: str,
+    records: Records,
+    ruleset: Ruleset,
 ) -> list[str]:
     """Why some of this trainee's rows do not count towards the requirement."""
     if result.status == MET:
         return []
     reasons = []
+    headings = leader_headings(ruleset)
     for spec in rule.routes:
         for left_out in records.excluded(spec, trainee_id):
             person = left_out.person
@@ -182,7 +189,12 @@ def _reasons(
                 name, accredited, experienced = records.leaders.get(
                     person, ("this supervisor", False, False)
                 )
-                why = supervisor_reason(name, accredited, experienced)
+                missing = (
+                    tier_gaps(left_out.lacks, headings)
+                    if left_out.lacks
+                    else supervisor_gaps(accredited, experienced)
+                )
+                why = f"{name} is not recorded as {missing}"
                 reasons.append(supervision_not_counted(left_out.rows, left_out.hours, name, why))
                 continue
             if not person:
@@ -193,6 +205,10 @@ def _reasons(
                 kind, name = "trainee", ""  # another trainee's name is theirs, not this letter's
             else:
                 kind, name = "leader", records.leaders.get(person.removeprefix("leader:"), ("",))[0]
+                if left_out.lacks:
+                    why = f"{name} is not recorded as {tier_gaps(left_out.lacks, headings)}"
+                    reasons.append(co_led_not_counted(left_out.sessions, why))
+                    continue
             reasons.append(co_led_not_counted(left_out.sessions, co_leader_reason(kind, name)))
     return list(dict.fromkeys(reasons))  # alternative routes may leave out the same rows
 
@@ -386,7 +402,7 @@ def letter_context(
                 "colour": BAR_COLOURS[r.status],
                 "left": left_words(route, r.status, _missing_label(rule, r)),
                 "others": others,
-                "reasons": _reasons(rule, r, result.trainee_id, records),
+                "reasons": _reasons(rule, r, result.trainee_id, records, result.ruleset),
                 "step": "" if paused else r.next_step,
                 "decisions": list(r.decisions),
                 "counted": _counted_lines(

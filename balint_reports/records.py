@@ -7,6 +7,7 @@ only the few columns a letter shows are kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -74,6 +75,9 @@ class NotCounted:
     rows: int
     sessions: float
     hours: float | None
+    # the route's `counterpart_has` fields the leaders register does not say yes to for the
+    # person (all of them for someone not in it); () when the route's `counterpart` left them out
+    lacks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ class Records:
 
 def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted]]:
     """Rows that pass every filter of the route but its counterpart, grouped once."""
-    everyone = measures.rows_for(replace(route, counterpart=None))
+    everyone = measures.rows_for(replace(route, counterpart=None, counterpart_has=()))
     counted = measures.rows_for(route)
     left_out = everyone.index.difference(counted.index)
     if not len(left_out):
@@ -147,6 +151,7 @@ def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted
         else sizes.to_numpy()
     )
     hours = groups["hours"].sum().reindex(sizes.index).to_numpy() if "hours" in rows else None
+    lacking = _lacking(measures.tables.leaders, route)
     for i, ((trainee, who), size) in enumerate(sizes.items()):
         found.setdefault(trainee, []).append(
             NotCounted(
@@ -155,9 +160,26 @@ def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted
                 int(size),
                 float(sessions[i]),
                 float(hours[i]) if hours is not None else None,
+                lacking(who),
             )
         )
     return found
+
+
+def _lacking(leaders: pd.DataFrame, route: Route) -> Callable[[str], tuple[str, ...]]:
+    """Which of the route's `counterpart_has` fields a person (as a row names them) lacks."""
+    if not route.counterpart_has:
+        return lambda person: ()
+    says_yes = {
+        name: leaders[name].astype("boolean").fillna(False).to_dict()
+        for name in route.counterpart_has
+    }
+
+    def lacks(person: str) -> tuple[str, ...]:
+        leader = person if route.source == "supervision" else person.removeprefix("leader:")
+        return tuple(name for name in route.counterpart_has if not says_yes[name].get(leader))
+
+    return lacks
 
 
 def _unmatched(table: pd.DataFrame) -> pd.DataFrame:
@@ -236,6 +258,6 @@ def collect(
                 if route.count == "distinct_groups":
                     shown = shown[table.loc[counted.index, "event_key"] != ""]
                 records.counted[key] = by_trainee(shown, columns[1])
-                if route.counterpart:
+                if route.counterpart or route.counterpart_has:
                     records.not_counted[key] = _not_counted(measures, route)
     return records

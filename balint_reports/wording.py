@@ -494,15 +494,40 @@ def decision_words(
 # --- why rows do not count ------------------------------------------------------------------
 
 
-def supervisor_reason(name: str, accredited: bool, experienced: bool) -> str:
-    """Why sessions with this supervisor do not count, in the trainee's words."""
+def supervisor_gaps(accredited: bool, experienced: bool) -> str:
+    """What a supervisor is not recorded as, so that sessions with them do not count."""
     if not accredited and not experienced:
-        missing = "an accredited Balint leader, nor as experienced in supervision"
-    elif not accredited:
-        missing = "an accredited Balint leader"
-    else:
-        missing = "experienced in supervision"
-    return f"{name} is not recorded as {missing}"
+        return "an accredited Balint leader, nor as experienced in supervision"
+    if not accredited:
+        return "an accredited Balint leader"
+    return "experienced in supervision"
+
+
+# The built-in leaders-register fields a ruleset's `counterpart_has` may name, in words.
+_TIER_WORDS = {
+    "accredited": "an accredited Balint leader",
+    "supervision_experience": "experienced in supervision",
+}
+
+
+def leader_headings(ruleset: Ruleset) -> dict[str, str]:
+    """The ruleset's own leaders-register fields by their first heading (`leader_trainer` ->
+    `Leader trainer`): what tier_gaps calls them."""
+    return {
+        column.name: column.aliases[0]
+        for kind, column in ruleset.columns
+        if kind == "leaders" and column.aliases
+    }
+
+
+def tier_gaps(lacks: Sequence[str], headings: Mapping[str, str]) -> str:
+    """What a supervisor or co-leader is not recorded as, for a route that needs a tier of
+    leaders (`counterpart_has`): a field of the ruleset's own by its first heading, as its
+    register shows it (`headings`: field -> heading)."""
+    return ", nor as ".join(
+        _TIER_WORDS.get(field) or f"a {headings.get(field, field.replace('_', ' '))}"
+        for field in lacks
+    )
 
 
 def co_leader_reason(kind: str, name: str) -> str:
@@ -791,20 +816,14 @@ def supervision_not_counted_for_supervisor(
     hours: float | None,
     name: str,
     you: bool,
-    accredited: bool,
-    experienced: bool,
+    missing: str,
     words: Vocabulary = DEFAULT_WORDS,
 ) -> str:
-    """Supervision of the trainee that does not count, told to their supervisor."""
+    """Supervision of the trainee that does not count, told to their supervisor; `missing`:
+    what the supervisor is not recorded as (supervisor_gaps, tier_gaps)."""
     amount = count_words(sessions, "sessions")
     if hours is not None:
         amount += f" ({hours_text(hours)})"
-    if not accredited and not experienced:
-        missing = "an accredited Balint leader, nor as experienced in supervision"
-    elif not accredited:
-        missing = "an accredited Balint leader"
-    else:
-        missing = "experienced in supervision"
     who, verb = ("you", "are") if you else (name, "is")
     verb_count = "does" if sessions == 1 else "do"
     return (

@@ -441,3 +441,33 @@ def test_bsanz_2021_desirable_items_are_advice(
         leaders=LEADERS,
     )
     assert (code in out.advice()) is given
+
+
+def test_supervision_with_someone_outside_the_tier_is_a_reason_inside_the_requirement(
+    tmp_path: Path,
+) -> None:
+    """Sessions with a leader who is not an accredited Leader Trainer do not count, and the
+    letter and the supervisor's digest say why, inside the requirement (SPEC r2), by what the
+    register does not record of them."""
+    out = run_rules(
+        tmp_path,
+        {**REGISTERED_2024, "supervisor": "L1"},
+        supervision=[*monthly(2024, 3, "L2"), *monthly(2025, 2, "L3")],
+        rules=["bsanz-2021"],
+        leaders=LEADERS,
+    )
+    letter = " ".join(out.letter.split())
+    assert (
+        "3 sessions (3 hours) with Bob Accredited do not count: Bob Accredited is not recorded "
+        "as a Leader trainer. If that has changed, please let us know." in letter
+    )
+    assert (
+        "2 sessions (2 hours) with Cat Unaccredited do not count: Cat Unaccredited is not "
+        "recorded as an accredited Balint leader." in letter
+    )
+    digest = (tmp_path / "out" / "2026-11" / "digests" / "L1.txt").read_text(encoding="utf-8")
+    assert (
+        "3 sessions (3 hours) of supervision with Bob Accredited do not count towards "
+        "accreditation: Bob Accredited is not recorded as a Leader trainer."
+        in " ".join(digest.split())
+    )

@@ -356,6 +356,55 @@ label = "recorded sessions with a Leader Trainer"
     assert '- supervision register: "recorded", "Session recorded" (yes/no)' in explained
 
 
+def test_rows_with_a_co_leader_outside_the_tier_say_why_they_do_not_count(
+    tmp_path: Path,
+) -> None:
+    """A route that needs co-leaders of a tier tells the trainee which co-led sessions it left
+    out and what the register does not record of their co-leader (SPEC r2: a reason inside the
+    requirement)."""
+    rules = write(
+        tmp_path,
+        """
+[[columns]]
+kind = "leaders"
+name = "leader_trainer"
+type = "yes/no"
+aliases = ["Leader trainer"]
+"""
+        + ONE
+        + """
+[[requirements.routes]]
+source = "attendance"
+count = "sessions"
+activities = ["co_leader"]
+counterpart_has = ["leader_trainer"]
+target = 5
+label = "sessions co-led with a Leader Trainer"
+""",
+    )
+    leaders = [
+        ["leader_id", "name", "accredited", "supervision_experience", "Leader trainer"],
+        ["L1", "Ann Leader", "yes", "yes", "yes"],
+        ["L2", "Bob Accredited", "yes", "no", ""],
+    ]
+    rows = [
+        att("01/03/2025", "co_leader", co_leader="Ann Leader"),
+        att("01/04/2025", "co_leader", sessions=2, co_leader="Bob Accredited"),
+        att("01/05/2025", "co_leader", co_leader="Nobody Known"),
+    ]
+    out = run_rules(tmp_path, attendance=rows, rules=[rules], leaders=leaders)
+    assert out.requirement("r") == ("not_met", 1, 5)
+    letter = " ".join(out.letter.split())
+    assert (
+        "2 co-led sessions do not count: Bob Accredited is not recorded as a Leader trainer."
+        in letter
+    )
+    assert (
+        "1 co-led session does not count: the co-leader written there is not in our registers."
+        in letter
+    )
+
+
 REGULAR = (
     ONE
     + """
