@@ -191,7 +191,8 @@ KINDS: tuple[Kind, ...] = (
             Column(
                 "sessions",
                 T.WHOLE,
-                aliases=("number of sessions", "no of sessions", "count"),
+                # "No. sessions" folds to "no sessions"
+                aliases=("number of sessions", "no of sessions", "no sessions", "count"),
                 default=1,
                 minimum=1,
             ),
@@ -216,7 +217,7 @@ KINDS: tuple[Kind, ...] = (
             Column(
                 "co_leader",
                 T.PERSON,
-                aliases=("co-leader", "co leader", "with"),
+                aliases=("co-leader", "co leader", "co-facilitator", "with"),
                 lenient_reference=True,
             ),
             Column("notes", T.TEXT),

@@ -109,7 +109,10 @@ _MONTHS = {
 }
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
-_WRITTEN = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
+# `5 March 2024`; beyond SPEC r2, `5-Mar-24` too, as Excel writes its dates into a CSV
+_WRITTEN = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?(?:\s+|-)([a-z]+)\.?,?(?:\s+|-)(\d{4}|\d{2})$")
+# beyond SPEC r2: `March 5, 2024`, `March 5th 2024`: a month in words cannot be misread
+_WRITTEN_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 
 DATE_HELP = "write it as day/month/year, e.g. 05/03/2024 or 5 March 2024"
 # A day of the week before a date, as registers of a weekend's days have it: `Sat 5 Dec 2026`.
@@ -200,7 +203,10 @@ def _text_date(text: str, shown: str, order: str) -> tuple[dt.date | None, str |
             return _make_date(year, int(m[1]), int(m[3]), shown, order)
         return _make_date(year, int(m[3]), int(m[1]), shown)
     if (m := _WRITTEN.match(text.casefold())) and m[2] in _MONTHS:
-        return _make_date(int(m[3]), _MONTHS[m[2]], int(m[1]), shown)
+        year = int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+        return _make_date(year, _MONTHS[m[2]], int(m[1]), shown)
+    if (m := _WRITTEN_MONTH_FIRST.match(text.casefold())) and m[1] in _MONTHS:
+        return _make_date(int(m[3]), _MONTHS[m[1]], int(m[2]), shown)
     return None, f"'{shown}' is not a date: {DATE_HELP}"
 
 

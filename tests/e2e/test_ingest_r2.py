@@ -792,6 +792,58 @@ def test_parse_date_reads_the_order_it_is_given() -> None:
 
 
 @pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("3-Dec-26", dt.date(2026, 12, 3)),  # Excel's dd-mmm-yy, as it writes a CSV
+        ("03-Dec-2026", dt.date(2026, 12, 3)),
+        ("3 Dec 26", dt.date(2026, 12, 3)),
+        ("Dec 3, 2026", dt.date(2026, 12, 3)),  # a month in words cannot be misread
+        ("December 3rd 2026", dt.date(2026, 12, 3)),
+        ("Thu Dec 3, 2026", dt.date(2026, 12, 3)),
+        ("May 31 2026", dt.date(2026, 5, 31)),
+    ],
+)
+def test_written_months_are_read_however_the_day_and_year_are_placed(
+    typed: str, day: dt.date
+) -> None:
+    assert parse_date(typed) == (day, None)
+    assert parse_date(typed, order="month-first") == (day, None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("Dec 2026", "'Dec 2026' is not a date"),  # no day
+        ("3 Dec", "'3 Dec' is not a date"),  # no year
+        ("Dec 3, 26", "'Dec 3, 26' is not a date"),  # month first needs the whole year
+        ("31-Feb-26", "no day 31 in month 2"),
+        ("Smarch 3, 2026", "is not a date"),
+        ("Fri Dec 3, 2026", "3 December 2026 is a Thursday, not a Friday"),
+    ],
+)
+def test_written_months_that_are_no_date_say_why(typed: str, message: str) -> None:
+    day, problem = parse_date(typed)
+    assert day is None and message in (problem or "")
+
+
+def test_a_register_headed_no_sessions_and_co_facilitator_is_read(
+    registered: Path, tmp_path: Path
+) -> None:
+    write_csv(
+        registered / "group.csv",
+        [
+            ["Name", "Date", "Role", "No. sessions", "Co-facilitator"],
+            ["Jane Smith", "1-Dec-26", "co-leader", "2", "Ann Leader"],
+        ],
+    )
+    progress = run_report(registered, tmp_path / "out", as_of="2026-12-31")
+    assert source(progress, "group.csv")["accepted"] == 1
+    jane = next(t for t in progress["trainees"] if t["trainee_id"] == "T1")
+    assert jane["requirements"]["co_leading"]["achieved"] == 2
+    assert issues_about(progress, "group.csv") == []
+
+
+@pytest.mark.parametrize(
     ("relative", "patterns", "expected"),
     [
         ("registers - Copy.xlsx", ["* - copy.xlsx"], "* - copy.xlsx"),

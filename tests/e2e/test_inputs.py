@@ -249,8 +249,10 @@ def test_every_date_form_day_first_and_impossible_dates(registered: Path, tmp_pa
         "9 March 2025",
         "10 Mar 2025",
         "03/04/2025",
+        "March 11 2025",  # beyond SPEC r2: a month in words cannot be misread
+        "12-Mar-25",
     ]
-    rejected = ["31/02/2025", "2025/13/01", "March 11 2025", "11th of March"]
+    rejected = ["31/02/2025", "2025/13/01", "March 11 25", "11th of March"]
     for i, value in enumerate(accepted + rejected):
         rows.append(["T1", value, "member", f"group {i}"])
     write_xlsx(registered / "dates.xlsx", {"S": rows})
