@@ -307,6 +307,21 @@ label = "intensives"
     assert out.requirement("r") == ("not_met", counted, 5)
 
 
+# A tier of leaders, as bsanz-2021 has: a yes/no column of the leaders register.
+LEADER_TRAINER = """
+[[columns]]
+kind = "leaders"
+name = "leader_trainer"
+type = "yes/no"
+aliases = ["Leader trainer"]
+"""
+TIERED_LEADERS = [
+    ["leader_id", "name", "accredited", "supervision_experience", "Leader trainer"],
+    ["L1", "Ann Leader", "yes", "yes", "yes"],
+    ["L2", "Bob Accredited", "yes", "no", ""],
+]
+
+
 def test_a_yes_no_column_of_the_supervision_log_and_a_leader_tier(tmp_path: Path) -> None:
     rules = write(
         tmp_path,
@@ -316,13 +331,8 @@ kind = "supervision"
 name = "recorded"
 type = "yes/no"
 aliases = ["Session recorded"]
-
-[[columns]]
-kind = "leaders"
-name = "leader_trainer"
-type = "yes/no"
-aliases = ["Leader trainer"]
 """
+        + LEADER_TRAINER
         + ONE
         + """
 [[requirements.routes]]
@@ -334,11 +344,6 @@ target = 3
 label = "recorded sessions with a Leader Trainer"
 """,
     )
-    leaders = [
-        ["leader_id", "name", "accredited", "supervision_experience", "Leader trainer"],
-        ["L1", "Ann Leader", "yes", "yes", "yes"],
-        ["L2", "Bob Accredited", "yes", "no", ""],
-    ]
     rows = [
         sup("01/03/2025", "L1", **{"Session recorded": "yes"}),
         sup("01/04/2025", "L1", **{"Session recorded": "no"}),  # not recorded
@@ -346,7 +351,7 @@ label = "recorded sessions with a Leader Trainer"
         sup("01/06/2025", "L2", **{"Session recorded": "yes"}),  # not a Leader Trainer
         sup("01/07/2025", "L1", **{"Session recorded": "yes"}),
     ]
-    out = run_rules(tmp_path, supervision=rows, rules=[rules], leaders=leaders)
+    out = run_rules(tmp_path, supervision=rows, rules=[rules], leaders=TIERED_LEADERS)
     assert out.requirement("r") == ("not_met", 2, 3)
     explained = " ".join(run_cli("rules", "explain", rules).output.split())
     assert 'only where "recorded" says yes' in explained
@@ -364,13 +369,7 @@ def test_rows_with_a_co_leader_outside_the_tier_say_why_they_do_not_count(
     requirement)."""
     rules = write(
         tmp_path,
-        """
-[[columns]]
-kind = "leaders"
-name = "leader_trainer"
-type = "yes/no"
-aliases = ["Leader trainer"]
-"""
+        LEADER_TRAINER
         + ONE
         + """
 [[requirements.routes]]
@@ -382,17 +381,12 @@ target = 5
 label = "sessions co-led with a Leader Trainer"
 """,
     )
-    leaders = [
-        ["leader_id", "name", "accredited", "supervision_experience", "Leader trainer"],
-        ["L1", "Ann Leader", "yes", "yes", "yes"],
-        ["L2", "Bob Accredited", "yes", "no", ""],
-    ]
     rows = [
         att("01/03/2025", "co_leader", co_leader="Ann Leader"),
         att("01/04/2025", "co_leader", sessions=2, co_leader="Bob Accredited"),
         att("01/05/2025", "co_leader", co_leader="Nobody Known"),
     ]
-    out = run_rules(tmp_path, attendance=rows, rules=[rules], leaders=leaders)
+    out = run_rules(tmp_path, attendance=rows, rules=[rules], leaders=TIERED_LEADERS)
     assert out.requirement("r") == ("not_met", 1, 5)
     letter = " ".join(out.letter.split())
     assert (
