@@ -17,6 +17,7 @@ from .ruleset import Vocabulary, shared_vocabulary
 from .wording import (
     DIGEST_OVERALL_WORDS,
     PAUSED_FOR_SUPERVISOR,
+    UNUSED_FOR_SUPERVISOR,
     competency_words,
     day_text,
     digest_numbers,
@@ -29,8 +30,7 @@ from .wording import (
     supervision_not_counted_for_supervisor,
     supervisor_gaps,
     tier_gaps,
-    unmatched_for_supervisor,
-    unread_for_supervisor,
+    unused_rows_for_supervisor,
 )
 
 
@@ -164,11 +164,9 @@ def digest_contexts(report: RunResult) -> list[dict]:
                     )
                 )
                 + [
-                    (unread_for_supervisor if u.outcome == "unread" else unmatched_for_supervisor)(
-                        t.name, u.file, u.rows, words
-                    )
+                    unused_rows_for_supervisor(u.outcome, t.name, u.file, u.rows, words)
                     for u in report.records.rejected.get(t.trainee_id, [])
-                    if u.outcome in ("unread", "unmatched")
+                    if u.outcome in UNUSED_FOR_SUPERVISOR
                 ],
             }
         )

@@ -85,9 +85,9 @@ class Rejected:
     """How many of a trainee's rows in one file could not be used, and why in one word."""
 
     file: str
-    # rejected; future; unread: in a sheet that could not be read (schema.UNREAD); or
-    # unmatched: a row whose name is close to theirs (or matches them and someone else), so it
-    # may be theirs once the team has looked
+    # rejected; future; unread: in a sheet that could not be read (schema.UNREAD); unmatched:
+    # a row whose name is close to theirs (or matches them and someone else), so it may be
+    # theirs once the team has looked; or unread_unmatched: such a row in such a sheet
     outcome: str
     rows: int
 
@@ -202,7 +202,7 @@ def _rejected(rows: dict[str, pd.DataFrame], unread: pd.DataFrame) -> dict[str, 
     unread = unread[unread["kind"].isin(ACTIVITY_KINDS)]
     parts = [
         unread.loc[unread["trainee"] != "", ["trainee", "_file"]].assign(_outcome="unread"),
-        _unmatched(unread.assign(_outcome="rejected")),
+        _unmatched(unread.assign(_outcome="rejected")).assign(_outcome="unread_unmatched"),
     ]
     for kind in ACTIVITY_KINDS:
         table = rows.get(kind)

@@ -645,7 +645,7 @@ def unused_rows_words(
             f"{amount} in {file} {verb} dated after {day_text(as_of)}: "
             f"{it} will count once that date has passed."
         )
-    if outcome == "unmatched":
+    if outcome in ("unmatched", "unread_unmatched"):
         verb, it = ("has", "it") if rows == 1 else ("have", "they")
         return (
             f"{amount} in {file} {verb} a name like yours that we could not match to you for "
@@ -660,10 +660,12 @@ def unused_rows_words(
 
 def waiting_on_a_fix(outcomes: Sequence[str], words: Vocabulary = DEFAULT_WORDS) -> str:
     """Near the top of a letter: some rows wait on the team (the list at its end says which)."""
-    if not {"rejected", "unread", "unmatched"} & set(outcomes):
+    if not {"rejected", "unread", "unmatched", "unread_unmatched"} & set(outcomes):
         return ""
     whose = (
-        "Some of your records" if "unmatched" not in outcomes else "Some records that may be yours"
+        "Some records that may be yours"
+        if {"unmatched", "unread_unmatched"} & set(outcomes)
+        else "Some of your records"
     )
     return (
         f"{whose} could not be counted yet because of a mistake in a spreadsheet: the "
@@ -672,28 +674,33 @@ def waiting_on_a_fix(outcomes: Sequence[str], words: Vocabulary = DEFAULT_WORDS)
     )
 
 
-def unmatched_for_supervisor(
-    name: str, file: str, rows: int, words: Vocabulary = DEFAULT_WORDS
-) -> str:
-    """Rows that may be the trainee's but name nobody for certain, told to their supervisor."""
-    amount = "1 row" if rows == 1 else f"{rows} rows"
-    verb, it = ("has", "it does") if rows == 1 else ("have", "they do")
-    return (
-        f"{amount} in {file} {verb} a name like {name}'s that is not in the register: "
-        f"{it} not count until the {words.team} has corrected the name."
-    )
+# The outcomes of a trainee's unused rows (records.Rejected) their supervisor is told of: the
+# rest reach the digest as the data issues about the trainee's rows.
+UNUSED_FOR_SUPERVISOR = ("unmatched", "unread", "unread_unmatched")
 
 
-def unread_for_supervisor(
-    name: str, file: str, rows: int, words: Vocabulary = DEFAULT_WORDS
+def unused_rows_for_supervisor(
+    outcome: str, name: str, file: str, rows: int, words: Vocabulary = DEFAULT_WORDS
 ) -> str:
-    """The trainee's rows in a sheet that could not be read, told to their supervisor: no data
-    issue is about a trainee there, as the sheet's one is about its headings."""
+    """Rows that may be the trainee's but name nobody for certain, or that are in a sheet that
+    could not be read (no data issue is about a trainee there), told to their supervisor."""
     amount = "1 row" if rows == 1 else f"{rows} rows"
-    verb, it = ("does", "it") if rows == 1 else ("do", "they")
+    has, it, does = ("has", "it", "does") if rows == 1 else ("have", "they", "do")
+    if outcome == "unread":
+        return (
+            f"{amount} in {file} naming {name} could not be read, because of a mistake in how "
+            f"the spreadsheet is laid out: {it} {does} not count until the {words.team} has "
+            "corrected it."
+        )
+    if outcome == "unread_unmatched":
+        return (
+            f"{amount} in {file} {has} a name like {name}'s that is not in the register, in a "
+            f"sheet that could not be read because of a mistake in how it is laid out: {it} "
+            f"{does} not count until the {words.team} has corrected the sheet and the name."
+        )
     return (
-        f"{amount} in {file} naming {name} could not be read, because of a mistake in how the "
-        f"spreadsheet is laid out: {it} {verb} not count until the {words.team} has corrected it."
+        f"{amount} in {file} {has} a name like {name}'s that is not in the register: "
+        f"{it} {does} not count until the {words.team} has corrected the name."
     )
 
 

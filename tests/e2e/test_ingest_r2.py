@@ -269,7 +269,8 @@ def test_the_rows_of_a_sheet_that_could_not_be_read_are_in_the_letters_of_whom_t
     """A trainee whose sessions are in a near-miss or a grid sheet was told how many sessions
     are left as if those were not there: their letter now says that rows naming them wait on a
     fix, and a row under a name like theirs that it may be theirs. Nobody else's letter does."""
-    supervised = {**REGISTERS, "Trainees": [*REGISTERS["Trainees"][:2]]}
+    supervised = {**REGISTERS, "Trainees": [REGISTERS["Trainees"][0]]}
+    supervised["Trainees"].append(trainee_row("T1", "Jane Smith", supervisor="L1"))
     supervised["Trainees"].append(trainee_row("T2", "Priya Sharma", supervisor="L1"))
     write_xlsx(registered / "registers.xlsx", supervised)
     write_xlsx(registered / "attendance" / "december.xlsx", {"Tuesday": LEADERS_SHEET})
@@ -305,6 +306,12 @@ def test_the_rows_of_a_sheet_that_could_not_be_read_are_in_the_letters_of_whom_t
         "has corrected it." in digest
     )
     assert "1 row in attendance/thursday.xlsx naming Priya Sharma" in digest
+    assert (
+        "1 row in attendance/thursday.xlsx has a name like Jane Smith's that is not in the "
+        "register, in a sheet that could not be read because of a mistake in how it is laid "
+        "out: it does not count until the leadership team has corrected the sheet and the name."
+        in digest
+    )
     # the same from the cache, when the files are unchanged
     run_report(registered, out, "--replace", as_of="2026-12-31")
     assert (_letter(out, "T1"), _letter(out, "T2")) == (jane, priya)
