@@ -207,7 +207,7 @@ def _grid(sheet: RawSheet, kinds: tuple[Kind, ...], lookups: dict[str, dict]) ->
         dates = tuple(cell_text(cell) for cell in row if _is_date_heading(cell))
         if len(dates) < GRID_DATES:
             continue
-        if not _filled_rows(sheet, sheet.cells.iloc[index + 1 :]).any():
+        if not _filled_below(sheet, index)[1].any():
             return None
         for kind in dated:
             person = _trainee_column(kind)
@@ -301,11 +301,16 @@ def _closest_heading(column: Column, unknown: list[str]) -> str:
     return best[1] if best is not None and best[0] >= HEADING_SUGGESTION_CUTOFF else ""
 
 
+def _filled_below(sheet: RawSheet, row_index: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows below a heading row, and which of them have something in them."""
+    body = sheet.cells.iloc[row_index + 1 :]
+    return body, _filled_rows(sheet, body).to_numpy()
+
+
 def report_near_miss(sheet: RawSheet, near: NearMiss, log: IssueLog) -> int:
     """Log the near-miss sheet as an error saying how to fix it, one for each column it lacks;
     how many rows it loses."""
-    body = sheet.cells.iloc[near.row_index + 1 :]
-    rows = int(_filled_rows(sheet, body).sum())
+    rows = int(_filled_below(sheet, near.row_index)[1].sum())
     kind = near.kind.name
     for missing, suggestion in zip(near.missing, near.suggestions, strict=True):
         column = missing.name
@@ -331,8 +336,7 @@ def report_near_miss(sheet: RawSheet, near: NearMiss, log: IssueLog) -> int:
 
 def report_grid(sheet: RawSheet, grid: Grid, log: IssueLog) -> int:
     """Log the grid sheet as an error saying how to lay it out; how many rows it loses."""
-    body = sheet.cells.iloc[grid.row_index + 1 :]
-    rows = int(_filled_rows(sheet, body).sum())
+    rows = int(_filled_below(sheet, grid.row_index)[1].sum())
     log.add(
         "error",
         sheet.file,
@@ -361,11 +365,11 @@ def unread_people(
     written: so that their letters can say that rows naming them wait on a fix (records.py).
     Columns `_file`, `_sheet`, `_row`, `kind` and `trainee`; none when the sheet has no
     trainee column to read."""
-    body = sheet.cells.iloc[row_index + 1 :]
+    body, filled = _filled_below(sheet, row_index)
     if person is None or body.empty:
         return pd.DataFrame(columns=list(UNREAD_COLUMNS), dtype=object)
     names = np.array([cell_text(cell) for cell in body[person]], dtype=object)
-    named = _filled_rows(sheet, body).to_numpy() & (names != "")
+    named = filled & (names != "")
     return pd.DataFrame(
         {
             "_file": sheet.file,

@@ -259,17 +259,10 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
         if pools is None or column.name not in table:
             continue
         texts = table[column.name]
-        codes, uniques = pd.factorize(texts, use_na_sentinel=True)
-        # code -1 (a missing cell) picks the last entry: nobody, no problem
-        found = [_resolve_one(text, pools, index, column.lenient_reference) for text in uniques]
-        found.append(_Resolution(""))
+        codes, found = _resolve_distinct(texts, pools, index, column.lenient_reference)
         table[column.name] = np.array([f.person for f in found], dtype=object)[codes]
         if column.name == "trainee":
-            # Whom a row that names no trainee for certain might be about: their letter says a
-            # row may be theirs, without anything of the row (records.py).
-            maybe = np.empty(len(found), dtype=object)
-            maybe[:] = [f.maybe for f in found]
-            table[MAYBE_TRAINEE] = maybe[codes]
+            table[MAYBE_TRAINEE] = _maybe_trainee(found, codes)
         # Compared once per distinct text, then spread over the rows: one add per kind of problem.
         kinds = np.array([f.code for f in found], dtype=object)[codes]
         for code in sorted({f.code for f in found if f.code}):
@@ -295,13 +288,28 @@ def resolve_unread(unread: pd.DataFrame, index: PeopleIndex) -> pd.DataFrame:
     """The rows of unreadable sheets (schema.UNREAD) with each trainee cell made an id, or ""
     with MAYBE_TRAINEE the ids it may be, as resolve_people does; nothing logged, as the sheet
     is an error of its own already."""
-    codes, uniques = pd.factorize(unread["trainee"], use_na_sentinel=True)
-    found = [_resolve_one(text, POOLS[ValueType.TRAINEE], index, False) for text in uniques]
+    codes, found = _resolve_distinct(unread["trainee"], POOLS[ValueType.TRAINEE], index, False)
+    people = np.array([f.person for f in found], dtype=object)[codes]
+    return unread.assign(trainee=people, **{MAYBE_TRAINEE: _maybe_trainee(found, codes)})
+
+
+def _resolve_distinct(
+    texts: pd.Series, pools: tuple[str, ...], index: PeopleIndex, lenient: bool
+) -> tuple[np.ndarray, list[_Resolution]]:
+    """Each distinct cell resolved once, and each row's code into the resolutions (code -1, a
+    missing cell, picks the last: nobody, no problem)."""
+    codes, uniques = pd.factorize(texts, use_na_sentinel=True)
+    found = [_resolve_one(text, pools, index, lenient) for text in uniques]
     found.append(_Resolution(""))
-    people = np.array([f.person for f in found], dtype=object)
+    return codes, found
+
+
+def _maybe_trainee(found: list[_Resolution], codes: np.ndarray) -> np.ndarray:
+    """Per row, whom a row that names no trainee for certain might be about: their letter says
+    a row may be theirs, without anything of the row (records.py)."""
     maybe = np.empty(len(found), dtype=object)
     maybe[:] = [f.maybe for f in found]
-    return unread.assign(trainee=people[codes], **{MAYBE_TRAINEE: maybe[codes]})
+    return maybe[codes]
 
 
 @dataclass(frozen=True)
