@@ -107,6 +107,8 @@ class EvidenceSource:
     rulesets: tuple[Ruleset, ...]
     as_of: dt.date
     society: str
+    # the rows of sheets that could not be read, by whom they name (resolve.resolve_unread)
+    unread: pd.DataFrame
 
 
 def _day(value: object) -> str:
@@ -470,6 +472,32 @@ def _not_used(source: EvidenceSource, wanted: set[str], describe: _Describer) ->
             if outcome == "rejected" and key in problems:
                 reason = f"rejected: {reason}"
             found.setdefault(row["trainee"], []).append(describe.row(kind, row, reason))
+    for trainee, rows in _unread(source, wanted).items():
+        found.setdefault(trainee, []).extend(rows)
+    return found
+
+
+# The sheet-level errors that leave a sheet's rows unread (normalise.report_near_miss, _grid).
+_UNREAD_CODES = ("near_miss_sheet", "grid_sheet")
+
+
+def _unread(source: EvidenceSource, wanted: set[str]) -> dict[str, list[EvidenceRow]]:
+    """Per wanted trainee, their rows in sheets that could not be read, each with the sheet's
+    error: a statement saying every row naming them was used would be untrue."""
+    unread = source.unread.loc[source.unread["trainee"].isin(wanted)]
+    if unread.empty:
+        return {}
+    issues = source.issues.loc[source.issues["code"].isin(_UNREAD_CODES)]
+    why = {
+        (file, sheet): f"not read: {text}"
+        for file, sheet, text in zip(issues["file"], issues["sheet"], issues["shared"], strict=True)
+    }
+    found: dict[str, list[EvidenceRow]] = {}
+    for row in unread.to_dict("records"):
+        place = (row["_file"], row["_sheet"])
+        reason = why.get(place, "not read: the sheet could not be read")
+        line = EvidenceRow("", row["kind"], "", "", *place, int(row["_row"]), reason)
+        found.setdefault(row["trainee"], []).append(line)
     return found
 
 

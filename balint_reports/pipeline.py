@@ -289,6 +289,7 @@ def build_report(
                 rulesets,
                 as_of,
                 config.report.society,
+                valid.unread,
             ),
             results,
             {

@@ -100,6 +100,39 @@ def test_evidence_command_says_why_rows_did_not_count(sample_month: Path) -> Non
     assert not_used[0]["reason"].startswith("rejected: '31/02/2026' is not a real date")
 
 
+def test_rows_in_sheets_that_could_not_be_read_are_listed_as_not_used(tmp_path: Path) -> None:
+    """A statement must not say every row naming the trainee was used when some stood in a
+    sheet the run could not read: a register with an unknown date heading, a grid."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "November"
+    sheet.append(["Participant", "When we met", "Attended as", "Group"])
+    sheet.append(["Amelia Hart", "12/11/2026", "member", "Thursday group"])
+    sheet.append(["T02", "12/11/2026", "member", "Thursday group"])
+    book.save(inbox / "near-miss.xlsx")
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "5 Nov 2026", "12 Nov 2026"])
+    book.active.append(["T01", "x", "x"])
+    book.save(inbox / "grid.xlsx")
+    run_report(inbox, tmp_path / "out")
+    month = tmp_path / "out" / "2026-11"
+    not_used = _statement(month, "T01")["not_used"]
+    unread = [r for r in not_used if r["reason"].startswith("not read: ")]
+    assert [(r["file"], r["sheet"], r["row"], r["what"]) for r in unread] == [
+        ("grid.xlsx", "Sheet", 2, "attendance"),
+        ("near-miss.xlsx", "November", 2, "attendance"),
+    ]
+    assert "this sheet is a grid" in unread[0]["reason"]
+    assert "looks like attendance but has no date column" in unread[1]["reason"]
+    html = (month / "evidence" / "T01.html").read_text(encoding="utf-8")
+    assert "every row naming Amelia Hart was used" not in html
+    assert "in a sheet that could not be read" in html
+    # T02's row is T02's alone
+    assert [r["row"] for r in _statement(month, "T02")["not_used"]] == [3]
+
+
 def test_evidence_refuses_when_the_inbox_changed_and_names_unknown_trainees(
     sample_month: Path, tmp_path: Path
 ) -> None:
