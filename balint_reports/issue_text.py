@@ -89,6 +89,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
         "duplicate_row",
         "register_date_future",
         "leading_alone_with_co_leader",
+        "supervision_hours_long",
         "name_unaddressable",
         "trainee_address_invalid",
         "non_ascii_address",
@@ -336,6 +337,10 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     "leading_alone_with_co_leader": (
         "the role says leading alone, but '{co_leader}' is named as co-leader: the session "
         "counts as leading alone; if it was co-led, write co-leader as the role"
+    ),
+    "supervision_hours_long": (
+        "{value} hours is longer than any supervision session ({longest} at most): if it is "
+        "minutes, write {in_hours} (hours); it counts as {value} hours until corrected"
     ),
     "name_unaddressable": (
         "the name holds a control character: no email can be addressed to it; retype it"

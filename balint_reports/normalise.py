@@ -28,6 +28,7 @@ from .values import (
     is_blank,
     parse_date,
     parse_decision,
+    parse_hours,
     parse_number,
     parse_yesno,
     slash_date_reading,
@@ -534,9 +535,12 @@ def _vocab_parser(column: Column, config: Config) -> Callable[[object], tuple[ob
 
 def _number_parser(column: Column) -> Callable[[object], tuple[object, str | None]]:
     whole = column.type is ValueType.WHOLE
+    number: Callable[[object], tuple[float | int | None, str | None]] = (
+        parse_hours if column.unit == "hours" else functools.partial(parse_number, whole=whole)
+    )
 
     def parse(cell: object) -> tuple[object, str | None]:
-        value, problem = parse_number(cell, whole)
+        value, problem = number(cell)
         if value is None or problem:
             return value, problem
         if column.minimum is not None and value < column.minimum:

@@ -41,6 +41,7 @@ from .validate import (
     source_counts,
     unset_future_register_dates,
     warn_leading_alone_with_co_leader,
+    warn_long_supervision,
 )
 
 ACTIVITY_KINDS = ("attendance", "supervision", "portfolio", "decisions")
@@ -198,6 +199,7 @@ def validate_inbox(
     # An unknown decider counts as unknown; the sheet still shows the name as written.
     tables["decisions"]["_decided_by_text"] = tables["decisions"]["decided_by"]
     warn_leading_alone_with_co_leader(tables["attendance"], log)
+    warn_long_supervision(tables["supervision"], log)
     for kind_name in ACTIVITY_KINDS:
         resolve_people(tables[kind_name], kind_name, index, log)
     resolve_competencies(tables["portfolio"], trainees, rulesets, log)

@@ -38,6 +38,9 @@ class Column:
     default_from: tuple[str, tuple[tuple[str, object], ...]] | None = None
     # A person reference that does not resolve only warns (the row is kept).
     lenient_reference: bool = False
+    # A number's unit, which its cells may be written with: "hours" reads `1 hr 30`, `90 mins`
+    # and `1:30` (values.parse_hours).
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -231,7 +234,14 @@ KINDS: tuple[Kind, ...] = (
             Column("trainee", T.TRAINEE, True, ("supervisee", "name")),
             Column("supervisor", T.LEADER, True),
             Column("date", T.DATE, True, ("session date",)),
-            Column("hours", T.DECIMAL, aliases=("duration", "length"), default=1.0, greater_than=0),
+            Column(
+                "hours",
+                T.DECIMAL,
+                aliases=("duration", "length"),
+                default=1.0,
+                greater_than=0,
+                unit="hours",
+            ),
             Column("mode", T.VOCAB, aliases=("format", "how"), vocabulary="mode"),
             Column(
                 "trainees_present",

@@ -16,6 +16,7 @@ from .model import Outcome, RegisterStatus
 from .resolve import place
 from .schema import KINDS_BY_NAME, OUTCOME_COLUMN, ValueType
 from .values import fold_name, map_unique
+from .wording import number_text
 
 OUTCOMES = tuple(Outcome)
 SOURCE_COLUMNS = ["file", "sheet", "kind", "sha256", "rows_read", *OUTCOMES]
@@ -150,6 +151,32 @@ def warn_leading_alone_with_co_leader(attendance: pd.DataFrame, log: IssueLog) -
             rows["activity"],
             code="leading_alone_with_co_leader",
             co_leader=rows["co_leader"],
+        )
+
+
+# Longer than any supervision session: most likely minutes written where hours are asked for.
+LONGEST_SUPERVISION_HOURS = 8
+
+
+def warn_long_supervision(supervision: pd.DataFrame, log: IssueLog) -> None:
+    """A warning on each supervision row of more than LONGEST_SUPERVISION_HOURS hours.
+
+    `90` under "Duration" is an hour and a half written in minutes; read as hours it would
+    tell the trainee of 90 hours and cost them £5,400 on the summary. The row counts as
+    written (the team may know better), and the team is told how to write it.
+    """
+    if supervision.empty:
+        return
+    long = supervision.loc[(supervision["hours"] > LONGEST_SUPERVISION_HOURS).fillna(False)]
+    if not long.empty:
+        log.add_rows(
+            "warning",
+            long,
+            "hours",
+            long["hours"].map(number_text),
+            code="supervision_hours_long",
+            longest=LONGEST_SUPERVISION_HOURS,
+            in_hours=(long["hours"] / 60).map(number_text),
         )
 
 

@@ -267,6 +267,42 @@ def parse_number(cell: object, whole: bool) -> tuple[float | int | None, str | N
     return value, None
 
 
+_HOUR_WORDS = r"(?:h|hr|hrs|hour|hours)\.?"
+_MINUTE_WORDS = r"(?:m|min|mins|minute|minutes)\.?"
+_DURATION = re.compile(
+    rf"(?:(?P<hours>\d+(?:[.,]\d+)?)\s*{_HOUR_WORDS}"
+    rf"(?:\s*(?P<and_minutes>\d+)\s*(?:{_MINUTE_WORDS})?)?"
+    rf"|(?P<minutes>\d+(?:[.,]\d+)?)\s*{_MINUTE_WORDS})"
+)
+_CLOCK = re.compile(r"(?P<hours>\d{1,2}):(?P<minutes>[0-5]\d)(?::00)?")
+HOURS_HELP = "write hours as a number, e.g. 1.5 (or 1 hr 30, 90 mins, 1:30)"
+
+
+def parse_hours(cell: object) -> tuple[float | None, str | None]:
+    """A length of time in hours: a number (`1.5`, `1,5`), a number with its unit (`1 hr`,
+    `1h30`, `90 mins`), `1:30`, or a time or duration cell (Excel keeps `1:30` typed in a
+    cell as a time of day)."""
+    if isinstance(cell, dt.timedelta):
+        return cell.total_seconds() / 3600, None
+    if isinstance(cell, dt.time):
+        return cell.hour + cell.minute / 60 + cell.second / 3600, None
+    if isinstance(cell, str):
+        text = _WHITESPACE.sub(" ", cell.strip().casefold())
+        if found := _DURATION.fullmatch(text):
+            minutes = float((found["minutes"] or "0").replace(",", "."))
+            hours = float((found["hours"] or "0").replace(",", "."))
+            and_minutes = int(found["and_minutes"] or 0)
+            # `1 hr 30` but not `1.5 hrs 30` nor `1 hr 75`
+            if and_minutes == 0 or (hours.is_integer() and and_minutes < 60):
+                return hours + (minutes + and_minutes) / 60, None
+        elif found := _CLOCK.fullmatch(text):
+            return int(found["hours"]) + int(found["minutes"]) / 60, None
+    value, problem = parse_number(cell, whole=False)
+    if problem is not None and not isinstance(cell, bool):
+        return None, f"'{cell_text(cell)}' is not a number of hours: {HOURS_HELP}"
+    return value, problem
+
+
 _CREDIT = re.compile(r"^credit\s*:?\s*(\d+(?:[.,]\d+)?)\b")
 _WAIVE = frozenset({"waive", "waived", "waiver"})
 _APPROVE = frozenset({"approve", "approved", "equivalent", "approved as equivalent"})

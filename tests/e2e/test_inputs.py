@@ -321,6 +321,43 @@ def test_numbers_as_text_yes_no_forms_and_odd_spaces(inbox: Path, tmp_path: Path
     assert ("sessions", "1.5") in problems
 
 
+def test_hours_written_with_their_unit_and_minutes_written_as_hours(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A supervisor writes `1 hr`, `90 mins` or `1:30` (a time cell, in Excel): each is read
+    as hours. `90` under Duration is most likely minutes: it counts as written, with a
+    warning that says how to write it, rather than silently telling of 90 hours."""
+    write_csv(
+        registered / "log.csv",
+        [
+            ["Supervisee", "Supervisor", "Date", "Duration"],
+            ["T1", "L1", "05/03/2025", "1 hr"],
+            ["T1", "L1", "12/03/2025", "90 mins"],
+            ["T1", "L1", "19/03/2025", "1h30"],
+            ["T2", "L1", "05/03/2025", "90"],
+            ["T2", "L1", "12/03/2025", "an hour"],
+        ],
+    )
+    book = openpyxl.Workbook()
+    book.active.append(["Supervisee", "Supervisor", "Date", "Duration"])
+    book.active.append(["T3", "L1", dt.datetime(2025, 3, 5), dt.time(1, 30)])
+    book.active["D2"].number_format = "h:mm"
+    book.save(registered / "log.xlsx")
+    progress = run_report(registered, tmp_path / "out")
+    hours = {t["trainee_id"]: t["supervision_hours"] for t in progress["trainees"]}
+    assert hours == {"T1": 4.0, "T2": 90.0, "T3": 1.5}
+    issues = issues_about(progress, "log.csv")
+    by_value = {(i["severity"], i["value"]): i["problem"] for i in issues}
+    assert by_value[("warning", "90")] == (
+        "90 hours is longer than any supervision session (8 at most): if it is minutes, write "
+        "1.5 (hours); it counts as 90 hours until corrected"
+    )
+    assert by_value[("error", "an hour")].startswith(
+        "'an hour' is not a number of hours: write hours as a number, e.g. 1.5"
+    )
+    assert len(by_value) == 2
+
+
 # --- people --------------------------------------------------------------------------------
 
 
