@@ -38,6 +38,7 @@ from .wording import (
     joined_lines,
     leader_headings,
     left_words,
+    outside_dates_not_counted,
     progress_percent,
     progress_words,
     record_pieces,
@@ -47,6 +48,7 @@ from .wording import (
     supervision_not_counted,
     supervisor_gaps,
     tier_gaps,
+    trainee_date_headings,
     unknown_target_words,
     unused_rows_words,
     waiting_on_a_fix,
@@ -210,6 +212,24 @@ def _reasons(
                     reasons.append(co_led_not_counted(left_out.sessions, why))
                     continue
             reasons.append(co_led_not_counted(left_out.sessions, co_leader_reason(kind, name)))
+    applying = {route.label for route in result.routes}
+    date_headings = trainee_date_headings(ruleset)
+    for spec in rule.routes:
+        if spec.label not in applying:  # e.g. the route for psychodynamic training, without it
+            continue
+        for outside in records.outside_dates(spec, trainee_id):
+            amount = outside.sessions if spec.source == "attendance" else outside.rows
+            reasons.append(
+                outside_dates_not_counted(
+                    spec.source,
+                    amount,
+                    outside.side,
+                    outside.bound,
+                    outside.day.date(),
+                    spec.within_years,
+                    date_headings,
+                )
+            )
     return list(dict.fromkeys(reasons))  # alternative routes may leave out the same rows
 
 

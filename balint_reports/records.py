@@ -81,6 +81,19 @@ class NotCounted:
 
 
 @dataclass(frozen=True)
+class OutsideDates:
+    """A trainee's rows a route would have counted but for their date: before its `since`
+    register date, after its `until` one, or `within_years` years or more after `since`."""
+
+    trainee: str
+    bound: str  # the register date field the rows fall outside of
+    side: str  # "before", "after" or "years_after"
+    day: pd.Timestamp  # the trainee's date in that field
+    rows: int
+    sessions: float
+
+
+@dataclass(frozen=True)
 class Rejected:
     """How many of a trainee's rows in one file could not be used, and why in one word."""
 
@@ -98,6 +111,8 @@ class Records:
 
     counted: dict[Route, TraineeRows] = field(default_factory=dict)
     not_counted: dict[Route, dict[str, list[NotCounted]]] = field(default_factory=dict)
+    # per route measure with a date window: the rows left out by it, by trainee
+    outside: dict[Route, dict[str, list[OutsideDates]]] = field(default_factory=dict)
     rejected: dict[str, list[Rejected]] = field(default_factory=dict)
     # leader id -> (name, accredited, experienced in supervision): who the rows were with
     leaders: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
@@ -128,6 +143,10 @@ class Records:
     def excluded(self, route: Route, trainee_id: str) -> list[NotCounted]:
         """The trainee's rows the route left out because of the person they were with."""
         return self.of_route(route)[1].get(trainee_id, [])
+
+    def outside_dates(self, route: Route, trainee_id: str) -> list[OutsideDates]:
+        """The trainee's rows the route left out because of their date."""
+        return self.outside.get(route.measure(), {}).get(trainee_id, [])
 
 
 def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted]]:
@@ -162,6 +181,46 @@ def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted
                 float(hours[i]) if hours is not None else None,
                 lacking(who),
             )
+        )
+    return found
+
+
+def _outside_dates(measures: _Measures, route: Route) -> dict[str, list[OutsideDates]]:
+    """Rows that pass every filter of the route but its dates, grouped once: a trainee told
+    "0 of 8 sessions after your professional training" with eight sessions before it must be
+    told why they do not count, and by which date in our register."""
+    everyone = measures.rows_for(replace(route, since=None, until=None, within_years=None))
+    left_out = everyone.index.difference(measures.rows_for(route).index)
+    if not len(left_out):
+        return {}
+    table = getattr(measures.tables, route.source)
+    date = table.loc[left_out, measures.date_column(route.source)]
+    trainee = table.loc[left_out, "trainee"]
+    sessions = (
+        table.loc[left_out, "sessions"].astype(float)
+        if "sessions" in table
+        else pd.Series(1.0, index=left_out)
+    )
+    register = measures.tables.trainees
+    side = pd.Series("years_after", index=left_out)
+    bound = pd.Series(route.since or "", index=left_out)
+    day = pd.Series(pd.NaT, index=left_out)
+    if route.since:
+        day = trainee.map(register[route.since])
+        side[date < day] = "before"
+    if route.until:
+        until = trainee.map(register[route.until])
+        after = date > until
+        side[after], bound[after], day[after] = "after", route.until, until[after]
+    grouped = pd.DataFrame(
+        {"trainee": trainee, "bound": bound, "side": side, "day": day, "sessions": sessions}
+    ).groupby(["trainee", "bound", "side", "day"], sort=True)["sessions"]
+    found: dict[str, list[OutsideDates]] = {}
+    for (who, field_name, where, on), rows, total in zip(
+        grouped.size().index, grouped.size(), grouped.sum(), strict=True
+    ):
+        found.setdefault(who, []).append(
+            OutsideDates(who, field_name, where, on, int(rows), float(total))
         )
     return found
 
@@ -260,4 +319,6 @@ def collect(
                 records.counted[key] = by_trainee(shown, columns[1])
                 if route.counterpart or route.counterpart_has:
                     records.not_counted[key] = _not_counted(measures, route)
+                if route.since or route.until:
+                    records.outside[key] = _outside_dates(measures, route)
     return records

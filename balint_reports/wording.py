@@ -557,6 +557,52 @@ def co_led_not_counted(sessions: float, why: str) -> str:
     return f"{count_words(sessions, 'co-led sessions')} {verb} not count: {why}."
 
 
+# A trainees-register date a route's `since` or `until` names, as the trainee's own event.
+_REGISTER_DATE_WORDS = {
+    "professional_training_from": "your professional training began",
+    "registered": "you registered on the pathway",
+}
+_OUTSIDE_NOUNS = {"attendance": "sessions", "supervision": "supervision sessions"}
+
+
+def trainee_date_headings(ruleset: Ruleset) -> dict[str, str]:
+    """The ruleset's own trainees-register fields by their first heading: what a date bound of
+    its own is called (`application_approved` -> `Application approved`)."""
+    return {
+        column.name: column.aliases[0]
+        for kind, column in ruleset.columns
+        if kind == "trainees" and column.aliases
+    }
+
+
+def outside_dates_not_counted(
+    source: str,
+    amount: float,
+    side: str,
+    bound: str,
+    day: dt.date,
+    years: int | None,
+    headings: Mapping[str, str],
+) -> str:
+    """`8 sessions do not count here: they are dated before your professional training began
+    (1 June 2025). If that date is wrong, please let us know.`"""
+    noun = _OUTSIDE_NOUNS.get(source, "sign-offs")
+    when = _REGISTER_DATE_WORDS.get(bound)
+    if when is None:
+        heading = headings.get(bound, bound.replace("_", " ")).lower()
+        when = f"the {heading} date in our records"
+    relation = {
+        "before": "before",
+        "after": "after",
+        "years_after": f"{years} years or more after" if years != 1 else "a year or more after",
+    }[side]
+    verb, pronoun = ("does", "it is") if amount == 1 else ("do", "they are")
+    return (
+        f"{count_words(amount, noun)} {verb} not count here: {pronoun} dated {relation} "
+        f"{when} ({day_text(day)}). If that date is wrong, please let us know."
+    )
+
+
 # --- the records we counted -----------------------------------------------------------------
 
 

@@ -125,3 +125,49 @@ def test_ids_that_clean_to_the_same_name_get_their_own_letters(inbox: Path, tmp_
         assert f"Dear {name}," in (folder / letter_of[trainee_id]).read_text(encoding="utf-8")
     assert len(list((folder / "letters").glob("*.html"))) == 4
     assert len(progress["trainees"]) == 4
+
+
+def test_sessions_outside_a_routes_dates_are_said_inside_the_requirement(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """'0 of 8 sessions after your professional training' with eight sessions before it must
+    say why they do not count, and by which date; a trainee without that training, whose
+    route has no such date, is told nothing of the kind."""
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row(
+                    "T1",
+                    "Fatima Early",
+                    psychodynamic_training="yes",
+                    professional_training_from="01/06/2025",
+                ),
+                trainee_row(
+                    "T2",
+                    "Noel Notrained",
+                    psychodynamic_training="no",
+                    professional_training_from="01/06/2025",
+                ),
+            ],
+            "Leaders": [["leader_id", "name", "accredited"], ["L1", "Ann Leader", "yes"]],
+        },
+    )
+    rows = [["trainee", "date", "activity", "event"]]
+    for trainee in ("T1", "T2"):
+        rows += [[trainee, f"{day:02}/03/2024", "member", "Tuesday"] for day in range(1, 8)]
+        rows.append([trainee, "05/07/2025", "member", "Tuesday"])
+    write_csv(inbox / "group.csv", rows)
+    run_report(inbox, tmp_path / "out")
+    letters = tmp_path / "out" / "2026-11" / "letters"
+    said = (
+        "7 sessions do not count here: they are dated before your professional training "
+        "began (1 June 2025). If that date is wrong, please let us know."
+    )
+    early = (letters / "T1.txt").read_text(encoding="utf-8")
+    membership = early.split("Experience as a Balint group member:")[1].split("\n\n")[0]
+    assert "1 of 8 member sessions during or after your professional training" in membership
+    assert said in membership
+    assert said in (letters / "T1.html").read_text(encoding="utf-8")
+    assert "do not count here" not in (letters / "T2.txt").read_text(encoding="utf-8")
