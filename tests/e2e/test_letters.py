@@ -98,7 +98,7 @@ def test_text_and_html_carry_the_same_content(letters: Path) -> None:
         assert needle in text and needle in html, needle
     assert "THE RECORDS WE COUNTED" in text and "The records we counted" in html
     # T2 is paused: no next step, for a requirement or overall
-    assert "Join an ongoing Balint group" not in text + html
+    assert "as an ordinary member." not in text + html
     assert "next step" not in (text + html).lower()
 
 
