@@ -3,6 +3,7 @@ an id (docs/contract.md#people). A cell that cannot be resolved is an issue on i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -375,6 +376,24 @@ def register_people(
     return merged
 
 
+# `Competency 4`, `C4`, `3 - group process`: a competency's number, with its word before it or
+# words of its title after it (folded as names are).
+_NUMBERED = re.compile(r"(?:competency|comp|c)? ?(\d+)(?: (.+))?")
+
+
+def _competency(ruleset: Ruleset, lookup: Mapping[str, str], text: object) -> str | None:
+    """The competency id a cell names: its id, number or title, or its number written with the
+    word competency before it or some words of its own title or id after it."""
+    found = lookup.get(loose_key(text))
+    if found or not (numbered := _NUMBERED.fullmatch(fold_name(text))):
+        return found
+    found = lookup.get(numbered[1])
+    words = next((f"{c.title} {c.id}" for c in ruleset.competencies if c.id == found), "")
+    if found and (not numbered[2] or set(numbered[2].split()) <= set(fold_name(words).split())):
+        return found
+    return None
+
+
 def resolve_competencies(
     portfolio: pd.DataFrame,
     trainees: pd.DataFrame,
@@ -394,7 +413,7 @@ def resolve_competencies(
         strict=True,
     ):
         ruleset = ruleset_for(rulesets, None if pd.isna(trainee_date) else trainee_date.date())
-        competency = lookups[ruleset.id].get(loose_key(text))
+        competency = _competency(ruleset, lookups[ruleset.id], text)
         resolved.append(competency or "")
         if competency or not text:
             problems.append(None)

@@ -267,7 +267,13 @@ KINDS: tuple[Kind, ...] = (
             Column("trainee", T.TRAINEE, True),
             Column("competency", T.COMPETENCY, True),
             Column("signed_off", T.DATE, True, ("date signed off", "date")),
-            Column("signed_off_by", T.LEADER, lenient_reference=True),
+            Column(
+                "signed_off_by",
+                T.LEADER,
+                # beyond SPEC r2: what a supervisor's own log calls it
+                aliases=("signed off by", "signed by"),
+                lenient_reference=True,
+            ),
             Column("evidence", T.TEXT),
         ),
         duplicate_key=("trainee", "competency", "signed_off"),

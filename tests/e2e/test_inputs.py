@@ -358,6 +358,33 @@ def test_hours_written_with_their_unit_and_minutes_written_as_hours(
     assert len(by_value) == 2
 
 
+def test_competencies_written_with_their_word_or_title_and_a_signed_by_heading(
+    registered: Path, tmp_path: Path
+) -> None:
+    """`Competency 4`, `C1` and `3 - group process` name competencies as a supervisor writes
+    them; words that are not the numbered competency's own are still an error. `Signed by`
+    is the signer's column."""
+    write_csv(
+        registered / "portfolio.csv",
+        [
+            ["Trainee", "Competency", "Date signed off", "Signed by"],
+            ["T1", "Competency 4", "05/03/2025", "Ann Leader"],
+            ["T1", "C1", "05/03/2025", "Ann Leader"],
+            ["T1", "3 - group process", "05/03/2025", "Ann Leader"],
+            ["T1", "2 - leading style", "05/03/2025", "Ann Leader"],
+            ["T1", "Competency 5", "05/03/2025", "Bob Nobody"],
+        ],
+    )
+    progress = run_report(registered, tmp_path / "out")
+    t1 = next(t for t in progress["trainees"] if t["trainee_id"] == "T1")
+    assert t1["requirements"]["portfolio"]["achieved"] == 4
+    issues = issues_about(progress, "portfolio.csv")
+    assert [(i["severity"], i["column"], i["value"]) for i in issues] == [
+        ("error", "competency", "2 - leading style"),
+        ("warning", "signed_off_by", "Bob Nobody"),
+    ]
+
+
 # --- people --------------------------------------------------------------------------------
 
 
