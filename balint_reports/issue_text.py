@@ -74,6 +74,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
         *(f"invalid_{value_type.value}" for value_type in ValueType),
         "required_missing",
         "lone_cell",
+        "totals_row",
         "formula_unsaved",
         # registers and references (resolve.py)
         "register_conflict",
@@ -296,6 +297,10 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     # --- cells (normalise.py): a parser's own words say what is wrong with the cell ---
     **{f"invalid_{value_type.value}": "{detail}" for value_type in ValueType},
     "required_missing": "{column} is missing: fill it in",
+    "totals_row": (
+        "a row of totals ('{value}' and numbers), not a record, so it is not counted: to stop "
+        "this message, delete the row or keep totals on a sheet of their own"
+    ),
     "lone_cell": (
         "the row holds only '{value}', with nothing under {missing:and}, so it is not counted: "
         "if it is a note (a total, a comment), delete the row; if it is a record, fill it in"

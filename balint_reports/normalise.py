@@ -26,6 +26,7 @@ from .values import (
     cell_text,
     fold,
     is_blank,
+    map_unique,
     parse_date,
     parse_decision,
     parse_hours,
@@ -670,6 +671,33 @@ def normalise_sheet(
     return table
 
 
+# The label of a row of totals under a register: `Total`, `Totals:`, `Total sessions`, `Sum`.
+_TOTAL_LABEL = re.compile(r"(?:grand )?totals?\b.*|sums?\b.*")
+
+
+def _is_total_label(cell: object) -> bool:
+    return isinstance(cell, str) and bool(_TOTAL_LABEL.fullmatch(fold(cell)))
+
+
+def _totals_rows(body: pd.DataFrame, candidates: np.ndarray) -> np.ndarray:
+    """Which of the candidate rows hold a totals label and numbers only: a row of totals under
+    a register, which is one issue (not a name nobody has and an empty column or two)."""
+    found = np.zeros(len(body), dtype=bool)
+    positions = np.flatnonzero(candidates)
+    if not len(positions):
+        return found
+    part = body.iloc[positions]
+    labelled = np.zeros(len(positions), dtype=bool)
+    for label in part.columns:
+        labelled |= map_unique(part[label], _is_total_label).to_numpy(dtype=bool)
+    for position in positions[labelled]:
+        cells = [cell for cell in body.iloc[position] if not is_blank(cell)]
+        labels = sum(_is_total_label(cell) for cell in cells)
+        numbers = sum(parse_number(cell, whole=False)[1] is None for cell in cells)
+        found[position] = labels == 1 and labels + numbers == len(cells)
+    return found
+
+
 def _report_lone_cells(
     sheet: RawSheet,
     match: HeaderMatch,
@@ -680,18 +708,39 @@ def _report_lone_cells(
     log: IssueLog,
 ) -> np.ndarray:
     """Rows holding one cell and lacking a required column: a total, a comment, or a record
-    half written. Each is one error saying so (rather than one per empty column and a name
-    nobody has); returns which rows they are."""
+    half written; and rows of totals (a label and numbers). Each is one error saying so
+    (rather than one per empty column and a name nobody has); returns which rows they are."""
     required = [c.name for c in match.kind.columns if c.required and c.name in match.positions]
     lone = np.zeros(len(body), dtype=bool)
     if not required or not len(body):
         return lone
     filled = sum((~parsed[c.name][3]).astype(int) for c in match.kind.columns)
     missing_any = np.logical_or.reduce([parsed[name][3] for name in required])
-    # the known columns hold at most one cell: look at the whole row, few rows, to be sure
-    candidates = np.flatnonzero((filled <= 1) & missing_any & ~with_formula)
+    totals = _totals_rows(body, missing_any & ~with_formula & (filled > 1))
     headings = headings_of(sheet, match)
     by_label = {label: name for name, label in match.positions.items()}
+    if totals.any():
+        labelled = [
+            next(
+                (label, cell)
+                for label, cell in body.iloc[position].items()
+                if _is_total_label(cell)
+            )
+            for position in np.flatnonzero(totals)
+        ]
+        where = [by_label.get(label, _heading_at(sheet, match, label)) for label, _ in labelled]
+        labels = pd.Series([cell_text(cell) for _, cell in labelled], dtype=object)
+        for column in dict.fromkeys(where):
+            mine = np.array([c == column for c in where], dtype=bool)
+            log.add_rows(
+                "error",
+                table.loc[totals].loc[mine],
+                column,
+                labels[mine].reset_index(drop=True),
+                code="totals_row",
+            )
+    # the known columns hold at most one cell: look at the whole row, few rows, to be sure
+    candidates = np.flatnonzero((filled <= 1) & missing_any & ~with_formula)
     texts, columns, missing = [], [], []
     for position in candidates:
         cells = [(label, cell) for label, cell in body.iloc[position].items() if not is_blank(cell)]
@@ -715,7 +764,7 @@ def _report_lone_cells(
             code="lone_cell",
             missing=lacking,
         )
-    return lone
+    return lone | totals
 
 
 def _fill_blanks(

@@ -47,6 +47,36 @@ def test_a_bad_cell_is_an_issue_with_its_code_and_place_not_an_exception() -> No
     assert len(table) == 1  # kept, and rejected later because of the errors
 
 
+def test_a_row_of_totals_is_one_issue_not_a_name_nobody_has_and_empty_columns() -> None:
+    # A register's last row: "Total" (or "Total sessions", "Sum") and numbers only. A row with
+    # a label like it and other words is not one: each of its problems is said as before.
+    log = IssueLog()
+    _, table = table_of(
+        [
+            ["Participant", "Session date", "Role", "Sessions"],
+            ["Ann Able", "05/03/2026", "member", 2],
+            ["Total sessions", None, None, 2],
+            [None, "TOTAL", None, "2"],
+            ["Sum", None, "member", 3],
+        ],
+        log,
+    )
+    issues = log.frame()
+    totals = issues[issues["code"] == "totals_row"]
+    assert totals[["row", "column", "value"]].values.tolist() == [
+        [3, "trainee", "Total sessions"],
+        [4, "date", "TOTAL"],
+    ]
+    assert totals["problem"].tolist()[0] == (
+        "a row of totals ('Total sessions' and numbers), not a record, so it is not counted: "
+        "to stop this message, delete the row or keep totals on a sheet of their own"
+    )
+    assert set(issues.loc[issues["row"].isin([3, 4]), "code"]) == {"totals_row"}
+    assert set(issues.loc[issues["row"] == 5, "code"]) == {"required_missing"}
+    # kept, to be rejected by their error, naming no one
+    assert table["trainee"].fillna("").tolist() == ["Ann Able", "", "", "Sum"]
+
+
 def test_a_sheet_that_fits_no_kind_says_why() -> None:
     found = classify(raw_sheet([["Shopping list"], ["milk", "eggs"]]), Config())
     assert found.match is None and found.near_miss is None and not found.tied
