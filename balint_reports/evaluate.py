@@ -616,10 +616,9 @@ class AdviceFacts:
         self.co_leader_joined = set(
             sup.loc[sup["co_leader_present"].fillna(False), "trainee"].unique()
         )
+        # With anyone: hours that do not count towards supervision were still had and paid
+        # for; whether they count is the supervision requirement's to say, not this number's.
         self.supervision_hours = sup.groupby("trainee")["hours"].sum().to_dict()
-        # Only hours with an eligible supervisor count, so only they are shown and costed.
-        eligible = sup["supervisor"].isin(measures.eligible)
-        self.eligible_hours = sup[eligible].groupby("trainee")["hours"].sum().to_dict()
         self.accredited = measures.accredited
         self.accredited_co_leaders = measures.accredited_co_leaders
         self.outside_signoffs = _outside_signoffs(tables, measures.eligible)
@@ -703,13 +702,12 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
         t = trainee["trainee_id"]
         advice = tuple(a for a in ruleset.advice if _advice_applies(a, t, trainee, facts, measures))
         hours = float(facts.supervision_hours.get(t, 0.0))
-        eligible_hours = float(facts.eligible_hours.get(t, 0.0))
         fee = ruleset.fee
-        # An hourly fee is costed on hours with an eligible supervisor only, and not at all
-        # without them (never "£0–£0"); a yearly or one-off fee does not depend on hours.
+        # The cost to date is of the hours shown beside it, so the two never disagree; without
+        # hours an hourly fee shows nothing (never "£0–£0"), and other fees do not use hours.
         cost = (
-            fee.cost(eligible_hours, _years_begun(registered, tables.as_of))
-            if fee and (eligible_hours or fee.per != "hour")
+            fee.cost(hours, _years_begun(registered, tables.as_of))
+            if fee and (hours or fee.per != "hour")
             else None
         )
         status = RegisterStatus.of(trainee["status"])
@@ -737,7 +735,6 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 supervision_hours=hours,
                 cost_low=cost[0] if cost else None,
                 cost_high=cost[1] if cost else None,
-                eligible_hours=eligible_hours,
                 feels_ready=feels_ready,
                 dates=dates,
             )

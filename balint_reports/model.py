@@ -149,14 +149,14 @@ class TraineeResult:
     advice: tuple[Advice, ...]
     next_step: str
     supervisor: str  # the supervisor's name as the register gives it, or ""
-    supervision_hours: float  # with anyone
-    cost_low: float | None  # of eligible_hours; None without a suggested fee or such hours
+    # with any supervisor, counted or not: the Overview and progress.json both show this one
+    supervision_hours: float
+    cost_low: float | None  # of supervision_hours; None without a suggested fee or such hours
     cost_high: float | None
     supervisor_id: str = ""  # the register's supervisor, resolved to a leader id
     feels_ready: bool | None = None
     # the register's dates that are set, by field name: the reference's steps and the like
     dates: tuple[tuple[str, dt.date], ...] = ()
-    eligible_hours: float = 0.0  # with an eligible supervisor: the hours that count
 
     @property
     def gets_letter(self) -> bool:

@@ -272,7 +272,7 @@ def _progress(achieved: float | None, target: float, status: str) -> float | Non
 
 
 def _cost(t: TraineeResult) -> str | None:
-    """`£60–£80` at the ruleset's suggested fee; blank without a fee or eligible hours."""
+    """`£60–£80` at the ruleset's suggested fee; blank without a fee or supervision hours."""
     fee = t.ruleset.fee
     if fee is None or t.cost_low is None or t.cost_high is None:
         return None
@@ -325,7 +325,7 @@ def _overview(report: RunResult, titles: dict[str, str], letters: bool) -> tuple
                 t.next_step,
                 "\n".join(forecasts) or None,
                 t.supervisor,
-                t.eligible_hours,
+                t.supervision_hours,
                 _cost(t),
                 t.ruleset.id,
                 letter_file(t, letters),
@@ -360,8 +360,9 @@ def _about(book: Workbook, looks: _Looks, report: RunResult, titles: dict[str, s
             "Overview",
             "One row per trainee: the overall status, each requirement's status and "
             "how far along it is, the next step, when it may be met at the trainee's recent pace, "
-            "the supervisor, the hours with an eligible supervisor and their cost at the suggested "
-            "fee, and a link to the trainee's letter.",
+            "the supervisor, the hours of supervision with any supervisor (whether they count is "
+            "the supervision requirement's column) and their cost at the suggested fee, and a "
+            "link to the trainee's letter.",
         ),
         (
             "Requirements",

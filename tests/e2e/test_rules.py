@@ -534,15 +534,16 @@ def test_overall_in_progress_when_one_requirement_is_short(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("rows", "hours", "cost"),
     [
-        # no eligible hours, no cost (rather than "£0–£0")
+        # no hours, no cost (rather than "£0–£0")
         pytest.param([], 0, None, id="none"),
-        pytest.param([sup(day(1), "L3", hours=2)], 0, None, id="only-ineligible"),
+        # hours that do not count for supervision were still had, so are shown and costed
+        pytest.param([sup(day(1), "L3", hours=2)], 2, "£120–£160", id="only-ineligible"),
         pytest.param([sup(day(1))], 1, "£60–£80", id="default-one-hour"),
         pytest.param(
-            # only hours with an eligible supervisor count and cost; future rows do not
+            # hours with any supervisor up to the report date; future rows do not
             [sup(day(1), hours=1.5), sup(day(2), "L3", hours=2), sup(day(1, 12, 2026), hours=9)],
-            1.5,
-            "£90–£120",
+            3.5,
+            "£210–£280",
             id="mixed",
         ),
     ],
@@ -552,3 +553,4 @@ def test_supervision_cost_range_in_overview(
 ) -> None:
     out = run_rules(tmp_path, NO_PSY, supervision=rows)
     assert (out.overview["Supervision hours"], out.overview["Cost range"]) == (hours, cost)
+    assert out.progress["supervision_hours"] == hours

@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ..conftest import run_report
-from .rules_inbox import att, run_rules, sup
+from ..conftest import TRAINEE_HEADER, run_report, trainee_row, write_xlsx
+from .rules_inbox import att, run_rules
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 AS_OF = "2026-11-30"
@@ -74,8 +74,9 @@ def test_overview_in_words_with_fills_progress_and_a_working_letter_link(summary
     assert all(len(f) == 1 for f in fills.values())
     assert len({f.pop() for f in fills.values()}) == 3
     assert t03["Next step"].alignment.wrap_text
-    # Hours with an ineligible supervisor do not count, so they are neither shown nor costed.
-    assert (t03["Supervision hours"].value, t03["Cost range"].value) == (0, None)
+    # Hours with a supervisor who is not eligible were still had: shown and costed, not counted.
+    assert (t03["Supervision hours"].value, t03["Cost range"].value) == (9, "£540–£720")
+    assert t03["Supervision and their supervisor's report"].value == "Not yet met"
     link = rows["T01"]["Letter"]
     assert link.value == "letters/T01.html"
     assert link.hyperlink.target == "letters/T01.html"
@@ -161,9 +162,55 @@ def test_forecast_names_the_requirement_and_month(tmp_path: Path) -> None:
     assert out.progress["requirements"]["co_leading"]["status"] == "not_met"
 
 
-def test_cost_only_for_hours_with_an_eligible_supervisor(tmp_path: Path) -> None:
-    out = run_rules(tmp_path, supervision=[sup("01/06/2026", "L2", hours=3), sup("02/06/2026")])
-    assert (out.overview["Supervision hours"], out.overview["Cost range"]) == (1, "£60–£80")
+def test_supervision_hours_and_cost_agree_with_progress_json_whoever_supervised(
+    tmp_path: Path,
+) -> None:
+    # T1's only supervisor is not accredited; T2 has an hour with an eligible supervisor and two
+    # with one who lacks supervision experience. Hours that do not count were still had and
+    # paid for, so both files give the same hours and the cost range is of those hours.
+    inbox = tmp_path / "inbox"
+    write_xlsx(
+        inbox / "society.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Jane Smith", psychodynamic_training="no"),
+                trainee_row("T2", "Tom Other", psychodynamic_training="no"),
+            ],
+            "Leaders": [
+                ["leader_id", "name", "accredited", "supervision_experience"],
+                ["L1", "Ann Leader", "yes", "yes"],
+                ["L2", "Bob Accredited", "yes", "no"],
+                ["L3", "Cat Novice", "no", "yes"],
+            ],
+            "Supervision": [
+                ["trainee", "supervisor", "date", "hours"],
+                ["T1", "L3", "01/06/2026", 1.5],
+                ["T1", "L3", "08/06/2026", 3],
+                ["T2", "L1", "01/06/2026", 1],
+                ["T2", "L2", "08/06/2026", 2],
+            ],
+        },
+    )
+    out = tmp_path / "out"
+    progress = run_report(inbox, out, as_of=AS_OF)
+    book = openpyxl.load_workbook(out / AS_OF[:7] / "summary.xlsx", read_only=True)
+    try:
+        header, *rows = book["Overview"].iter_rows(values_only=True)
+    finally:
+        book.close()
+    overview = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    trainees = {t["trainee_id"]: t for t in progress["trainees"]}
+    assert {t: trainees[t]["supervision_hours"] for t in trainees} == {"T1": 4.5, "T2": 3}
+    assert {t: (r["Supervision hours"], r["Cost range"]) for t, r in overview.items()} == {
+        "T1": (4.5, "£270–£360"),
+        "T2": (3, "£180–£240"),
+    }
+    # Whether the hours count is the requirement's to say, and the letter gives the same hours.
+    assert trainees["T1"]["requirements"]["supervision"]["achieved"] == 0
+    assert trainees["T2"]["requirements"]["supervision"]["achieved"] == 1
+    letter = (out / AS_OF[:7] / "letters" / "T1.txt").read_text(encoding="utf-8")
+    assert "2 sessions (4.5 hours) with Cat Novice do not count" in letter
 
 
 def _soffice() -> str:
