@@ -125,6 +125,49 @@ def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
     return list(dict.fromkeys(awaited))  # alternative routes may find the same rows
 
 
+def _add_trainee(
+    by_leader: dict[str, list[dict]],
+    vocabularies: dict[str, set[Vocabulary]],
+    leader: str,
+    t: TraineeResult,
+    report: RunResult,
+    issues: dict[str, list[dict]],
+) -> None:
+    """The trainee's part of one supervisor's digest."""
+    settings = report.config.report
+    rules = {q.id: q for q in t.ruleset.requirements}
+    # each trainee's lines in their own society's words
+    words = t.ruleset.vocabulary
+    vocabularies.setdefault(leader, set()).add(words)
+    paused = t.status is RegisterStatus.PAUSED
+    by_leader.setdefault(leader, []).append(
+        {
+            "trainee_id": t.trainee_id,
+            "name": t.name,
+            "status": t.status,
+            "overall": DIGEST_OVERALL_WORDS[t.overall],
+            "paused": PAUSED_FOR_SUPERVISOR if paused else "",
+            "requirements": [digest_numbers(rules[r.id], r, words) for r in t.requirements],
+            "awaited": []
+            if paused
+            else _awaited(t, leader, report.records)
+            + chase_words(t, report.as_of, settings.reference_chase_weeks),
+            "advice": [] if paused else [a.for_supervisor for a in t.advice if a.for_supervisor],
+            "issues": list(
+                dict.fromkeys(
+                    issue_for_supervisor(issue, report.as_of, words)
+                    for issue in issues.get(t.trainee_id.casefold(), [])
+                )
+            )
+            + [
+                unused_rows_for_supervisor(u.outcome, t.name, u.file, u.rows, words)
+                for u in report.records.rejected.get(t.trainee_id, [])
+                if u.outcome in UNUSED_FOR_SUPERVISOR
+            ],
+        }
+    )
+
+
 def digest_contexts(report: RunResult) -> list[dict]:
     """One context per supervisor of a trainee who gets a letter: only their own trainees."""
     issues = issues_by_trainee(report)
@@ -134,42 +177,11 @@ def digest_contexts(report: RunResult) -> list[dict]:
     # when they agree, else those of the newest ruleset loaded.
     vocabularies: dict[str, set[Vocabulary]] = {}
     for t in report.trainees:
-        leader = t.supervisor_id
-        if not t.gets_letter or leader not in report.leaders:
-            continue
-        rules = {q.id: q for q in t.ruleset.requirements}
-        # each trainee's lines in their own society's words
-        words = t.ruleset.vocabulary
-        vocabularies.setdefault(leader, set()).add(words)
-        paused = t.status is RegisterStatus.PAUSED
-        by_leader.setdefault(leader, []).append(
-            {
-                "trainee_id": t.trainee_id,
-                "name": t.name,
-                "status": t.status,
-                "overall": DIGEST_OVERALL_WORDS[t.overall],
-                "paused": PAUSED_FOR_SUPERVISOR if paused else "",
-                "requirements": [digest_numbers(rules[r.id], r, words) for r in t.requirements],
-                "awaited": []
-                if paused
-                else _awaited(t, leader, report.records)
-                + chase_words(t, report.as_of, settings.reference_chase_weeks),
-                "advice": []
-                if paused
-                else [a.for_supervisor for a in t.advice if a.for_supervisor],
-                "issues": list(
-                    dict.fromkeys(
-                        issue_for_supervisor(issue, report.as_of, words)
-                        for issue in issues.get(t.trainee_id.casefold(), [])
-                    )
-                )
-                + [
-                    unused_rows_for_supervisor(u.outcome, t.name, u.file, u.rows, words)
-                    for u in report.records.rejected.get(t.trainee_id, [])
-                    if u.outcome in UNUSED_FOR_SUPERVISOR
-                ],
-            }
-        )
+        # The register's supervisor; without one, whoever the trainee's supervision rows are
+        # with, so that supervision under way reaches the supervisor giving it.
+        for leader in (t.supervisor_id,) if t.supervisor_id else t.supervised_by:
+            if t.gets_letter and leader in report.leaders:
+                _add_trainee(by_leader, vocabularies, leader, t, report, issues)
     # a supervisor's trainees' rulesets' words when they agree, else the newest ruleset's
     newest = report.rulesets[-1].vocabulary
     words_of = {leader: shared_vocabulary(found, newest) for leader, found in vocabularies.items()}

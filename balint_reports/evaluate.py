@@ -732,6 +732,7 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 next_step=next_step,
                 supervisor=leader_names.get(trainee["supervisor"], ""),
                 supervisor_id=trainee["supervisor"] or "",
+                supervised_by=tuple(sorted(facts.supervisors.get(t, ()))),
                 supervision_hours=hours,
                 cost_low=cost[0] if cost else None,
                 cost_high=cost[1] if cost else None,

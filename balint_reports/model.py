@@ -154,6 +154,9 @@ class TraineeResult:
     cost_low: float | None  # of supervision_hours; None without a suggested fee or such hours
     cost_high: float | None
     supervisor_id: str = ""  # the register's supervisor, resolved to a leader id
+    # the leaders in the trainee's accepted supervision rows, by id: their supervisors when the
+    # register names none
+    supervised_by: tuple[str, ...] = ()
     feels_ready: bool | None = None
     # the register's dates that are set, by field name: the reference's steps and the like
     dates: tuple[tuple[str, dt.date], ...] = ()

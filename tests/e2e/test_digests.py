@@ -125,3 +125,29 @@ def test_reference_dates_out_of_order_are_told_in_words_not_as_a_bare_value(
         "dates are used as written while the leadership team checks them." in digest
     )
     assert "date needs checking" not in digest and "the row counts" not in digest
+
+
+def test_without_a_register_supervisor_the_supervisors_in_the_rows_get_the_digest(
+    tmp_path: Path,
+) -> None:
+    """A trainee whose register names no supervisor yet is supervised all the same: the
+    leaders their supervision rows are with hear of them (one not eligible is told why those
+    sessions do not count). With a register supervisor, only that supervisor does."""
+    run_rules(
+        tmp_path,
+        trainee={"psychodynamic_training": "no"},
+        supervision=[sup("01/04/2025", "L1"), sup("01/05/2025", "L3")],
+    )
+    digests = tmp_path / "out" / "2026-11" / "digests"
+    assert sorted(p.name for p in digests.glob("*.txt")) == ["L1.txt", "L3.txt"]
+    assert "Jane Smith (T1)" in _digest(tmp_path, "L1")
+    novice = _digest(tmp_path, "L3")
+    assert "Jane Smith (T1)" in novice and "Tom Other" not in novice
+    assert "with you does not count towards accreditation: you are not recorded as" in novice
+    run_rules(
+        tmp_path / "named",
+        trainee={"psychodynamic_training": "no", "supervisor": "L2"},
+        supervision=[sup("01/04/2025", "L1")],
+    )
+    named = tmp_path / "named" / "out" / "2026-11" / "digests"
+    assert sorted(p.name for p in named.glob("*.txt")) == ["L2.txt"]
