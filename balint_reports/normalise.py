@@ -188,11 +188,14 @@ def classify(sheet: RawSheet, config: Config, kinds: tuple[Kind, ...] = KINDS) -
             tied = tuple(f[1].kind.name for f in fits if f[0] == fits[0][0])
             return Classification(tied=tied, header_row=index + 1)
         return Classification(match=fits[0][1])
+    grid = _grid(sheet, kinds, lookups)
+    # A grid's heading row may hold a role column too ("Name, Attended as, 5 Dec, 6 Dec"):
+    # then it also looks like a register without its date column, whose advice (map a heading
+    # to date) could not work. Laid out as a grid, it is a grid.
+    if grid is not None and (near_miss is None or grid.row_index <= near_miss[1].row_index):
+        return Classification(grid=grid)
     if near_miss is not None:
         return Classification(near_miss=near_miss[1])
-    grid = _grid(sheet, kinds, lookups)
-    if grid is not None:
-        return Classification(grid=grid)
     if best_partial is None or best_partial[0] == 0:
         return Classification()
     _, kind, missing, seen = best_partial

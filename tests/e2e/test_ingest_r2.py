@@ -259,6 +259,26 @@ def test_a_grid_register_is_an_error_that_says_how_to_lay_it_out(
     assert "A run now would leave out 4 rows" in " ".join(result.output.split())
 
 
+def test_a_grid_with_a_role_column_is_a_grid_not_a_register_missing_its_dates(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A weekend's organisers keep a column saying how each came, then the dates: the row holds
+    the trainee and activity headings but no date heading. Told to map a heading to `date`,
+    the team could not have made it read; told it is a grid, they can."""
+    grid = [
+        ["Name", "Attended as", dt.datetime(2026, 12, 5), dt.datetime(2026, 12, 6), "Total"],
+        ["Jane Smith", "Leadership weekend", "✓", "✓", 2],
+    ]
+    write_xlsx(registered / "weekend.xlsx", {"Delegates": grid})
+    progress = run_report(registered, tmp_path / "out", as_of="2026-12-31")
+    [error] = issues_about(progress, "weekend.xlsx")
+    assert error["problem"].startswith(
+        "this sheet is a grid, names down and dates across (2026-12-05, 2026-12-06), so its one "
+        "row could not be read"
+    )
+    assert '= "date"' not in error["problem"]
+
+
 def _letter(out: Path, trainee_id: str) -> str:
     return (out / "2026-12" / "letters" / f"{trainee_id}.txt").read_text(encoding="utf-8")
 
