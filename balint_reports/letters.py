@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import re
@@ -33,6 +34,7 @@ from .wording import (
     co_led_not_counted,
     competency_words,
     congratulations,
+    date_not_recorded,
     day_text,
     forecast_words,
     joined_lines,
@@ -178,10 +180,27 @@ def _reasons(
     trainee_id: str,
     records: Records,
     ruleset: Ruleset,
+    dates: tuple[tuple[str, dt.date], ...],
 ) -> list[str]:
-    """Why some of this trainee's rows do not count towards the requirement."""
+    """Why some of this trainee's rows do not count towards the requirement; and, met or not,
+    which register date the route shown counts from or to is not recorded (every row counts
+    then, which the trainee may know to be wrong)."""
+    applying = {route.label for route in result.routes}
+    date_headings = trainee_date_headings(ruleset)
+    shown = result.shown_route
+    spec_shown = route_spec(rule, shown) if shown is not None else None
+    known = dict(dates)
+    unrecorded = (
+        [
+            date_not_recorded(spec_shown.source, bound, date_headings)
+            for bound in (spec_shown.since, spec_shown.until)
+            if bound and bound not in known
+        ]
+        if spec_shown is not None
+        else []
+    )
     if result.status == MET:
-        return []
+        return list(dict.fromkeys(unrecorded))
     reasons = []
     headings = leader_headings(ruleset)
     for spec in rule.routes:
@@ -212,8 +231,6 @@ def _reasons(
                     reasons.append(co_led_not_counted(left_out.sessions, why))
                     continue
             reasons.append(co_led_not_counted(left_out.sessions, co_leader_reason(kind, name)))
-    applying = {route.label for route in result.routes}
-    date_headings = trainee_date_headings(ruleset)
     for spec in rule.routes:
         if spec.label not in applying:  # e.g. the route for psychodynamic training, without it
             continue
@@ -230,7 +247,8 @@ def _reasons(
                     date_headings,
                 )
             )
-    return list(dict.fromkeys(reasons))  # alternative routes may leave out the same rows
+    # alternative routes may leave out the same rows
+    return list(dict.fromkeys([*reasons, *unrecorded]))
 
 
 def _missing_label(rule: Requirement, result: RequirementResult) -> str:
@@ -422,7 +440,9 @@ def letter_context(
                 "colour": BAR_COLOURS[r.status],
                 "left": left_words(route, r.status, _missing_label(rule, r)),
                 "others": others,
-                "reasons": _reasons(rule, r, result.trainee_id, records, result.ruleset),
+                "reasons": _reasons(
+                    rule, r, result.trainee_id, records, result.ruleset, result.dates
+                ),
                 "step": "" if paused else r.next_step,
                 "decisions": list(r.decisions),
                 "counted": _counted_lines(

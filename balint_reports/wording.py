@@ -575,6 +575,27 @@ def trainee_date_headings(ruleset: Ruleset) -> dict[str, str]:
     }
 
 
+def _register_date_words(bound: str, headings: Mapping[str, str]) -> str:
+    """`your professional training began`; `the application approved date in our records`."""
+    known = _REGISTER_DATE_WORDS.get(bound)
+    if known is not None:
+        return known
+    return f"the {headings.get(bound, bound.replace('_', ' ')).lower()} date in our records"
+
+
+def date_not_recorded(source: str, bound: str, headings: Mapping[str, str]) -> str:
+    """`We have no date for when your professional training began, so all your sessions count
+    here: if you have one, please let us know.`"""
+    noun = _OUTSIDE_NOUNS.get(source, "sign-offs")
+    when = _register_date_words(bound, headings)
+    missing = (
+        f"We have no date for when {when}"
+        if bound in _REGISTER_DATE_WORDS
+        else (f"We do not have {when}")
+    )
+    return f"{missing}, so all your {noun} count here: if you have one, please let us know."
+
+
 def outside_dates_not_counted(
     source: str,
     amount: float,
@@ -587,10 +608,7 @@ def outside_dates_not_counted(
     """`8 sessions do not count here: they are dated before your professional training began
     (1 June 2025). If that date is wrong, please let us know.`"""
     noun = _OUTSIDE_NOUNS.get(source, "sign-offs")
-    when = _REGISTER_DATE_WORDS.get(bound)
-    if when is None:
-        heading = headings.get(bound, bound.replace("_", " ")).lower()
-        when = f"the {heading} date in our records"
+    when = _register_date_words(bound, headings)
     relation = {
         "before": "before",
         "after": "after",

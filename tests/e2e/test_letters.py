@@ -132,7 +132,8 @@ def test_sessions_outside_a_routes_dates_are_said_inside_the_requirement(
 ) -> None:
     """'0 of 8 sessions after your professional training' with eight sessions before it must
     say why they do not count, and by which date; a trainee without that training, whose
-    route has no such date, is told nothing of the kind."""
+    route has no such date, is told nothing of the kind; one with no date recorded, that
+    every session counted for want of it."""
     write_xlsx(
         inbox / "registers.xlsx",
         {
@@ -150,12 +151,13 @@ def test_sessions_outside_a_routes_dates_are_said_inside_the_requirement(
                     psychodynamic_training="no",
                     professional_training_from="01/06/2025",
                 ),
+                trainee_row("T3", "Dina Undated", psychodynamic_training="yes"),
             ],
             "Leaders": [["leader_id", "name", "accredited"], ["L1", "Ann Leader", "yes"]],
         },
     )
     rows = [["trainee", "date", "activity", "event"]]
-    for trainee in ("T1", "T2"):
+    for trainee in ("T1", "T2", "T3"):
         rows += [[trainee, f"{day:02}/03/2024", "member", "Tuesday"] for day in range(1, 8)]
         rows.append([trainee, "05/07/2025", "member", "Tuesday"])
     write_csv(inbox / "group.csv", rows)
@@ -171,3 +173,11 @@ def test_sessions_outside_a_routes_dates_are_said_inside_the_requirement(
     assert said in membership
     assert said in (letters / "T1.html").read_text(encoding="utf-8")
     assert "do not count here" not in (letters / "T2.txt").read_text(encoding="utf-8")
+    # without the date, every session counts: true, and the trainee may know better
+    undated = (letters / "T3.txt").read_text(encoding="utf-8")
+    assert "8 member sessions during or after your professional training (8 needed)" in undated
+    assert (
+        "We have no date for when your professional training began, so all your sessions "
+        "count here: if you have one, please let us know." in undated
+    )
+    assert "We have no date" not in early
