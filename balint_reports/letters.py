@@ -23,9 +23,9 @@ from .model import (
     TraineeResult,
 )
 from .pdf import css_string
-from .records import Records, TraineeRows
+from .records import Records, Rejected, TraineeRows
 from .rendered import Rendered, rendered_texts
-from .ruleset import Requirement, Route, Ruleset
+from .ruleset import Requirement, Route, Ruleset, Vocabulary
 from .wording import (
     PAUSED_FOR_TRAINEE,
     SAID_AS_REASON,
@@ -453,7 +453,7 @@ def letter_context(
     settings = report.config.report
     wording = result.ruleset.wording
     rejected = records.rejected.get(result.trainee_id, [])
-    unused = [unused_rows_words(u.file, u.outcome, u.rows, report.as_of, words) for u in rejected]
+    unused = _unused_lines(rejected, report.as_of, words)
     return {
         "society": settings.society,
         "words": words,  # the society's own words: "credentialing"
@@ -477,6 +477,23 @@ def letter_context(
         "unused": unused,
         "waiting": waiting_on_a_fix([u.outcome for u in rejected], words),
     }
+
+
+# A trainee is told of rows in a sheet that could not be read as of rows rejected: both are "a
+# mistake in the spreadsheet", and one file's are one line.
+_TOLD_AS = {"unread": "rejected", "unread_unmatched": "unmatched"}
+
+
+def _unused_lines(rejected: list[Rejected], as_of: dt.date, words: Vocabulary) -> list[str]:
+    """The Not counted list: per file, one line for each thing to say of its rows."""
+    told: dict[tuple[str, str], int] = {}
+    for unused in rejected:
+        key = (unused.file, _TOLD_AS.get(unused.outcome, unused.outcome))
+        told[key] = told.get(key, 0) + unused.rows
+    return [
+        unused_rows_words(file, outcome, rows, as_of, words)
+        for (file, outcome), rows in told.items()
+    ]
 
 
 def with_counted_lines(context: dict, result: TraineeResult, lines: CountedLines) -> dict:

@@ -883,3 +883,29 @@ def test_a_register_headed_no_sessions_and_co_facilitator_is_read(
 )
 def test_ignored_by(relative: str, patterns: list[str], expected: str) -> None:
     assert ignored_by(relative, patterns) == expected
+
+
+def test_a_files_rejected_and_unread_rows_are_one_line_of_the_letter(
+    registered: Path, tmp_path: Path
+) -> None:
+    """Rows of one workbook rejected in one sheet and unread in another are both 'a mistake in
+    the spreadsheet' to the trainee: two identical lines about one file read as a fault."""
+    write_xlsx(
+        registered / "december.xlsx",
+        {
+            "Tuesday": [["trainee", "date", "activity"], ["T1", "31/02/2026", "member"]],
+            "Thursday": [
+                ["Participant", "When we met", "Attended as"],
+                ["Jane Smith", "03/12/2026", "member"],
+                ["Jane Smith", "10/12/2026", "member"],
+            ],
+        },
+    )
+    out = tmp_path / "out"
+    run_report(registered, out, as_of="2026-12-31")
+    letter = " ".join(_letter(out, "T1").split())
+    assert (
+        "3 rows in december.xlsx naming you could not be counted because of a mistake in the "
+        "spreadsheet" in letter
+    )
+    assert letter.count("in december.xlsx") == 1
