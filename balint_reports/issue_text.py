@@ -353,9 +353,9 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     "trainee_address_invalid:blank": "no email address" + _CANNOT_EMAIL,
     "trainee_address_invalid:invalid": "'{value}' is not a valid email address" + _CANNOT_EMAIL,
     "non_ascii_address": (
-        "the address has letters outside plain ASCII: most mail servers refuse such addresses "
-        "(only those offering SMTPUTF8 take them), so this email may not be delivered; ask for "
-        "a plain address, or check with your email provider before sending"
+        "the address has letters outside plain ASCII, like {letters:and}: most mail servers "
+        "refuse such addresses (only those offering SMTPUTF8 take them), so this email may not "
+        "be delivered; ask for a plain address, or check with your email provider before sending"
     ),
     "address_shared": (
         "another trainee in the register has the same address, so both letters go to one "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .addresses import unsafe_header, valid_address
+from .addresses import non_ascii_letters, unsafe_header, valid_address
 from .config import Config, sender
 from .issues import IssueLog
 from .model import Outcome, RegisterStatus
@@ -189,7 +189,10 @@ def _letter_trainees(trainees: pd.DataFrame) -> pd.DataFrame:
 
 
 def _warn_non_ascii(rows: pd.DataFrame, emails: pd.Series, valid: pd.Series, log: IssueLog) -> None:
-    """A warning per valid address with letters like á or ß: usually refused at send time."""
+    """A warning per valid address with letters like á or ß: usually refused at send time.
+
+    The warning names the letters this address holds, so the team knows what to look for.
+    """
     non_ascii = valid & ~emails.map(str.isascii).astype(bool)
     if non_ascii.any():
         log.add_rows(
@@ -198,6 +201,7 @@ def _warn_non_ascii(rows: pd.DataFrame, emails: pd.Series, valid: pd.Series, log
             "email",
             emails[non_ascii],
             code="non_ascii_address",
+            letters=emails[non_ascii].map(non_ascii_letters),
         )
 
 

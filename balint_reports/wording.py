@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from .addresses import non_ascii_letters
 from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
 from .ruleset import Requirement, Route, Ruleset, Vocabulary
 from .values import decision_credit, written_once
@@ -929,7 +930,6 @@ _ISSUE_WORDS = {
     "required_missing": "the {column} is blank",
     "register_repeat": "the trainee is listed twice in the register: counted once",
     "register_conflict": "the register has two different values for the {column}",
-    "non_ascii_address": "the email address has letters (such as á) that most mail servers refuse",
     "invalid_vocab": "the {column}{shown} is not one the society's lists know",
     "leading_alone_with_co_leader": "the role says leading alone, but a co-leader is named",
     **dict.fromkeys(_ADDRESS_CODES, "the trainee's email address is missing or cannot be used"),
@@ -982,6 +982,12 @@ def _issue_what(code: str, outcome: str, issue: Mapping, as_of: dt.date) -> str:
         return f"dated after {day_text(as_of)}: it will count once that date has passed"
     if outcome == "duplicate":
         return "the same entry appears twice: it is counted once"
+    if code == "non_ascii_address":
+        # The letters this address holds: one example for every address misled a reader.
+        letters = non_ascii_letters(value)
+        like = " and ".join([", ".join(letters[:-1]), letters[-1]] if len(letters) > 2 else letters)
+        like = f" like {like}" if like else ""
+        return f"the email address has letters{like} that most mail servers refuse"
     if code in _ISSUE_WORDS:
         return _ISSUE_WORDS[code].format(column=column, shown=shown)
     if code == "unknown_competency":

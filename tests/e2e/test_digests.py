@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .rules_inbox import att, comp, run_rules, sup
+from ..conftest import TRAINEE_HEADER, run_report, trainee_row, write_xlsx
+from .rules_inbox import LEADERS, att, comp, run_rules, sup, table_sheets
 
 
 def _digest(tmp_path: Path, leader: str) -> str:
@@ -151,3 +152,39 @@ def test_without_a_register_supervisor_the_supervisors_in_the_rows_get_the_diges
     )
     named = tmp_path / "named" / "out" / "2026-11" / "digests"
     assert sorted(p.name for p in named.glob("*.txt")) == ["L2.txt"]
+
+
+def test_a_non_ascii_address_is_told_by_the_letters_it_holds(tmp_path: Path) -> None:
+    # Three addresses with different letters: one example for all of them misled the reader.
+    # A right-to-left override would reorder the sentence, so it is named by its code point.
+    emails = ["siân@example.org", "zoë.ünal@example.org", "ann\u202e@example.org"]
+    write_xlsx(
+        tmp_path / "inbox" / "inbox.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Siân Jones", email=emails[0], supervisor="L1"),
+                trainee_row("T2", "Zoë Ünal", email=emails[1], supervisor="L1"),
+                trainee_row("T3", "Ann Bidi", email=emails[2], supervisor="L1"),
+            ],
+            "Leaders": LEADERS,
+        },
+    )
+    out = tmp_path / "out"
+    run_report(tmp_path / "inbox", out)
+    digest = _digest(tmp_path, "L1")
+    for row, like in ((2, "â"), (3, "ë and ü"), (4, "U+202E")):
+        assert (
+            f"Row {row} of inbox.xlsx (sheet Trainees): the email address has letters like "
+            f"{like} that most mail servers refuse." in digest
+        )
+    assert "\u202e" not in digest and "such as" not in digest
+    html = (out / "2026-11" / "digests" / "L1.html").read_text(encoding="utf-8")
+    assert "letters like ë and ü that" in html and "\u202e" not in html
+    issues = table_sheets(out / "2026-11" / "summary.xlsx")["Data issues"]
+    problems = {i["Row"]: i["Problem"].split(":")[0] for i in issues if i["Value"] in emails}
+    assert [problems[row] for row in (2, 3, 4)] == [
+        "the address has letters outside plain ASCII, like â",
+        "the address has letters outside plain ASCII, like ë and ü",
+        "the address has letters outside plain ASCII, like U+202E",
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from balint_reports.addresses import non_ascii_letters
 from balint_reports.issues import IssueLog
 from balint_reports.validate import (
     OUTCOMES,
@@ -90,3 +91,11 @@ def test_leading_alone_with_a_co_leader_named_is_a_warning_on_that_row() -> None
     assert "write co-leader as the role" in issues["problem"][0]
     # a warning: the row still counts, as leading alone
     assert table["_outcome"].tolist() == ["accepted"] * 3
+
+
+def test_non_ascii_letters_are_the_first_few_distinct_ones_each_shown_safely() -> None:
+    assert non_ascii_letters("siân@example.org") == ("â",)
+    assert non_ascii_letters("jose\u0301@example.org") == ("é",)  # the accent typed apart
+    assert non_ascii_letters("ééâüö@example.org") == ("é", "â", "ü")
+    # A mark that would reorder or hide the text around it is named by its code point.
+    assert non_ascii_letters("a\u202eb\u200b@example.org") == ("U+202E", "U+200B")
