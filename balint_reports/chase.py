@@ -1,4 +1,4 @@
-"""Chasing a supervisor's report: when one asked for is overdue, and the words that say so."""
+"""Chasing a supervisor's report: when one asked for is overdue (wording.report_awaited says so)."""
 
 from __future__ import annotations
 
@@ -23,20 +23,6 @@ def overdue_since(t: TraineeResult, as_of: dt.date, weeks: int) -> dt.date | Non
     if reference.received in dates or not overdue(requested, as_of, weeks):
         return None
     return requested
-
-
-def chase_words(t: TraineeResult, as_of: dt.date, weeks: int) -> list[str]:
-    """The digest's flag for a report asked for over `weeks` ago and not received."""
-    requested = overdue_since(t, as_of, weeks)
-    if requested is None:
-        return []
-    waited = (as_of - requested).days // 7
-    reference = t.ruleset.supervisor_reference()
-    noun = (reference.name if reference else "") or "report"
-    return [
-        f"Overdue: the {noun} on {t.name} was asked for {waited} weeks ago; the "
-        f"{t.ruleset.vocabulary.team} sends a reminder after {weeks} weeks."
-    ]
 
 
 def only_report_missing(t: TraineeResult) -> bool:

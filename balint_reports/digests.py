@@ -3,11 +3,12 @@ advice the seed gives supervisors, and the data issues about their trainees' row
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .chase import chase_words
+from .chase import overdue_since
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, template_environment
 from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
@@ -59,19 +60,27 @@ def issues_by_trainee(report: RunResult) -> dict[str, list[dict]]:
     return grouped
 
 
-def _references_awaited(t: TraineeResult) -> list[str]:
+def _references_awaited(t: TraineeResult, as_of: dt.date, chase_weeks: int) -> list[str]:
     """The references of the trainee's ruleset that their supervisor writes, at the step that
-    waits for the supervisor: written (asked for, not received), then shared and forwarded."""
+    waits for the supervisor: written (asked for, not received), then shared and forwarded.
+
+    Once the report the team chases is overdue, its one line says so: a flag of its own listed
+    the same report twice."""
     awaited = []
     dates = dict(t.dates)
     words = t.ruleset.vocabulary
+    chased = t.ruleset.supervisor_reference()
+    late = overdue_since(t, as_of, chase_weeks)
     for reference in t.ruleset.references:
         if reference.by != "supervisor":
             continue  # a co-leader's report is not this supervisor's to write
         requested, received = reference.field("requested"), reference.field("received")
         shared, forwarded = reference.field("shared"), reference.field("forwarded")
         if requested in dates and received not in dates:
-            awaited.append(report_awaited(t.name, dates[requested], words, reference.name))
+            overdue = None
+            if reference == chased and late is not None:
+                overdue = ((as_of - late).days // 7, chase_weeks)
+            awaited.append(report_awaited(t.name, dates[requested], words, reference.name, overdue))
             continue
         last = forwarded or shared
         if received in dates and last is not None and last not in dates:
@@ -82,9 +91,11 @@ def _references_awaited(t: TraineeResult) -> list[str]:
     return awaited
 
 
-def _awaited(t: TraineeResult, leader: str, records: Records) -> list[str]:
+def _awaited(
+    t: TraineeResult, leader: str, records: Records, as_of: dt.date, chase_weeks: int
+) -> list[str]:
     """What the trainee's accreditation waits for from this supervisor, in their words."""
-    awaited = _references_awaited(t)
+    awaited = _references_awaited(t, as_of, chase_weeks)
     words = t.ruleset.vocabulary
     rules = {q.id: q for q in t.ruleset.requirements}
     for r in t.requirements:
@@ -150,8 +161,7 @@ def _add_trainee(
             "requirements": [digest_numbers(rules[r.id], r, words) for r in t.requirements],
             "awaited": []
             if paused
-            else _awaited(t, leader, report.records)
-            + chase_words(t, report.as_of, settings.reference_chase_weeks),
+            else _awaited(t, leader, report.records, report.as_of, settings.reference_chase_weeks),
             "advice": [] if paused else [a.for_supervisor for a in t.advice if a.for_supervisor],
             "issues": list(
                 dict.fromkeys(

@@ -853,13 +853,25 @@ def digest_numbers(
 
 
 def report_awaited(
-    name: str, requested: dt.date, words: Vocabulary = DEFAULT_WORDS, noun: str = ""
+    name: str,
+    requested: dt.date,
+    words: Vocabulary = DEFAULT_WORDS,
+    noun: str = "",
+    overdue: tuple[int, int] | None = None,
 ) -> str:
     """A reference the team asked this supervisor for and has not received; `noun`: the
-    ruleset's name for it."""
+    ruleset's name for it; `overdue`: (weeks waited, weeks before a reminder) once chased."""
+    noun = noun or "written report"
+    if overdue is None:
+        return (
+            f"Your {noun} on {name}: the {words.team} asked for it on {day_text(requested)} "
+            "and has not received it yet."
+        )
+    waited, chase_weeks = overdue
     return (
-        f"Your {noun or 'written report'} on {name}: the {words.team} asked for it on "
-        f"{day_text(requested)} and has not received it yet."
+        f"Overdue: your {noun} on {name}. The {words.team} asked for it on "
+        f"{day_text(requested)}, {waited} weeks ago, and has not received it yet (a reminder "
+        f"goes after {chase_weeks} weeks)."
     )
 
 

@@ -188,3 +188,24 @@ def test_a_non_ascii_address_is_told_by_the_letters_it_holds(tmp_path: Path) -> 
         "the address has letters outside plain ASCII, like ë and ü",
         "the address has letters outside plain ASCII, like U+202E",
     ]
+
+
+def test_an_overdue_report_is_waited_for_once(tmp_path: Path) -> None:
+    # Asked for on 1 September, 12 weeks before the report date: past the 6 weeks the team
+    # waits before chasing. One report, so one line under "Waiting for you", however late.
+    run_rules(
+        tmp_path,
+        trainee={
+            "psychodynamic_training": "no",
+            "supervisor": "L1",
+            "reference_requested": "01/09/2026",
+        },
+        supervision=[sup(f"{d:02d}/04/2025", hours=1.5) for d in range(1, 6)],
+    )
+    digest = _digest(tmp_path, "L1")
+    waiting = digest[digest.index("Waiting for you:") :].split("\n\n")[0].splitlines()[1:]
+    assert [line for line in waiting if "report on Jane Smith" in line] == [
+        "  * Overdue: your written report on Jane Smith. The leadership team asked for it on "
+        "1 September 2026, 12 weeks ago, and has not received it yet (a reminder goes after "
+        "6 weeks)."
+    ]

@@ -96,7 +96,7 @@ def test_an_overdue_report_is_flagged_in_the_digest_and_the_dashboard(
     run_report(inbox, tmp_path / "out")
     month = tmp_path / "out" / "2026-11"
     digest = (month / "digests" / "L1.txt").read_text(encoding="utf-8")
-    flags = re.findall(r"Overdue: the report on (.*?) was asked for (\d+) weeks ago", digest)
+    flags = re.findall(r"Overdue: your written report on (.*?)\. .*?, (\d+) weeks ago", digest)
     assert flags == [("Jane Smith", "12")]  # 1 September to 30 November; Tom's is 10 days old
     dashboard = (month / "index.html").read_text(encoding="utf-8")
     section = dashboard[dashboard.index('id="overdue"') : dashboard.index('id="everyone"')]
