@@ -232,7 +232,8 @@ def _reasons(
                     continue
             reasons.append(co_led_not_counted(left_out.sessions, co_leader_reason(kind, name)))
     for spec in rule.routes:
-        if spec.label not in applying:  # e.g. the route for psychodynamic training, without it
+        # not a route of this trainee's (psychodynamic training, without it) or without dates
+        if spec.label not in applying or not (spec.since or spec.until):
             continue
         for outside in records.outside_dates(spec, trainee_id):
             amount = outside.sessions if spec.source == "attendance" else outside.rows

@@ -116,11 +116,18 @@ class Records:
     rejected: dict[str, list[Rejected]] = field(default_factory=dict)
     # leader id -> (name, accredited, experienced in supervision): who the rows were with
     leaders: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
-    # per route object: (it, its counted rows, its rows left out); a route's measure is a new
-    # object each time, hashed field by field, and letters ask for it thousands of times
-    _by_route: dict[int, tuple[Route, TraineeRows | None, dict[str, list[NotCounted]]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    # per route object: (it, its counted rows, its rows left out by person and by date); a
+    # route's measure is a new object each time, hashed field by field, and letters ask for it
+    # thousands of times
+    _by_route: dict[
+        int,
+        tuple[
+            Route,
+            TraineeRows | None,
+            dict[str, list[NotCounted]],
+            dict[str, list[OutsideDates]],
+        ],
+    ] = field(default_factory=dict, repr=False, compare=False)
 
     def leader_names(self) -> dict[str, str]:
         """Leader id -> name."""
@@ -128,12 +135,23 @@ class Records:
 
     def of_route(self, route: Route) -> tuple[TraineeRows | None, dict[str, list[NotCounted]]]:
         """The route's counted rows (None if not gathered) and the rows it left out."""
+        found = self._found(route)
+        return found[1], found[2]
+
+    def _found(
+        self, route: Route
+    ) -> tuple[Route, TraineeRows | None, dict[str, list[NotCounted]], dict]:
         found = self._by_route.get(id(route))
         if found is None or found[0] is not route:  # `is`: an id may be reused
             measure = route.measure()
-            found = (route, self.counted.get(measure), self.not_counted.get(measure, {}))
+            found = (
+                route,
+                self.counted.get(measure),
+                self.not_counted.get(measure, {}),
+                self.outside.get(measure, {}),
+            )
             self._by_route[id(route)] = found
-        return found[1], found[2]
+        return found
 
     def rows(self, route: Route, trainee_id: str) -> pd.DataFrame | None:
         """The rows the route counted for the trainee, oldest first."""
@@ -146,7 +164,7 @@ class Records:
 
     def outside_dates(self, route: Route, trainee_id: str) -> list[OutsideDates]:
         """The trainee's rows the route left out because of their date."""
-        return self.outside.get(route.measure(), {}).get(trainee_id, [])
+        return self._found(route)[3].get(trainee_id, [])
 
 
 def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted]]:
