@@ -19,6 +19,12 @@ REGISTER_WORDS: dict[str, str] = {
 }
 
 
+# The words of advice codes that are written otherwise in prose.
+_ADVICE_SPELLINGS = {"coleader": "co-leader", "coleading": "co-leading", "signoff": "sign-off"}
+
+
 def advice_words(code: str) -> str:
-    """`no_accredited_coleader` -> `No accredited coleader`: an advice code as a heading."""
-    return code.replace("_", " ").capitalize()
+    """`no_accredited_coleader` -> `No accredited co-leader`, `no_two_day_event` -> `No two-day
+    event`: an advice code as a heading, spelt as the letters spell it."""
+    words = " ".join(_ADVICE_SPELLINGS.get(word, word) for word in code.split("_"))
+    return words.replace("two day", "two-day").capitalize()

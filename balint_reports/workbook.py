@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
@@ -108,7 +109,10 @@ class _Looks:
 
     def __init__(self) -> None:
         top = Alignment(vertical="top")
-        self.wrap = Alignment(vertical="top", wrap_text=True)
+        self.heading = Alignment(vertical="top", wrap_text=True)
+        # Indented: printed, a number right-aligned in the column before ran into the text
+        # ("20 | 24 member sessions" read as "2024 member sessions").
+        self.wrap = Alignment(vertical="top", wrap_text=True, indent=1)
         self.top = top
         self.header_font = Font(bold=True)
         self.header_fill = PatternFill("solid", fgColor="E7E6E6")
@@ -194,6 +198,17 @@ def _print_setup(sheet: Worksheet, columns: int) -> None:
     sheet.oddFooter.center.text = "&A, page &P of &N"
 
 
+# The widest a column of file or sheet names is made to show them whole.
+WIDEST_NAMES = 60
+
+
+def _fitting(names: pd.Series, width: int) -> int:
+    """A width at least `width` that shows the column's names whole, up to WIDEST_NAMES: a file
+    or sheet cut short ("London day Mar 202") cannot be found."""
+    longest = int(names.astype(str).str.len().max()) if len(names) else 0
+    return max(width, min(WIDEST_NAMES, longest + 2))
+
+
 def _write_sheet(
     book: Workbook,
     looks: _Looks,
@@ -220,7 +235,7 @@ def _write_sheet(
         cell.font = looks.header_font
         cell.fill = looks.header_fill
         cell.border = looks.header_border
-        cell.alignment = looks.wrap
+        cell.alignment = looks.heading
         header.append(cell)
     _fit_height(sheet, 1, [(c.header, c.width) for c in columns])
     sheet.append(header)
@@ -294,7 +309,7 @@ def _overview(report: RunResult, titles: dict[str, str], letters: bool) -> tuple
         Column("Ruleset", 10),
         Column("Letter", 16, "link"),
         # after the contract's columns: the date a supervisor's report was asked for, once overdue
-        Column("Reference overdue", 12, "date"),
+        Column("Report overdue, asked for on", 14, "date"),
     ]
     weeks = report.config.report.reference_chase_weeks
     rows = []
@@ -398,7 +413,7 @@ def _about(book: Workbook, looks: _Looks, report: RunResult, titles: dict[str, s
         cell = WriteOnlyCell(sheet, value=text)
         cell.font = looks.header_font
         cell.fill = looks.header_fill
-        cell.alignment = looks.wrap
+        cell.alignment = looks.heading
         header.append(cell)
     sheet.append(header)
     met = dict.fromkeys(titles, 0)
@@ -490,10 +505,10 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
         "Data issues",
         [
             Column("Severity", 10, "status"),
-            Column("File", 34, "plain"),
-            Column("Sheet", 14, "plain"),
+            Column("File", _fitting(issues["file"], 34), "plain"),
+            Column("Sheet", _fitting(issues["sheet"], 14), "plain"),
             Column("Row", 7, "plain"),
-            Column("Column", 16, "plain"),
+            Column("Column", _fitting(issues["column"], 16), "plain"),
             Column("Value", 20, "plain"),
             Column("Problem", 80, "wrap"),
         ],
@@ -508,8 +523,8 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
         looks,
         "Sources",
         [
-            Column("File", 40, "plain"),
-            Column("Sheet", 16, "plain"),
+            Column("File", _fitting(report.sources["file"], 40), "plain"),
+            Column("Sheet", _fitting(report.sources["sheet"], 16), "plain"),
             Column("Kind", 12, "plain"),
             Column("SHA-256", 18, "plain"),
             Column("Rows read", 10, "plain"),
@@ -524,6 +539,7 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
         ),
         size=len(report.sources),
     )
+    order = {t.trainee_id: i for i, t in enumerate(report.trainees)}
     _write_sheet(
         book,
         looks,
@@ -547,7 +563,9 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
                 _month(c.now) if c.about == "forecast" else _words(everyone, c.now),
                 c.change,
             ]
-            for c in changes
+            # in the register's order, as every other sheet: a trainee's forecast moves are
+            # found after everyone's counts otherwise
+            for c in sorted(changes, key=lambda c: order.get(c.trainee_id, len(order)))
         ),
         freeze="C2",
     )

@@ -105,7 +105,7 @@ def test_an_overdue_report_is_flagged_in_the_digest_and_the_dashboard(
     book = openpyxl.load_workbook(month / "summary.xlsx", read_only=True)
     rows = list(book["Overview"].iter_rows(values_only=True))
     book.close()
-    column = rows[0].index("Reference overdue")
+    column = rows[0].index("Report overdue, asked for on")
     overdue = {row[0]: row[column] for row in rows[1:]}
     assert overdue == {"T1": dt.datetime(2026, 9, 1), "T2": None, "T3": None}
 

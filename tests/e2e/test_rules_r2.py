@@ -542,6 +542,6 @@ def test_signoff_not_by_supervisor(
         message = next(
             a["Message"]
             for a in out.book["Advisories"]
-            if a["Advice"] == "Signoff not by supervisor"
+            if a["Advice"] == "Sign-off not by supervisor"
         )
         assert message.startswith("Some of your competencies have been signed off only by")

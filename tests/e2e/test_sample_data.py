@@ -43,7 +43,7 @@ SHEET_HEADERS = {
         "Cost range",
         "Ruleset",
         "Letter",
-        "Reference overdue",
+        "Report overdue, asked for on",
     ],
     "Requirements": ["Trainee ID", "Name", "Requirement", "Status", "Achieved", "Target", "Detail"],
     "Advisories": ["Trainee ID", "Name", "Advice", "Message"],

@@ -154,6 +154,26 @@ def test_statuses_and_severities_are_words_everywhere(summary: Path) -> None:
     assert "Attendance" in kinds and "attendance" not in kinds
 
 
+def test_names_are_shown_whole_advice_spelt_as_prose_and_text_kept_off_numbers(
+    summary: Path,
+) -> None:
+    """A sheet name cut short ("London day Mar 202") cannot be found; `No accredited coleader`
+    is not how the letters spell it; printed, a right-aligned target ran into the detail."""
+    book = openpyxl.load_workbook(summary)
+    try:
+        sources = book["Sources"]
+        longest = max(len(str(r[1] or "")) for r in sources.iter_rows(min_row=2, values_only=True))
+        assert longest > 16 and sources.column_dimensions["B"].width >= longest
+        advice = {r[2] for r in book["Advisories"].iter_rows(min_row=2, values_only=True)}
+        assert "No accredited co-leader" in advice and "Co-leader not in supervision" in advice
+        assert not any("coleader" in a for a in advice)
+        detail = book["Requirements"]["G2"]
+        assert detail.alignment.wrap_text and detail.alignment.indent == 1
+        assert book["Requirements"]["G1"].alignment.indent == 0  # headings are not indented
+    finally:
+        book.close()
+
+
 def test_forecast_names_the_requirement_and_month(tmp_path: Path) -> None:
     # 10 co-led sessions in the last year, 10 to go: at that pace, 12 months after November.
     rows = [att(f"05/{m:02d}/2026", "co_leader") for m in range(1, 11)]
@@ -255,3 +275,19 @@ def test_libreoffice_opens_the_workbook_and_shows_its_words(summary: Path, tmp_p
         ).stdout
         assert "How to read this workbook" in text
         assert "Not yet met" in text and "Amelia Hart" in text
+
+
+def test_changes_run_in_the_registers_order_as_every_other_sheet(tmp_path: Path) -> None:
+    """A month later the sample's moves (counts, then forecasts) were listed T18, T17, T20:
+    a trainee's changes are found together, in the order the Overview lists trainees."""
+    out = tmp_path / "out"
+    run_report(SAMPLE, out, as_of=AS_OF)
+    run_report(SAMPLE, out, as_of="2026-12-31")
+    book = openpyxl.load_workbook(out / "2026-12" / "summary.xlsx", read_only=True)
+    try:
+        order = [r[0] for r in book["Overview"].iter_rows(min_row=2, values_only=True)]
+        changed = [r[0] for r in book["Changes"].iter_rows(min_row=2, values_only=True)]
+    finally:
+        book.close()
+    assert len(set(changed)) > 1
+    assert changed == sorted(changed, key=order.index)
