@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .chase import overdue_since
+from .labels import REGISTER_WORDS, SEVERITY_WORDS
 from .letters import file_stem, template_environment
 from .model import (
     CANNOT_ASSESS,
@@ -178,4 +179,9 @@ def _issues_by_file(issues: pd.DataFrame) -> list[dict]:
 def dashboard_html(report: RunResult, letters: bool = True) -> str:
     """The dashboard page as HTML text; every value from a spreadsheet is escaped."""
     template = template_environment().get_template("dashboard.html.j2")
-    return template.render(dashboard_context(report, letters))
+    # the workbook's words for the register's statuses and the issues' severities
+    return template.render(
+        dashboard_context(report, letters),
+        register_words=REGISTER_WORDS,
+        severity_words=SEVERITY_WORDS,
+    )

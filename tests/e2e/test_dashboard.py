@@ -124,6 +124,11 @@ def test_dashboard_issues_grouped_by_file_errors_first(sample_month: Path) -> No
     okafor = issues.index("attendance/okafor_thursday_gp_group.xlsx: 0 errors, 1 warning")
     assert raman < okafor
     assert "'31/02/2026' is not a real date" in issues
+    # in the workbook's words, not the machine's
+    html = (sample_month / "index.html").read_text("utf-8")
+    assert '<td class="error">Error</td>' in html and '<td class="error">error</td>' not in html
+    t04 = re.search(r"<td>T04</td>.*?</tr>", html, re.S)
+    assert t04 is not None and "<td>Active</td>" in t04.group()
 
 
 def test_stalled_is_six_months_without_a_record_and_text_is_escaped(
