@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .chase import overdue_since
+from .forecast import QUIET_MONTHS
 from .labels import REGISTER_WORDS, SEVERITY_WORDS
 from .letters import file_stem, template_environment
 from .model import (
@@ -25,8 +26,9 @@ from .wording import third_person
 # The summary's words (docs/contract.md#outputs), so the page and the workbook say the same.
 OVERALL_LABELS = {READY: "Ready", "in_progress": "In progress", "needs_data": "Needs data"}
 STATUS_LABELS = {MET: "Met", NOT_MET: "Not yet met", CANNOT_ASSESS: "Cannot assess"}
-# Months without a new record after which an active trainee counts as stalled.
-STALLED_MONTHS = 6
+# Months without a new record after which an active trainee counts as stalled: those after
+# which a route's forecast stops, so that no stalled trainee is shown a finishing month.
+STALLED_MONTHS = QUIET_MONTHS
 # Issues listed per file on the page; the rest are counted and left to the summary.
 ISSUES_SHOWN_PER_FILE = 50
 

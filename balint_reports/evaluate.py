@@ -903,19 +903,25 @@ def _report_before_supervision(
 
 def recent_dates(
     tables: Tables, routes: Iterable[Route], after: pd.Timestamp
-) -> dict[Route, dict[str, int]]:
-    """Per route, per trainee, how many distinct dates its counted rows have after `after`:
-    how many dated contributions a forecast's pace rests on. One grouped pass per measure."""
+) -> dict[Route, dict[str, tuple[int, pd.Timestamp]]]:
+    """Per route, per trainee, how many distinct dates its counted rows have after `after`
+    (how many dated contributions a forecast's pace rests on) and the latest of them. One
+    grouped pass per measure."""
     measures = _Measures(tables)
-    by_measure: dict[Route, dict[str, int]] = {}
-    found: dict[Route, dict[str, int]] = {}
+    by_measure: dict[Route, dict[str, tuple[int, pd.Timestamp]]] = {}
+    found: dict[Route, dict[str, tuple[int, pd.Timestamp]]] = {}
     for route in routes:
         key = route.measure()
         if key not in by_measure:
             rows = measures.rows_for(route)
             date = measures.date_column(route.source)
-            recent = rows.loc[rows[date] > after]
-            by_measure[key] = recent.groupby("trainee")[date].nunique().to_dict()
+            recent = rows.loc[rows[date] > after].groupby("trainee")[date]
+            by_measure[key] = {
+                trainee: (int(count), latest)
+                for (trainee, count), latest in zip(
+                    recent.nunique().items(), recent.max(), strict=True
+                )
+            }
         found[route] = by_measure[key]
     return found
 

@@ -6,9 +6,11 @@ sessions dated in the window; for distinct events or competencies, the ones that
 (a competency signed off again adds nothing). Counts come from one grouped pass per route over
 the whole table at the earlier cut-off, never from a per-trainee scan.
 
-A forecast needs at least MIN_DATES dated records in the window: two sessions are a date, not a
-pace. From one month to the next a forecast holds still (hold_still): it never moves later
-unless there are new records or the pace fell, and when it moves the Changes sheet says why.
+A forecast needs at least MIN_DATES dated records in the window (two sessions are a date, not a
+pace) and one in the last QUIET_MONTHS (a pace that stopped half a year ago promises nothing:
+the dashboard calls such a trainee stalled). From one month to the next a forecast holds still
+(hold_still): it never moves later unless there are new records or the pace fell, and when it
+moves the Changes sheet says why.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ WINDOW_MONTHS = 12
 HORIZON_MONTHS = 60
 # Fewer dated records than this in the window give no forecast: too few to call a pace.
 MIN_DATES = 3
+# A route with no record in this many months gives no forecast: the year's pace has stopped,
+# and the dashboard calls such a trainee stalled (dashboard.STALLED_MONTHS).
+QUIET_MONTHS = 6
 
 Forecasts = dict[tuple[str, str], dt.date]
 
@@ -36,9 +41,10 @@ Forecasts = dict[tuple[str, str], dt.date]
 FAR_OFF = "more than five years away at the recent pace"
 FEW_RECORDS = f"fewer than {MIN_DATES} dated records in the last 12 months"
 NO_PROGRESS = "no progress in the last 12 months"
+QUIET = f"no records in the last {QUIET_MONTHS} months"
 WAITING = "the counts are reached: what is missing is a date in the register"
 NO_PACE = "what it counts has no pace to forecast from"
-_WHY_ORDER = (WAITING, FAR_OFF, FEW_RECORDS, NO_PROGRESS, NO_PACE)
+_WHY_ORDER = (WAITING, FAR_OFF, QUIET, FEW_RECORDS, NO_PROGRESS, NO_PACE)
 
 
 Outlooks = dict[tuple[str, str], Outlook]
@@ -82,6 +88,7 @@ def outlooks(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Ou
     }
     earlier = route_counts(_before(tables, cut, columns_read(routes)), routes)
     dates = recent_dates(tables, routes, cut)
+    quiet_before = pd.Timestamp(as_of) - pd.DateOffset(months=QUIET_MONTHS)
     found: Outlooks = {}
     for result in results:
         rules = {q.id: q for q in result.ruleset.requirements}
@@ -95,6 +102,7 @@ def outlooks(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Ou
                 dates,
                 result.trainee_id,
                 as_of,
+                quiet_before,
             )
     return found
 
@@ -113,9 +121,10 @@ def _outlook(
     routes: tuple[Route, ...],
     results: tuple[RouteResult, ...],
     earlier: dict[Route, dict[str, float]],
-    dates: dict[Route, dict[str, int]],
+    dates: dict[Route, dict[str, tuple[int, pd.Timestamp]]],
     trainee_id: str,
     as_of: dt.date,
+    quiet_before: pd.Timestamp,
 ) -> Outlook:
     """The soonest month any applicable route reaches its target at its pace, or why none does.
 
@@ -140,7 +149,11 @@ def _outlook(
         if pace <= 0:
             why.add(NO_PROGRESS)
             continue
-        if dates[route].get(trainee_id, 0) < MIN_DATES:
+        count, latest = dates[route].get(trainee_id, (0, None))
+        if latest is None or latest < quiet_before:
+            why.add(QUIET)
+            continue
+        if count < MIN_DATES:
             why.add(FEW_RECORDS)
             continue
         months = math.ceil((route_result.target - route_result.achieved) * WINDOW_MONTHS / pace)

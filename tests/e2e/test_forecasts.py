@@ -55,6 +55,25 @@ def test_no_forecast_from_fewer_than_three_dates(inbox: Path, tmp_path: Path) ->
     assert _forecast(tmp_path / "b", "2026-11") == "Co-leading Balint groups: July 2027"
 
 
+def test_no_forecast_once_a_route_has_had_no_record_for_six_months(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """Three co-led dates in the year, the last in April: the dashboard calls her stalled, and
+    a letter saying 'at your recent pace, around …' would promise what has stopped."""
+    out = tmp_path / "out"
+    _inbox(inbox, [("15/12/2025", 4), ("15/02/2026", 4), ("15/04/2026", 4)])
+    run_report(inbox, out, as_of=NOV)
+    assert _forecast(out, "2026-11") is None
+    assert "recent pace" not in _letter(out, "2026-11", "T1")
+    dashboard = (out / "2026-11" / "index.html").read_text(encoding="utf-8")
+    stalled = dashboard.split('id="stalled"')[1].split("</section>")[0]
+    assert "T1" in stalled
+    # a record in the last six months brings the forecast back
+    _inbox(inbox, [("15/12/2025", 4), ("15/02/2026", 4), ("15/06/2026", 4)])
+    run_report(inbox, tmp_path / "b", as_of=NOV)
+    assert _forecast(tmp_path / "b", "2026-11") == "Co-leading Balint groups: July 2027"
+
+
 def test_a_month_without_records_does_not_push_the_forecast_back(
     inbox: Path, tmp_path: Path
 ) -> None:
@@ -122,7 +141,7 @@ def test_a_forecast_that_loses_its_third_date_goes_and_says_why(
     inbox: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    _inbox(inbox, [("15/11/2025", 2), ("15/01/2026", 2), ("15/04/2026", 2)])
+    _inbox(inbox, [("15/11/2025", 2), ("15/01/2026", 2), ("15/06/2026", 2)])
     run_report(inbox, out, as_of=OCT)
     assert _forecast(out, "2026-10") == "Co-leading Balint groups: February 2029"
     run_report(inbox, out, as_of=NOV)
