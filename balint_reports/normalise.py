@@ -514,7 +514,8 @@ def _vocab_parser(column: Column, config: Config) -> Callable[[object], tuple[ob
         for text in (canonical, *aliases):
             spellings[fold(text)] = canonical
     spellings.update(config.value_aliases.get(vocabulary.name, {}))
-    known = ", ".join(vocabulary.values)
+    # as the team may write them (`face to face`), not as progress.json keeps them
+    known = ", ".join(value.replace("_", " ") for value in vocabulary.values)
 
     def parse(cell: object) -> tuple[object, str | None]:
         text = fold(cell)

@@ -342,6 +342,8 @@ def test_unknown_format_is_kept_with_a_warning(tmp_path: Path) -> None:
     [issue] = [i for i in out.document["issues"] if i["column"] == "format"]
     assert issue["severity"] == "warning"
     assert "'hybrid' is not a known format" in issue["problem"]
+    # the known values as the team writes them, not as progress.json keeps them
+    assert "(known: face to face, online;" in issue["problem"]
     assert out.requirement("r") == ("not_met", 0, 0.5)
 
 
