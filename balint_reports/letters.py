@@ -13,6 +13,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from .changes import Change
+from .evaluate import EVENT_GAP_DAYS
 from .model import (
     CANNOT_ASSESS,
     IN_PROGRESS,
@@ -52,6 +53,7 @@ from .wording import (
     tier_gaps,
     trainee_date_headings,
     unknown_target_words,
+    unnamed_event_words,
     unused_rows_words,
     waiting_on_a_fix,
     waived_words,
@@ -182,25 +184,44 @@ def _reasons(
     ruleset: Ruleset,
     dates: tuple[tuple[str, dt.date], ...],
 ) -> list[str]:
-    """Why some of this trainee's rows do not count towards the requirement; and, met or not,
-    which register date the route shown counts from or to is not recorded (every row counts
-    then, which the trainee may know to be wrong)."""
-    applying = {route.label for route in result.routes}
-    date_headings = trainee_date_headings(ruleset)
-    shown = result.shown_route
-    spec_shown = route_spec(rule, shown) if shown is not None else None
-    known = dict(dates)
-    unrecorded = (
-        [
-            date_not_recorded(spec_shown.source, bound, date_headings)
-            for bound in (spec_shown.since, spec_shown.until)
-            if bound and bound not in known
-        ]
-        if spec_shown is not None
-        else []
-    )
+    """Why some of this trainee's rows do not count towards the requirement, or count as one;
+    and, met or not, which register date the route shown counts from or to is not recorded
+    (every row counts then, which the trainee may know to be wrong)."""
+    unrecorded = _unrecorded_dates(rule, result, ruleset, dates)
     if result.status == MET:
         return list(dict.fromkeys(unrecorded))
+    reasons = [
+        *_people_left_out(rule, trainee_id, records, ruleset),
+        *_dates_left_out(rule, result, trainee_id, records, ruleset),
+        *unrecorded,
+    ]
+    return list(dict.fromkeys(reasons))  # alternative routes may leave out the same rows
+
+
+def _unrecorded_dates(
+    rule: Requirement,
+    result: RequirementResult,
+    ruleset: Ruleset,
+    dates: tuple[tuple[str, dt.date], ...],
+) -> list[str]:
+    """The register dates the route shown counts from or to that the trainee's row lacks."""
+    shown = result.shown_route
+    spec = route_spec(rule, shown) if shown is not None else None
+    if spec is None:
+        return []
+    known = dict(dates)
+    headings = trainee_date_headings(ruleset)
+    return [
+        date_not_recorded(spec.source, bound, headings)
+        for bound in (spec.since, spec.until)
+        if bound and bound not in known
+    ]
+
+
+def _people_left_out(
+    rule: Requirement, trainee_id: str, records: Records, ruleset: Ruleset
+) -> list[str]:
+    """Rows left out for the person they were with: a supervisor or co-leader not eligible."""
     reasons = []
     headings = leader_headings(ruleset)
     for spec in rule.routes:
@@ -231,11 +252,31 @@ def _reasons(
                     reasons.append(co_led_not_counted(left_out.sessions, why))
                     continue
             reasons.append(co_led_not_counted(left_out.sessions, co_leader_reason(kind, name)))
+    return reasons
+
+
+def _dates_left_out(
+    rule: Requirement,
+    result: RequirementResult,
+    trainee_id: str,
+    records: Records,
+    ruleset: Ruleset,
+) -> list[str]:
+    """For the routes that apply to the trainee (not the psychodynamic route, without that
+    training): rows outside the route's register dates, and rows of an unnamed event that
+    count as one."""
+    applying = {route.label for route in result.routes}
+    headings = trainee_date_headings(ruleset)
+    reasons = []
     for spec in rule.routes:
-        # not a route of this trainee's (psychodynamic training, without it) or without dates
-        if spec.label not in applying or not (spec.since or spec.until):
+        if spec.label not in applying:
             continue
-        for outside in records.outside_dates(spec, trainee_id):
+        if spec.count == "distinct_events":
+            reasons += [
+                unnamed_event_words([day.date() for day in event], EVENT_GAP_DAYS)
+                for event in records.unnamed_events(spec, trainee_id)
+            ]
+        for outside in records.outside_dates(spec, trainee_id) if spec.since or spec.until else ():
             amount = outside.sessions if spec.source == "attendance" else outside.rows
             reasons.append(
                 outside_dates_not_counted(
@@ -245,11 +286,10 @@ def _reasons(
                     outside.bound,
                     outside.day.date(),
                     spec.within_years,
-                    date_headings,
+                    headings,
                 )
             )
-    # alternative routes may leave out the same rows
-    return list(dict.fromkeys([*reasons, *unrecorded]))
+    return reasons
 
 
 def _missing_label(rule: Requirement, result: RequirementResult) -> str:

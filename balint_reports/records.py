@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .evaluate import Tables, _Measures
+from .evaluate import Tables, _Measures, event_runs
 from .resolve import MAYBE_TRAINEE
 from .ruleset import Route, Ruleset
 
@@ -113,21 +113,18 @@ class Records:
     not_counted: dict[Route, dict[str, list[NotCounted]]] = field(default_factory=dict)
     # per route measure with a date window: the rows left out by it, by trainee
     outside: dict[Route, dict[str, list[OutsideDates]]] = field(default_factory=dict)
+    # per route measure counting events: the dates of each event that no name tells apart from
+    # another (blank names, dates at most EVENT_GAP_DAYS apart), by trainee, when it has several
+    unnamed: dict[Route, dict[str, list[tuple[pd.Timestamp, ...]]]] = field(default_factory=dict)
     rejected: dict[str, list[Rejected]] = field(default_factory=dict)
     # leader id -> (name, accredited, experienced in supervision): who the rows were with
     leaders: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)
-    # per route object: (it, its counted rows, its rows left out by person and by date); a
-    # route's measure is a new object each time, hashed field by field, and letters ask for it
-    # thousands of times
-    _by_route: dict[
-        int,
-        tuple[
-            Route,
-            TraineeRows | None,
-            dict[str, list[NotCounted]],
-            dict[str, list[OutsideDates]],
-        ],
-    ] = field(default_factory=dict, repr=False, compare=False)
+    # per route object: (it, its counted rows, its rows left out by person and by date, its
+    # unnamed events); a route's measure is a new object each time, hashed field by field, and
+    # letters ask for it thousands of times
+    _by_route: dict[int, tuple[Route, TraineeRows | None, dict, dict, dict]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def leader_names(self) -> dict[str, str]:
         """Leader id -> name."""
@@ -138,9 +135,7 @@ class Records:
         found = self._found(route)
         return found[1], found[2]
 
-    def _found(
-        self, route: Route
-    ) -> tuple[Route, TraineeRows | None, dict[str, list[NotCounted]], dict]:
+    def _found(self, route: Route) -> tuple[Route, TraineeRows | None, dict, dict, dict]:
         found = self._by_route.get(id(route))
         if found is None or found[0] is not route:  # `is`: an id may be reused
             measure = route.measure()
@@ -149,6 +144,7 @@ class Records:
                 self.counted.get(measure),
                 self.not_counted.get(measure, {}),
                 self.outside.get(measure, {}),
+                self.unnamed.get(measure, {}),
             )
             self._by_route[id(route)] = found
         return found
@@ -161,6 +157,10 @@ class Records:
     def excluded(self, route: Route, trainee_id: str) -> list[NotCounted]:
         """The trainee's rows the route left out because of the person they were with."""
         return self.of_route(route)[1].get(trainee_id, [])
+
+    def unnamed_events(self, route: Route, trainee_id: str) -> list[tuple[pd.Timestamp, ...]]:
+        """The dates of each of the trainee's events counted as one for want of a name."""
+        return self._found(route)[4].get(trainee_id, [])
 
     def outside_dates(self, route: Route, trainee_id: str) -> list[OutsideDates]:
         """The trainee's rows the route left out because of their date."""
@@ -240,6 +240,29 @@ def _outside_dates(measures: _Measures, route: Route) -> dict[str, list[OutsideD
         found.setdefault(who, []).append(
             OutsideDates(who, field_name, where, on, int(rows), float(total))
         )
+    return found
+
+
+def _unnamed_events(counted: pd.DataFrame) -> dict[str, list[tuple[pd.Timestamp, ...]]]:
+    """Per trainee, the dates of each event with no name that spans several dates: "13 and 15
+    June" read as two training days, counted as one (SPEC 3.2) with nothing saying why."""
+    blank = counted.loc[counted["event_key"] == "", ["trainee", "date"]]
+    if blank.empty:
+        return {}
+    dates = (
+        blank.assign(run=event_runs(blank.assign(event_key="")).to_numpy())
+        .drop_duplicates(["run", "date"])
+        .sort_values(["run", "date"], kind="stable")
+    )
+    dates = dates.loc[dates["run"].duplicated(keep=False)]  # runs of several dates only
+    found: dict[str, list[tuple[pd.Timestamp, ...]]] = {}
+    runs = dates["run"].to_numpy()
+    if not len(runs):
+        return found
+    starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]])
+    for start, stop in zip(starts, [*starts[1:], len(runs)], strict=True):
+        trainee = dates["trainee"].iat[start]
+        found.setdefault(trainee, []).append(tuple(dates["date"].iloc[start:stop]))
     return found
 
 
@@ -339,4 +362,6 @@ def collect(
                     records.not_counted[key] = _not_counted(measures, route)
                 if route.since or route.until:
                     records.outside[key] = _outside_dates(measures, route)
+                if route.count == "distinct_events":
+                    records.unnamed[key] = _unnamed_events(counted)
     return records

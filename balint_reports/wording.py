@@ -597,6 +597,17 @@ def date_not_recorded(source: str, bound: str, headings: Mapping[str, str]) -> s
     return f"{missing}, so all your {noun} count here: if you have one, please let us know."
 
 
+def unnamed_event_words(dates: Sequence[dt.date], gap: int) -> str:
+    """`Your records of 13 June 2026 and 15 June 2026 count as one event: …`, for rows of an
+    event with no name, which the rules take as one event when `gap` days apart at most."""
+    days = [day_text(day) for day in dates]
+    listed = f"{', '.join(days[:-1])} and {days[-1]}"
+    return (
+        f"Your records of {listed} count as one event: they have no event name and are "
+        f"{gap} days or less apart. If they were separate events, please tell us their names."
+    )
+
+
 def outside_dates_not_counted(
     source: str,
     amount: float,

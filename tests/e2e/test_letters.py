@@ -181,3 +181,44 @@ def test_sessions_outside_a_routes_dates_are_said_inside_the_requirement(
         "count here: if you have one, please let us know." in undated
     )
     assert "We have no date" not in early
+
+
+def test_an_unnamed_event_of_several_dates_says_it_counts_as_one(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """Two training days two days apart with no event name are one event by the rules: the
+    letter listed both dates and said '1 of 2' with nothing to say why."""
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("T1", "Lena Days", psychodynamic_training="no"),
+                trainee_row("T2", "Nora Named", psychodynamic_training="no"),
+            ],
+        },
+    )
+    write_csv(
+        inbox / "days.csv",
+        [
+            ["trainee", "date", "activity", "event"],
+            ["T1", "13/06/2026", "leadership day", ""],
+            ["T1", "15/06/2026", "leadership day", ""],
+            ["T2", "13/06/2026", "leadership day", "Manchester day"],
+            ["T2", "15/06/2026", "leadership day", "Leeds day"],
+        ],
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    achieved = {
+        t["trainee_id"]: t["requirements"]["leadership_training"]["achieved"]
+        for t in progress["trainees"]
+    }
+    assert achieved == {"T1": 1, "T2": 2}
+    letters = tmp_path / "out" / "2026-11" / "letters"
+    lena = " ".join((letters / "T1.txt").read_text(encoding="utf-8").split())
+    assert (
+        "Your records of 13 June 2026 and 15 June 2026 count as one event: they have no event "
+        "name and are 3 days or less apart. If they were separate events, please tell us their "
+        "names." in lena
+    )
+    assert "count as one event" not in (letters / "T2.txt").read_text(encoding="utf-8")
