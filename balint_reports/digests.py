@@ -71,6 +71,9 @@ def _references_awaited(t: TraineeResult, as_of: dt.date, chase_weeks: int) -> l
     words = t.ruleset.vocabulary
     chased = t.ruleset.supervisor_reference()
     late = overdue_since(t, as_of, chase_weeks)
+    requirements_met = all(
+        r.status == MET for r in t.requirements if t.ruleset.readiness.counts(r.id)
+    )
     for reference in t.ruleset.references:
         if reference.by != "supervisor":
             continue  # a co-leader's report is not this supervisor's to write
@@ -84,10 +87,16 @@ def _references_awaited(t: TraineeResult, as_of: dt.date, chase_weeks: int) -> l
             continue
         last = forwarded or shared
         if received in dates and last is not None and last not in dates:
-            # with the trainee already, or with no sharing step: it is to be forwarded
+            # with the trainee already, or with no sharing step: it is to be forwarded; else
+            # shared, once the trainee's letter asks them to ask for it (feeling ready, or
+            # every requirement met: the letter's next steps are then readiness's)
             with_trainee = forwarded is not None and (shared is None or shared in dates)
-            if with_trainee or t.feels_ready:
-                awaited.append(reference_to_pass_on(t.name, with_trainee, words, reference.name))
+            if with_trainee or t.feels_ready or requirements_met:
+                awaited.append(
+                    reference_to_pass_on(
+                        t.name, with_trainee, words, reference.name, bool(t.feels_ready)
+                    )
+                )
     return awaited
 
 

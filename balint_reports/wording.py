@@ -887,17 +887,23 @@ def report_awaited(
 
 
 def reference_to_pass_on(
-    name: str, shared: bool, words: Vocabulary = DEFAULT_WORDS, noun: str = ""
+    name: str,
+    shared: bool,
+    words: Vocabulary = DEFAULT_WORDS,
+    noun: str = "",
+    ready: bool = True,
 ) -> str:
-    """A received reference that the trainee is ready for and that has not gone its way yet;
-    `shared`: it is with the trainee (or needs not be), so it is to be forwarded."""
+    """A received reference that has not gone its way yet; `shared`: it is with the trainee
+    (or needs not be), so it is to be forwarded; `ready`: the trainee feels ready to apply."""
     noun = noun or "reference"
     if shared:
         return (
             f"Your {noun} for {name} has been shared with them: please forward it to the "
             f"{words.team}."
         )
-    return f"{name} feels ready to apply: please share your {noun} with them."
+    if ready:
+        return f"{name} feels ready to apply: please share your {noun} with them."
+    return f"The {words.team} has your {noun} for {name}: please share it with them too."
 
 
 def signoffs_awaited(titles: Sequence[str]) -> str:

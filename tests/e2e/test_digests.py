@@ -209,3 +209,26 @@ def test_an_overdue_report_is_waited_for_once(tmp_path: Path) -> None:
         "1 September 2026, 12 weeks ago, and has not received it yet (a reminder goes after "
         "6 weeks)."
     ]
+
+
+def test_sharing_the_reference_is_asked_of_the_supervisor_when_the_letter_asks_for_it(
+    tmp_path: Path,
+) -> None:
+    """The sample's T07 has every requirement met, a reference received and not shared, and
+    does not feel ready yet: her letter asks her to ask her supervisor to share it, and her
+    supervisor's digest said nothing of it. T19's reference is received too, but her
+    supervision does not count yet: neither is asked."""
+    out = tmp_path / "out"
+    run_report(Path(__file__).resolve().parents[2] / "sample_data", out)
+    month = out / "2026-11"
+    letter = (month / "letters" / "T07.txt").read_text(encoding="utf-8")
+    assert "Ask your supervisor to share their written reference with you." in letter
+    digest = (month / "digests" / "L07.txt").read_text(encoding="utf-8")
+    assert (
+        "The leadership team has your reference for Hamish MacLeod: please share it with them "
+        "too." in digest
+    )
+    assert "share" not in (month / "letters" / "T19.txt").read_text(encoding="utf-8")
+    assert "Nadia Haddad: please share" not in (month / "digests" / "L04.txt").read_text(
+        encoding="utf-8"
+    )
