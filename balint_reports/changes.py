@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .labels import STATUS_WORDS
@@ -73,8 +74,12 @@ def compare(
     previous: tuple[TraineeSnapshot, ...] | None,
     current: tuple[TraineeSnapshot, ...],
     rulesets: tuple[Ruleset, ...],
+    labels: Mapping[tuple[str, str], str] | None = None,
 ) -> list[Change]:
-    """Changes between the previous report's trainees and this one's; none on the first report."""
+    """Changes between the previous report's trainees and this one's; none on the first report.
+
+    `labels`: per (trainee id, requirement id), what the route shown now counts; without one,
+    the requirement's first route's (its psychodynamic route's, for uk-2019's membership)."""
     if previous is None:
         return []
     wording = _wording(rulesets)
@@ -94,6 +99,7 @@ def compare(
             if old is None:
                 continue
             title, label = wording.get((trainee.ruleset, rid), (rid, "items"))
+            label = (labels or {}).get((tid, rid), label)
             words, became_met = _requirement_change(title, label, old, now)
             if words:
                 changes.append(

@@ -143,8 +143,15 @@ def run_month(
             cache.prune()
             _refuse_emptier(existing, report, out / month)
             current = tuple(snapshot_of(t) for t in report.trainees)
+            # counts are told in the words of the route each letter shows
+            labels = {
+                (t.trainee_id, r.id): route.label
+                for t in report.trainees
+                for r in t.requirements
+                if (route := r.shown_route) is not None
+            }
             changes = compare(
-                previous.trainees if previous else None, current, rulesets
+                previous.trainees if previous else None, current, rulesets, labels
             ) + forecast_changes(report.forecast_moves, report.trainees)
             had_letter = frozenset(
                 t.trainee_id

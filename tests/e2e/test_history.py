@@ -352,3 +352,24 @@ def test_a_future_row_is_not_a_new_issue_every_month(inbox: Path, tmp_path: Path
     run_cli("run", inbox, "--out", out, "--as-of", "2026-09-30")
     result = run_cli("run", inbox, "--out", out, "--as-of", "2026-10-31")
     assert "0 data issues new" in result.output
+
+
+def test_what_moved_is_told_in_the_words_of_the_route_the_letter_shows(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """Jane has no psychodynamic training: her membership counts 'member sessions in an ongoing
+    group or at Balint Society weekends'. Two more of them were told as '2 more member sessions
+    during or after your professional training', the other route's words."""
+    _registers(inbox)
+    out = tmp_path / "out"
+    rows = [["T1", f"{day}/03/2025", "member", 1, "", ""] for day in range(1, 11)]
+    write_csv(inbox / "attendance-2026-09.csv", [ATTENDANCE_HEADER, *rows])
+    run_report(inbox, out, as_of=SEP)
+    more = [["T1", f"{day}/10/2026", "member", 1, "", ""] for day in (6, 13)]
+    write_csv(inbox / "attendance-2026-10.csv", [ATTENDANCE_HEADER, *more])
+    run_report(inbox, out, as_of=OCT)
+    since = _since(_letter(out, "2026-10", "T1"))
+    assert "2 more member sessions in an ongoing group or at Balint Society weekends" in since
+    assert "professional training" not in since
+    [change] = _changes(out, "2026-10")
+    assert change[5] == "2 more member sessions in an ongoing group or at Balint Society weekends"
