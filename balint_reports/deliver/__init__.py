@@ -22,7 +22,7 @@ from ..config import CONFIG_NAME, PASSWORD_VARIABLE, Config, load_config
 from ..errors import DeliveryError
 from ..lock import locked
 from ..outbox import MANIFEST, Headers, build_message, headers_for, with_opening
-from ..sendlog import FAILED, LOG_NAME, SENT, UNKNOWN, SendLog
+from ..sendlog import FAILED, LOG_NAME, MAYBE_DELIVERED, SENT, UNKNOWN, SendLog
 from .pacing import Clock, Planned, SystemClock, send_batch
 from .planner import Item, Month, Step, load_for_test, load_month, not_a_month, plan
 from .report import (
@@ -278,6 +278,9 @@ def send_month(
             finally:
                 if client is not None:
                     client.close()
+            other_kind = _still_to_send(
+                log, month, "digest" if options.kind == "letter" else "letter"
+            )
         finally:
             log.close()
         report_file = report_dir / (DRY_RUN_REPORT_NAME if options.dry_run else REPORT_NAME)
@@ -292,9 +295,22 @@ def send_month(
         stopped_by=batch.stopped_by,
         errors=month.errors,
         no_utf8=batch.no_utf8,
-        other_kind=month.other_kind,
+        other_kind=other_kind,
         left_by_limit=batch.left_by_limit,
         sender_problem=sender_problem,
+    )
+
+
+def _still_to_send(log: SendLog, month: Month, kind: str) -> int:
+    """How many of the month's messages of `kind` have not gone (nor maybe gone) yet: after
+    the letters and the digests were both sent, neither is "ready too"."""
+    if not month.other_kind:
+        return 0
+    earlier = log.attempts(kind, month.month)
+    return sum(
+        1
+        for recipient in month.other_kind
+        if not any(a.state in MAYBE_DELIVERED for a in earlier.get(recipient, []))
     )
 
 

@@ -66,7 +66,9 @@ class Month:
     config: Path | None  # the config the run used
     items: list[Item]  # of the kind asked for (and only the ids asked for)
     errors: MonthErrors
-    other_kind: int  # messages of the other kind that could be sent
+    # the recipients of the other kind's messages (digests beside letters, and letters beside
+    # digests) that could be sent: the CLI says how many are still to go
+    other_kind: tuple[str, ...]
     # the society's word the run found in its rulesets, for the subject's {accreditation}
     accreditation: str = "accreditation"
 
@@ -215,9 +217,9 @@ def _month(
         errors=MonthErrors(0, ())
         if kind == FEEDBACK_KIND
         else _errors(folder, manifest, [e for e in entries if e["kind"] == "letter"]),
-        other_kind=0
+        other_kind=()
         if kind == FEEDBACK_KIND
-        else sum(1 for e in entries if e["kind"] != kind and not e["skip"]),
+        else tuple(e["id"] for e in entries if e["kind"] != kind and not e["skip"]),
         accreditation=str(manifest.get("accreditation") or "accreditation"),
     )
 

@@ -1123,6 +1123,19 @@ def test_dry_run_lists_names_and_ids_and_mentions_the_digests(report: Path) -> N
     assert "trainee letters ready too" in digests.output
 
 
+def test_what_has_been_sent_is_not_said_to_be_ready(report: Path, smtp: tuple) -> None:
+    """After the letters went, sending the digests said 'trainee letters ready too: leave out
+    --digests'; once both had gone, a dry run still said the digests were ready."""
+    server, port = smtp
+    letters = _send(report, "--no-dry-run", "--yes", port=port)
+    assert "2 supervisor digests ready too: add --digests to send them." in letters.output
+    digests = _send(report, "--no-dry-run", "--yes", "--digests", port=port)
+    assert digests.exit_code == 0, digests.output
+    assert "ready too" not in digests.output
+    assert "ready too" not in _send(report).output
+    assert len(server.messages) > 2
+
+
 def test_test_to_sends_one_letter_and_one_digest_that_never_count(
     report: Path, smtp: tuple
 ) -> None:
