@@ -94,8 +94,11 @@ class SendResult:
 
 
 def write_send_report(path: Path, outcomes: list[Outcome]) -> None:
-    """send-report.csv: one row per message, with what happened to it."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    """send-report.csv: one row per message, with what happened to it.
+
+    With a byte-order mark: Excel on Windows opens a CSV without one as Windows-1252, and
+    "Zoë Brontë" would read "ZoÃ« BrontÃ«"."""
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(REPORT_COLUMNS)
         for o in outcomes:

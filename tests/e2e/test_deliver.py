@@ -215,7 +215,9 @@ def report(inbox: Path, tmp_path: Path) -> Path:
 
 
 def _send_report(report: Path, name: str = "send-report.csv") -> dict[str, dict]:
-    with (report / name).open(encoding="utf-8") as handle:
+    # Excel reads the byte-order mark as UTF-8's: so does Python's utf-8-sig
+    assert (report / name).read_bytes().startswith(b"\xef\xbb\xbfkind,")
+    with (report / name).open(encoding="utf-8-sig") as handle:
         return {row["recipient"]: row for row in csv.DictReader(handle)}
 
 
@@ -694,7 +696,7 @@ def test_send_report_cells_cannot_run_as_formulas(inbox: Path, tmp_path: Path) -
     run_report(inbox, tmp_path / "out")
     report = tmp_path / "out" / "2026-11"
     assert _send(report).exit_code == 0
-    with (report / "send-report-dry-run.csv").open(encoding="utf-8") as handle:
+    with (report / "send-report-dry-run.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     assert rows[1][:5] == ["letter", "'=HYPERLINK(1)", "Eq Person", "'=1+2@x.org", "would send"]
 
