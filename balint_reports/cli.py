@@ -834,6 +834,13 @@ def template(
     from .pipeline import build_report
     from .template import People, write_template
 
+    if out_file.suffix.casefold() != ".xlsx":
+        # An Excel workbook under another name is a file nothing reads: put in the inbox as
+        # `notes.csv`, it would be reported as a CSV in the wrong encoding.
+        raise click.ClickException(
+            f"{out_file.name}: the template is an Excel workbook: give a name ending in .xlsx, "
+            f"e.g. {out_file.stem or 'attendance'}.xlsx"
+        )
     if out_file.exists() and not force:
         raise click.ClickException(f"{out_file} exists: choose another name, or add --force")
     try:

@@ -204,6 +204,12 @@ def test_template_has_instructions_date_checks_and_refuses_to_overwrite(tmp_path
     assert book["Supervision"]["C2"].number_format == "DD/MM/YYYY"
     again = run_cli("template", path, "--kind", "supervision")
     assert again.exit_code == 1 and "exists: choose another name, or add --force" in again.output
+    # a workbook under another name is a file nothing can read: refused, with the name to use
+    for name in ("sup.csv", "notes.txt", "sup"):
+        refused = run_cli("template", tmp_path / name, "--kind", "supervision")
+        assert refused.exit_code == 1 and not (tmp_path / name).exists()
+        assert "give a name ending in .xlsx" in refused.output
+    assert "e.g. sup.xlsx" in refused.output
 
 
 def test_init_makes_a_working_folder_and_never_overwrites(tmp_path: Path) -> None:
