@@ -11,6 +11,7 @@ from .evidence import changed_files, evidence_files, read_run_record
 from .lock import locked
 from .pipeline import build_report
 from .ruleset import load_rulesets
+from .values import fold_name
 
 
 def statement_for(report_dir: Path, trainee_id: str, inbox: Path | None = None) -> Path:
@@ -49,8 +50,14 @@ def statement_for(report_dir: Path, trainee_id: str, inbox: Path | None = None) 
             wanted.casefold()
         )
         if found is None or found not in result.evidence:
+            named = [t for t in result.trainees if fold_name(t.name) == fold_name(wanted)]
+            hint = (
+                f": {named[0].name}'s id is {named[0].trainee_id}, give that"
+                if named
+                else ": give the trainee's id as the register has it (e.g. T07)"
+            )
             raise OutputError(
-                f"{wanted}: no such trainee in the {report_dir.name} report's register"
+                f"{wanted}: no such trainee in the {report_dir.name} report's register{hint}"
             )
         files = evidence_files({found: result.evidence[found]})
         for path, data in files.items():

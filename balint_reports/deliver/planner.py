@@ -35,6 +35,7 @@ from ..sendlog import (
     SendLog,
     address_hash,
 )
+from ..values import fold_name
 from .report import CHANGED, HELD_REFUSED, HELD_UNKNOWN, MonthErrors
 
 REGISTER = {"letter": "trainees", "digest": "leaders", FEEDBACK_KIND: "leaders"}
@@ -197,10 +198,21 @@ def load_month(folder: Path, kind: str, only: Iterable[str] = ()) -> Month:
     pool = [_entry(e) for e in feedback_entries(folder)] if kind == FEEDBACK_KIND else entries
     wanted = {i.casefold() for i in only}
     chosen = [e for e in pool if e["kind"] == kind and (not wanted or e["id"].casefold() in wanted)]
-    missing = wanted - {e["id"].casefold() for e in chosen}
+    found = {e["id"].casefold() for e in chosen}
+    missing = [i for i in only if i.casefold() not in found]
     if missing:
-        raise DeliveryError(f"--only {sorted(missing)[0]}: no {kind} for this id in {path}")
+        raise DeliveryError(_not_an_id(missing[0], kind, folder, pool))
     return _month(folder, manifest, entries, kind, [_item(folder, e) for e in chosen])
+
+
+def _not_an_id(asked: str, kind: str, folder: Path, pool: list[dict]) -> str:
+    """Why --only found nothing, and what to give instead: the id of a name typed for one."""
+    named = [e for e in pool if e["kind"] == kind and fold_name(e["name"]) == fold_name(asked)]
+    if named:
+        hint = f"{named[0]['name']}'s id is {named[0]['id']}: give --only {named[0]['id']}"
+    else:
+        hint = f"a dry run (balint-reports send {folder}) lists each {kind} with its id"
+    return f"--only {asked}: no {kind} for this id in the {folder.name} report; {hint}"
 
 
 def _month(

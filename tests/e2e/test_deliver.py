@@ -513,7 +513,13 @@ def test_limit_and_only(report: Path, smtp: tuple) -> None:
     assert "Error" not in result.output
     missing = _send(report, "--only", "T9", port=port)
     assert missing.exit_code == 1
-    assert "--only t9: no letter for this id" in missing.output
+    assert "--only T9: no letter for this id in the 2026-11 report; a dry run" in " ".join(
+        missing.output.split()
+    )
+    # a name typed for an id is told the id to give
+    named = _send(report, "--only", "jane smith", port=port)
+    assert named.exit_code == 1
+    assert "Jane Smith's id is T1: give --only T1" in " ".join(named.output.split())
 
 
 def test_dropped_connection_then_rerun_sends_the_rest_once(report: Path, smtp: tuple) -> None:

@@ -139,6 +139,9 @@ def test_evidence_refuses_when_the_inbox_changed_and_names_unknown_trainees(
     unknown = run_cli("evidence", sample_month, "T99")
     assert unknown.exit_code == 1
     assert "T99: no such trainee in the 2026-11 report's register" in unknown.output
+    named = run_cli("evidence", sample_month, "Amelia Hart")
+    assert named.exit_code == 1
+    assert "Amelia Hart's id is T01, give that" in " ".join(named.output.split())
     moved = tmp_path / "moved"
     shutil.copytree(sample_month.parent.parent / "inbox", moved)
     csv = moved / "supervision" / "adebayo_supervision_log.csv"
