@@ -99,7 +99,11 @@ def _plural(n: int, word: str) -> str:
 def _since_previous(result: MonthResult) -> list[str]:
     """What the team hears about the month before: who moved, new issues, lost files."""
     if not result.previous_month:
-        return ["First report in this folder: the next one will show what changed."]
+        # also when the first month is run again: "first report" would no longer be true
+        return [
+            "No earlier month in this folder to compare with: next month's report will show "
+            "what changed."
+        ]
     moved = f"{_plural(result.moved, 'trainee')} moved"
     if result.new_trainees:
         moved += f", {result.new_trainees} new"

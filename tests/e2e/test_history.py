@@ -246,7 +246,10 @@ def test_cli_summary_counts_moves_and_new_issues(inbox: Path, tmp_path: Path) ->
     _registers(inbox)
     _september(inbox)
     first = run_cli("run", inbox, "--out", out, "--as-of", SEP)
-    assert "First report in this folder" in first.output
+    assert "No earlier month in this folder to compare with" in first.output
+    again = run_cli("run", inbox, "--out", out, "--as-of", SEP)
+    assert "No earlier month in this folder to compare with" in again.output
+    assert "First report" not in again.output
     _october(inbox)
     write_csv(
         inbox / "supervision.csv",
