@@ -386,6 +386,14 @@ def check(
             "that has not ended yet, give its last day, e.g. --as-of 31/12/2026."
         )
     kinds = set(all_sources["kind"])  # the files read, named or not
+    if "trainees" not in kinds and kinds & {"attendance", "supervision", "portfolio"}:
+        # a file checked on its own, from an email say: its names cannot be wrong for want of
+        # a register, and the table's "not in the trainees register" would say they were
+        click.echo(
+            "No trainees register among these files, so every name above is reported as "
+            "unknown: give the registers too, e.g. balint-reports check FILE "
+            "inbox/registers.xlsx, or check the file inside the inbox."
+        )
     if "trainees" in kinds and "supervision" not in kinds:
         click.echo(
             "No supervision log among these files, so the dates the supervisors' reports were "

@@ -645,6 +645,12 @@ def test_a_file_checked_in_its_inbox_is_read_with_the_inboxs_registers(
     alone = run_cli("check", elsewhere, "--as-of", "2026-12-31")
     assert "'Jane Smith' is not in the trainees register" in alone.output
     assert "inbox's registers" not in alone.output
+    # ... and says why every name is unknown, and what to give
+    assert (
+        "No trainees register among these files, so every name above is reported as unknown: "
+        "give the registers too" in " ".join(alone.output.split())
+    )
+    assert "No trainees register among" not in result.output
 
 
 def test_formulas_and_control_characters_are_neutralised_in_the_summary(
