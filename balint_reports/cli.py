@@ -549,7 +549,11 @@ def _closing(result: deliver.SendResult) -> list[str]:
             "them again: correct the address in the register and run the month again, or use "
             "--retry-failed --only ID to try one as it is."
         )
-    if result.stopped_by:
+    if result.stopped_by == deliver.INTERRUPTED:
+        lines.append(
+            f"The send was interrupted. To send the rest (nothing is sent twice):\n  {result.again}"
+        )
+    elif result.stopped_by:
         lines.append(
             f"The send stopped: {result.stopped_by}. Put that right, then resume; nothing is "
             f"sent twice:\n  {result.again}"

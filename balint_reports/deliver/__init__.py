@@ -23,7 +23,7 @@ from ..errors import DeliveryError
 from ..lock import locked
 from ..outbox import MANIFEST, Headers, build_message, headers_for, with_opening
 from ..sendlog import FAILED, LOG_NAME, MAYBE_DELIVERED, SENT, UNKNOWN, SendLog
-from .pacing import Clock, Planned, SystemClock, send_batch
+from .pacing import INTERRUPTED, Clock, Planned, SystemClock, send_batch
 from .planner import Item, Month, Step, load_for_test, load_month, not_a_month, plan
 from .report import (
     CHANGED,
@@ -52,6 +52,7 @@ __all__ = [
     "FAILED",
     "HELD_REFUSED",
     "HELD_UNKNOWN",
+    "INTERRUPTED",
     "PASSWORD_VARIABLE",
     "PENDING",
     "SENT",

@@ -127,6 +127,9 @@ class BatchResult:
     no_utf8: list[Outcome] = field(default_factory=list)
 
 
+INTERRUPTED = "the send was interrupted"
+
+
 class _Batch:
     """One send of a list of messages: the state shared by its first pass and its retries."""
 
@@ -138,6 +141,34 @@ class _Batch:
         self.retries = RetryQueue(clock, client.settings.retry_waits)
         self.outcomes: list[Outcome | None] = [None] * len(planned)
         self.stopped = ""
+
+    def run(self, chosen: list[int]) -> None:
+        """Try each chosen message, then those to retry, until done or stopped."""
+        planned, outcomes = self.planned, self.outcomes
+        try:
+            for index in chosen:
+                if self.stopped:
+                    outcomes[index] = planned[index].outcome(
+                        PENDING, f"not attempted: {self.stopped}"
+                    )
+                else:
+                    self.attempt(index, 1)
+            while self.retries and not self.stopped:
+                index, tries = self.retries.next()
+                self.attempt(index, tries + 1)
+        except KeyboardInterrupt:
+            # Ctrl-C: what went, and what is left, are told as for a dropped server, with the
+            # command that sends the rest (the log already knows each message's state).
+            self.stopped = INTERRUPTED
+            for index in chosen:
+                if outcomes[index] is None:
+                    outcomes[index] = planned[index].outcome(
+                        PENDING, f"not attempted: {INTERRUPTED}"
+                    )
+        for index in self.retries.drain():
+            outcomes[index] = planned[index].outcome(
+                PENDING, f"not attempted again: {self.stopped}"
+            )
 
     def attempt(self, index: int, tries: int) -> None:
         """One try of one message, recorded in the log before, during and after."""
@@ -185,7 +216,12 @@ class _Batch:
         except BaseException:
             # Interrupted (Ctrl-C): once the data was handed over it may have arrived.
             state = UNKNOWN if handed else NOT_SENT
-            self.log.finish(attempt_id, state, "the send was interrupted")
+            self.log.finish(attempt_id, state, INTERRUPTED)
+            self.outcomes[index] = (
+                p.outcome(UNKNOWN, f"{INTERRUPTED} as it was handed over: check whether it arrived")
+                if handed
+                else p.outcome(PENDING, f"not attempted: {INTERRUPTED}")
+            )
             raise
         if 200 <= code < 300:
             self.log.finish(attempt_id, SENT, f"{code} {words}")
@@ -246,16 +282,7 @@ def send_batch(
         return result
     batch = _Batch(planned, log, month, client, clock)
     batch.outcomes = outcomes
-    for index in chosen:
-        if batch.stopped:
-            outcomes[index] = planned[index].outcome(PENDING, f"not attempted: {batch.stopped}")
-        else:
-            batch.attempt(index, 1)
-    while batch.retries and not batch.stopped:
-        index, tries = batch.retries.next()
-        batch.attempt(index, tries + 1)
-    for index in batch.retries.drain():
-        outcomes[index] = planned[index].outcome(PENDING, f"not attempted again: {batch.stopped}")
+    batch.run(chosen)
     result.outcomes = [o for o in outcomes if o is not None]
     result.stopped_by = batch.stopped
     return result

@@ -1255,7 +1255,14 @@ def test_ctrl_c_during_the_retry_wait_leaves_the_letter_unsent(report: Path, smt
     interrupted = CliRunner().invoke(
         main, [*args, "--no-dry-run", "--yes"], obj={"clock": InterruptedClock()}
     )
-    assert interrupted.exit_code == 1 and "Aborted!" in interrupted.output
+    # what went and what is left, and the command that sends the rest: not a bare "Aborted!"
+    assert interrupted.exit_code == 1 and "Aborted!" not in interrupted.output
+    output = " ".join(interrupted.output.split())
+    assert "not sent T2 Bob <b>Jones</b> bob@example.org not attempted: the send was" in output
+    assert f"The send was interrupted. To send the rest (nothing is sent twice): {args[0]}" in (
+        output.replace("balint-reports send", "send")
+    )
+    assert _send_report(report)["T2"]["status"] == "not sent"
     assert "bob@example.org" not in server.recipients()
     again = _send(report, "--no-dry-run", port=port)
     assert again.exit_code == 0, again.output
