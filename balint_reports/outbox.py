@@ -205,9 +205,12 @@ def build_message(
     message["From"], message["Reply-To"] = _sender_headers(
         form, headers.from_name, headers.from_address, headers.reply_to
     )
-    # username + domain, not addr_spec: addr_spec refuses a non-ASCII local part outright.
+    # username + domain, not addr_spec: addr_spec refuses a non-ASCII local part outright. A
+    # test copy carries no name: a mail program would keep the tester's address under it.
     local, _, domain = address.rpartition("@")
-    message["To"] = Address(display_name=recipient.name, username=local, domain=domain)
+    message["To"] = Address(
+        display_name="" if to else recipient.name, username=local, domain=domain
+    )
     message["Subject"] = subject
     message["Date"] = (
         formatdate(localtime=True)

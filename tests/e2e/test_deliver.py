@@ -1156,6 +1156,8 @@ def test_test_to_sends_one_letter_and_one_digest_that_never_count(
     assert str(letter["Subject"]) == "[Test] Your accreditation progress, November 2026"
     assert str(digest["Subject"]).startswith("[Test] Balint Society: your supervisees'")
     assert letter["To"].addresses[0].addr_spec == "me@team.example"
+    # no trainee's name on the tester's address: a mail program would keep it under it
+    assert letter["To"].addresses[0].display_name == ""
     plain = letter.get_body(("plain",)).get_content()
     assert plain.startswith("Test copy: this is the letter for Bob <b>Jones</b> (T2)")
     assert "Dear Bob <b>Jones</b>," in plain
