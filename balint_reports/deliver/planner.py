@@ -169,9 +169,14 @@ def _item(folder: Path, entry: dict) -> Item:
     recipient = Recipient(entry["kind"], entry["id"], entry["name"], entry["address"])
     skip = entry["skip"]
     if skip == NO_ADDRESS:
+        register = REGISTER[entry["kind"]]
+        written = str(entry["address"] or "").strip()
+        # the address as the register has it, when there is one: that it is mistyped is news
         skip = (
-            f"no valid address: add it to the {REGISTER[entry['kind']]} register, then run "
-            "the month again"
+            f"'{written}' is not a valid address: correct it in the {register} register, then "
+            "run the month again"
+            if written
+            else f"no address: add it to the {register} register, then run the month again"
         )
     if skip:
         return Item(recipient, None, skip)

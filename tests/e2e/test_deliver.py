@@ -61,7 +61,12 @@ EMAILED = {
     "T5": "dán@example.org",
 }
 # Listed in every send table too, with the reason they get nothing.
-NOT_EMAILED = {"T4": "no valid address", "T6": "no letter", "T7": "no valid address"}
+NOT_EMAILED = {
+    "T4": "no address: add it to the trainees register",
+    "T6": "no letter",
+    # the address as typed, so the team sees what to correct
+    "T7": "'fay at example.org' is not a valid address: correct it in the trainees register",
+}
 
 
 class FakeClock:
