@@ -346,7 +346,11 @@ Each month
    Data issues sheet points at, in the spreadsheets, and run again.
 4. Look at a few letters in reports/YYYY-MM/letters/, then email them:
      balint-reports send reports/YYYY-MM                   (a dry run: sends nothing)
-     balint-reports send reports/YYYY-MM --no-dry-run      (sends)
+     balint-reports send reports/YYYY-MM --test-to you@example.org
+                                                  (one letter and one digest, to you)
+     balint-reports send reports/YYYY-MM --no-dry-run      (sends the letters)
+     balint-reports send reports/YYYY-MM --no-dry-run --digests   (the supervisors' digests)
+   Stopped half-way? Run the same command again: nothing is sent twice.
 
 Fresh templates at any time, with dropdowns of the names in your registers:
      balint-reports template attendance.xlsx --inbox inbox --kind attendance

@@ -228,6 +228,8 @@ def test_init_makes_a_working_folder_and_never_overwrites(tmp_path: Path) -> Non
     how_to = (folder / "HOW-TO.txt").read_text(encoding="utf-8")
     assert "Task Scheduler" in how_to and "crontab" in how_to
     assert ".venv\\Scripts\\balint-reports" in how_to
+    # the whole sending routine: a test to yourself, the letters, then the digests
+    assert "--test-to you@example.org" in how_to and "--no-dry-run --digests" in how_to
     config = folder / "inbox" / "balint.toml"
     assert "password" not in config.read_text(encoding="utf-8").split("Never write")[0].lower()
     config.write_text('[report]\nsociety = "Ours"\n', encoding="utf-8")
