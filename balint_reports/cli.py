@@ -96,6 +96,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _month_words(month: str) -> str:
+    """`2026-10` -> `October 2026`."""
+    return f"{dt.date.fromisoformat(f'{month}-01'):%B %Y}"
+
+
 def _since_previous(result: MonthResult) -> list[str]:
     """What the team hears about the month before: who moved, new issues, lost files."""
     if not result.previous_month:
@@ -104,18 +109,20 @@ def _since_previous(result: MonthResult) -> list[str]:
             "No earlier month in this folder to compare with: next month's report will show "
             "what changed."
         ]
+    # "the October 2026 report", as the team names it, not its folder's "2026-10"
+    previous = f"the {_month_words(result.previous_month)} report"
     moved = f"{_plural(result.moved, 'trainee')} moved"
     if result.new_trainees:
         moved += f", {result.new_trainees} new"
     lines = [
-        f"Since {result.previous_month}: {moved}; "
+        f"Since {previous}: {moved}; "
         f"{_plural(result.new_issues, 'data issue')} new — see Changes and Data issues."
     ]
     if result.missing:
         shown = ", ".join(result.missing[:3]) + (", …" if len(result.missing) > 3 else "")
         lines.append(
-            f"Warning: {_plural(len(result.missing), 'file')} that fed the "
-            f"{result.previous_month} report {'is' if len(result.missing) == 1 else 'are'} "
+            f"Warning: {_plural(len(result.missing), 'file')} that fed "
+            f"{previous} {'is' if len(result.missing) == 1 else 'are'} "
             f"missing from the inbox: {shown}"
         )
     return lines
@@ -286,8 +293,7 @@ def run(
         click.echo(line)
     if result.from_cache:
         click.echo(
-            f"{_plural(result.from_cache, 'unchanged file')} taken from the cache, "
-            f"{result.read} read."
+            f"{_plural(result.from_cache, 'unchanged file')} not read again, {result.read} read."
         )
     if not result.letters_written:
         raise click.ClickException("errors found and --strict given: no letters were written")

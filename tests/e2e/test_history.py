@@ -206,7 +206,7 @@ def test_corrected_rerun_of_a_month_replaces_its_snapshot(inbox: Path, tmp_path:
     _november(inbox)  # corrected
     result = run_cli("run", inbox, "--out", out, "--as-of", NOV)
     assert result.exit_code == 0, result.output
-    assert "Since 2026-10: 1 trainee moved; 0 data issues new" in result.output
+    assert "Since the October 2026 report: 1 trainee moved; 0 data issues new" in result.output
     # still compared with October, not with the first November run
     assert _since(_letter(out, "2026-11", "T1")) == "2 more co-led sessions."
     assert _stored(out, "SELECT month FROM months ORDER BY month") == [("2026-10",), ("2026-11",)]
@@ -257,7 +257,7 @@ def test_cli_summary_counts_moves_and_new_issues(inbox: Path, tmp_path: Path) ->
     )
     result = run_cli("run", inbox, "--out", out, "--as-of", OCT)
     assert result.exit_code == 0, result.output
-    assert "Since 2026-09: 1 trainee moved; 2 data issues new" in result.output
+    assert "Since the September 2026 report: 1 trainee moved; 2 data issues new" in result.output
 
 
 def test_an_issue_is_new_by_its_code_and_place_even_against_a_store_from_before_codes(
@@ -294,7 +294,9 @@ def test_a_file_gone_from_the_inbox_is_a_warning_naming_it(inbox: Path, tmp_path
     (inbox / "attendance-2026-10.csv").unlink()
     result = run_cli("run", inbox, "--out", out, "--as-of", NOV)
     assert result.exit_code == 0, result.output
-    expected = "file that fed the 2026-10 report is missing from the inbox: attendance-2026-10.csv"
+    expected = (
+        "file that fed the October 2026 report is missing from the inbox: attendance-2026-10.csv"
+    )
     assert expected in result.output
     issues = json.loads((out / "2026-11" / "progress.json").read_text())["issues"]
     assert {

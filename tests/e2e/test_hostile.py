@@ -629,7 +629,7 @@ def test_cache_entries_are_data_only_and_a_planted_pickle_never_runs(
     result = run_cli("run", registered, "--out", out, "--as-of", "2026-11-30")
     assert result.exit_code == 0, result.output
     assert not marker.exists()
-    assert "taken from the cache" not in result.output  # both read again
+    assert "not read again" not in result.output  # both read again
     assert (out / "2026-11" / "progress.json").read_bytes() == before
 
 
@@ -665,7 +665,7 @@ def test_a_cache_entry_describing_other_arrays_than_it_should_is_not_loaded(
     (out / ".cache" / "index.json").write_text(json.dumps(index), encoding="utf-8")
     result = run_cli("run", registered, "--out", out, "--as-of", "2026-11-30")
     assert result.exit_code == 0, result.output
-    assert "taken from the cache" not in result.output  # both read again
+    assert "not read again" not in result.output  # both read again
     assert (out / "2026-11" / "progress.json").read_bytes() == before
 
 
@@ -680,8 +680,8 @@ def test_a_tampered_cache_entry_is_ignored_and_the_file_read_again(
     first.write_bytes(second.read_bytes())  # well-formed, but not what was written there
     result = run_cli("run", registered, "--out", out, "--as-of", "2026-11-30")
     assert result.exit_code == 0, result.output
-    assert "1 unchanged file taken from the cache, 1 read" in result.output
+    assert "1 unchanged file not read again, 1 read" in result.output
     assert (out / "2026-11" / "progress.json").read_bytes() == before
     # and the entry read again is whole again: next time both come from the cache
     again = run_cli("run", registered, "--out", out, "--as-of", "2026-11-30")
-    assert "2 unchanged files taken from the cache, 0 read" in again.output
+    assert "2 unchanged files not read again, 0 read" in again.output

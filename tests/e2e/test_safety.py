@@ -123,7 +123,9 @@ def test_run_killed_mid_swap_gets_the_month_back(inbox: Path, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert (out / "2026-11" / "progress.json").read_bytes() == previous
     assert _temporaries(out) == []
-    assert "Since 2026-11: 1 trainee moved" in result.output  # 12 -> 14 co-led sessions
+    assert (
+        "Since the November 2026 report: 1 trainee moved" in result.output
+    )  # 12 -> 14 co-led sessions
 
 
 def test_second_run_at_the_same_time_is_refused_at_once(inbox: Path, tmp_path: Path) -> None:
@@ -196,7 +198,9 @@ def test_a_run_killed_anywhere_leaves_store_and_folders_consistent(
     assert _stored_nov_co_leading(out) == [(november,)]
     _assert_store_matches_folders(out)
     moved = "1 trainee moved" if november == 12.0 else "0 trainees moved"
-    assert f"Since 2026-11: {moved}" in result.output  # December: 14 co-led sessions
+    assert (
+        f"Since the November 2026 report: {moved}" in result.output
+    )  # December: 14 co-led sessions
     assert _hidden_entries(out) == [".cache", ".lock"]
 
 
