@@ -23,14 +23,13 @@ from .wording import (
     day_text,
     digest_numbers,
     issue_for_supervisor,
-    leader_headings,
+    not_recorded_as,
     reference_to_pass_on,
+    register_headings,
     report_awaited,
     signature_words,
     signoffs_awaited,
     supervision_not_counted_for_supervisor,
-    supervisor_gaps,
-    tier_gaps,
     unused_rows_for_supervisor,
 )
 
@@ -127,10 +126,11 @@ def _awaited(
                     name, accredited, experienced = records.leaders.get(
                         left_out.person, ("another supervisor", False, False)
                     )
-                    gaps = (
-                        tier_gaps(left_out.lacks, leader_headings(t.ruleset))
-                        if left_out.lacks
-                        else supervisor_gaps(accredited, experienced)
+                    gaps = not_recorded_as(
+                        left_out.lacks,
+                        accredited,
+                        experienced,
+                        register_headings(t.ruleset, "leaders"),
                     )
                     awaited.append(
                         supervision_not_counted_for_supervisor(

@@ -39,19 +39,18 @@ from .wording import (
     day_text,
     forecast_words,
     joined_lines,
-    leader_headings,
     left_words,
+    not_recorded_as,
     outside_dates_not_counted,
     progress_percent,
     progress_words,
     record_pieces,
+    register_headings,
     route_spec,
     signature_words,
     since_last_letter,
     supervision_not_counted,
-    supervisor_gaps,
     tier_gaps,
-    trainee_date_headings,
     unknown_target_words,
     unnamed_event_words,
     unused_rows_words,
@@ -210,7 +209,7 @@ def _unrecorded_dates(
     if spec is None:
         return []
     known = dict(dates)
-    headings = trainee_date_headings(ruleset)
+    headings = register_headings(ruleset, "trainees")
     return [
         date_not_recorded(spec.source, bound, headings)
         for bound in (spec.since, spec.until)
@@ -223,7 +222,7 @@ def _people_left_out(
 ) -> list[str]:
     """Rows left out for the person they were with: a supervisor or co-leader not eligible."""
     reasons = []
-    headings = leader_headings(ruleset)
+    headings = register_headings(ruleset, "leaders")
     for spec in rule.routes:
         for left_out in records.excluded(spec, trainee_id):
             person = left_out.person
@@ -231,11 +230,7 @@ def _people_left_out(
                 name, accredited, experienced = records.leaders.get(
                     person, ("this supervisor", False, False)
                 )
-                missing = (
-                    tier_gaps(left_out.lacks, headings)
-                    if left_out.lacks
-                    else supervisor_gaps(accredited, experienced)
-                )
+                missing = not_recorded_as(left_out.lacks, accredited, experienced, headings)
                 why = f"{name} is not recorded as {missing}"
                 reasons.append(supervision_not_counted(left_out.rows, left_out.hours, name, why))
                 continue
@@ -266,7 +261,7 @@ def _dates_left_out(
     training): rows outside the route's register dates, and rows of an unnamed event that
     count as one."""
     applying = {route.label for route in result.routes}
-    headings = trainee_date_headings(ruleset)
+    headings = register_headings(ruleset, "trainees")
     reasons = []
     for spec in rule.routes:
         if spec.label not in applying:

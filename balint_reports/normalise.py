@@ -683,10 +683,11 @@ def _is_total_label(cell: object) -> bool:
     return isinstance(cell, str) and bool(_TOTAL_LABEL.fullmatch(fold(cell)))
 
 
-def _totals_rows(body: pd.DataFrame, candidates: np.ndarray) -> np.ndarray:
-    """Which of the candidate rows hold a totals label and numbers only: a row of totals under
-    a register, which is one issue (not a name nobody has and an empty column or two)."""
-    found = np.zeros(len(body), dtype=bool)
+def _totals_rows(body: pd.DataFrame, candidates: np.ndarray) -> dict[int, tuple[object, object]]:
+    """The candidate rows that hold a totals label and numbers only, by position, each with
+    its label's column and cell: a row of totals under a register, which is one issue (not a
+    name nobody has and an empty column or two)."""
+    found: dict[int, tuple[object, object]] = {}
     positions = np.flatnonzero(candidates)
     if not len(positions):
         return found
@@ -695,10 +696,11 @@ def _totals_rows(body: pd.DataFrame, candidates: np.ndarray) -> np.ndarray:
     for label in part.columns:
         labelled |= map_unique(part[label], _is_total_label).to_numpy(dtype=bool)
     for position in positions[labelled]:
-        cells = [cell for cell in body.iloc[position] if not is_blank(cell)]
-        labels = sum(_is_total_label(cell) for cell in cells)
-        numbers = sum(parse_number(cell, whole=False)[1] is None for cell in cells)
-        found[position] = labels == 1 and labels + numbers == len(cells)
+        cells = [(label, cell) for label, cell in body.iloc[position].items() if not is_blank(cell)]
+        labels = [(label, cell) for label, cell in cells if _is_total_label(cell)]
+        numbers = sum(parse_number(cell, whole=False)[1] is None for _, cell in cells)
+        if len(labels) == 1 and 1 + numbers == len(cells):
+            found[int(position)] = labels[0]
     return found
 
 
@@ -720,20 +722,16 @@ def _report_lone_cells(
         return lone
     filled = sum((~parsed[c.name][3]).astype(int) for c in match.kind.columns)
     missing_any = np.logical_or.reduce([parsed[name][3] for name in required])
-    totals = _totals_rows(body, missing_any & ~with_formula & (filled > 1))
+    labelled = _totals_rows(body, missing_any & ~with_formula & (filled > 1))
+    totals = np.zeros(len(body), dtype=bool)
+    totals[list(labelled)] = True
     headings = headings_of(sheet, match)
     by_label = {label: name for name, label in match.positions.items()}
-    if totals.any():
-        labelled = [
-            next(
-                (label, cell)
-                for label, cell in body.iloc[position].items()
-                if _is_total_label(cell)
-            )
-            for position in np.flatnonzero(totals)
+    if labelled:
+        where = [
+            by_label.get(label, _heading_at(sheet, match, label)) for label, _ in labelled.values()
         ]
-        where = [by_label.get(label, _heading_at(sheet, match, label)) for label, _ in labelled]
-        labels = pd.Series([cell_text(cell) for _, cell in labelled], dtype=object)
+        labels = pd.Series([cell_text(cell) for _, cell in labelled.values()], dtype=object)
         for column in dict.fromkeys(where):
             mine = np.array([c == column for c in where], dtype=bool)
             log.add_rows(

@@ -167,11 +167,13 @@ class Records:
         return self._found(route)[3].get(trainee_id, [])
 
 
-def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted]]:
-    """Rows that pass every filter of the route but its counterpart, grouped once."""
+def _not_counted(
+    measures: _Measures, route: Route, counted: pd.Index
+) -> dict[str, list[NotCounted]]:
+    """Rows that pass every filter of the route but its counterpart, grouped once; `counted`:
+    the rows the route counts."""
     everyone = measures.rows_for(replace(route, counterpart=None, counterpart_has=()))
-    counted = measures.rows_for(route)
-    left_out = everyone.index.difference(counted.index)
+    left_out = everyone.index.difference(counted)
     if not len(left_out):
         return {}
     person = "supervisor" if route.source == "supervision" else "co_leader"
@@ -203,12 +205,15 @@ def _not_counted(measures: _Measures, route: Route) -> dict[str, list[NotCounted
     return found
 
 
-def _outside_dates(measures: _Measures, route: Route) -> dict[str, list[OutsideDates]]:
+def _outside_dates(
+    measures: _Measures, route: Route, counted: pd.Index
+) -> dict[str, list[OutsideDates]]:
     """Rows that pass every filter of the route but its dates, grouped once: a trainee told
     "0 of 8 sessions after your professional training" with eight sessions before it must be
-    told why they do not count, and by which date in our register."""
+    told why they do not count, and by which date in our register. `counted`: the rows the
+    route counts."""
     everyone = measures.rows_for(replace(route, since=None, until=None, within_years=None))
-    left_out = everyone.index.difference(measures.rows_for(route).index)
+    left_out = everyone.index.difference(counted)
     if not len(left_out):
         return {}
     table = getattr(measures.tables, route.source)
@@ -359,9 +364,9 @@ def collect(
                     shown = shown[table.loc[counted.index, "event_key"] != ""]
                 records.counted[key] = by_trainee(shown, columns[1])
                 if route.counterpart or route.counterpart_has:
-                    records.not_counted[key] = _not_counted(measures, route)
+                    records.not_counted[key] = _not_counted(measures, route, counted.index)
                 if route.since or route.until:
-                    records.outside[key] = _outside_dates(measures, route)
+                    records.outside[key] = _outside_dates(measures, route, counted.index)
                 if route.count == "distinct_events":
                     records.unnamed[key] = _unnamed_events(counted)
     return records

@@ -495,8 +495,16 @@ def decision_words(
 # --- why rows do not count ------------------------------------------------------------------
 
 
-def supervisor_gaps(accredited: bool, experienced: bool) -> str:
-    """What a supervisor is not recorded as, so that sessions with them do not count."""
+def not_recorded_as(
+    lacks: Sequence[str], accredited: bool, experienced: bool, headings: Mapping[str, str]
+) -> str:
+    """What a supervisor (or co-leader) is not recorded as, so that sessions with them do not
+    count: the tier a route's `counterpart_has` asks for when it left them out (`lacks`, its
+    own fields by `headings`), else an eligible supervisor's accreditation and experience."""
+    return tier_gaps(lacks, headings) if lacks else _eligibility_gaps(accredited, experienced)
+
+
+def _eligibility_gaps(accredited: bool, experienced: bool) -> str:
     if not accredited and not experienced:
         return "an accredited Balint leader, nor as experienced in supervision"
     if not accredited:
@@ -511,13 +519,13 @@ _TIER_WORDS = {
 }
 
 
-def leader_headings(ruleset: Ruleset) -> dict[str, str]:
-    """The ruleset's own leaders-register fields by their first heading (`leader_trainer` ->
-    `Leader trainer`): what tier_gaps calls them."""
+def register_headings(ruleset: Ruleset, register: str) -> dict[str, str]:
+    """The ruleset's own fields of a register (`leaders`, `trainees`) by their first heading
+    (`leader_trainer` -> `Leader trainer`): what a letter calls them."""
     return {
         column.name: column.aliases[0]
         for kind, column in ruleset.columns
-        if kind == "leaders" and column.aliases
+        if kind == register and column.aliases
     }
 
 
@@ -564,16 +572,6 @@ _REGISTER_DATE_WORDS = {
     "registered": "you registered on the pathway",
 }
 _OUTSIDE_NOUNS = {"attendance": "sessions", "supervision": "supervision sessions"}
-
-
-def trainee_date_headings(ruleset: Ruleset) -> dict[str, str]:
-    """The ruleset's own trainees-register fields by their first heading: what a date bound of
-    its own is called (`application_approved` -> `Application approved`)."""
-    return {
-        column.name: column.aliases[0]
-        for kind, column in ruleset.columns
-        if kind == "trainees" and column.aliases
-    }
 
 
 def _register_date_words(bound: str, headings: Mapping[str, str]) -> str:
@@ -921,7 +919,7 @@ def supervision_not_counted_for_supervisor(
     words: Vocabulary = DEFAULT_WORDS,
 ) -> str:
     """Supervision of the trainee that does not count, told to their supervisor; `missing`:
-    what the supervisor is not recorded as (supervisor_gaps, tier_gaps)."""
+    what the supervisor is not recorded as (not_recorded_as)."""
     amount = count_words(sessions, "sessions")
     if hours is not None:
         amount += f" ({hours_text(hours)})"
