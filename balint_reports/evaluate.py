@@ -46,6 +46,7 @@ from .ruleset import (
 from .values import decision_credit, fold_name, map_unique
 from .wording import (
     DEFAULT_WORDS,
+    day_text,
     decision_words,
     detail_cannot_assess,
     detail_requires_set,
@@ -860,8 +861,9 @@ def _steps_out_of_order(
                 code="reference_out_of_order",
                 reference=noun,
                 step=words,
+                on=later[wrong].map(day_text),
                 earlier_step=earlier_words[wrong],
-                earlier=earlier[wrong].dt.strftime("%Y-%m-%d"),
+                earlier=earlier[wrong].map(day_text),
             )
         is_set = later.notna().to_numpy(dtype=bool)
         earlier = earlier.where(~is_set, later)
@@ -887,17 +889,17 @@ def _report_before_supervision(
     early = early.to_numpy(dtype=bool)
     if not early.any():
         return
-    when = received[early].dt.strftime("%Y-%m-%d")
-    first_words = first_session[early].dt.strftime("%Y-%m-%d")
+    first_session = first_session[early]
     log.add_rows(
         "warning",
         trainees[early],
         column,
-        when,
+        received[early].dt.strftime("%Y-%m-%d"),
         code="reference_before_supervision",
         reference=noun,
-        case=np.where(first_words.notna(), "before_first", "no_session").astype(object),
-        first_session=first_words.fillna(""),
+        on=received[early].map(day_text),
+        case=np.where(first_session.notna(), "before_first", "no_session").astype(object),
+        first_session=first_session.map(day_text, na_action="ignore").fillna(""),
     )
 
 

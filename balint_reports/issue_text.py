@@ -137,7 +137,7 @@ _CONFLICT = (
     "{first:@first_because}, and this row is left out: make the two rows agree (if one of the "
     "files is an old copy, take it out of the inbox)"
 )
-_REPORT_RECEIVED = "the {reference} was received on {value}"
+_REPORT_RECEIVED = "the {reference} was received on {on}"
 _CANNOT_EMAIL = (
     ": the letter is written but cannot be emailed; add the address to the trainees register"
 )
@@ -354,7 +354,7 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     "trainee_address_invalid:invalid": "'{value}' is not a valid email address" + _CANNOT_EMAIL,
     "non_ascii_address": (
         "the address has letters outside plain ASCII, like {letters:and}: most mail servers "
-        "refuse such addresses (only those offering SMTPUTF8 take them), so this email may not "
+        "refuse such addresses (only some accept them), so this email may not "
         "be delivered; ask for a plain address, or check with your email provider before sending"
     ),
     "address_shared": (
@@ -367,7 +367,7 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     ),
     # --- register dates (evaluate.py) ---
     "reference_out_of_order": (
-        "the {reference} was {step} on {value}, before it was {earlier_step} on {earlier}: "
+        "the {reference} was {step} on {on}, before it was {earlier_step} on {earlier}: "
         "check both dates in the register (both are used as written)"
     ),
     "reference_before_supervision:before_first": (

@@ -368,15 +368,15 @@ ELIGIBLE_SESSION = [sup(day(1, 1, 2026), "L1")]
                 (
                     "reference_received",
                     "2026-08-31",
-                    "the reference was received on 2026-08-31, before it was requested on "
-                    "2026-09-01: check both dates in the register (both are used as written)",
+                    "the reference was received on 31 August 2026, before it was requested on "
+                    "1 September 2026: check both dates in the register (both are used as written)",
                 )
             ],
             id="received-before-requested",
         ),
         pytest.param(
             {"reference_received": day(1, 10, 2026), "reference_shared": day(30, 9, 2026)},
-            [("reference_shared", "2026-09-30", "before it was received on 2026-10-01")],
+            [("reference_shared", "2026-09-30", "before it was received on 1 October 2026")],
             id="shared-before-received",
         ),
         pytest.param(
@@ -387,7 +387,7 @@ ELIGIBLE_SESSION = [sup(day(1, 1, 2026), "L1")]
         pytest.param(
             # a step left blank is skipped: shared is compared with requested
             {"reference_requested": day(1, 10, 2026), "reference_shared": day(30, 9, 2026)},
-            [("reference_shared", "2026-09-30", "before it was requested on 2026-10-01")],
+            [("reference_shared", "2026-09-30", "before it was requested on 1 October 2026")],
             id="gap-compares-with-nearest-set-step",
         ),
     ],
@@ -409,8 +409,8 @@ def test_reference_steps_out_of_order_warn(tmp_path: Path, dates: dict, expected
         pytest.param(
             [sup(day(2, 10, 2026), "L1")],
             day(1, 10, 2026),
-            "received on 2026-10-01, before the first supervision session with an eligible "
-            "supervisor on 2026-10-02",
+            "received on 1 October 2026, before the first supervision session with an eligible "
+            "supervisor on 2 October 2026",
             id="day-before-first-session",
         ),
         pytest.param([sup(day(1, 10, 2026), "L1")], day(1, 10, 2026), None, id="same-day"),
@@ -418,7 +418,7 @@ def test_reference_steps_out_of_order_warn(tmp_path: Path, dates: dict, expected
             # the earlier session was with someone who is not eligible: it does not count
             [sup(day(1, 9, 2026), "L2"), sup(day(5, 10, 2026), "L1")],
             day(1, 10, 2026),
-            "before the first supervision session with an eligible supervisor on 2026-10-05",
+            "before the first supervision session with an eligible supervisor on 5 October 2026",
             id="only-ineligible-before",
         ),
         pytest.param(

@@ -106,7 +106,7 @@ ORDER = [
     pytest.param(
         "bsanz-2021",
         {"reference_requested": day(1, 10), "reference_received": day(30, 9)},
-        {"reference_received": "the reference was received on 2026-09-30, before it was"},
+        {"reference_received": "the reference was received on 30 September 2026, before it was"},
         id="bsanz-received-before-requested",
     ),
     # abs-credentialing has no reference at all.
@@ -145,10 +145,12 @@ def test_several_references_each_keep_their_own_order(tmp_path: Path) -> None:
     found = warnings(out)
     assert set(found) == {"final_report_received", "co_leader_report_received"}
     assert found["final_report_received"].startswith(
-        "the final report was received on 2026-09-30, before it was requested on 2026-10-01"
+        "the final report was received on 30 September 2026, before it was requested on "
+        "1 October 2026"
     )
     assert found["co_leader_report_received"].startswith(
-        "the co-leader's report was received on 2026-10-01, before it was requested on 2026-10-02"
+        "the co-leader's report was received on 1 October 2026, before it was requested on "
+        "2 October 2026"
     )
 
 
@@ -160,8 +162,8 @@ def test_a_final_report_received_before_any_eligible_supervision_warns(tmp_path:
         rules=[two_reports(tmp_path)],
     )
     assert warnings(out)["final_report_received"].startswith(
-        "the final report was received on 2026-10-01, before the first supervision session "
-        "with an eligible supervisor on 2026-10-02"
+        "the final report was received on 1 October 2026, before the first supervision session "
+        "with an eligible supervisor on 2 October 2026"
     )
 
 
