@@ -27,7 +27,7 @@ from .pdf import find_browser
 from .ruleset import load_ruleset, load_rulesets
 from .schema import TEMPLATE_KIND_NAMES
 from .values import parse_date
-from .wording import day_text
+from .wording import day_text, month_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,11 +96,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _month_words(month: str) -> str:
-    """`2026-10` -> `October 2026`."""
-    return f"{dt.date.fromisoformat(f'{month}-01'):%B %Y}"
-
-
 def _since_previous(result: MonthResult) -> list[str]:
     """What the team hears about the month before: who moved, new issues, lost files."""
     if not result.previous_month:
@@ -110,7 +105,7 @@ def _since_previous(result: MonthResult) -> list[str]:
             "what changed."
         ]
     # "the October 2026 report", as the team names it, not its folder's "2026-10"
-    previous = f"the {_month_words(result.previous_month)} report"
+    previous = f"the {month_text(result.previous_month)} report"
     moved = f"{_plural(result.moved, 'trainee')} moved"
     if result.new_trainees:
         moved += f", {result.new_trainees} new"

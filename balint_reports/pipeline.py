@@ -43,6 +43,7 @@ from .validate import (
     warn_leading_alone_with_co_leader,
     warn_long_supervision,
 )
+from .wording import month_text
 
 ACTIVITY_KINDS = ("attendance", "supervision", "portfolio", "decisions")
 
@@ -160,7 +161,7 @@ def _warn_gone(earlier: EarlierReport, sources: pd.DataFrame, log: IssueLog) -> 
             name,
             "",
             code="file_gone",
-            month=earlier.month,
+            month=month_text(earlier.month),
         )
 
 

@@ -63,6 +63,11 @@ def day_text(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def month_text(month: str) -> str:
+    """A report's month as the team names it, not as its folder is: `2026-10` -> October 2026."""
+    return f"{dt.date.fromisoformat(f'{month}-01'):%B %Y}"
+
+
 # Words of four letters or more that end like plurals but are not nouns to make singular.
 _NOT_PLURAL = frozenset({"this", "does", "goes", "news", "ours", "yours", "bias", "always"})
 # A later `or` alternative starting so qualifies the noun before it ("member sessions in a

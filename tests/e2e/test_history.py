@@ -306,7 +306,7 @@ def test_a_file_gone_from_the_inbox_is_a_warning_naming_it(inbox: Path, tmp_path
         "row": None,
         "column": "",
         "value": "",
-        "problem": "this file fed the 2026-10 report but is no longer in the inbox: "
+        "problem": "this file fed the October 2026 report but is no longer in the inbox: "
         "if it was removed by mistake, put it back and run again",
         "code": "file_gone",
     } in issues
