@@ -36,6 +36,7 @@ from ..sendlog import (
     address_hash,
 )
 from ..values import fold_name
+from ..wording import day_text
 from .report import CHANGED, HELD_REFUSED, HELD_UNKNOWN, MonthErrors
 
 REGISTER = {"letter": "trainees", "digest": "leaders", FEEDBACK_KIND: "leaders"}
@@ -258,8 +259,8 @@ def load_for_test(folder: Path, only: Iterable[str]) -> tuple[Month, list[Item]]
 
 
 def _day(started: str) -> str:
-    day = dt.date.fromisoformat(started[:10])
-    return f"{day.day} {day:%B %Y}"
+    """The day of a send log timestamp, as the rest of the team's messages write days."""
+    return day_text(dt.date.fromisoformat(started[:10]))
 
 
 def correction_line(item: Item, sent: Attempt) -> str:
@@ -296,7 +297,7 @@ def _decide(
     same = [a for a in earlier if a.content_hash == item.content_hash]
     if any(a.state == SENT for a in same):
         sent_on = next(a.started for a in same if a.state == SENT)
-        return Step(item, False, f"already sent on {sent_on[:10]}")
+        return Step(item, False, f"already sent on {_day(sent_on)}")
     person = item.recipient.person_id
     if any(a.state in (UNKNOWN, SENDING) for a in same) and not retry_unknown:
         return Step(
@@ -313,7 +314,7 @@ def _decide(
         return Step(
             item,
             False,
-            f"refused by the server on {last.started[:10]} ({last.detail}): correct the address "
+            f"refused by the server on {_day(last.started)} ({last.detail}): correct the address "
             f"in the {REGISTER[item.recipient.kind]} register and run the month again, or use "
             f"--retry-failed --only {person} to try it as it is",
             held=HELD_REFUSED,
@@ -327,7 +328,7 @@ def _decide(
         return Step(
             item,
             False,
-            f"an earlier version was sent on {other[-1].started[:10]} and this one differs: "
+            f"an earlier version was sent on {_day(other[-1].started)} and this one differs: "
             "use --resend-changed to send it as a correction",
             held=CHANGED,
         )
