@@ -55,6 +55,7 @@ from .wording import (
     per_period_words,
     per_year_words,
     route_detail,
+    third_person,
 )
 
 LEADING = ("leader", "co_leader")
@@ -522,7 +523,9 @@ def _evaluate_requirement(
     # Not met whatever the answer is still news only if every answer shows the same target.
     same_target = len({(r.label, r.target) if r else None for _, r in outcomes}) == 1
     decided_either_way = met_every_way or (same_target and not any(m for m, _ in outcomes))
-    unknown = requirement.missing_data or ", ".join(blank)
+    # The detail is the team's (summary, dashboard, evidence), while the ruleset's texts are
+    # written to the trainee: "whether they have", "their supervisor's report".
+    unknown = third_person(requirement.missing_data) or ", ".join(blank)
     if shown is None or not decided_either_way:
         target = requirement.routes[0].target
         parts = [detail_cannot_assess(unknown)]
@@ -530,7 +533,7 @@ def _evaluate_requirement(
     else:
         parts = [route_detail(r) for r in results]
         if requirement.requires_set:
-            label = requirement.requires_label or ", ".join(requirement.requires_set)
+            label = third_person(requirement.requires_label) or ", ".join(requirement.requires_set)
             parts.append(detail_requires_set(label, bool(missing_set)))
         if blank:
             parts.append(detail_whatever_the_answer(met_every_way, unknown))

@@ -26,7 +26,13 @@ from .model import MET, READY, RequirementResult, TraineeResult
 from .ruleset import Requirement, Route, Ruleset
 from .schema import OUTCOME_COLUMN
 from .values import fold_name
-from .wording import day_text, number_text, third_person
+from .wording import (
+    ACTIVITY_WORDS,
+    day_text,
+    detail_cannot_assess,
+    number_text,
+    third_person,
+)
 
 if TYPE_CHECKING:
     from .model import RunResult
@@ -170,12 +176,14 @@ class _Describer:
             )
             sessions = _number(row.get("sessions"))
             amount = "" if sessions is None else _amount(sessions, "session")
-            what = _text(row.get("activity")).replace("_", " ")
+            activity = _text(row.get("activity"))
+            what = ACTIVITY_WORDS.get(activity, activity)
             return EvidenceRow(_day(row.get("date")), what, amount, detail, *where, reason)
         if kind == "supervision":
             hours = _number(row.get("hours"))
             amount = "" if hours is None else _amount(hours, "hour")
-            parts = [f"with {self.person(row.get('supervisor'))}", _text(row.get("mode"))]
+            mode = _text(row.get("mode")).replace("_", " ")  # face_to_face: face to face
+            parts = [f"with {self.person(row.get('supervisor'))}", mode]
             present = _number(row.get("trainees_present"))
             if present is not None and present > 1:
                 parts.append(f"{number_text(present)} trainees present")
@@ -406,7 +414,7 @@ class _Grouped:
         """Why a row of the requirement's kind did not count (the first applied route's say)."""
         if routes:
             return _why_not(routes[0], row, self.tables, self.eligible, self.accredited)
-        return "cannot be assessed until we know " + (requirement.missing_data or "more")
+        return detail_cannot_assess(third_person(requirement.missing_data))
 
 
 def _route_rows(

@@ -243,9 +243,9 @@ def test_a_printed_evidence_statement_runs_on_under_headings_saying_whose_it_is(
         assert _squeezed(f"Page {number} of {len(pages)}") in text
     # The 24 member sessions start on the first page (a requirement is not pushed whole to
     # the next, leaving half a page empty) and run on under repeated column headings.
-    assert _squeezed("06/01/2022 member 1 session") in pages[0]
+    assert _squeezed("06/01/2022 group member 1 session") in pages[0]
     heading = pages[1].find(_squeezed("Date What Amount Detail File Sheet Row"))
-    assert -1 < heading < pages[1].find(_squeezed("24/11/2022 member 1 session"))
+    assert -1 < heading < pages[1].find(_squeezed("group member 1 session"))
 
 
 @needs_chromium

@@ -73,6 +73,21 @@ def test_counted_rows_add_up_and_point_at_real_spreadsheet_rows(sample_month: Pa
     ]
 
 
+def test_statement_speaks_of_the_trainee_in_the_panel_s_words(sample_month: Path) -> None:
+    """The statement is read by the panel: the trainee is "they", and the register's machine
+    values (co_leader, face_to_face) are said as words."""
+    statement = _statement(sample_month, "T01")
+    supervision = _requirement(statement, "supervision")
+    assert supervision["title"] == "Supervision and their supervisor's report"
+    assert supervision["detail"].endswith("their supervisor's written report received: yes")
+    co_leading = _requirement(statement, "co_leading")
+    assert {r["what"] for r in co_leading["counted"]} == {"co-leader"}
+    membership = _requirement(statement, "membership")
+    assert {r["what"] for r in membership["counted"]} == {"group member"}
+    modes = {r["detail"].split(", ")[1] for r in supervision["counted"]}
+    assert modes == {"face to face", "video", "telephone"}
+
+
 def test_evidence_command_says_why_rows_did_not_count(sample_month: Path) -> None:
     for trainee in ("T03", "T16", "t20"):  # ids as the team types them
         result = run_cli("evidence", sample_month, trainee)

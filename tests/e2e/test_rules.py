@@ -394,7 +394,7 @@ def test_supervision_detail_gives_eligible_hours(tmp_path: Path, rows: list, det
     out = run_rules(tmp_path, NO_PSY, supervision=rows)
     out.requirement("supervision")
     assert out.progress["requirements"]["supervision"]["detail"] == (
-        f"{detail}; your supervisor's written report received: no"
+        f"{detail}; their supervisor's written report received: no"
     )
 
 

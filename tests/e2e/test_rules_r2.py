@@ -247,10 +247,10 @@ def test_membership_with_a_blank_answer(
         of_20 = f"{achieved} of 20 member" if achieved < 20 else f"{achieved} member"
         assert detail.startswith(f"{of_20} sessions in an ongoing group")
         assert achieved < 20 or "(20 needed)" in detail
-        assert "met whatever the answer to whether you have psychoanalytic" in detail
+        assert "met whatever the answer to whether they have psychoanalytic" in detail
         assert out.progress["overall"] != "needs_data"
     else:
-        assert detail.startswith("cannot be assessed until we know whether you have")
+        assert detail.startswith("cannot be assessed until we know whether they have")
         assert out.progress["overall"] == "needs_data"
 
 
@@ -300,7 +300,7 @@ label = "member sessions"
     out = run_rules(tmp_path, BLANK, [att(day(1), "member", sessions=4)], rules=[rules])
     assert out.requirement("r") == ("not_met", 4, 10)
     detail = out.progress["requirements"]["r"]["detail"]
-    assert detail.endswith("not met whatever the answer to your registration date")
+    assert detail.endswith("not met whatever the answer to their registration date")
 
 
 def test_a_route_with_no_blank_answer_is_unaffected(tmp_path: Path) -> None:
