@@ -246,6 +246,8 @@ class RunResult:
     evidence: Mapping[str, Evidence] = field(default_factory=dict)
     # the folder the run read: recorded in the month folder so `evidence` can read it again
     inbox: Path | None = None
+    # the month (YYYY-MM) of the earlier report that Changes compares with, or ""
+    compared_with: str = ""
 
     @property
     def month(self) -> str:

@@ -280,6 +280,7 @@ def build_report(
         forecasts=due_dates(held),
         outlooks=held,
         forecast_moves=tuple(moves),
+        compared_with=earlier.month if earlier else "",
         leaders=_leaders(valid.leaders),
         records=collect(counted, valid.rows, rulesets, valid.unread),
         last_records=last_records(counted),

@@ -41,7 +41,7 @@ from .read import fast_paths
 from .safecells import xlsx_cell
 from .sheetxml import WRITES_AS_OPENPYXL, DirectRows
 from .validate import SOURCE_COLUMNS
-from .wording import third_person
+from .wording import month_text, third_person
 
 # Fills from the Okabe-Ito palette, lightened: blue for done, orange for not yet, grey for
 # unknown tell apart for every common colour blindness, and the word is always in the cell.
@@ -548,8 +548,11 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
             Column("Trainee ID", 11),
             Column("Name", 22),
             Column("Requirement", 30, "wrap"),
-            Column("Before", 16, "text"),
-            Column("Now", 16, "text"),
+            # the months compared, as the team names the reports: "October 2026"
+            Column(
+                month_text(report.compared_with) if report.compared_with else "Before", 16, "text"
+            ),
+            Column(month_text(report.month) if report.compared_with else "Now", 16, "text"),
             Column("Change", 60, "wrap"),
         ],
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
@@ -65,7 +66,15 @@ def _changes(out: Path, month: str, forecasts: bool = False) -> list[tuple]:
     """The Changes sheet's rows: the moves in progress, or (`forecasts`) the forecasts moved."""
     book = openpyxl.load_workbook(out / month / "summary.xlsx", read_only=True)
     rows = list(book["Changes"].iter_rows(values_only=True))
-    assert rows[0] == ("Trainee ID", "Name", "Requirement", "Before", "Now", "Change")
+    # the two columns are the months compared, named as the team names the reports
+    year, number = map(int, month.split("-"))
+    earlier = dt.date(year, number, 1) - dt.timedelta(days=1)
+    compared = (
+        (f"{earlier:%B %Y}", f"{dt.date(year, number, 1):%B %Y}")
+        if (out / f"{earlier:%Y-%m}").is_dir()
+        else ("Before", "Now")
+    )
+    assert rows[0] == ("Trainee ID", "Name", "Requirement", *compared, "Change")
     return [r for r in rows[1:] if ("forecast for " in r[5]) == forecasts]
 
 
