@@ -15,7 +15,7 @@ from .schema import KINDS_BY_NAME, VOCABULARIES
 from .values import DATE_ORDERS, fold
 
 CONFIG_NAME = "balint.toml"
-CONFIGURABLE_VOCABULARIES = ("activity", "mode", "format")
+CONFIGURABLE_VOCABULARIES = ("activity", "mode", "format", "attended")
 KNOWN_SECTIONS = {
     "report",
     "columns",

@@ -45,6 +45,7 @@ OUTCOME_WORDS = {
     "rejected": "not used: the row has an error",
     "duplicate": "counted once: the same record appears earlier",
     "future": "dated after the report date: left out until then",
+    "absent": "marked as not present: no attendance",
 }
 REGISTER_FACTS = (
     ("registered", "Registered on the pathway"),

@@ -45,6 +45,8 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
     FUTURE = "future"
+    # an attendance row marking someone as not there: read, and no attendance
+    ABSENT = "absent"
 
 
 class Status(StrEnum):

@@ -529,11 +529,12 @@ def _vocab_parser(column: Column, config: Config) -> Callable[[object], tuple[ob
             if vocabulary.name in CONFIGURABLE_VOCABULARIES
             else f"known: {known}"
         )
+        noun = vocabulary.noun or column.name
         if vocabulary.keep_unknown:
             return cell_text(
                 cell
-            ), f"'{cell_text(cell)}' is not a known {column.name}, kept as written ({advice})"
-        return None, f"'{cell_text(cell)}' is not a known {column.name} ({advice})"
+            ), f"'{cell_text(cell)}' is not a known {noun}, kept as written ({advice})"
+        return None, f"'{cell_text(cell)}' is not a known {noun} ({advice})"
 
     return parse
 

@@ -66,6 +66,8 @@ class Vocabulary:
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # An unknown value is an error unless the vocabulary keeps it with a warning.
     keep_unknown: bool = False
+    # what an unknown value is not, when the column's name does not say it: "attendance mark"
+    noun: str = ""
 
 
 VOCABULARIES: dict[str, Vocabulary] = {
@@ -98,6 +100,31 @@ VOCABULARIES: dict[str, Vocabulary] = {
                 "online": ("video", "zoom", "teams", "virtual"),
             },
             keep_unknown=True,
+        ),
+        Vocabulary(
+            # A register that lists everyone at every session marks who came: the rows of those
+            # who did not are no attendance (docs/spreadsheets.md).
+            "attended",
+            {
+                "present": ("yes", "y", "p", "attended", "true", "1", "✓", "✔"),
+                "absent": (
+                    "no",
+                    "n",
+                    "a",
+                    "false",
+                    "0",
+                    "not present",
+                    "apologies",
+                    "apols",
+                    "sent apologies",
+                    "dna",
+                    "did not attend",
+                    "cancelled",
+                    "✗",
+                    "✘",
+                ),
+            },
+            noun="attendance mark",
         ),
         Vocabulary(
             "status",
@@ -222,6 +249,12 @@ KINDS: tuple[Kind, ...] = (
                 T.PERSON,
                 aliases=("co-leader", "co leader", "co-facilitator", "with"),
                 lenient_reference=True,
+            ),
+            Column(
+                "attended",
+                T.VOCAB,
+                aliases=("present", "present?", "attendance", "attended?"),
+                vocabulary="attended",
             ),
             Column("notes", T.TEXT),
         ),

@@ -1,5 +1,5 @@
-"""Validate: each data row's outcome (rejected, future, duplicate, accepted), register dates
-after the report date, and how many rows of each source had each outcome.
+"""Validate: each data row's outcome (rejected, absent, future, duplicate, accepted), register
+dates after the report date, and how many rows of each source had each outcome.
 
 See docs/contract.md#row-outcomes.
 """
@@ -23,13 +23,20 @@ SOURCE_COLUMNS = ["file", "sheet", "kind", "sha256", "rows_read", *OUTCOMES]
 
 
 def set_outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: IssueLog) -> None:
-    """Set each activity row's `_outcome`: rejected, then future, then duplicate, else accepted."""
+    """Set each activity row's `_outcome`: rejected, then absent, then future, then duplicate,
+    else accepted."""
     kind = KINDS_BY_NAME[kind_name]
     rejected = table["_rid"].isin(log.error_rids())
+    absent = (
+        ~rejected & (table["attended"] == "absent")
+        if "attended" in table
+        else pd.Series(False, index=table.index)
+    )
     date_column = kind.date_column or ""
-    future = ~rejected & (table[date_column] > as_of)
+    future = ~rejected & ~absent & (table[date_column] > as_of)
     outcome = np.full(len(table), Outcome.ACCEPTED, dtype=object)
     outcome[future.to_numpy(dtype=bool)] = Outcome.FUTURE
+    outcome[absent.to_numpy(dtype=bool)] = Outcome.ABSENT
     outcome[rejected.to_numpy(dtype=bool)] = Outcome.REJECTED
     if future.any():
         rows = table.loc[future]

@@ -532,6 +532,8 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
             Column("Rejected", 10, "plain"),
             Column("Duplicate", 10, "plain"),
             Column("Future", 10, "plain"),
+            # after the contract's columns: rows of a register that mark someone as not there
+            Column("Not present", 10, "plain"),
         ],
         (
             [row[0], row[1], str(row[2]).capitalize(), *row[3:]]

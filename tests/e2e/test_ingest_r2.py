@@ -418,6 +418,7 @@ def test_inbox_ignore_globs_skip_files_and_list_them_as_ignored(
             "rejected": 0,
             "duplicate": 0,
             "future": 0,
+            "absent": 0,
         }
         assert issues_about(progress, name) == []
     assert membership(progress, "T1") == 1
@@ -909,3 +910,49 @@ def test_a_files_rejected_and_unread_rows_are_one_line_of_the_letter(
         "spreadsheet" in letter
     )
     assert letter.count("in december.xlsx") == 1
+
+
+# --- registers that mark who came -----------------------------------------------------------
+
+
+def test_rows_marked_not_present_are_read_and_are_no_attendance(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A leader's register lists every member at every session and marks who came: the rows of
+    those who did not are counted in Sources as not present, not as sessions attended."""
+    write_xlsx(
+        registered / "tuesday.xlsx",
+        {
+            "Register": [
+                ["Participant", "Date", "Role", "Present?", "Notes"],
+                ["Jane Smith", "06/10/2026", "member", "Y", ""],
+                ["Jane Smith", "13/10/2026", "member", "N", "apologies"],
+                ["Jane Smith", "20/10/2026", "member", "apologies", ""],
+                ["Jane Smith", "27/10/2026", "member", "", ""],  # blank: not said, counted
+                ["Priya Sharma", "06/10/2026", "member", "DNA", ""],
+                ["Priya Sharma", "13/10/2026", "member", True, ""],
+                ["Priya Sharma", "20/10/2026", "member", "late", ""],
+            ]
+        },
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 2
+    assert membership(progress, "T2") == 1
+    counts = source(progress, "tuesday.xlsx", "Register")
+    assert (counts["rows_read"], counts["accepted"], counts["absent"], counts["rejected"]) == (
+        7,
+        3,
+        3,
+        1,
+    )
+    # a mark that is neither is an error on its cell, not a guess either way
+    (late,) = issues_about(progress, "tuesday.xlsx")
+    assert (late["row"], late["value"], late["severity"]) == (8, "late", "error")
+    assert late["problem"] == (
+        "'late' is not a known attendance mark (known: present, absent; a new spelling can be "
+        "added under [values.attended] in balint.toml)"
+    )
+    book = openpyxl.load_workbook(tmp_path / "out" / "2026-11" / "summary.xlsx", read_only=True)
+    header, *rows = book["Sources"].iter_rows(values_only=True)
+    assert header[-1] == "Not present"
+    assert dict(zip(header, rows[-1], strict=True))["Not present"] == 3

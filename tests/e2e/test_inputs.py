@@ -147,6 +147,7 @@ def test_header_below_merged_titles_blank_rows_and_trailing_formatting(
         "rejected": 1,
         "duplicate": 0,
         "future": 0,
+        "absent": 0,
     }
     [error] = [i for i in issues_about(progress, "tuesday.xlsx") if i["severity"] == "error"]
     assert (error["row"], error["column"], error["value"]) == (8, "trainee", "Jane Smyth")

@@ -58,6 +58,7 @@ SHEET_HEADERS = {
         "Rejected",
         "Duplicate",
         "Future",
+        "Not present",
     ],
     "Changes": ["Trainee ID", "Name", "Requirement", "Before", "Now", "Change"],
 }
@@ -71,6 +72,7 @@ SOURCE_KEYS = [
     "rejected",
     "duplicate",
     "future",
+    "absent",  # after the contract's columns: "Not present"
 ]
 
 # trainee_id: (name, register status, overall, advice codes) -- the README's table, checked below.
@@ -191,7 +193,7 @@ MISTAKES = [
     ),
 ]
 
-OUTCOMES = ("accepted", "rejected", "duplicate", "future")
+OUTCOMES = ("accepted", "rejected", "duplicate", "future", "absent")
 
 
 @pytest.fixture(scope="module")
@@ -258,6 +260,7 @@ def test_every_source_reconciles_in_workbook_and_json(report: tuple[dict, Path])
         "rejected": 2,
         "duplicate": 1,
         "future": 1,
+        "absent": 0,
     }
 
 
