@@ -73,6 +73,23 @@ def _issue_counts(report: RunResult) -> str:
     return f"{counted} — see Data issues in summary.xlsx"
 
 
+def _register_headings_unread(report: RunResult) -> str:
+    """A line naming the register headings that may be columns it lacks: an unread status makes
+    every trainee active, withdrawn ones included, and letters would go to them."""
+    issues = report.issues
+    unread = issues.loc[issues["code"] == "register_column_unread", ["file", "value", "column"]]
+    if unread.empty:
+        return ""
+    named = [f"'{heading}' ({file}: its {column}?)" for file, heading, column in unread.to_numpy()]
+    return (
+        f"Warning: register {'heading' if len(named) == 1 else 'headings'} not read: "
+        + ", ".join(named)
+        + ". See Data issues for the line that reads "
+        + ("it" if len(named) == 1 else "them")
+        + ", then run again before sending."
+    )
+
+
 def _not_read(report: RunResult, notes: str) -> str:
     """A line naming the sheets that fit no kind and so were not read, if any: a register
     with headings of its own is one of them, and its note (`notes`: where) is easily missed."""
@@ -282,6 +299,8 @@ def run(
     report, folder = result.report, result.folder
     click.echo(f"Report as of {day_text(report.as_of)} written to {folder}: {_who(report)}.")
     click.echo(_issue_counts(report))
+    if unread := _register_headings_unread(report):
+        click.echo(unread)
     if not_read := _not_read(report, "in Data issues"):
         click.echo(not_read)
     for line in _since_previous(result):

@@ -69,6 +69,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
         "near_miss_sheet",
         "grid_sheet",
         "columns_not_used",
+        "register_column_unread",
         "month_first_column",
         # cells (normalise.py): one code per value type
         *(f"invalid_{value_type.value}" for value_type in ValueType),
@@ -286,6 +287,16 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     "columns_not_used": (
         "column(s) {headings:quoted} not used for {kind}; if one of them should be, "
         "map it under [columns.{kind}] in balint.toml"
+    ),
+    "register_column_unread:default": (
+        "the heading '{value}' is not read, though it may be the {column}: without it every "
+        "row counts as {default}. If it is, add the line {toml_line} under [columns.{kind}] in "
+        "balint.toml, or rename the heading to {column}"
+    ),
+    "register_column_unread:blank": (
+        "the heading '{value}' is not read, though it may be the {column}: without it the "
+        "{column} of every row is taken as blank. If it is, add the line {toml_line} under "
+        "[columns.{kind}] in balint.toml, or rename the heading to {column}"
     ),
     "month_first_column": (
         "the {column} column has dates written month first ('{value}' can only be {day.day} "

@@ -281,6 +281,38 @@ def _holds_name_of(heading: str, column: Column) -> bool:
     )
 
 
+def _may_name(heading: str, column: Column) -> bool:
+    """Whether each word of one of the column's names is in the heading, or shortened there
+    ("Prof. training start date" for professional training start), a generic name aside."""
+    words = _words(heading)
+
+    def found(word: str) -> bool:
+        return word in words or any(len(w) >= 3 and word.startswith(w) for w in words)
+
+    return any(
+        all(found(word) for word in _words(name))
+        for name in (column.name, *column.aliases)
+        if fold(name) not in GENERIC_HEADINGS
+    )
+
+
+def register_lookalikes(match: HeaderMatch) -> dict[str, Column]:
+    """In a register, the unknown headings that may name one of its columns the sheet lacks:
+    by heading, that column. A register's optional columns decide who gets a letter and which
+    route counts (status, psychodynamic training): one unread for a heading of the team's own
+    is a warning, not a note among the others."""
+    if match.kind.id_column is None:
+        return {}
+    found: dict[str, Column] = {}
+    for heading in match.unknown_headers:
+        for column in match.kind.columns:
+            taken = column.name in match.positions or column in found.values()
+            if not taken and _may_name(heading, column):
+                found[heading] = column
+                break
+    return found
+
+
 def _suggestions(missing: tuple[Column, ...], unknown: list[str]) -> tuple[str, ...] | None:
     """The heading to offer for each missing required column; None when the row is not a near
     miss. One missing column makes a near miss whatever the headings (the heading most like it,
@@ -615,14 +647,30 @@ def normalise_sheet(
             "_rid": np.arange(first_rid, first_rid + len(body), dtype=np.int64),
         }
     )
-    if match.unknown_headers:
+    lookalikes = register_lookalikes(match)
+    for heading, column in lookalikes.items():
+        log.add(
+            "warning",
+            sheet.file,
+            sheet.sheet,
+            code="register_column_unread",
+            case="default" if column.default is not None else "blank",
+            row=match.row_index + 1,
+            value=heading,
+            column=column.name,
+            default=column.default,
+            kind=kind.name,
+            toml_line=f"{json.dumps(heading, ensure_ascii=False)} = {json.dumps(column.name)}",
+        )
+    unused = tuple(h for h in match.unknown_headers if h not in lookalikes)
+    if unused:
         log.add(
             "info",
             sheet.file,
             sheet.sheet,
             code="columns_not_used",
             row=match.row_index + 1,
-            headings=match.unknown_headers,
+            headings=unused,
             kind=kind.name,
         )
     parsed: dict[str, tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]] = {}

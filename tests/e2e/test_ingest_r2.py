@@ -956,3 +956,48 @@ def test_rows_marked_not_present_are_read_and_are_no_attendance(
     header, *rows = book["Sources"].iter_rows(values_only=True)
     assert header[-1] == "Not present"
     assert dict(zip(header, rows[-1], strict=True))["Not present"] == 3
+
+
+def test_a_register_heading_that_may_be_its_status_is_a_warning_and_is_said_by_run(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """The team renames Status to "Current status": read as no status, a withdrawn trainee
+    would be active and get a letter. The run says so on screen and in Data issues, with the
+    line that reads it; with that line, she is withdrawn again."""
+    header = [
+        {"status": "Current status", "professional_training_from": "Prof. training start date"}.get(
+            column, column
+        )
+        for column in TRAINEE_HEADER
+    ]
+    rows = [
+        trainee_row("T1", "Jane Smith", psychodynamic_training="no"),
+        trainee_row("T2", "Priya Sharma", psychodynamic_training="no", status="withdrawn"),
+    ]
+    write_xlsx(inbox / "registers.xlsx", {"Trainees": [header, *rows]})
+    out = tmp_path / "out"
+    result = run_cli("run", inbox, "--out", out, "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    assert (
+        "Warning: register headings not read: 'Prof. training start date' (registers.xlsx: its "
+        "professional_training_from?), 'Current status' (registers.xlsx: its status?). See Data "
+        "issues for the line that reads them, then run again before sending."
+    ) in result.output
+    progress = json.loads((out / "2026-11" / "progress.json").read_text(encoding="utf-8"))
+    found = {i["value"]: i for i in issues_about(progress, "registers.xlsx")}
+    status = found["Current status"]
+    assert (status["severity"], status["row"], status["column"]) == ("warning", 1, "status")
+    assert status["problem"] == (
+        "the heading 'Current status' is not read, though it may be the status: without it "
+        'every row counts as active. If it is, add the line "Current status" = "status" under '
+        "[columns.trainees] in balint.toml, or rename the heading to status"
+    )
+    assert "is taken as blank" in found["Prof. training start date"]["problem"]
+    assert (out / "2026-11" / "letters" / "T2.html").exists()
+
+    (inbox / "balint.toml").write_text(
+        '[columns.trainees]\n"Current status" = "status"\n', encoding="utf-8"
+    )
+    progress = run_report(inbox, tmp_path / "again")
+    assert "Current status" not in {i["value"] for i in progress["issues"]}
+    assert not (tmp_path / "again" / "2026-11" / "letters" / "T2.html").exists()
