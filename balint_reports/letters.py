@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from .changes import Change
 from .evaluate import EVENT_GAP_DAYS
+from .forecast import WINDOW_MONTHS
 from .model import (
     CANNOT_ASSESS,
     IN_PROGRESS,
@@ -466,7 +467,7 @@ def letter_context(
             {
                 "id": r.id,
                 "title": r.title,
-                "forecast": forecast_words(when) if when else "",
+                "forecast": forecast_words(when, WINDOW_MONTHS) if when else "",
                 "what_counts": rule.what_counts,
                 "status": r.status,
                 "status_words": STATUS_WORDS[r.status],

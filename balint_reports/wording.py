@@ -399,9 +399,10 @@ PAUSED_FOR_TRAINEE = (
 )
 
 
-def forecast_words(when: dt.date) -> str:
-    """`At your recent pace, around March 2027.`"""
-    return f"At your recent pace, around {when:%B %Y}."
+def forecast_words(when: dt.date, window_months: int) -> str:
+    """`At your pace over the last 12 months, around March 2027.`: the pace is the window's,
+    not the last few weeks', which "recent" would suggest."""
+    return f"At your pace over the last {window_months} months, around {when:%B %Y}."
 
 
 def unknown_target_words(rule: Requirement) -> str:

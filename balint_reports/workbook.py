@@ -374,10 +374,10 @@ def _about(book: Workbook, looks: _Looks, report: RunResult, titles: dict[str, s
         (
             "Overview",
             "One row per trainee: the overall status, each requirement's status and "
-            "how far along it is, the next step, when it may be met at the trainee's recent pace, "
-            "the supervisor, the hours of supervision with any supervisor (whether they count is "
-            "the supervision requirement's column) and their cost at the suggested fee, and a "
-            "link to the trainee's letter.",
+            "how far along it is, the next step, when it may be met at the trainee's pace over "
+            "the last 12 months, the supervisor, the hours of supervision with any supervisor "
+            "(whether they count is the supervision requirement's column) and their cost at the "
+            "suggested fee, and a link to the trainee's letter.",
         ),
         (
             "Requirements",
@@ -566,7 +566,7 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
                 else titles.get(c.requirement, c.requirement),
                 _month(c.before) if c.about == "forecast" else _words(everyone, c.before),
                 _month(c.now) if c.about == "forecast" else _words(everyone, c.now),
-                c.change,
+                third_person(c.change),  # the letters' words, for the team
             ]
             # in the register's order, as every other sheet: a trainee's forecast moves are
             # found after everyone's counts otherwise

@@ -48,7 +48,7 @@ def test_no_forecast_from_fewer_than_three_dates(inbox: Path, tmp_path: Path) ->
     _inbox(inbox, [("15/01/2026", 4), ("15/04/2026", 6)])
     run_report(inbox, tmp_path / "a", as_of=NOV)
     assert _forecast(tmp_path / "a", "2026-11") is None
-    assert "recent pace" not in _letter(tmp_path / "a", "2026-11", "T1")
+    assert "At your pace" not in _letter(tmp_path / "a", "2026-11", "T1")
     # A third date gives one: 12 sessions in the year, 8 to go -> 8 months after November.
     _inbox(inbox, [("15/01/2026", 4), ("15/04/2026", 4), ("15/07/2026", 4)])
     run_report(inbox, tmp_path / "b", as_of=NOV)
@@ -59,12 +59,13 @@ def test_no_forecast_once_a_route_has_had_no_record_for_six_months(
     inbox: Path, tmp_path: Path
 ) -> None:
     """Three co-led dates in the year, the last in April: the dashboard calls her stalled, and
-    a letter saying 'at your recent pace, around …' would promise what has stopped."""
+    a letter saying 'at your pace over the last 12 months, around …' would promise what has
+    stopped."""
     out = tmp_path / "out"
     _inbox(inbox, [("15/12/2025", 4), ("15/02/2026", 4), ("15/04/2026", 4)])
     run_report(inbox, out, as_of=NOV)
     assert _forecast(out, "2026-11") is None
-    assert "recent pace" not in _letter(out, "2026-11", "T1")
+    assert "At your pace" not in _letter(out, "2026-11", "T1")
     dashboard = (out / "2026-11" / "index.html").read_text(encoding="utf-8")
     stalled = dashboard.split('id="stalled"')[1].split("</section>")[0]
     assert "T1" in stalled
@@ -85,7 +86,9 @@ def test_a_month_without_records_does_not_push_the_forecast_back(
     run_report(inbox, out, as_of=NOV)
     # Worked out afresh it would be 18 months after November; nothing new, same pace: it holds.
     assert _forecast(out, "2026-11") == "Co-leading Balint groups: April 2028"
-    assert "At your recent pace, around April 2028." in _letter(out, "2026-11", "T1")
+    assert "At your pace over the last 12 months, around April 2028." in _letter(
+        out, "2026-11", "T1"
+    )
     assert _forecast_changes(out, "2026-11") == []
 
 

@@ -176,14 +176,16 @@ def test_forecast_at_the_trainees_own_pace_in_letter_and_overview(
     out = tmp_path / "out"
     _three_months(inbox, out)
     # October: 12 co-led sessions, all in the last 12 months: 8 to go at 12 a year -> 8 months.
-    assert "At your recent pace, around June 2027." in _letter(out, "2026-10", "T1")
+    assert "At your pace over the last 12 months, around June 2027." in _letter(
+        out, "2026-10", "T1"
+    )
     # November: 14 in the year, 6 to go -> ceil(6 * 12 / 14) = 6 months after November.
     november = _letter(out, "2026-11", "T1")
-    assert "6 more to go. At your recent pace, around May 2027." in november
+    assert "6 more to go. At your pace over the last 12 months, around May 2027." in november
     assert _overview(out, "2026-11")["T1"]["Forecast"] == "Co-leading Balint groups: May 2027"
     # No pace, no forecast: T2 has no records at all, T1 no supervision.
-    assert "At your recent pace" not in _letter(out, "2026-11", "T2")
-    assert november.count("At your recent pace") == 1
+    assert "At your pace over the last 12 months" not in _letter(out, "2026-11", "T2")
+    assert november.count("At your pace over the last 12 months") == 1
     assert _overview(out, "2026-11")["T2"]["Forecast"] is None
 
 
@@ -196,7 +198,7 @@ def test_pace_counts_only_the_last_twelve_months(inbox: Path, tmp_path: Path) ->
     run_report(inbox, tmp_path / "out", as_of=NOV)
     # 13 of 20, but only 3 in the 12 months to November 2026: 7 to go at 3 a year = 28 months.
     letter = _letter(tmp_path / "out", "2026-11", "T1")
-    assert "At your recent pace, around March 2029." in letter
+    assert "At your pace over the last 12 months, around March 2029." in letter
 
 
 def test_corrected_rerun_of_a_month_replaces_its_snapshot(inbox: Path, tmp_path: Path) -> None:
@@ -354,7 +356,7 @@ def test_credit_from_the_team_is_not_recent_pace(tmp_path: Path) -> None:
     )
     assert out.requirement("co_leading") == ("not_met", 6, 20)
     assert "Co-leading" not in (out.overview["Forecast"] or "")
-    assert "recent pace" not in out.letter
+    assert "At your pace" not in out.letter
 
 
 def test_a_future_row_is_not_a_new_issue_every_month(inbox: Path, tmp_path: Path) -> None:
@@ -387,3 +389,21 @@ def test_what_moved_is_told_in_the_words_of_the_route_the_letter_shows(
     assert "professional training" not in since
     [change] = _changes(out, "2026-10")
     assert change[5] == "2 more member sessions in an ongoing group or at Balint Society weekends"
+
+
+def test_the_changes_sheet_tells_the_team_of_the_trainee_not_to_them(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """The letter says "your professional training"; the team's sheet says "their"."""
+    _registers(inbox)
+    out = tmp_path / "out"
+    rows = [["T2", f"{day}/03/2026", "member", 1, "", ""] for day in range(1, 4)]
+    write_csv(inbox / "attendance-2026-09.csv", [ATTENDANCE_HEADER, *rows])
+    run_report(inbox, out, as_of=SEP)
+    more = [["T2", f"{day}/10/2026", "member", 1, "", ""] for day in (6, 13)]
+    write_csv(inbox / "attendance-2026-10.csv", [ATTENDANCE_HEADER, *more])
+    run_report(inbox, out, as_of=OCT)
+    words = "2 more member sessions during or after {} professional training"
+    assert words.format("your") in _since(_letter(out, "2026-10", "T2"))
+    [change] = _changes(out, "2026-10")
+    assert change[5] == words.format("their")

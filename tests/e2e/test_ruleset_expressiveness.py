@@ -333,7 +333,7 @@ def test_a_share_gets_no_forecast(tmp_path: Path) -> None:
     out = run_rules(tmp_path, attendance=rows, rules=[ruleset(tmp_path, SHARE)])
     assert out.requirement("r") == ("not_met", round(1 / 3, 4), 0.5)
     assert out.overview["Forecast"] in ("", None)
-    assert "recent pace" not in out.letter
+    assert "At your pace" not in out.letter
 
 
 def test_unknown_format_is_kept_with_a_warning(tmp_path: Path) -> None:
