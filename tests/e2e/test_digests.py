@@ -232,3 +232,25 @@ def test_sharing_the_reference_is_asked_of_the_supervisor_when_the_letter_asks_f
     assert "Nadia Haddad: please share" not in (month / "digests" / "L04.txt").read_text(
         encoding="utf-8"
     )
+
+
+def test_the_supervisor_hears_of_group_supervision_and_sign_offs_by_others(
+    tmp_path: Path,
+) -> None:
+    """Both are the supervisor's to act on: how many trainees they supervise at once, and a
+    competency signed off by someone who is not among the trainee's supervisors."""
+    run_rules(
+        tmp_path,
+        trainee={"psychodynamic_training": "no", "supervisor": "L1"},
+        supervision=[sup("01/04/2025", trainees_present=4)],
+        portfolio=[comp(1, signed_off_by="L2")],
+    )
+    digest = _digest(tmp_path, "L1")
+    assert (
+        "Some of their supervision was in a group of more than two trainees: the guidance says "
+        "supervision is normally one to one, or one to two." in digest
+    )
+    assert (
+        "Some of their competencies have been signed off only by someone who is neither one of "
+        "their supervisors nor an accredited leader experienced in supervision" in digest
+    )
