@@ -123,8 +123,12 @@ def _awaited(
                     awaited.append(signoffs_awaited(missing))
             if spec.source == "supervision" and (spec.counterpart or spec.counterpart_has):
                 for left_out in records.excluded(spec, t.trainee_id):
-                    name, accredited, experienced = records.leaders.get(
-                        left_out.person, ("another supervisor", False, False)
+                    # Another leader's record is theirs and the team's to correct, not this
+                    # supervisor's: the trainee's letter says why those sessions do not count.
+                    if left_out.person != leader:
+                        continue
+                    _, accredited, experienced = records.leaders.get(
+                        left_out.person, ("", False, False)
                     )
                     gaps = not_recorded_as(
                         left_out.lacks,
@@ -134,12 +138,7 @@ def _awaited(
                     )
                     awaited.append(
                         supervision_not_counted_for_supervisor(
-                            left_out.rows,
-                            left_out.hours,
-                            name,
-                            left_out.person == leader,
-                            gaps,
-                            words,
+                            left_out.rows, left_out.hours, gaps, words
                         )
                     )
     return list(dict.fromkeys(awaited))  # alternative routes may find the same rows

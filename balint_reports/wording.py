@@ -919,21 +919,18 @@ def signoffs_awaited(titles: Sequence[str]) -> str:
 def supervision_not_counted_for_supervisor(
     sessions: int,
     hours: float | None,
-    name: str,
-    you: bool,
     missing: str,
     words: Vocabulary = DEFAULT_WORDS,
 ) -> str:
-    """Supervision of the trainee that does not count, told to their supervisor; `missing`:
-    what the supervisor is not recorded as (not_recorded_as)."""
+    """The trainee's supervision with this supervisor that does not count, told to them;
+    `missing`: what they are not recorded as (not_recorded_as)."""
     amount = count_words(sessions, "sessions")
     if hours is not None:
         amount += f" ({hours_text(hours)})"
-    who, verb = ("you", "are") if you else (name, "is")
     verb_count = "does" if sessions == 1 else "do"
     return (
-        f"{amount[:1].upper()}{amount[1:]} of supervision with {who} {verb_count} not count "
-        f"towards {words.accreditation}: {who} {verb} not recorded as {missing}. If that is out "
+        f"{amount[:1].upper()}{amount[1:]} of supervision with you {verb_count} not count "
+        f"towards {words.accreditation}: you are not recorded as {missing}. If that is out "
         f"of date, please tell the {words.team}."
     )
 

@@ -254,3 +254,20 @@ def test_the_supervisor_hears_of_group_supervision_and_sign_offs_by_others(
         "Some of their competencies have been signed off only by someone who is neither one of "
         "their supervisors nor an accredited leader experienced in supervision" in digest
     )
+
+
+def test_supervision_with_another_leader_that_does_not_count_is_not_this_supervisor_s_task(
+    tmp_path: Path,
+) -> None:
+    """Jane moved to Ann (L1) from Cat (L3), who is not accredited: Ann cannot correct Cat's
+    record, and is not told Cat's standing; Jane's letter says why those sessions do not count."""
+    out = run_rules(
+        tmp_path,
+        trainee={"psychodynamic_training": "no", "supervisor": "L1"},
+        supervision=[sup("01/04/2025", "L3"), sup("01/05/2025", "L3"), sup("01/06/2025")],
+    )
+    digest = _digest(tmp_path, "L1")
+    assert "Cat Novice" not in digest
+    assert "do not count" not in digest
+    assert "  Supervision and their supervisor's report: not yet met, 1 session" in digest
+    assert "2 sessions (2 hours) with Cat Novice do not count" in out.letter
