@@ -35,6 +35,8 @@ class Change:
     change: str  # in plain words, ready for a letter
     became_met: bool = False
     about: str = "progress"  # or "forecast": a forecast that moved, for the Changes sheet
+    # fewer counted than last time: a record that counted was corrected or taken out
+    fewer: bool = False
 
 
 def _shown(value: object) -> str:
@@ -102,6 +104,11 @@ def compare(
             label = (labels or {}).get((tid, rid), label)
             words, became_met = _requirement_change(title, label, old, now)
             if words:
+                fewer = (
+                    old.achieved is not None
+                    and now.achieved is not None
+                    and now.achieved < old.achieved
+                )
                 changes.append(
                     Change(
                         tid,
@@ -111,6 +118,7 @@ def compare(
                         _with_status(now),
                         words,
                         became_met,
+                        fewer=fewer,
                     )
                 )
     return changes

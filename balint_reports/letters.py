@@ -165,6 +165,8 @@ def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
             if any(c.became_met for c in mine)
             else ""
         ),
+        # a number went down: the letter says a counted record was corrected or taken out
+        "fewer": any(c.fewer for c in mine),
     }
 
 

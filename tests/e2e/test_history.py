@@ -130,8 +130,8 @@ def test_three_months_in_a_row_tell_each_trainee_what_moved(inbox: Path, tmp_pat
         ),
     ]
     assert _since(_letter(out, "2026-10", "T2")) == (
-        "Nothing that counts towards your requirements has changed since your last letter. "
-        "If a record of yours is missing, please let us know."
+        "Your numbers are the same as in your last letter. If a record of yours is missing, "
+        "please let us know."
     )
 
     assert _since(_letter(out, "2026-11", "T1")) == "2 more co-led sessions."
@@ -211,7 +211,7 @@ def test_corrected_rerun_of_a_month_replaces_its_snapshot(inbox: Path, tmp_path:
     first = run_report(inbox, out, as_of=NOV)
     assert first["trainees"][0]["requirements"]["co_leading"]["achieved"] == 12.0
     assert _since(_letter(out, "2026-11", "T1")).startswith(
-        "Nothing that counts towards your requirements"
+        "Your numbers are the same as in your last letter."
     )
 
     _november(inbox)  # corrected
@@ -407,3 +407,24 @@ def test_the_changes_sheet_tells_the_team_of_the_trainee_not_to_them(
     assert words.format("your") in _since(_letter(out, "2026-10", "T2"))
     [change] = _changes(out, "2026-10")
     assert change[5] == words.format("their")
+
+
+def test_a_number_that_went_down_is_said_with_why(inbox: Path, tmp_path: Path) -> None:
+    """A wrong row taken out of an earlier file: 'fewer' alone read as a loss with no reason."""
+    out = tmp_path / "out"
+    _registers(inbox)
+    _september(inbox)
+    run_report(inbox, out, as_of=SEP)
+    rows = [["T1", f"{day}/03/2025", "member", 1, "", ""] for day in range(1, 21)]
+    rows += [["T1", f"{day}/09/2026", "co_leader", 1, "", ""] for day in range(1, 8)]
+    rows += [["T1", "12/09/2026", "leadership_weekend", 1, "Oxford weekend", 2]]
+    write_csv(inbox / "attendance-2026-09.csv", [ATTENDANCE_HEADER, *rows])
+    run_report(inbox, out, as_of=OCT)
+    assert _since(_letter(out, "2026-10", "T1")) == (
+        "1 fewer co-led session than last time.\n"
+        "Where a number went down, a record that counted in your last letter no longer does: it "
+        "was corrected or taken out of the spreadsheets we received. If that is wrong, please let "
+        "us know."
+    )
+    html = (out / "2026-10" / "letters" / "T1.html").read_text(encoding="utf-8")
+    assert "a record that counted in your last letter no longer does" in html
