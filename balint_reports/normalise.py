@@ -593,6 +593,12 @@ def _number_parser(column: Column) -> Callable[[object], tuple[object, str | Non
                 f"'{cell_text(cell)}' is too small: "
                 f"{column.name} must be more than {column.greater_than:g}",
             )
+        if column.maximum is not None and value > column.maximum:
+            return (
+                None,
+                f"'{cell_text(cell)}' is more than one row can hold: {column.name} is at most "
+                f"{column.maximum:g} in a row; correct it",
+            )
         if abs(value) > LARGEST_NUMBER:
             return None, f"'{cell_text(cell)}' is too large for {column.name}: correct it"
         return value, None

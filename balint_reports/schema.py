@@ -32,6 +32,8 @@ class Column:
     aliases: tuple[str, ...] = ()
     default: object = None
     minimum: float | None = None  # smallest allowed value, inclusive
+    # largest believable value, inclusive: 999999 sessions is a slip, and would meet anything
+    maximum: float | None = None
     greater_than: float | None = None  # exclusive lower bound
     vocabulary: str | None = None
     # A default that depends on another column: (column, ((value, default), ...)).
@@ -225,6 +227,7 @@ KINDS: tuple[Kind, ...] = (
                 aliases=("number of sessions", "no of sessions", "no sessions", "count"),
                 default=1,
                 minimum=1,
+                maximum=100,
             ),
             Column(
                 "days",
@@ -232,6 +235,7 @@ KINDS: tuple[Kind, ...] = (
                 aliases=("event days", "length"),
                 default=1,
                 minimum=1,
+                maximum=31,
                 default_from=("activity", (("leadership_weekend", DEFAULT_WEEKEND_DAYS),)),
             ),
             Column("event", T.TEXT, aliases=("group", "group name", "event name", "weekend")),
@@ -282,6 +286,7 @@ KINDS: tuple[Kind, ...] = (
                 aliases=("supervisees", "number of trainees"),
                 default=1,
                 minimum=1,
+                maximum=50,
             ),
             Column(
                 "co_leader_present",

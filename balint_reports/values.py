@@ -243,6 +243,9 @@ def parse_yesno(cell: object) -> tuple[bool | None, str | None]:
     return None, f"'{cell_text(cell)}' is not yes or no: write yes or no"
 
 
+_TYPED_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
 def parse_number(cell: object, whole: bool) -> tuple[float | int | None, str | None]:
     """A number from a number cell or text such as ' 3 ' or '1,5'."""
     if is_blank(cell):
@@ -254,10 +257,10 @@ def parse_number(cell: object, whole: bool) -> tuple[float | int | None, str | N
         value = float(cell)
     else:
         text = cell_text(cell).replace(",", ".")
-        try:
-            value = float(text)
-        except ValueError:
+        # digits as people type them: Python's float() would also take 1e3, 1_000 and inf
+        if not _TYPED_NUMBER.fullmatch(text):
             return None, f"'{cell_text(cell)}' is not {kind}: write digits only, e.g. 2"
+        value = float(text)
     if not math.isfinite(value):
         return None, f"'{cell_text(cell)}' is not {kind}"
     if whole:

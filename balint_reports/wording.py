@@ -49,8 +49,8 @@ DEFAULT_WORDS = Vocabulary()
 
 
 def number_text(value: float) -> str:
-    """A count as people write it: 20, 1.5."""
-    return f"{value:g}"
+    """A count as people write it: 20, 1.5; 1000000, not :g's 1e+06."""
+    return f"{value:.0f}" if abs(value) >= 1e6 else f"{value:g}"
 
 
 def percent_text(value: float) -> str:

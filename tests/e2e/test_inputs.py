@@ -808,16 +808,40 @@ def test_date_mistakes_say_which_part_is_wrong(
     assert problem in error["problem"]
 
 
-@pytest.mark.parametrize("written", ["1e19", "99999999999999999999999", "2000000"])
-def test_huge_numbers_are_an_error_not_a_crash(
-    registered: Path, tmp_path: Path, written: str
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        # Python would read these as numbers; nobody types them meaning one
+        ("1e19", "'1e19' is not a whole number: write digits only, e.g. 2"),
+        ("1_000", "'1_000' is not a whole number: write digits only, e.g. 2"),
+        # a slip that would meet every count: the row is held back until corrected
+        (
+            "999999",
+            "'999999' is more than one row can hold: sessions is at most 100 in a row; correct it",
+        ),
+        ("99999999999999999999999", "is more than one row can hold"),
+    ],
+)
+def test_unbelievable_numbers_are_an_error_not_a_count(
+    registered: Path, tmp_path: Path, written: str, problem: str
 ) -> None:
     write_csv(
         registered / "g.csv",
         [["trainee", "date", "activity", "sessions"], ["T1", "05/03/2025", "member", written]],
     )
-    [error] = issues_about(run_report(registered, tmp_path / "out"), "g.csv")
-    assert error["column"] == "sessions" and "too large" in error["problem"]
+    progress = run_report(registered, tmp_path / "out")
+    [error] = issues_about(progress, "g.csv")
+    assert error["column"] == "sessions" and problem in error["problem"]
+    assert membership(progress, "T1") == 0
+
+
+def test_a_huge_number_of_hours_is_an_error_not_a_crash(registered: Path, tmp_path: Path) -> None:
+    write_csv(
+        registered / "s.csv",
+        [["trainee", "supervisor", "date", "hours"], ["T1", "L1", "05/03/2025", "2000000"]],
+    )
+    [error] = issues_about(run_report(registered, tmp_path / "out"), "s.csv")
+    assert error["column"] == "hours" and "too large" in error["problem"]
 
 
 @pytest.mark.parametrize(
