@@ -89,6 +89,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
         # outcomes and addresses (validate.py)
         "future_row",
         "duplicate_row",
+        "same_day_elsewhere",
         "register_date_future",
         "leading_alone_with_co_leader",
         "supervision_hours_long",
@@ -349,6 +350,15 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     # --- outcomes and addresses (validate.py) ---
     "future_row": "dated after the report date: left out of this report until then",
     "duplicate_row": "same as {first}: counted once",
+    "same_day_elsewhere": (
+        "the same trainee, date and role are also at {first}, under another group or event "
+        "name: if both are one session, take one of them out; until then both count"
+    ),
+    # the sender is not told of another sender's spreadsheet
+    "same_day_elsewhere:sender": (
+        "the same trainee, date and role are also in another spreadsheet, under another group "
+        "or event name: the team will check whether both are one session"
+    ),
     "register_date_future": "after the report date: counted as not yet set",
     "leading_alone_with_co_leader": (
         "the role says leading alone, but '{co_leader}' is named as co-leader: the session "
@@ -533,6 +543,7 @@ SHARED_CASE: dict[tuple[str, str], str] = {
     ("near_miss_sheet", "suggestion"): "sender_suggestion",
     ("near_miss_sheet", "no_suggestion"): "sender_no_suggestion",
     ("grid_sheet", ""): "sender",
+    ("same_day_elsewhere", ""): "sender",
 }
 
 

@@ -80,6 +80,42 @@ def set_outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: 
         )
         outcome[candidates[duplicated]] = Outcome.DUPLICATE
     table[OUTCOME_COLUMN] = outcome
+    if kind_name == "attendance":
+        _warn_same_day_elsewhere(table, date_column, log)
+
+
+def _warn_same_day_elsewhere(table: pd.DataFrame, date_column: str, log: IssueLog) -> None:
+    """A warning on each counted row whose trainee, date and activity another file also has
+    under another event name (or none): the same session sent by two people, a leader's
+    register and the trainee's own log, is counted twice, as only the team can tell."""
+    accepted = table.loc[
+        table[OUTCOME_COLUMN] == Outcome.ACCEPTED,
+        ["trainee", date_column, "activity", "event_key", "_file", "_sheet", "_row", "_rid"],
+    ]
+    key = ["trainee", date_column, "activity"]
+    shared = accepted.loc[accepted.duplicated(key, keep=False)]
+    if shared.empty:
+        return
+    groups = shared.groupby(key, sort=False)
+    elsewhere = (groups["_file"].transform("nunique") > 1) & (
+        groups["event_key"].transform("nunique") > 1
+    )
+    shared = shared.loc[elsewhere]
+    if shared.empty:
+        return
+    first = shared.groupby(key, sort=False).head(1)
+    later = shared.drop(first.index)
+    where = {tuple(row[k] for k in key): place(row) for row in first.to_dict("records")}
+    log.add_rows(
+        "warning",
+        later,
+        date_column,
+        later[date_column].dt.strftime("%Y-%m-%d"),
+        code="same_day_elsewhere",
+        first=pd.Series(
+            [where[k] for k in later[key].itertuples(index=False, name=None)], dtype=object
+        ),
+    )
 
 
 def unset_future_register_dates(trainees: pd.DataFrame, as_of: pd.Timestamp, log: IssueLog) -> None:

@@ -1001,3 +1001,55 @@ def test_a_register_heading_that_may_be_its_status_is_a_warning_and_is_said_by_r
     progress = run_report(inbox, tmp_path / "again")
     assert "Current status" not in {i["value"] for i in progress["issues"]}
     assert not (tmp_path / "again" / "2026-11" / "letters" / "T2.html").exists()
+
+
+def test_one_session_sent_by_two_people_under_two_group_names_is_a_warning(
+    registered: Path, tmp_path: Path
+) -> None:
+    """The leader's register and Jane's own log name the group differently, or not at all:
+    not a duplicate by its key, so both count, and the team is told where the other is; the
+    sender's note does not name the other spreadsheet."""
+    header = ["Participant", "Meeting date", "Attended as", "Group"]
+    dates = ["06/10/2026", "13/10/2026"]
+    write_xlsx(
+        registered / "leader.xlsx",
+        {
+            "Register": [
+                header,
+                *[["Jane Smith", d, "member", "Tuesday Balint Group"] for d in dates],
+            ]
+        },
+    )
+    write_xlsx(
+        registered / "own_log.xlsx",
+        {"Log": [header, *[["Smith, Jane", d, "group member", None] for d in dates]]},
+    )
+    # Priya's two groups on one day, both from one leader's workbook: nothing to say
+    write_xlsx(
+        registered / "priya.xlsx",
+        {
+            "Groups": [
+                header,
+                ["Priya Sharma", "06/10/2026", "member", "Morning group"],
+                ["Priya Sharma", "06/10/2026", "member", "Evening group"],
+            ]
+        },
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 4  # the team decides which to take out
+    assert membership(progress, "T2") == 2
+    warnings = issues_about(progress, "own_log.xlsx")
+    assert [(w["row"], w["severity"], w["code"]) for w in warnings] == [
+        (2, "warning", "same_day_elsewhere"),
+        (3, "warning", "same_day_elsewhere"),
+    ]
+    assert warnings[0]["problem"] == (
+        "the same trainee, date and role are also at leader.xlsx, sheet Register, row 2, under "
+        "another group or event name: if both are one session, take one of them out; until "
+        "then both count"
+    )
+    assert issues_about(progress, "leader.xlsx") == issues_about(progress, "priya.xlsx") == []
+    note = (tmp_path / "out" / "2026-11" / "feedback" / "own_log.xlsx.txt").read_text(
+        encoding="utf-8"
+    )
+    assert "another spreadsheet" in note and "leader.xlsx" not in note
