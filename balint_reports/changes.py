@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .labels import STATUS_WORDS
+from .labels import REGISTER_WORDS, STATUS_WORDS
 from .model import (
     ForecastMove,
     RequirementSnapshot,
@@ -29,7 +29,7 @@ class Change:
 
     trainee_id: str
     name: str
-    requirement: str  # a requirement id, or "overall"
+    requirement: str  # a requirement id, "overall", or "status" (the register's)
     before: str
     now: str
     change: str  # in plain words, ready for a letter
@@ -93,6 +93,12 @@ def compare(
         if before is None:
             changes.append(Change(tid, name, "overall", "", trainee.overall, NEW_IN_REPORT))
             continue
+        if before.status != trainee.status:
+            # a trainee resuming, rejoining or accredited: the team's news, not a letter's
+            words = f"register status: now {REGISTER_WORDS.get(trainee.status, trainee.status)}"
+            changes.append(
+                Change(tid, name, "status", before.status, trainee.status, words.casefold())
+            )
         if before.overall != trainee.overall:
             words = overall_change_words(trainee.overall)
             changes.append(Change(tid, name, "overall", before.overall, trainee.overall, words))

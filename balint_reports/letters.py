@@ -154,7 +154,7 @@ def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
         c
         for c in changes
         if c.trainee_id == result.trainee_id
-        and c.requirement != "overall"
+        and c.requirement not in ("overall", "status")
         and c.about == "progress"  # forecast moves are for the team's Changes sheet
     ]
     met = sum(r.status == MET for r in result.requirements)

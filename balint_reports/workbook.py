@@ -446,7 +446,7 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
     book = Workbook(write_only=True)
     looks = _Looks()
     titles = _requirement_titles(report)
-    everyone = {**STATUS_WORDS, **OVERALL_WORDS}
+    everyone = {**STATUS_WORDS, **OVERALL_WORDS, **REGISTER_WORDS}
     _about(book, looks, report, titles)
     _write_sheet(book, looks, "Overview", *_overview(report, titles, letters), freeze="C2")
     _write_sheet(
@@ -561,9 +561,8 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
             [
                 c.trainee_id,
                 c.name,
-                "Overall"
-                if c.requirement == "overall"
-                else titles.get(c.requirement, c.requirement),
+                {"overall": "Overall", "status": "Register status"}.get(c.requirement)
+                or titles.get(c.requirement, c.requirement),
                 _month(c.before) if c.about == "forecast" else _words(everyone, c.before),
                 _month(c.now) if c.about == "forecast" else _words(everyone, c.now),
                 third_person(c.change),  # the letters' words, for the team

@@ -428,3 +428,33 @@ def test_a_number_that_went_down_is_said_with_why(inbox: Path, tmp_path: Path) -
     )
     html = (out / "2026-10" / "letters" / "T1.html").read_text(encoding="utf-8")
     assert "a record that counted in your last letter no longer does" in html
+
+
+def test_a_trainee_resuming_is_in_the_changes_sheet_not_in_their_letter(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """Ravi was paused and is active again: the team's Changes sheet says so (the run counts
+    him as moved); his letter's numbers did not move."""
+    out = tmp_path / "out"
+
+    def registers(status: str) -> None:
+        write_xlsx(
+            inbox / "registers.xlsx",
+            {
+                "Trainees": [
+                    TRAINEE_HEADER,
+                    trainee_row("T2", "Ravi Patel", psychodynamic_training="yes", status=status),
+                ],
+                "Leaders": [["leader_id", "name"], ["L1", "Ann Leader"]],
+            },
+        )
+
+    registers("paused")
+    run_report(inbox, out, as_of=SEP)
+    registers("active")
+    result = run_cli("run", inbox, "--out", out, "--as-of", OCT)
+    assert "Since the September 2026 report: 1 trainee moved" in result.output
+    assert _changes(out, "2026-10") == [
+        ("T2", "Ravi Patel", "Register status", "Paused", "Active", "register status: now active")
+    ]
+    assert _since(_letter(out, "2026-10", "T2")).startswith("Your numbers are the same")
