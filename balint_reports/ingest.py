@@ -20,6 +20,7 @@ from .normalise import (
     Grid,
     NearMiss,
     classify,
+    file_date_orders,
     headings_of,
     normalise_sheet,
     report_grid,
@@ -90,9 +91,13 @@ def parse_file(
     sources: list[dict] = []
     tables: list[tuple[str, pd.DataFrame]] = []
     next_rid = 0
-    for sheet in result.sheets:
+    classified = [(sheet, classify(sheet, config, kinds)) for sheet in result.sheets]
+    file_orders = file_date_orders(
+        [(sheet, found.match) for sheet, found in classified if found.match is not None],
+        config.date_order,
+    )
+    for sheet, found in classified:
         entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
-        found = classify(sheet, config, kinds)
         unread: NearMiss | Grid | None = None
         if found.near_miss is not None:
             lost, unread = report_near_miss(sheet, found.near_miss, log), found.near_miss
@@ -130,7 +135,7 @@ def parse_file(
                 )
             sources.append({**entry, "kind": "ignored"})
             continue
-        table = normalise_sheet(sheet, found.match, config, next_rid, log)
+        table = normalise_sheet(sheet, found.match, config, next_rid, log, file_orders)
         next_rid += len(table)
         tables.append((found.match.kind.name, table))
         headings = headings_of(sheet, found.match)

@@ -306,6 +306,12 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
         'correct the ones that cannot be, or add order = "day-first" under [dates] in '
         "balint.toml"
     ),
+    "month_first_column:other_sheet": (
+        "the {column} column's dates are read month first, as sheet {where} of this workbook "
+        "shows ('{value}' can only be {day.day} {day:%B %Y}) and no sheet has one that can only "
+        "be day first. If they are day first, correct the ones that cannot be, or add order = "
+        '"day-first" under [dates] in balint.toml'
+    ),
     # --- cells (normalise.py): a parser's own words say what is wrong with the cell ---
     **{f"invalid_{value_type.value}": "{detail}" for value_type in ValueType},
     "required_missing": "{column} is missing: fill it in",

@@ -437,6 +437,41 @@ def decide_date_order(cells: Iterable[object], setting: str) -> tuple[str, str]:
     return (MONTH_FIRST, example) if example else (DAY_FIRST, "")
 
 
+# A date column's order decided for a whole workbook: (order, a date showing it, the sheet it
+# is on), by kind and column.
+FileDateOrders = dict[tuple[str, str], tuple[str, str, str]]
+
+
+def file_date_orders(matched: list[tuple[RawSheet, HeaderMatch]], setting: str) -> FileDateOrders:
+    """The date columns a workbook shows month first as a whole: some sheet has a date real only
+    month first, and no sheet one real only day first. A US-style workbook's September sheet
+    (09/01/2026, 09/08/2026: real both ways) is then read as its October sheet shows, not as 9
+    January. Under a set [dates] order, or with evidence both ways, each sheet decides alone."""
+    if setting in (DAY_FIRST, MONTH_FIRST) or len(matched) < 2:
+        return {}
+    day_only: set[tuple[str, str]] = set()
+    month_example: dict[tuple[str, str], tuple[str, str]] = {}
+    for sheet, match in matched:
+        body = sheet.cells.iloc[match.row_index + 1 :]
+        for column in match.kind.columns:
+            label = match.positions.get(column.name)
+            if column.type is not ValueType.DATE or label is None:
+                continue
+            key = (match.kind.name, column.name)
+            for cell in body[label].dropna().unique():
+                reading = slash_date_reading(cell)
+                if reading == DAY_FIRST:
+                    day_only.add(key)
+                    break
+                if reading == MONTH_FIRST and key not in month_example:
+                    month_example[key] = (cell_text(cell), sheet.sheet)
+    return {
+        key: (MONTH_FIRST, example, where)
+        for key, (example, where) in month_example.items()
+        if key not in day_only
+    }
+
+
 def _filled_rows(sheet: RawSheet, body: pd.DataFrame) -> pd.Series:
     """True for each body row with something in it; an unsaved formula counts, as it is reported."""
     blank_cells = _blank_mask(body)
@@ -629,7 +664,12 @@ def _parser_for(
 
 
 def normalise_sheet(
-    sheet: RawSheet, match: HeaderMatch, config: Config, first_rid: int, log: IssueLog
+    sheet: RawSheet,
+    match: HeaderMatch,
+    config: Config,
+    first_rid: int,
+    log: IssueLog,
+    file_orders: FileDateOrders | None = None,
 ) -> pd.DataFrame:
     """The sheet's non-blank data rows as typed columns, each row tagged with where it came from.
 
@@ -690,7 +730,8 @@ def normalise_sheet(
         )
         date_order = DAY_FIRST
         if column.type is ValueType.DATE and label is not None:
-            date_order = _date_order(sheet, match, column, raw, config, log)
+            decided = (file_orders or {}).get((kind.name, column.name))
+            date_order = _date_order(sheet, match, column, raw, config, log, decided)
         parser = _parser_for(column, config, date_order)
         if fast:
             values, problems, blank = _parse_codes(
@@ -895,10 +936,14 @@ def _date_order(
     raw: pd.Series,
     config: Config,
     log: IssueLog,
+    decided: tuple[str, str, str] | None = None,
 ) -> str:
-    """The column's date order; a column found month first is said once (see
-    docs/contract.md#values)."""
+    """The column's date order (`decided` for the whole workbook, if it was); a column read
+    month first is said once (see docs/contract.md#values)."""
     order, example = decide_date_order(raw.dropna().unique(), config.date_order)
+    where = sheet.sheet
+    if decided is not None and not example:
+        order, example, where = decided
     day = parse_date(example, order=MONTH_FIRST)[0] if example else None
     if day is not None:
         log.add(
@@ -906,10 +951,12 @@ def _date_order(
             sheet.file,
             sheet.sheet,
             code="month_first_column",
+            case="" if where == sheet.sheet else "other_sheet",
             row=match.row_index + 1,
             column=column.name,
             value=example,
             day=day,
+            where=where,
         )
     return order
 

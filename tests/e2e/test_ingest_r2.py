@@ -466,28 +466,53 @@ def test_a_column_with_a_date_only_valid_month_first_is_read_month_first(
     assert source(progress, "google.csv")["future"] == 1
 
 
-def test_month_first_is_decided_per_sheet_and_never_touches_real_dates(
+def test_month_first_is_decided_per_workbook_and_never_touches_real_dates(
     registered: Path, tmp_path: Path
 ) -> None:
+    """A US-style workbook's October sheet shows it (11/17/2026); its September sheet's dates
+    are real both ways and are read as the workbook writes them, with a warning naming the sheet
+    that shows it. A workbook with a date real only day first anywhere decides sheet by sheet."""
+    header = ["trainee", "date", "activity", "sessions"]
     write_xlsx(
-        registered / "two.xlsx",
+        registered / "us.xlsx",
         {
             "US": [
-                ["trainee", "date", "activity", "sessions"],
+                header,
                 ["T1", "11/17/2026", "member", 1],
                 ["T1", "11/3/2026", "member", 2],
                 # A real date cell: 1 December, after the report date whatever the column says.
                 ["T1", dt.datetime(2026, 12, 1), "member", 4],
             ],
-            "UK": [["trainee", "date", "activity", "sessions"], ["T2", "11/3/2026", "member", 8]],
+            # 3 December month first: after the report date; 12 March day first
+            "Earlier": [header, ["T2", "12/3/2026", "member", 8]],
+        },
+    )
+    write_xlsx(
+        registered / "mixed.xlsx",
+        {
+            "One": [header, ["T1", "11/18/2026", "member", 16]],
+            "Two": [header, ["T1", "25/10/2026", "member", 32], ["T2", "12/3/2026", "member", 64]],
         },
     )
     progress = run_report(registered, tmp_path / "out", as_of="2026-11-20")
-    assert membership(progress, "T1") == 1 + 2
-    assert membership(progress, "T2") == 8  # 11 March: the UK sheet stays day first
-    warnings = [i for i in issues_about(progress, "two.xlsx") if "month first" in i["problem"]]
-    assert [(w["sheet"], w["column"]) for w in warnings] == [("US", "date")]
-    assert source(progress, "two.xlsx", "US")["future"] == 1
+    assert membership(progress, "T1") == 1 + 2 + 16 + 32
+    assert membership(progress, "T2") == 64  # 12 March, from the mixed workbook only
+    assert source(progress, "us.xlsx", "US")["future"] == 1
+    assert source(progress, "us.xlsx", "Earlier")["future"] == 1
+    warnings = {
+        i["sheet"]: i for i in issues_about(progress, "us.xlsx") if "month first" in i["problem"]
+    }
+    assert sorted((s, w["column"], w["value"]) for s, w in warnings.items()) == [
+        ("Earlier", "date", "11/17/2026"),
+        ("US", "date", "11/17/2026"),
+    ]
+    assert warnings["US"]["problem"].startswith("the date column has dates written month first")
+    assert warnings["Earlier"]["problem"].startswith(
+        "the date column's dates are read month first, as sheet US of this workbook shows "
+        "('11/17/2026' can only be 17 November 2026)"
+    )
+    mixed = [i for i in issues_about(progress, "mixed.xlsx") if "month first" in i["problem"]]
+    assert [(w["sheet"], w["value"]) for w in mixed] == [("One", "11/18/2026")]
 
 
 def test_a_column_with_evidence_both_ways_stays_day_first(registered: Path, tmp_path: Path) -> None:
