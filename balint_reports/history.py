@@ -594,14 +594,16 @@ def missing_sources(previous: Snapshot, files: set[str]) -> list[str]:
 
 def new_issues(previous: Snapshot | None, issues: pd.DataFrame) -> int:
     """How many of this report's issues the previous month's report did not have: the same
-    code at the same place is the same issue, however it is worded now."""
+    code at the same place is the same issue, however it is worded now; and, failing that, at
+    another row of the same sheet with the same column and value (a row taken out above it
+    moves it up)."""
     if previous is None:
         return len(issues)
     earlier: Counter[tuple] = Counter()
     for old in previous.issues:
         place = tuple(getattr(old, c) for c in _ISSUE_PLACE)
         earlier[(old.code, *place)] += 1
-    fresh = 0
+    unmatched = []
     for issue in issues.to_dict("records"):
         place = (
             *(issue[c] for c in _ISSUE_PLACE[:2]),
@@ -614,8 +616,24 @@ def new_issues(previous: Snapshot | None, issues: pd.DataFrame) -> int:
                 earlier[key] -= 1
                 break
         else:
+            unmatched.append((issue["code"], *place))
+    moved: Counter[tuple] = Counter()
+    for key, left in earlier.items():
+        moved[_without_row(key)] += left
+    fresh = 0
+    for key in unmatched:
+        for loose in (_without_row(key), _without_row(("", *key[1:]))):
+            if moved[loose]:
+                moved[loose] -= 1
+                break
+        else:
             fresh += 1
     return fresh
+
+
+def _without_row(key: tuple) -> tuple:
+    """An issue's (code, *_ISSUE_PLACE) without its row."""
+    return key[:3] + key[4:]
 
 
 def _row(value: object) -> int | None:

@@ -296,6 +296,27 @@ def test_an_issue_is_new_by_its_code_and_place_even_against_a_store_from_before_
     assert "1 data issue new" in result.output
 
 
+def test_an_issue_moved_up_by_a_row_taken_out_above_it_is_not_new(
+    inbox: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _registers(inbox)
+    _september(inbox)
+    rows = [["trainee", "supervisor", "date"], ["T1", "L1", "1/8/2026"], ["T1", "L1", "31/02/2026"]]
+    write_csv(inbox / "supervision.csv", rows)
+    run_report(inbox, out, as_of=SEP)
+    write_csv(inbox / "supervision.csv", [rows[0], rows[2]])  # the row above taken out
+    result = run_cli("run", inbox, "--out", out, "--as-of", OCT)
+    assert "0 data issues new" in result.output
+    # the same value in another column is another issue
+    write_csv(
+        inbox / "supervision.csv",
+        [["trainee", "supervisor", "date", "hours"], ["T1", "L1", "1/8/2026", "31/02/2026"]],
+    )
+    result = run_cli("run", inbox, "--out", out, "--as-of", NOV)
+    assert "1 data issue new" in result.output
+
+
 def test_a_file_gone_from_the_inbox_is_a_warning_naming_it(inbox: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _registers(inbox)
