@@ -22,7 +22,7 @@ from .config import CONFIG_NAME, PASSWORD_VARIABLE, Config, load_config
 from .errors import BalintError
 from .explain import explain as explain_ruleset
 from .explain import problems as ruleset_problems
-from .model import RunResult, Severity
+from .model import IN_PROGRESS, NEEDS_DATA, READY, RunResult, Severity
 from .pdf import find_browser
 from .ruleset import load_ruleset, load_rulesets
 from .schema import TEMPLATE_KIND_NAMES
@@ -451,9 +451,9 @@ def _who(report: RunResult) -> str:
     overall = ", ".join(
         f"{counts[k]} {label}"
         for k, label in (
-            ("ready", "ready"),
-            ("in_progress", "in progress"),
-            ("needs_data", "need data"),
+            (READY, "ready"),
+            (IN_PROGRESS, "in progress"),
+            (NEEDS_DATA, "need data"),
         )
         if counts.get(k)
     )

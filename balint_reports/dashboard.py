@@ -10,12 +10,10 @@ import pandas as pd
 
 from .chase import overdue_since
 from .forecast import QUIET_MONTHS
-from .labels import REGISTER_WORDS, SEVERITY_WORDS
+from .labels import OVERALL_WORDS, REGISTER_WORDS, SEVERITY_WORDS, STATUS_WORDS
 from .letters import file_stem, template_environment
 from .model import (
-    CANNOT_ASSESS,
     MET,
-    NOT_MET,
     READY,
     RequirementResult,
     RunResult,
@@ -23,9 +21,6 @@ from .model import (
 )
 from .wording import third_person
 
-# The summary's words (docs/contract.md#outputs), so the page and the workbook say the same.
-OVERALL_LABELS = {READY: "Ready", "in_progress": "In progress", "needs_data": "Needs data"}
-STATUS_LABELS = {MET: "Met", NOT_MET: "Not yet met", CANNOT_ASSESS: "Cannot assess"}
 # Months without a new record after which an active trainee counts as stalled: those after
 # which a route's forecast stops, so that no stalled trainee is shown a finishing month.
 STALLED_MONTHS = QUIET_MONTHS
@@ -90,7 +85,7 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
             "name": t.name,
             "status": t.status,
             "overall": t.overall,
-            "overall_label": OVERALL_LABELS.get(t.overall, t.overall),
+            "overall_label": OVERALL_WORDS.get(t.overall, t.overall),
             "met": met,
             "of": len(t.requirements),
             "last_record": _day(last),
@@ -104,7 +99,7 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
                 if q not in by_id
                 else {
                     "status": by_id[q].status,
-                    "label": STATUS_LABELS.get(by_id[q].status, by_id[q].status),
+                    "label": STATUS_WORDS.get(by_id[q].status, by_id[q].status),
                     "percent": requirement_percent(by_id[q]),
                     "count_done": _count_done(by_id[q]),
                     "detail": by_id[q].detail,
@@ -132,7 +127,7 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
         "off_pathway": sorted(off_pathway.items()),
         "totals": [
             {"key": key, "label": label, "count": totals.get(key, 0)}
-            for key, label in OVERALL_LABELS.items()
+            for key, label in OVERALL_WORDS.items()
         ],
         "requirement_titles": list(requirement_titles.values()),
         "trainees": trainees,

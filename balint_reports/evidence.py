@@ -21,8 +21,9 @@ import pandas as pd
 
 from .errors import OutputError
 from .evaluate import COMPARE, Tables, counted_rows
+from .labels import OVERALL_WORDS, STATUS_WORDS
 from .letters import file_stem, template_environment
-from .model import MET, READY, RequirementResult, TraineeResult
+from .model import READY, RequirementResult, TraineeResult
 from .ruleset import Requirement, Route, Ruleset
 from .schema import OUTCOME_COLUMN
 from .values import fold_name
@@ -535,10 +536,9 @@ def render_evidence(evidence: Evidence) -> str:
     """The statement as a printable HTML page."""
     template = template_environment().get_template("evidence.html.j2")
     as_of = dt.date.fromisoformat(evidence.as_of)
-    return template.render(e=evidence, status_words=_STATUS_WORDS, as_of=day_text(as_of))
-
-
-_STATUS_WORDS = {MET: "Met", "not_met": "Not yet met", "cannot_assess": "Cannot assess"}
+    return template.render(
+        e=evidence, status_words=STATUS_WORDS, overall_words=OVERALL_WORDS, as_of=day_text(as_of)
+    )
 
 
 def evidence_files(evidence: Mapping[str, Evidence]) -> dict[str, bytes]:

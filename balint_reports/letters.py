@@ -29,9 +29,9 @@ from .records import Records, Rejected, TraineeRows
 from .rendered import Rendered, rendered_texts
 from .ruleset import Requirement, Route, Ruleset, Vocabulary
 from .wording import (
+    LETTER_STATUS_WORDS,
     PAUSED_FOR_TRAINEE,
     SAID_AS_REASON,
-    STATUS_WORDS,
     co_leader_reason,
     co_led_not_counted,
     competency_words,
@@ -472,7 +472,7 @@ def letter_context(
                 "forecast": forecast_words(when, WINDOW_MONTHS) if when else "",
                 "what_counts": rule.what_counts,
                 "status": r.status,
-                "status_words": STATUS_WORDS[r.status],
+                "status_words": LETTER_STATUS_WORDS[r.status],
                 "progress_bold": bold,
                 "progress_rest": rest,
                 "percent": progress_percent(route, r.status),

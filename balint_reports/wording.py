@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .addresses import non_ascii_letters
-from .model import CANNOT_ASSESS, MET, NEEDS_DATA, NOT_MET, READY
+from .model import CANNOT_ASSESS, IN_PROGRESS, MET, NEEDS_DATA, NOT_MET, READY
 from .ruleset import Requirement, Route, Ruleset, Vocabulary
 from .values import decision_credit, written_once
 
@@ -24,13 +24,14 @@ if TYPE_CHECKING:
 
     from .model import RequirementResult, RouteResult
 
-OVERALL_WORDS = {
+# A trainee's overall status as a change line says it, in words ready for a letter.
+LETTER_OVERALL_WORDS: dict[str, str] = {
     READY: "ready to apply",
-    "in_progress": "in progress",
+    IN_PROGRESS: "in progress",
     NEEDS_DATA: "information needed",
 }
 # A requirement's heading in a letter.
-STATUS_WORDS = {MET: "Complete", NOT_MET: "In progress", CANNOT_ASSESS: "Information needed"}
+LETTER_STATUS_WORDS = {MET: "Complete", NOT_MET: "In progress", CANNOT_ASSESS: "Information needed"}
 # Activities as a trainee reads them in the list of records that counted.
 ACTIVITY_WORDS = {
     "member": "group member",
@@ -265,7 +266,7 @@ def lower_first(title: str) -> str:
 
 def overall_change_words(overall: str) -> str:
     """`overall: now ready to apply`."""
-    return f"overall: now {OVERALL_WORDS.get(overall, overall)}"
+    return f"overall: now {LETTER_OVERALL_WORDS.get(overall, overall)}"
 
 
 def requirement_change_words(
@@ -795,7 +796,7 @@ DIGEST_STATUS_WORDS = {
 }
 DIGEST_OVERALL_WORDS = {
     READY: "Ready to apply",
-    "in_progress": "In progress",
+    IN_PROGRESS: "In progress",
     NEEDS_DATA: "Information needed",
 }
 
