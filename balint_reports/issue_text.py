@@ -32,7 +32,7 @@ from functools import cache
 
 import numpy as np
 
-from .schema import ValueType
+from .schema import PARSED_TYPES
 
 MIB = 1024 * 1024
 
@@ -71,8 +71,8 @@ ISSUE_CODES: frozenset[str] = frozenset(
         "columns_not_used",
         "register_column_unread",
         "month_first_column",
-        # cells (normalise.py): one code per value type
-        *(f"invalid_{value_type.value}" for value_type in ValueType),
+        # cells (normalise.py): one code per value type that can fail to be read
+        *(f"invalid_{value_type.value}" for value_type in PARSED_TYPES),
         "required_missing",
         "lone_cell",
         "totals_row",
@@ -313,7 +313,7 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
         '"day-first" under [dates] in balint.toml'
     ),
     # --- cells (normalise.py): a parser's own words say what is wrong with the cell ---
-    **{f"invalid_{value_type.value}": "{detail}" for value_type in ValueType},
+    **{f"invalid_{value_type.value}": "{detail}" for value_type in PARSED_TYPES},
     "required_missing": "{column} is missing: fill it in",
     "totals_row": (
         "a row of totals ('{value}' and numbers), not a record, so it is not counted: to stop "

@@ -22,6 +22,18 @@ class ValueType(StrEnum):
     DECISION = "decision"  # `credit N`, `waive` or `approve`
 
 
+# The types whose cells can fail to be read, each reported as `invalid_<type>`. Cells of the
+# others are kept as written: references and competencies are checked by resolve instead.
+PARSED_TYPES = (
+    ValueType.DATE,
+    ValueType.YESNO,
+    ValueType.WHOLE,
+    ValueType.DECIMAL,
+    ValueType.VOCAB,
+    ValueType.DECISION,
+)
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a record kind."""

@@ -24,7 +24,7 @@ from balint_reports.issue_text import (
 )
 from balint_reports.issues import IssueLog
 from balint_reports.limits import Refusal
-from balint_reports.schema import ValueType
+from balint_reports.schema import PARSED_TYPES
 
 DOCS = Path(__file__).parent.parent.parent / "docs" / "issues.md"
 
@@ -36,8 +36,8 @@ def test_every_code_the_package_can_emit_has_words_and_every_template_a_code() -
         code, _, case = key.partition(":")
         assert code in ISSUE_CODES, f"{key}: a template for a code nothing emits"
         assert ":" not in case
-    # Families are there whole: a new value type needs nothing more than its parser's words.
-    assert {f"invalid_{t.value}" for t in ValueType} <= ISSUE_CODES
+    # Families are there whole: a new parsed type needs nothing more than its parser's words.
+    assert {f"invalid_{t.value}" for t in PARSED_TYPES} <= ISSUE_CODES
     assert {"invalid_decision_requirement", "invalid_decision_event"} <= ISSUE_CODES
 
 

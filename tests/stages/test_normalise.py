@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from balint_reports.config import Config
 from balint_reports.issues import IssueLog
-from balint_reports.normalise import classify
+from balint_reports.normalise import _parser_for, classify
+from balint_reports.schema import PARSED_TYPES, Column, ValueType
 
 from .helpers import raw_sheet, table_of
 
@@ -120,3 +122,11 @@ def test_a_row_of_one_cell_lacking_a_required_column_is_one_issue_not_one_per_co
     # the lone rows are kept, to be rejected by their error, and hold no one's name
     assert table["_row"].tolist() == [2, 3, 4, 5]
     assert table["trainee"].fillna("").tolist() == ["Ann Able", "", "", "Ann Able"]
+
+
+@pytest.mark.parametrize("value_type", ValueType)
+def test_only_the_parsed_types_can_find_a_cell_unreadable(value_type: ValueType) -> None:
+    # Each of PARSED_TYPES has an `invalid_<type>` issue code; any other type must have none.
+    column = Column("x", value_type, vocabulary="activity")
+    _, problem = _parser_for(column, Config())("-- not a value --")
+    assert (problem is not None) == (value_type in PARSED_TYPES)
