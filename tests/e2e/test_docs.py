@@ -16,13 +16,21 @@ ROOT = Path(__file__).parent.parent.parent
 SPREADSHEETS = (ROOT / "docs" / "spreadsheets.md").read_text(encoding="utf-8")
 
 
+def documented_aliases(kind: str) -> dict[str, set[str]]:
+    """The kind's table in the spreadsheet guide: each column's "also recognised as" cell."""
+    section = SPREADSHEETS.split(f"\n### {kind}\n", 1)[1].split("\n#", 1)[0]
+    table: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            column, _required, aliases = (cell.strip() for cell in line.split("|")[1:4])
+            table[column.strip("`")] = {a.strip() for a in aliases.split(",") if a.strip()}
+    return table
+
+
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
 def test_every_column_and_alias_is_in_the_spreadsheet_guide(kind) -> None:
-    assert f"### {kind.name}" in SPREADSHEETS
-    for column in kind.columns:
-        assert f"`{column.name}`" in SPREADSHEETS
-        for alias in column.aliases:
-            assert alias in SPREADSHEETS, f"{kind.name}.{column.name}: {alias}"
+    # Each kind's own row and cell: an alias written for another kind does not count.
+    assert documented_aliases(kind.name) == {c.name: set(c.aliases) for c in kind.columns}
 
 
 @pytest.mark.parametrize("vocabulary", VOCABULARIES.values(), ids=lambda v: v.name)
