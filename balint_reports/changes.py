@@ -20,8 +20,6 @@ from .wording import (
     requirement_change_words,
 )
 
-CHANGE_COLUMNS = ["trainee_id", "name", "requirement", "before", "now", "change"]
-
 
 @dataclass(frozen=True)
 class Change:

@@ -31,6 +31,7 @@ from .model import (
 )
 from .ruleset import (
     DATE_FIELDS,
+    OPERATORS,
     PERIOD_MONTHS,
     TIME_STEP,
     WHERE_COLUMNS,
@@ -76,8 +77,8 @@ COUNTED_COLUMNS = (
 )
 
 
-# The operators of a number filter (`where = { days = ">= 4" }`); "is" tests a yes/no as 1/0.
-COMPARE = {">=": op.ge, "<=": op.le, ">": op.gt, "<": op.lt, "=": op.eq, "is": op.eq}
+# A number filter's operators, and "is", which tests a yes/no as 1/0.
+COMPARE = {**OPERATORS, "is": op.eq}
 
 
 @dataclass(frozen=True)

@@ -107,11 +107,6 @@ def outlooks(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Ou
     return found
 
 
-def forecast(tables: Tables, results: list[TraineeResult], as_of: dt.date) -> Forecasts:
-    """(trainee_id, requirement id) -> the month it would be met; absent when pace says nothing."""
-    return due_dates(outlooks(tables, results, as_of))
-
-
 def due_dates(found: Outlooks) -> Forecasts:
     """The forecast months of the outlooks that have one."""
     return {key: outlook.due for key, outlook in found.items() if outlook.due is not None}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator as op
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -164,7 +165,6 @@ REFERENCE_CHAIN = (
     "reference_shared",
     "reference_forwarded",
 )
-STEP_FIELDS = ("feels_ready", *DATE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -400,8 +400,16 @@ COLUMN_TYPES = {
     "number": ValueType.DECIMAL,
     "text": ValueType.TEXT,
 }
-# `where = { days = ">= 4" }`: the operators a number filter may use.
-OPERATORS = (">=", "<=", ">", "<", "=")
+# `where = { days = ">= 4" }`: the operators a number filter may use, longest first so that
+# the parser reads `>=` whole.
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": op.ge,
+    "<=": op.le,
+    ">": op.gt,
+    "<": op.lt,
+    "=": op.eq,
+}
+_NUMBER_FILTER = re.compile(rf"\s*({'|'.join(map(re.escape, OPERATORS))})?\s*(-?\d+(?:\.\d+)?)\s*")
 # Months in one period of a regularity route (`per`).
 PERIOD_MONTHS = {"month": 1, "quarter": 3}
 
@@ -578,7 +586,7 @@ def _filter(column: Column, wanted: object) -> tuple[str, Any]:
             raise ValueError("true or false")
         return "is", float(wanted)
     if column.type in (ValueType.WHOLE, ValueType.DECIMAL):
-        match = re.fullmatch(r"\s*(>=|<=|>|<|=)?\s*(-?\d+(?:\.\d+)?)\s*", str(wanted))
+        match = _NUMBER_FILTER.fullmatch(str(wanted))
         if isinstance(wanted, bool) or not match:
             raise ValueError('a comparison such as ">= 4"')
         return match[1] or "=", float(match[2])

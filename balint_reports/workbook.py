@@ -62,15 +62,6 @@ ABOUT_TEXT_WIDTH = 70
 # Up to this many rows a sheet's plain cells are top-aligned beside its wrapped ones; a longer
 # sheet keeps them unstyled, which writes about twice as fast.
 STYLED_ROWS = 5000
-SHEETS = (
-    "About",
-    "Overview",
-    "Requirements",
-    "Advisories",
-    "Data issues",
-    "Sources",
-    "Changes",
-)
 
 
 @dataclass(frozen=True)

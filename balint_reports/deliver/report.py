@@ -44,11 +44,6 @@ class MonthErrors:
     # problem's words name whom it may be about (for the team's terminal, never a file)
     about_nobody: tuple[tuple[str, int], ...] = ()
 
-    @property
-    def unattributed(self) -> int:
-        """Errors not tied to one trainee (e.g. a row naming nobody in the register)."""
-        return self.total - sum(n for _, _, n in self.by_trainee)
-
 
 @dataclass(frozen=True)
 class SendResult:
