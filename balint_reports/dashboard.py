@@ -11,7 +11,7 @@ import pandas as pd
 from .chase import overdue_since
 from .forecast import QUIET_MONTHS
 from .labels import OVERALL_WORDS, REGISTER_WORDS, SEVERITY_WORDS, STATUS_WORDS
-from .letters import file_stem, template_environment
+from .letters import letter_file, template_environment
 from .model import (
     MET,
     READY,
@@ -91,9 +91,7 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
             "last_record": _day(last),
             "last_record_sort": f"{last:%Y-%m-%d}" if last is not None else "",
             "next_step": t.next_step,
-            "letter": (
-                f"letters/{file_stem(t.trainee_id)}.html" if letters and t.gets_letter else ""
-            ),
+            "letter": letter_file(t, letters),
             "requirements": [
                 None
                 if q not in by_id
@@ -122,7 +120,6 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
     return {
         "society": report.config.report.society,
         "date": f"{report.as_of.day} {report.as_of:%B %Y}",
-        "total": len(report.trainees),
         "on_pathway": sum(totals.values()),
         "off_pathway": sorted(off_pathway.items()),
         "totals": [
@@ -137,7 +134,6 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
         "overdue": overdue,
         "chase_weeks": weeks,
         "files": _issues_by_file(report.issues),
-        "letters": letters,
     }
 
 
