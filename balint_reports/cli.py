@@ -385,7 +385,7 @@ def check(
     rows = int(sources["rows_read"].sum())
     click.echo(
         f"Checked {_plural(sources['file'].nunique(), 'file')}, {_plural(sheets, 'sheet')}, "
-        f"{_plural(rows, 'row')}, as of {report_date.day} {report_date:%B %Y}"
+        f"{_plural(rows, 'row')}, as of {day_text(report_date)}"
         f"{' (today)' if as_of is None else ''}."
     )
     if config_file is not None:

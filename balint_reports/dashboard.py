@@ -19,7 +19,7 @@ from .model import (
     RunResult,
     TraineeResult,
 )
-from .wording import third_person
+from .wording import day_text, third_person
 
 # Months without a new record after which an active trainee counts as stalled: those after
 # which a route's forecast stops, so that no stalled trainee is shown a finishing month.
@@ -119,7 +119,7 @@ def dashboard_context(report: RunResult, letters: bool = True) -> dict:
 
     return {
         "society": report.config.report.society,
-        "date": f"{report.as_of.day} {report.as_of:%B %Y}",
+        "date": day_text(report.as_of),
         "on_pathway": sum(totals.values()),
         "off_pathway": sorted(off_pathway.items()),
         "totals": [

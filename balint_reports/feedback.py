@@ -23,7 +23,7 @@ from .errors import DeliveryError
 from .model import RunResult
 from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, eml_bytes, headers_for
 from .ruleset import shared_vocabulary
-from .wording import signature_words
+from .wording import month_text, signature_words
 
 FEEDBACK_FOLDER = "feedback"
 FEEDBACK_MANIFEST = "feedback.json"
@@ -160,7 +160,7 @@ def feedback_files(result: RunResult, senders: dict[str, str]) -> dict[str, byte
     if not notes:
         return {}
     settings = result.config.report
-    month = f"{result.as_of:%B %Y}"
+    month = month_text(result.as_of)
     can_send = sender(result.config) is not None
     signature = signature_words(
         settings.signature, shared_vocabulary(r.vocabulary for r in result.rulesets)

@@ -25,6 +25,7 @@ import pandas as pd
 from .evaluate import Tables, columns_read, recent_dates, route_counts
 from .model import NOT_MET, ForecastMove, Outlook, RouteResult, TraineeResult
 from .ruleset import Route
+from .wording import month_text
 
 WINDOW_MONTHS = 12
 # Further out than this a forecast is no help to anyone: the letter says nothing instead.
@@ -220,4 +221,4 @@ def _why_moved(old: Outlook, new: Outlook) -> str:
         return f"the pace of the last 12 months fell {pace}"
     if new.pace > old.pace:
         return f"the pace of the last 12 months rose {pace}"
-    return f"{old.due:%B %Y} has come without it being met"
+    return f"{month_text(old.due)} has come without it being met"

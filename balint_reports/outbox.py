@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from .addresses import can_email, unsafe_header
 from .config import Config, sender
 from .errors import DeliveryError
+from .wording import month_text
 
 if TYPE_CHECKING:
     from .digests import Digest
@@ -114,7 +115,7 @@ def subject_for(
     else:
         template = config.email.get("digest_subject", DEFAULT_DIGEST_SUBJECT)
     return template.format(
-        month=f"{as_of:%B %Y}", society=config.report.society, accreditation=accreditation
+        month=month_text(as_of), society=config.report.society, accreditation=accreditation
     )
 
 

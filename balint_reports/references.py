@@ -18,7 +18,7 @@ from .evidence import render_evidence
 from .letters import file_stem, template_environment
 from .model import RunResult, TraineeResult
 from .outbox import Outgoing, Recipient, build_message, eml_bytes, headers_for
-from .wording import signature_words
+from .wording import day_text, signature_words
 
 REFERENCES_FOLDER = "references"
 
@@ -65,14 +65,12 @@ def request_context(request: Request, result: RunResult) -> dict:
         "signature": signature_words(settings.signature, t.ruleset.vocabulary),
         "contact_email": settings.contact_email,
         "logo": settings.logo,
-        "date": f"{result.as_of.day} {result.as_of:%B %Y}",
+        "date": day_text(result.as_of),
         "supervisor_name": request.supervisor_name,
         "name": t.name,
         "words": t.ruleset.vocabulary,  # the society's own words: "credentialing"
         "competencies": [f"{c.number}. {c.title}" for c in t.ruleset.competencies],
-        "requested": (
-            f"{request.requested.day} {request.requested:%B %Y}" if request.requested else ""
-        ),
+        "requested": day_text(request.requested) if request.requested else "",
         "reminder": overdue(request.requested, result.as_of, settings.reference_chase_weeks),
     }
 

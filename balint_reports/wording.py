@@ -64,9 +64,11 @@ def day_text(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def month_text(month: str) -> str:
-    """A report's month as the team names it, not as its folder is: `2026-10` -> October 2026."""
-    return f"{dt.date.fromisoformat(f'{month}-01'):%B %Y}"
+def month_text(month: str | dt.date) -> str:
+    """A month as the team names it: a report's folder `2026-10`, or any day in the month ->
+    October 2026."""
+    day = month if isinstance(month, dt.date) else dt.date.fromisoformat(f"{month}-01")
+    return f"{day:%B %Y}"
 
 
 # Words of four letters or more that end like plurals but are not nouns to make singular.

@@ -7,7 +7,6 @@ values; `_write_sheet` turns them into cells. Values are words the team uses (`N
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import math
 from collections.abc import Iterable
@@ -83,7 +82,7 @@ def _words(mapping: dict[str, str], value: object) -> object:
 def _month(value: str) -> str:
     """`2027-05` -> `May 2027`: a forecast month as the team reads it; anything else as it is."""
     try:
-        return f"{dt.datetime.strptime(value, '%Y-%m'):%B %Y}"
+        return month_text(value)
     except ValueError:
         return value
 
@@ -317,7 +316,7 @@ def _overview(report: RunResult, titles: dict[str, str], letters: bool) -> tuple
                     _progress(r.achieved, r.target, r.status),
                 ]
         forecasts = [
-            f"{titles.get(r.id, r.title)}: {report.forecasts[(t.trainee_id, r.id)]:%B %Y}"
+            f"{titles.get(r.id, r.title)}: {month_text(report.forecasts[(t.trainee_id, r.id)])}"
             for r in t.requirements
             if (t.trainee_id, r.id) in report.forecasts
         ]
