@@ -64,13 +64,14 @@ def _config_for(inbox: Path, config_file: Path | None) -> Config:
     return load_config(config_file)
 
 
-def _issue_counts(report: RunResult) -> str:
+def _issue_counts(report: RunResult, summary_written: bool) -> str:
+    """The errors and warnings counted, sending the team to the summary when there is one."""
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     if not errors and not warnings:
         return "No data issues."
 
     counted = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-    return f"{counted} — see Data issues in summary.xlsx"
+    return f"{counted} — see Data issues in summary.xlsx" if summary_written else f"{counted}."
 
 
 def _register_headings_unread(report: RunResult) -> str:
@@ -298,7 +299,7 @@ def run(
         raise click.ClickException(str(exc)) from None
     report, folder = result.report, result.folder
     click.echo(f"Report as of {day_text(report.as_of)} written to {folder}: {_who(report)}.")
-    click.echo(_issue_counts(report))
+    click.echo(_issue_counts(report, summary_written=True))
     if unread := _register_headings_unread(report):
         click.echo(unread)
     if not_read := _not_read(report, "in Data issues"):
@@ -398,7 +399,7 @@ def check(
         )
     if not report.issues.empty:
         click.echo(issue_table(report.issues))
-    click.echo(_issue_counts(report).replace(" — see Data issues in summary.xlsx", "."))
+    click.echo(_issue_counts(report, summary_written=False))
     future = int(sources["future"].sum())
     if future and as_of is None:
         click.echo(
