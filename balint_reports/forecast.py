@@ -27,7 +27,9 @@ from .model import NOT_MET, ForecastMove, Outlook, RouteResult, TraineeResult
 from .ruleset import Route
 from .wording import month_text
 
+# The months before the report date whose growth is a route's pace.
 WINDOW_MONTHS = 12
+_WINDOW_WORDS = f"the last {WINDOW_MONTHS} months"
 # Further out than this a forecast is no help to anyone: the letter says nothing instead.
 HORIZON_MONTHS = 60
 # Fewer dated records than this in the window give no forecast: too few to call a pace.
@@ -40,8 +42,8 @@ Forecasts = dict[tuple[str, str], dt.date]
 
 # Why an unmet requirement has no forecast, most telling first when routes disagree.
 FAR_OFF = "more than five years away at the recent pace"
-FEW_RECORDS = f"fewer than {MIN_DATES} dated records in the last 12 months"
-NO_PROGRESS = "no progress in the last 12 months"
+FEW_RECORDS = f"fewer than {MIN_DATES} dated records in {_WINDOW_WORDS}"
+NO_PROGRESS = f"no progress in {_WINDOW_WORDS}"
 QUIET = f"no records in the last {QUIET_MONTHS} months"
 WAITING = "the counts are reached: what is missing is a date in the register"
 NO_PACE = "what it counts has no pace to forecast from"
@@ -206,7 +208,7 @@ def _why_moved(old: Outlook, new: Outlook) -> str:
     if new.due is None:
         return new.why_none
     if old.due is None:
-        return "a pace can now be worked out from the last 12 months"
+        return f"a pace can now be worked out from {_WINDOW_WORDS}"
     if new.route != old.route:
         return f"now forecast from {new.route}"
     pace = f"from {old.pace:g} to {new.pace:g} {new.route} a year"
@@ -215,10 +217,10 @@ def _why_moved(old: Outlook, new: Outlook) -> str:
         counted = f"{grew:g} more" if grew > 0 else f"{-grew:g} fewer"
         words = f"{counted} {new.route} counted"
         if new.pace < old.pace:
-            words += f", and the pace of the last 12 months fell {pace}"
+            words += f", and the pace of {_WINDOW_WORDS} fell {pace}"
         return words
     if new.pace < old.pace:
-        return f"the pace of the last 12 months fell {pace}"
+        return f"the pace of {_WINDOW_WORDS} fell {pace}"
     if new.pace > old.pace:
-        return f"the pace of the last 12 months rose {pace}"
+        return f"the pace of {_WINDOW_WORDS} rose {pace}"
     return f"{month_text(old.due)} has come without it being met"
