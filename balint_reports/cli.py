@@ -22,7 +22,7 @@ from .config import CONFIG_NAME, PASSWORD_VARIABLE, Config, load_config
 from .errors import BalintError
 from .explain import explain as explain_ruleset
 from .explain import problems as ruleset_problems
-from .model import IN_PROGRESS, NEEDS_DATA, READY, RunResult, Severity
+from .model import IGNORED, IN_PROGRESS, NEEDS_DATA, READY, UNREADABLE, RunResult, Severity
 from .pdf import find_browser
 from .ruleset import load_ruleset, load_rulesets
 from .schema import TEMPLATE_KIND_NAMES
@@ -382,7 +382,7 @@ def check(
     if context:
         report = _about(report, {source.relative for source in files})
     sources = report.sources
-    sheets = int((~sources["kind"].isin(["ignored", "unreadable"])).sum())
+    sheets = int((~sources["kind"].isin([IGNORED, UNREADABLE])).sum())
     rows = int(sources["rows_read"].sum())
     click.echo(
         f"Checked {_plural(sources['file'].nunique(), 'file')}, {_plural(sheets, 'sheet')}, "
@@ -469,7 +469,7 @@ def _losses(report: RunResult) -> str:
     rejected = int(report.sources["rejected"].sum())
     if rejected:
         parts.append(_plural(rejected, "row"))
-    unreadable = int((report.sources["kind"] == "unreadable").sum())
+    unreadable = int((report.sources["kind"] == UNREADABLE).sum())
     if unreadable:
         parts.append(_plural(unreadable, "unreadable file"))
     return " and ".join(parts)

@@ -15,7 +15,7 @@ from .cache import ParsedFile, SheetCache, Uncacheable, decode, encode
 from .config import Config
 from .inbox import without_ignored
 from .issues import IssueLog
-from .model import Severity
+from .model import IGNORED, UNREADABLE, Severity
 from .normalise import (
     Grid,
     NearMiss,
@@ -86,7 +86,7 @@ def parse_file(
             case=refused.case,
             **refused.fields,
         )
-        entry = {"file": source.relative, "sheet": "", "kind": "unreadable"}
+        entry = {"file": source.relative, "sheet": "", "kind": UNREADABLE}
         return ParsedFile(result.sha256, [{**entry, "sha256": result.sha256}], [], log.frame(), 0)
     sources: list[dict] = []
     tables: list[tuple[str, pd.DataFrame]] = []
@@ -133,7 +133,7 @@ def parse_file(
                     case=case,
                     **fields,
                 )
-            sources.append({**entry, "kind": "ignored"})
+            sources.append({**entry, "kind": IGNORED})
             continue
         table = normalise_sheet(sheet, found.match, config, next_rid, log, file_orders)
         next_rid += len(table)
@@ -181,7 +181,7 @@ def read_inbox(
         with Parsing([s for s in files if s.spreadsheet], parse, in_worker) as parsing:
             for source in files:
                 if not source.spreadsheet:
-                    entry = {"file": source.relative, "sheet": "", "kind": "ignored", "sha256": ""}
+                    entry = {"file": source.relative, "sheet": "", "kind": IGNORED, "sha256": ""}
                     ignored = ParsedFile("", [entry], [], IssueLog().frame(), 0)
                     waiting.append((partial(_ready, ignored), None))
                     continue
