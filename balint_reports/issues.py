@@ -18,19 +18,19 @@ from .model import SEVERITY_ORDER
 
 # The Data issues sheet's columns (docs/contract.md#outputs), in order.
 ISSUE_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "problem"]
-# Every field an issue of a finished run has.
-# `heading`: the column as the sheet shows it ("Date of session (B)"), what the team's views
-# print under Column; `column` keeps our name for it, which progress.json and history use.
+# Every field an issue of a finished run has, in order: RunResult.issues is built from it.
 # `shared`: the problem in words that name nobody but the row's own person (no suggested
 # match), for words that leave the team: feedback to a sender, an evidence statement.
+# `heading`: the column as the sheet shows it ("Date of session (B)"), what the team's views
+# print under Column; `column` keeps our name for it, which progress.json and history use.
 ISSUE_FIELDS = [
     "code",
     *ISSUE_COLUMNS,
     "shared",
-    "heading",
     "trainee_id",
     "leader_id",
     "outcome",
+    "heading",
 ]
 NO_ROW = -1  # an issue about a file or sheet, not about one data row
 

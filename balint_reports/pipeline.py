@@ -20,7 +20,7 @@ from .evaluate import Tables, evaluate, reference_order_issues
 from .evidence import EvidenceSource, collect_evidence
 from .forecast import due_dates, hold_still, outlooks
 from .ingest import read_inbox
-from .issues import NO_ROW, IssueLog
+from .issues import ISSUE_FIELDS, NO_ROW, IssueLog
 from .model import READY, Decision, Outcome, Outlook, Person, RunResult, Severity
 from .read import SourceFile
 from .records import collect
@@ -272,7 +272,7 @@ def build_report(
     return RunResult(
         as_of=as_of,
         trainees=results,
-        issues=issues.drop(columns="rid"),
+        issues=issues[ISSUE_FIELDS],
         sources=valid.sources,
         rulesets=rulesets,
         config=config,

@@ -59,10 +59,10 @@ def _result() -> RunResult:
                 "'Ann Abel' is not in the trainees register; did you mean Ann Able (T1)?",
                 "'Ann Abel' is not in the trainees register: correct the name or add the person "
                 "to the register",
-                "Name (A)",
                 "T3",
                 "",
                 "rejected",
+                "Name (A)",
             ]
         ],
         columns=ISSUE_FIELDS,
