@@ -34,6 +34,7 @@ from .model import (
     RunResult,
     TraineeSnapshot,
 )
+from .pause import Pause, no_pause
 from .publish import sync_folder
 
 STORE_NAME = "history.sqlite"
@@ -41,14 +42,6 @@ STORE_NAME = "history.sqlite"
 STAGED_NAME = ".history-staged.sqlite"
 # The staged store's own table: which month folder, by its progress.json, the snapshot is of.
 _STAGED_FOR = "staged_for"
-
-# Called at the named points of taking a staged snapshot in ("history-commit": written, not yet
-# committed): a test passes a hook that stops there so that it can kill the process.
-Pause = Callable[[str], None]
-
-
-def _carry_on(point: str) -> None:
-    """The default pause: none."""
 
 
 def _create_tables(db: sqlite3.Connection) -> None:
@@ -487,7 +480,9 @@ class HistoryStore:
         finally:
             self.discard_staged()
 
-    def take_staged(self, pause: Pause = _carry_on) -> str | None:
+    # `pause` is called at "history-commit" (written, not yet committed): a test kills the
+    # process there.
+    def take_staged(self, pause: Pause = no_pause) -> str | None:
         """Take a staged snapshot into the store if its month folder is the one in place, and
         drop the staged store either way. Returns the month taken in, or None."""
         staged = self.path.parent / STAGED_NAME

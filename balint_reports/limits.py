@@ -21,7 +21,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .issue_text import team_text
+from .pause import Pause, no_pause
 
 MIB = 1024 * 1024
 
@@ -98,16 +99,9 @@ class InputRefused(Exception):
         super().__init__(str(self.refusal))
 
 
-# Called with "mid-read" after each piece of a file is read: a test passes a hook that changes
-# the file there, to show that a file saved again while it is read is read again whole.
-Pause = Callable[[str], None]
-
-
-def _carry_on(point: str) -> None:
-    """The default pause: none."""
-
-
-def read_input(path: Path, limits: Limits = LIMITS, pause: Pause = _carry_on) -> bytes:
+# `pause` is called with "mid-read" after each piece of a file is read: a test changes the file
+# there, to show that a file saved again while it is read is read again whole.
+def read_input(path: Path, limits: Limits = LIMITS, pause: Pause = no_pause) -> bytes:
     """The file's bytes, read whole from one open file that did not change while it was read.
 
     A file saved again while we read it (a synced folder, a colleague saving in place) would

@@ -17,8 +17,9 @@ from .errors import OutputError, WouldReplaceBetter
 from .history import HistoryStore, fed_files, missing_sources, new_issues
 from .lock import locked
 from .model import RegisterStatus, RunResult, Severity, snapshot_of
+from .pause import Pause, no_pause
 from .pipeline import EarlierReport, build_report
-from .publish import Pause, Staging, recover_interrupted, write_problem
+from .publish import Staging, recover_interrupted, write_problem
 from .render import month_files
 from .rendered import Rendered, load_rendered, save_rendered
 from .ruleset import Ruleset
@@ -51,10 +52,6 @@ class MonthResult:
     def new_trainees(self) -> int:
         """Trainees new in this report."""
         return moved_trainees(list(self.changes))[1]
-
-
-def _no_pause(point: str) -> None:
-    """Publish without stopping anywhere."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +106,7 @@ def run_month(
     use_cache: bool = True,
     strict: bool = False,
     replace: bool = False,
-    pause: Pause = _no_pause,
+    pause: Pause = no_pause,
     pdf_browser: str | None = None,
 ) -> MonthResult:
     """Write OUT/<YYYY-MM>/ for `as_of` and record it in OUT's history store.

@@ -17,21 +17,16 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
+from .pause import Pause, no_pause
 
 # Temporary folders of a month being written (`new`) or replaced (`old`), inside OUT.
 _TEMPORARY = re.compile(r"^\.(\d{4}-\d{2})-(new|old)-")
-
-# Called at the named points of a write ("staging", from the thread that writes the files;
-# "before-swap", "mid-swap"), and by the monthly job at its own ("report-built",
-# "history-staged", "after-swap", "history-commit"): a test passes a hook that stops there, to
-# kill the process or fill the disk at exactly that point.
-Pause = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -41,10 +36,6 @@ class MonthFolder:
 
     files: Mapping[str, bytes]
     folders: tuple[str, ...] = ()
-
-
-def _carry_on(point: str) -> None:
-    """The default pause: none."""
 
 
 def write_problem(exc: OSError) -> str:
@@ -286,6 +277,9 @@ def _current_umask() -> int:
     return umask
 
 
+# `pause` is called at the named points of a write ("staging", from the thread that writes the
+# files; "before-swap", "mid-swap"), as the monthly job calls it at its own ("report-built",
+# "history-staged", "after-swap", "history-commit").
 class Staging:
     """A month's files being written into a private folder in OUT by a thread of their own, from
     the moment this is made; `swap` then puts them in place as OUT/<month>/, or `discard` drops
@@ -298,7 +292,7 @@ class Staging:
     """
 
     def __init__(
-        self, out: Path, month: str, contents: MonthFolder, pause: Pause = _carry_on
+        self, out: Path, month: str, contents: MonthFolder, pause: Pause = no_pause
     ) -> None:
         try:
             out.mkdir(parents=True, exist_ok=True)

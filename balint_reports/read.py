@@ -17,7 +17,8 @@ import pandas as pd
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from .config import CONFIG_NAME
-from .limits import PASSWORD, InputRefused, Pause, Refusal, check_content, read_input
+from .limits import PASSWORD, InputRefused, Refusal, check_content, read_input
+from .pause import Pause, no_pause
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
@@ -81,10 +82,6 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _carry_on(point: str) -> None:
-    """The default pause: none."""
-
-
 @dataclass(frozen=True)
 class Loaded:
     """A file's bytes, read once (within the size limit), with their sha256; or why not."""
@@ -94,7 +91,7 @@ class Loaded:
     problem: Refusal | None = None
 
 
-def load(source: SourceFile, pause: Pause = _carry_on) -> Loaded:
+def load(source: SourceFile, pause: Pause = no_pause) -> Loaded:
     """Read a file's bytes once: the cache's key and the parsers' input are the same bytes.
 
     `pause` is called at named points of the read (limits.read_input): a test's hook.
@@ -109,7 +106,7 @@ def load(source: SourceFile, pause: Pause = _carry_on) -> Loaded:
 
 
 def read_source(
-    source: SourceFile, loaded: Loaded | None = None, pause: Pause = _carry_on
+    source: SourceFile, loaded: Loaded | None = None, pause: Pause = no_pause
 ) -> ReadResult:
     """Read every sheet of one file (from `loaded`, its bytes, when already read); a file that
     cannot be read carries the likely cause. `pause`: as for `load`."""

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from balint_reports.errors import OutputError
-from balint_reports.publish import MonthFolder, Pause, Staging, recover_interrupted
+from balint_reports.pause import Pause
+from balint_reports.publish import MonthFolder, Staging, recover_interrupted
 
 LINUX = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="publish links files on Linux only"
