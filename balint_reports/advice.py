@@ -34,7 +34,7 @@ def _supervisors(f: AdviceFacts, t: str, trainee: dict) -> set[str]:
 
 
 def _single_setting(f: AdviceFacts, t: str, trainee: dict, advice: Advice) -> bool:
-    # Blank settings say nothing: all blank gives no advice (docs/contract.md#advice).
+    # Blank settings say nothing: all blank gives no advice (docs/rulesets.md#advice).
     return len(f.leading_settings.get(t, ())) == 1
 
 

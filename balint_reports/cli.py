@@ -475,7 +475,7 @@ def _losses(report: RunResult) -> str:
     return " and ".join(parts)
 
 
-# --- send: deliver the month's outbox (issue 6) ---
+# --- send: deliver the month's outbox ---
 def _print_outcomes(outcomes: list[deliver.Outcome]) -> None:
     columns = (("status", "status"), ("id", "recipient"), ("name", "name"), ("to", "to"))
     widths = [max([len(h), *(len(str(getattr(o, a))) for o in outcomes)]) for h, a in columns]
@@ -832,7 +832,7 @@ def _say_real_send(result: deliver.SendResult) -> None:
         raise click.ClickException(f"not everything was sent: see {result.report_file}")
 
 
-# --- template and init: what the team fills in, and where they start (issue 12) ---
+# --- template and init: what the team fills in, and where they start ---
 @main.command()
 @click.argument("out_file", metavar="OUT.xlsx", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -926,7 +926,7 @@ def init(folder: Path) -> None:
     click.echo(f"Next: read {folder / 'HOW-TO.txt'}, and fill in {folder / 'inbox'}/balint.toml.")
 
 
-# --- evidence: one trainee's evidence statement (issue 12) ---
+# --- evidence: one trainee's evidence statement ---
 @main.command()
 @click.argument("report_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("trainee_id")
@@ -962,7 +962,7 @@ def evidence(report_dir: Path, trainee_id: str, inbox: Path | None) -> None:
     click.echo(f"Evidence statement written to {path} (and {path.with_suffix('.json').name}).")
 
 
-# --- rules: a ruleset in plain words, and a check of a society's own file (issue 15) ---
+# --- rules: a ruleset in plain words, and a check of a society's own file ---
 @main.group()
 def rules() -> None:
     """Read a ruleset in plain words, or check a society's own ruleset file.

@@ -250,7 +250,8 @@ def _outside_dates(
 
 def _unnamed_events(counted: pd.DataFrame) -> dict[str, list[tuple[pd.Timestamp, ...]]]:
     """Per trainee, the dates of each event with no name that spans several dates: "13 and 15
-    June" read as two training days, counted as one (SPEC 3.2) with nothing saying why."""
+    June" read as two training days, counted as one event (`distinct_events`,
+    docs/rulesets.md#routes-what-is-counted) with nothing saying why."""
     blank = counted.loc[counted["event_key"] == "", ["trainee", "date"]]
     if blank.empty:
         return {}

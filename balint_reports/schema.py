@@ -225,7 +225,8 @@ KINDS: tuple[Kind, ...] = (
                 "trainee",
                 T.TRAINEE,
                 True,
-                # beyond SPEC r2: what a weekend's organisers call those who come
+                # `delegate` and `delegate name` too, as weekend organisers head their lists
+                # (docs/contract.md#sheets-and-headers)
                 ("name", "participant", "trainee name", "member", "delegate", "delegate name"),
             ),
             Column("date", T.DATE, True, ("session date", "meeting date", "event date")),
@@ -320,7 +321,7 @@ KINDS: tuple[Kind, ...] = (
             Column(
                 "signed_off_by",
                 T.LEADER,
-                # beyond SPEC r2: what a supervisor's own log calls it
+                # what a supervisor's own log calls it
                 aliases=("signed off by", "signed by"),
                 lenient_reference=True,
             ),

@@ -109,9 +109,9 @@ _MONTHS = {
 }
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
-# `5 March 2024`; beyond SPEC r2, `5-Mar-24` too, as Excel writes its dates into a CSV
+# `5 March 2024`, and `5-Mar-24` as Excel writes its dates into a CSV (docs/contract.md#values)
 _WRITTEN = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?(?:\s+|-)([a-z]+)\.?,?(?:\s+|-)(\d{4}|\d{2})$")
-# beyond SPEC r2: `March 5, 2024`, `March 5th 2024`: a month in words cannot be misread
+# `March 5, 2024`, `March 5th 2024`: a month in words cannot be misread, so it may come first
 _WRITTEN_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 
 DATE_HELP = "write it as day/month/year, e.g. 05/03/2024 or 5 March 2024"
