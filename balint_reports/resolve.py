@@ -255,6 +255,12 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
     counts as unknown (docs/contract.md#people).
     Person columns of kind PERSON become `<pool>:<id>`, so trainees and leaders stay apart.
     """
+    # A row marked absent is no attendance whoever it names: a misspelt name on it is no error.
+    absent = (
+        (table["attended"] == "absent").to_numpy(dtype=bool)
+        if "attended" in table
+        else np.zeros(len(table), dtype=bool)
+    )
     for column in KINDS_BY_NAME[kind_name].columns:
         pools = POOLS.get(column.type)
         if pools is None or column.name not in table:
@@ -267,7 +273,9 @@ def resolve_people(table: pd.DataFrame, kind_name: str, index: PeopleIndex, log:
         # Compared once per distinct text, then spread over the rows: one add per kind of problem.
         kinds = np.array([f.code for f in found], dtype=object)[codes]
         for code in sorted({f.code for f in found if f.code}):
-            hit = kinds == code
+            hit = (kinds == code) & ~absent
+            if not hit.any():
+                continue
             first = next(f for f in found if f.code == code)
             per_row = [found[c] for c in codes[hit]]
             names = {name for f in per_row for name in f.fields}
