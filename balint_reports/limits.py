@@ -171,7 +171,7 @@ def check_content(
 
 def _check_csv(data: bytes, limits: Limits) -> Refusal | None:
     """A CSV's cells, over-counted by every separator and line: each costs memory once read."""
-    cells = data.count(b"\n") + max(data.count(b","), data.count(b";")) + 1
+    cells = data.count(b"\n") + max(data.count(b","), data.count(b";"), data.count(b"\t")) + 1
     if cells > limits.sheet_cells:
         return Refusal("csv_too_many_cells", cells=cells, limit=limits.sheet_cells)
     return None

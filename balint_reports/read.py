@@ -297,11 +297,33 @@ class CsvProblem(ValueError):
         self.refusal = refusal
 
 
-def decode_csv(data: bytes) -> str:
-    """Text of a CSV written as UTF-8 (with or without BOM) or Windows-1252.
+def utf16_encoding(data: bytes) -> str | None:
+    """ "utf-16" for text saved as UTF-16 (Excel's "Unicode Text"), with its byte order mark or
+    without (then told by the NUL byte beside each ASCII character), else None."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and head.count(b"\0") >= len(head) // 3:
+        if head[1::2].count(0) > len(head) // 3:
+            return "utf-16-le"
+        if head[0::2].count(0) > len(head) // 3:
+            return "utf-16-be"
+    return None
 
-    Raises CsvProblem naming the first line that is neither.
+
+def decode_csv(data: bytes) -> str:
+    """Text of a CSV written as UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode Text")
+    or Windows-1252.
+
+    Raises CsvProblem naming the first line that is none of these.
     """
+    utf16 = utf16_encoding(data)
+    if utf16:
+        try:
+            return data.decode(utf16).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:  # an odd number of bytes, a lone surrogate
+            line = data[: exc.start].decode(utf16, errors="replace").count("\n") + 1
+            raise CsvProblem(Refusal("csv_encoding", line=line, byte=data[exc.start])) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -328,7 +350,8 @@ def _unclosed_quote(text: str, delimiter: str) -> Refusal | None:
 
 
 def _guess_delimiter(text: str) -> str:
-    """The separator that splits the first lines into the same number of columns most often.
+    """The separator (`,`, `;` or a tab) that splits the first lines into the same number of
+    columns most often.
 
     Counting the widest line instead is fooled by a note such as "with Henry, Ruth, Sam" in a
     `;` file; a table's rows agree on their width, free text does not.
@@ -340,7 +363,8 @@ def _guess_delimiter(text: str) -> str:
         width, lines = max(widths.items(), key=lambda item: (item[1], item[0]), default=(0, 0))
         return (lines, width) if width > 1 else (0, 0)
 
-    return ";" if agreement(";") > agreement(",") else ","
+    # Ties go to the first: `,`, then `;`, then a tab (Excel's "Text (Tab delimited)").
+    return max((",", ";", "\t"), key=agreement)
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:

@@ -102,6 +102,34 @@ def test_csv_encodings_and_separators(
     assert source(progress, "groups.csv")["accepted"] == 2
 
 
+@pytest.mark.parametrize(
+    ("encoding", "sep"),
+    [
+        ("utf-16", "\t"),  # Excel's "Unicode Text": UTF-16 with its byte order mark, tabs
+        ("utf-16-le", ","),  # UTF-16 without the mark
+        ("utf-8", "\t"),  # Excel's "Text (Tab delimited)" named .csv
+        ("cp1252", "\t"),
+    ],
+)
+def test_utf16_and_tab_separated_csv_are_read(
+    registered: Path, tmp_path: Path, encoding: str, sep: str
+) -> None:
+    write_csv(
+        registered / "groups.csv",
+        [
+            ["Participant", "Session date", "Role", "Notes"],
+            ["Siân O'Brien", "05/03/2025", "member", "£60, paid"],
+            ["José Álvarez", "06/03/2025", "member", "café"],
+        ],
+        encoding=encoding,
+        sep=sep,
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert source(progress, "groups.csv")["accepted"] == 2
+    assert membership(progress, "T2") == membership(progress, "T3") == 1
+    assert issues_about(progress, "groups.csv") == []
+
+
 def test_lock_files_and_dotfiles_are_skipped_other_files_listed(
     registered: Path, tmp_path: Path
 ) -> None:
