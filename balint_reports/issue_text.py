@@ -188,6 +188,15 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
         "this is a text (CSV) file named as {suffix}: rename it to .csv, or open it in "
         "Excel and save it as a workbook"
     ),
+    "file_misnamed:html": (
+        "this is a web page saved with a {suffix} name, not a workbook (as some websites and "
+        "databases export tables): open it in Excel and save it as a workbook (.xlsx) into "
+        "the folder"
+    ),
+    "file_misnamed:xml": (
+        "this is an Excel 2003 XML spreadsheet saved with a {suffix} name: open it in Excel "
+        "and save it as a workbook (.xlsx) into the folder"
+    ),
     "file_misnamed:not_really": (
         "the file is not really a {suffix} spreadsheet (it may be damaged or truncated): "
         f"{_FIX_COPY} into the folder"

@@ -266,6 +266,8 @@ def _sniff_problem(source: SourceFile, data: bytes) -> Refusal | None:
         return PASSWORD
     if suffix != ".csv" and data.startswith(b"%PDF"):
         return Refusal("file_misnamed", "pdf", suffix=suffix)
+    if suffix in (".xlsx", ".xlsm", ".ods", ".xls", ".csv") and (markup := _markup(data)):
+        return Refusal("file_misnamed", markup, suffix=suffix)
     if suffix in (".xlsx", ".xlsm", ".ods", ".xls") and _looks_like_text(data):
         return Refusal("file_misnamed", "text", suffix=suffix)
     if suffix in (".xlsx", ".xlsm", ".ods") and not data.startswith(_ZIP_MAGIC):
@@ -279,12 +281,45 @@ def _xls_has_password(data: bytes) -> bool:
     return bof != -1 and data[bof + 20 : bof + 22] == b"\x2f\x00"
 
 
-def _looks_like_text(data: bytes) -> bool:
-    """Printable text with no NUL bytes in its first kilobytes: a CSV, whatever its name."""
+# A web page (an "export to Excel" of many websites and databases is an HTML table), or Excel
+# 2003's XML spreadsheet: a reader of either would be the wrong one, and a CSV reader too.
+_HTML_START = re.compile(
+    r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    r"<(?:!doctype\s+html|html|head|body|table|meta|style|title)\b",
+    re.DOTALL,
+)
+_XML_SPREADSHEET = re.compile(r"urn:schemas-microsoft-com:office:spreadsheet|progid=.excel\.sheet")
+
+
+def _head_text(data: bytes) -> str:
+    """The first kilobytes as text, UTF-16 or else UTF-8 (undecodable bytes left out)."""
     head = data[:4096]
-    if b"\0" in head:
+    encoding = utf16_encoding(head)
+    if encoding:
+        text = head[: len(head) // 2 * 2].decode(encoding, errors="ignore")
+        return text.removeprefix("\ufeff")
+    return head.decode("utf-8-sig", errors="ignore")
+
+
+def _markup(data: bytes) -> str:
+    """ "html" for a web page, "xml" for an Excel 2003 XML spreadsheet, else ""."""
+    if b"<" not in data[:64]:
+        return ""
+    text = _head_text(data).casefold()
+    if _HTML_START.match(text):
+        return "html"
+    if text.lstrip().startswith("<?xml") and _XML_SPREADSHEET.search(text):
+        return "xml"
+    return ""
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Printable text in its first kilobytes (UTF-16, or else no NUL bytes): a CSV, whatever
+    its name."""
+    head = data[:4096]
+    if b"\0" in head and not utf16_encoding(head):
         return False
-    text = head.decode("utf-8-sig", errors="ignore")
+    text = _head_text(data)
     printable = sum(c.isprintable() or c in "\r\n\t" for c in text)
     return bool(text) and printable >= 0.95 * len(text)
 

@@ -554,6 +554,13 @@ def _xls_bytes() -> bytes:
     return data.getvalue()
 
 
+_WEB_PAGE = (
+    "<html><head><meta charset='utf-8'></head><body><table>"
+    "<tr><td>trainee</td><td>date</td><td>activity</td></tr>"
+    "<tr><td>T1</td><td>05/03/2025</td><td>member</td></tr></table></body></html>"
+)
+
+
 def _xlsx_bytes() -> bytes:
     data = io.BytesIO()
     openpyxl.Workbook().save(data)
@@ -569,6 +576,29 @@ def _xlsx_bytes() -> bytes:
         ("renamed.xls", _xlsx_bytes, "new-format Excel (.xlsx) file named as .xls"),
         ("truncated.xlsx", lambda: _xlsx_bytes()[:300], "the file is incomplete or damaged"),
         ("garbage.ods", lambda: b"hello, world", "a text (CSV) file named as .ods"),
+        ("unicode.xls", lambda: "a\tb\n".encode("utf-16"), "a text (CSV) file named as .xls"),
+        # a website's or database's "export to Excel": a web page with an .xls name
+        (
+            "web_export.xls",
+            lambda: _WEB_PAGE.encode(),
+            "a web page saved with a .xls name, not a workbook (as some websites and databases "
+            "export tables): open it in Excel and save it as a workbook (.xlsx)",
+        ),
+        (
+            "web_export.xlsx",
+            lambda: ("<!DOCTYPE html>\n" + _WEB_PAGE).encode("utf-16"),
+            "a web page saved with a .xlsx name",
+        ),
+        ("web_export.csv", lambda: _WEB_PAGE.encode(), "a web page saved with a .csv name"),
+        (
+            "xml2003.xls",
+            lambda: (
+                b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>'
+            ),
+            "an Excel 2003 XML spreadsheet saved with a .xls name: open it in Excel and save it "
+            "as a workbook (.xlsx)",
+        ),
     ],
 )
 def test_unreadable_file_is_one_error_and_the_run_goes_on(
