@@ -51,6 +51,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
         "file_unreadable",
         "file_empty",
         "file_misnamed",
+        "file_format",
         "file_damaged",
         "file_truncated",
         "csv_too_many_cells",
@@ -200,6 +201,26 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     "file_misnamed:not_really": (
         "the file is not really a {suffix} spreadsheet (it may be damaged or truncated): "
         f"{_FIX_COPY} into the folder"
+    ),
+    "file_format:xlsb": (
+        "this is an Excel binary workbook (.xlsb), which is not read: open it in Excel and "
+        "save it as .xlsx (File > Save As > Excel Workbook) into the folder"
+    ),
+    "file_format:numbers": (
+        "this is an Apple Numbers file, which is not read: open it in Numbers, choose File > "
+        "Export To > Excel, and put the .xlsx file into the folder"
+    ),
+    "file_format:gsheet": (
+        "this is only a link to a Google Sheets spreadsheet, which stays online: open it, "
+        "choose File > Download > Microsoft Excel (.xlsx), and put that file into the folder"
+    ),
+    "file_format:template": (
+        "this is a spreadsheet template ({suffix}), which is not read: open it in Excel or "
+        "LibreOffice and save it as .xlsx (File > Save As) into the folder"
+    ),
+    "file_format:fods": (
+        "this is a flat OpenDocument spreadsheet (.fods), which is not read: open it in "
+        "LibreOffice and save it as .ods or .xlsx (File > Save As) into the folder"
     ),
     "file_damaged:structure": (
         "the file is damaged or incomplete (its internal structure is broken): ask the sender "

@@ -60,7 +60,8 @@ _CHUNK = 4 * MIB
 
 def file_limit(suffix: str, limits: Limits = LIMITS) -> int:
     """How large a file with this suffix may be, as stored."""
-    return {".xls": limits.xls_bytes, ".csv": limits.csv_bytes}.get(
+    text = limits.csv_bytes
+    return {".xls": limits.xls_bytes, ".csv": text, ".tsv": text, ".txt": text}.get(
         suffix.lower(), limits.file_bytes
     )
 
@@ -162,7 +163,7 @@ def check_content(
         return _check_archive(
             suffix, data, limits, set() if formula_parts is None else formula_parts
         )
-    if suffix == ".csv":
+    if suffix in (".csv", ".tsv", ".txt"):
         return _check_csv(data, limits)
     if suffix == ".xls" and data.startswith(_OLE2_MAGIC):
         return _check_xls(data, limits)

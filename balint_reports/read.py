@@ -20,7 +20,23 @@ from .config import CONFIG_NAME
 from .limits import PASSWORD, InputRefused, Refusal, check_content, read_input
 from .pause import Pause, no_pause
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
+# Text tables: `.tsv`, and `.txt` as Excel saves "Text (Tab delimited)" and "Unicode Text"
+# (a `.txt` that is not a tab-separated table is listed as ignored, like a note would be).
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+# Spreadsheets in formats that are not read: each is an error saying how to save it as one
+# that is, rather than an "ignored" line in Sources that nobody reads. `.xlsb` is binary:
+# the limits that guard the reader (limits.py) are checked on the XML of an .xlsx.
+OTHER_FORMATS = {
+    ".xlsb": "xlsb",
+    ".numbers": "numbers",
+    ".gsheet": "gsheet",
+    ".xltx": "template",
+    ".xltm": "template",
+    ".xlt": "template",
+    ".ots": "template",
+    ".fods": "fods",
+}
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", *CSV_SUFFIXES, *OTHER_FORMATS)
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .xlsm, .ods
 
@@ -110,20 +126,26 @@ def read_source(
 ) -> ReadResult:
     """Read every sheet of one file (from `loaded`, its bytes, when already read); a file that
     cannot be read carries the likely cause. `pause`: as for `load`."""
+    suffix = source.path.suffix.lower()
+    if suffix in OTHER_FORMATS:
+        case = OTHER_FORMATS[suffix]
+        refusal = Refusal("file_format", case, **({"suffix": suffix} if case == "template" else {}))
+        return ReadResult(source, loaded.sha256 if loaded else "", problem=refusal)
     if loaded is None:
         loaded = load(source, pause)
     if loaded.problem is not None:
         return ReadResult(source, loaded.sha256, problem=loaded.problem)
     data, sha256 = loaded.data, loaded.sha256
-    suffix = source.path.suffix.lower()
     formula_parts: set[str] = set()
     problem = _sniff_problem(source, data) or check_content(
         suffix, data, formula_parts=formula_parts
     )
     if problem:
         return ReadResult(source, sha256, problem=problem)
+    if suffix == ".txt" and not _tab_table(data):
+        return ReadResult(source, sha256)  # a note, not a table: listed as ignored
     try:
-        if suffix == ".csv":
+        if suffix in CSV_SUFFIXES:
             sheets: tuple[RawSheet, ...] = (RawSheet(source.relative, "", _read_csv(data)),)
         else:
             book = _read_book(data) if fast_paths() else _read_book_with_pandas(data)
@@ -266,7 +288,7 @@ def _sniff_problem(source: SourceFile, data: bytes) -> Refusal | None:
         return PASSWORD
     if suffix != ".csv" and data.startswith(b"%PDF"):
         return Refusal("file_misnamed", "pdf", suffix=suffix)
-    if suffix in (".xlsx", ".xlsm", ".ods", ".xls", ".csv") and (markup := _markup(data)):
+    if suffix in (".xlsx", ".xlsm", ".ods", ".xls", ".csv", ".tsv") and (markup := _markup(data)):
         return Refusal("file_misnamed", markup, suffix=suffix)
     if suffix in (".xlsx", ".xlsm", ".ods", ".xls") and _looks_like_text(data):
         return Refusal("file_misnamed", "text", suffix=suffix)
@@ -384,6 +406,18 @@ def _unclosed_quote(text: str, delimiter: str) -> Refusal | None:
     return None
 
 
+def _head_lines(text: str) -> list[str]:
+    return [line for line in text[:65536].splitlines()[:20] if line.strip()]
+
+
+def _agreement(head: list[str], delimiter: str) -> tuple[int, int]:
+    """How many of the lines split into the most common width, and that width (0, 0 when the
+    delimiter splits none of them in two)."""
+    widths = Counter(len(row) for row in csv.reader(head, delimiter=delimiter))
+    width, lines = max(widths.items(), key=lambda item: (item[1], item[0]), default=(0, 0))
+    return (lines, width) if width > 1 else (0, 0)
+
+
 def _guess_delimiter(text: str) -> str:
     """The separator (`,`, `;` or a tab) that splits the first lines into the same number of
     columns most often.
@@ -391,15 +425,20 @@ def _guess_delimiter(text: str) -> str:
     Counting the widest line instead is fooled by a note such as "with Henry, Ruth, Sam" in a
     `;` file; a table's rows agree on their width, free text does not.
     """
-    head = [line for line in text[:65536].splitlines()[:20] if line.strip()]
-
-    def agreement(delimiter: str) -> tuple[int, int]:
-        widths = Counter(len(row) for row in csv.reader(head, delimiter=delimiter))
-        width, lines = max(widths.items(), key=lambda item: (item[1], item[0]), default=(0, 0))
-        return (lines, width) if width > 1 else (0, 0)
-
+    head = _head_lines(text)
     # Ties go to the first: `,`, then `;`, then a tab (Excel's "Text (Tab delimited)").
-    return max((",", ";", "\t"), key=agreement)
+    return max((",", ";", "\t"), key=lambda delimiter: _agreement(head, delimiter))
+
+
+def _tab_table(data: bytes) -> bool:
+    """Whether a `.txt` file is a table as Excel saves one: text whose first lines agree on
+    two or more tab-separated columns."""
+    try:
+        text = decode_csv(data)
+    except CsvProblem:
+        return False
+    head = _head_lines(text)
+    return _guess_delimiter(text) == "\t" and _agreement(head, "\t")[0] >= 2
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:

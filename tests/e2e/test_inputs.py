@@ -143,6 +143,60 @@ def test_lock_files_and_dotfiles_are_skipped_other_files_listed(
     assert not [i for i in progress["issues"] if i["severity"] == "error"]
 
 
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        (
+            "attendance.xlsb",
+            "Excel binary workbook (.xlsb), which is not read: open it in Excel "
+            "and save it as .xlsx (File > Save As > Excel Workbook)",
+        ),
+        (
+            "register.numbers",
+            "Apple Numbers file, which is not read: open it in Numbers, "
+            "choose File > Export To > Excel",
+        ),
+        ("Register.gsheet", "only a link to a Google Sheets spreadsheet"),
+        ("attendance.XLTX", "a spreadsheet template (.xltx), which is not read"),
+    ],
+)
+def test_spreadsheets_in_formats_not_read_are_errors_saying_how_to_save_them(
+    registered: Path, tmp_path: Path, name: str, advice: str
+) -> None:
+    (registered / name).write_bytes(b"PK\x03\x04 a spreadsheet in its own format")
+    (registered / "README.md").write_text("# Our inbox\n")
+    (registered / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 JFIF")
+    result = run_cli("check", registered)
+    assert result.exit_code == 1
+    assert name in result.output  # `check` names the file, and exits 1: its rows are lost
+    progress = run_report(registered, tmp_path / "out")
+    [error] = issues_about(progress, name)
+    assert error["severity"] == "error" and advice in error["problem"]
+    assert source(progress, name)["kind"] == "unreadable"
+    assert source(progress, "README.md")["kind"] == source(progress, "photo.jpg")["kind"]
+    assert source(progress, "photo.jpg")["kind"] == "ignored"
+    assert issues_about(progress, "README.md") == issues_about(progress, "photo.jpg") == []
+
+
+def test_tsv_and_tab_separated_txt_are_read_and_a_note_in_txt_is_ignored(
+    registered: Path, tmp_path: Path
+) -> None:
+    rows = [["Participant", "Session date", "Role"], ["Jane Smith", "05/03/2025", "member"]]
+    write_csv(registered / "group.tsv", rows, sep="\t")
+    rows[1][1] = "06/03/2025"  # Excel's "Unicode Text" is a .txt in UTF-16
+    write_csv(registered / "unicode.txt", rows, encoding="utf-16", sep="\t")
+    rows[1][1] = "07/03/2025"  # and "Text (Tab delimited)" a .txt in Windows-1252
+    write_csv(registered / "tabs.txt", rows, encoding="cp1252", sep="\t")
+    (registered / "notes.txt").write_text('Ann: call Jane about March.\nSee the "old" file\n')
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 3
+    for name in ("group.tsv", "unicode.txt", "tabs.txt"):
+        assert source(progress, name)["kind"] == "attendance"
+        assert source(progress, name)["accepted"] == 1
+    assert source(progress, "notes.txt")["kind"] == "ignored"
+    assert issues_about(progress, "notes.txt") == []
+
+
 # --- layout --------------------------------------------------------------------------------
 
 
