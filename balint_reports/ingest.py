@@ -106,6 +106,12 @@ def parse_file(
             lost, unread = report_near_miss(sheet, found.near_miss, log), found.near_miss
         elif found.grid is not None:
             lost, unread = report_grid(sheet, found.grid, log), found.grid
+        if sheet.hidden and (unread is not None or found.match is not None):
+            # Read like any other, but the team cannot see it: say so, or its rows' issues
+            # (duplicates of the sheet it copies, say) point at a sheet nobody can find.
+            log.add(
+                Severity.WARNING, sheet.file, sheet.sheet, code="sheet_hidden", case=sheet.hidden
+            )
         if unread is not None:
             # Its rows count as read and rejected, so that the loss shows in Sources, and
             # whom they name is kept for their letters.

@@ -67,6 +67,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
         # sheets (ingest.py, normalise.py)
         "sheet_ambiguous",
         "sheet_not_used",
+        "sheet_hidden",
         "near_miss_sheet",
         "grid_sheet",
         "columns_not_used",
@@ -284,6 +285,16 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     "sheet_ambiguous": (
         "the header in row {header_row} fits {kinds:and} equally well: rename a column so it "
         "says which it is (e.g. 'trainee_id' or 'leader_id')"
+    ),
+    "sheet_hidden:hidden": (
+        "this sheet is hidden in the workbook, and its rows are read like any other sheet's: "
+        "to see it in Excel, right-click a sheet tab and choose Unhide. If it is an old copy, "
+        "delete it, or its rows count (or show as duplicates of the ones they copy)"
+    ),
+    "sheet_hidden:very_hidden": (
+        "this sheet is 'very hidden' (Excel's Unhide does not list it: only a macro or the "
+        "Visual Basic editor can show it), and its rows are read like any other sheet's: ask "
+        "the sender what it holds, and for a copy without it if its rows should not count"
     ),
     "sheet_not_used:no_header": (
         "sheet not used: no header row of a known kind in the first {search_rows} rows"

@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pandas as pd
-from python_calamine import CalamineWorkbook, SheetTypeEnum
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from .config import CONFIG_NAME
 from .limits import PASSWORD, InputRefused, Refusal, check_content, read_input
@@ -59,6 +59,8 @@ class RawSheet:
     cells: pd.DataFrame
     # (row, column), 0-based, of formula cells whose result was never saved: they read as blank
     unsaved_formulas: frozenset[tuple[int, int]] = frozenset()
+    # "hidden" or "very_hidden" (only a macro can show it) for a sheet its workbook hides
+    hidden: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,9 @@ def read_source(
         if suffix in CSV_SUFFIXES:
             sheets: tuple[RawSheet, ...] = (RawSheet(source.relative, "", _read_csv(data)),)
         else:
-            book = _read_book(data) if fast_paths() else _read_book_with_pandas(data)
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            book = _read_book(workbook) if fast_paths() else _read_book_with_pandas(data)
+            hidden = _hidden_sheets(workbook)
             formulas = (
                 _unsaved_formulas(data, formula_parts) if suffix in (".xlsx", ".xlsm") else {}
             )
@@ -158,6 +162,7 @@ def read_source(
                     name,
                     _cover(cells, formulas.get(name, frozenset())),
                     formulas.get(name, frozenset()),
+                    hidden.get(name, ""),
                 )
                 for name, cells in book.items()
             )
@@ -178,14 +183,24 @@ def fast_paths() -> bool:
     return not os.environ.get("BALINT_PLAIN_PATHS")
 
 
-def _read_book(data: bytes) -> dict[str, pd.DataFrame]:
+def _hidden_sheets(workbook: CalamineWorkbook) -> dict[str, str]:
+    """The sheets the workbook hides, by name: "hidden", or "very_hidden" (a macro's doing)."""
+    hidden = {}
+    for sheet in workbook.sheets_metadata:
+        if sheet.visible == SheetVisibleEnum.Hidden:
+            hidden[sheet.name] = "hidden"
+        elif sheet.visible == SheetVisibleEnum.VeryHidden:
+            hidden[sheet.name] = "very_hidden"
+    return hidden
+
+
+def _read_book(workbook: CalamineWorkbook) -> dict[str, pd.DataFrame]:
     """Every worksheet's cells, straight from python-calamine's rows.
 
     pandas' own calamine reader converts each of the millions of cells in Python (integral
     floats to int, dates to datetimes); every later stage reads both forms the same way, so
     the rows go into the frame as calamine gives them.
     """
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     book = {}
     for sheet in workbook.sheets_metadata:
         if sheet.typ != SheetTypeEnum.WorkSheet:

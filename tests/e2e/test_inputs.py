@@ -256,6 +256,33 @@ def test_several_sheets_and_a_sheet_of_no_kind(registered: Path, tmp_path: Path)
     assert source(progress, "weekend.xlsx", "Leaders group")["accepted"] == 1
 
 
+def test_hidden_sheets_are_read_and_named_as_hidden(registered: Path, tmp_path: Path) -> None:
+    rows = [["Participant", "Meeting date", "Attended as"], ["Jane Smith", "05/03/2025", "member"]]
+    book = openpyxl.Workbook()
+    book.active.title = "Tuesday"
+    for row in rows:
+        book.active.append(row)
+    for title, state, date in [("Old copy", "hidden", "05/03/2025"), ("Macro", "veryHidden", "")]:
+        sheet = book.create_sheet(title)
+        sheet.sheet_state = state
+        sheet.append(rows[0])
+        sheet.append(["Jane Smith", date or "12/03/2025", "member"])
+    book.create_sheet("Lists").sheet_state = "hidden"  # a dropdown's list: not news
+    book.save(registered / "group.xlsx")
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 2  # read like any sheet: the copy is a duplicate
+    notes = {
+        i["sheet"]: i for i in issues_about(progress, "group.xlsx") if i["code"] == "sheet_hidden"
+    }
+    assert set(notes) == {"Old copy", "Macro"}
+    assert notes["Old copy"]["severity"] == "warning"
+    assert "this sheet is hidden in the workbook" in notes["Old copy"]["problem"]
+    assert "choose Unhide" in notes["Old copy"]["problem"]
+    assert "'very hidden'" in notes["Macro"]["problem"]
+    [duplicate] = [i for i in progress["issues"] if i["code"] == "duplicate_row"]
+    assert duplicate["sheet"] == "Old copy"
+
+
 def test_header_fitting_two_kinds_equally_is_an_error(inbox: Path, tmp_path: Path) -> None:
     write_xlsx(inbox / "people.xlsx", {"People": [["id", "name"], ["X1", "Someone"]]})
     progress = run_report(inbox, tmp_path / "out")
