@@ -110,7 +110,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
 )
 
 _FIX_COPY = "open it in Excel and save a fresh copy"
-_BAD_PERSON = "'{value}' is not in {pools:@registers}"
+_BAD_PERSON = "'{value}'{invisible:? (it holds %)} is not in {pools:@registers}"
 _KEPT = "; counted as an unknown, not accredited person"
 _PERSON_CASES = {
     "rejected": _BAD_PERSON + "; their register row at {rejected_at} was rejected: fix it first",

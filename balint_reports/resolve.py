@@ -16,7 +16,7 @@ from .issues import IssueLog
 from .model import Outcome
 from .ruleset import Ruleset, ruleset_for
 from .schema import KINDS_BY_NAME, OUTCOME_COLUMN, ValueType
-from .values import fold, fold_name, loose_key, name_keys
+from .values import fold, fold_id, fold_name, invisible_characters, loose_key, name_keys
 
 SUGGESTION_CUTOFF = 80
 
@@ -57,7 +57,7 @@ def merge_register(
     origins: dict[str, dict[str, dict]] = {}
     outcomes: dict[int, str] = {}
     for row in table.to_dict("records"):
-        key = row[id_column].casefold()
+        key = fold_id(row[id_column])
         first = records.get(key)
         if first is None:
             records[key] = row
@@ -186,7 +186,7 @@ class PeopleIndex:
 
     def add(self, pool: str, person_id: str, name: str) -> None:
         """Make a register person findable."""
-        self.ids.setdefault(pool, {})[person_id.casefold()] = person_id
+        self.ids.setdefault(pool, {})[fold_id(person_id)] = person_id
         for key in name_keys(name):
             ids = self.names.setdefault(pool, {}).setdefault(key, [])
             if person_id not in ids:
@@ -196,7 +196,7 @@ class PeopleIndex:
     def add_rejected(self, pool: str, person_id: str, name: str, where: str) -> None:
         """Remember a register row that was rejected, to explain references to it."""
         book = self.rejected.setdefault(pool, {})
-        for key in (person_id.casefold(), *name_keys(name)):
+        for key in (fold_id(person_id), *name_keys(name)):
             if key:
                 book.setdefault(key, where)
 
@@ -205,7 +205,7 @@ class PeopleIndex:
     ) -> tuple[list[tuple[str, str]], str, tuple[str, str] | None]:
         """Matching (pool, id) pairs; when none, where a rejected register row for the text is
         ("" when there is none), or else the closest known person's (pool, id), if one is close."""
-        folded_id = text.strip().casefold()
+        folded_id = fold_id(text)
         by_id = [(p, self.ids[p][folded_id]) for p in pools if folded_id in self.ids.get(p, {})]
         if by_id:
             return by_id, "", None
@@ -353,7 +353,7 @@ def _resolve_one(
             fields={"names": names},
             maybe=tuple(person_id for _, person_id in found),
         )
-    words = {"pools": " ".join(pools)}
+    words = {"pools": " ".join(pools), "invisible": invisible_characters(text)}
     if rejected_at:
         case, words["rejected_at"] = "rejected", rejected_at
     elif closest:

@@ -56,8 +56,35 @@ def fold(text: object) -> str:
 _TITLE_WORDS = frozenset(["dr", "prof", "professor", "mr", "mrs", "ms", "miss", "mx", "rev"])
 
 
+# Characters that show as nothing: format characters (zero-width space and joiners, soft
+# hyphen, byte order mark, direction marks and overrides) and control characters (NUL...).
+# Pasted from a web page or a PDF they stick to a name or an id, which then matches nobody.
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+    "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
+    "\uffa0\ufff0-\ufffb\U000e0000-\U000e0fff]"
+)
+
+
+def invisible_characters(text: str) -> str:
+    """The invisible characters a text holds, in words ("an invisible character, U+200B"), or
+    "" when it holds none: said beside the text in a message, which would otherwise show a
+    value that looks right and matches nothing."""
+    found = list(dict.fromkeys(f"U+{ord(c):04X}" for c in INVISIBLE.findall(text)))
+    if not found:
+        return ""
+    if len(found) == 1:
+        return f"an invisible character, {found[0]}"
+    return f"invisible characters, {', '.join(found[:-1])} and {found[-1]}"
+
+
+def fold_id(text: str) -> str:
+    """An id folded for matching: capitals, outer spaces and invisible characters ignored."""
+    return INVISIBLE.sub("", text).strip().casefold()
+
+
 def _name_words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = unicodedata.normalize("NFKD", INVISIBLE.sub("", text).casefold())
     chars = []
     for ch in folded:
         category = unicodedata.category(ch)

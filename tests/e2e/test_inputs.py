@@ -521,6 +521,36 @@ def test_accents_and_curly_apostrophes_resolve(
     assert membership(run_report(registered, tmp_path / "out"), "T2") == 1
 
 
+def test_invisible_characters_in_names_and_ids_do_not_stop_a_match(
+    registered: Path, tmp_path: Path
+) -> None:
+    """Pasted from a web page or a PDF, a name brings a zero-width space, a soft hyphen, a
+    byte order mark, a direction mark or a NUL with it: none shows, so none may stop it
+    matching. One that matches nobody says what it holds, which the eye cannot see."""
+    written = [
+        "Jane Smith\u200b",
+        "Ja\u00adne Smith",
+        "\ufeffJane Smith",
+        "Jane Smith\u200e",
+        "Jane\x00 Smith",
+        "T1\u200b",
+        "Jane Smyth\u2060",
+    ]
+    write_csv(
+        registered / "g.csv",
+        [["Participant", "Session date", "Role"]]
+        + [[name, f"{day:02d}/03/2025", "member"] for day, name in enumerate(written, 1)],
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 6
+    [error] = issues_about(progress, "g.csv")
+    assert error["value"] == "Jane Smyth\u2060"  # the value as written
+    assert error["problem"] == (
+        "'Jane Smyth\u2060' (it holds an invisible character, U+2060) is not in the trainees "
+        "register; did you mean Jane Smith (T1)?"
+    )
+
+
 def test_ambiguous_name_lists_candidates(inbox: Path, tmp_path: Path) -> None:
     write_xlsx(
         inbox / "registers.xlsx",

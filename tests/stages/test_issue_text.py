@@ -146,6 +146,7 @@ def test_words_that_leave_the_team_name_nobody_else_and_are_never_parsed_from_th
         code="person_unknown",
         case=np.array(["suggestion", "unknown"], dtype=object),
         pools="trainee",
+        invisible="",
         closest=np.array(["Priya Sharma (T04)", ""], dtype=object),
     )
     log.add(
