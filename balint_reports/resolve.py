@@ -172,6 +172,16 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+_DIGITS = re.compile(r"(\d+)(?:\.0+)?")
+
+
+def _number(folded_id: str) -> str:
+    """An all-digit id (`0072`, or `72.0` as a number exported as text) as its number, `72`;
+    "" for any other id."""
+    digits = _DIGITS.fullmatch(folded_id)
+    return str(int(digits[1])) if digits else ""
+
+
 @dataclass
 class PeopleIndex:
     """Looks up people by id or normalised name in one or both registers."""
@@ -181,12 +191,19 @@ class PeopleIndex:
     # pool -> name key -> ids
     names: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     display: dict[tuple[str, str], str] = field(default_factory=dict)
+    # pool -> an all-digit id without its leading zeros -> ids
+    numbers: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # folded id or name key -> where the rejected register row is
     rejected: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def add(self, pool: str, person_id: str, name: str) -> None:
         """Make a register person findable."""
         self.ids.setdefault(pool, {})[fold_id(person_id)] = person_id
+        number = _number(fold_id(person_id))
+        if number:
+            numbers = self.numbers.setdefault(pool, {}).setdefault(number, [])
+            if person_id not in numbers:
+                numbers.append(person_id)
         for key in name_keys(name):
             ids = self.names.setdefault(pool, {}).setdefault(key, [])
             if person_id not in ids:
@@ -209,6 +226,12 @@ class PeopleIndex:
         by_id = [(p, self.ids[p][folded_id]) for p in pools if folded_id in self.ids.get(p, {})]
         if by_id:
             return by_id, "", None
+        # Membership numbers lose their leading zeros when Excel takes them for numbers: `72`
+        # is the register's `0072`, unless the register has two such (then both are named).
+        number = _number(folded_id)
+        by_number = [(p, i) for p in pools for i in self.numbers.get(p, {}).get(number, [])]
+        if number and by_number:
+            return by_number, "", None
         found: list[tuple[str, str]] = []
         for pool in pools:
             for key in name_keys(text):

@@ -551,6 +551,43 @@ def test_invisible_characters_in_names_and_ids_do_not_stop_a_match(
     )
 
 
+def test_membership_numbers_match_without_their_leading_zeros(inbox: Path, tmp_path: Path) -> None:
+    """Excel takes a membership number typed in a cell for a number and drops its leading
+    zeros: `72` (a number cell, or text) is the register's `0072`."""
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [
+                TRAINEE_HEADER,
+                trainee_row("0072", "Bob Two", psychodynamic_training="no"),
+                trainee_row(1001, "Ann One", psychodynamic_training="no"),
+                trainee_row("05", "Cat Three", psychodynamic_training="no"),
+                trainee_row("005", "Dan Four", psychodynamic_training="no"),
+            ],
+            "Leaders": [["leader_id", "name"], ["L1", "Lee Der"]],
+        },
+    )
+    write_xlsx(
+        inbox / "group.xlsx",
+        {
+            "S": [
+                ["Participant", "Session date", "Role"],
+                [72, "01/03/2025", "member"],
+                ["72", "02/03/2025", "member"],
+                ["072", "03/03/2025", "member"],
+                ["1001.0", "04/03/2025", "member"],
+                [5, "05/03/2025", "member"],
+            ]
+        },
+    )
+    progress = run_report(inbox, tmp_path / "out")
+    assert membership(progress, "0072") == 3
+    assert membership(progress, "1001") == 1
+    [error] = issues_about(progress, "group.xlsx")
+    assert error["code"] == "person_ambiguous" and error["value"] == "5"
+    assert "Cat Three (05)" in error["problem"] and "Dan Four (005)" in error["problem"]
+
+
 def test_ambiguous_name_lists_candidates(inbox: Path, tmp_path: Path) -> None:
     write_xlsx(
         inbox / "registers.xlsx",
