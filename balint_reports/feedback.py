@@ -23,6 +23,7 @@ from .errors import DeliveryError
 from .model import RunResult
 from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, eml_bytes, headers_for
 from .ruleset import shared_vocabulary
+from .safecells import without_bidi_controls
 from .wording import month_text, signature_words
 
 FEEDBACK_FOLDER = "feedback"
@@ -112,7 +113,7 @@ def feedback_text(note: Feedback, society: str, signature: str, month: str) -> s
     """The plain-text note for one file's sender."""
     greeting = f"Dear {note.leader_name}," if note.leader_name else "Hello,"
     body = "\n".join(f"- {line}" for line in note.lines)
-    return (
+    return without_bidi_controls(
         f"{greeting}\n\n"
         f"Thank you for sending {note.file}. When we read it for the {month} report, "
         "these rows could not be used as they are, or were read with a guess:\n\n"
@@ -128,7 +129,7 @@ def feedback_html(text: str) -> str:
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head><body>'
         '<pre style="font-family:inherit;white-space:pre-wrap">'
-        + html.escape(text)
+        + html.escape(without_bidi_controls(text))
         + "</pre></body></html>"
     )
 

@@ -28,6 +28,7 @@ from .pdf import css_string
 from .records import Records, Rejected, TraineeRows
 from .rendered import Rendered, rendered_texts
 from .ruleset import Requirement, Route, Ruleset, Vocabulary
+from .safecells import BIDI_CONTROLS_RE, without_bidi_controls
 from .wording import (
     LETTER_STATUS_WORDS,
     PAUSED_FOR_TRAINEE,
@@ -99,6 +100,15 @@ def list_items(lines: list[str]) -> Markup:
     return Markup("\n    ".join(f"<li>{item}</li>" for item in items))
 
 
+def _displayed(value: object) -> object:
+    """A value as a template shows it: text without bidirectional controls, so that a name
+    holding a right-to-left override cannot turn the rest of a letter's line backwards."""
+    if isinstance(value, str) and BIDI_CONTROLS_RE.search(value):
+        shown = without_bidi_controls(value)
+        return Markup(shown) if isinstance(value, Markup) else shown
+    return value
+
+
 @functools.cache
 def template_environment() -> jinja2.Environment:
     """Letters and digests: HTML templates autoescaped, text ones not, nothing undefined.
@@ -111,6 +121,8 @@ def template_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # every value shown, HTML or text, without bidirectional controls (safecells.py)
+        finalize=_displayed,
     )
     environment.filters["css_string"] = css_string  # the printed pages' footer (_print)
     environment.filters["list_items"] = list_items

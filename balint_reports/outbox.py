@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from .addresses import can_email, unsafe_header
 from .config import Config, sender
 from .errors import DeliveryError
+from .safecells import without_bidi_controls
 from .wording import month_text
 
 if TYPE_CHECKING:
@@ -161,14 +162,14 @@ def with_opening(piece: Mailable, line: str) -> Outgoing:
     """The piece with one line put before its first paragraph, in both bodies."""
     paragraph = (
         '<p style="margin:0 0 16px 0;padding:8px 12px;background:#fff8e1;'
-        f'border-left:4px solid #f9a825;">{html_escape.escape(line)}</p>'
+        f'border-left:4px solid #f9a825;">{html_escape.escape(without_bidi_controls(line))}</p>'
     )
     found = _BODY.search(piece.html)
     at = found.end() if found else 0
     return Outgoing(
         piece.stem,
         piece.html[:at] + paragraph + piece.html[at:],
-        f"{line}\n\n{piece.text}",
+        f"{without_bidi_controls(line)}\n\n{piece.text}",
         piece.recipient,
     )
 

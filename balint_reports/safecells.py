@@ -23,6 +23,22 @@ ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 # whole workbook: a lone surrogate (from a file's undecodable bytes) and U+FFFE, U+FFFF.
 NOT_XML_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
+# The bidirectional embeddings, overrides and isolates: a right-to-left override (U+202E) in a
+# name shows the rest of the cell, paragraph or line backwards ("Dear ,ronnoC'O leinaD") and
+# can disguise what follows it. Names in right-to-left scripts need none of them (their own
+# letters give their direction), so every output leaves them out or shows them as a code.
+BIDI_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_controls(text: str) -> str:
+    """Text for a page or a letter, bidirectional controls left out (BIDI_CONTROLS_RE)."""
+    return BIDI_CONTROLS_RE.sub("", text) if BIDI_CONTROLS_RE.search(text) else text
+
+
+def _bidi_shown(found: re.Match[str]) -> str:
+    return f"[U+{ord(found[0]):04X}]"
+
+
 # Excel, LibreOffice and Google Sheets treat a cell starting with any of these as a formula,
 # even in a CSV file: a name or address from a register could otherwise run as one.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,6 +52,7 @@ _NOT_AS_IT_IS = re.compile(
             "^(?:" + "|".join(map(re.escape, FORMULA_STARTS)) + ")",
             ILLEGAL_CHARACTERS_RE.pattern,
             NOT_XML_RE.pattern,
+            BIDI_CONTROLS_RE.pattern,
         ]
     )
 )
@@ -51,8 +68,10 @@ def spreadsheet_safe(value: object) -> object:
 
     A CSV cell has no type, so the apostrophe (which Excel hides on import) is the only way.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        value = BIDI_CONTROLS_RE.sub(_bidi_shown, value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 
@@ -63,7 +82,8 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     holding exactly that text, marked `quotePrefix` so that Excel keeps it as text even when
     someone edits the cell (openpyxl would otherwise write any text starting with `=` as a
     formula, and `#N/A` as an error). Blanks (None, NaN, NA) are empty; numpy numbers plain
-    ones; characters an .xlsx file cannot hold (from a CSV) dropped.
+    ones; characters an .xlsx file cannot hold (from a CSV) dropped; bidirectional controls
+    shown as their code (`[U+202E]`), so that none turns the cell's text backwards.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -73,6 +93,8 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
         if kept_as_is(value):
             return value
         text = NOT_XML_RE.sub("", ILLEGAL_CHARACTERS_RE.sub("", value))
+        # in a spreadsheet, for the team: shown as a code, so the value is still as written
+        text = BIDI_CONTROLS_RE.sub(_bidi_shown, text)
         if not text.startswith(FORMULA_STARTS) and text not in ERROR_VALUES:
             return text
         from openpyxl.cell import WriteOnlyCell  # rare: a formula's start or an error value

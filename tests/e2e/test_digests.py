@@ -182,7 +182,9 @@ def test_a_non_ascii_address_is_told_by_the_letters_it_holds(tmp_path: Path) -> 
     html = (out / "2026-11" / "digests" / "L1.html").read_text(encoding="utf-8")
     assert "letters like ë and ü that" in html and "\u202e" not in html
     issues = table_sheets(out / "2026-11" / "summary.xlsx")["Data issues"]
-    problems = {i["Row"]: i["Problem"].split(":")[0] for i in issues if i["Value"] in emails}
+    # the summary shows the override as a code, so that it turns no cell backwards
+    shown = [e.replace("\u202e", "[U+202E]") for e in emails]
+    problems = {i["Row"]: i["Problem"].split(":")[0] for i in issues if i["Value"] in shown}
     assert [problems[row] for row in (2, 3, 4)] == [
         "the address has letters outside plain ASCII, like â",
         "the address has letters outside plain ASCII, like ë and ü",

@@ -577,6 +577,41 @@ def test_error_values_and_characters_no_xml_holds_leave_a_readable_summary(
     assert value.data_type == "s" and value.quotePrefix
 
 
+def test_a_right_to_left_override_in_a_name_turns_nothing_backwards(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """U+202E in a register name showed 'Dear ,ronnoC'O leinaD' in the letter and turned the
+    rest of Data issues cells backwards. Pages, letters and notes leave the bidirectional
+    controls out; the summary shows them as a code, so the value is still as written."""
+    write_csv(
+        inbox / "trainees.csv",
+        [TRAINEE_HEADER, trainee_row("T1", "\u202eDaniel O'Connor", email="d@example.org")],
+    )
+    write_csv(
+        inbox / "groups.csv",
+        [
+            ["trainee", "date", "activity"],
+            ["T1", "01/11/2026", "member"],
+            ["Ann\u2067 Lee", "02/11/2026", "member"],
+        ],
+    )
+    _run(inbox, tmp_path / "out")
+    month = tmp_path / "out" / "2026-11"
+    pages = [p for p in month.rglob("*") if p.suffix in (".html", ".txt", ".eml")]
+    assert any(p.name.startswith("T1") and p.suffix == ".html" for p in pages)
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search("[\u202a-\u202e\u2066-\u2069]", text), page
+    letter = next(p for p in pages if p.name.startswith("T1") and p.suffix == ".txt")
+    assert "Dear Daniel O'Connor" in letter.read_text(encoding="utf-8")
+    book = openpyxl.load_workbook(month / "summary.xlsx")
+    cells = [c.value for sheet in book for row in sheet.iter_rows() for c in row]
+    texts = [v for v in cells if isinstance(v, str)]
+    assert not [t for t in texts if re.search("[\u202a-\u202e\u2066-\u2069]", t)]
+    assert "[U+202E]Daniel O'Connor" in texts
+    assert "Ann[U+2067] Lee" in texts  # the Data issue's value, as written
+
+
 def test_summary_and_send_report_are_text_in_libreoffice(injected: Path, tmp_path: Path) -> None:
     """LibreOffice evaluates what it takes for formulas: no 42 may appear anywhere."""
     summary = _calc_values(injected / "summary.xlsx", tmp_path / "summary")
