@@ -151,7 +151,11 @@ def read_source(
             sheets: tuple[RawSheet, ...] = (RawSheet(source.relative, "", _read_csv(data)),)
         else:
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            book = _read_book(workbook) if fast_paths() else _read_book_with_pandas(data)
+            book, merged = _read_book(workbook)
+            if not fast_paths():
+                book = _read_book_with_pandas(data)
+            for name, ranges in merged.items():
+                _fill_merged(book[name], ranges)
             hidden = _hidden_sheets(workbook)
             formulas = (
                 _unsaved_formulas(data, formula_parts) if suffix in (".xlsx", ".xlsm") else {}
@@ -194,20 +198,40 @@ def _hidden_sheets(workbook: CalamineWorkbook) -> dict[str, str]:
     return hidden
 
 
-def _read_book(workbook: CalamineWorkbook) -> dict[str, pd.DataFrame]:
-    """Every worksheet's cells, straight from python-calamine's rows.
+Merged = tuple[tuple[tuple[int, int], tuple[int, int]], ...]
+
+
+def _read_book(workbook: CalamineWorkbook) -> tuple[dict[str, pd.DataFrame], dict[str, Merged]]:
+    """Every worksheet's cells, straight from python-calamine's rows, and its merged ranges
+    that span rows.
 
     pandas' own calamine reader converts each of the millions of cells in Python (integral
     floats to int, dates to datetimes); every later stage reads both forms the same way, so
     the rows go into the frame as calamine gives them.
     """
-    book = {}
+    book, merged = {}, {}
     for sheet in workbook.sheets_metadata:
         if sheet.typ != SheetTypeEnum.WorkSheet:
             continue  # chart sheets hold no cells
-        rows = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+        cells = workbook.get_sheet_by_name(sheet.name)
+        rows = cells.to_python(skip_empty_area=False)
         book[sheet.name] = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
-    return book
+        ranges = tuple(r for r in cells.merged_cell_ranges or () if r[1][0] > r[0][0])
+        if ranges:
+            merged[sheet.name] = ranges
+    return book, merged
+
+
+def _fill_merged(cells: pd.DataFrame, ranges: Merged) -> None:
+    """A cell merged down over several rows (a weekend's date beside each of its delegates)
+    holds its value in every row it covers, as the person who made it sees it: calamine gives
+    it to the first row alone, and the others would be read as blank dates and events."""
+    for (top, left), (bottom, right) in ranges:
+        if top >= len(cells) or left >= len(cells.columns):
+            continue
+        value = cells.iat[top, left]
+        bottom, right = min(bottom, len(cells) - 1), min(right, len(cells.columns) - 1)
+        cells.iloc[top : bottom + 1, left : right + 1] = value
 
 
 def _read_book_with_pandas(data: bytes) -> dict[str, pd.DataFrame]:

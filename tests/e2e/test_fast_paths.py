@@ -182,6 +182,18 @@ def _messy_inbox(inbox: Path) -> None:
         },
     )
 
+    # a weekend's date and event merged down beside its delegates, under a merged title
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Weekend"
+    sheet.append(["Oxford weekend, delegates"])
+    sheet.append(["Date", "Event", "Name", "Role"])
+    sheet.append([dt.datetime(2025, 9, 13), "Oxford", "T1", "weekend_member"])
+    sheet.append([None, None, "T2", "weekend_member"])
+    for merged in ("A1:D1", "A3:A4", "B3:B4"):
+        sheet.merge_cells(merged)
+    book.save(inbox / "weekend_merged.xlsx")
+
 
 def _small_federation(inbox: Path) -> None:
     # the federation's shape (title rows, team headings, ids and names), with fewer people

@@ -1078,3 +1078,33 @@ def test_a_mistyped_report_year_is_a_usage_error(
 ) -> None:
     result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", as_of)
     assert result.exit_code == 2 and "looks mistyped" in result.output
+
+
+def test_cells_merged_down_beside_their_rows_hold_for_each_row(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A weekend's organiser merges its date and name down beside the delegates: each row
+    has them, as the organiser sees the sheet. A title merged across is a title still."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Weekend"
+    sheet.append(["Oxford Balint weekend — delegates"])
+    sheet.append(["Date", "Event", "Name", "Role", "Days"])
+    sheet.append([dt.datetime(2026, 9, 12), "Oxford weekend", "Jane Smith", "weekend_member", 2])
+    sheet.append([None, None, "José Álvarez", "weekend_member", 2])
+    sheet.append([dt.datetime(2026, 10, 10), "London day", "Jane Smith", "leadership_day", 1])
+    for merged in ("A1:E1", "A3:A4", "B3:B4"):
+        sheet.merge_cells(merged)
+    book.save(registered / "weekends.xlsx")
+    progress = run_report(registered, tmp_path / "out")
+    assert issues_about(progress, "weekends.xlsx") == []
+    assert source(progress, "weekends.xlsx", "Weekend")["accepted"] == 3
+    result = run_cli("evidence", tmp_path / "out" / "2026-11", "T3")
+    assert result.exit_code == 0, result.output
+    statement = json.loads(
+        (tmp_path / "out" / "2026-11" / "evidence" / "T3.json").read_text(encoding="utf-8")
+    )
+    membership_rows = next(q for q in statement["requirements"] if q["id"] == "membership")
+    assert [(r["date"], r["detail"]) for r in membership_rows["counted"]] == [
+        ("12/09/2026", "Oxford weekend, 2 days")
+    ]
