@@ -501,6 +501,21 @@ MAX_ERROR_LINES = 10  # problems listed one by one before send points to Data is
 
 
 def _errors_line(errors: deliver.MonthErrors) -> str:
+    if errors.not_read:
+        shown = errors.not_read[:3]
+        more = len(errors.not_read) - len(shown)
+        unread = (
+            "Not read this month, though it may hold records: "
+            + ", ".join(shown)
+            + (f" and {more} more" if more else "")
+            + " (see Data issues).\n"
+        )
+    else:
+        unread = ""
+    return unread + _errors_words(errors)
+
+
+def _errors_words(errors: deliver.MonthErrors) -> str:
     if not errors.total:
         return "This month's report has no errors in its data."
     whom = [f"{n} about {name} ({person})" for person, name, n in errors.by_trainee]

@@ -133,7 +133,20 @@ def _errors(folder: Path, manifest: dict, letters: list[dict]) -> MonthErrors:
         for e in (nobody if isinstance(nobody, list) else [])
         if isinstance(e, dict) and "problem" in e and isinstance(e.get("rows"), int)
     )
-    return MonthErrors(total, by_trainee, about_nobody)
+    return MonthErrors(total, by_trainee, about_nobody, _not_read(issues))
+
+
+def _not_read(issues: list[dict]) -> tuple[str, ...]:
+    """The sheets that fit no kind and the register headings that may be a column, as the run
+    named them."""
+    named = []
+    for issue in issues:
+        code, file, sheet = issue.get("code"), issue.get("file", ""), issue.get("sheet", "")
+        if code == "sheet_not_used":
+            named.append(f"{file} ({sheet})" if sheet else str(file))
+        elif code == "register_column_unread":
+            named.append(f"the heading '{issue.get('value', '')}' in {file}")
+    return tuple(dict.fromkeys(named))
 
 
 def _entry(e: dict) -> dict:

@@ -43,6 +43,10 @@ class MonthErrors:
     # (problem, rows) for those tied to no trainee, e.g. a row naming a misspelt one: the
     # problem's words name whom it may be about (for the team's terminal, never a file)
     about_nobody: tuple[tuple[str, int], ...] = ()
+    # what the month did not read though it may hold records: sheets that fit no kind
+    # ("file (sheet)") and register headings that may be a column ("'heading' (file)"); no
+    # errors, but letters written without them may tell a trainee too little
+    not_read: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

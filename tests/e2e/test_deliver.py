@@ -1457,3 +1457,18 @@ def test_a_month_run_without_a_config_says_so_when_a_setting_is_missing(
     assert f"({config}, which the month was run with, is no longer there: give --config FILE)" in (
         gone.output
     )
+
+
+def test_send_reminds_the_team_of_what_the_month_did_not_read(inbox: Path, tmp_path: Path) -> None:
+    """A leader's register headed in her own words fits no kind: only a note, so the letters
+    go out without its sessions. send says so before anything goes."""
+    _inbox(inbox)
+    write_xlsx(
+        inbox / "own.xlsx",
+        {"Dec": [["Date of meeting", "Attendee", "Came as"], ["01/12/2026", "Jane Smith", "x"]]},
+    )
+    run_report(inbox, tmp_path / "out")
+    dry = _send(tmp_path / "out" / "2026-11")
+    assert dry.output.startswith(
+        "Not read this month, though it may hold records: own.xlsx (Dec) (see Data issues).\n"
+    )

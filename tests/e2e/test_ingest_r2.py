@@ -1021,6 +1021,13 @@ def test_a_register_heading_that_may_be_its_status_is_a_warning_and_is_said_by_r
     )
     assert "is taken as blank" in found["Prof. training start date"]["problem"]
     assert (out / "2026-11" / "letters" / "T2.html").exists()
+    # and again before sending, which may be days later
+    dry = run_cli("send", out / "2026-11")
+    assert dry.output.startswith(
+        "Not read this month, though it may hold records: the heading 'Prof. training start "
+        "date' in registers.xlsx, the heading 'Current status' in registers.xlsx (see Data "
+        "issues).\n"
+    )
 
     (inbox / "balint.toml").write_text(
         '[columns.trainees]\n"Current status" = "status"\n', encoding="utf-8"
