@@ -830,13 +830,20 @@ def _count_noun(rule: Requirement, spec: Route | None) -> str:
 
 _SECOND_PERSON = re.compile(r"\b([Yy])ou(rs?)?\b")
 _THIRD_PERSON = {"": "hey", "r": "heir", "rs": "heirs"}
+# "you" after these is an object: "put them in touch", "review it with them".
+_YOU_AS_OBJECT = re.compile(
+    r"\b(put|with|give|gives|ask|tell|let|help|to|for|from|of|about|at|by|send|contact|remind"
+    r"|show|thank)\s+you\b"
+)
 
 
-def third_person(title: str) -> str:
-    """A ruleset title written for the trainee, for their supervisor: `Supervision and your
-    supervisor's report` -> `Supervision and their supervisor's report`."""
+def third_person(text: str) -> str:
+    """Words written to the trainee, for the team or their supervisor: `Supervision and your
+    supervisor's report` -> `Supervision and their supervisor's report`, `put you in touch` ->
+    `put them in touch`."""
+    text = _YOU_AS_OBJECT.sub(r"\1 them", text)
     return _SECOND_PERSON.sub(
-        lambda m: ("T" if m[1] == "Y" else "t") + _THIRD_PERSON[m[2] or ""], title
+        lambda m: ("T" if m[1] == "Y" else "t") + _THIRD_PERSON[m[2] or ""], text
     )
 
 

@@ -327,7 +327,7 @@ def _overview(report: RunResult, titles: dict[str, str], letters: bool) -> tuple
                 _words(REGISTER_WORDS, t.status),
                 _words(OVERALL_WORDS, t.overall),
                 *per_requirement,
-                t.next_step,
+                third_person(t.next_step),  # the letter's step, told to the team
                 "\n".join(forecasts) or None,
                 t.supervisor,
                 t.supervision_hours,
@@ -480,7 +480,7 @@ def workbook_bytes(report: RunResult, changes: list[Change], letters: bool = Tru
             Column("Message", 80, "wrap"),
         ],
         (
-            [t.trainee_id, t.name, advice_words(a.code), a.message]
+            [t.trainee_id, t.name, advice_words(a.code), third_person(a.message)]
             for t in report.trainees
             for a in t.advice
         ),

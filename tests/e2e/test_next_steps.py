@@ -68,7 +68,10 @@ def test_report_requested_not_received_is_chased_not_arranged(tmp_path: Path) ->
     step = "Your supervisor's report was requested on 10 November 2026"
     assert f"Next: {step}" in section
     assert _next_step(out.letter).startswith(step)
-    assert out.overview["Next step"].startswith(step)
+    # the team's Overview tells of the trainee
+    assert out.overview["Next step"].startswith(
+        "Their supervisor's report was requested on 10 November 2026"
+    )
 
 
 def test_report_never_requested_is_asked_for(tmp_path: Path) -> None:

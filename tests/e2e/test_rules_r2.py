@@ -543,4 +543,8 @@ def test_signoff_not_by_supervisor(
             for a in out.book["Advisories"]
             if a["Advice"] == "Sign-off not by supervisor"
         )
-        assert message.startswith("Some of your competencies have been signed off only by")
+        # the ruleset's message, told to the team of the trainee
+        assert message.startswith("Some of their competencies have been signed off only by")
+        assert message.endswith(
+            "ask them to review those competencies with them and sign them off."
+        )

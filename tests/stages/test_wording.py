@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from balint_reports.wording import count_words, singular
+from balint_reports.wording import count_words, singular, third_person
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,24 @@ def test_a_label_reads_right_for_one(label: str, one: str) -> None:
     assert singular(label) == one
     assert count_words(1, label, "more") == f"1 more {one}"
     assert count_words(2, label, "more") == f"2 more {label}"
+
+
+@pytest.mark.parametrize(
+    ("written", "told"),
+    [
+        ("Supervision and your supervisor's report", "Supervision and their supervisor's report"),
+        ("You have met every requirement", "They have met every requirement"),
+        (
+            "the leadership team can put you in touch with one",
+            "the leadership team can put them in touch with one",
+        ),
+        ("review those competencies with you", "review those competencies with them"),
+        (
+            "Sessions give you and your supervisor time",
+            "Sessions give them and their supervisor time",
+        ),
+        ("yours, if you can", "theirs, if they can"),
+    ],
+)
+def test_third_person_tells_the_team_of_the_trainee(written: str, told: str) -> None:
+    assert third_person(written) == told
