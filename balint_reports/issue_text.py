@@ -72,6 +72,8 @@ ISSUE_CODES: frozenset[str] = frozenset(
         "grid_sheet",
         "columns_not_used",
         "register_column_unread",
+        "attendance_ticks",
+        "attendance_unmarked",
         "month_first_column",
         # cells (normalise.py): one code per value type that can fail to be read
         *(f"invalid_{value_type.value}" for value_type in PARSED_TYPES),
@@ -339,6 +341,14 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
         "the heading '{value}' is not read, though it may be the {column}: without it the "
         "{column} of every row is taken as blank. If it is, add the line {toml_line} under "
         "[columns.{kind}] in balint.toml, or rename the heading to {column}"
+    ),
+    "attendance_ticks": (
+        "the {heading} column marks only who came: its {rows} rows without a mark are read as "
+        "not there, and count in Sources as not present"
+    ),
+    "attendance_unmarked": (
+        "no mark here, while other rows of the column are marked present or absent: counted "
+        "as present; if they were not there, mark them absent"
     ),
     "month_first_column": (
         "the {column} column has dates written month first ('{value}' can only be {day.day} "

@@ -472,12 +472,17 @@ def file_date_orders(matched: list[tuple[RawSheet, HeaderMatch]], setting: str) 
     }
 
 
-def _filled_rows(sheet: RawSheet, body: pd.DataFrame) -> pd.Series:
-    """True for each body row with something in it; an unsaved formula counts, as it is reported."""
+def _filled_rows(sheet: RawSheet, body: pd.DataFrame, mark: object = None) -> pd.Series:
+    """True for each body row with something in it; an unsaved formula counts, as it is reported.
+
+    A row holding only an attendance mark (`mark`: its column) is blank: a sheet of checkboxes
+    runs FALSE down every row."""
     blank_cells = _blank_mask(body)
     for row, col in sheet.unsaved_formulas:
         if row in blank_cells.index and col in blank_cells.columns:
             blank_cells.loc[row, col] = False
+    if mark is not None and mark in blank_cells.columns and len(blank_cells.columns) > 1:
+        blank_cells = blank_cells.drop(columns=mark)
     return ~blank_cells.all(axis=1)
 
 
@@ -663,36 +668,10 @@ def _parser_for(
             return _text_parser
 
 
-def normalise_sheet(
-    sheet: RawSheet,
-    match: HeaderMatch,
-    config: Config,
-    first_rid: int,
-    log: IssueLog,
-    file_orders: FileDateOrders | None = None,
-) -> pd.DataFrame:
-    """The sheet's non-blank data rows as typed columns, each row tagged with where it came from.
-
-    Unparseable cells become error issues (the row will be rejected); the columns the kind
-    declares but the sheet lacks are filled with their defaults.
-    """
+def _report_headings(sheet: RawSheet, match: HeaderMatch, log: IssueLog) -> None:
+    """The sheet's headings that are no known column: a register's that may be one it lacks
+    is a warning each, the others one note."""
     kind = match.kind
-    body = sheet.cells.iloc[match.row_index + 1 :]
-    fast = fast_paths()
-    if fast:
-        factorized = _factorized(body)
-        kept, columns = _kept_rows(sheet, body, factorized)
-        body = body.iloc[kept]
-    else:
-        body = body.loc[_filled_rows(sheet, body)]
-    table = pd.DataFrame(
-        {
-            "_file": sheet.file,
-            "_sheet": sheet.sheet,
-            "_row": np.asarray(body.index, dtype=np.int64) + 1,
-            "_rid": np.arange(first_rid, first_rid + len(body), dtype=np.int64),
-        }
-    )
     lookalikes = register_lookalikes(match)
     for heading, column in lookalikes.items():
         log.add(
@@ -719,6 +698,40 @@ def normalise_sheet(
             headings=unused,
             kind=kind.name,
         )
+
+
+def normalise_sheet(
+    sheet: RawSheet,
+    match: HeaderMatch,
+    config: Config,
+    first_rid: int,
+    log: IssueLog,
+    file_orders: FileDateOrders | None = None,
+) -> pd.DataFrame:
+    """The sheet's non-blank data rows as typed columns, each row tagged with where it came from.
+
+    Unparseable cells become error issues (the row will be rejected); the columns the kind
+    declares but the sheet lacks are filled with their defaults.
+    """
+    kind = match.kind
+    body = sheet.cells.iloc[match.row_index + 1 :]
+    fast = fast_paths()
+    mark = match.positions.get("attended")
+    if fast:
+        factorized = _factorized(body)
+        kept, columns = _kept_rows(sheet, body, factorized, mark)
+        body = body.iloc[kept]
+    else:
+        body = body.loc[_filled_rows(sheet, body, mark)]
+    table = pd.DataFrame(
+        {
+            "_file": sheet.file,
+            "_sheet": sheet.sheet,
+            "_row": np.asarray(body.index, dtype=np.int64) + 1,
+            "_rid": np.arange(first_rid, first_rid + len(body), dtype=np.int64),
+        }
+    )
+    _report_headings(sheet, match, log)
     parsed: dict[str, tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]] = {}
     with_formula = np.zeros(len(body), dtype=bool)
     for column in kind.columns:
@@ -744,7 +757,9 @@ def normalise_sheet(
             blank = blank & ~formulas
             with_formula |= formulas
         parsed[column.name] = (raw, values, problems, blank)
-    lone = _report_lone_cells(sheet, match, body, table, parsed, with_formula, log)
+    absent = _attendance_marks(sheet, match, table, parsed, log)
+    lone = _report_lone_cells(sheet, match, body, table, parsed, with_formula & ~absent, log)
+    lone &= ~absent
     for column in kind.columns:
         raw, values, problems, blank = parsed[column.name]
         # a lone cell's row is one issue (above), not one per column; its cell counts for no one
@@ -752,6 +767,12 @@ def normalise_sheet(
             values, problems = values.copy(), problems.copy()
             values[lone], problems[lone] = None, None
             blank = blank & ~lone
+        if column.name != "attended":
+            # a row marked absent is no attendance: what else it lacks or holds is no error
+            blank = blank & ~absent
+            if absent.any():
+                problems = problems.copy()
+                problems[absent] = None
         has_problem = pd.notna(problems)
         if column.type is ValueType.VOCAB and VOCABULARIES[column.vocabulary or ""].keep_unknown:
             severity = "warning"
@@ -769,6 +790,49 @@ def normalise_sheet(
         values = _fill_blanks(column, kind, table, values, blank, log)
         table[column.name] = _typed(values, column)
     return table
+
+
+def _attendance_marks(
+    sheet: RawSheet,
+    match: HeaderMatch,
+    table: pd.DataFrame,
+    parsed: dict[str, tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]],
+    log: IssueLog,
+) -> np.ndarray:
+    """Which rows an attendance mark says were not there (docs/spreadsheets.md).
+
+    A sheet marking only who came (ticks) leaves the others blank: they were not there, said in
+    one note. One marking both leaves a blank unknown: counted as present, each with a warning.
+    One marking only who did not come leaves the others blank, and they came."""
+    if "attended" not in match.positions:
+        return np.zeros(len(table), dtype=bool)
+    raw, values, problems, blank = parsed["attended"]
+    present, absent = values == "present", values == "absent"
+    unmarked = blank & pd.isna(problems)
+    if not present.any() or not unmarked.any():
+        return np.asarray(absent, dtype=bool)
+    if not absent.any():
+        values = np.where(unmarked, "absent", values)
+        parsed["attended"] = (raw, values, problems, blank & ~unmarked)
+        log.add(
+            "info",
+            sheet.file,
+            sheet.sheet,
+            code="attendance_ticks",
+            row=match.row_index + 1,
+            column="attended",
+            heading=_heading_at(sheet, match, match.positions["attended"]),
+            rows=int(unmarked.sum()),
+        )
+        return np.asarray(values == "absent", dtype=bool)
+    log.add_rows(
+        "warning",
+        table.loc[unmarked],
+        "attended",
+        pd.Series([""] * int(unmarked.sum()), dtype=object),
+        code="attendance_unmarked",
+    )
+    return np.asarray(absent, dtype=bool)
 
 
 # The label of a row of totals under a register: `Total`, `Totals:`, `Total sessions`, `Sum`.
@@ -896,15 +960,21 @@ def _fill_blanks(
 
 
 def _kept_rows(
-    sheet: RawSheet, body: pd.DataFrame, factorized: dict[object, tuple[np.ndarray, np.ndarray]]
+    sheet: RawSheet,
+    body: pd.DataFrame,
+    factorized: dict[object, tuple[np.ndarray, np.ndarray]],
+    mark: object = None,
 ) -> tuple[np.ndarray, dict[object, tuple[np.ndarray, np.ndarray]]]:
-    """Positions of the body's non-blank rows, and each column's codes for those rows only."""
+    """Positions of the body's non-blank rows, and each column's codes for those rows only (a
+    row holding only an attendance mark, `mark`'s column, is blank: see _filled_rows)."""
     blank = _blank_rows_fast(factorized, len(body))
     first = body.index[0] if len(body) else 0
     for row, col in sheet.unsaved_formulas:
         # a formula whose result was never saved is not a blank cell: it is reported
         if first <= row < first + len(body) and col in blank:
             blank[col][row - first] = False
+    if mark in blank and len(blank) > 1:
+        blank = {label: cells for label, cells in blank.items() if label != mark}
     if blank:
         all_blank = np.logical_and.reduce(list(blank.values()))
     else:

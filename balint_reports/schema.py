@@ -270,7 +270,8 @@ KINDS: tuple[Kind, ...] = (
             Column(
                 "attended",
                 T.VOCAB,
-                aliases=("present", "present?", "attendance", "attended?"),
+                # not "attendance": registers head how people came (in person, Zoom) so too
+                aliases=("present", "present?", "attended?"),
                 vocabulary="attended",
             ),
             Column("notes", T.TEXT),

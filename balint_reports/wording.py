@@ -964,6 +964,7 @@ def _column_words(column: str) -> str:
 # What an issue's code means for the trainee's row, in a supervisor's words. Fields: the
 # column in words, the value as shown (with a leading space, or empty), and the value as is.
 _ISSUE_WORDS = {
+    "attendance_unmarked": "the row has no mark saying whether they came",
     "same_day_elsewhere": "the session may be recorded twice, in two spreadsheets under "
     "different group names",
     "person_unknown": "the {column}{shown} is not in the society's registers",

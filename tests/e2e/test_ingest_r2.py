@@ -972,8 +972,15 @@ def test_rows_marked_not_present_are_read_and_are_no_attendance(
         4,
         1,
     )
-    # a mark that is neither is an error on its cell, not a guess either way
-    (late,) = issues_about(progress, "tuesday.xlsx")
+    # a mark that is neither is an error on its cell, not a guess either way; a blank one,
+    # in a sheet marking both, is counted as present with a warning
+    found = {i["severity"]: i for i in issues_about(progress, "tuesday.xlsx")}
+    unmarked, late = found["warning"], found["error"]
+    assert (unmarked["row"], unmarked["severity"], unmarked["column"]) == (5, "warning", "attended")
+    assert unmarked["problem"] == (
+        "no mark here, while other rows of the column are marked present or absent: counted "
+        "as present; if they were not there, mark them absent"
+    )
     assert (late["row"], late["value"], late["severity"]) == (8, "late", "error")
     assert late["problem"] == (
         "'late' is not a known attendance mark (known: present, absent; a new spelling can be "
@@ -983,6 +990,62 @@ def test_rows_marked_not_present_are_read_and_are_no_attendance(
     header, *rows = book["Sources"].iter_rows(values_only=True)
     assert header[-1] == "Not present"
     assert dict(zip(header, rows[-1], strict=True))["Not present"] == 4
+
+
+def test_a_register_of_ticks_reads_a_blank_as_not_there_and_a_row_of_a_mark_alone_as_blank(
+    registered: Path, tmp_path: Path
+) -> None:
+    """Ticks for who came: a blank was not there (said once). A Google Sheets checkbox column
+    runs FALSE down every row below the register: those rows are blank, not errors. A row
+    marked absent wants no role or date."""
+    write_csv(
+        registered / "ticks.csv",
+        [
+            ["Name", "Date", "Role", "Present"],
+            ["Jane Smith", "06/10/2026", "member", "✓"],
+            ["Jane Smith", "13/10/2026", "member", ""],
+            ["Priya Sharma", "06/10/2026", "member", "✓"],
+            ["Priya Sharma", "13/10/2026", "member", "✓"],
+            *[["", "", "", "FALSE"]] * 5,
+        ],
+    )
+    write_csv(
+        registered / "apologies.csv",
+        [
+            ["Name", "Date", "Role", "Present"],
+            ["Jane Smith", "20/10/2026", "member", "Y"],
+            ["Priya Sharma", "TBC", "", "apologies"],
+        ],
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 1 + 1
+    assert membership(progress, "T2") == 2
+    ticks = source(progress, "ticks.csv")
+    assert (ticks["rows_read"], ticks["accepted"], ticks["absent"]) == (4, 3, 1)
+    [note] = issues_about(progress, "ticks.csv")
+    assert (note["severity"], note["row"]) == ("info", 1)
+    assert note["problem"] == (
+        "the Present column marks only who came: its 1 rows without a mark are read as not "
+        "there, and count in Sources as not present"
+    )
+    assert issues_about(progress, "apologies.csv") == []
+    assert source(progress, "apologies.csv")["absent"] == 1
+
+
+def test_an_attendance_heading_is_not_taken_for_a_mark(registered: Path, tmp_path: Path) -> None:
+    """'Attendance' in a leader's register says how people came (in person, Zoom): read as
+    marks it rejected every row."""
+    write_csv(
+        registered / "modes.csv",
+        [
+            ["Name", "Date", "Role", "Attendance"],
+            ["Jane Smith", "06/10/2026", "member", "In person"],
+            ["Jane Smith", "13/10/2026", "member", "Zoom"],
+        ],
+    )
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 2
+    assert [i["severity"] for i in issues_about(progress, "modes.csv")] == ["info"]
 
 
 def test_a_register_heading_that_may_be_its_status_is_a_warning_and_is_said_by_run(
