@@ -443,10 +443,12 @@ FileDateOrders = dict[tuple[str, str], tuple[str, str, str]]
 
 
 def file_date_orders(matched: list[tuple[RawSheet, HeaderMatch]], setting: str) -> FileDateOrders:
-    """The date columns a workbook shows month first as a whole: some sheet has a date real only
-    month first, and no sheet one real only day first. A US-style workbook's September sheet
-    (09/01/2026, 09/08/2026: real both ways) is then read as its October sheet shows, not as 9
-    January. Under a set [dates] order, or with evidence both ways, each sheet decides alone."""
+    """The date columns' order where a workbook shows it as a whole. Some sheet has a date real
+    only day first: every sheet is day first, and a slip such as 11/17/2026 on another is an
+    error, not a reason to read that sheet's 03/11 as 11 March. Else some sheet has one real
+    only month first: every sheet is month first, so a US-style workbook's September sheet
+    (09/01/2026, 09/08/2026: real both ways) is read as its October sheet shows, not as 9
+    January. Under a set [dates] order each sheet is read as it says."""
     if setting in (DAY_FIRST, MONTH_FIRST) or len(matched) < 2:
         return {}
     day_only: set[tuple[str, str]] = set()
@@ -465,11 +467,10 @@ def file_date_orders(matched: list[tuple[RawSheet, HeaderMatch]], setting: str) 
                     break
                 if reading == MONTH_FIRST and key not in month_example:
                     month_example[key] = (cell_text(cell), sheet.sheet)
-    return {
-        key: (MONTH_FIRST, example, where)
-        for key, (example, where) in month_example.items()
-        if key not in day_only
-    }
+    orders = {key: (DAY_FIRST, "", "") for key in day_only}
+    for key, (example, where) in month_example.items():
+        orders.setdefault(key, (MONTH_FIRST, example, where))
+    return orders
 
 
 def _filled_rows(sheet: RawSheet, body: pd.DataFrame, mark: object = None) -> pd.Series:
@@ -1012,7 +1013,7 @@ def _date_order(
     month first is said once (see docs/contract.md#values)."""
     order, example = decide_date_order(raw.dropna().unique(), config.date_order)
     where = sheet.sheet
-    if decided is not None and not example:
+    if decided is not None and (decided[0] == DAY_FIRST or not example):
         order, example, where = decided
     day = parse_date(example, order=MONTH_FIRST)[0] if example else None
     if day is not None:
