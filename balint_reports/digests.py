@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .chase import overdue_since
+from .issue_text import TEAM_ONLY_CODES
 from .issues import ISSUE_COLUMNS
 from .letters import file_stem, template_environment
 from .model import MET, Person, RegisterStatus, RunResult, TraineeResult
@@ -48,7 +49,8 @@ def issues_by_trainee(report: RunResult) -> dict[str, list[dict]]:
     """Each data issue about a trainee's row, grouped by the trainee's case-folded id."""
     issues = report.issues
     about = issues.loc[
-        issues["trainee_id"] != "", ["code", *ISSUE_COLUMNS, "trainee_id", "outcome"]
+        (issues["trainee_id"] != "") & ~issues["code"].isin(TEAM_ONLY_CODES),
+        ["code", *ISSUE_COLUMNS, "trainee_id", "outcome"],
     ]
     grouped: dict[str, list[dict]] = {}
     for record in about.to_dict("records"):

@@ -20,6 +20,7 @@ import pandas as pd
 from .addresses import can_email
 from .config import sender
 from .errors import DeliveryError
+from .issue_text import TEAM_ONLY_CODES
 from .model import RunResult
 from .outbox import FEEDBACK_KIND, Outgoing, Recipient, build_message, eml_bytes, headers_for
 from .ruleset import shared_vocabulary
@@ -91,7 +92,11 @@ def sender_of(file: str, senders: dict[str, str]) -> str:
 def collect_feedback(result: RunResult, senders: dict[str, str]) -> list[Feedback]:
     """Per inbox file with errors or warnings on it, what its sender is told; grouped once."""
     issues = result.issues
-    issues = issues.loc[issues["severity"].isin(SENT_SEVERITIES) & (issues["file"] != "")]
+    issues = issues.loc[
+        issues["severity"].isin(SENT_SEVERITIES)
+        & (issues["file"] != "")
+        & ~issues["code"].isin(TEAM_ONLY_CODES)
+    ]
     names = {leader_id: p.name for leader_id, p in result.leaders.items()}
     emails = {leader_id: p.email for leader_id, p in result.leaders.items()}
     found = []

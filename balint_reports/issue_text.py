@@ -408,13 +408,8 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     "future_row": "dated after the report date: left out of this report until then",
     "duplicate_row": "same as {first}: counted once",
     "same_day_elsewhere": (
-        "the same trainee, date and role are also at {first}, under another group or event "
-        "name: if both are one session, take one of them out; until then both count"
-    ),
-    # the sender is not told of another sender's spreadsheet
-    "same_day_elsewhere:sender": (
-        "the same trainee, date and role are also in another spreadsheet, under another group "
-        "or event name: the team will check whether both are one session"
+        "the same trainee, date and role are also at {first}, under a like group or event "
+        "name or none: if both are one session, take one of them out; until then both count"
     ),
     "register_date_future": "after the report date: counted as not yet set",
     "leading_alone_with_co_leader": (
@@ -593,6 +588,10 @@ def _check_fields(code: str, case: str, given: Iterable[str], passed: Iterable[s
 # or give a fix only the team can make (a line in its balint.toml): words that go beyond the
 # team (feedback to a spreadsheet's sender, an evidence statement) take the case beside them,
 # which says the same without the names, and the sender's own fix.
+# Issues for the team alone, not in a sender's feedback nor a supervisor's digest: theirs to
+# settle (two senders' rows that may be one session: each sender's rows are right).
+TEAM_ONLY_CODES = ("same_day_elsewhere",)
+
 SHARED_CASE: dict[tuple[str, str], str] = {
     ("person_unknown", "suggestion"): "unknown",
     ("person_unknown_kept", "suggestion"): "unknown",
@@ -600,7 +599,6 @@ SHARED_CASE: dict[tuple[str, str], str] = {
     ("near_miss_sheet", "suggestion"): "sender_suggestion",
     ("near_miss_sheet", "no_suggestion"): "sender_no_suggestion",
     ("grid_sheet", ""): "sender",
-    ("same_day_elsewhere", ""): "sender",
 }
 
 

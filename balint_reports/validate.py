@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz
 
 from .addresses import non_ascii_letters, unsafe_header, valid_address
 from .config import Config, sender
@@ -19,6 +20,9 @@ from .values import fold_name, map_unique
 from .wording import number_text
 
 OUTCOMES = tuple(Outcome)
+# How alike (rapidfuzz token set ratio, 0-100) two event names on one trainee's day must be to
+# be told as maybe one session: "Tuesday Balint Group" and "Tues Balint grp" are 86.
+SAME_EVENT_LIKENESS = 70
 SOURCE_COLUMNS = ["file", "sheet", "kind", "sha256", "rows_read", *OUTCOMES]
 
 
@@ -105,16 +109,28 @@ def _warn_same_day_elsewhere(table: pd.DataFrame, date_column: str, log: IssueLo
         return
     first = shared.groupby(key, sort=False).head(1)
     later = shared.drop(first.index)
-    where = {tuple(row[k] for k in key): place(row) for row in first.to_dict("records")}
+    firsts = {tuple(row[k] for k in key): row for row in first.to_dict("records")}
+    theirs = [firsts[k] for k in later[key].itertuples(index=False, name=None)]
+    # Two groups of other names on one day are two sessions (St Luke's at noon, Riverside at
+    # six); a name left blank, or one like the other ("Tues Balint grp"), may be one session.
+    alike = np.array(
+        [
+            not mine
+            or not other["event_key"]
+            or fuzz.token_set_ratio(mine, other["event_key"]) >= SAME_EVENT_LIKENESS
+            for mine, other in zip(later["event_key"], theirs, strict=True)
+        ],
+        dtype=bool,
+    )
+    if not alike.any():
+        return
     log.add_rows(
         "warning",
-        later,
+        later.loc[alike],
         date_column,
-        later[date_column].dt.strftime("%Y-%m-%d"),
+        later.loc[alike, date_column].dt.strftime("%Y-%m-%d"),
         code="same_day_elsewhere",
-        first=pd.Series(
-            [where[k] for k in later[key].itertuples(index=False, name=None)], dtype=object
-        ),
+        first=pd.Series([place(t) for t, a in zip(theirs, alike, strict=True) if a], dtype=object),
     )
 
 

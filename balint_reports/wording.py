@@ -965,8 +965,6 @@ def _column_words(column: str) -> str:
 # column in words, the value as shown (with a leading space, or empty), and the value as is.
 _ISSUE_WORDS = {
     "attendance_unmarked": "the row has no mark saying whether they came",
-    "same_day_elsewhere": "the session may be recorded twice, in two spreadsheets under "
-    "different group names",
     "person_unknown": "the {column}{shown} is not in the society's registers",
     "person_unknown_kept": "the {column}{shown} is not in the society's registers",
     "person_ambiguous": "the {column}{shown} matches more than one person",

@@ -1105,34 +1105,39 @@ def test_a_register_heading_that_may_be_its_status_is_a_warning_and_is_said_by_r
 def test_one_session_sent_by_two_people_under_two_group_names_is_a_warning(
     registered: Path, tmp_path: Path
 ) -> None:
-    """The leader's register and Jane's own log name the group differently, or not at all:
-    not a duplicate by its key, so both count, and the team is told where the other is; the
-    sender's note does not name the other spreadsheet."""
-    header = ["Participant", "Meeting date", "Attended as", "Group"]
+    """The leader's register and Jane's own log name the group alike, or not at all: not a
+    duplicate by its key, so both count, and the team alone is told where the other is. Two
+    groups of other names on one day are two sessions: nothing to say."""
+    header = ["Participant", "Meeting date", "Attended as", "Group", "Co-leader"]
     dates = ["06/10/2026", "13/10/2026"]
     write_xlsx(
         registered / "leader.xlsx",
         {
             "Register": [
                 header,
-                *[["Jane Smith", d, "member", "Tuesday Balint Group"] for d in dates],
+                *[["Jane Smith", d, "member", "Tuesday Balint Group", "L1"] for d in dates],
+                ["Priya Sharma", "06/10/2026", "member", "St Luke's", "L1"],
             ]
         },
     )
     write_xlsx(
         registered / "own_log.xlsx",
-        {"Log": [header, *[["Smith, Jane", d, "group member", None] for d in dates]]},
-    )
-    # Priya's two groups on one day, both from one leader's workbook: nothing to say
-    write_xlsx(
-        registered / "priya.xlsx",
         {
-            "Groups": [
+            "Log": [
                 header,
-                ["Priya Sharma", "06/10/2026", "member", "Morning group"],
-                ["Priya Sharma", "06/10/2026", "member", "Evening group"],
+                ["Smith, Jane", dates[0], "group member", "Tues Balint grp", None],
+                ["Smith, Jane", dates[1], "group member", None, None],
             ]
         },
+    )
+    # Jane's supervisor, who has a digest of her
+    write_csv(
+        registered / "supervision.csv", [["trainee", "supervisor", "date"], ["T1", "L1", dates[0]]]
+    )
+    # Priya's noon and evening groups, from two leaders
+    write_xlsx(
+        registered / "riverside.xlsx",
+        {"Groups": [header, ["Priya Sharma", "06/10/2026", "member", "Riverside GP", None]]},
     )
     progress = run_report(registered, tmp_path / "out")
     assert membership(progress, "T1") == 4  # the team decides which to take out
@@ -1144,11 +1149,12 @@ def test_one_session_sent_by_two_people_under_two_group_names_is_a_warning(
     ]
     assert warnings[0]["problem"] == (
         "the same trainee, date and role are also at leader.xlsx, sheet Register, row 2, under "
-        "another group or event name: if both are one session, take one of them out; until "
-        "then both count"
+        "a like group or event name or none: if both are one session, take one of them out; "
+        "until then both count"
     )
-    assert issues_about(progress, "leader.xlsx") == issues_about(progress, "priya.xlsx") == []
-    note = (tmp_path / "out" / "2026-11" / "feedback" / "own_log.xlsx.txt").read_text(
-        encoding="utf-8"
-    )
-    assert "another spreadsheet" in note and "leader.xlsx" not in note
+    assert issues_about(progress, "leader.xlsx") == issues_about(progress, "riverside.xlsx") == []
+    # the senders' rows are right, and a supervisor cannot tell them apart
+    month = tmp_path / "out" / "2026-11"
+    assert not (month / "feedback" / "own_log.xlsx.txt").exists()
+    digest = (month / "digests" / "L1.txt").read_text(encoding="utf-8")
+    assert "Jane Smith (T1)" in digest and "own_log.xlsx" not in digest
