@@ -105,7 +105,9 @@ def _awaited(
     t: TraineeResult, leader: str, records: Records, as_of: dt.date, chase_weeks: int
 ) -> list[str]:
     """What the trainee's accreditation waits for from this supervisor, in their words."""
-    awaited = _references_awaited(t, as_of, chase_weeks)
+    # the report is asked of the register's supervisor, not of another supervising lately
+    named = leader == t.supervisor_id or not t.supervisor_id
+    awaited = _references_awaited(t, as_of, chase_weeks) if named else []
     words = t.ruleset.vocabulary
     rules = {q.id: q for q in t.ruleset.requirements}
     for r in t.requirements:
@@ -197,9 +199,11 @@ def digest_contexts(report: RunResult) -> list[dict]:
     # when they agree, else those of the newest ruleset loaded.
     vocabularies: dict[str, set[Vocabulary]] = {}
     for t in report.trainees:
-        # The register's supervisor; without one, whoever the trainee's supervision rows are
-        # with, so that supervision under way reaches the supervisor giving it.
-        for leader in (t.supervisor_id,) if t.supervisor_id else t.supervised_by:
+        # The register's supervisor and whoever has supervised the trainee lately (the register
+        # may not have caught up with a change of supervisor); without a register supervisor,
+        # whoever the trainee's supervision rows are with.
+        whom = (t.supervisor_id, *t.supervising_now) if t.supervisor_id else t.supervised_by
+        for leader in dict.fromkeys(whom):
             if t.gets_letter and leader in report.leaders:
                 _add_trainee(by_leader, vocabularies, leader, t, report, issues)
     # a supervisor's trainees' rulesets' words when they agree, else the newest ruleset's

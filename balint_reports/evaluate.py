@@ -60,6 +60,9 @@ from .wording import (
 )
 
 LEADING = ("leader", "co_leader")
+# A leader with supervision rows this recent is supervising the trainee now, whoever the
+# register names: their digest tells them of the trainee (digests.py).
+SUPERVISING_NOW_MONTHS = 6
 LEADERSHIP_EVENTS = ("leadership_weekend", "leadership_day")
 # An event's rows are each dated at most this many days after the previous one (docs/rulesets.md):
 # a Friday-to-Monday weekend is one event, the same name a week later another.
@@ -614,6 +617,10 @@ class AdviceFacts:
                 self.event_days.setdefault(trainee, []).append(days)
         self.supervision_count = sup.groupby("trainee").size().to_dict()
         self.supervisors = _sets(sup, "trainee", "supervisor")
+        self.supervising_now: dict[str, set] = {}
+        if tables.as_of is not None:
+            since = tables.as_of - pd.DateOffset(months=SUPERVISING_NOW_MONTHS)
+            self.supervising_now = _sets(sup.loc[sup["date"] > since], "trainee", "supervisor")
         self.ineligible = set(
             sup.loc[~sup["supervisor"].isin(measures.eligible), "trainee"].unique()
         )
@@ -738,6 +745,7 @@ def evaluate(tables: Tables, rulesets: tuple[Ruleset, ...]) -> list[TraineeResul
                 supervisor=leader_names.get(trainee["supervisor"], ""),
                 supervisor_id=trainee["supervisor"] or "",
                 supervised_by=tuple(sorted(facts.supervisors.get(t, ()))),
+                supervising_now=tuple(sorted(facts.supervising_now.get(t, ()))),
                 supervision_hours=hours,
                 cost_low=cost[0] if cost else None,
                 cost_high=cost[1] if cost else None,

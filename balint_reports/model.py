@@ -159,6 +159,8 @@ class TraineeResult:
     # the leaders in the trainee's accepted supervision rows, by id: their supervisors when the
     # register names none
     supervised_by: tuple[str, ...] = ()
+    # those of them with rows in the last six months (evaluate.SUPERVISING_NOW_MONTHS)
+    supervising_now: tuple[str, ...] = ()
     feels_ready: bool | None = None
     # the register's dates that are set, by field name: the reference's steps and the like
     dates: tuple[tuple[str, dt.date], ...] = ()

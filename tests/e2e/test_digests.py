@@ -273,3 +273,30 @@ def test_supervision_with_another_leader_that_does_not_count_is_not_this_supervi
     assert "do not count" not in digest
     assert "  Supervision and their supervisor's report: not yet met, 1 session" in digest
     assert "2 sessions (2 hours) with Cat Novice do not count" in out.letter
+
+
+def test_a_supervisor_of_late_hears_of_the_trainee_though_the_register_names_another(
+    tmp_path: Path,
+) -> None:
+    """José's register still names Cat (L3), whose sessions do not count; Ann (L1) has
+    supervised him since October, the only supervision that counts. Ann's digest tells her of
+    him, without the report the team asked of Cat; one of two years ago is no supervisor now."""
+    run_rules(
+        tmp_path,
+        trainee={
+            "psychodynamic_training": "no",
+            "supervisor": "L3",
+            "reference_requested": "01/11/2026",
+        },
+        supervision=[
+            sup("01/03/2024", "L2"),
+            sup("01/04/2025", "L3"),
+            sup("14/10/2026"),
+        ],
+    )
+    ann = _digest(tmp_path, "L1")
+    assert "Jane Smith (T1): In progress" in ann
+    assert "1 session with an eligible supervisor" in ann
+    assert "written report" not in ann
+    assert "Your written report on Jane Smith" in _digest(tmp_path, "L3")
+    assert not (tmp_path / "out" / "2026-11" / "digests" / "L2.txt").exists()
