@@ -60,7 +60,7 @@ from .wording import (
     waived_words,
 )
 
-BAR_COLOURS = {MET: "#2e7d32", NOT_MET: "#1565c0", CANNOT_ASSESS: "#9e9e9e"}
+BAR_COLOURS = {MET: "#2e7d32", NOT_MET: "#1565c0", CANNOT_ASSESS: "#616161"}
 
 
 @dataclass(frozen=True)
@@ -179,6 +179,9 @@ def _since_last_letter(result: TraineeResult, changes: list[Change]) -> dict:
         ),
         # a number went down: the letter says a counted record was corrected or taken out
         "fewer": any(c.fewer for c in mine),
+        # a requirement that cannot be assessed has no number to compare: "the same" would be
+        # untrue of sessions added to it
+        "unassessed": any(r.status == CANNOT_ASSESS for r in result.requirements),
     }
 
 

@@ -479,3 +479,28 @@ def test_a_trainee_resuming_is_in_the_changes_sheet_not_in_their_letter(
         ("T2", "Ravi Patel", "Register status", "Paused", "Active", "register status: now active")
     ]
     assert _since(_letter(out, "2026-10", "T2")).startswith("Your numbers are the same")
+
+
+def test_a_letter_waiting_on_an_answer_does_not_say_its_numbers_are_the_same(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """Without her answer on psychodynamic training, Lee's membership has no number to compare:
+    two more sessions came, and "your numbers are the same" would be untrue."""
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [TRAINEE_HEADER, trainee_row("T3", "Lee Wong")],
+            "Leaders": [["leader_id", "name"], ["L1", "Ann Leader"]],
+        },
+    )
+    out = tmp_path / "out"
+    rows = [["T3", f"{day}/03/2026", "member", 1, "", ""] for day in range(1, 4)]
+    write_csv(inbox / "attendance-2026-09.csv", [ATTENDANCE_HEADER, *rows])
+    run_report(inbox, out, as_of=SEP)
+    more = [["T3", f"{day}/10/2026", "member", 1, "", ""] for day in (6, 13)]
+    write_csv(inbox / "attendance-2026-10.csv", [ATTENDANCE_HEADER, *more])
+    run_report(inbox, out, as_of=OCT)
+    assert _since(_letter(out, "2026-10", "T3")) == (
+        "We cannot yet say how your numbers moved since your last letter: we need the "
+        "information asked for in this letter first."
+    )
