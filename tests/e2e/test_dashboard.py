@@ -103,6 +103,10 @@ def test_dashboard_lists_every_trainee_with_bars_and_working_letter_links(
     t04 = re.search(r"<td>T04</td>.*?</tr>", html, re.S)
     assert t04 is not None and "Not yet met &middot; count done" in _words(t04.group())
     assert "Not yet met · 100%" not in everyone
+    # T09 waits on an answer: no percentage beside "Cannot assess" (the Overview leaves it blank)
+    t09 = re.search(r"<td>T09</td>.*?</tr>", html, re.S)
+    assert t09 is not None and re.search(r"Cannot assess\s*</td>", t09.group())
+    assert "Cannot assess &middot;" not in html
     letters = [link for link in page.links if link.startswith("letters/")]
     # every active or paused trainee's letter; none for the withdrawn (T12) or accredited (T13)
     expected = {f"T{n:02d}" for n in range(1, 21)} - {"T12", "T13"}
