@@ -857,7 +857,8 @@ def digest_numbers(
     if route is None:
         if result.status == MET:
             return f"{title}: waived by the {words.team}"
-        return f"{title}: {status} (the register lacks what decides the target)"
+        unknown = third_person(rule.missing_data) or "what decides the target"
+        return f"{title}: {status} (the register does not say {unknown})"
     spec = route_spec(rule, route)
     noun = _count_noun(rule, spec)
     if route.share:
