@@ -81,7 +81,10 @@ def _register_headings_unread(report: RunResult) -> str:
     unread = issues.loc[issues["code"] == "register_column_unread", ["file", "value", "column"]]
     if unread.empty:
         return ""
-    named = [f"'{heading}' ({file}: its {column}?)" for file, heading, column in unread.to_numpy()]
+    named = [
+        f"'{heading}' ({file}: its {column.replace('_', ' ')} column?)"
+        for file, heading, column in unread.to_numpy()
+    ]
     return (
         f"Warning: register {'heading' if len(named) == 1 else 'headings'} not read: "
         + ", ".join(named)

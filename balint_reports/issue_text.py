@@ -333,14 +333,16 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
         "map it under [columns.{kind}] in balint.toml"
     ),
     "register_column_unread:default": (
-        "the heading '{value}' is not read, though it may be the {column}: without it every "
-        "row counts as {default}. If it is, add the line {toml_line} under [columns.{kind}] in "
-        "balint.toml, or rename the heading to {column}"
+        "the heading '{value}' is not read, though it may be the register's {words} column "
+        "(its cells read as such): without it, {words} is taken as '{default}' on every row. "
+        "If it is, add the line {toml_line} under [columns.{kind}] in balint.toml, or rename "
+        "the heading to {column}"
     ),
     "register_column_unread:blank": (
-        "the heading '{value}' is not read, though it may be the {column}: without it the "
-        "{column} of every row is taken as blank. If it is, add the line {toml_line} under "
-        "[columns.{kind}] in balint.toml, or rename the heading to {column}"
+        "the heading '{value}' is not read, though it may be the register's {words} column "
+        "(its cells read as such): without it, {words} is taken as blank on every row. If it "
+        "is, add the line {toml_line} under [columns.{kind}] in balint.toml, or rename the "
+        "heading to {column}"
     ),
     "attendance_ticks": (
         "the {heading} column marks only who came: its {rows} rows without a mark are read as "

@@ -19,7 +19,15 @@ from rapidfuzz import fuzz, process
 from .config import CONFIGURABLE_VOCABULARIES, Config
 from .issues import IssueLog
 from .read import RawSheet, fast_paths
-from .schema import KINDS, UNREAD_COLUMNS, VOCABULARIES, Column, Kind, ValueType
+from .schema import (
+    KINDS,
+    PARSED_TYPES,
+    UNREAD_COLUMNS,
+    VOCABULARIES,
+    Column,
+    Kind,
+    ValueType,
+)
 from .values import (
     DAY_FIRST,
     MONTH_FIRST,
@@ -33,6 +41,7 @@ from .values import (
     parse_number,
     parse_yesno,
     slash_date_reading,
+    written_once,
 )
 
 HEADER_SEARCH_ROWS = 10
@@ -43,6 +52,9 @@ GRID_DATES_SHOWN = 4
 # A sheet that lacks one required column of a kind with this many is most likely that kind
 # with a heading we do not know, not some other list (docs/contract.md#sheets-and-headers).
 NEAR_MISS_REQUIRED = 3
+# A heading's word of this many letters or more may be a word of a column's name shortened
+# ("Prof." for professional); shorter ones begin too many words ("Reg No", "Acc No").
+SHORTENED_WORD = 4
 # How close (rapidfuzz WRatio, 0-100) an unknown heading must be to a column's name or
 # aliases to be offered as that column: "Date of session" is 95 from "session date".
 HEADING_SUGGESTION_CUTOFF = 60
@@ -282,12 +294,13 @@ def _holds_name_of(heading: str, column: Column) -> bool:
 
 
 def _may_name(heading: str, column: Column) -> bool:
-    """Whether each word of one of the column's names is in the heading, or shortened there
-    ("Prof. training start date" for professional training start), a generic name aside."""
+    """Whether each word of one of the column's names is in the heading, or shortened there to
+    SHORTENED_WORD letters or more ("Prof. training start date" for professional training
+    start), a generic name aside."""
     words = _words(heading)
 
     def found(word: str) -> bool:
-        return word in words or any(len(w) >= 3 and word.startswith(w) for w in words)
+        return word in words or any(len(w) >= SHORTENED_WORD and word.startswith(w) for w in words)
 
     return any(
         all(found(word) for word in _words(name))
@@ -296,21 +309,88 @@ def _may_name(heading: str, column: Column) -> bool:
     )
 
 
-def register_lookalikes(match: HeaderMatch) -> dict[str, Column]:
+def register_lookalikes(sheet: RawSheet, match: HeaderMatch, config: Config) -> dict[str, Column]:
     """In a register, the unknown headings that may name one of its columns the sheet lacks:
     by heading, that column. A register's optional columns decide who gets a letter and which
     route counts (status, psychodynamic training): one unread for a heading of the team's own
-    is a warning, not a note among the others."""
+    is a warning, not a note among the others.
+
+    The heading's words are not enough: registers carry columns of their own that share them
+    ('Registered GP practice', 'Supervisor email', 'Status notes'), and a warning on those
+    every month teaches the team to skip warnings. So most of the cells under it must also
+    read as that column's values (`_reads_as`)."""
     if match.kind.id_column is None:
         return {}
     found: dict[str, Column] = {}
-    for heading in match.unknown_headers:
+    known = set(match.positions.values())
+    body = sheet.cells.iloc[match.row_index + 1 :]
+    for label, cell in sheet.cells.iloc[match.row_index].items():
+        heading = cell_text(cell)
+        if label in known or not fold(heading) or heading in found:
+            continue
         for column in match.kind.columns:
             taken = column.name in match.positions or column in found.values()
-            if not taken and _may_name(heading, column):
+            if (
+                not taken
+                and _may_name(heading, column)
+                and _mostly_reads_as(body[label], column, config)
+            ):
                 found[heading] = column
                 break
     return found
+
+
+_ORDERS = (DAY_FIRST, MONTH_FIRST)
+# The small words of surnames, which are not capitalised ("Ana de la Cruz").
+_PARTICLES = frozenset(("de", "da", "di", "du", "la", "le", "van", "von", "der", "den", "bin"))
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _mostly_reads_as(cells: pd.Series, column: Column, config: Config) -> bool:
+    """Whether more than half the filled cells read as the column's values (none filled:
+    nothing would be lost, so no)."""
+    reads = _reads_as(column, config)
+    if reads is None:
+        return False
+    codes, results = written_once(cells, lambda cell: None if is_blank(cell) else bool(reads(cell)))
+    values = results[codes]
+    filled = values[pd.notna(values)]
+    return len(filled) > 0 and int(filled.sum()) * 2 > len(filled)
+
+
+def _reads_as(column: Column, config: Config) -> Callable[[object], bool] | None:
+    """A test of one cell for looking like the column's value; None for a column whose values
+    have no shape to tell (an id, a name: required columns, never lacking in a register)."""
+    if column.type is ValueType.DATE:
+        # either way round: a US-style register is read month first (`_date_order`)
+        return lambda cell: any(parse_date(cell, order)[1] is None for order in _ORDERS)
+    if column.type in PARSED_TYPES:
+        parser = _parser_for(column, config)
+        return lambda cell: parser(cell)[1] is None
+    if column.type in (ValueType.LEADER, ValueType.TRAINEE, ValueType.PERSON):
+        return lambda cell: _looks_like_name(cell_text(cell))
+    if column.name == "email":
+        return lambda cell: _ADDRESS.fullmatch(cell_text(cell)) is not None
+    return None
+
+
+def _looks_like_name(text: str) -> bool:
+    """Whether a cell reads as a person's name: up to six words, each capitalised but for
+    the particles of surnames ("Dr Henry Whitfield"); not an address, a number or a note
+    ("back from leave in May")."""
+    words = text.split()
+    return 0 < len(words) <= 6 and all(
+        (word[0].isupper() or word in _PARTICLES)
+        and not any(ch.isdigit() or ch == "@" for ch in word)
+        for word in words
+    )
+
+
+def _in_words(default: object) -> str:
+    """A column's default as the team writes it in a register: "no" for False."""
+    if isinstance(default, bool):
+        return "yes" if default else "no"
+    return str(default)
 
 
 def _suggestions(missing: tuple[Column, ...], unknown: list[str]) -> tuple[str, ...] | None:
@@ -669,11 +749,11 @@ def _parser_for(
             return _text_parser
 
 
-def _report_headings(sheet: RawSheet, match: HeaderMatch, log: IssueLog) -> None:
+def _report_headings(sheet: RawSheet, match: HeaderMatch, config: Config, log: IssueLog) -> None:
     """The sheet's headings that are no known column: a register's that may be one it lacks
     is a warning each, the others one note."""
     kind = match.kind
-    lookalikes = register_lookalikes(match)
+    lookalikes = register_lookalikes(sheet, match, config)
     for heading, column in lookalikes.items():
         log.add(
             "warning",
@@ -684,7 +764,8 @@ def _report_headings(sheet: RawSheet, match: HeaderMatch, log: IssueLog) -> None
             row=match.row_index + 1,
             value=heading,
             column=column.name,
-            default=column.default,
+            words=column.name.replace("_", " "),
+            default=_in_words(column.default),
             kind=kind.name,
             toml_line=f"{json.dumps(heading, ensure_ascii=False)} = {json.dumps(column.name)}",
         )
@@ -732,7 +813,7 @@ def normalise_sheet(
             "_rid": np.arange(first_rid, first_rid + len(body), dtype=np.int64),
         }
     )
-    _report_headings(sheet, match, log)
+    _report_headings(sheet, match, config, log)
     parsed: dict[str, tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]] = {}
     with_formula = np.zeros(len(body), dtype=bool)
     for column in kind.columns:

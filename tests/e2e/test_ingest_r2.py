@@ -1062,9 +1062,16 @@ def test_a_register_heading_that_may_be_its_status_is_a_warning_and_is_said_by_r
         )
         for column in TRAINEE_HEADER
     ]
+    # Jane's start date is not known yet: a blank among dates
     rows = [
         trainee_row("T1", "Jane Smith", psychodynamic_training="no"),
-        trainee_row("T2", "Priya Sharma", psychodynamic_training="no", status="withdrawn"),
+        trainee_row(
+            "T2",
+            "Priya Sharma",
+            psychodynamic_training="no",
+            status="withdrawn",
+            professional_training_from="03/09/2018",
+        ),
     ]
     write_xlsx(inbox / "registers.xlsx", {"Trainees": [header, *rows]})
     out = tmp_path / "out"
@@ -1072,19 +1079,23 @@ def test_a_register_heading_that_may_be_its_status_is_a_warning_and_is_said_by_r
     assert result.exit_code == 0, result.output
     assert (
         "Warning: register headings not read: 'Prof. training start date' (registers.xlsx: its "
-        "professional_training_from?), 'Current status' (registers.xlsx: its status?). See Data "
-        "issues for the line that reads them, then run again before sending."
+        "professional training from column?), 'Current status' (registers.xlsx: its status "
+        "column?). See Data issues for the line that reads them, then run again before sending."
     ) in result.output
     progress = json.loads((out / "2026-11" / "progress.json").read_text(encoding="utf-8"))
     found = {i["value"]: i for i in issues_about(progress, "registers.xlsx")}
     status = found["Current status"]
     assert (status["severity"], status["row"], status["column"]) == ("warning", 1, "status")
     assert status["problem"] == (
-        "the heading 'Current status' is not read, though it may be the status: without it "
-        'every row counts as active. If it is, add the line "Current status" = "status" under '
-        "[columns.trainees] in balint.toml, or rename the heading to status"
+        "the heading 'Current status' is not read, though it may be the register's status "
+        "column (its cells read as such): without it, status is taken as 'active' on every "
+        'row. If it is, add the line "Current status" = "status" under [columns.trainees] in '
+        "balint.toml, or rename the heading to status"
     )
-    assert "is taken as blank" in found["Prof. training start date"]["problem"]
+    assert (
+        "may be the register's professional training from column (its cells read as such): "
+        "without it, professional training from is taken as blank on every row"
+    ) in found["Prof. training start date"]["problem"]
     assert (out / "2026-11" / "letters" / "T2.html").exists()
     # and again before sending, which may be days later
     dry = run_cli("send", out / "2026-11")
@@ -1100,6 +1111,37 @@ def test_a_register_heading_that_may_be_its_status_is_a_warning_and_is_said_by_r
     progress = run_report(inbox, tmp_path / "again")
     assert "Current status" not in {i["value"] for i in progress["issues"]}
     assert not (tmp_path / "again" / "2026-11" / "letters" / "T2.html").exists()
+
+
+def test_register_headings_of_the_teams_own_that_share_a_columns_words_are_a_note(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """A GP practice, a GMC number, the supervisor's address, notes on a status, a leader's
+    accreditation number: headings that hold the words (or beginnings) of columns the register
+    lacks, over cells that are no such column's. A warning on them every month would teach
+    the team to skip warnings; they are in the note of headings not used."""
+    own = ["Registered GP practice", "GMC Reg No", "Reg. no.", "Supervisor email", "Status notes"]
+    trainees = [
+        ["trainee_id", "name", "email", *own],
+        ["T1", "Jane Smith", "jane@example.org", "Riverside Surgery", "7012345", "7012345",
+         "hw@example.org", "back from leave in May"],
+        ["T2", "Priya Sharma", "priya@example.org", "Hill Practice", "7012346", "7012346",
+         "hw@example.org", ""],
+    ]  # fmt: skip
+    leaders = [["leader_id", "name", "Acc No"], ["L1", "Ann Leader", "12345678"]]
+    write_xlsx(inbox / "registers.xlsx", {"Trainees": trainees, "Leaders": leaders})
+    result = run_cli("run", inbox, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    assert "register heading" not in result.output
+    progress = json.loads((tmp_path / "out" / "2026-11" / "progress.json").read_text("utf-8"))
+    issues = issues_about(progress, "registers.xlsx")
+    assert not [i for i in issues if i["code"] == "register_column_unread"]
+    notes = {i["sheet"]: i["problem"] for i in issues if i["code"] == "columns_not_used"}
+    assert notes["Trainees"].startswith(
+        "column(s) 'Registered GP practice', 'GMC Reg No', 'Reg. no.', 'Supervisor email', "
+        "'Status notes' not used for trainees"
+    )
+    assert notes["Leaders"].startswith("column(s) 'Acc No' not used for leaders")
 
 
 def test_one_session_sent_by_two_people_under_two_group_names_is_a_warning(
