@@ -17,6 +17,7 @@ from .inbox import without_ignored
 from .issues import IssueLog
 from .model import IGNORED, UNREADABLE, Severity
 from .normalise import (
+    Classification,
     Grid,
     NearMiss,
     classify,
@@ -28,7 +29,7 @@ from .normalise import (
     unread_people,
 )
 from .parallel import Parsing
-from .read import Loaded, SourceFile, discover, load, read_source
+from .read import Loaded, RawSheet, SourceFile, discover, load, read_source
 from .schema import (
     KINDS,
     KINDS_BY_NAME,
@@ -101,18 +102,15 @@ def parse_file(
     )
     for sheet, found in classified:
         entry = {"file": source.relative, "sheet": sheet.sheet, "sha256": result.sha256}
-        unread: NearMiss | Grid | None = None
-        if found.near_miss is not None:
-            lost, unread = report_near_miss(sheet, found.near_miss, log), found.near_miss
-        elif found.grid is not None:
-            lost, unread = report_grid(sheet, found.grid, log), found.grid
-        if sheet.hidden and (unread is not None or found.match is not None):
-            # Read like any other, but the team cannot see it: say so, or its rows' issues
-            # (duplicates of the sheet it copies, say) point at a sheet nobody can find.
-            log.add(
-                Severity.WARNING, sheet.file, sheet.sheet, code="sheet_hidden", case=sheet.hidden
-            )
-        if unread is not None:
+        if found.match is None:
+            unread = _unread(sheet, found, log)
+            if unread is None:
+                sources.append({**entry, "kind": IGNORED})
+                continue
+            if isinstance(unread, NearMiss):
+                lost = report_near_miss(sheet, unread, log)
+            else:
+                lost = report_grid(sheet, unread, log)
             # Its rows count as read and rejected, so that the loss shows in Sources, and
             # whom they name is kept for their letters.
             sources.append({**entry, "kind": unread.kind.name, "unread": lost})
@@ -120,36 +118,45 @@ def parse_file(
             if not people.empty:
                 tables.append((UNREAD, people))
             continue
-        if found.match is None:
-            if found.tied:
-                log.add(
-                    Severity.ERROR,
-                    sheet.file,
-                    sheet.sheet,
-                    code="sheet_ambiguous",
-                    header_row=found.header_row,
-                    kinds=found.tied,
-                )
-            elif sheet.sheet in TEMPLATE_SHEETS:
-                pass  # a template's own instructions and lists: expected, not news
-            else:
-                case, fields = found.not_used()
-                log.add(
-                    Severity.INFO,
-                    sheet.file,
-                    sheet.sheet,
-                    code="sheet_not_used",
-                    case=case,
-                    **fields,
-                )
-            sources.append({**entry, "kind": IGNORED})
-            continue
+        if sheet.hidden:
+            # Read like any other, but the team cannot see it: say so, or its rows' issues
+            # (duplicates of the sheet it copies, say) point at a sheet nobody can find.
+            log.add(
+                Severity.WARNING, sheet.file, sheet.sheet, code="sheet_hidden", case=sheet.hidden
+            )
         table = normalise_sheet(sheet, found.match, config, next_rid, log, file_orders)
         next_rid += len(table)
         tables.append((found.match.kind.name, table))
         headings = headings_of(sheet, found.match)
         sources.append({**entry, "kind": found.match.kind.name, "headings": headings})
     return ParsedFile(result.sha256, sources, tables, log.frame(), next_rid)
+
+
+def _unread(sheet: RawSheet, found: Classification, log: IssueLog) -> NearMiss | Grid | None:
+    """Of a sheet that fits no kind, the near miss or grid whose rows count as rejected; None
+    for one simply not read, once what is to be said about it is logged."""
+    if found.tied:
+        log.add(
+            Severity.ERROR,
+            sheet.file,
+            sheet.sheet,
+            code="sheet_ambiguous",
+            header_row=found.header_row,
+            kinds=found.tied,
+        )
+    elif sheet.sheet in TEMPLATE_SHEETS:
+        pass  # a template's own instructions and lists: expected, not news
+    elif sheet.hidden:
+        # Most often the choices of a workbook's dropdowns ("Name, Role", a near miss by its
+        # headings), kept out of sight by the sender, not records: an error on it would fail
+        # `check` every month. A note says it is there.
+        log.add(Severity.INFO, sheet.file, sheet.sheet, code="sheet_hidden", case="not_used")
+    elif found.near_miss is not None or found.grid is not None:
+        return found.near_miss or found.grid
+    else:
+        case, fields = found.not_used()
+        log.add(Severity.INFO, sheet.file, sheet.sheet, code="sheet_not_used", case=case, **fields)
+    return None
 
 
 def read_inbox(

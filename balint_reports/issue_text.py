@@ -298,6 +298,12 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
         "Visual Basic editor can show it), and its rows are read like any other sheet's: ask "
         "the sender what it holds, and for a copy without it if its rows should not count"
     ),
+    "sheet_hidden:not_used": (
+        "this sheet is hidden in the workbook and fits no kind of record, so it is not read "
+        "(a hidden sheet most often holds the choices of the workbook's dropdowns): if it "
+        "holds records, unhide it (right-click a sheet tab and choose Unhide) to see what its "
+        "headings lack"
+    ),
     "sheet_not_used:no_header": (
         "sheet not used: no header row of a known kind in the first {search_rows} rows"
     ),

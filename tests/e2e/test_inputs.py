@@ -283,6 +283,46 @@ def test_hidden_sheets_are_read_and_named_as_hidden(registered: Path, tmp_path: 
     assert duplicate["sheet"] == "Old copy"
 
 
+def test_a_hidden_sheet_that_fits_no_kind_is_a_note_not_an_error(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A group's workbook keeps its dropdowns' choices on a hidden sheet headed "Name, Role"
+    (attendance but for its date column) and last term's ticks hidden as a grid: neither is
+    an error (`check` would fail every month) nor a hidden sheet read; each is a note. A
+    visible "Lists" sheet, as the template has, is not news at all."""
+    book = openpyxl.Workbook()
+    book.active.title = "Register"
+    for row in [["Name", "Date", "Role"], ["Jane Smith", "05/03/2025", "member"]]:
+        book.active.append(row)
+    hidden = {
+        "Dropdowns": [["Name", "Role"], ["Jane Smith", "member"], [None, "co-leader"]],
+        "Spring": [["Name", "07/01/2025", "14/01/2025"], ["Jane Smith", "x", "x"]],
+    }
+    for title, rows in hidden.items():
+        sheet = book.create_sheet(title)
+        sheet.sheet_state = "hidden"
+        for row in rows:
+            sheet.append(row)
+    lists = book.create_sheet("Lists")
+    for row in [["Name", "Role"], ["Jane Smith", "member"]]:
+        lists.append(row)
+    book.save(registered / "group.xlsx")
+    checked = run_cli("check", registered, "--as-of", "2026-11-30")
+    assert checked.exit_code == 0, checked.output
+    assert "No data issues." in checked.output
+    progress = run_report(registered, tmp_path / "out")
+    assert membership(progress, "T1") == 1
+    notes = {i["sheet"]: i for i in issues_about(progress, "group.xlsx")}
+    assert set(notes) == {"Dropdowns", "Spring"}
+    for note in notes.values():
+        assert (note["severity"], note["code"]) == ("info", "sheet_hidden")
+        assert note["problem"].startswith(
+            "this sheet is hidden in the workbook and fits no kind of record, so it is not read"
+        )
+    for sheet in ("Dropdowns", "Spring", "Lists"):
+        assert source(progress, "group.xlsx", sheet)["kind"] == "ignored"
+
+
 def test_header_fitting_two_kinds_equally_is_an_error(inbox: Path, tmp_path: Path) -> None:
     write_xlsx(inbox / "people.xlsx", {"People": [["id", "name"], ["X1", "Someone"]]})
     progress = run_report(inbox, tmp_path / "out")
