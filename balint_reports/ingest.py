@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,16 @@ from .normalise import (
     unread_people,
 )
 from .parallel import Parsing
-from .read import Loaded, RawSheet, SourceFile, discover, load, read_source
+from .read import (
+    OTHER_FORMATS,
+    Loaded,
+    RawSheet,
+    SourceFile,
+    discover,
+    exports_beside,
+    load,
+    read_source,
+)
 from .schema import (
     KINDS,
     KINDS_BY_NAME,
@@ -175,6 +184,12 @@ def read_inbox(
     salt = "" if kinds is KINDS else repr(kinds)
     if files is None:
         files = without_ignored(discover(inbox, skip), config.ignore)
+    # An original beside its export is listed as ignored, with a note: not read, and no error.
+    exported = exports_beside(files)
+    for original, export in exported.items():
+        case = OTHER_FORMATS[PurePosixPath(original).suffix.lower()]
+        log.add(Severity.INFO, original, "", code="file_exported", case=case, export=export)
+    files = [SourceFile(s.path, s.relative, False) if s.relative in exported else s for s in files]
     parsed_files: list[ParsedFile] = []
     # Each file's bytes are read once, here, in path order: hashed for the cache and, when the
     # cache lacks them, handed to a parser (a worker, when there are enough files to pay for

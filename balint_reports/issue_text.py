@@ -52,6 +52,7 @@ ISSUE_CODES: frozenset[str] = frozenset(
         "file_empty",
         "file_misnamed",
         "file_format",
+        "file_exported",
         "file_damaged",
         "file_truncated",
         "csv_too_many_cells",
@@ -216,6 +217,16 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     "file_format:gsheet": (
         "this is only a link to a Google Sheets spreadsheet, which stays online: open it, "
         "choose File > Download > Microsoft Excel (.xlsx), and put that file into the folder"
+    ),
+    "file_exported:numbers": (
+        "this Apple Numbers file is not read: {export} beside it, most likely exported from "
+        "it, is read in its place. If this file was changed after that, export it again over "
+        "{export} (File > Export To > Excel)"
+    ),
+    "file_exported:gsheet": (
+        "this link to a Google Sheets spreadsheet is not read: {export} beside it, most likely "
+        "its download, is read in its place. If the spreadsheet online was changed after that, "
+        "download it again over {export} (File > Download > Microsoft Excel (.xlsx))"
     ),
     "file_format:template": (
         "this is a spreadsheet template ({suffix}), which is not read: open it in Excel or "

@@ -37,6 +37,11 @@ OTHER_FORMATS = {
     ".fods": "fods",
 }
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", *CSV_SUFFIXES, *OTHER_FORMATS)
+# Of those, the originals kept beside the spreadsheet exported from them, as a Mac user keeps
+# `okafor.numbers` beside the `okafor.xlsx` they exported and Google Drive keeps the `.gsheet`
+# link beside its download: with an export of the same name, the original is no error.
+ORIGINALS = (".numbers", ".gsheet")
+EXPORTS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv")
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, or an encrypted .xlsx
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .xlsm, .ods
 
@@ -92,6 +97,27 @@ def discover(inbox: Path, skip: tuple[Path, ...] = ()) -> list[SourceFile]:
         spreadsheet = path.suffix.lower() in SPREADSHEET_SUFFIXES
         found.append(SourceFile(path, _printable(relative.as_posix()), spreadsheet))
     return sorted(found, key=lambda s: s.relative)
+
+
+def exports_beside(files: list[SourceFile]) -> dict[str, str]:
+    """The ORIGINALS among the files to read that have an export of theirs read beside them
+    (the same name in the same folder, but for capitals): by the original's name, the
+    export's. Decided over the whole listing, never in a file's cached parse (cache.py), which
+    knows only its own bytes."""
+
+    def stem(source: SourceFile) -> tuple[Path, str]:
+        return source.path.parent, source.path.stem.casefold()
+
+    exports = {
+        stem(s): s.relative
+        for s in reversed(files)  # the first by name, when there are two
+        if s.spreadsheet and s.path.suffix.lower() in EXPORTS
+    }
+    return {
+        s.relative: exports[stem(s)]
+        for s in files
+        if s.spreadsheet and s.path.suffix.lower() in ORIGINALS and stem(s) in exports
+    }
 
 
 def _printable(name: str) -> str:

@@ -178,6 +178,43 @@ def test_spreadsheets_in_formats_not_read_are_errors_saying_how_to_save_them(
     assert issues_about(progress, "README.md") == issues_about(progress, "photo.jpg") == []
 
 
+def test_an_original_beside_the_spreadsheet_exported_from_it_is_a_note(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A Mac user sends okafor.numbers with the okafor.xlsx they exported; Google Drive keeps
+    the .gsheet link beside its download. The export is read, and the original is a note, not
+    an error every month; alone, it stays an error. Last month's parse, kept in the cache
+    with its error, does not decide this month's."""
+    out = tmp_path / "out"
+    (registered / "okafor.numbers").write_bytes(b"PK\x03\x04 Index/Document.iwa")
+    progress = run_report(registered, out, as_of="2026-10-31")
+    [error] = issues_about(progress, "okafor.numbers")
+    assert error["severity"] == "error"
+
+    rows = [["Name", "Date", "Role"], ["Jane Smith", "03/11/2026", "member"]]
+    write_xlsx(registered / "Okafor.xlsx", {"Register": rows})
+    (registered / "raman").mkdir()
+    (registered / "raman" / "Raman group.gsheet").write_text('{"doc_id": "abc"}')
+    rows[1][1] = "10/11/2026"
+    write_csv(registered / "raman" / "Raman group.csv", rows)
+    (registered / "holiday.numbers").write_bytes(b"PK\x03\x04 Index/Document.iwa")
+    progress = run_report(registered, out)
+    assert membership(progress, "T1") == 2
+    notes = {i["file"]: i for i in progress["issues"] if i["code"] == "file_exported"}
+    assert set(notes) == {"okafor.numbers", "raman/Raman group.gsheet"}
+    assert notes["okafor.numbers"]["severity"] == "info"
+    assert notes["okafor.numbers"]["problem"].startswith(
+        "this Apple Numbers file is not read: Okafor.xlsx beside it, most likely exported "
+        "from it, is read in its place"
+    )
+    gsheet = notes["raman/Raman group.gsheet"]["problem"]
+    assert "raman/Raman group.csv beside it, most likely its download" in gsheet
+    for original in notes:
+        assert source(progress, original)["kind"] == "ignored"
+    [error] = [i for i in progress["issues"] if i["severity"] == "error"]
+    assert error["file"] == "holiday.numbers"  # no export beside it: its rows are lost
+
+
 def test_tsv_and_tab_separated_txt_are_read_and_a_note_in_txt_is_ignored(
     registered: Path, tmp_path: Path
 ) -> None:
