@@ -162,6 +162,10 @@ def _unread(sheet: RawSheet, found: Classification, log: IssueLog) -> NearMiss |
         log.add(Severity.INFO, sheet.file, sheet.sheet, code="sheet_hidden", case="not_used")
     elif found.near_miss is not None or found.grid is not None:
         return found.near_miss or found.grid
+    elif PurePosixPath(sheet.file).suffix.lower() == ".txt":
+        # A `.txt` is as often notes as a table: a README's table of the month's files would
+        # be named as a sheet not read every month. Ignored like a note, it is in Sources.
+        pass
     else:
         case, fields = found.not_used()
         log.add(Severity.INFO, sheet.file, sheet.sheet, code="sheet_not_used", case=case, **fields)

@@ -23,6 +23,10 @@ from .pause import Pause, no_pause
 # Text tables: `.tsv`, and `.txt` as Excel saves "Text (Tab delimited)" and "Unicode Text"
 # (a `.txt` that is not a tab-separated table is listed as ignored, like a note would be).
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+# Attendance, supervision, portfolio and decisions need three columns or more, and a register
+# of ids and names alone is not kept as text: a `.txt` of fewer tab-separated columns is taken
+# for a note (a README's list of files, each with who sent it).
+TAB_TABLE_COLUMNS = 3
 # Spreadsheets in formats that are not read: each is an error saying how to save it as one
 # that is, rather than an "ignored" line in Sources that nobody reads. `.xlsb` is binary:
 # the limits that guard the reader (limits.py) are checked on the XML of an .xlsx.
@@ -496,14 +500,21 @@ def _guess_delimiter(text: str) -> str:
 
 
 def _tab_table(data: bytes) -> bool:
-    """Whether a `.txt` file is a table as Excel saves one: text whose first lines agree on
-    two or more tab-separated columns."""
+    """Whether a `.txt` file is a table as Excel saves one: text most of whose first lines
+    (two at least) agree on TAB_TABLE_COLUMNS or more tab-separated columns. A note with a
+    few tabbed lines ("okafor.xlsx<tab>from Margaret") is not one."""
     try:
         text = decode_csv(data)
     except CsvProblem:
         return False
     head = _head_lines(text)
-    return _guess_delimiter(text) == "\t" and _agreement(head, "\t")[0] >= 2
+    lines, width = _agreement(head, "\t")
+    return (
+        _guess_delimiter(text) == "\t"
+        and width >= TAB_TABLE_COLUMNS
+        and lines >= 2
+        and lines * 2 > len(head)
+    )
 
 
 def _read_csv(data: bytes) -> pd.DataFrame:

@@ -234,6 +234,28 @@ def test_tsv_and_tab_separated_txt_are_read_and_a_note_in_txt_is_ignored(
     assert issues_about(progress, "notes.txt") == []
 
 
+def test_a_readme_txt_with_tabbed_lines_is_ignored_without_a_word(
+    registered: Path, tmp_path: Path
+) -> None:
+    """A volunteer's README lists the month's files, a tab before who sent each: not a table
+    of two columns. Another sets them out as a table of its own: a table, but of no kind, and
+    a `.txt` is as often notes as records. Neither is named as a sheet not read every month."""
+    (registered / "README.txt").write_text(
+        "Files this month\n\nokafor.xlsx\tfrom Margaret, 3 Dec\nraman.xlsx\tfrom Anjali, 5 Dec\n"
+        "Note:\tBen asked to pause from January\n"
+    )
+    (registered / "received.txt").write_text(
+        "File\tFrom\tReceived\nokafor.xlsx\tMargaret\t3 Dec\nraman.xlsx\tAnjali\t5 Dec\n"
+    )
+    result = run_cli("run", registered, "--out", tmp_path / "out", "--as-of", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    assert "fits no kind" not in result.output
+    progress = json.loads((tmp_path / "out" / "2026-11" / "progress.json").read_text("utf-8"))
+    for name in ("README.txt", "received.txt"):
+        assert source(progress, name)["kind"] == "ignored"
+        assert issues_about(progress, name) == []
+
+
 # --- layout --------------------------------------------------------------------------------
 
 
