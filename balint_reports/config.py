@@ -12,7 +12,7 @@ from pathlib import Path
 from .addresses import unsafe_header, valid_address
 from .errors import ConfigError
 from .schema import KINDS_BY_NAME, VOCABULARIES
-from .values import DATE_ORDERS, fold
+from .values import DATE_ORDERS, fold, fold_heading
 
 CONFIG_NAME = "balint.toml"
 CONFIGURABLE_VOCABULARIES = ("activity", "mode", "format", "attended")
@@ -182,7 +182,7 @@ def _check_columns(table: dict, where: str) -> dict[str, dict[str, str]]:
                     f"{where}: [columns.{kind_name}] {header!r} = {column!r}: "
                     f"{kind_name} has no column {column!r} (columns: {', '.join(sorted(names))})"
                 )
-            column_aliases.setdefault(kind_name, {})[fold(header)] = column
+            column_aliases.setdefault(kind_name, {})[fold_heading(header)] = column
     return column_aliases
 
 

@@ -33,6 +33,7 @@ from .values import (
     MONTH_FIRST,
     cell_text,
     fold,
+    fold_heading,
     is_blank,
     map_unique,
     parse_date,
@@ -130,7 +131,7 @@ def header_lookup(kind: Kind, config: Config) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for column in kind.columns:
         for text in (column.name, *column.aliases):
-            lookup.setdefault(fold(text), column.name)
+            lookup.setdefault(fold_heading(text), column.name)
     lookup.update(config.column_aliases.get(kind.name, {}))
     return lookup
 
@@ -141,7 +142,7 @@ def _match_row(
     positions: dict[str, object] = {}
     unknown: list[str] = []
     for label, cell in cells.items():
-        text = fold(cell)
+        text = fold_heading(cell)
         if not text:
             continue
         column = lookup.get(text)
@@ -229,7 +230,7 @@ def _grid(sheet: RawSheet, kinds: tuple[Kind, ...], lookups: dict[str, dict]) ->
         for kind in dated:
             person = _trainee_column(kind)
             for label, cell in row.items():
-                if person and lookups[kind.name].get(fold(cell)) == person:
+                if person and lookups[kind.name].get(fold_heading(cell)) == person:
                     return Grid(kind, index, dates, label)
     return None
 
@@ -273,14 +274,14 @@ def _near_miss(
 def _specific_heading(row: pd.Series, positions: dict[str, object], kind: Kind) -> bool:
     """Whether some required column of the kind is under a heading that is not GENERIC."""
     return any(
-        fold(row[positions[c.name]]) not in GENERIC_HEADINGS
+        fold_heading(row[positions[c.name]]) not in GENERIC_HEADINGS
         for c in kind.required
         if c.name in positions
     )
 
 
 def _words(text: object) -> set[str]:
-    return set(re.findall(r"\w+", fold(text)))
+    return set(re.findall(r"\w+", fold_heading(text)))
 
 
 def _holds_name_of(heading: str, column: Column) -> bool:
@@ -289,7 +290,7 @@ def _holds_name_of(heading: str, column: Column) -> bool:
     return any(
         _words(name) <= words
         for name in (column.name, *column.aliases)
-        if fold(name) not in GENERIC_HEADINGS
+        if fold_heading(name) not in GENERIC_HEADINGS
     )
 
 
@@ -305,7 +306,7 @@ def _may_name(heading: str, column: Column) -> bool:
     return any(
         all(found(word) for word in _words(name))
         for name in (column.name, *column.aliases)
-        if fold(name) not in GENERIC_HEADINGS
+        if fold_heading(name) not in GENERIC_HEADINGS
     )
 
 
@@ -326,7 +327,7 @@ def register_lookalikes(sheet: RawSheet, match: HeaderMatch, config: Config) -> 
     body = sheet.cells.iloc[match.row_index + 1 :]
     for label, cell in sheet.cells.iloc[match.row_index].items():
         heading = cell_text(cell)
-        if label in known or not fold(heading) or heading in found:
+        if label in known or not fold_heading(heading) or heading in found:
             continue
         for column in match.kind.columns:
             taken = column.name in match.positions or column in found.values()
@@ -409,10 +410,10 @@ def _closest_heading(column: Column, unknown: list[str]) -> str:
     """The unknown heading most like the column's name or aliases; a lone one is taken as is."""
     if len(unknown) == 1:
         return unknown[0]
-    names = [fold(column.name), *(fold(a) for a in column.aliases)]
+    names = [fold_heading(column.name), *(fold_heading(a) for a in column.aliases)]
     best: tuple[float, str] | None = None
     for heading in unknown:
-        found = process.extractOne(fold(heading), names, scorer=fuzz.WRatio)
+        found = process.extractOne(fold_heading(heading), names, scorer=fuzz.WRatio)
         if found is not None and (best is None or found[1] > best[0]):
             best = (found[1], heading)
     return best[1] if best is not None and best[0] >= HEADING_SUGGESTION_CUTOFF else ""

@@ -53,6 +53,16 @@ def fold(text: object) -> str:
     return _FOLD_SEPARATORS.sub(" ", cell_text(text).casefold()).strip()
 
 
+# "e-mail" folds to "e mail": the same word as "email" in a heading.
+_E_MAIL = re.compile(r"\be mail\b")
+
+
+def fold_heading(text: object) -> str:
+    """Fold a heading as `fold` does, and also drop a `?` or `:` it ends with and read
+    `e-mail` as `email`: "Ready to apply?" and "E-mail address:" are headings we know."""
+    return _E_MAIL.sub("email", fold(text).rstrip("?: "))
+
+
 _TITLE_WORDS = frozenset(["dr", "prof", "professor", "mr", "mrs", "ms", "miss", "mx", "rev"])
 
 

@@ -400,6 +400,25 @@ def test_unknown_columns_listed_once_per_sheet(registered: Path, tmp_path: Path)
     assert info["severity"] == "info" and "'Room', 'Biscuits'" in info["problem"]
 
 
+def test_headings_ending_in_a_question_mark_or_colon_and_e_mail_are_known(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """ "E-mail address" and "Ready to apply?" are `email address` and `ready to apply` as
+    people write them; so is a heading ending in a colon, and a config line's heading."""
+    (inbox / "balint.toml").write_text('[columns.attendance]\n"Wann?" = "date"\n')
+    trainees = [
+        ["Membership number", "Full name", "E-mail address", "Ready to apply?", "Psychodynamic:"],
+        ["T1", "Jane Smith", "jane@example.org", "yes", "no"],
+    ]
+    leaders = [["Leader ID:", "Name", "E_mail"], ["L1", "Ann Leader", "ann@example.org"]]
+    write_xlsx(inbox / "registers.xlsx", {"Trainees": trainees, "Leaders": leaders})
+    write_csv(inbox / "g.csv", [["Name", "Wann:", "Role"], ["Jane Smith", "05/03/2025", "member"]])
+    progress = run_report(inbox, tmp_path / "out")
+    assert membership(progress, "T1") == 1
+    assert issues_about(progress, "registers.xlsx") == []  # every heading read, none unused
+    assert issues_about(progress, "g.csv") == []
+
+
 # --- config --------------------------------------------------------------------------------
 
 
