@@ -28,11 +28,18 @@ NOT_XML_RE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # can disguise what follows it. Names in right-to-left scripts need none of them (their own
 # letters give their direction), so every output leaves them out or shows them as a code.
 BIDI_CONTROLS_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_BIDI_CONTROLS = tuple(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
 
 
 def without_bidi_controls(text: str) -> str:
-    """Text for a page or a letter, bidirectional controls left out (BIDI_CONTROLS_RE)."""
-    return BIDI_CONTROLS_RE.sub("", text) if BIDI_CONTROLS_RE.search(text) else text
+    """Text for a page or a letter, bidirectional controls left out (BIDI_CONTROLS_RE).
+
+    Looked for one character at a time first: `in` scans a whole letter in under a
+    microsecond, the regular expression's class in 150 (a second over the federation's
+    pages), and nearly every page has none."""
+    if any(control in text for control in _BIDI_CONTROLS):
+        return BIDI_CONTROLS_RE.sub("", text)
+    return text
 
 
 def _bidi_shown(found: re.Match[str]) -> str:

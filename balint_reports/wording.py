@@ -7,6 +7,7 @@ elsewhere makes a sentence that another module would have to read back.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -837,6 +838,7 @@ _YOU_AS_OBJECT = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # the same few titles, steps and advice, for every trainee
 def third_person(text: str) -> str:
     """Words written to the trainee, for the team or their supervisor: `Supervision and your
     supervisor's report` -> `Supervision and their supervisor's report`, `put you in touch` ->
