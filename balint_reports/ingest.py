@@ -99,7 +99,7 @@ def parse_file(
         entry = {"file": source.relative, "sheet": "", "kind": UNREADABLE}
         return ParsedFile(result.sha256, [{**entry, "sha256": result.sha256}], [], log.frame(), 0)
     if not result.sheets:  # a `.txt` that is a note, a workbook of chart sheets only
-        entry = {"file": source.relative, "sheet": "", "kind": "ignored"}
+        entry = {"file": source.relative, "sheet": "", "kind": IGNORED}
         return ParsedFile(result.sha256, [{**entry, "sha256": result.sha256}], [], log.frame(), 0)
     sources: list[dict] = []
     tables: list[tuple[str, pd.DataFrame]] = []
