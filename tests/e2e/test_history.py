@@ -84,6 +84,19 @@ def _overview(out: Path, month: str) -> dict[str, dict]:
     return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
 
 
+def _member_sessions_in_september_and_october(
+    inbox: Path, out: Path, trainee: str, before: range, october: tuple[int, ...] = (6, 13)
+) -> None:
+    """September's report with member sessions on `before` days of March, then October's with
+    sessions on `october` days added."""
+    rows = [[trainee, f"{day}/03/2026", "member", 1, "", ""] for day in before]
+    write_csv(inbox / "attendance-2026-09.csv", [ATTENDANCE_HEADER, *rows])
+    run_report(inbox, out, as_of=SEP)
+    more = [[trainee, f"{day}/10/2026", "member", 1, "", ""] for day in october]
+    write_csv(inbox / "attendance-2026-10.csv", [ATTENDANCE_HEADER, *more])
+    run_report(inbox, out, as_of=OCT)
+
+
 def _stored(out: Path, sql: str, *params: object) -> list[tuple]:
     with sqlite3.connect(out / "history.sqlite") as db:
         return db.execute(sql, params).fetchall()
@@ -399,12 +412,7 @@ def test_what_moved_is_told_in_the_words_of_the_route_the_letter_shows(
     during or after your professional training', the other route's words."""
     _registers(inbox)
     out = tmp_path / "out"
-    rows = [["T1", f"{day}/03/2025", "member", 1, "", ""] for day in range(1, 11)]
-    write_csv(inbox / "attendance-2026-09.csv", [ATTENDANCE_HEADER, *rows])
-    run_report(inbox, out, as_of=SEP)
-    more = [["T1", f"{day}/10/2026", "member", 1, "", ""] for day in (6, 13)]
-    write_csv(inbox / "attendance-2026-10.csv", [ATTENDANCE_HEADER, *more])
-    run_report(inbox, out, as_of=OCT)
+    _member_sessions_in_september_and_october(inbox, out, "T1", range(1, 11))
     since = _since(_letter(out, "2026-10", "T1"))
     assert "2 more member sessions in an ongoing group or at Balint Society weekends" in since
     assert "professional training" not in since
@@ -418,12 +426,7 @@ def test_the_changes_sheet_tells_the_team_of_the_trainee_not_to_them(
     """The letter says "your professional training"; the team's sheet says "their"."""
     _registers(inbox)
     out = tmp_path / "out"
-    rows = [["T2", f"{day}/03/2026", "member", 1, "", ""] for day in range(1, 4)]
-    write_csv(inbox / "attendance-2026-09.csv", [ATTENDANCE_HEADER, *rows])
-    run_report(inbox, out, as_of=SEP)
-    more = [["T2", f"{day}/10/2026", "member", 1, "", ""] for day in (6, 13)]
-    write_csv(inbox / "attendance-2026-10.csv", [ATTENDANCE_HEADER, *more])
-    run_report(inbox, out, as_of=OCT)
+    _member_sessions_in_september_and_october(inbox, out, "T2", range(1, 4))
     words = "2 more member sessions during or after {} professional training"
     assert words.format("your") in _since(_letter(out, "2026-10", "T2"))
     [change] = _changes(out, "2026-10")
@@ -494,12 +497,7 @@ def test_a_letter_waiting_on_an_answer_does_not_say_its_numbers_are_the_same(
         },
     )
     out = tmp_path / "out"
-    rows = [["T3", f"{day}/03/2026", "member", 1, "", ""] for day in range(1, 4)]
-    write_csv(inbox / "attendance-2026-09.csv", [ATTENDANCE_HEADER, *rows])
-    run_report(inbox, out, as_of=SEP)
-    more = [["T3", f"{day}/10/2026", "member", 1, "", ""] for day in (6, 13)]
-    write_csv(inbox / "attendance-2026-10.csv", [ATTENDANCE_HEADER, *more])
-    run_report(inbox, out, as_of=OCT)
+    _member_sessions_in_september_and_october(inbox, out, "T3", range(1, 4))
     assert _since(_letter(out, "2026-10", "T3")) == (
         "We cannot yet say how your numbers moved since your last letter: we need the "
         "information asked for in this letter first."
