@@ -61,9 +61,11 @@ def _lines(issues: pd.DataFrame) -> list[str]:
     lines = []
     # One line per code, so the same mistake on several rows is one line; in the words that
     # name nobody else (a sender is not told who else a name might have been).
-    issues = issues.assign(problem=issues["shared"])
-    for (sheet, _, column), group in issues.groupby(
-        ["sheet", "code", "heading"], sort=False, dropna=False
+    # Rows whose words for the sender differ from the team's (they name another sender's
+    # file, or whom a name may be) are worded apart from those whose words do not.
+    issues = issues.assign(reworded=issues["shared"] != issues["problem"], problem=issues["shared"])
+    for (sheet, _, column, _), group in issues.groupby(
+        ["sheet", "code", "heading", "reworded"], sort=False, dropna=False
     ):
         where = f"sheet {sheet}" if sheet else "the file"
         rows = sorted({int(r) for r in group["row"].dropna()})

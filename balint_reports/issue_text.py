@@ -426,6 +426,10 @@ TEAM_ISSUE_TEXT: dict[str, str] = {
     # --- outcomes and addresses (validate.py) ---
     "future_row": "dated after the report date: left out of this report until then",
     "duplicate_row": "same as {first}: counted once",
+    "duplicate_row:other_file": "same as {first}: counted once",
+    "duplicate_row:sender_other_file": (
+        "the same record is in another spreadsheet the team received: counted once"
+    ),
     "same_day_elsewhere": (
         "the same trainee, date and role are also at {first}, under a like group or event "
         "name or none: if both are one session, take one of them out; until then both count"
@@ -618,6 +622,7 @@ SHARED_CASE: dict[tuple[str, str], str] = {
     ("near_miss_sheet", "suggestion"): "sender_suggestion",
     ("near_miss_sheet", "no_suggestion"): "sender_no_suggestion",
     ("grid_sheet", ""): "sender",
+    ("duplicate_row", "other_file"): "sender_other_file",
 }
 
 

@@ -74,12 +74,16 @@ def set_outcomes(table: pd.DataFrame, kind_name: str, as_of: pd.Timestamp, log: 
         where_by_rid = {row["_rid"]: place(row) for row in firsts.to_dict("records")}
         dups = table.iloc[candidates[duplicated]]
         firsts_of_dups = pd.Series(table["_rid"].to_numpy()[first_at]).map(where_by_rid)
+        files = table["_file"].to_numpy(dtype=object)
+        # a sender is told of their own file's rows, not of another sender's file
+        elsewhere = files[first_at] != files[candidates[duplicated]]
         log.add_rows(
             "warning",
             dups,
             date_column,
             dups[date_column].dt.strftime("%Y-%m-%d"),
             code="duplicate_row",
+            case=np.where(elsewhere, "other_file", "").astype(object),
             first=firsts_of_dups,
         )
         outcome[candidates[duplicated]] = Outcome.DUPLICATE

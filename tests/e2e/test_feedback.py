@@ -97,6 +97,40 @@ def test_rows_with_the_same_problem_are_one_line(inbox: Path, tmp_path: Path) ->
     assert not list(note.parent.glob("*.eml"))
 
 
+def test_a_sender_is_not_told_the_name_of_another_senders_file(inbox: Path, tmp_path: Path) -> None:
+    """Jane's session is in Ann's register and in Jane's own log: Jane's note says the record
+    is in another spreadsheet, not which (file names often name people); a row repeated in
+    her own file is named, and the team's Data issues name both."""
+    write_xlsx(
+        inbox / "registers.xlsx",
+        {
+            "Trainees": [TRAINEE_HEADER, trainee_row("T1", "Jane Smith")],
+            "Leaders": [["leader_id", "name"], ["L1", "Ann Leader"]],
+        },
+    )
+    row = ["T1", "03/03/2026", "member"]
+    write_csv(inbox / "ann_leader_register.csv", [["trainee", "date", "activity"], row])
+    again = ["T1", "10/03/2026", "member"]
+    write_csv(inbox / "jane_own_log.csv", [["trainee", "date", "activity"], row, again, again])
+    progress = run_report(inbox, tmp_path / "out")
+    note = (tmp_path / "out" / "2026-11" / "feedback" / "jane_own_log.csv.txt").read_text(
+        encoding="utf-8"
+    )
+    assert "ann_leader_register" not in note
+    assert (
+        "Row 2 of the file, column date (B): the same record is in another spreadsheet the team "
+        "received: counted once" in note
+    )
+    assert (
+        "Row 4 of the file, column date (B): same as jane_own_log.csv, row 3: counted once" in note
+    )
+    team = [i["problem"] for i in progress["issues"] if i["file"] == "jane_own_log.csv"]
+    assert team == [
+        "same as ann_leader_register.csv, row 2: counted once",
+        "same as jane_own_log.csv, row 3: counted once",
+    ]
+
+
 def test_a_sender_is_told_the_fix_that_is_theirs_not_the_teams_config_line(
     inbox: Path, tmp_path: Path
 ) -> None:
