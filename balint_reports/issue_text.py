@@ -33,6 +33,7 @@ from functools import cache
 import numpy as np
 
 from .schema import PARSED_TYPES
+from .values import and_list
 
 MIB = 1024 * 1024
 
@@ -531,8 +532,7 @@ class _TeamFormatter(string.Formatter):
             case _, "quoted":
                 return ", ".join(f"'{item}'" for item in items)
             case _, "and":
-                words = [str(item) for item in items]
-                return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else words)
+                return and_list([str(item) for item in items])
             case _, "bytes":
                 return size_text(int(value))  # type: ignore[call-overload]
             case "#", _:

@@ -11,7 +11,7 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -76,6 +76,11 @@ INVISIBLE = re.compile(
 )
 
 
+def and_list(words: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b and c`: a list as a sentence says it."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 2 else list(words))
+
+
 def invisible_characters(text: str) -> str:
     """The invisible characters a text holds, in words ("an invisible character, U+200B"), or
     "" when it holds none: said beside the text in a message, which would otherwise show a
@@ -83,9 +88,10 @@ def invisible_characters(text: str) -> str:
     found = list(dict.fromkeys(f"U+{ord(c):04X}" for c in INVISIBLE.findall(text)))
     if not found:
         return ""
-    if len(found) == 1:
-        return f"an invisible character, {found[0]}"
-    return f"invisible characters, {', '.join(found[:-1])} and {found[-1]}"
+    return (
+        f"{'an invisible character' if len(found) == 1 else 'invisible characters'}, "
+        + and_list(found)
+    )
 
 
 def fold_id(text: str) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .addresses import non_ascii_letters
 from .model import CANNOT_ASSESS, IN_PROGRESS, MET, NEEDS_DATA, NOT_MET, READY
 from .ruleset import Requirement, Route, Ruleset, Vocabulary
-from .values import decision_credit, written_once
+from .values import and_list, decision_credit, written_once
 
 if TYPE_CHECKING:
     # numpy and pandas only for the records' lines, imported there: `--help` loads this
@@ -608,8 +608,7 @@ def date_not_recorded(source: str, bound: str, headings: Mapping[str, str]) -> s
 def unnamed_event_words(dates: Sequence[dt.date], gap: int) -> str:
     """`Your records of 13 June 2026 and 15 June 2026 count as one event: …`, for rows of an
     event with no name, which the rules take as one event when `gap` days apart at most."""
-    days = [day_text(day) for day in dates]
-    listed = f"{', '.join(days[:-1])} and {days[-1]}"
+    listed = and_list([day_text(day) for day in dates])
     return (
         f"Your records of {listed} count as one event: they have no event name and are "
         f"{gap} days or less apart. If they were separate events, please tell us their names."
@@ -1029,8 +1028,7 @@ def _issue_what(code: str, outcome: str, issue: Mapping, as_of: dt.date) -> str:
     if code == "non_ascii_address":
         # The letters this address holds: one example for every address misled a reader.
         letters = non_ascii_letters(value)
-        like = " and ".join([", ".join(letters[:-1]), letters[-1]] if len(letters) > 2 else letters)
-        like = f" like {like}" if like else ""
+        like = f" like {and_list(letters)}" if letters else ""
         return f"the email address has letters{like} that most mail servers refuse"
     if code in _ISSUE_WORDS:
         return _ISSUE_WORDS[code].format(column=column, shown=shown)
